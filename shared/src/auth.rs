@@ -1,0 +1,209 @@
+//! Who is calling, from the JWT claims that API Gateway's authorizer already verified.
+//!
+//! This is the only place that decides a role. Nothing the client sends besides the verified
+//! claims (headers, query parameters, path ids) is ever read here.
+
+use std::collections::{BTreeSet, HashMap};
+
+/// What a caller may do. Ordered from least to most trusted for support views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// A machine identity that posts call records.
+    Ingest,
+    /// Tier 1: sees the searched user's name only, no Advanced or Debug data.
+    SupportSpecialist,
+    /// Tier 2: sees every name, Advanced and Debug.
+    SupportEngineer,
+    /// Everything a support engineer sees, plus building uploads and the audit log.
+    Admin,
+}
+
+/// The role names a deployment's identity provider puts into the role claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleNames {
+    pub claim: String,
+    pub admin: String,
+    pub support_engineer: String,
+    pub support_specialist: String,
+    pub ingest: String,
+}
+
+impl Default for RoleNames {
+    fn default() -> Self {
+        Self {
+            claim: "roles".into(),
+            admin: "admin".into(),
+            support_engineer: "support-engineer".into(),
+            support_specialist: "support-specialist".into(),
+            ingest: "ingest".into(),
+        }
+    }
+}
+
+/// A caller whose token the gateway verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token's `sub`, for the audit trail.
+    pub subject: Option<String>,
+    pub roles: BTreeSet<Role>,
+}
+
+/// Why a request may not go on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No verified claims at all: the request did not pass a JWT authorizer.
+    #[error("no verified identity on the request")]
+    Unauthenticated,
+    /// Verified, but without a role that allows this.
+    #[error("the caller's roles do not allow this")]
+    Forbidden,
+}
+
+impl RoleNames {
+    /// The principal behind verified `claims`; `None` means the request carried none.
+    pub fn principal(
+        &self,
+        claims: Option<&HashMap<String, String>>,
+    ) -> Result<Principal, AuthError> {
+        let claims = claims
+            .filter(|c| !c.is_empty())
+            .ok_or(AuthError::Unauthenticated)?;
+        let roles = claims
+            .get(&self.claim)
+            .map(|raw| {
+                claim_values(raw)
+                    .into_iter()
+                    .filter_map(|name| self.role(&name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Principal {
+            subject: claims.get("sub").cloned(),
+            roles,
+        })
+    }
+
+    fn role(&self, name: &str) -> Option<Role> {
+        [
+            (&self.admin, Role::Admin),
+            (&self.support_engineer, Role::SupportEngineer),
+            (&self.support_specialist, Role::SupportSpecialist),
+            (&self.ingest, Role::Ingest),
+        ]
+        .into_iter()
+        .find_map(|(configured, role)| (configured == name).then_some(role))
+    }
+}
+
+impl Principal {
+    /// Succeeds when the caller holds any of `allowed`.
+    pub fn require_any(&self, allowed: &[Role]) -> Result<(), AuthError> {
+        if allowed.iter().any(|r| self.roles.contains(r)) {
+            Ok(())
+        } else {
+            Err(AuthError::Forbidden)
+        }
+    }
+
+    /// The most trusted support role the caller holds, which decides what a view may show.
+    pub fn support_role(&self) -> Option<Role> {
+        self.roles
+            .iter()
+            .rev()
+            .copied()
+            .find(|r| *r != Role::Ingest)
+    }
+}
+
+/// The values of an array claim in any of the shapes it arrives in: a JSON array string
+/// (`["a","b"]`), API Gateway's flattened form (`[a b]`), or a single value (`a`).
+pub fn claim_values(raw: &str) -> Vec<String> {
+    let raw = raw.trim();
+    if let Ok(list) = serde_json::from_str::<Vec<String>>(raw) {
+        return list;
+    }
+    match raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        Some(inner) => inner
+            .split([' ', ','])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        None if raw.is_empty() => Vec::new(),
+        None => vec![raw.to_owned()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_every_claim_shape() {
+        assert_eq!(claim_values(r#"["admin","ingest"]"#), ["admin", "ingest"]);
+        assert_eq!(
+            claim_values("[admin support-engineer]"),
+            ["admin", "support-engineer"]
+        );
+        assert_eq!(claim_values("[]"), Vec::<String>::new());
+        assert_eq!(claim_values("ingest"), ["ingest"]);
+        assert_eq!(claim_values(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn no_claims_is_unauthenticated_and_unknown_roles_grant_nothing() {
+        let names = RoleNames::default();
+        assert_eq!(names.principal(None), Err(AuthError::Unauthenticated));
+        assert_eq!(
+            names.principal(Some(&HashMap::new())),
+            Err(AuthError::Unauthenticated)
+        );
+        let p = names
+            .principal(Some(&claims(&[
+                ("sub", "u1"),
+                ("roles", "[root superuser]"),
+            ])))
+            .unwrap();
+        assert!(p.roles.is_empty());
+        assert_eq!(
+            p.require_any(&[Role::Ingest, Role::Admin]),
+            Err(AuthError::Forbidden)
+        );
+    }
+
+    #[test]
+    fn the_most_trusted_support_role_wins() {
+        let names = RoleNames::default();
+        let p = names
+            .principal(Some(&claims(&[(
+                "roles",
+                "[support-specialist support-engineer ingest]",
+            )])))
+            .unwrap();
+        assert_eq!(p.support_role(), Some(Role::SupportEngineer));
+        assert!(p.require_any(&[Role::Ingest]).is_ok());
+    }
+
+    #[test]
+    fn the_claim_name_and_role_names_are_configurable() {
+        let names = RoleNames {
+            claim: "groups".into(),
+            admin: "cs-admins".into(),
+            ..RoleNames::default()
+        };
+        let p = names
+            .principal(Some(&claims(&[
+                ("groups", "cs-admins"),
+                ("roles", "[ingest]"),
+            ])))
+            .unwrap();
+        assert_eq!(p.roles, BTreeSet::from([Role::Admin]));
+    }
+}

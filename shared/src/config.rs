@@ -1,0 +1,111 @@
+//! Configuration from environment variables, read and checked once at cold start.
+
+use crate::auth::RoleNames;
+
+/// Everything a function needs from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `TABLE_NAME`: the one DynamoDB table (required).
+    pub table_name: String,
+    /// `ROLE_CLAIM`, `ROLE_ADMIN`, `ROLE_SUPPORT_ENGINEER`, `ROLE_SUPPORT_SPECIALIST`, `ROLE_INGEST`.
+    pub roles: RoleNames,
+    /// `MAX_BODY_BYTES`: largest request body accepted (default 5 MiB).
+    pub max_body_bytes: usize,
+    /// `HOME_TENANT_ID`: the tenant whose users are "internal" (optional).
+    pub home_tenant_id: Option<String>,
+}
+
+/// A missing or malformed environment variable, named so the operator can fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Default cap on request bodies.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let defaults = RoleNames::default();
+        let max_body_bytes = match get("MAX_BODY_BYTES") {
+            None => DEFAULT_MAX_BODY_BYTES,
+            Some(raw) => raw
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "MAX_BODY_BYTES",
+                    reason: format!("`{raw}` is not a positive number of bytes"),
+                })?,
+        };
+        Ok(Self {
+            table_name: get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
+            roles: RoleNames {
+                claim: get("ROLE_CLAIM").unwrap_or(defaults.claim),
+                admin: get("ROLE_ADMIN").unwrap_or(defaults.admin),
+                support_engineer: get("ROLE_SUPPORT_ENGINEER").unwrap_or(defaults.support_engineer),
+                support_specialist: get("ROLE_SUPPORT_SPECIALIST")
+                    .unwrap_or(defaults.support_specialist),
+                ingest: get("ROLE_INGEST").unwrap_or(defaults.ingest),
+            },
+            max_body_bytes,
+            home_tenant_id: get("HOME_TENANT_ID"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn table_name_is_required() {
+        assert_eq!(config(&[]), Err(ConfigError::Missing("TABLE_NAME")));
+        assert_eq!(
+            config(&[("TABLE_NAME", "  ")]),
+            Err(ConfigError::Missing("TABLE_NAME"))
+        );
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = config(&[("TABLE_NAME", "t")]).unwrap();
+        assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(c.roles, RoleNames::default());
+        let c = config(&[
+            ("TABLE_NAME", "t"),
+            ("ROLE_CLAIM", "groups"),
+            ("MAX_BODY_BYTES", "1024"),
+        ])
+        .unwrap();
+        assert_eq!((c.roles.claim.as_str(), c.max_body_bytes), ("groups", 1024));
+    }
+
+    #[test]
+    fn a_bad_number_is_named() {
+        let err = config(&[("TABLE_NAME", "t"), ("MAX_BODY_BYTES", "lots")]).unwrap_err();
+        assert!(err.to_string().contains("MAX_BODY_BYTES"), "{err}");
+    }
+}

@@ -1,0 +1,142 @@
+//! The body of `POST /calls`: one Graph call record, or `{"value": [record, ...]}`.
+//!
+//! Every record is parsed and validated before the caller may write anything, and every problem
+//! of every record is reported: syntax errors with line and column, type errors and rule
+//! violations with the record's index and a JSON path.
+
+use super::graph::CallRecord;
+use super::validate::{Problem, Severity, ValidCall};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+
+/// Most records one request may carry (Graph pages hold up to 60; leave room for merged pages).
+pub const MAX_BATCH: usize = 100;
+
+/// Why a body was refused: every problem found, none written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{} problem(s) in the request body", problems.len())]
+pub struct Rejection {
+    pub problems: Vec<Problem>,
+}
+
+impl Rejection {
+    /// `Invalid` when any problem is a schema problem, else `Unacceptable`.
+    pub fn severity(&self) -> Severity {
+        self.problems
+            .iter()
+            .map(|p| p.severity)
+            .min()
+            .unwrap_or(Severity::Invalid)
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+/// Parses and validates a request body as of `now`.
+pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, Rejection> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| reject(Problem::invalid("", format!("the body is not UTF-8: {e}"))))?;
+    let envelope: Envelope =
+        serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?;
+    let raws: Vec<(Option<usize>, &RawValue)> = match envelope.value {
+        None => vec![(
+            None,
+            serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?,
+        )],
+        Some(list) => {
+            let list: Vec<&RawValue> = serde_json::from_str(list.get()).map_err(|_| {
+                reject(Problem::invalid(
+                    "value",
+                    "must be an array of call records",
+                ))
+            })?;
+            if list.is_empty() {
+                return Err(reject(Problem::invalid(
+                    "value",
+                    "must hold at least one call record",
+                )));
+            }
+            if list.len() > MAX_BATCH {
+                return Err(reject(Problem::invalid(
+                    "value",
+                    format!(
+                        "holds {} records; at most {MAX_BATCH} per request",
+                        list.len()
+                    ),
+                )));
+            }
+            list.into_iter()
+                .enumerate()
+                .map(|(i, raw)| (Some(i), raw))
+                .collect()
+        }
+    };
+    let mut calls = Vec::with_capacity(raws.len());
+    let mut problems = Vec::new();
+    for (index, raw) in raws {
+        let record = CallRecord::deserialize(&mut serde_json::Deserializer::from_str(raw.get()));
+        let outcome = match record {
+            Ok(record) => ValidCall::new(record, now),
+            Err(_) => Err(vec![type_problem(text, raw.get())]),
+        };
+        match outcome {
+            Ok(call) => calls.push(call),
+            Err(found) => problems.extend(found.into_iter().map(|p| Problem { index, ..p })),
+        }
+    }
+    if problems.is_empty() {
+        Ok(calls)
+    } else {
+        Err(Rejection { problems })
+    }
+}
+
+fn reject(problem: Problem) -> Rejection {
+    Rejection {
+        problems: vec![problem],
+    }
+}
+
+/// Re-reads a record that failed to deserialize, this time tracking the path to the failure.
+/// (The fast path above does not pay for path tracking on the records that are fine.)
+fn type_problem(body: &str, record: &str) -> Problem {
+    let mut de = serde_json::Deserializer::from_str(record);
+    match serde_path_to_error::deserialize::<_, CallRecord>(&mut de) {
+        Ok(_) => Problem::invalid("", "the record could not be read"),
+        Err(e) => {
+            let path = e.path().to_string();
+            let mut problem = syntax_problem(body, record, e.inner());
+            problem.path = if path == "." { String::new() } else { path };
+            problem
+        }
+    }
+}
+
+/// A problem at the text position of a serde_json error inside `slice`, a part of `body`,
+/// with line and column counted in the whole body.
+fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem {
+    let full = error.to_string();
+    let message = full
+        .rsplit_once(" at line ")
+        .map_or(full.as_str(), |(m, _)| m)
+        .to_owned();
+    let mut problem = Problem::invalid("", message);
+    if error.line() > 0 {
+        let offset = slice.as_ptr() as usize - body.as_ptr() as usize;
+        let before = &body[..offset];
+        let start_line = before.matches('\n').count() + 1;
+        let start_column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        problem.line = Some(start_line + error.line() - 1);
+        problem.column = Some(if error.line() == 1 {
+            start_column + error.column() - 1
+        } else {
+            error.column()
+        });
+    }
+    problem
+}

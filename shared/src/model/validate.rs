@@ -1,0 +1,276 @@
+//! From a parsed call record to a [`ValidCall`], or every problem found, each with its JSON path.
+
+use super::graph::{CallRecord, MediaStream, Session};
+use super::parties::{Party, find_parties};
+use crate::retention;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Longest id (call, session or party) we accept; ids become parts of storage keys.
+pub const MAX_ID_LEN: usize = 256;
+
+/// Whether a problem makes the request malformed (`400`) or merely unacceptable (`422`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// The record breaks the schema: wrong types, missing or contradictory fields.
+    Invalid,
+    /// Well formed, but outside what we keep (too old, from the future, too large to store).
+    Unacceptable,
+}
+
+/// One thing wrong with the input, and where.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// Position of the record in a `{"value": [...]}` batch; absent for a single record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    /// JSON path inside the record (`sessions[0].segments[1].endDateTime`); empty for the whole body.
+    pub path: String,
+    pub message: String,
+    /// 1-based line in the request body, where the problem is a position in the text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column in the request body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    #[serde(skip)]
+    pub severity: Severity,
+}
+
+impl Problem {
+    fn new(path: String, message: String, severity: Severity) -> Self {
+        Self {
+            index: None,
+            path,
+            message,
+            line: None,
+            column: None,
+            severity,
+        }
+    }
+
+    /// A schema problem at `path`.
+    pub fn invalid(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(path.into(), message.into(), Severity::Invalid)
+    }
+
+    /// A well-formed value we will not keep.
+    pub fn unacceptable(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(path.into(), message.into(), Severity::Unacceptable)
+    }
+}
+
+/// A call record that passed every check: the only form the store accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidCall {
+    record: CallRecord,
+    parties: Vec<Party>,
+}
+
+impl ValidCall {
+    /// Checks `record` as of `now`. Collects every problem rather than stopping at the first.
+    pub fn new(record: CallRecord, now: OffsetDateTime) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        check_id(&record.id, "id", &mut problems);
+        if record.version < 0 {
+            problems.push(Problem::invalid("version", "must not be negative"));
+        }
+        check_order(
+            record.start_date_time,
+            record.end_date_time,
+            "",
+            &mut problems,
+        );
+        if record.end_date_time < now - retention::HISTORY {
+            problems.push(Problem::unacceptable(
+                "endDateTime",
+                format!(
+                    "the call ended more than {} days ago, outside the history window",
+                    retention::HISTORY.whole_days()
+                ),
+            ));
+        }
+        if record.start_date_time > now + retention::FUTURE_TOLERANCE {
+            problems.push(Problem::unacceptable(
+                "startDateTime",
+                "the call starts more than a day in the future",
+            ));
+        }
+        for (i, session) in record.sessions.iter().enumerate() {
+            check_session(session, &format!("sessions[{i}]"), &mut problems);
+        }
+        let found = find_parties(&record);
+        for f in &found {
+            check_id(&f.party.id, &format!("{}.id", f.path), &mut problems);
+        }
+        if problems.is_empty() {
+            Ok(Self {
+                record,
+                parties: found.into_iter().map(|f| f.party).collect(),
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The accepted record.
+    pub fn record(&self) -> &CallRecord {
+        &self.record
+    }
+
+    /// Every distinct party, organizer first.
+    pub fn parties(&self) -> &[Party] {
+        &self.parties
+    }
+
+    /// When every item of this call must be gone: call end plus the history window.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        retention::expires_at(self.record.end_date_time)
+    }
+}
+
+fn check_id(id: &str, path: &str, problems: &mut Vec<Problem>) {
+    if id.trim().is_empty() {
+        problems.push(Problem::invalid(path, "must not be empty"));
+    } else if id.len() > MAX_ID_LEN {
+        problems.push(Problem::invalid(
+            path,
+            format!("must be at most {MAX_ID_LEN} bytes"),
+        ));
+    } else if id.chars().any(char::is_control) {
+        problems.push(Problem::invalid(
+            path,
+            "must not contain control characters",
+        ));
+    }
+}
+
+fn check_order(
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) {
+    if end < start {
+        let at = if path.is_empty() {
+            "endDateTime".to_owned()
+        } else {
+            format!("{path}.endDateTime")
+        };
+        problems.push(Problem::invalid(at, "ends before it starts"));
+    }
+}
+
+fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
+    if let Some(id) = &session.id {
+        check_id(id, &format!("{path}.id"), problems);
+    }
+    if let (Some(start), Some(end)) = (session.start_date_time, session.end_date_time) {
+        check_order(start, end, path, problems);
+    }
+    for (s, segment) in session.segments.iter().enumerate() {
+        let segment_path = format!("{path}.segments[{s}]");
+        if let (Some(start), Some(end)) = (segment.start_date_time, segment.end_date_time) {
+            check_order(start, end, &segment_path, problems);
+        }
+        for (m, media) in segment.media.iter().enumerate() {
+            let media_path = format!("{segment_path}.media[{m}]");
+            for (side, device) in [
+                ("callerDevice", &media.caller_device),
+                ("calleeDevice", &media.callee_device),
+            ] {
+                let Some(device) = device else { continue };
+                let device_path = format!("{media_path}.{side}");
+                check_range(
+                    device.capture_not_functioning_event_ratio,
+                    0.0,
+                    1.0,
+                    &device_path,
+                    "captureNotFunctioningEventRatio",
+                    problems,
+                );
+                check_range(
+                    device.render_not_functioning_event_ratio,
+                    0.0,
+                    1.0,
+                    &device_path,
+                    "renderNotFunctioningEventRatio",
+                    problems,
+                );
+            }
+            for (k, stream) in media.streams.iter().enumerate() {
+                check_stream(stream, &format!("{media_path}.streams[{k}]"), problems);
+            }
+        }
+    }
+}
+
+/// Rates are fractions, percentages are 0..=100, MOS degradation is 0..=5: anything else is a
+/// producer bug that would otherwise grade as a false red or a false normal.
+fn check_stream(stream: &MediaStream, path: &str, problems: &mut Vec<Problem>) {
+    let ranges = [
+        (
+            "averagePacketLossRate",
+            stream.average_packet_loss_rate,
+            0.0,
+            1.0,
+        ),
+        ("maxPacketLossRate", stream.max_packet_loss_rate, 0.0, 1.0),
+        (
+            "averageRatioOfConcealedSamples",
+            stream.average_ratio_of_concealed_samples,
+            0.0,
+            1.0,
+        ),
+        (
+            "averageAudioDegradation",
+            stream.average_audio_degradation,
+            0.0,
+            5.0,
+        ),
+        (
+            "averageVideoFrameRate",
+            stream.average_video_frame_rate,
+            0.0,
+            1_000.0,
+        ),
+        (
+            "averageVideoFrameLossPercentage",
+            stream.average_video_frame_loss_percentage,
+            0.0,
+            100.0,
+        ),
+        (
+            "postForwardErrorCorrectionPacketLossRate",
+            stream.post_forward_error_correction_packet_loss_rate,
+            0.0,
+            1.0,
+        ),
+    ];
+    for (field, value, min, max) in ranges {
+        check_range(value, min, max, path, field, problems);
+    }
+    if stream.packet_utilization.is_some_and(|p| p < 0) {
+        problems.push(Problem::invalid(
+            format!("{path}.packetUtilization"),
+            "must not be negative",
+        ));
+    }
+}
+
+fn check_range(
+    value: Option<f64>,
+    min: f64,
+    max: f64,
+    path: &str,
+    field: &str,
+    problems: &mut Vec<Problem>,
+) {
+    if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
+        problems.push(Problem::invalid(
+            format!("{path}.{field}"),
+            format!("{v} is outside {min}..={max}"),
+        ));
+    }
+}

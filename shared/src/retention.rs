@@ -1,0 +1,20 @@
+//! The 30-day history window: how long anything is kept and what counts as too old or too new.
+
+use time::{Duration, OffsetDateTime};
+
+/// How far back a user's history reaches, and how long every stored item lives.
+pub const HISTORY: Duration = Duration::days(30);
+
+/// How far in the future a call may start before we call it a producer's clock error.
+pub const FUTURE_TOLERANCE: Duration = Duration::days(1);
+
+/// The moment an item about a call that ended at `end` expires.
+pub fn expires_at(end: OffsetDateTime) -> OffsetDateTime {
+    end + HISTORY
+}
+
+/// Whether an item with TTL `expires_at_epoch` (seconds) is past its life at `now`. DynamoDB
+/// deletes expired items up to days late, so every read checks this itself.
+pub fn is_expired(expires_at_epoch: i64, now: OffsetDateTime) -> bool {
+    expires_at_epoch <= now.unix_timestamp()
+}
