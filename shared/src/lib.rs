@@ -2,6 +2,12 @@
 //! call-record model and its validation, retention, roles from JWT claims, and storage.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
+pub mod fixtures;
+pub mod ingest;
 pub mod model;
+pub mod rating;
 pub mod retention;
+pub mod store;
+pub mod telemetry;

@@ -82,7 +82,8 @@ impl ValidCall {
             "",
             &mut problems,
         );
-        if record.end_date_time < now - retention::HISTORY {
+        // Accepted exactly when it would be visible: items live while `expiresAt > now`.
+        if record.end_date_time <= now - retention::HISTORY {
             problems.push(Problem::unacceptable(
                 "endDateTime",
                 format!(

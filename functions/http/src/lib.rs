@@ -1,0 +1,143 @@
+//! The HTTP edge of the ingest and query functions: where a request's verified claims are
+//! found, and where every core error becomes a status and a JSON body — once, for both.
+
+use callscope_core::auth::AuthError;
+use callscope_core::ingest::IngestError;
+use callscope_core::model::{Problem, Rejection, Severity};
+use callscope_core::store::StoreError;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The claims API Gateway's JWT authorizer verified; `None` if the request passed none.
+/// Only `requestContext.authorizer.jwt.claims` is read: the client cannot set it.
+pub fn verified_claims(request: &Request) -> Option<&HashMap<String, String>> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context
+            .authorizer
+            .as_ref()?
+            .jwt
+            .as_ref()
+            .map(|jwt| &jwt.claims),
+        _ => None,
+    }
+}
+
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).expect("response types always serialize");
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .expect("status and header are valid")
+}
+
+/// An error response: `{"error": {"code", "message", "problems"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: u16,
+    #[serde(skip)]
+    pub retry_after_seconds: Option<u32>,
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+impl ApiError {
+    /// An error without problem details.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            retry_after_seconds: None,
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// No route for this method and path.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(404, "not_found", format!("{what} not found"))
+    }
+
+    /// A body over the configured cap.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            413,
+            "payload_too_large",
+            format!("the body is larger than {limit} bytes"),
+        )
+    }
+
+    /// The response for this error.
+    pub fn into_response(self) -> Response<Body> {
+        #[derive(Serialize)]
+        struct Envelope<'a> {
+            error: &'a ApiError,
+        }
+        let mut response = json(self.status, &Envelope { error: &self });
+        if let Some(seconds) = self.retry_after_seconds {
+            response.headers_mut().insert("retry-after", seconds.into());
+        }
+        response
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthenticated => Self::new(401, "unauthenticated", error.to_string()),
+            AuthError::Forbidden => Self::new(403, "forbidden", error.to_string()),
+        }
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(rejection: Rejection) -> Self {
+        let (status, code, message) = match rejection.severity() {
+            Severity::Invalid => (
+                400,
+                "invalid_request",
+                "the request body is malformed or breaks the schema",
+            ),
+            Severity::Unacceptable => (
+                422,
+                "unacceptable",
+                "the request is well formed but cannot be accepted",
+            ),
+        };
+        Self {
+            problems: rejection.problems,
+            ..Self::new(status, code, message)
+        }
+    }
+}
+
+/// Storage failures are logged with their context and answered without it: `503` with
+/// `Retry-After` when retrying will likely work, else `500`.
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(error = %error, "storage failed");
+        if error.is_transient() {
+            Self {
+                retry_after_seconds: Some(1),
+                ..Self::new(503, "unavailable", "storage is busy; retry shortly")
+            }
+        } else {
+            Self::new(500, "internal", "an internal error occurred")
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(error: IngestError) -> Self {
+        match error {
+            IngestError::Rejected(rejection) => rejection.into(),
+            IngestError::Store(store) => store.into(),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Writes the API Gateway / Lambda sample events in events/ from the Graph records in events/graph/.
+
+    python3 scripts/events.py                 # regenerate events/*.json (committed)
+    python3 scripts/events.py --fresh DIR     # re-dated copies in DIR, for invoking a local stack today
+    python3 scripts/events.py --check         # fail if events/ differs from what this script writes
+
+The samples are anchored at ANCHOR; tests run the handlers with the clock set to ANCHOR. Calls older
+than 30 days are refused, so `--fresh` shifts every timestamp by (now - ANCHOR) for local runs.
+"""
+import datetime as dt
+import json
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+ANCHOR = dt.datetime(2026, 11, 25, 12, 0, 0, tzinfo=dt.timezone.utc)
+TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z")
+
+
+def graph(name):
+    return json.loads((EVENTS / "graph" / f"{name}.json").read_text())
+
+
+def http_event(method, path, body=None, roles=None, sub="ingest-service", content_type="application/json"):
+    """An HTTP API (payload 2.0) event; `roles=None` means no JWT authorizer context at all."""
+    context = {
+        "accountId": "123456789012",
+        "apiId": "callscope",
+        "domainName": "callscope.example.com",
+        "domainPrefix": "callscope",
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.10", "userAgent": "curl/8.5.0"},
+        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "routeKey": f"{method} {path}",
+        "stage": "$default",
+        "time": "25/Nov/2026:12:00:00 +0000",
+        "timeEpoch": int(ANCHOR.timestamp() * 1000),
+    }
+    if roles is not None:
+        context["authorizer"] = {"jwt": {"claims": {"sub": sub, "iss": "https://login.example.com/", "roles": roles}, "scopes": None}}
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": content_type, "host": "callscope.example.com"},
+        "requestContext": context,
+        "isBase64Encoded": False,
+    }
+    if body is not None:
+        event["body"] = body if isinstance(body, str) else json.dumps(body, indent=None)
+    return event
+
+
+def invalid_record():
+    record = graph("p2p-pstn")
+    record["id"] = ""
+    record["endDateTime"] = "2026-11-24T08:00:00Z"
+    record["sessions"][0]["segments"][0]["media"][0]["streams"][0]["averagePacketLossRate"] = 1.5
+    return record
+
+
+def too_old_record():
+    record = graph("p2p-pstn")
+    record["id"] = "old-call-1"
+    record["startDateTime"] = "2026-10-01T09:00:00Z"
+    record["endDateTime"] = "2026-10-01T09:10:00Z"
+    return record
+
+
+EVENT_FILES = {
+    "ingest-post-call.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[ingest]"),
+    "ingest-post-meeting.json": lambda: http_event("POST", "/calls", graph("meeting"), '["ingest"]'),
+    "ingest-post-batch.json": lambda: http_event("POST", "/calls", {"value": [graph("p2p-pstn"), graph("meeting")]}, "admin"),
+    "ingest-post-invalid.json": lambda: http_event("POST", "/calls", invalid_record(), "[ingest]"),
+    "ingest-post-too-old.json": lambda: http_event("POST", "/calls", too_old_record(), "[ingest]"),
+    "ingest-post-no-claims.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), None),
+    "ingest-post-wrong-role.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[support-specialist]", sub="helpdesk-1"),
+}
+
+
+# Events not written by this script (hand-written stream events).
+OTHER_EVENTS = ("classify-",)
+
+
+def shift(text, delta):
+    def moved(match):
+        at = dt.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S") + delta
+        return at.strftime("%Y-%m-%dT%H:%M:%S") + (match.group(2) or "") + "Z"
+    return TIMESTAMP.sub(moved, text)
+
+
+def main(argv):
+    if argv[:1] == ["--fresh"] and len(argv) == 2:
+        out = pathlib.Path(argv[1])
+        out.mkdir(parents=True, exist_ok=True)
+        delta = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - ANCHOR
+        for path in sorted(EVENTS.glob("*.json")):
+            event = json.loads(path.read_text())
+            if "body" in event:
+                event["body"] = shift(event["body"], delta)
+            (out / path.name).write_text(json.dumps(event, indent=2) + "\n")
+        print(f"wrote {len(list(out.glob('*.json')))} re-dated events to {out}")
+    elif argv == ["--check"]:
+        stale = [name for name, build in EVENT_FILES.items()
+                 if not (EVENTS / name).exists() or json.loads((EVENTS / name).read_text()) != build()]
+        extra = sorted(p.name for p in EVENTS.glob("*.json") if p.name not in EVENT_FILES and not p.name.startswith(OTHER_EVENTS))
+        if stale or extra:
+            sys.exit(f"events/ is out of date (run `make events`): stale {stale}, unknown {extra}")
+    elif not argv:
+        for name, build in EVENT_FILES.items():
+            (EVENTS / name).write_text(json.dumps(build(), indent=2) + "\n")
+        print(f"wrote {len(EVENT_FILES)} events to {EVENTS}")
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,32 @@
+//! The one clock: TTLs, the 30-day window and "in the future" checks all read it, and tests
+//! set it.
+
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// Where "now" comes from.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self(Arc::new(OffsetDateTime::now_utc))
+    }
+
+    /// A clock stopped at `at`, for tests.
+    pub fn fixed(at: OffsetDateTime) -> Self {
+        Self(Arc::new(move || at))
+    }
+
+    /// The current instant.
+    pub fn now(&self) -> OffsetDateTime {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}

@@ -1,0 +1,382 @@
+//! The DynamoDB adapter: every request the product makes to its table lives here.
+//!
+//! Write protocol for one call version (see `docs/data-model.md`):
+//! 1. read the stored version (consistent `GetItem`): equal → `unchanged`, higher → `stale`;
+//! 2. commit header and session pages in one `TransactWriteItems`, the header conditional on
+//!    `version < new` — so the record is stored whole or not at all, and a lower version can
+//!    never overwrite a higher one however requests race;
+//! 3. fan out history and directory entries with conditional puts. They are idempotent, so a
+//!    retry of the same request (`unchanged`) repeats them and repairs an interrupted fan-out.
+
+use super::StoreError;
+use super::items::{CallHeader, HistoryEntry, SessionPage};
+use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
+use super::prepare::{Item, PreparedCall};
+use crate::model::Session;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What storing one call record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UpsertStatus {
+    /// No version of this call was stored.
+    Created,
+    /// A lower version was replaced.
+    Updated,
+    /// This very version was already stored.
+    Unchanged,
+    /// A higher version is stored; nothing was written.
+    Stale,
+}
+
+/// One page of a user's history, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    /// Where the next page starts; `None` on the last page.
+    pub last_key: Option<Item>,
+}
+
+/// A call's committed version: its header and its sessions in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCall {
+    pub header: CallHeader,
+    pub sessions: Vec<Session>,
+}
+
+/// How many concurrent requests one fan-out may have in flight.
+const FAN_OUT_CONCURRENCY: usize = 16;
+/// How often a commit is retried when concurrent transactions cancel each other.
+const COMMIT_ATTEMPTS: u32 = 5;
+
+/// The table, through the AWS SDK client built once per cold start.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredVersion {
+    version: i64,
+    session_pages: u32,
+}
+
+#[derive(Serialize)]
+struct Key<'a> {
+    #[serde(rename = "PK")]
+    pk: &'a str,
+    #[serde(rename = "SK")]
+    sk: &'a str,
+}
+
+enum Commit {
+    Done,
+    /// The header's condition failed: another writer stored an equal or higher version first.
+    Lost,
+    /// Cancelled by a concurrent transaction on the same items.
+    Conflict,
+}
+
+impl DynamoStore {
+    /// A store over `table`, using `client` (whose endpoint may point at a local server).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Stores one call version if it is newer than what is stored, and fans it out.
+    pub async fn upsert(&self, call: &PreparedCall) -> Result<UpsertStatus, StoreError> {
+        for attempt in 0..COMMIT_ATTEMPTS {
+            let stored = self.stored_version(&call.call_id).await?;
+            let status = match &stored {
+                Some(s) if s.version > call.version => return Ok(UpsertStatus::Stale),
+                Some(s) if s.version == call.version => UpsertStatus::Unchanged,
+                Some(_) => UpsertStatus::Updated,
+                None => UpsertStatus::Created,
+            };
+            if status != UpsertStatus::Unchanged {
+                match self
+                    .commit(call, stored.as_ref().map_or(0, |s| s.session_pages))
+                    .await?
+                {
+                    Commit::Done => {}
+                    Commit::Lost => continue,
+                    Commit::Conflict => {
+                        backoff(attempt).await;
+                        continue;
+                    }
+                }
+            }
+            self.fan_out(call).await?;
+            return Ok(status);
+        }
+        Err(StoreError::Contention(call.call_id.clone()))
+    }
+
+    async fn stored_version(&self, call_id: &str) -> Result<Option<StoredVersion>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(
+                &keys::call_pk(call_id),
+                keys::CALL_HEADER_SK,
+            )))
+            .projection_expression("version, sessionPages")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::request("GetItem", e))?;
+        output
+            .item
+            .map(|item| {
+                serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt {
+                    key: keys::call_pk(call_id),
+                    source,
+                })
+            })
+            .transpose()
+    }
+
+    async fn commit(&self, call: &PreparedCall, old_pages: u32) -> Result<Commit, StoreError> {
+        let header = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(call.header.clone()))
+            .condition_expression("attribute_not_exists(#pk) OR #version < :version")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":version", AttributeValue::N(call.version.to_string()))
+            .build()
+            .expect("table and item are set");
+        let pages = call.pages.iter().map(|page| {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(page.clone()))
+                .build()
+                .expect("table and item are set");
+            TransactWriteItem::builder().put(put).build()
+        });
+        let call_pk = keys::call_pk(&call.call_id);
+        let stale_pages = (call.pages.len() as u32..old_pages).map(|n| {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_item(&call_pk, &keys::session_page_sk(n))))
+                .build()
+                .expect("table and key are set");
+            TransactWriteItem::builder().delete(delete).build()
+        });
+        let actions: Vec<_> = std::iter::once(TransactWriteItem::builder().put(header).build())
+            .chain(pages)
+            .chain(stale_pages)
+            .collect();
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Commit::Done),
+            Err(error) => {
+                if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                    error.as_service_error()
+                {
+                    let codes: Vec<_> = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().unwrap_or("None"))
+                        .collect();
+                    if codes.first() == Some(&"ConditionalCheckFailed") {
+                        return Ok(Commit::Lost);
+                    }
+                    if codes.contains(&"TransactionConflict") {
+                        return Ok(Commit::Conflict);
+                    }
+                }
+                Err(StoreError::request("TransactWriteItems", error))
+            }
+        }
+    }
+
+    async fn fan_out(&self, call: &PreparedCall) -> Result<(), StoreError> {
+        let version = AttributeValue::N(call.version.to_string());
+        let expires = AttributeValue::N(call.expires_at.to_string());
+        let mut puts = Vec::with_capacity(call.history.len() + call.directory.len());
+        for item in &call.history {
+            puts.push(self.put_if_newer(
+                item,
+                "attribute_not_exists(#pk) OR #v < :v",
+                "version",
+                &version,
+            ));
+        }
+        for item in &call.directory {
+            puts.push(self.put_if_newer(
+                item,
+                "attribute_not_exists(#pk) OR #v <= :v",
+                EXPIRES_AT,
+                &expires,
+            ));
+        }
+        futures::stream::iter(puts)
+            .buffer_unordered(FAN_OUT_CONCURRENCY)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(())
+    }
+
+    /// Puts `item` unless the stored one is as new (`condition` over `#v`); `false` if skipped.
+    async fn put_if_newer(
+        &self,
+        item: &Item,
+        condition: &str,
+        attribute: &str,
+        value: &AttributeValue,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.clone()))
+            .condition_expression(condition)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#v", attribute)
+            .expression_attribute_values(":v", value.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::request("PutItem", e)),
+        }
+    }
+
+    /// One page (one Query) of `user_id`'s calls that started between `from` and `to`, newest
+    /// first. Expired entries are dropped, so a page may hold fewer than `limit`.
+    pub async fn user_history(
+        &self,
+        user_id: &str,
+        (from, to): (OffsetDateTime, OffsetDateTime),
+        limit: i32,
+        start: Option<Item>,
+        now: OffsetDateTime,
+    ) -> Result<HistoryPage, StoreError> {
+        let (low, high) = keys::history_gsi_range(from, to);
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#sk", GSI1SK)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":pk", AttributeValue::S(keys::history_gsi_pk(user_id)))
+            .expression_attribute_values(":low", AttributeValue::S(low))
+            .expression_attribute_values(":high", AttributeValue::S(high))
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(now.unix_timestamp().to_string()),
+            )
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        let entries = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt {
+                    key: keys::history_gsi_pk(user_id),
+                    source,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(HistoryPage {
+            entries,
+            last_key: output.last_evaluated_key,
+        })
+    }
+
+    /// The committed version of a call with all its sessions (one Query, paged only if the
+    /// call is over 1 MB); `None` if unknown or expired.
+    pub async fn call(
+        &self,
+        call_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<StoredCall>, StoreError> {
+        let pk = keys::call_pk(call_id);
+        let items: Vec<Item> = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        let corrupt = |source| StoreError::Corrupt {
+            key: pk.clone(),
+            source,
+        };
+        let mut header: Option<CallHeader> = None;
+        let mut pages: Vec<SessionPage> = Vec::new();
+        for item in items {
+            let is_header =
+                matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == keys::CALL_HEADER_SK);
+            if is_header {
+                header = Some(serde_dynamo::from_item(item).map_err(corrupt)?);
+            } else {
+                pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
+            }
+        }
+        let Some(header) = header.filter(|h| !crate::retention::is_expired(h.expires_at, now))
+        else {
+            return Ok(None);
+        };
+        pages.retain(|p| p.version == header.version);
+        pages.sort_by_key(|p| p.page);
+        let sessions = pages.into_iter().flat_map(|p| p.sessions).collect();
+        Ok(Some(StoredCall { header, sessions }))
+    }
+}
+
+fn key_item(pk: &str, sk: &str) -> Item {
+    serde_dynamo::to_item(Key { pk, sk }).expect("two strings always serialize")
+}
+
+/// Waits a little before retrying a conflicted transaction (5, 10, 20, ... ms).
+async fn backoff(attempt: u32) {
+    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt.min(6))).await;
+}

@@ -1,0 +1,183 @@
+//! The items a call becomes in the table, serialized with serde_dynamo.
+
+use super::keys;
+use crate::model::{CallRecord, CallType, Modality, Party, PartyKind, Session};
+use crate::rating::Rating;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A call's head: version, summary and parties. Writing it is what commits a version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallHeader {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub call_id: String,
+    pub version: i64,
+    pub call_type: CallType,
+    pub modalities: Vec<Modality>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start_date_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end_date_time: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizer_id: Option<String>,
+    pub parties: Vec<Party>,
+    pub session_count: u32,
+    /// How many `SESSIONS#` pages belong to this version.
+    pub session_pages: u32,
+    pub rating: Rating,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ingested_at: OffsetDateTime,
+    pub expires_at: i64,
+}
+
+/// Up to ~350 KB of a call's sessions, so a large meeting is several items, not one oversized one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionPage {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub call_id: String,
+    /// The call version this page belongs to; pages of other versions are ignored on read.
+    pub version: i64,
+    pub page: u32,
+    pub sessions: Vec<Session>,
+    pub expires_at: i64,
+}
+
+/// One line of a user's history: enough to list the call without reading it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    pub user_id: String,
+    pub call_id: String,
+    pub version: i64,
+    pub call_type: CallType,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start_date_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end_date_time: OffsetDateTime,
+    pub duration_seconds: i64,
+    pub participant_count: u32,
+    /// The other party of a peer-to-peer call, or the organizer of a meeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<Party>,
+    pub rating: Rating,
+    pub issue_codes: Vec<String>,
+    pub expires_at: i64,
+}
+
+/// A user in the directory, under one search token or in the alphabetical listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryEntry {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub user_id: String,
+    pub kind: PartyKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_call_at: OffsetDateTime,
+    pub expires_at: i64,
+}
+
+/// The party a user sees on the other side of `record`.
+pub fn counterpart<'a>(
+    record: &CallRecord,
+    parties: &'a [Party],
+    organizer: Option<&str>,
+    user: &Party,
+) -> Option<&'a Party> {
+    let organizer = organizer.and_then(|id| parties.iter().find(|p| p.id == id));
+    let other = parties
+        .iter()
+        .find(|p| p.id != user.id || p.kind != user.kind);
+    match record.call_type {
+        CallType::GroupCall => organizer.or(other),
+        _ => other.or(organizer),
+    }
+}
+
+/// The history entry `user` gets for a call.
+pub fn history_entry(header: &CallHeader, record: &CallRecord, user: &Party) -> HistoryEntry {
+    HistoryEntry {
+        pk: keys::user_pk(&user.id),
+        sk: keys::history_sk(&header.call_id),
+        gsi1pk: keys::history_gsi_pk(&user.id),
+        gsi1sk: keys::history_gsi_sk(header.start_date_time, &header.call_id),
+        user_id: user.id.clone(),
+        call_id: header.call_id.clone(),
+        version: header.version,
+        call_type: header.call_type,
+        start_date_time: header.start_date_time,
+        end_date_time: header.end_date_time,
+        duration_seconds: (header.end_date_time - header.start_date_time).whole_seconds(),
+        participant_count: header.parties.len() as u32,
+        counterpart: counterpart(
+            record,
+            &header.parties,
+            header.organizer_id.as_deref(),
+            user,
+        )
+        .cloned(),
+        rating: header.rating,
+        issue_codes: Vec::new(),
+        expires_at: header.expires_at,
+    }
+}
+
+/// Every directory entry of `user` (one per search token, one in the listing).
+pub fn directory_entries(
+    user: &Party,
+    last_call_at: OffsetDateTime,
+    expires_at: i64,
+) -> Vec<DirectoryEntry> {
+    let entry = |pk: String, sk: String| DirectoryEntry {
+        pk,
+        sk,
+        user_id: user.id.clone(),
+        kind: user.kind,
+        display_name: user.display_name.clone(),
+        user_principal_name: user.user_principal_name.clone(),
+        tenant_id: user.tenant_id.clone(),
+        last_call_at,
+        expires_at,
+    };
+    let tokens = keys::search_tokens(
+        user.display_name.as_deref(),
+        user.user_principal_name.as_deref(),
+    );
+    let listed_name = user
+        .display_name
+        .as_deref()
+        .or(user.user_principal_name.as_deref())
+        .unwrap_or(&user.id);
+    tokens
+        .iter()
+        .map(|t| entry(keys::name_pk(t), keys::name_sk(t, &user.id)))
+        .chain([entry(
+            keys::USERS_PK.to_owned(),
+            keys::users_sk(listed_name, &user.id),
+        )])
+        .collect()
+}

@@ -1,0 +1,157 @@
+//! Every key format of the single table, written once.
+//!
+//! | item              | PK                 | SK                     | GSI1PK        | GSI1SK              |
+//! |-------------------|--------------------|------------------------|---------------|---------------------|
+//! | call header       | `CALL#<callId>`    | `#HEADER`              |               |                     |
+//! | session page      | `CALL#<callId>`    | `SESSIONS#<page:04>`   |               |                     |
+//! | history entry     | `USER#<userId>`    | `CALL#<callId>`        | `HIST#<userId>` | `<start>#<callId>` |
+//! | name token        | `NAME#<c>`         | `<token>#<userId>`     |               |                     |
+//! | user listing      | `USERS`            | `<name>#<userId>`      |               |                     |
+//!
+//! Ids are validated (no control characters, bounded length) before they reach a key. Every
+//! partition key starts with a distinct literal prefix, so no id can reach another kind of item;
+//! tokens and listing names have `#` removed, so the first `#` of a directory sort key always
+//! ends the token.
+
+use time::OffsetDateTime;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+/// Partition and sort key attribute names.
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+/// The one global secondary index (history by time).
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+/// The TTL attribute every item carries (epoch seconds).
+pub const EXPIRES_AT: &str = "expiresAt";
+
+/// Sort key of a call's header item.
+pub const CALL_HEADER_SK: &str = "#HEADER";
+/// Sort key prefix of a call's session pages.
+pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
+/// Partition key of the alphabetical user listing.
+pub const USERS_PK: &str = "USERS";
+
+/// The partition holding everything about one call.
+pub fn call_pk(call_id: &str) -> String {
+    format!("CALL#{call_id}")
+}
+
+/// The `page`-th session page of a call.
+pub fn session_page_sk(page: u32) -> String {
+    format!("{SESSION_PAGE_PREFIX}{page:04}")
+}
+
+/// The partition of one user's history entries.
+pub fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+
+/// A user's history entry for one call (one per call, whatever its version).
+pub fn history_sk(call_id: &str) -> String {
+    format!("CALL#{call_id}")
+}
+
+/// GSI1 partition of one user's history, ordered by start time.
+pub fn history_gsi_pk(user_id: &str) -> String {
+    format!("HIST#{user_id}")
+}
+
+/// GSI1 sort key: fixed-width UTC start time, then the call id.
+pub fn history_gsi_sk(start: OffsetDateTime, call_id: &str) -> String {
+    format!("{}#{call_id}", time_key(start))
+}
+
+/// GSI1 sort-key bounds for calls that started between `from` and `to`, both inclusive: a
+/// bare time key sorts before every `<time>#<callId>` at that instant, and `~` after them.
+pub fn history_gsi_range(from: OffsetDateTime, to: OffsetDateTime) -> (String, String) {
+    (time_key(from), format!("{}~", time_key(to)))
+}
+
+/// Search-token partition: tokens are sharded by their first character.
+pub fn name_pk(token: &str) -> String {
+    let first: String = token.chars().take(1).collect();
+    format!("NAME#{first}")
+}
+
+/// Search-token sort key.
+pub fn name_sk(token: &str, user_id: &str) -> String {
+    format!("{token}#{user_id}")
+}
+
+/// Sort key in the alphabetical user listing.
+pub fn users_sk(display_name: &str, user_id: &str) -> String {
+    format!("{}#{user_id}", normalize(display_name))
+}
+
+/// Lower-cases and removes `#`, the form searched and sorted on.
+pub fn normalize(text: &str) -> String {
+    text.to_lowercase().replace('#', "")
+}
+
+/// The search tokens of a user: every word of the display name, and the UPN/SIP address.
+pub fn search_tokens(display_name: Option<&str>, user_principal_name: Option<&str>) -> Vec<String> {
+    let words = display_name
+        .into_iter()
+        .flat_map(|n| n.split(|c: char| c.is_whitespace() || ",;()[]".contains(c)));
+    let address = user_principal_name.map(|u| u.trim_start_matches("sip:"));
+    let mut tokens: Vec<String> = words
+        .chain(address)
+        .map(normalize)
+        .filter(|t| !t.is_empty())
+        .collect();
+    tokens.sort();
+    tokens.dedup();
+    tokens
+}
+
+const TIME_KEY: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// A fixed-width UTC timestamp that sorts as the instant does (RFC 3339 with variable
+/// fractions does not: `24.5Z` sorts before `24Z`).
+pub fn time_key(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(TIME_KEY)
+        .expect("a UTC instant always formats")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn time_keys_sort_like_instants() {
+        let a = datetime!(2026-11-01 10:00:24 UTC);
+        let b = datetime!(2026-11-01 10:00:24.5 UTC);
+        let c = datetime!(2026-11-01 12:00:24 +02:00);
+        assert!(time_key(a) < time_key(b));
+        assert_eq!(time_key(a), "2026-11-01T10:00:24.000000Z");
+        assert_eq!(time_key(c), time_key(a));
+        let (low, high) = history_gsi_range(a, a);
+        assert!(low < history_gsi_sk(a, "!") && history_gsi_sk(a, "\u{10FFFF}") < high);
+    }
+
+    #[test]
+    fn keys_round_trip_and_prefixes_are_distinct() {
+        assert_eq!(call_pk("abc"), "CALL#abc");
+        assert_eq!(call_pk("abc").strip_prefix("CALL#"), Some("abc"));
+        assert_eq!(user_pk("u1").strip_prefix("USER#"), Some("u1"));
+        assert_eq!(session_page_sk(3), "SESSIONS#0003");
+        assert_eq!(name_sk("ada", "u#1").split_once('#'), Some(("ada", "u#1")));
+        assert_ne!(call_pk("USER#x"), user_pk("x"));
+    }
+
+    #[test]
+    fn tokens_cover_every_word_and_the_address() {
+        assert_eq!(
+            search_tokens(Some("Ada  Lovelace (Eng#1)"), Some("sip:Ada@Contoso.com")),
+            ["ada", "ada@contoso.com", "eng1", "lovelace"]
+        );
+        assert_eq!(name_pk("ada"), "NAME#a");
+        assert_eq!(users_sk("Ada #Lovelace", "u1"), "ada lovelace#u1");
+    }
+}

@@ -1,0 +1,76 @@
+//! Storage: the single-table key design (`keys`), the items (`items`, `prepare`) and the
+//! DynamoDB adapter (`dynamo`). See `docs/data-model.md` for the access patterns.
+
+pub mod dynamo;
+pub mod items;
+pub mod keys;
+pub mod prepare;
+pub mod schema;
+pub mod size;
+
+pub use dynamo::{DynamoStore, HistoryPage, StoredCall, UpsertStatus};
+pub use prepare::{Item, PreparedCall};
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+
+/// Why a storage operation failed. None of these is the caller's fault: they map to 5xx.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// DynamoDB refused or failed a request (after the SDK's own retries).
+    #[error("DynamoDB {operation} failed: {detail}")]
+    Request {
+        operation: &'static str,
+        detail: String,
+        throttled: bool,
+    },
+    /// An item in the table does not read as the type it should be.
+    #[error("stored item {key} is unreadable: {source}")]
+    Corrupt {
+        key: String,
+        #[source]
+        source: serde_dynamo::Error,
+    },
+    /// Concurrent writers kept cancelling each other's transaction.
+    #[error("call {0} is being written concurrently; retry")]
+    Contention(String),
+}
+
+impl StoreError {
+    /// Wraps an SDK error with the operation that failed, keeping the full error chain.
+    pub fn request<E, R>(
+        operation: &'static str,
+        error: aws_sdk_dynamodb::error::SdkError<E, R>,
+    ) -> Self
+    where
+        E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
+        let throttled = error
+            .as_service_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| {
+                matches!(
+                    code,
+                    "ThrottlingException"
+                        | "ProvisionedThroughputExceededException"
+                        | "RequestLimitExceeded"
+                )
+            });
+        Self::Request {
+            operation,
+            detail: DisplayErrorContext(&error).to_string(),
+            throttled,
+        }
+    }
+
+    /// Whether retrying later is likely to succeed (throttling, contention).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Request {
+                throttled: true,
+                ..
+            } | Self::Contention(_)
+        )
+    }
+}
