@@ -2,6 +2,7 @@
 //! call-record model and its validation, retention, roles from JWT claims, and storage.
 
 pub mod auth;
+pub mod classify;
 pub mod clock;
 pub mod config;
 pub mod fixtures;

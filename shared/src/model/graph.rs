@@ -370,4 +370,16 @@ pub struct MediaStream {
     pub video_codec: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub was_media_bypassed: Option<bool>,
+    /// Extra (CQD, not Graph): app sharing spoiled tiles, percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spoiled_tile_percent_total: Option<f64>,
+    /// Extra (CQD, not Graph): app sharing RDP tile processing latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rdp_tile_processing_latency_average: Option<Millis>,
+    /// Extra (CQD, not Graph): app sharing relative one-way delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relative_one_way_average: Option<Millis>,
+    /// Extra (CQD, not Graph): ICE connectivity failed; the stream is then unclassified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ice_connectivity_failed: Option<bool>,
 }

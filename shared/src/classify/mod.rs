@@ -1,0 +1,177 @@
+//! Classification: a pure function from a call's sessions to a rating per session, the poor
+//! rules that fired, every metric graded, and the main cause in words.
+
+pub mod cause;
+pub mod grade;
+pub mod rules;
+pub mod thresholds;
+
+pub use grade::{Grade, GradedMetric, Side};
+pub use rules::{Area, Issue, IssueCode};
+pub use thresholds::{MediaKind, Metric, Thresholds, ThresholdsError};
+
+use crate::model::Session;
+use crate::rating::Rating;
+use serde::{Deserialize, Serialize};
+
+/// The verdict on one session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResult {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    pub rating: Rating,
+    pub issues: Vec<Issue>,
+    pub metrics: Vec<GradedMetric>,
+    /// One sentence for a poor session; empty otherwise.
+    pub main_cause: String,
+}
+
+/// The verdict on a call: the worst session rating and every issue code, for the history list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallResult {
+    pub rating: Rating,
+    pub issue_codes: Vec<IssueCode>,
+    pub sessions: Vec<SessionResult>,
+}
+
+/// Classifies every session; the call is rated by its worst session (`unavailable` if none).
+pub fn classify_sessions(sessions: &[Session], thresholds: &Thresholds) -> CallResult {
+    let sessions: Vec<SessionResult> = sessions
+        .iter()
+        .map(|s| classify_session(s, thresholds))
+        .collect();
+    let rating = sessions
+        .iter()
+        .map(|s| s.rating)
+        .max()
+        .unwrap_or(Rating::Unavailable);
+    let mut issue_codes: Vec<IssueCode> = sessions
+        .iter()
+        .flat_map(|s| s.issues.iter().map(|i| i.code))
+        .collect();
+    issue_codes.sort();
+    issue_codes.dedup();
+    CallResult {
+        rating,
+        issue_codes,
+        sessions,
+    }
+}
+
+/// Classifies one session by reference §1–2.
+pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionResult {
+    let mut metrics = Vec::new();
+    let mut issues: Vec<Issue> = rules::setup_failure(session, thresholds)
+        .into_iter()
+        .collect();
+    let mut audio_qoe = false;
+    for segment in &session.segments {
+        for media in &segment.media {
+            let Some(kind) = media.label.as_deref().and_then(MediaKind::from_label) else {
+                continue;
+            };
+            let graded = |metric, value, side, direction| {
+                thresholds.row(kind, metric).map(|row| {
+                    let (grade, threshold) = grade::grade(value, row);
+                    GradedMetric {
+                        media: kind,
+                        segment_id: segment.id.clone(),
+                        side,
+                        direction,
+                        metric,
+                        value,
+                        grade,
+                        threshold,
+                        comparison: row.comparison,
+                    }
+                })
+            };
+            if kind == MediaKind::Audio {
+                for (side, device) in [
+                    (Side::Caller, &media.caller_device),
+                    (Side::Callee, &media.callee_device),
+                ] {
+                    let Some(device) = device else { continue };
+                    for (metric, value) in grade::device_metrics(device) {
+                        let Some(g) = graded(metric, value, Some(side), None) else {
+                            continue;
+                        };
+                        if g.grade == Grade::Red
+                            && thresholds.row(kind, metric).is_some_and(|r| r.poor)
+                        {
+                            issues.push(Issue::from_metric(IssueCode::DeviceNotFunctioning, &g));
+                        }
+                        metrics.push(g);
+                    }
+                }
+            }
+            for stream in &media.streams {
+                let values = grade::stream_metrics(stream);
+                audio_qoe |= kind == MediaKind::Audio && !values.is_empty();
+                let side = Side::receiving(stream.stream_direction);
+                let stream_graded: Vec<GradedMetric> = values
+                    .into_iter()
+                    .filter_map(|(metric, value)| {
+                        graded(metric, value, side, stream.stream_direction)
+                    })
+                    .collect();
+                let ice_failed = stream.ice_connectivity_failed == Some(true);
+                let muted = kind == MediaKind::Audio
+                    && stream
+                        .packet_utilization
+                        .is_some_and(|p| p <= thresholds.min_packet_utilization);
+                if !ice_failed && !muted {
+                    let codec = stream.video_codec.as_deref();
+                    issues.extend(rules::stream_issues(
+                        kind,
+                        &stream_graded,
+                        codec,
+                        thresholds,
+                    ));
+                }
+                metrics.extend(stream_graded);
+            }
+        }
+    }
+    let mut issues = worst_per_kind(issues);
+    issues.sort_by_key(|i| i.code);
+    let rating = if !issues.is_empty() {
+        Rating::Poor
+    } else if audio_qoe {
+        Rating::Good
+    } else {
+        Rating::Unavailable
+    };
+    let main_cause = cause::main_cause(&issues)
+        .map(cause::describe)
+        .unwrap_or_default();
+    SessionResult {
+        session_id: session.id.clone(),
+        rating,
+        issues,
+        metrics,
+        main_cause,
+    }
+}
+
+/// One issue per (code, side, direction, metric): the worst value across segments, so a long
+/// call does not list the same fault once per segment.
+fn worst_per_kind(issues: Vec<Issue>) -> Vec<Issue> {
+    let mut kept: Vec<Issue> = Vec::with_capacity(issues.len());
+    for issue in issues {
+        let same = |k: &&mut Issue| {
+            k.code == issue.code
+                && k.side == issue.side
+                && k.direction == issue.direction
+                && k.metric == issue.metric
+        };
+        match kept.iter_mut().find(|k| same(k)) {
+            Some(existing) if issue.excess() > existing.excess() => *existing = issue,
+            Some(_) => {}
+            None => kept.push(issue),
+        }
+    }
+    kept
+}
