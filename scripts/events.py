@@ -70,6 +70,57 @@ def too_old_record():
     return record
 
 
+STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/callscope/stream/2026-11-25T00:00:00.000"
+
+
+def attr(value):
+    """A JSON value in DynamoDB's attribute-value form."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, float)):
+        return {"N": str(value)}
+    if isinstance(value, list):
+        return {"L": [attr(v) for v in value]}
+    if isinstance(value, dict):
+        return {"M": {k: attr(v) for k, v in value.items()}}
+    return {"S": value}
+
+
+def header_image(call_id, version, rating, **extra):
+    item = {"PK": f"CALL#{call_id}", "SK": "#HEADER", "callId": call_id, "version": version, "rating": rating}
+    item.update(extra)
+    return {k: attr(v) for k, v in item.items()}
+
+
+def stream_record(name, sequence, keys_of, new=None, old=None, ttl=False):
+    """One DynamoDB Streams record as Lambda delivers it (NEW_AND_OLD_IMAGES)."""
+    change = {
+        "ApproximateCreationDateTime": int(ANCHOR.timestamp()),
+        "Keys": {k: keys_of[k] for k in ("PK", "SK")},
+        "SequenceNumber": sequence,
+        "SizeBytes": 256,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    if new is not None:
+        change["NewImage"] = new
+    if old is not None:
+        change["OldImage"] = old
+    record = {
+        "eventID": f"event-{sequence[-1]}",
+        "eventName": name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": change,
+        "eventSourceARN": STREAM_ARN,
+    }
+    if ttl:
+        record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    return {"Records": [record]}
+
+
+P2P_ID = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b"
+
 EVENT_FILES = {
     "ingest-post-call.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[ingest]"),
     "ingest-post-meeting.json": lambda: http_event("POST", "/calls", graph("meeting"), '["ingest"]'),
@@ -78,11 +129,18 @@ EVENT_FILES = {
     "ingest-post-too-old.json": lambda: http_event("POST", "/calls", too_old_record(), "[ingest]"),
     "ingest-post-no-claims.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), None),
     "ingest-post-wrong-role.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[support-specialist]", sub="helpdesk-1"),
+    # Stream records for the classify function.
+    "classify-insert.json": lambda: stream_record(
+        "INSERT", "400000000000000000001", header_image(P2P_ID, 1, "pending"), new=header_image(P2P_ID, 1, "pending")),
+    "classify-modify-own-write.json": lambda: stream_record(
+        "MODIFY", "400000000000000000002", header_image(P2P_ID, 1, "good"),
+        new=header_image(P2P_ID, 1, "good", issueCodes=[], resultPages=1), old=header_image(P2P_ID, 1, "pending")),
+    "classify-remove-ttl.json": lambda: stream_record(
+        "REMOVE", "400000000000000000004", header_image(P2P_ID, 1, "good"), old=header_image(P2P_ID, 1, "good"), ttl=True),
+    "classify-unreadable.json": lambda: stream_record(
+        "INSERT", "400000000000000000003", header_image(P2P_ID, 1, "pending"),
+        new=header_image(P2P_ID, "two", "pending")),
 }
-
-
-# Events not written by this script (hand-written stream events).
-OTHER_EVENTS = ("classify-",)
 
 
 def shift(text, delta):
@@ -101,12 +159,14 @@ def main(argv):
             event = json.loads(path.read_text())
             if "body" in event:
                 event["body"] = shift(event["body"], delta)
+            elif "Records" in event:
+                event = json.loads(shift(json.dumps(event), delta))
             (out / path.name).write_text(json.dumps(event, indent=2) + "\n")
         print(f"wrote {len(list(out.glob('*.json')))} re-dated events to {out}")
     elif argv == ["--check"]:
         stale = [name for name, build in EVENT_FILES.items()
                  if not (EVENTS / name).exists() or json.loads((EVENTS / name).read_text()) != build()]
-        extra = sorted(p.name for p in EVENTS.glob("*.json") if p.name not in EVENT_FILES and not p.name.startswith(OTHER_EVENTS))
+        extra = sorted(p.name for p in EVENTS.glob("*.json") if p.name not in EVENT_FILES)
         if stale or extra:
             sys.exit(f"events/ is out of date (run `make events`): stale {stale}, unknown {extra}")
     elif not argv:

@@ -61,26 +61,13 @@ pub enum AuthError {
 
 impl RoleNames {
     /// The principal behind verified `claims`; `None` means the request carried none.
-    pub fn principal(
-        &self,
-        claims: Option<&HashMap<String, String>>,
-    ) -> Result<Principal, AuthError> {
-        let claims = claims
-            .filter(|c| !c.is_empty())
-            .ok_or(AuthError::Unauthenticated)?;
+    pub fn principal(&self, claims: Option<&HashMap<String, String>>) -> Result<Principal, AuthError> {
+        let claims = claims.filter(|c| !c.is_empty()).ok_or(AuthError::Unauthenticated)?;
         let roles = claims
             .get(&self.claim)
-            .map(|raw| {
-                claim_values(raw)
-                    .into_iter()
-                    .filter_map(|name| self.role(&name))
-                    .collect()
-            })
+            .map(|raw| claim_values(raw).into_iter().filter_map(|name| self.role(&name)).collect())
             .unwrap_or_default();
-        Ok(Principal {
-            subject: claims.get("sub").cloned(),
-            roles,
-        })
+        Ok(Principal { subject: claims.get("sub").cloned(), roles })
     }
 
     fn role(&self, name: &str) -> Option<Role> {
@@ -98,20 +85,12 @@ impl RoleNames {
 impl Principal {
     /// Succeeds when the caller holds any of `allowed`.
     pub fn require_any(&self, allowed: &[Role]) -> Result<(), AuthError> {
-        if allowed.iter().any(|r| self.roles.contains(r)) {
-            Ok(())
-        } else {
-            Err(AuthError::Forbidden)
-        }
+        if allowed.iter().any(|r| self.roles.contains(r)) { Ok(()) } else { Err(AuthError::Forbidden) }
     }
 
     /// The most trusted support role the caller holds, which decides what a view may show.
     pub fn support_role(&self) -> Option<Role> {
-        self.roles
-            .iter()
-            .rev()
-            .copied()
-            .find(|r| *r != Role::Ingest)
+        self.roles.iter().rev().copied().find(|r| *r != Role::Ingest)
     }
 }
 
@@ -123,12 +102,7 @@ pub fn claim_values(raw: &str) -> Vec<String> {
         return list;
     }
     match raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        Some(inner) => inner
-            .split([' ', ','])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
+        Some(inner) => inner.split([' ', ',']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
         None if raw.is_empty() => Vec::new(),
         None => vec![raw.to_owned()],
     }
@@ -139,19 +113,13 @@ mod tests {
     use super::*;
 
     fn claims(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn reads_every_claim_shape() {
         assert_eq!(claim_values(r#"["admin","ingest"]"#), ["admin", "ingest"]);
-        assert_eq!(
-            claim_values("[admin support-engineer]"),
-            ["admin", "support-engineer"]
-        );
+        assert_eq!(claim_values("[admin support-engineer]"), ["admin", "support-engineer"]);
         assert_eq!(claim_values("[]"), Vec::<String>::new());
         assert_eq!(claim_values("ingest"), ["ingest"]);
         assert_eq!(claim_values(""), Vec::<String>::new());
@@ -161,49 +129,24 @@ mod tests {
     fn no_claims_is_unauthenticated_and_unknown_roles_grant_nothing() {
         let names = RoleNames::default();
         assert_eq!(names.principal(None), Err(AuthError::Unauthenticated));
-        assert_eq!(
-            names.principal(Some(&HashMap::new())),
-            Err(AuthError::Unauthenticated)
-        );
-        let p = names
-            .principal(Some(&claims(&[
-                ("sub", "u1"),
-                ("roles", "[root superuser]"),
-            ])))
-            .unwrap();
+        assert_eq!(names.principal(Some(&HashMap::new())), Err(AuthError::Unauthenticated));
+        let p = names.principal(Some(&claims(&[("sub", "u1"), ("roles", "[root superuser]")]))).unwrap();
         assert!(p.roles.is_empty());
-        assert_eq!(
-            p.require_any(&[Role::Ingest, Role::Admin]),
-            Err(AuthError::Forbidden)
-        );
+        assert_eq!(p.require_any(&[Role::Ingest, Role::Admin]), Err(AuthError::Forbidden));
     }
 
     #[test]
     fn the_most_trusted_support_role_wins() {
         let names = RoleNames::default();
-        let p = names
-            .principal(Some(&claims(&[(
-                "roles",
-                "[support-specialist support-engineer ingest]",
-            )])))
-            .unwrap();
+        let p = names.principal(Some(&claims(&[("roles", "[support-specialist support-engineer ingest]")]))).unwrap();
         assert_eq!(p.support_role(), Some(Role::SupportEngineer));
         assert!(p.require_any(&[Role::Ingest]).is_ok());
     }
 
     #[test]
     fn the_claim_name_and_role_names_are_configurable() {
-        let names = RoleNames {
-            claim: "groups".into(),
-            admin: "cs-admins".into(),
-            ..RoleNames::default()
-        };
-        let p = names
-            .principal(Some(&claims(&[
-                ("groups", "cs-admins"),
-                ("roles", "[ingest]"),
-            ])))
-            .unwrap();
+        let names = RoleNames { claim: "groups".into(), admin: "cs-admins".into(), ..RoleNames::default() };
+        let p = names.principal(Some(&claims(&[("groups", "cs-admins"), ("roles", "[ingest]")]))).unwrap();
         assert_eq!(p.roles, BTreeSet::from([Role::Admin]));
     }
 }

@@ -1,9 +1,10 @@
 //! Configuration from environment variables, read and checked once at cold start.
 
 use crate::auth::RoleNames;
+use crate::classify::Thresholds;
 
 /// Everything a function needs from its environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `TABLE_NAME`: the one DynamoDB table (required).
     pub table_name: String,
@@ -13,6 +14,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `HOME_TENANT_ID`: the tenant whose users are "internal" (optional).
     pub home_tenant_id: Option<String>,
+    /// `CLASSIFY_THRESHOLDS`: a JSON thresholds table replacing the defaults (optional).
+    pub thresholds: Thresholds,
 }
 
 /// A missing or malformed environment variable, named so the operator can fix it.
@@ -35,22 +38,14 @@ impl Config {
 
     /// Reads configuration through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let defaults = RoleNames::default();
         let max_body_bytes = match get("MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
-            Some(raw) => raw
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ConfigError::Invalid {
-                    name: "MAX_BODY_BYTES",
-                    reason: format!("`{raw}` is not a positive number of bytes"),
-                })?,
+            Some(raw) => raw.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::Invalid {
+                name: "MAX_BODY_BYTES",
+                reason: format!("`{raw}` is not a positive number of bytes"),
+            })?,
         };
         Ok(Self {
             table_name: get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
@@ -58,12 +53,16 @@ impl Config {
                 claim: get("ROLE_CLAIM").unwrap_or(defaults.claim),
                 admin: get("ROLE_ADMIN").unwrap_or(defaults.admin),
                 support_engineer: get("ROLE_SUPPORT_ENGINEER").unwrap_or(defaults.support_engineer),
-                support_specialist: get("ROLE_SUPPORT_SPECIALIST")
-                    .unwrap_or(defaults.support_specialist),
+                support_specialist: get("ROLE_SUPPORT_SPECIALIST").unwrap_or(defaults.support_specialist),
                 ingest: get("ROLE_INGEST").unwrap_or(defaults.ingest),
             },
             max_body_bytes,
             home_tenant_id: get("HOME_TENANT_ID"),
+            thresholds: match get("CLASSIFY_THRESHOLDS") {
+                None => Thresholds::default(),
+                Some(json) => Thresholds::from_json(&json)
+                    .map_err(|e| ConfigError::Invalid { name: "CLASSIFY_THRESHOLDS", reason: e.to_string() })?,
+            },
         })
     }
 }
@@ -73,20 +72,13 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
     }
 
     #[test]
     fn table_name_is_required() {
         assert_eq!(config(&[]), Err(ConfigError::Missing("TABLE_NAME")));
-        assert_eq!(
-            config(&[("TABLE_NAME", "  ")]),
-            Err(ConfigError::Missing("TABLE_NAME"))
-        );
+        assert_eq!(config(&[("TABLE_NAME", "  ")]), Err(ConfigError::Missing("TABLE_NAME")));
     }
 
     #[test]
@@ -94,13 +86,17 @@ mod tests {
         let c = config(&[("TABLE_NAME", "t")]).unwrap();
         assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert_eq!(c.roles, RoleNames::default());
-        let c = config(&[
-            ("TABLE_NAME", "t"),
-            ("ROLE_CLAIM", "groups"),
-            ("MAX_BODY_BYTES", "1024"),
-        ])
-        .unwrap();
+        let c = config(&[("TABLE_NAME", "t"), ("ROLE_CLAIM", "groups"), ("MAX_BODY_BYTES", "1024")]).unwrap();
         assert_eq!((c.roles.claim.as_str(), c.max_body_bytes), ("groups", 1024));
+    }
+
+    #[test]
+    fn thresholds_can_be_overridden_and_are_validated() {
+        let table = Thresholds { min_packet_utilization: 100, ..Thresholds::default() };
+        let json = serde_json::to_string(&table).unwrap();
+        assert_eq!(config(&[("TABLE_NAME", "t"), ("CLASSIFY_THRESHOLDS", &json)]).unwrap().thresholds, table);
+        let err = config(&[("TABLE_NAME", "t"), ("CLASSIFY_THRESHOLDS", "{}")]).unwrap_err();
+        assert!(err.to_string().contains("CLASSIFY_THRESHOLDS"), "{err}");
     }
 
     #[test]

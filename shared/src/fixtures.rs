@@ -64,13 +64,7 @@ fn audio_media(n: usize) -> Value {
 /// A call of `version` that starts at `start`, lasts 30 minutes, and has `participants` users
 /// (user 0 organizes), each with one session of `segments` audio segments to the meeting
 /// service. Two participants make a peer-to-peer call.
-pub fn call_json(
-    id: &str,
-    version: i64,
-    participants: usize,
-    segments: usize,
-    start: OffsetDateTime,
-) -> Value {
+pub fn call_json(id: &str, version: i64, participants: usize, segments: usize, start: OffsetDateTime) -> Value {
     let end = start + time::Duration::minutes(30);
     let sessions: Vec<Value> = (0..participants)
         .map(|n| {

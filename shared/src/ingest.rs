@@ -37,40 +37,22 @@ pub fn prepare_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<PreparedCal
     for (i, call) in calls.iter().enumerate() {
         match PreparedCall::new(call, now) {
             Ok(p) => prepared.push(p),
-            Err(problem) => problems.push(crate::model::Problem {
-                index: (calls.len() > 1).then_some(i),
-                ..problem
-            }),
+            Err(problem) => problems.push(crate::model::Problem { index: (calls.len() > 1).then_some(i), ..problem }),
         }
     }
-    if problems.is_empty() {
-        Ok(prepared)
-    } else {
-        Err(Rejection { problems })
-    }
+    if problems.is_empty() { Ok(prepared) } else { Err(Rejection { problems }) }
 }
 
 /// Stores every record of `body` (one record or a `{"value": [...]}` batch), in input order.
-pub async fn ingest_calls(
-    store: &DynamoStore,
-    body: &[u8],
-    now: OffsetDateTime,
-) -> Result<Vec<Accepted>, IngestError> {
+pub async fn ingest_calls(store: &DynamoStore, body: &[u8], now: OffsetDateTime) -> Result<Vec<Accepted>, IngestError> {
     let prepared = prepare_calls(body, now)?;
     let stores: Vec<_> = prepared.iter().map(|call| store_one(store, call)).collect();
-    let accepted = futures::stream::iter(stores)
-        .buffered(RECORD_CONCURRENCY)
-        .try_collect()
-        .await?;
+    let accepted = futures::stream::iter(stores).buffered(RECORD_CONCURRENCY).try_collect().await?;
     Ok(accepted)
 }
 
 async fn store_one(store: &DynamoStore, call: &PreparedCall) -> Result<Accepted, StoreError> {
     let status = store.upsert(call).await?;
     tracing::debug!(call_id = %call.call_id, version = call.version, ?status, "stored call record");
-    Ok(Accepted {
-        id: call.call_id.clone(),
-        version: call.version,
-        status,
-    })
+    Ok(Accepted { id: call.call_id.clone(), version: call.version, status })
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod fixtures;
 pub mod ingest;
 pub mod model;
+pub mod rate;
 pub mod rating;
 pub mod retention;
 pub mod store;

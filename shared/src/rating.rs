@@ -3,9 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A session's or call's rating. `Pending` until the classify function has rated it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Rating {
     #[default]

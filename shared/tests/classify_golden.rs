@@ -3,9 +3,7 @@
 //! Each case starts from one good audio session (two streams, both devices healthy) and changes
 //! what the case is about.
 
-use callscope_core::classify::{
-    Grade, IssueCode, Metric, Side, Thresholds, classify_session, classify_sessions,
-};
+use callscope_core::classify::{Grade, IssueCode, Metric, Side, Thresholds, classify_session, classify_sessions};
 use callscope_core::model::Session;
 use callscope_core::rating::Rating;
 use serde_json::{Value, json};
@@ -26,8 +24,7 @@ fn good_stream(direction: &str) -> Value {
 }
 
 fn base() -> Value {
-    let device =
-        json!({ "captureNotFunctioningEventRatio": 0.0, "renderNotFunctioningEventRatio": 0.0 });
+    let device = json!({ "captureNotFunctioningEventRatio": 0.0, "renderNotFunctioningEventRatio": 0.0 });
     json!({
         "id": "s1",
         "segments": [{
@@ -42,19 +39,12 @@ fn base() -> Value {
 }
 
 fn set(session: &mut Value, pointer: &str, field: &str, value: Value) {
-    session
-        .pointer_mut(pointer)
-        .unwrap_or_else(|| panic!("{pointer}"))[field] = value;
+    session.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}"))[field] = value;
 }
 
 /// Adds a media of `label` with one stream `stream` (a JSON object).
 fn add_media(session: &mut Value, label: &str, stream: Value) {
-    session
-        .pointer_mut(MEDIA)
-        .unwrap()
-        .as_array_mut()
-        .unwrap()
-        .push(json!({ "label": label, "streams": [stream] }));
+    session.pointer_mut(MEDIA).unwrap().as_array_mut().unwrap().push(json!({ "label": label, "streams": [stream] }));
 }
 
 type Change = fn(&mut Value);
@@ -66,18 +56,8 @@ struct Case {
     codes: &'static [IssueCode],
 }
 
-const fn case(
-    name: &'static str,
-    change: Change,
-    rating: Rating,
-    codes: &'static [IssueCode],
-) -> Case {
-    Case {
-        name,
-        change,
-        rating,
-        codes,
-    }
+const fn case(name: &'static str, change: Change, rating: Rating, codes: &'static [IssueCode]) -> Case {
+    Case { name, change, rating, codes }
 }
 
 use IssueCode::*;
@@ -86,48 +66,23 @@ use Rating::{Good, Poor, Unavailable};
 const CASES: &[Case] = &[
     case("baseline", |_| {}, Good, &[]),
     // Audio network rule: strict "greater than" at each boundary.
-    case(
-        "avg jitter 30 ms is not poor",
-        |s| set(s, OUT, "averageJitter", json!("PT0.030S")),
-        Good,
-        &[],
-    ),
+    case("avg jitter 30 ms is not poor", |s| set(s, OUT, "averageJitter", json!("PT0.030S")), Good, &[]),
     case(
         "avg jitter 30.001 ms is poor",
         |s| set(s, OUT, "averageJitter", json!("PT0.030001S")),
         Poor,
         &[AudioNetworkPoor],
     ),
-    case(
-        "avg loss 0.10 is not poor",
-        |s| set(s, OUT, "averagePacketLossRate", json!(0.10)),
-        Good,
-        &[],
-    ),
-    case(
-        "avg loss 0.1001 is poor",
-        |s| set(s, OUT, "averagePacketLossRate", json!(0.1001)),
-        Poor,
-        &[AudioNetworkPoor],
-    ),
-    case(
-        "avg round trip 500 ms is not poor",
-        |s| set(s, BACK, "averageRoundTripTime", json!("PT0.5S")),
-        Good,
-        &[],
-    ),
+    case("avg loss 0.10 is not poor", |s| set(s, OUT, "averagePacketLossRate", json!(0.10)), Good, &[]),
+    case("avg loss 0.1001 is poor", |s| set(s, OUT, "averagePacketLossRate", json!(0.1001)), Poor, &[AudioNetworkPoor]),
+    case("avg round trip 500 ms is not poor", |s| set(s, BACK, "averageRoundTripTime", json!("PT0.5S")), Good, &[]),
     case(
         "avg round trip 500.001 ms is poor",
         |s| set(s, BACK, "averageRoundTripTime", json!("PT0.500001S")),
         Poor,
         &[AudioNetworkPoor],
     ),
-    case(
-        "avg NMOS degradation 1.0 is not poor",
-        |s| set(s, OUT, "averageAudioDegradation", json!(1.0)),
-        Good,
-        &[],
-    ),
+    case("avg NMOS degradation 1.0 is not poor", |s| set(s, OUT, "averageAudioDegradation", json!(1.0)), Good, &[]),
     case(
         "avg NMOS degradation 1.01 is poor",
         |s| set(s, OUT, "averageAudioDegradation", json!(1.01)),
@@ -146,24 +101,9 @@ const CASES: &[Case] = &[
         Poor,
         &[AudioNetworkPoor],
     ),
-    case(
-        "max jitter red alone is graded, not poor",
-        |s| set(s, OUT, "maxJitter", json!("PT0.2S")),
-        Good,
-        &[],
-    ),
-    case(
-        "max loss red alone is graded, not poor",
-        |s| set(s, OUT, "maxPacketLossRate", json!(0.5)),
-        Good,
-        &[],
-    ),
-    case(
-        "max round trip red alone is graded, not poor",
-        |s| set(s, OUT, "maxRoundTripTime", json!("PT5S")),
-        Good,
-        &[],
-    ),
+    case("max jitter red alone is graded, not poor", |s| set(s, OUT, "maxJitter", json!("PT0.2S")), Good, &[]),
+    case("max loss red alone is graded, not poor", |s| set(s, OUT, "maxPacketLossRate", json!(0.5)), Good, &[]),
+    case("max round trip red alone is graded, not poor", |s| set(s, OUT, "maxRoundTripTime", json!("PT5S")), Good, &[]),
     // The packet-utilization gate.
     case(
         "500 packets: a muted stream is not judged",
@@ -205,63 +145,30 @@ const CASES: &[Case] = &[
     // Devices: "at or above" 0.005.
     case(
         "capture ratio 0.0049 is fine",
-        |s| {
-            set(
-                s,
-                "/segments/0/media/0/callerDevice",
-                "captureNotFunctioningEventRatio",
-                json!(0.0049),
-            )
-        },
+        |s| set(s, "/segments/0/media/0/callerDevice", "captureNotFunctioningEventRatio", json!(0.0049)),
         Good,
         &[],
     ),
     case(
         "capture ratio 0.005 is a dead microphone",
-        |s| {
-            set(
-                s,
-                "/segments/0/media/0/callerDevice",
-                "captureNotFunctioningEventRatio",
-                json!(0.005),
-            )
-        },
+        |s| set(s, "/segments/0/media/0/callerDevice", "captureNotFunctioningEventRatio", json!(0.005)),
         Poor,
         &[DeviceNotFunctioning],
     ),
     case(
         "render ratio 0.0049 is fine",
-        |s| {
-            set(
-                s,
-                "/segments/0/media/0/calleeDevice",
-                "renderNotFunctioningEventRatio",
-                json!(0.0049),
-            )
-        },
+        |s| set(s, "/segments/0/media/0/calleeDevice", "renderNotFunctioningEventRatio", json!(0.0049)),
         Good,
         &[],
     ),
     case(
         "render ratio 0.005 is a dead speaker",
-        |s| {
-            set(
-                s,
-                "/segments/0/media/0/calleeDevice",
-                "renderNotFunctioningEventRatio",
-                json!(0.005),
-            )
-        },
+        |s| set(s, "/segments/0/media/0/calleeDevice", "renderNotFunctioningEventRatio", json!(0.005)),
         Poor,
         &[DeviceNotFunctioning],
     ),
     // No QoE.
-    case(
-        "no audio streams: unavailable",
-        |s| set(s, "/segments/0/media/0", "streams", json!([])),
-        Unavailable,
-        &[],
-    ),
+    case("no audio streams: unavailable", |s| set(s, "/segments/0/media/0", "streams", json!([])), Unavailable, &[]),
     case(
         "audio streams without any metric: unavailable",
         |s| {
@@ -275,12 +182,7 @@ const CASES: &[Case] = &[
         Unavailable,
         &[],
     ),
-    case(
-        "no segments: unavailable",
-        |s| s["segments"] = json!([]),
-        Unavailable,
-        &[],
-    ),
+    case("no segments: unavailable", |s| s["segments"] = json!([]), Unavailable, &[]),
     case(
         "video metrics but no audio: unavailable",
         |s| {
@@ -294,41 +196,16 @@ const CASES: &[Case] = &[
         "no QoE but a dead device: poor",
         |s| {
             set(s, "/segments/0/media/0", "streams", json!([]));
-            set(
-                s,
-                "/segments/0/media/0/callerDevice",
-                "renderNotFunctioningEventRatio",
-                json!(0.2),
-            );
+            set(s, "/segments/0/media/0/callerDevice", "renderNotFunctioningEventRatio", json!(0.2));
         },
         Poor,
         &[DeviceNotFunctioning],
     ),
     // Call setup.
-    case(
-        "Ms-diag 19 is not a setup failure",
-        |s| s["failureInfo"] = json!({ "msDiagCode": 19 }),
-        Good,
-        &[],
-    ),
-    case(
-        "Ms-diag 20 is a setup failure",
-        |s| s["failureInfo"] = json!({ "msDiagCode": 20 }),
-        Poor,
-        &[CallSetupFailed],
-    ),
-    case(
-        "Ms-diag 29 is a setup failure",
-        |s| s["failureInfo"] = json!({ "msDiagCode": 29 }),
-        Poor,
-        &[CallSetupFailed],
-    ),
-    case(
-        "Ms-diag 30 is not a setup failure",
-        |s| s["failureInfo"] = json!({ "msDiagCode": 30 }),
-        Good,
-        &[],
-    ),
+    case("Ms-diag 19 is not a setup failure", |s| s["failureInfo"] = json!({ "msDiagCode": 19 }), Good, &[]),
+    case("Ms-diag 20 is a setup failure", |s| s["failureInfo"] = json!({ "msDiagCode": 20 }), Poor, &[CallSetupFailed]),
+    case("Ms-diag 29 is a setup failure", |s| s["failureInfo"] = json!({ "msDiagCode": 29 }), Poor, &[CallSetupFailed]),
+    case("Ms-diag 30 is not a setup failure", |s| s["failureInfo"] = json!({ "msDiagCode": 30 }), Good, &[]),
     case(
         "Ms-diag read from the reason text",
         |s| s["failureInfo"] = json!({ "reason": "MS-DIAG: 25 user could not join" }),
@@ -366,24 +243,14 @@ const CASES: &[Case] = &[
     case(
         "video frame loss 50 % is fine",
         |s| {
-            add_media(
-                s,
-                "main-video",
-                json!({ "averageVideoFrameLossPercentage": 50.0, "averageVideoFrameRate": 2.0 }),
-            )
+            add_media(s, "main-video", json!({ "averageVideoFrameLossPercentage": 50.0, "averageVideoFrameRate": 2.0 }))
         },
         Good,
         &[],
     ),
     case(
         "video frame loss 50.1 % is poor",
-        |s| {
-            add_media(
-                s,
-                "main-video",
-                json!({ "averageVideoFrameLossPercentage": 50.1 }),
-            )
-        },
+        |s| add_media(s, "main-video", json!({ "averageVideoFrameLossPercentage": 50.1 })),
         Poor,
         &[VideoPoor],
     ),
@@ -407,25 +274,13 @@ const CASES: &[Case] = &[
     ),
     case(
         "video post-FEC loss 0.15 is fine",
-        |s| {
-            add_media(
-                s,
-                "main-video",
-                json!({ "postForwardErrorCorrectionPacketLossRate": 0.15 }),
-            )
-        },
+        |s| add_media(s, "main-video", json!({ "postForwardErrorCorrectionPacketLossRate": 0.15 })),
         Good,
         &[],
     ),
     case(
         "video post-FEC loss 0.1501 is poor",
-        |s| {
-            add_media(
-                s,
-                "main-video",
-                json!({ "postForwardErrorCorrectionPacketLossRate": 0.1501 }),
-            )
-        },
+        |s| add_media(s, "main-video", json!({ "postForwardErrorCorrectionPacketLossRate": 0.1501 })),
         Poor,
         &[VideoPoor],
     ),
@@ -547,73 +402,37 @@ const CASES: &[Case] = &[
     // RDP application sharing.
     case(
         "app sharing 36 % spoiled tiles is fine",
-        |s| {
-            add_media(
-                s,
-                "applicationsharing",
-                json!({ "spoiledTilePercentTotal": 36.0 }),
-            )
-        },
+        |s| add_media(s, "applicationsharing", json!({ "spoiledTilePercentTotal": 36.0 })),
         Good,
         &[],
     ),
     case(
         "app sharing 36.1 % spoiled tiles is poor",
-        |s| {
-            add_media(
-                s,
-                "applicationsharing",
-                json!({ "spoiledTilePercentTotal": 36.1 }),
-            )
-        },
+        |s| add_media(s, "applicationsharing", json!({ "spoiledTilePercentTotal": 36.1 })),
         Poor,
         &[AppsharingPoor],
     ),
     case(
         "app sharing 400 ms tile latency is fine",
-        |s| {
-            add_media(
-                s,
-                "applicationsharing",
-                json!({ "rdpTileProcessingLatencyAverage": "PT0.4S" }),
-            )
-        },
+        |s| add_media(s, "applicationsharing", json!({ "rdpTileProcessingLatencyAverage": "PT0.4S" })),
         Good,
         &[],
     ),
     case(
         "app sharing 401 ms tile latency is poor",
-        |s| {
-            add_media(
-                s,
-                "applicationsharing",
-                json!({ "rdpTileProcessingLatencyAverage": "PT0.401S" }),
-            )
-        },
+        |s| add_media(s, "applicationsharing", json!({ "rdpTileProcessingLatencyAverage": "PT0.401S" })),
         Poor,
         &[AppsharingPoor],
     ),
     case(
         "app sharing 1.75 s one-way delay is fine",
-        |s| {
-            add_media(
-                s,
-                "applicationsharing",
-                json!({ "relativeOneWayAverage": "PT1.75S" }),
-            )
-        },
+        |s| add_media(s, "applicationsharing", json!({ "relativeOneWayAverage": "PT1.75S" })),
         Good,
         &[],
     ),
     case(
         "app sharing 1.751 s one-way delay is poor",
-        |s| {
-            add_media(
-                s,
-                "applicationsharing",
-                json!({ "relativeOneWayAverage": "PT1.751S" }),
-            )
-        },
+        |s| add_media(s, "applicationsharing", json!({ "relativeOneWayAverage": "PT1.751S" })),
         Poor,
         &[AppsharingPoor],
     ),
@@ -623,12 +442,7 @@ const CASES: &[Case] = &[
         |s| {
             s["failureInfo"] = json!({ "msDiagCode": 21 });
             set(s, OUT, "averageJitter", json!("PT0.05S"));
-            set(
-                s,
-                "/segments/0/media/0/callerDevice",
-                "captureNotFunctioningEventRatio",
-                json!(0.3),
-            );
+            set(s, "/segments/0/media/0/callerDevice", "captureNotFunctioningEventRatio", json!(0.3));
         },
         Poor,
         &[CallSetupFailed, AudioNetworkPoor, DeviceNotFunctioning],
@@ -662,12 +476,7 @@ fn golden_cases() {
             case.name
         );
     }
-    assert!(
-        failures.is_empty(),
-        "{} golden case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} golden case(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -675,19 +484,11 @@ fn the_main_cause_names_side_direction_metric_and_value() {
     let mut value = base();
     set(&mut value, OUT, "averagePacketLossRate", json!(0.14));
     let result = classify_session(&session(value), &Thresholds::default());
-    assert_eq!(
-        result.main_cause,
-        "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %."
-    );
+    assert_eq!(result.main_cause, "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %.");
     let issue = &result.issues[0];
     assert_eq!(
         (issue.side, issue.metric, issue.value, issue.threshold),
-        (
-            Some(Side::Callee),
-            Some(Metric::AveragePacketLossRate),
-            Some(0.14),
-            Some(0.10)
-        )
+        (Some(Side::Callee), Some(Metric::AveragePacketLossRate), Some(0.14), Some(0.10))
     );
 }
 
@@ -704,22 +505,10 @@ fn the_main_cause_prefers_setup_then_audio_then_the_worst_excess() {
 
     let mut value = base();
     set(&mut value, OUT, "averageJitter", json!("PT0.033S")); // 1.1x past red
-    set(
-        &mut value,
-        "/segments/0/media/0/callerDevice",
-        "captureNotFunctioningEventRatio",
-        json!(0.02),
-    ); // 4x
-    add_media(
-        &mut value,
-        "main-video",
-        json!({ "averageVideoFrameRate": 0.5 }),
-    ); // 14x, but video
+    set(&mut value, "/segments/0/media/0/callerDevice", "captureNotFunctioningEventRatio", json!(0.02)); // 4x
+    add_media(&mut value, "main-video", json!({ "averageVideoFrameRate": 0.5 })); // 14x, but video
     let cause = classify_session(&session(value), &thresholds).main_cause;
-    assert_eq!(
-        cause,
-        "Caller's device: microphone (capture) not functioning 2 %, at or above 0.5 %."
-    );
+    assert_eq!(cause, "Caller's device: microphone (capture) not functioning 2 %, at or above 0.5 %.");
 }
 
 #[test]
@@ -729,36 +518,15 @@ fn every_metric_is_graded_with_the_threshold_it_was_compared_against() {
     set(&mut value, BACK, "averageJitter", json!("PT0.0151S"));
     set(&mut value, BACK, "maxRoundTripTime", json!("PT1.5S"));
     let result = classify_session(&session(value), &Thresholds::default());
-    let find = |metric, side| {
-        result
-            .metrics
-            .iter()
-            .find(|m| m.metric == metric && m.side == Some(side))
-            .unwrap()
-    };
+    let find = |metric, side| result.metrics.iter().find(|m| m.metric == metric && m.side == Some(side)).unwrap();
     let at_yellow = find(Metric::AverageJitter, Side::Callee);
-    assert_eq!(
-        (at_yellow.grade, at_yellow.threshold),
-        (Grade::Normal, 15.0),
-        "15 ms is not above 15"
-    );
+    assert_eq!((at_yellow.grade, at_yellow.threshold), (Grade::Normal, 15.0), "15 ms is not above 15");
     let yellow = find(Metric::AverageJitter, Side::Caller);
     assert_eq!((yellow.grade, yellow.threshold), (Grade::Yellow, 15.0));
     let red = find(Metric::MaxRoundTripTime, Side::Caller);
-    assert_eq!(
-        (red.grade, red.threshold, red.value),
-        (Grade::Red, 1000.0, 1500.0)
-    );
-    assert_eq!(
-        result.metrics.len(),
-        2 * 8 + 2 * 2,
-        "eight metrics per stream, two per device"
-    );
-    assert_eq!(
-        result.rating,
-        Rating::Good,
-        "a red maximum alone is not a poor call"
-    );
+    assert_eq!((red.grade, red.threshold, red.value), (Grade::Red, 1000.0, 1500.0));
+    assert_eq!(result.metrics.len(), 2 * 8 + 2 * 2, "eight metrics per stream, two per device");
+    assert_eq!(result.rating, Rating::Good, "a red maximum alone is not a poor call");
 }
 
 #[test]
@@ -771,12 +539,7 @@ fn missing_metrics_are_never_graded_as_zero() {
         json!([{ "streamDirection": "callerToCallee", "averageJitter": "PT0.02S" }]),
     );
     let result = classify_session(&session(value), &Thresholds::default());
-    let stream_metrics: Vec<_> = result
-        .metrics
-        .iter()
-        .filter(|m| m.direction.is_some())
-        .map(|m| m.metric)
-        .collect();
+    let stream_metrics: Vec<_> = result.metrics.iter().filter(|m| m.direction.is_some()).map(|m| m.metric).collect();
     assert_eq!(stream_metrics, [Metric::AverageJitter]);
 }
 
@@ -787,12 +550,7 @@ fn the_same_fault_in_several_segments_is_one_issue_with_the_worst_value() {
     second["id"] = json!("g2");
     value["segments"].as_array_mut().unwrap().push(second);
     set(&mut value, OUT, "averagePacketLossRate", json!(0.2));
-    set(
-        &mut value,
-        "/segments/1/media/0/streams/0",
-        "averagePacketLossRate",
-        json!(0.4),
-    );
+    set(&mut value, "/segments/1/media/0/streams/0", "averagePacketLossRate", json!(0.4));
     let result = classify_session(&session(value), &Thresholds::default());
     assert_eq!(result.issues.len(), 1);
     assert_eq!(result.issues[0].value, Some(0.4));
@@ -808,36 +566,18 @@ fn a_call_is_rated_by_its_worst_session() {
     unavailable["segments"] = json!([]);
     let (poor, unavailable) = (session(poor), session(unavailable));
     let rate = |sessions: &[Session]| classify_sessions(sessions, &thresholds);
-    assert_eq!(
-        rate(&[good.clone(), poor.clone(), unavailable.clone()]).rating,
-        Rating::Poor
-    );
-    assert_eq!(
-        rate(&[good.clone(), unavailable.clone()]).rating,
-        Rating::Unavailable
-    );
+    assert_eq!(rate(&[good.clone(), poor.clone(), unavailable.clone()]).rating, Rating::Poor);
+    assert_eq!(rate(&[good.clone(), unavailable.clone()]).rating, Rating::Unavailable);
     assert_eq!(rate(std::slice::from_ref(&good)).rating, Rating::Good);
     assert_eq!(rate(&[]).rating, Rating::Unavailable);
-    assert_eq!(
-        rate(&[poor.clone(), poor]).issue_codes,
-        [AudioNetworkPoor],
-        "codes are distinct"
-    );
+    assert_eq!(rate(&[poor.clone(), poor]).issue_codes, [AudioNetworkPoor], "codes are distinct");
 }
 
 #[test]
 fn overridden_thresholds_change_the_verdict_without_code() {
     let mut thresholds = Thresholds::default();
-    thresholds
-        .rows
-        .iter_mut()
-        .find(|r| r.metric == Metric::AverageJitter)
-        .unwrap()
-        .red = 20.0;
+    thresholds.rows.iter_mut().find(|r| r.metric == Metric::AverageJitter).unwrap().red = 20.0;
     let mut value = base();
     set(&mut value, OUT, "averageJitter", json!("PT0.025S"));
-    assert_eq!(
-        classify_session(&session(value), &thresholds).rating,
-        Rating::Poor
-    );
+    assert_eq!(classify_session(&session(value), &thresholds).rating, Rating::Poor);
 }

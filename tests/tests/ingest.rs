@@ -17,11 +17,7 @@ const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
 
 async fn app() -> App {
     let store = fresh_store().await;
-    App {
-        config: config(store.table()),
-        store,
-        clock: clock(),
-    }
+    App { config: config(store.table()), store, clock: clock() }
 }
 
 /// Sends `request` and returns the status and the JSON body.
@@ -64,10 +60,7 @@ fn statuses(body: &Value) -> Vec<(String, i64, String)> {
 
 async fn history_ids(store: &DynamoStore, user: &str, now: time::OffsetDateTime) -> Vec<String> {
     let window = (now - time::Duration::days(30), now);
-    let page = store
-        .user_history(user, window, 100, None, now)
-        .await
-        .unwrap();
+    let page = store.user_history(user, window, 100, None, now).await.unwrap();
     page.entries.into_iter().map(|e| e.call_id).collect()
 }
 
@@ -82,34 +75,15 @@ async fn a_sample_call_is_accepted_and_stored_whole() {
     let app = app().await;
     let (status, body) = send(&app, event_request("ingest-post-meeting.json")).await;
     assert_eq!(status, 202, "{body}");
-    assert_eq!(
-        statuses(&body),
-        [(MEETING.to_owned(), 2, "created".to_owned())]
-    );
+    assert_eq!(statuses(&body), [(MEETING.to_owned(), 2, "created".to_owned())]);
 
-    let stored = app
-        .store
-        .call(MEETING, ANCHOR)
-        .await
-        .unwrap()
-        .expect("the meeting is stored");
+    let stored = app.store.call(MEETING, ANCHOR).await.unwrap().expect("the meeting is stored");
     assert_eq!(stored.header.version, 2);
     assert_eq!(stored.sessions.len(), 2);
-    assert_eq!(
-        stored.header.parties.len(),
-        4,
-        "Ada, Bob, the guest and the phone"
-    );
-    let jitter = stored.sessions[0].segments[0].media[0].streams[0]
-        .average_jitter
-        .unwrap();
+    assert_eq!(stored.header.parties.len(), 4, "Ada, Bob, the guest and the phone");
+    let jitter = stored.sessions[0].segments[0].media[0].streams[0].average_jitter.unwrap();
     assert_eq!(jitter.as_ms(), 7.0, "durations are stored as milliseconds");
-    let ssid = stored.sessions[0].segments[0].media[0]
-        .caller_network
-        .as_ref()
-        .unwrap()
-        .ssid
-        .as_deref();
+    let ssid = stored.sessions[0].segments[0].media[0].caller_network.as_ref().unwrap().ssid.as_deref();
     assert_eq!(ssid, Some("CONTOSO-CORP"), "the ssid extra is kept");
 }
 
@@ -124,10 +98,7 @@ async fn versions_go_created_unchanged_updated_stale() {
     }
     assert_eq!(seen, ["created", "unchanged", "updated", "stale"]);
     let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
-    assert_eq!(
-        stored.header.version, 3,
-        "the stale version 1 did not overwrite version 3"
-    );
+    assert_eq!(stored.header.version, 3, "the stale version 1 did not overwrite version 3");
 }
 
 #[tokio::test]
@@ -135,41 +106,22 @@ async fn concurrent_versions_leave_the_highest() {
     let app = app().await;
     let mut versions: Vec<i64> = (1..=6).chain(1..=6).collect();
     versions.reverse();
-    let posts = versions
-        .iter()
-        .map(|v| send(&app, post(&meeting_with_version(*v))));
+    let posts = versions.iter().map(|v| send(&app, post(&meeting_with_version(*v))));
     for (status, body) in futures::future::join_all(posts).await {
         assert_eq!(status, 202, "{body}");
     }
     let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!(stored.header.version, 6);
-    let history = app
-        .store
-        .user_history(
-            BOB,
-            (ANCHOR - time::Duration::days(30), ANCHOR),
-            10,
-            None,
-            ANCHOR,
-        )
-        .await
-        .unwrap();
+    let history =
+        app.store.user_history(BOB, (ANCHOR - time::Duration::days(30), ANCHOR), 10, None, ANCHOR).await.unwrap();
     assert_eq!(history.entries.len(), 1);
-    assert_eq!(
-        history.entries[0].version, 6,
-        "the history entry carries the winning version"
-    );
+    assert_eq!(history.entries[0].version, 6, "the history entry carries the winning version");
 }
 
 #[tokio::test]
 async fn every_item_expires_thirty_days_after_the_call_ends() {
     let app = app().await;
-    assert_eq!(
-        send(&app, event_request("ingest-post-meeting.json"))
-            .await
-            .0,
-        202
-    );
+    assert_eq!(send(&app, event_request("ingest-post-meeting.json")).await.0, 202);
     let expected = datetime!(2026-11-24 14:45:30.5 UTC) + time::Duration::days(30);
     let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!(stored.header.expires_at, expected.unix_timestamp());
@@ -180,10 +132,7 @@ async fn every_item_expires_thirty_days_after_the_call_ends() {
         (keys::call_pk(MEETING), keys::session_page_sk(0)),
         (keys::user_pk(ADA), keys::history_sk(MEETING)),
         (keys::name_pk("ada"), keys::name_sk("ada", ADA)),
-        (
-            keys::USERS_PK.to_owned(),
-            keys::users_sk("Ada Lovelace", ADA),
-        ),
+        (keys::USERS_PK.to_owned(), keys::users_sk("Ada Lovelace", ADA)),
     ] {
         let item = callscope_tests::local_client()
             .get_item()
@@ -208,60 +157,19 @@ async fn a_call_is_in_every_participants_history_and_nobody_elses() {
     let app = app().await;
     let (status, body) = send(&app, event_request("ingest-post-batch.json")).await;
     assert_eq!(status, 202, "{body}");
-    assert_eq!(
-        statuses(&body)
-            .iter()
-            .map(|s| s.2.as_str())
-            .collect::<Vec<_>>(),
-        ["created", "created"]
-    );
+    assert_eq!(statuses(&body).iter().map(|s| s.2.as_str()).collect::<Vec<_>>(), ["created", "created"]);
 
-    assert_eq!(
-        history_ids(&app.store, ADA, ANCHOR).await,
-        [MEETING, P2P],
-        "newest first"
-    );
-    assert_eq!(
-        history_ids(&app.store, BOB, ANCHOR).await,
-        [MEETING],
-        "the other tenant's user"
-    );
-    assert_eq!(
-        history_ids(&app.store, GRACE_GUEST, ANCHOR).await,
-        [MEETING],
-        "the guest"
-    );
-    assert!(
-        history_ids(&app.store, "+15551234567", ANCHOR)
-            .await
-            .is_empty(),
-        "phone numbers have no history"
-    );
-    assert!(
-        history_ids(&app.store, "someone-else", ANCHOR)
-            .await
-            .is_empty()
-    );
+    assert_eq!(history_ids(&app.store, ADA, ANCHOR).await, [MEETING, P2P], "newest first");
+    assert_eq!(history_ids(&app.store, BOB, ANCHOR).await, [MEETING], "the other tenant's user");
+    assert_eq!(history_ids(&app.store, GRACE_GUEST, ANCHOR).await, [MEETING], "the guest");
+    assert!(history_ids(&app.store, "+15551234567", ANCHOR).await.is_empty(), "phone numbers have no history");
+    assert!(history_ids(&app.store, "someone-else", ANCHOR).await.is_empty());
 
     let window = (ANCHOR - time::Duration::days(30), ANCHOR);
-    let entry = &app
-        .store
-        .user_history(ADA, window, 10, None, ANCHOR)
-        .await
-        .unwrap()
-        .entries[1];
-    assert_eq!(
-        entry.counterpart.as_ref().map(|p| p.id.as_str()),
-        Some("+15552823456"),
-        "p2p counterpart"
-    );
+    let entry = &app.store.user_history(ADA, window, 10, None, ANCHOR).await.unwrap().entries[1];
+    assert_eq!(entry.counterpart.as_ref().map(|p| p.id.as_str()), Some("+15552823456"), "p2p counterpart");
     assert_eq!((entry.duration_seconds, entry.participant_count), (754, 2));
-    let entry = &app
-        .store
-        .user_history(BOB, window, 10, None, ANCHOR)
-        .await
-        .unwrap()
-        .entries[0];
+    let entry = &app.store.user_history(BOB, window, 10, None, ANCHOR).await.unwrap().entries[0];
     assert_eq!(
         entry.counterpart.as_ref().map(|p| p.id.as_str()),
         Some(ADA),
@@ -272,32 +180,17 @@ async fn a_call_is_in_every_participants_history_and_nobody_elses() {
 #[tokio::test]
 async fn expired_items_are_not_returned_even_if_still_stored() {
     let app = app().await;
-    assert_eq!(
-        send(&app, event_request("ingest-post-meeting.json"))
-            .await
-            .0,
-        202
-    );
+    assert_eq!(send(&app, event_request("ingest-post-meeting.json")).await.0, 202);
     let expires = datetime!(2026-11-24 14:45:30.5 UTC) + time::Duration::days(30);
     let just_before = expires - time::Duration::seconds(1);
     let at_expiry = expires + time::Duration::milliseconds(500);
-    assert!(
-        app.store
-            .call(MEETING, just_before)
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(app.store.call(MEETING, just_before).await.unwrap().is_some());
     assert!(
         app.store.call(MEETING, at_expiry).await.unwrap().is_none(),
         "moto never deletes it; the read must drop it"
     );
     let everything = (ANCHOR - time::Duration::days(60), at_expiry);
-    let page = app
-        .store
-        .user_history(ADA, everything, 10, None, at_expiry)
-        .await
-        .unwrap();
+    let page = app.store.user_history(ADA, everything, 10, None, at_expiry).await.unwrap();
     assert!(page.entries.is_empty());
 }
 
@@ -307,50 +200,19 @@ async fn a_large_meeting_is_split_into_pages_and_read_back_whole() {
     let record = fixtures::call_json("big-meeting", 1, 250, 3, ANCHOR - time::Duration::hours(3));
     let (status, body) = send(&app, post(&record)).await;
     assert_eq!(status, 202, "{body}");
-    let stored = app
-        .store
-        .call("big-meeting", ANCHOR)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        stored.header.session_pages > 1,
-        "250 sessions do not fit one item"
-    );
+    let stored = app.store.call("big-meeting", ANCHOR).await.unwrap().unwrap();
+    assert!(stored.header.session_pages > 1, "250 sessions do not fit one item");
     assert_eq!(stored.sessions.len(), 250);
-    assert_eq!(
-        stored.sessions[249].id.as_deref(),
-        Some("big-meeting-s249"),
-        "sessions keep their order"
-    );
-    assert_eq!(
-        history_ids(&app.store, &fixtures::user_id(249), ANCHOR).await,
-        ["big-meeting"]
-    );
+    assert_eq!(stored.sessions[249].id.as_deref(), Some("big-meeting-s249"), "sessions keep their order");
+    assert_eq!(history_ids(&app.store, &fixtures::user_id(249), ANCHOR).await, ["big-meeting"]);
 }
 
 #[tokio::test]
 async fn a_new_version_with_fewer_sessions_leaves_no_stale_page_behind() {
     let app = app().await;
     let start = ANCHOR - time::Duration::hours(3);
-    assert_eq!(
-        send(
-            &app,
-            post(&fixtures::call_json("shrinking", 1, 250, 3, start))
-        )
-        .await
-        .0,
-        202
-    );
-    assert_eq!(
-        send(
-            &app,
-            post(&fixtures::call_json("shrinking", 2, 3, 1, start))
-        )
-        .await
-        .0,
-        202
-    );
+    assert_eq!(send(&app, post(&fixtures::call_json("shrinking", 1, 250, 3, start))).await.0, 202);
+    assert_eq!(send(&app, post(&fixtures::call_json("shrinking", 2, 3, 1, start))).await.0, 202);
     let stored = app.store.call("shrinking", ANCHOR).await.unwrap().unwrap();
     assert_eq!((stored.header.version, stored.sessions.len()), (2, 3));
     let items = callscope_tests::local_client()
@@ -361,10 +223,7 @@ async fn a_new_version_with_fewer_sessions_leaves_no_stale_page_behind() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        items.count, 2,
-        "the header and the one page of version 2; the old pages are deleted"
-    );
+    assert_eq!(items.count, 2, "the header and the one page of version 2; the old pages are deleted");
 }
 
 // ---- bad input: the right status, every problem with its path, and nothing written ----
@@ -389,10 +248,7 @@ async fn an_invalid_record_lists_every_problem_with_its_path() {
         [
             (None, "id".to_owned()),
             (None, "endDateTime".to_owned()),
-            (
-                None,
-                "sessions[0].segments[0].media[0].streams[0].averagePacketLossRate".to_owned()
-            ),
+            (None, "sessions[0].segments[0].media[0].streams[0].averagePacketLossRate".to_owned()),
         ]
     );
     assert!(app.store.call("", ANCHOR).await.unwrap().is_none());
@@ -404,22 +260,13 @@ async fn a_call_outside_the_window_is_unacceptable() {
     let (status, body) = send(&app, event_request("ingest-post-too-old.json")).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(problems(&body), [(None, "endDateTime".to_owned())]);
-    assert!(
-        app.store
-            .call("old-call-1", ANCHOR)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.store.call("old-call-1", ANCHOR).await.unwrap().is_none());
 
     let mut future = callscope_tests::graph_record("p2p-pstn.json");
     future["startDateTime"] = json!("2026-11-26T12:00:01Z");
     future["endDateTime"] = json!("2026-11-26T12:30:00Z");
     let (status, body) = send(&app, post(&future)).await;
-    assert_eq!(
-        (status, problems(&body)),
-        (422, vec![(None, "startDateTime".to_owned())])
-    );
+    assert_eq!((status, problems(&body)), (422, vec![(None, "startDateTime".to_owned())]));
 }
 
 #[tokio::test]
@@ -430,10 +277,7 @@ async fn the_window_edges_are_exact() {
     record["startDateTime"] = json!("2026-10-26T11:00:00Z");
     record["endDateTime"] = json!("2026-10-26T12:00:00Z");
     let (status, body) = send(&app, post(&record)).await;
-    assert_eq!(
-        (status, problems(&body)),
-        (422, vec![(None, "endDateTime".to_owned())])
-    );
+    assert_eq!((status, problems(&body)), (422, vec![(None, "endDateTime".to_owned())]));
     // ...one second later it is inside the window.
     record["endDateTime"] = json!("2026-10-26T12:00:01Z");
     let (status, body) = send(&app, post(&record)).await;
@@ -454,49 +298,24 @@ async fn one_bad_record_in_a_batch_means_nothing_is_written() {
     let batch = json!({ "value": [callscope_tests::graph_record("p2p-pstn.json"), bad] });
     let (status, body) = send(&app, post(&batch)).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(
-        problems(&body),
-        [(
-            Some(1),
-            "sessions[1].segments[0].media[0].streams[0].averageJitter".to_owned()
-        )]
-    );
-    assert!(
-        body["error"]["problems"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("ISO-8601")
-    );
-    assert!(
-        app.store.call(P2P, ANCHOR).await.unwrap().is_none(),
-        "the good record was not written either"
-    );
+    assert_eq!(problems(&body), [(Some(1), "sessions[1].segments[0].media[0].streams[0].averageJitter".to_owned())]);
+    assert!(body["error"]["problems"][0]["message"].as_str().unwrap().contains("ISO-8601"));
+    assert!(app.store.call(P2P, ANCHOR).await.unwrap().is_none(), "the good record was not written either");
     assert!(history_ids(&app.store, ADA, ANCHOR).await.is_empty());
 }
 
 #[tokio::test]
 async fn malformed_json_names_line_and_column() {
     let app = app().await;
-    let (status, body) = send(
-        &app,
-        with_body("{\n  \"id\": \"x\",\n  \"version\": ,\n}".to_owned()),
-    )
-    .await;
+    let (status, body) = send(&app, with_body("{\n  \"id\": \"x\",\n  \"version\": ,\n}".to_owned())).await;
     assert_eq!(status, 400, "{body}");
     let problem = &body["error"]["problems"][0];
-    assert_eq!(
-        (problem["line"].as_u64(), problem["column"].as_u64()),
-        (Some(3), Some(14)),
-        "{problem}"
-    );
+    assert_eq!((problem["line"].as_u64(), problem["column"].as_u64()), (Some(3), Some(14)), "{problem}");
 
     for bad in ["", "[1,2]", "{\"value\": 5}", "{\"value\": []}", "\"text\""] {
         let (status, body) = send(&app, with_body(bad.to_owned())).await;
         assert_eq!(status, 400, "{bad}: {body}");
-        assert!(
-            !body["error"]["problems"].as_array().unwrap().is_empty(),
-            "{bad}"
-        );
+        assert!(!body["error"]["problems"].as_array().unwrap().is_empty(), "{bad}");
     }
 }
 
@@ -522,25 +341,15 @@ async fn batches_are_capped_at_one_hundred_records() {
     let (status, _) = send(&app, post(&json!({ "value": vec![record.clone(); 100] }))).await;
     assert_eq!(status, 202, "100 is allowed");
     let (status, body) = send(&app, post(&json!({ "value": vec![record; 101] }))).await;
-    assert_eq!(
-        (status, problems(&body)),
-        (400, vec![(None, "value".to_owned())])
-    );
+    assert_eq!((status, problems(&body)), (400, vec![(None, "value".to_owned())]));
 }
 
 #[tokio::test]
 async fn a_body_over_the_cap_is_refused_before_parsing() {
     let mut app = app().await;
     app.config.max_body_bytes = 1024;
-    let (status, body) = send(
-        &app,
-        with_body(format!("{{\"id\": \"{}\"}}", "x".repeat(1100))),
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (413, Some("payload_too_large"))
-    );
+    let (status, body) = send(&app, with_body(format!("{{\"id\": \"{}\"}}", "x".repeat(1100)))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")));
     let (status, _) = send(&app, with_body(" ".repeat(1024))).await;
     assert_eq!(status, 400, "exactly the cap is read (and is not JSON)");
 }
@@ -549,15 +358,9 @@ async fn a_body_over_the_cap_is_refused_before_parsing() {
 async fn only_verified_ingest_or_admin_roles_may_post() {
     let app = app().await;
     let (status, body) = send(&app, event_request("ingest-post-no-claims.json")).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (401, Some("unauthenticated"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthenticated")));
     let (status, body) = send(&app, event_request("ingest-post-wrong-role.json")).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (403, Some("forbidden"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
     assert!(app.store.call(P2P, ANCHOR).await.unwrap().is_none());
 
     // A role header or query parameter from the client counts for nothing.
@@ -565,11 +368,7 @@ async fn only_verified_ingest_or_admin_roles_may_post() {
     event["headers"]["x-roles"] = json!("admin");
     event["rawQueryString"] = json!("roles=admin");
     event["queryStringParameters"] = json!({ "roles": "admin" });
-    let (status, _) = send(
-        &app,
-        lambda_http::request::from_str(&event.to_string()).unwrap(),
-    )
-    .await;
+    let (status, _) = send(&app, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
     assert_eq!(status, 401);
 }
 
@@ -579,11 +378,7 @@ async fn unknown_routes_are_not_found() {
     let mut event: Value = serde_json::from_str(&event_text("ingest-post-call.json")).unwrap();
     event["rawPath"] = json!("/calls/extra");
     event["requestContext"]["http"]["path"] = json!("/calls/extra");
-    let (status, _) = send(
-        &app,
-        lambda_http::request::from_str(&event.to_string()).unwrap(),
-    )
-    .await;
+    let (status, _) = send(&app, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
     assert_eq!(status, 404);
 }
 
@@ -607,10 +402,7 @@ async fn every_ingest_event_gets_its_documented_status() {
     files.sort();
     let mut listed: Vec<_> = expected.iter().map(|(n, _)| n.to_string()).collect();
     listed.sort();
-    assert_eq!(
-        files, listed,
-        "every ingest event in events/ has an expected status here"
-    );
+    assert_eq!(files, listed, "every ingest event in events/ has an expected status here");
     for (name, status) in expected {
         assert_eq!(send(&app, event_request(name)).await.0, status, "{name}");
     }

@@ -14,12 +14,7 @@ use std::collections::HashMap;
 /// Only `requestContext.authorizer.jwt.claims` is read: the client cannot set it.
 pub fn verified_claims(request: &Request) -> Option<&HashMap<String, String>> {
     match request.request_context_ref()? {
-        RequestContext::ApiGatewayV2(context) => context
-            .authorizer
-            .as_ref()?
-            .jwt
-            .as_ref()
-            .map(|jwt| &jwt.claims),
+        RequestContext::ApiGatewayV2(context) => context.authorizer.as_ref()?.jwt.as_ref().map(|jwt| &jwt.claims),
         _ => None,
     }
 }
@@ -50,13 +45,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error without problem details.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            retry_after_seconds: None,
-            code,
-            message: message.into(),
-            problems: Vec::new(),
-        }
+        Self { status, retry_after_seconds: None, code, message: message.into(), problems: Vec::new() }
     }
 
     /// No route for this method and path.
@@ -66,11 +55,7 @@ impl ApiError {
 
     /// A body over the configured cap.
     pub fn too_large(limit: usize) -> Self {
-        Self::new(
-            413,
-            "payload_too_large",
-            format!("the body is larger than {limit} bytes"),
-        )
+        Self::new(413, "payload_too_large", format!("the body is larger than {limit} bytes"))
     }
 
     /// The response for this error.
@@ -99,21 +84,10 @@ impl From<AuthError> for ApiError {
 impl From<Rejection> for ApiError {
     fn from(rejection: Rejection) -> Self {
         let (status, code, message) = match rejection.severity() {
-            Severity::Invalid => (
-                400,
-                "invalid_request",
-                "the request body is malformed or breaks the schema",
-            ),
-            Severity::Unacceptable => (
-                422,
-                "unacceptable",
-                "the request is well formed but cannot be accepted",
-            ),
+            Severity::Invalid => (400, "invalid_request", "the request body is malformed or breaks the schema"),
+            Severity::Unacceptable => (422, "unacceptable", "the request is well formed but cannot be accepted"),
         };
-        Self {
-            problems: rejection.problems,
-            ..Self::new(status, code, message)
-        }
+        Self { problems: rejection.problems, ..Self::new(status, code, message) }
     }
 }
 
@@ -123,10 +97,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         tracing::error!(error = %error, "storage failed");
         if error.is_transient() {
-            Self {
-                retry_after_seconds: Some(1),
-                ..Self::new(503, "unavailable", "storage is busy; retry shortly")
-            }
+            Self { retry_after_seconds: Some(1), ..Self::new(503, "unavailable", "storage is busy; retry shortly") }
         } else {
             Self::new(500, "internal", "an internal error occurred")
         }

@@ -7,17 +7,9 @@ use lambda_http::{Error, Request, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let config =
-        Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let sdk = aws_config::load_from_env().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
-    let app = App {
-        config,
-        store,
-        clock: Clock::system(),
-    };
-    lambda_http::run(service_fn(|request: Request| async {
-        Ok::<_, Error>(handle(&app, request).await)
-    }))
-    .await
+    let app = App { config, store, clock: Clock::system() };
+    lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await
 }

@@ -14,11 +14,7 @@ pub fn main_cause(issues: &[Issue]) -> Option<&Issue> {
         IssueCode::AudioNetworkPoor | IssueCode::DeviceNotFunctioning => 1,
         IssueCode::VideoPoor | IssueCode::VbssPoor | IssueCode::AppsharingPoor => 2,
     };
-    issues.iter().min_by(|a, b| {
-        group(a)
-            .cmp(&group(b))
-            .then(b.excess().total_cmp(&a.excess()))
-    })
+    issues.iter().min_by(|a, b| group(a).cmp(&group(b)).then(b.excess().total_cmp(&a.excess())))
 }
 
 /// The sentence for `issue`, e.g. "Callee's network, caller-to-callee audio: average packet
@@ -30,8 +26,7 @@ pub fn describe(issue: &Issue) -> String {
             None => "Call setup failed: the user could not join.".to_owned(),
         };
     }
-    let (Some(metric), Some(value), Some(threshold)) = (issue.metric, issue.value, issue.threshold)
-    else {
+    let (Some(metric), Some(value), Some(threshold)) = (issue.metric, issue.value, issue.threshold) else {
         return "Poor quality.".to_owned();
     };
     let side = match issue.side {
@@ -45,11 +40,7 @@ pub fn describe(issue: &Issue) -> String {
         Comparison::Below => "below",
     };
     let (label, unit) = describe_metric(metric);
-    let measured = format!(
-        "{label} {}, {relation} {}",
-        unit.show(value),
-        unit.show(threshold)
-    );
+    let measured = format!("{label} {}, {relation} {}", unit.show(value), unit.show(threshold));
     if issue.code == IssueCode::DeviceNotFunctioning {
         return format!("{side} device: {measured}.");
     }
@@ -105,17 +96,11 @@ fn describe_metric(metric: Metric) -> (&'static str, Unit) {
         Metric::MaxRoundTripTime => ("maximum round trip", Unit::Millis),
         Metric::AverageAudioDegradation => ("average network MOS degradation", Unit::Mos),
         Metric::AverageRatioOfConcealedSamples => ("concealed samples", Unit::Fraction),
-        Metric::RenderNotFunctioningEventRatio => {
-            ("speaker (render) not functioning", Unit::Fraction)
-        }
-        Metric::CaptureNotFunctioningEventRatio => {
-            ("microphone (capture) not functioning", Unit::Fraction)
-        }
+        Metric::RenderNotFunctioningEventRatio => ("speaker (render) not functioning", Unit::Fraction),
+        Metric::CaptureNotFunctioningEventRatio => ("microphone (capture) not functioning", Unit::Fraction),
         Metric::AverageVideoFrameRate => ("average frame rate", Unit::Fps),
         Metric::AverageVideoFrameLossPercentage => ("frame loss", Unit::Percent),
-        Metric::PostForwardErrorCorrectionPacketLossRate => {
-            ("packet loss after FEC", Unit::Fraction)
-        }
+        Metric::PostForwardErrorCorrectionPacketLossRate => ("packet loss after FEC", Unit::Fraction),
         Metric::SpoiledTilePercentTotal => ("spoiled tiles", Unit::Percent),
         Metric::RdpTileProcessingLatencyAverage => ("tile processing latency", Unit::Millis),
         Metric::RelativeOneWayAverage => ("relative one-way delay", Unit::Millis),

@@ -70,48 +70,18 @@ pub fn stream_metrics(stream: &MediaStream) -> Vec<(Metric, f64)> {
     [
         (Metric::AverageJitter, ms(stream.average_jitter)),
         (Metric::MaxJitter, ms(stream.max_jitter)),
-        (
-            Metric::AveragePacketLossRate,
-            stream.average_packet_loss_rate,
-        ),
+        (Metric::AveragePacketLossRate, stream.average_packet_loss_rate),
         (Metric::MaxPacketLossRate, stream.max_packet_loss_rate),
-        (
-            Metric::AverageRoundTripTime,
-            ms(stream.average_round_trip_time),
-        ),
+        (Metric::AverageRoundTripTime, ms(stream.average_round_trip_time)),
         (Metric::MaxRoundTripTime, ms(stream.max_round_trip_time)),
-        (
-            Metric::AverageAudioDegradation,
-            stream.average_audio_degradation,
-        ),
-        (
-            Metric::AverageRatioOfConcealedSamples,
-            stream.average_ratio_of_concealed_samples,
-        ),
-        (
-            Metric::AverageVideoFrameLossPercentage,
-            stream.average_video_frame_loss_percentage,
-        ),
-        (
-            Metric::AverageVideoFrameRate,
-            stream.average_video_frame_rate,
-        ),
-        (
-            Metric::PostForwardErrorCorrectionPacketLossRate,
-            stream.post_forward_error_correction_packet_loss_rate,
-        ),
-        (
-            Metric::SpoiledTilePercentTotal,
-            stream.spoiled_tile_percent_total,
-        ),
-        (
-            Metric::RdpTileProcessingLatencyAverage,
-            ms(stream.rdp_tile_processing_latency_average),
-        ),
-        (
-            Metric::RelativeOneWayAverage,
-            ms(stream.relative_one_way_average),
-        ),
+        (Metric::AverageAudioDegradation, stream.average_audio_degradation),
+        (Metric::AverageRatioOfConcealedSamples, stream.average_ratio_of_concealed_samples),
+        (Metric::AverageVideoFrameLossPercentage, stream.average_video_frame_loss_percentage),
+        (Metric::AverageVideoFrameRate, stream.average_video_frame_rate),
+        (Metric::PostForwardErrorCorrectionPacketLossRate, stream.post_forward_error_correction_packet_loss_rate),
+        (Metric::SpoiledTilePercentTotal, stream.spoiled_tile_percent_total),
+        (Metric::RdpTileProcessingLatencyAverage, ms(stream.rdp_tile_processing_latency_average)),
+        (Metric::RelativeOneWayAverage, ms(stream.relative_one_way_average)),
     ]
     .into_iter()
     .filter_map(|(metric, value)| Some((metric, value?)))
@@ -121,14 +91,8 @@ pub fn stream_metrics(stream: &MediaStream) -> Vec<(Metric, f64)> {
 /// Every metric a device reports.
 pub fn device_metrics(device: &DeviceInfo) -> Vec<(Metric, f64)> {
     [
-        (
-            Metric::RenderNotFunctioningEventRatio,
-            device.render_not_functioning_event_ratio,
-        ),
-        (
-            Metric::CaptureNotFunctioningEventRatio,
-            device.capture_not_functioning_event_ratio,
-        ),
+        (Metric::RenderNotFunctioningEventRatio, device.render_not_functioning_event_ratio),
+        (Metric::CaptureNotFunctioningEventRatio, device.capture_not_functioning_event_ratio),
     ]
     .into_iter()
     .filter_map(|(metric, value)| Some((metric, value?)))

@@ -38,34 +38,18 @@ pub struct CallResult {
 
 /// Classifies every session; the call is rated by its worst session (`unavailable` if none).
 pub fn classify_sessions(sessions: &[Session], thresholds: &Thresholds) -> CallResult {
-    let sessions: Vec<SessionResult> = sessions
-        .iter()
-        .map(|s| classify_session(s, thresholds))
-        .collect();
-    let rating = sessions
-        .iter()
-        .map(|s| s.rating)
-        .max()
-        .unwrap_or(Rating::Unavailable);
-    let mut issue_codes: Vec<IssueCode> = sessions
-        .iter()
-        .flat_map(|s| s.issues.iter().map(|i| i.code))
-        .collect();
+    let sessions: Vec<SessionResult> = sessions.iter().map(|s| classify_session(s, thresholds)).collect();
+    let rating = sessions.iter().map(|s| s.rating).max().unwrap_or(Rating::Unavailable);
+    let mut issue_codes: Vec<IssueCode> = sessions.iter().flat_map(|s| s.issues.iter().map(|i| i.code)).collect();
     issue_codes.sort();
     issue_codes.dedup();
-    CallResult {
-        rating,
-        issue_codes,
-        sessions,
-    }
+    CallResult { rating, issue_codes, sessions }
 }
 
 /// Classifies one session by reference §1–2.
 pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionResult {
     let mut metrics = Vec::new();
-    let mut issues: Vec<Issue> = rules::setup_failure(session, thresholds)
-        .into_iter()
-        .collect();
+    let mut issues: Vec<Issue> = rules::setup_failure(session, thresholds).into_iter().collect();
     let mut audio_qoe = false;
     for segment in &session.segments {
         for media in &segment.media {
@@ -89,18 +73,13 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
                 })
             };
             if kind == MediaKind::Audio {
-                for (side, device) in [
-                    (Side::Caller, &media.caller_device),
-                    (Side::Callee, &media.callee_device),
-                ] {
+                for (side, device) in [(Side::Caller, &media.caller_device), (Side::Callee, &media.callee_device)] {
                     let Some(device) = device else { continue };
                     for (metric, value) in grade::device_metrics(device) {
                         let Some(g) = graded(metric, value, Some(side), None) else {
                             continue;
                         };
-                        if g.grade == Grade::Red
-                            && thresholds.row(kind, metric).is_some_and(|r| r.poor)
-                        {
+                        if g.grade == Grade::Red && thresholds.row(kind, metric).is_some_and(|r| r.poor) {
                             issues.push(Issue::from_metric(IssueCode::DeviceNotFunctioning, &g));
                         }
                         metrics.push(g);
@@ -113,23 +92,14 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
                 let side = Side::receiving(stream.stream_direction);
                 let stream_graded: Vec<GradedMetric> = values
                     .into_iter()
-                    .filter_map(|(metric, value)| {
-                        graded(metric, value, side, stream.stream_direction)
-                    })
+                    .filter_map(|(metric, value)| graded(metric, value, side, stream.stream_direction))
                     .collect();
                 let ice_failed = stream.ice_connectivity_failed == Some(true);
                 let muted = kind == MediaKind::Audio
-                    && stream
-                        .packet_utilization
-                        .is_some_and(|p| p <= thresholds.min_packet_utilization);
+                    && stream.packet_utilization.is_some_and(|p| p <= thresholds.min_packet_utilization);
                 if !ice_failed && !muted {
                     let codec = stream.video_codec.as_deref();
-                    issues.extend(rules::stream_issues(
-                        kind,
-                        &stream_graded,
-                        codec,
-                        thresholds,
-                    ));
+                    issues.extend(rules::stream_issues(kind, &stream_graded, codec, thresholds));
                 }
                 metrics.extend(stream_graded);
             }
@@ -144,16 +114,8 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
     } else {
         Rating::Unavailable
     };
-    let main_cause = cause::main_cause(&issues)
-        .map(cause::describe)
-        .unwrap_or_default();
-    SessionResult {
-        session_id: session.id.clone(),
-        rating,
-        issues,
-        metrics,
-        main_cause,
-    }
+    let main_cause = cause::main_cause(&issues).map(cause::describe).unwrap_or_default();
+    SessionResult { session_id: session.id.clone(), rating, issues, metrics, main_cause }
 }
 
 /// One issue per (code, side, direction, metric): the worst value across segments, so a long
@@ -162,10 +124,7 @@ fn worst_per_kind(issues: Vec<Issue>) -> Vec<Issue> {
     let mut kept: Vec<Issue> = Vec::with_capacity(issues.len());
     for issue in issues {
         let same = |k: &&mut Issue| {
-            k.code == issue.code
-                && k.side == issue.side
-                && k.direction == issue.direction
-                && k.metric == issue.metric
+            k.code == issue.code && k.side == issue.side && k.direction == issue.direction && k.metric == issue.metric
         };
         match kept.iter_mut().find(|k| same(k)) {
             Some(existing) if issue.excess() > existing.excess() => *existing = issue,

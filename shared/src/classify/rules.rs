@@ -61,11 +61,7 @@ impl Issue {
     pub fn from_metric(code: IssueCode, graded: &GradedMetric) -> Self {
         Self {
             code,
-            area: if code == IssueCode::DeviceNotFunctioning {
-                Area::Device
-            } else {
-                Area::Session
-            },
+            area: if code == IssueCode::DeviceNotFunctioning { Area::Device } else { Area::Session },
             side: graded.side,
             direction: graded.direction,
             media: Some(graded.media),
@@ -81,12 +77,7 @@ impl Issue {
 /// code in the setup range.
 pub fn setup_failure(session: &Session, thresholds: &Thresholds) -> Option<Issue> {
     let (low, high) = thresholds.setup_failure_ms_diag;
-    let failures = session.failure_info.iter().chain(
-        session
-            .segments
-            .iter()
-            .filter_map(|s| s.failure_info.as_ref()),
-    );
+    let failures = session.failure_info.iter().chain(session.segments.iter().filter_map(|s| s.failure_info.as_ref()));
     let mut failed_stage = false;
     for failure in failures {
         if let Some(code) = ms_diag(failure).filter(|c| (low..=high).contains(c)) {
@@ -116,11 +107,8 @@ pub fn ms_diag(failure: &FailureInfo) -> Option<u32> {
     failure.ms_diag_code.or_else(|| {
         let reason = failure.reason.as_deref()?.to_ascii_lowercase();
         let rest = &reason[reason.find("ms-diag")? + "ms-diag".len()..];
-        let digits: String = rest
-            .trim_start_matches([':', ' ', '='])
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
+        let digits: String =
+            rest.trim_start_matches([':', ' ', '=']).chars().take_while(char::is_ascii_digit).collect();
         digits.parse().ok()
     })
 }
@@ -132,20 +120,14 @@ pub fn stream_issues(
     codec: Option<&str>,
     thresholds: &Thresholds,
 ) -> Vec<Issue> {
-    let red_poor = |g: &&GradedMetric| {
-        g.grade == Grade::Red && thresholds.row(kind, g.metric).is_some_and(|r| r.poor)
-    };
+    let red_poor = |g: &&GradedMetric| g.grade == Grade::Red && thresholds.row(kind, g.metric).is_some_and(|r| r.poor);
     match kind {
-        MediaKind::Audio => graded
-            .iter()
-            .filter(red_poor)
-            .map(|g| Issue::from_metric(IssueCode::AudioNetworkPoor, g))
-            .collect(),
-        MediaKind::AppSharing => graded
-            .iter()
-            .filter(red_poor)
-            .map(|g| Issue::from_metric(IssueCode::AppsharingPoor, g))
-            .collect(),
+        MediaKind::Audio => {
+            graded.iter().filter(red_poor).map(|g| Issue::from_metric(IssueCode::AudioNetworkPoor, g)).collect()
+        }
+        MediaKind::AppSharing => {
+            graded.iter().filter(red_poor).map(|g| Issue::from_metric(IssueCode::AppsharingPoor, g)).collect()
+        }
         MediaKind::Video => {
             // The first metric the stream reports decides, in this order.
             let order = [
@@ -153,14 +135,8 @@ pub fn stream_issues(
                 Metric::AverageVideoFrameRate,
                 Metric::PostForwardErrorCorrectionPacketLossRate,
             ];
-            let deciding = order
-                .iter()
-                .find_map(|m| graded.iter().find(|g| g.metric == *m));
-            deciding
-                .filter(red_poor)
-                .map(|g| Issue::from_metric(IssueCode::VideoPoor, g))
-                .into_iter()
-                .collect()
+            let deciding = order.iter().find_map(|m| graded.iter().find(|g| g.metric == *m));
+            deciding.filter(red_poor).map(|g| Issue::from_metric(IssueCode::VideoPoor, g)).into_iter().collect()
         }
         MediaKind::ScreenSharing => {
             let h264s = codec.is_some_and(|c| c.eq_ignore_ascii_case("h264s"));
@@ -169,9 +145,7 @@ pub fn stream_issues(
                 .filter(red_poor)
                 .filter(|g| match g.metric {
                     // Outbound is the sharer's stream: caller to callee.
-                    Metric::AverageVideoFrameRate => {
-                        h264s || g.direction == Some(StreamDirection::CallerToCallee)
-                    }
+                    Metric::AverageVideoFrameRate => h264s || g.direction == Some(StreamDirection::CallerToCallee),
                     Metric::AverageVideoFrameLossPercentage => {
                         !h264s && g.direction == Some(StreamDirection::CalleeToCaller)
                     }

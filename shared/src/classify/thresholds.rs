@@ -20,11 +20,7 @@ impl MediaKind {
     pub fn from_label(label: &str) -> Option<Self> {
         let label = label.to_ascii_lowercase();
         if label.contains("applicationsharing") || label.contains("appsharing") {
-            Some(if label.contains("video") {
-                Self::ScreenSharing
-            } else {
-                Self::AppSharing
-            })
+            Some(if label.contains("video") { Self::ScreenSharing } else { Self::AppSharing })
         } else if label.contains("video") {
             Some(Self::Video)
         } else if label.contains("audio") {
@@ -124,12 +120,7 @@ pub enum ThresholdsError {
     #[error("{media:?}/{metric:?} appears more than once")]
     Duplicate { media: MediaKind, metric: Metric },
     #[error("{media:?}/{metric:?}: yellow {yellow} must be less severe than red {red}")]
-    YellowNotMilder {
-        media: MediaKind,
-        metric: Metric,
-        yellow: f64,
-        red: f64,
-    },
+    YellowNotMilder { media: MediaKind, metric: Metric, yellow: f64, red: f64 },
     #[error("{media:?}/{metric:?}: thresholds must be finite numbers")]
     NotFinite { media: MediaKind, metric: Metric },
     #[error("the Ms-diag range {0}..={1} is empty")]
@@ -144,14 +135,8 @@ impl Default for Thresholds {
         use Comparison::{Above, AtLeast, Below};
         use MediaKind::{AppSharing, Audio, ScreenSharing, Video};
         use Metric::*;
-        let row = |media, metric, comparison, yellow, red, poor| Threshold {
-            media,
-            metric,
-            comparison,
-            yellow,
-            red,
-            poor,
-        };
+        let row =
+            |media, metric, comparison, yellow, red, poor| Threshold { media, metric, comparison, yellow, red, poor };
         Self {
             rows: vec![
                 row(Audio, AverageJitter, Above, Some(15.0), 30.0, true),
@@ -161,72 +146,16 @@ impl Default for Thresholds {
                 row(Audio, AverageRoundTripTime, Above, Some(100.0), 500.0, true),
                 row(Audio, MaxRoundTripTime, Above, Some(200.0), 1000.0, false),
                 row(Audio, AverageAudioDegradation, Above, Some(0.5), 1.0, true),
-                row(
-                    Audio,
-                    AverageRatioOfConcealedSamples,
-                    Above,
-                    Some(0.03),
-                    0.07,
-                    true,
-                ),
-                row(
-                    Audio,
-                    RenderNotFunctioningEventRatio,
-                    AtLeast,
-                    None,
-                    0.005,
-                    true,
-                ),
-                row(
-                    Audio,
-                    CaptureNotFunctioningEventRatio,
-                    AtLeast,
-                    None,
-                    0.005,
-                    true,
-                ),
-                row(
-                    Video,
-                    AverageVideoFrameLossPercentage,
-                    Above,
-                    Some(10.0),
-                    50.0,
-                    true,
-                ),
+                row(Audio, AverageRatioOfConcealedSamples, Above, Some(0.03), 0.07, true),
+                row(Audio, RenderNotFunctioningEventRatio, AtLeast, None, 0.005, true),
+                row(Audio, CaptureNotFunctioningEventRatio, AtLeast, None, 0.005, true),
+                row(Video, AverageVideoFrameLossPercentage, Above, Some(10.0), 50.0, true),
                 row(Video, AverageVideoFrameRate, Below, Some(15.0), 7.0, true),
-                row(
-                    Video,
-                    PostForwardErrorCorrectionPacketLossRate,
-                    Above,
-                    Some(0.10),
-                    0.15,
-                    true,
-                ),
+                row(Video, PostForwardErrorCorrectionPacketLossRate, Above, Some(0.10), 0.15, true),
                 row(ScreenSharing, AverageVideoFrameRate, Below, None, 1.0, true),
-                row(
-                    ScreenSharing,
-                    AverageVideoFrameLossPercentage,
-                    Above,
-                    None,
-                    50.0,
-                    true,
-                ),
-                row(
-                    AppSharing,
-                    SpoiledTilePercentTotal,
-                    Above,
-                    Some(11.0),
-                    36.0,
-                    true,
-                ),
-                row(
-                    AppSharing,
-                    RdpTileProcessingLatencyAverage,
-                    Above,
-                    None,
-                    400.0,
-                    true,
-                ),
+                row(ScreenSharing, AverageVideoFrameLossPercentage, Above, None, 50.0, true),
+                row(AppSharing, SpoiledTilePercentTotal, Above, Some(11.0), 36.0, true),
+                row(AppSharing, RdpTileProcessingLatencyAverage, Above, None, 400.0, true),
                 row(AppSharing, RelativeOneWayAverage, Above, None, 1750.0, true),
             ],
             min_packet_utilization: 500,
@@ -238,8 +167,7 @@ impl Default for Thresholds {
 impl Thresholds {
     /// Reads a table from JSON and validates it.
     pub fn from_json(text: &str) -> Result<Self, ThresholdsError> {
-        let table: Self =
-            serde_json::from_str(text).map_err(|e| ThresholdsError::Json(e.to_string()))?;
+        let table: Self = serde_json::from_str(text).map_err(|e| ThresholdsError::Json(e.to_string()))?;
         table.validate()?;
         Ok(table)
     }
@@ -248,10 +176,7 @@ impl Thresholds {
     pub fn validate(&self) -> Result<(), ThresholdsError> {
         for (i, row) in self.rows.iter().enumerate() {
             let (media, metric) = (row.media, row.metric);
-            if self.rows[..i]
-                .iter()
-                .any(|r| r.media == media && r.metric == metric)
-            {
+            if self.rows[..i].iter().any(|r| r.media == media && r.metric == metric) {
                 return Err(ThresholdsError::Duplicate { media, metric });
             }
             if !row.red.is_finite() || row.yellow.is_some_and(|y| !y.is_finite()) {
@@ -263,12 +188,7 @@ impl Thresholds {
                     Comparison::Below => yellow > row.red,
                 };
                 if !milder {
-                    return Err(ThresholdsError::YellowNotMilder {
-                        media,
-                        metric,
-                        yellow,
-                        red: row.red,
-                    });
+                    return Err(ThresholdsError::YellowNotMilder { media, metric, yellow, red: row.red });
                 }
             }
         }
@@ -281,9 +201,7 @@ impl Thresholds {
 
     /// The row for `metric` on `media`, if graded.
     pub fn row(&self, media: MediaKind, metric: Metric) -> Option<&Threshold> {
-        self.rows
-            .iter()
-            .find(|r| r.media == media && r.metric == metric)
+        self.rows.iter().find(|r| r.media == media && r.metric == metric)
     }
 }
 
@@ -303,40 +221,29 @@ mod tests {
     fn contradictory_tables_are_refused() {
         let mut t = Thresholds::default();
         t.rows[0].yellow = Some(30.0);
-        assert!(matches!(
-            t.validate(),
-            Err(ThresholdsError::YellowNotMilder { .. })
-        ));
+        assert!(matches!(t.validate(), Err(ThresholdsError::YellowNotMilder { .. })));
         let mut t = Thresholds::default();
         t.rows[11].yellow = Some(5.0); // video frame rate: yellow below red is more severe
-        assert!(matches!(
-            t.validate(),
-            Err(ThresholdsError::YellowNotMilder { .. })
-        ));
+        assert!(matches!(t.validate(), Err(ThresholdsError::YellowNotMilder { .. })));
         let mut t = Thresholds::default();
         t.rows.push(t.rows[0].clone());
-        assert!(matches!(
-            t.validate(),
-            Err(ThresholdsError::Duplicate { .. })
-        ));
-        let mut t = Thresholds::default();
-        t.setup_failure_ms_diag = (30, 20);
+        assert!(matches!(t.validate(), Err(ThresholdsError::Duplicate { .. })));
+        let t = Thresholds { setup_failure_ms_diag: (30, 20), ..Thresholds::default() };
         assert!(t.validate().is_err());
-        assert!(Thresholds::from_json(r#"{"rows": [], "minPacketUtilization": 500, "setupFailureMsDiag": [20, 29], "extra": 1}"#).is_err());
+        assert!(
+            Thresholds::from_json(
+                r#"{"rows": [], "minPacketUtilization": 500, "setupFailureMsDiag": [20, 29], "extra": 1}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn media_kinds_come_from_labels() {
         assert_eq!(MediaKind::from_label("main-audio"), Some(MediaKind::Audio));
         assert_eq!(MediaKind::from_label("main-video"), Some(MediaKind::Video));
-        assert_eq!(
-            MediaKind::from_label("applicationsharing-video"),
-            Some(MediaKind::ScreenSharing)
-        );
-        assert_eq!(
-            MediaKind::from_label("applicationsharing"),
-            Some(MediaKind::AppSharing)
-        );
+        assert_eq!(MediaKind::from_label("applicationsharing-video"), Some(MediaKind::ScreenSharing));
+        assert_eq!(MediaKind::from_label("applicationsharing"), Some(MediaKind::AppSharing));
         assert_eq!(MediaKind::from_label("data"), None);
     }
 }

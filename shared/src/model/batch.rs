@@ -23,11 +23,7 @@ pub struct Rejection {
 impl Rejection {
     /// `Invalid` when any problem is a schema problem, else `Unacceptable`.
     pub fn severity(&self) -> Severity {
-        self.problems
-            .iter()
-            .map(|p| p.severity)
-            .min()
-            .unwrap_or(Severity::Invalid)
+        self.problems.iter().map(|p| p.severity).min().unwrap_or(Severity::Invalid)
     }
 }
 
@@ -39,41 +35,24 @@ struct Envelope<'a> {
 
 /// Parses and validates a request body as of `now`.
 pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, Rejection> {
-    let text = std::str::from_utf8(body)
-        .map_err(|e| reject(Problem::invalid("", format!("the body is not UTF-8: {e}"))))?;
-    let envelope: Envelope =
-        serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?;
+    let text =
+        std::str::from_utf8(body).map_err(|e| reject(Problem::invalid("", format!("the body is not UTF-8: {e}"))))?;
+    let envelope: Envelope = serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?;
     let raws: Vec<(Option<usize>, &RawValue)> = match envelope.value {
-        None => vec![(
-            None,
-            serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?,
-        )],
+        None => vec![(None, serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?)],
         Some(list) => {
-            let list: Vec<&RawValue> = serde_json::from_str(list.get()).map_err(|_| {
-                reject(Problem::invalid(
-                    "value",
-                    "must be an array of call records",
-                ))
-            })?;
+            let list: Vec<&RawValue> = serde_json::from_str(list.get())
+                .map_err(|_| reject(Problem::invalid("value", "must be an array of call records")))?;
             if list.is_empty() {
-                return Err(reject(Problem::invalid(
-                    "value",
-                    "must hold at least one call record",
-                )));
+                return Err(reject(Problem::invalid("value", "must hold at least one call record")));
             }
             if list.len() > MAX_BATCH {
                 return Err(reject(Problem::invalid(
                     "value",
-                    format!(
-                        "holds {} records; at most {MAX_BATCH} per request",
-                        list.len()
-                    ),
+                    format!("holds {} records; at most {MAX_BATCH} per request", list.len()),
                 )));
             }
-            list.into_iter()
-                .enumerate()
-                .map(|(i, raw)| (Some(i), raw))
-                .collect()
+            list.into_iter().enumerate().map(|(i, raw)| (Some(i), raw)).collect()
         }
     };
     let mut calls = Vec::with_capacity(raws.len());
@@ -89,17 +68,11 @@ pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, R
             Err(found) => problems.extend(found.into_iter().map(|p| Problem { index, ..p })),
         }
     }
-    if problems.is_empty() {
-        Ok(calls)
-    } else {
-        Err(Rejection { problems })
-    }
+    if problems.is_empty() { Ok(calls) } else { Err(Rejection { problems }) }
 }
 
 fn reject(problem: Problem) -> Rejection {
-    Rejection {
-        problems: vec![problem],
-    }
+    Rejection { problems: vec![problem] }
 }
 
 /// Re-reads a record that failed to deserialize, this time tracking the path to the failure.
@@ -121,10 +94,7 @@ fn type_problem(body: &str, record: &str) -> Problem {
 /// with line and column counted in the whole body.
 fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem {
     let full = error.to_string();
-    let message = full
-        .rsplit_once(" at line ")
-        .map_or(full.as_str(), |(m, _)| m)
-        .to_owned();
+    let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_owned();
     let mut problem = Problem::invalid("", message);
     if error.line() > 0 {
         let offset = slice.as_ptr() as usize - body.as_ptr() as usize;
@@ -132,11 +102,7 @@ fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem
         let start_line = before.matches('\n').count() + 1;
         let start_column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
         problem.line = Some(start_line + error.line() - 1);
-        problem.column = Some(if error.line() == 1 {
-            start_column + error.column() - 1
-        } else {
-            error.column()
-        });
+        problem.column = Some(if error.line() == 1 { start_column + error.column() - 1 } else { error.column() });
     }
     problem
 }

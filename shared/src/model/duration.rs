@@ -39,12 +39,9 @@ impl Millis {
             return Err(err());
         }
         let mut total_ms = 0.0;
-        total_ms +=
-            sum_components(date, &[('W', 604_800_000.0), ('D', 86_400_000.0)]).ok_or_else(err)?;
+        total_ms += sum_components(date, &[('W', 604_800_000.0), ('D', 86_400_000.0)]).ok_or_else(err)?;
         if let Some(time) = time {
-            total_ms +=
-                sum_components(time, &[('H', 3_600_000.0), ('M', 60_000.0), ('S', 1_000.0)])
-                    .ok_or_else(err)?;
+            total_ms += sum_components(time, &[('H', 3_600_000.0), ('M', 60_000.0), ('S', 1_000.0)]).ok_or_else(err)?;
         }
         Self::new(total_ms).ok_or_else(err)
     }
@@ -97,9 +94,7 @@ impl<'de> Deserialize<'de> for Millis {
                 Millis::parse_iso8601(v).map_err(E::custom)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Millis, E> {
-                Millis::new(v).ok_or_else(|| {
-                    E::custom("a duration must be a non-negative number of milliseconds")
-                })
+                Millis::new(v).ok_or_else(|| E::custom("a duration must be a non-negative number of milliseconds"))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Millis, E> {
                 self.visit_f64(v as f64)
@@ -135,13 +130,10 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_duration() {
         for bad in [
-            "", "P", "PT", "0.016", "PT0.016", "PTS", "PT.5S", "PT5.S", "PT1S1M", "PT1S1S", "P1Y",
-            "P1M", "PT-1S", "PT1.2.3S", "PTxS",
+            "", "P", "PT", "0.016", "PT0.016", "PTS", "PT.5S", "PT5.S", "PT1S1M", "PT1S1S", "P1Y", "P1M", "PT-1S",
+            "PT1.2.3S", "PTxS",
         ] {
-            assert!(
-                Millis::parse_iso8601(bad).is_err(),
-                "{bad} should be rejected"
-            );
+            assert!(Millis::parse_iso8601(bad).is_err(), "{bad} should be rejected");
         }
     }
 

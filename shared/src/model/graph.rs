@@ -33,27 +33,15 @@ pub struct CallRecord {
     pub start_date_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub end_date_time: OffsetDateTime,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub last_modified_date_time: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_web_url: Option<String>,
     /// The meeting organizer (Graph's current property).
-    #[serde(
-        rename = "organizer_v2",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "organizer_v2", default, skip_serializing_if = "Option::is_none")]
     pub organizer_v2: Option<Participant>,
     /// Every participant (Graph's current property).
-    #[serde(
-        rename = "participants_v2",
-        default,
-        deserialize_with = "null_as_default"
-    )]
+    #[serde(rename = "participants_v2", default, deserialize_with = "null_as_default")]
     pub participants_v2: Vec<Participant>,
     /// Deprecated by Graph, still sent by older producers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,17 +125,9 @@ pub struct Identity {
 pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<OffsetDateTime>,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub end_date_time: Option<OffsetDateTime>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub modalities: Vec<Modality>,
@@ -220,17 +200,9 @@ pub enum FailureStage {
 pub struct Segment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<OffsetDateTime>,
-    #[serde(
-        default,
-        with = "time::serde::rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub end_date_time: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<Endpoint>,

@@ -80,15 +80,9 @@ pub fn find_parties(record: &CallRecord) -> Vec<FoundParty> {
 
 /// The organizer's identity, if the record names one.
 pub fn organizer_id(record: &CallRecord) -> Option<&str> {
-    let from_v2 = record
-        .organizer_v2
-        .as_ref()
-        .and_then(|p| p.identity.as_ref())
-        .and_then(primary_identity);
+    let from_v2 = record.organizer_v2.as_ref().and_then(|p| p.identity.as_ref()).and_then(primary_identity);
     let from_v1 = record.organizer.as_ref().and_then(primary_identity);
-    from_v2
-        .or(from_v1)
-        .and_then(|(_, identity)| identity.id.as_deref())
+    from_v2.or(from_v1).and_then(|(_, identity)| identity.id.as_deref())
 }
 
 /// The identity an identity set stands for, in the order Graph fills them.
@@ -117,14 +111,8 @@ impl Collector {
 
     fn endpoint(&mut self, endpoint: &Endpoint, path: &str) {
         match (&endpoint.identity, &endpoint.associated_identity) {
-            (Some(set), _) if primary_identity(set).is_some() => {
-                self.identity_set(set, &format!("{path}.identity"))
-            }
-            (_, Some(identity)) => self.add(
-                PartyKind::User,
-                identity,
-                format!("{path}.associatedIdentity"),
-            ),
+            (Some(set), _) if primary_identity(set).is_some() => self.identity_set(set, &format!("{path}.identity")),
+            (_, Some(identity)) => self.add(PartyKind::User, identity, format!("{path}.associatedIdentity")),
             _ => {}
         }
     }
@@ -135,9 +123,7 @@ impl Collector {
                 PartyKind::User => "user",
                 PartyKind::Guest => "guest",
                 PartyKind::Phone => "phone",
-                PartyKind::Application if set.application_instance.is_some() => {
-                    "applicationInstance"
-                }
+                PartyKind::Application if set.application_instance.is_some() => "applicationInstance",
                 PartyKind::Application => "application",
                 PartyKind::Other => "device",
             };
@@ -149,24 +135,12 @@ impl Collector {
         let Some(id) = identity.id.as_deref().filter(|id| !id.is_empty()) else {
             return;
         };
-        if let Some(known) = self
-            .0
-            .iter_mut()
-            .find(|f| f.party.id == id && f.party.kind == kind)
-        {
+        if let Some(known) = self.0.iter_mut().find(|f| f.party.id == id && f.party.kind == kind) {
             let party = &mut known.party;
-            party.display_name = party
-                .display_name
-                .take()
-                .or_else(|| identity.display_name.clone());
-            party.user_principal_name = party
-                .user_principal_name
-                .take()
-                .or_else(|| identity.user_principal_name.clone());
-            party.tenant_id = party
-                .tenant_id
-                .take()
-                .or_else(|| identity.tenant_id.clone());
+            party.display_name = party.display_name.take().or_else(|| identity.display_name.clone());
+            party.user_principal_name =
+                party.user_principal_name.take().or_else(|| identity.user_principal_name.clone());
+            party.tenant_id = party.tenant_id.take().or_else(|| identity.tenant_id.clone());
             return;
         }
         self.0.push(FoundParty {

@@ -40,14 +40,7 @@ pub struct Problem {
 
 impl Problem {
     fn new(path: String, message: String, severity: Severity) -> Self {
-        Self {
-            index: None,
-            path,
-            message,
-            line: None,
-            column: None,
-            severity,
-        }
+        Self { index: None, path, message, line: None, column: None, severity }
     }
 
     /// A schema problem at `path`.
@@ -76,12 +69,7 @@ impl ValidCall {
         if record.version < 0 {
             problems.push(Problem::invalid("version", "must not be negative"));
         }
-        check_order(
-            record.start_date_time,
-            record.end_date_time,
-            "",
-            &mut problems,
-        );
+        check_order(record.start_date_time, record.end_date_time, "", &mut problems);
         // Accepted exactly when it would be visible: items live while `expiresAt > now`.
         if record.end_date_time <= now - retention::HISTORY {
             problems.push(Problem::unacceptable(
@@ -93,10 +81,7 @@ impl ValidCall {
             ));
         }
         if record.start_date_time > now + retention::FUTURE_TOLERANCE {
-            problems.push(Problem::unacceptable(
-                "startDateTime",
-                "the call starts more than a day in the future",
-            ));
+            problems.push(Problem::unacceptable("startDateTime", "the call starts more than a day in the future"));
         }
         for (i, session) in record.sessions.iter().enumerate() {
             check_session(session, &format!("sessions[{i}]"), &mut problems);
@@ -106,10 +91,7 @@ impl ValidCall {
             check_id(&f.party.id, &format!("{}.id", f.path), &mut problems);
         }
         if problems.is_empty() {
-            Ok(Self {
-                record,
-                parties: found.into_iter().map(|f| f.party).collect(),
-            })
+            Ok(Self { record, parties: found.into_iter().map(|f| f.party).collect() })
         } else {
             Err(problems)
         }
@@ -135,30 +117,15 @@ fn check_id(id: &str, path: &str, problems: &mut Vec<Problem>) {
     if id.trim().is_empty() {
         problems.push(Problem::invalid(path, "must not be empty"));
     } else if id.len() > MAX_ID_LEN {
-        problems.push(Problem::invalid(
-            path,
-            format!("must be at most {MAX_ID_LEN} bytes"),
-        ));
+        problems.push(Problem::invalid(path, format!("must be at most {MAX_ID_LEN} bytes")));
     } else if id.chars().any(char::is_control) {
-        problems.push(Problem::invalid(
-            path,
-            "must not contain control characters",
-        ));
+        problems.push(Problem::invalid(path, "must not contain control characters"));
     }
 }
 
-fn check_order(
-    start: OffsetDateTime,
-    end: OffsetDateTime,
-    path: &str,
-    problems: &mut Vec<Problem>,
-) {
+fn check_order(start: OffsetDateTime, end: OffsetDateTime, path: &str, problems: &mut Vec<Problem>) {
     if end < start {
-        let at = if path.is_empty() {
-            "endDateTime".to_owned()
-        } else {
-            format!("{path}.endDateTime")
-        };
+        let at = if path.is_empty() { "endDateTime".to_owned() } else { format!("{path}.endDateTime") };
         problems.push(Problem::invalid(at, "ends before it starts"));
     }
 }
@@ -177,10 +144,7 @@ fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
         }
         for (m, media) in segment.media.iter().enumerate() {
             let media_path = format!("{segment_path}.media[{m}]");
-            for (side, device) in [
-                ("callerDevice", &media.caller_device),
-                ("calleeDevice", &media.callee_device),
-            ] {
+            for (side, device) in [("callerDevice", &media.caller_device), ("calleeDevice", &media.callee_device)] {
                 let Some(device) = device else { continue };
                 let device_path = format!("{media_path}.{side}");
                 check_range(
@@ -211,67 +175,24 @@ fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
 /// producer bug that would otherwise grade as a false red or a false normal.
 fn check_stream(stream: &MediaStream, path: &str, problems: &mut Vec<Problem>) {
     let ranges = [
-        (
-            "averagePacketLossRate",
-            stream.average_packet_loss_rate,
-            0.0,
-            1.0,
-        ),
+        ("averagePacketLossRate", stream.average_packet_loss_rate, 0.0, 1.0),
         ("maxPacketLossRate", stream.max_packet_loss_rate, 0.0, 1.0),
-        (
-            "averageRatioOfConcealedSamples",
-            stream.average_ratio_of_concealed_samples,
-            0.0,
-            1.0,
-        ),
-        (
-            "averageAudioDegradation",
-            stream.average_audio_degradation,
-            0.0,
-            5.0,
-        ),
-        (
-            "averageVideoFrameRate",
-            stream.average_video_frame_rate,
-            0.0,
-            1_000.0,
-        ),
-        (
-            "averageVideoFrameLossPercentage",
-            stream.average_video_frame_loss_percentage,
-            0.0,
-            100.0,
-        ),
-        (
-            "postForwardErrorCorrectionPacketLossRate",
-            stream.post_forward_error_correction_packet_loss_rate,
-            0.0,
-            1.0,
-        ),
+        ("averageRatioOfConcealedSamples", stream.average_ratio_of_concealed_samples, 0.0, 1.0),
+        ("averageAudioDegradation", stream.average_audio_degradation, 0.0, 5.0),
+        ("averageVideoFrameRate", stream.average_video_frame_rate, 0.0, 1_000.0),
+        ("averageVideoFrameLossPercentage", stream.average_video_frame_loss_percentage, 0.0, 100.0),
+        ("postForwardErrorCorrectionPacketLossRate", stream.post_forward_error_correction_packet_loss_rate, 0.0, 1.0),
     ];
     for (field, value, min, max) in ranges {
         check_range(value, min, max, path, field, problems);
     }
     if stream.packet_utilization.is_some_and(|p| p < 0) {
-        problems.push(Problem::invalid(
-            format!("{path}.packetUtilization"),
-            "must not be negative",
-        ));
+        problems.push(Problem::invalid(format!("{path}.packetUtilization"), "must not be negative"));
     }
 }
 
-fn check_range(
-    value: Option<f64>,
-    min: f64,
-    max: f64,
-    path: &str,
-    field: &str,
-    problems: &mut Vec<Problem>,
-) {
+fn check_range(value: Option<f64>, min: f64, max: f64, path: &str, field: &str, problems: &mut Vec<Problem>) {
     if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
-        problems.push(Problem::invalid(
-            format!("{path}.{field}"),
-            format!("{v} is outside {min}..={max}"),
-        ));
+        problems.push(Problem::invalid(format!("{path}.{field}"), format!("{v} is outside {min}..={max}")));
     }
 }

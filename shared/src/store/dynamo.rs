@@ -9,13 +9,16 @@
 //!    retry of the same request (`unchanged`) repeats them and repairs an interrupted fan-out.
 
 use super::StoreError;
-use super::items::{CallHeader, HistoryEntry, SessionPage};
+use super::items::{CallHeader, HistoryEntry, ResultPage, SessionPage};
 use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
-use super::prepare::{Item, PreparedCall};
+use super::prepare::{Item, PreparedCall, PreparedClassification};
+use crate::classify::SessionResult;
 use crate::model::Session;
+use crate::rating::Rating;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -43,11 +46,23 @@ pub struct HistoryPage {
     pub last_key: Option<Item>,
 }
 
-/// A call's committed version: its header and its sessions in order.
+/// A call's committed version: its header, its sessions in order, and once rated the
+/// classification of each session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCall {
     pub header: CallHeader,
     pub sessions: Vec<Session>,
+    /// One result per session, in order; `None` while the version is pending.
+    pub results: Option<Vec<SessionResult>>,
+}
+
+/// What publishing a classification did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// The version's rating, results and history entries are stored.
+    Published,
+    /// A newer version is stored (or already rated); its own stream event rates it.
+    Superseded,
 }
 
 /// How many concurrent requests one fan-out may have in flight.
@@ -88,10 +103,7 @@ enum Commit {
 impl DynamoStore {
     /// A store over `table`, using `client` (whose endpoint may point at a local server).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
+        Self { client, table: table.into() }
     }
 
     /// The table's name.
@@ -110,10 +122,7 @@ impl DynamoStore {
                 None => UpsertStatus::Created,
             };
             if status != UpsertStatus::Unchanged {
-                match self
-                    .commit(call, stored.as_ref().map_or(0, |s| s.session_pages))
-                    .await?
-                {
+                match self.commit(call, stored.as_ref().map_or(0, |s| s.session_pages)).await? {
                     Commit::Done => {}
                     Commit::Lost => continue,
                     Commit::Conflict => {
@@ -133,10 +142,7 @@ impl DynamoStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key_item(
-                &keys::call_pk(call_id),
-                keys::CALL_HEADER_SK,
-            )))
+            .set_key(Some(key_item(&keys::call_pk(call_id), keys::CALL_HEADER_SK)))
             .projection_expression("version, sessionPages")
             .consistent_read(true)
             .send()
@@ -145,10 +151,8 @@ impl DynamoStore {
         output
             .item
             .map(|item| {
-                serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt {
-                    key: keys::call_pk(call_id),
-                    source,
-                })
+                serde_dynamo::from_item(item)
+                    .map_err(|source| StoreError::Corrupt { key: keys::call_pk(call_id), source })
             })
             .transpose()
     }
@@ -180,27 +184,15 @@ impl DynamoStore {
                 .expect("table and key are set");
             TransactWriteItem::builder().delete(delete).build()
         });
-        let actions: Vec<_> = std::iter::once(TransactWriteItem::builder().put(header).build())
-            .chain(pages)
-            .chain(stale_pages)
-            .collect();
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-        {
+        let actions: Vec<_> =
+            std::iter::once(TransactWriteItem::builder().put(header).build()).chain(pages).chain(stale_pages).collect();
+        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
             Ok(_) => Ok(Commit::Done),
             Err(error) => {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-                    error.as_service_error()
+                if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error()
                 {
-                    let codes: Vec<_> = cancelled
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code().unwrap_or("None"))
-                        .collect();
+                    let codes: Vec<_> =
+                        cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
                     if codes.first() == Some(&"ConditionalCheckFailed") {
                         return Ok(Commit::Lost);
                     }
@@ -218,25 +210,12 @@ impl DynamoStore {
         let expires = AttributeValue::N(call.expires_at.to_string());
         let mut puts = Vec::with_capacity(call.history.len() + call.directory.len());
         for item in &call.history {
-            puts.push(self.put_if_newer(
-                item,
-                "attribute_not_exists(#pk) OR #v < :v",
-                "version",
-                &version,
-            ));
+            puts.push(self.put_if_newer(item, "attribute_not_exists(#pk) OR #v < :v", "version", &version));
         }
         for item in &call.directory {
-            puts.push(self.put_if_newer(
-                item,
-                "attribute_not_exists(#pk) OR #v <= :v",
-                EXPIRES_AT,
-                &expires,
-            ));
+            puts.push(self.put_if_newer(item, "attribute_not_exists(#pk) OR #v <= :v", EXPIRES_AT, &expires));
         }
-        futures::stream::iter(puts)
-            .buffer_unordered(FAN_OUT_CONCURRENCY)
-            .try_collect::<Vec<_>>()
-            .await?;
+        futures::stream::iter(puts).buffer_unordered(FAN_OUT_CONCURRENCY).try_collect::<Vec<_>>().await?;
         Ok(())
     }
 
@@ -261,16 +240,58 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
                 Ok(false)
             }
             Err(e) => Err(StoreError::request("PutItem", e)),
         }
+    }
+
+    /// Publishes the classification of one call version: result pages first (each refusing to
+    /// overwrite a newer version's), then the header's rating (only if the header is still at
+    /// this version: the commit point), then every participant's history entry. Repeating it
+    /// rewrites the same values, so redelivered stream records are harmless.
+    pub async fn publish(&self, rated: &PreparedClassification) -> Result<Published, StoreError> {
+        let version = AttributeValue::N(rated.version.to_string());
+        let mut puts = Vec::with_capacity(rated.pages.len());
+        for page in &rated.pages {
+            puts.push(self.put_if_newer(page, "attribute_not_exists(#pk) OR #v <= :v", "version", &version));
+        }
+        let written: Vec<bool> =
+            futures::stream::iter(puts).buffer_unordered(FAN_OUT_CONCURRENCY).try_collect().await?;
+        if written.contains(&false) {
+            return Ok(Published::Superseded);
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::call_pk(&rated.call_id), keys::CALL_HEADER_SK)))
+            .update_expression("SET #rating = :rating, #codes = :codes, #pages = :pages")
+            .condition_expression("#version = :version")
+            .expression_attribute_names("#rating", "rating")
+            .expression_attribute_names("#codes", "issueCodes")
+            .expression_attribute_names("#pages", "resultPages")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":rating", to_value(&rated.rating))
+            .expression_attribute_values(":codes", to_value(&rated.issue_codes))
+            .expression_attribute_values(":pages", AttributeValue::N(rated.pages.len().to_string()))
+            .expression_attribute_values(":version", version.clone())
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                return Ok(Published::Superseded);
+            }
+            Err(e) => return Err(StoreError::request("UpdateItem", e)),
+        }
+        let mut puts = Vec::with_capacity(rated.history.len());
+        for entry in &rated.history {
+            puts.push(self.put_if_newer(entry, "attribute_not_exists(#pk) OR #v <= :v", "version", &version));
+        }
+        futures::stream::iter(puts).buffer_unordered(FAN_OUT_CONCURRENCY).try_collect::<Vec<_>>().await?;
+        Ok(Published::Published)
     }
 
     /// One page (one Query) of `user_id`'s calls that started between `from` and `to`, newest
@@ -297,10 +318,7 @@ impl DynamoStore {
             .expression_attribute_values(":pk", AttributeValue::S(keys::history_gsi_pk(user_id)))
             .expression_attribute_values(":low", AttributeValue::S(low))
             .expression_attribute_values(":high", AttributeValue::S(high))
-            .expression_attribute_values(
-                ":now",
-                AttributeValue::N(now.unix_timestamp().to_string()),
-            )
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
             .scan_index_forward(false)
             .limit(limit)
             .set_exclusive_start_key(start)
@@ -312,25 +330,16 @@ impl DynamoStore {
             .unwrap_or_default()
             .into_iter()
             .map(|item| {
-                serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt {
-                    key: keys::history_gsi_pk(user_id),
-                    source,
-                })
+                serde_dynamo::from_item(item)
+                    .map_err(|source| StoreError::Corrupt { key: keys::history_gsi_pk(user_id), source })
             })
             .collect::<Result<_, _>>()?;
-        Ok(HistoryPage {
-            entries,
-            last_key: output.last_evaluated_key,
-        })
+        Ok(HistoryPage { entries, last_key: output.last_evaluated_key })
     }
 
     /// The committed version of a call with all its sessions (one Query, paged only if the
     /// call is over 1 MB); `None` if unknown or expired.
-    pub async fn call(
-        &self,
-        call_id: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<StoredCall>, StoreError> {
+    pub async fn call(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<StoredCall>, StoreError> {
         let pk = keys::call_pk(call_id);
         let items: Vec<Item> = self
             .client
@@ -346,30 +355,39 @@ impl DynamoStore {
             .try_collect()
             .await
             .map_err(|e| StoreError::request("Query", e))?;
-        let corrupt = |source| StoreError::Corrupt {
-            key: pk.clone(),
-            source,
-        };
+        let corrupt = |source| StoreError::Corrupt { key: pk.clone(), source };
         let mut header: Option<CallHeader> = None;
-        let mut pages: Vec<SessionPage> = Vec::new();
+        let mut session_pages: Vec<SessionPage> = Vec::new();
+        let mut result_pages: Vec<ResultPage> = Vec::new();
         for item in items {
-            let is_header =
-                matches!(item.get(SK), Some(AttributeValue::S(sk)) if sk == keys::CALL_HEADER_SK);
-            if is_header {
+            let sk = match item.get(SK) {
+                Some(AttributeValue::S(sk)) => sk.clone(),
+                _ => String::new(),
+            };
+            if sk == keys::CALL_HEADER_SK {
                 header = Some(serde_dynamo::from_item(item).map_err(corrupt)?);
-            } else {
-                pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
+            } else if sk.starts_with(keys::SESSION_PAGE_PREFIX) {
+                session_pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
+            } else if sk.starts_with(keys::RESULT_PAGE_PREFIX) {
+                result_pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
             }
         }
-        let Some(header) = header.filter(|h| !crate::retention::is_expired(h.expires_at, now))
-        else {
+        let Some(header) = header.filter(|h| !crate::retention::is_expired(h.expires_at, now)) else {
             return Ok(None);
         };
-        pages.retain(|p| p.version == header.version);
-        pages.sort_by_key(|p| p.page);
-        let sessions = pages.into_iter().flat_map(|p| p.sessions).collect();
-        Ok(Some(StoredCall { header, sessions }))
+        session_pages.retain(|p| p.version == header.version);
+        session_pages.sort_by_key(|p| p.page);
+        let sessions = session_pages.into_iter().flat_map(|p| p.sessions).collect();
+        result_pages.retain(|p| p.version == header.version && p.page < header.result_pages);
+        result_pages.sort_by_key(|p| p.page);
+        let rated = header.rating != Rating::Pending && result_pages.len() == header.result_pages as usize;
+        let results = rated.then(|| result_pages.into_iter().flat_map(|p| p.results).collect());
+        Ok(Some(StoredCall { header, sessions, results }))
     }
+}
+
+fn to_value<T: Serialize>(value: &T) -> AttributeValue {
+    serde_dynamo::to_attribute_value(value).expect("ratings and issue codes always serialize")
 }
 
 fn key_item(pk: &str, sk: &str) -> Item {

@@ -1,7 +1,8 @@
 //! The items a call becomes in the table, serialized with serde_dynamo.
 
 use super::keys;
-use crate::model::{CallRecord, CallType, Modality, Party, PartyKind, Session};
+use crate::classify::{IssueCode, SessionResult};
+use crate::model::{CallType, Modality, Party, PartyKind, Session};
 use crate::rating::Rating;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -28,7 +29,14 @@ pub struct CallHeader {
     pub session_count: u32,
     /// How many `SESSIONS#` pages belong to this version.
     pub session_pages: u32,
+    /// `pending` until classify has rated this version.
     pub rating: Rating,
+    /// Every issue code of every session, once rated.
+    #[serde(default)]
+    pub issue_codes: Vec<IssueCode>,
+    /// How many `RESULTS#` pages belong to this version, once rated.
+    #[serde(default)]
+    pub result_pages: u32,
     #[serde(with = "time::serde::rfc3339")]
     pub ingested_at: OffsetDateTime,
     pub expires_at: i64,
@@ -47,6 +55,22 @@ pub struct SessionPage {
     pub version: i64,
     pub page: u32,
     pub sessions: Vec<Session>,
+    pub expires_at: i64,
+}
+
+/// Classification results of a call version, one [`SessionResult`] per session in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultPage {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub call_id: String,
+    /// The call version these results are for; results of other versions are ignored on read.
+    pub version: i64,
+    pub page: u32,
+    pub results: Vec<SessionResult>,
     pub expires_at: i64,
 }
 
@@ -76,7 +100,7 @@ pub struct HistoryEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterpart: Option<Party>,
     pub rating: Rating,
-    pub issue_codes: Vec<String>,
+    pub issue_codes: Vec<IssueCode>,
     pub expires_at: i64,
 }
 
@@ -101,25 +125,20 @@ pub struct DirectoryEntry {
     pub expires_at: i64,
 }
 
-/// The party a user sees on the other side of `record`.
-pub fn counterpart<'a>(
-    record: &CallRecord,
-    parties: &'a [Party],
-    organizer: Option<&str>,
-    user: &Party,
-) -> Option<&'a Party> {
-    let organizer = organizer.and_then(|id| parties.iter().find(|p| p.id == id));
-    let other = parties
-        .iter()
-        .find(|p| p.id != user.id || p.kind != user.kind);
-    match record.call_type {
+/// The party `user` sees on the other side of a call: the other party of a peer-to-peer
+/// call, the organizer of a meeting.
+pub fn counterpart<'a>(header: &'a CallHeader, user: &Party) -> Option<&'a Party> {
+    let parties = &header.parties;
+    let organizer = header.organizer_id.as_deref().and_then(|id| parties.iter().find(|p| p.id == id));
+    let other = parties.iter().find(|p| p.id != user.id || p.kind != user.kind);
+    match header.call_type {
         CallType::GroupCall => organizer.or(other),
         _ => other.or(organizer),
     }
 }
 
-/// The history entry `user` gets for a call.
-pub fn history_entry(header: &CallHeader, record: &CallRecord, user: &Party) -> HistoryEntry {
+/// The history entry `user` gets for a call, with the header's rating and issue codes.
+pub fn history_entry(header: &CallHeader, user: &Party) -> HistoryEntry {
     HistoryEntry {
         pk: keys::user_pk(&user.id),
         sk: keys::history_sk(&header.call_id),
@@ -133,25 +152,15 @@ pub fn history_entry(header: &CallHeader, record: &CallRecord, user: &Party) -> 
         end_date_time: header.end_date_time,
         duration_seconds: (header.end_date_time - header.start_date_time).whole_seconds(),
         participant_count: header.parties.len() as u32,
-        counterpart: counterpart(
-            record,
-            &header.parties,
-            header.organizer_id.as_deref(),
-            user,
-        )
-        .cloned(),
+        counterpart: counterpart(header, user).cloned(),
         rating: header.rating,
-        issue_codes: Vec::new(),
+        issue_codes: header.issue_codes.clone(),
         expires_at: header.expires_at,
     }
 }
 
 /// Every directory entry of `user` (one per search token, one in the listing).
-pub fn directory_entries(
-    user: &Party,
-    last_call_at: OffsetDateTime,
-    expires_at: i64,
-) -> Vec<DirectoryEntry> {
+pub fn directory_entries(user: &Party, last_call_at: OffsetDateTime, expires_at: i64) -> Vec<DirectoryEntry> {
     let entry = |pk: String, sk: String| DirectoryEntry {
         pk,
         sk,
@@ -163,21 +172,11 @@ pub fn directory_entries(
         last_call_at,
         expires_at,
     };
-    let tokens = keys::search_tokens(
-        user.display_name.as_deref(),
-        user.user_principal_name.as_deref(),
-    );
-    let listed_name = user
-        .display_name
-        .as_deref()
-        .or(user.user_principal_name.as_deref())
-        .unwrap_or(&user.id);
+    let tokens = keys::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
+    let listed_name = user.display_name.as_deref().or(user.user_principal_name.as_deref()).unwrap_or(&user.id);
     tokens
         .iter()
         .map(|t| entry(keys::name_pk(t), keys::name_sk(t, &user.id)))
-        .chain([entry(
-            keys::USERS_PK.to_owned(),
-            keys::users_sk(listed_name, &user.id),
-        )])
+        .chain([entry(keys::USERS_PK.to_owned(), keys::users_sk(listed_name, &user.id))])
         .collect()
 }

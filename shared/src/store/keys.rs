@@ -4,6 +4,7 @@
 //! |-------------------|--------------------|------------------------|---------------|---------------------|
 //! | call header       | `CALL#<callId>`    | `#HEADER`              |               |                     |
 //! | session page      | `CALL#<callId>`    | `SESSIONS#<page:04>`   |               |                     |
+//! | result page       | `CALL#<callId>`    | `RESULTS#<page:04>`    |               |                     |
 //! | history entry     | `USER#<userId>`    | `CALL#<callId>`        | `HIST#<userId>` | `<start>#<callId>` |
 //! | name token        | `NAME#<c>`         | `<token>#<userId>`     |               |                     |
 //! | user listing      | `USERS`            | `<name>#<userId>`      |               |                     |
@@ -31,6 +32,8 @@ pub const EXPIRES_AT: &str = "expiresAt";
 pub const CALL_HEADER_SK: &str = "#HEADER";
 /// Sort key prefix of a call's session pages.
 pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
+/// Sort key prefix of a call's classification result pages.
+pub const RESULT_PAGE_PREFIX: &str = "RESULTS#";
 /// Partition key of the alphabetical user listing.
 pub const USERS_PK: &str = "USERS";
 
@@ -42,6 +45,11 @@ pub fn call_pk(call_id: &str) -> String {
 /// The `page`-th session page of a call.
 pub fn session_page_sk(page: u32) -> String {
     format!("{SESSION_PAGE_PREFIX}{page:04}")
+}
+
+/// The `page`-th classification result page of a call.
+pub fn result_page_sk(page: u32) -> String {
+    format!("{RESULT_PAGE_PREFIX}{page:04}")
 }
 
 /// The partition of one user's history entries.
@@ -93,15 +101,9 @@ pub fn normalize(text: &str) -> String {
 
 /// The search tokens of a user: every word of the display name, and the UPN/SIP address.
 pub fn search_tokens(display_name: Option<&str>, user_principal_name: Option<&str>) -> Vec<String> {
-    let words = display_name
-        .into_iter()
-        .flat_map(|n| n.split(|c: char| c.is_whitespace() || ",;()[]".contains(c)));
+    let words = display_name.into_iter().flat_map(|n| n.split(|c: char| c.is_whitespace() || ",;()[]".contains(c)));
     let address = user_principal_name.map(|u| u.trim_start_matches("sip:"));
-    let mut tokens: Vec<String> = words
-        .chain(address)
-        .map(normalize)
-        .filter(|t| !t.is_empty())
-        .collect();
+    let mut tokens: Vec<String> = words.chain(address).map(normalize).filter(|t| !t.is_empty()).collect();
     tokens.sort();
     tokens.dedup();
     tokens
@@ -113,9 +115,7 @@ const TIME_KEY: &[FormatItem<'static>] =
 /// A fixed-width UTC timestamp that sorts as the instant does (RFC 3339 with variable
 /// fractions does not: `24.5Z` sorts before `24Z`).
 pub fn time_key(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(TIME_KEY)
-        .expect("a UTC instant always formats")
+    at.to_offset(time::UtcOffset::UTC).format(TIME_KEY).expect("a UTC instant always formats")
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ pub mod prepare;
 pub mod schema;
 pub mod size;
 
-pub use dynamo::{DynamoStore, HistoryPage, StoredCall, UpsertStatus};
-pub use prepare::{Item, PreparedCall};
+pub use dynamo::{DynamoStore, HistoryPage, Published, StoredCall, UpsertStatus};
+pub use prepare::{Item, PreparedCall, PreparedClassification};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 
@@ -18,11 +18,7 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 pub enum StoreError {
     /// DynamoDB refused or failed a request (after the SDK's own retries).
     #[error("DynamoDB {operation} failed: {detail}")]
-    Request {
-        operation: &'static str,
-        detail: String,
-        throttled: bool,
-    },
+    Request { operation: &'static str, detail: String, throttled: bool },
     /// An item in the table does not read as the type it should be.
     #[error("stored item {key} is unreadable: {source}")]
     Corrupt {
@@ -30,6 +26,9 @@ pub enum StoreError {
         #[source]
         source: serde_dynamo::Error,
     },
+    /// What should be written exceeds DynamoDB's limits.
+    #[error("{key} is too large to store: {detail}")]
+    TooLarge { key: String, detail: String },
     /// Concurrent writers kept cancelling each other's transaction.
     #[error("call {0} is being written concurrently; retry")]
     Contention(String),
@@ -37,40 +36,19 @@ pub enum StoreError {
 
 impl StoreError {
     /// Wraps an SDK error with the operation that failed, keeping the full error chain.
-    pub fn request<E, R>(
-        operation: &'static str,
-        error: aws_sdk_dynamodb::error::SdkError<E, R>,
-    ) -> Self
+    pub fn request<E, R>(operation: &'static str, error: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self
     where
         E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
         R: std::fmt::Debug,
     {
-        let throttled = error
-            .as_service_error()
-            .and_then(|e| e.code())
-            .is_some_and(|code| {
-                matches!(
-                    code,
-                    "ThrottlingException"
-                        | "ProvisionedThroughputExceededException"
-                        | "RequestLimitExceeded"
-                )
-            });
-        Self::Request {
-            operation,
-            detail: DisplayErrorContext(&error).to_string(),
-            throttled,
-        }
+        let throttled = error.as_service_error().and_then(|e| e.code()).is_some_and(|code| {
+            matches!(code, "ThrottlingException" | "ProvisionedThroughputExceededException" | "RequestLimitExceeded")
+        });
+        Self::Request { operation, detail: DisplayErrorContext(&error).to_string(), throttled }
     }
 
     /// Whether retrying later is likely to succeed (throttling, contention).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Self::Request {
-                throttled: true,
-                ..
-            } | Self::Contention(_)
-        )
+        matches!(self, Self::Request { throttled: true, .. } | Self::Contention(_))
     }
 }

@@ -1,20 +1,22 @@
-//! From a [`ValidCall`] to the exact items the store will write, sized and checked up front,
-//! so a record that cannot be stored is refused before anything is written.
+//! From a [`ValidCall`] (or a classification) to the exact items the store will write, sized
+//! and checked up front, so what cannot be stored is refused before anything is written.
 
-use super::items::{CallHeader, SessionPage, directory_entries, history_entry};
+use super::items::{CallHeader, directory_entries, history_entry};
 use super::keys;
 use super::size::{MAX_ITEM_BYTES, item_size, value_size};
+use crate::classify::CallResult;
 use crate::model::{Problem, ValidCall, parties::organizer_id};
 use crate::rating::Rating;
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// A DynamoDB item as the SDK takes it.
 pub type Item = HashMap<String, AttributeValue>;
 
-/// Budget for one session page, leaving room under the 400 KB item limit for keys and framing.
-pub const SESSION_PAGE_BUDGET: usize = 350 * 1024;
+/// Budget for one page, leaving room under the 400 KB item limit for keys and framing.
+pub const PAGE_BUDGET: usize = 350 * 1024;
 /// Budget for one call's commit transaction (DynamoDB allows 4 MB and 100 actions).
 pub const COMMIT_BUDGET: usize = 3_900_000;
 /// Most session pages one call may have, leaving transaction actions for deleting old pages.
@@ -35,49 +37,78 @@ pub struct PreparedCall {
     pub directory: Vec<Item>,
 }
 
+/// The keys and version every page item carries; the list goes in beside them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageHead {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    call_id: String,
+    version: i64,
+    page: u32,
+    expires_at: i64,
+}
+
+/// Values packed in order into pages of at most [`PAGE_BUDGET`] bytes.
+struct Packed {
+    pages: Vec<Vec<AttributeValue>>,
+    total: usize,
+}
+
+/// Packs `values` in order; `Err((index, size))` names a value too large for any page.
+fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)> {
+    let mut packed = Packed { pages: Vec::new(), total: 0 };
+    let mut page_bytes = 0;
+    for (i, value) in values.iter().enumerate() {
+        let value: AttributeValue = serde_dynamo::to_attribute_value(value).map_err(|_| (i, usize::MAX))?;
+        let size = value_size(&value);
+        if size > PAGE_BUDGET {
+            return Err((i, size));
+        }
+        if packed.pages.is_empty() || page_bytes + size > PAGE_BUDGET {
+            packed.pages.push(Vec::new());
+            page_bytes = 0;
+        }
+        page_bytes += size;
+        packed.total += size;
+        packed.pages.last_mut().expect("a page was just pushed").push(value);
+    }
+    Ok(packed)
+}
+
+/// One item per page: `head` keys plus the page's values under `field`.
+fn page_items(head: impl Fn(u32) -> PageHead, field: &str, pages: Vec<Vec<AttributeValue>>) -> Vec<Item> {
+    pages
+        .into_iter()
+        .enumerate()
+        .map(|(n, values)| {
+            let mut item: Item = serde_dynamo::to_item(head(n as u32)).expect("keys and numbers always serialize");
+            item.insert(field.to_owned(), AttributeValue::L(values));
+            item
+        })
+        .collect()
+}
+
 impl PreparedCall {
     /// Builds every item of `call`, ingested at `now`. Fails, naming the path, when the call
     /// cannot be stored within DynamoDB's limits.
     pub fn new(call: &ValidCall, now: OffsetDateTime) -> Result<Self, Problem> {
         let record = call.record();
         let expires_at = call.expires_at().unix_timestamp();
-        let pk = keys::call_pk(&record.id);
-
-        let mut pages: Vec<Vec<AttributeValue>> = Vec::new();
-        let mut page_bytes = 0;
-        let mut total = 0;
-        for (i, session) in record.sessions.iter().enumerate() {
-            let value: AttributeValue =
-                serde_dynamo::to_attribute_value(session).map_err(|e| internal(&e))?;
-            let size = value_size(&value);
-            if size > SESSION_PAGE_BUDGET {
-                return Err(Problem::unacceptable(
-                    format!("sessions[{i}]"),
-                    format!(
-                        "the session is {size} bytes once stored; at most {SESSION_PAGE_BUDGET}"
-                    ),
-                ));
-            }
-            if pages.is_empty() || page_bytes + size > SESSION_PAGE_BUDGET {
-                pages.push(Vec::new());
-                page_bytes = 0;
-            }
-            page_bytes += size;
-            total += size;
-            pages
-                .last_mut()
-                .expect("a page was just pushed")
-                .push(value);
+        let packed = pack(&record.sessions).map_err(|(i, size)| {
+            Problem::unacceptable(
+                format!("sessions[{i}]"),
+                format!("the session is {size} bytes once stored; at most {PAGE_BUDGET}"),
+            )
+        })?;
+        if packed.pages.len() > MAX_SESSION_PAGES || packed.total > COMMIT_BUDGET {
+            let message = format!("the sessions are {} bytes once stored; at most {COMMIT_BUDGET}", packed.total);
+            return Err(Problem::unacceptable("sessions", message));
         }
-        if pages.len() > MAX_SESSION_PAGES || total > COMMIT_BUDGET {
-            return Err(Problem::unacceptable(
-                "sessions",
-                format!("the sessions are {total} bytes once stored; at most {COMMIT_BUDGET}"),
-            ));
-        }
-
         let header = CallHeader {
-            pk: pk.clone(),
+            pk: keys::call_pk(&record.id),
             sk: keys::CALL_HEADER_SK.to_owned(),
             call_id: record.id.clone(),
             version: record.version,
@@ -88,69 +119,97 @@ impl PreparedCall {
             organizer_id: organizer_id(record).map(str::to_owned),
             parties: call.parties().to_vec(),
             session_count: record.sessions.len() as u32,
-            session_pages: pages.len() as u32,
+            session_pages: packed.pages.len() as u32,
             rating: Rating::Pending,
+            issue_codes: Vec::new(),
+            result_pages: 0,
             ingested_at: now,
             expires_at,
         };
         let header_item: Item = serde_dynamo::to_item(&header).map_err(|e| internal(&e))?;
         if item_size(&header_item) > MAX_ITEM_BYTES {
-            return Err(Problem::unacceptable(
-                "participants_v2",
-                "too many participants to store in one call header",
-            ));
+            return Err(Problem::unacceptable("participants_v2", "too many participants to store in one call header"));
         }
-
-        let page_items = pages
-            .into_iter()
-            .enumerate()
-            .map(|(n, sessions)| {
-                let head = SessionPage {
-                    pk: pk.clone(),
-                    sk: keys::session_page_sk(n as u32),
-                    call_id: record.id.clone(),
-                    version: record.version,
-                    page: n as u32,
-                    sessions: Vec::new(),
-                    expires_at,
-                };
-                let mut item: Item = serde_dynamo::to_item(&head).map_err(|e| internal(&e))?;
-                item.insert("sessions".to_owned(), AttributeValue::L(sessions));
-                Ok(item)
-            })
-            .collect::<Result<Vec<_>, Problem>>()?;
-
+        let pages = page_items(head_for(&header, keys::session_page_sk), "sessions", packed.pages);
         let users: Vec<_> = call.parties().iter().filter(|p| p.has_history()).collect();
-        let history = users
-            .iter()
-            .map(|user| {
-                serde_dynamo::to_item(history_entry(&header, record, user))
-                    .map_err(|e| internal(&e))
-            })
-            .collect::<Result<Vec<Item>, Problem>>()?;
+        let history = users.iter().map(|user| to_item(history_entry(&header, user))).collect::<Result<_, _>>()?;
         let directory = users
             .iter()
             .flat_map(|user| directory_entries(user, record.end_date_time, expires_at))
-            .map(|entry| serde_dynamo::to_item(entry).map_err(|e| internal(&e)))
-            .collect::<Result<Vec<Item>, Problem>>()?;
-
+            .map(to_item)
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             call_id: record.id.clone(),
             version: record.version,
             expires_at,
             header: header_item,
-            pages: page_items,
+            pages,
             history,
             directory,
         })
     }
 }
 
+/// The writes that publish a classification of one call version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedClassification {
+    pub call_id: String,
+    pub version: i64,
+    pub rating: Rating,
+    pub issue_codes: Vec<crate::classify::IssueCode>,
+    /// Written first, each conditional on no newer version's results being there.
+    pub pages: Vec<Item>,
+    /// Every participant's history entry, rated; written after the header update.
+    pub history: Vec<Item>,
+}
+
+impl PreparedClassification {
+    /// The writes for `result`, computed from the sessions of `header`'s version.
+    pub fn new(header: &CallHeader, result: CallResult) -> Result<Self, super::StoreError> {
+        let packed = pack(&result.sessions).map_err(|(i, size)| super::StoreError::TooLarge {
+            key: header.pk.clone(),
+            detail: format!("the result of session {i} is {size} bytes"),
+        })?;
+        let rated = CallHeader { rating: result.rating, issue_codes: result.issue_codes.clone(), ..header.clone() };
+        let pages = page_items(head_for(header, keys::result_page_sk), "results", packed.pages);
+        let history = header
+            .parties
+            .iter()
+            .filter(|p| p.has_history())
+            .map(|user| {
+                serde_dynamo::to_item(history_entry(&rated, user))
+                    .map_err(|source| super::StoreError::Corrupt { key: header.pk.clone(), source })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            call_id: header.call_id.clone(),
+            version: header.version,
+            rating: result.rating,
+            issue_codes: result.issue_codes,
+            pages,
+            history,
+        })
+    }
+}
+
+/// Page heads of `header`'s call and version, with sort keys from `sk`.
+fn head_for(header: &CallHeader, sk: fn(u32) -> String) -> impl Fn(u32) -> PageHead + '_ {
+    move |page| PageHead {
+        pk: header.pk.clone(),
+        sk: sk(page),
+        call_id: header.call_id.clone(),
+        version: header.version,
+        page,
+        expires_at: header.expires_at,
+    }
+}
+
+fn to_item<T: Serialize>(value: T) -> Result<Item, Problem> {
+    serde_dynamo::to_item(value).map_err(|e| internal(&e))
+}
+
 /// serde_dynamo cannot fail on these types (no non-string map keys, no unsupported values);
 /// should that ever change, the record is refused rather than half-written.
 fn internal(error: &serde_dynamo::Error) -> Problem {
-    Problem::unacceptable(
-        "",
-        format!("the record could not be converted for storage: {error}"),
-    )
+    Problem::unacceptable("", format!("the record could not be converted for storage: {error}"))
 }

@@ -5,9 +5,8 @@ use super::StoreError;
 use super::keys::{EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 
 /// A global secondary index: name, hash key and range key (all projected).
@@ -46,22 +45,14 @@ pub fn table_definition() -> TableDefinition {
     TableDefinition {
         partition_key: PK,
         sort_key: SK,
-        indexes: vec![IndexDefinition {
-            name: GSI1,
-            partition_key: GSI1PK,
-            sort_key: GSI1SK,
-        }],
+        indexes: vec![IndexDefinition { name: GSI1, partition_key: GSI1PK, sort_key: GSI1SK }],
         ttl_attribute: EXPIRES_AT,
         stream_view: "NEW_AND_OLD_IMAGES",
     }
 }
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(key_type)
-        .build()
-        .expect("name and type are set")
+    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("name and type are set")
 }
 
 /// Creates the table (on-demand, stream on, TTL on) for local runs and tests. In AWS the SAM
@@ -96,19 +87,12 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<(), Store
                 .index_name(index.name)
                 .key_schema(key(index.partition_key, KeyType::Hash))
                 .key_schema(key(index.sort_key, KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .expect("name, keys and projection are set"),
         );
     }
-    request
-        .send()
-        .await
-        .map_err(|e| StoreError::request("CreateTable", e))?;
+    request.send().await.map_err(|e| StoreError::request("CreateTable", e))?;
     client
         .update_time_to_live()
         .table_name(table_name)

@@ -12,9 +12,7 @@ pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 
 /// The billed size of an item.
 pub fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
-    item.iter()
-        .map(|(name, value)| name.len() + value_size(value))
-        .sum()
+    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
 }
 
 /// The size of one attribute value (without its name).
@@ -25,12 +23,7 @@ pub fn value_size(value: &AttributeValue) -> usize {
         AttributeValue::B(b) => b.as_ref().len(),
         AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
         AttributeValue::L(list) => 3 + list.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
-        AttributeValue::M(map) => {
-            3 + map
-                .iter()
-                .map(|(k, v)| 1 + k.len() + value_size(v))
-                .sum::<usize>()
-        }
+        AttributeValue::M(map) => 3 + map.iter().map(|(k, v)| 1 + k.len() + value_size(v)).sum::<usize>(),
         AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
         AttributeValue::Ns(set) => set.iter().map(|n| number_size(n)).sum(),
         AttributeValue::Bs(set) => set.iter().map(|b| b.as_ref().len()).sum(),
@@ -52,10 +45,7 @@ mod tests {
         let item = HashMap::from([
             ("PK".to_owned(), AttributeValue::S("CALL#1".into())),
             ("n".to_owned(), AttributeValue::N("12345".into())),
-            (
-                "l".to_owned(),
-                AttributeValue::L(vec![AttributeValue::Bool(true)]),
-            ),
+            ("l".to_owned(), AttributeValue::L(vec![AttributeValue::Bool(true)])),
         ]);
         assert_eq!(item_size(&item), (2 + 6) + (1 + 4) + (1 + 3 + 2));
     }

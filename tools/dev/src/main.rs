@@ -36,12 +36,7 @@ fn fail(message: &str) -> ExitCode {
 }
 
 async fn create_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), StoreError> {
-    let exists = client
-        .describe_table()
-        .table_name(table)
-        .send()
-        .await
-        .is_ok();
+    let exists = client.describe_table().table_name(table).send().await.is_ok();
     if exists {
         println!("table {table} already exists");
     } else {
@@ -55,10 +50,7 @@ async fn show_user(store: &DynamoStore, user: &str) -> Result<(), StoreError> {
     let now = OffsetDateTime::now_utc();
     let window = (now - callscope_core::retention::HISTORY, now);
     let page = store.user_history(user, window, 50, None, now).await?;
-    println!(
-        "History of {user}, last 30 days, newest first ({} calls):",
-        page.entries.len()
-    );
+    println!("History of {user}, last 30 days, newest first ({} calls):", page.entries.len());
     for entry in &page.entries {
         let with = entry
             .counterpart
@@ -67,9 +59,7 @@ async fn show_user(store: &DynamoStore, user: &str) -> Result<(), StoreError> {
             .unwrap_or_default();
         println!(
             "  {}  {:<10}  {:>5}s  {:>3} participants  with {:<24}  {:?}",
-            callscope_core::store::keys::time_key(entry.start_date_time)
-                .get(..16)
-                .unwrap_or_default(),
+            callscope_core::store::keys::time_key(entry.start_date_time).get(..16).unwrap_or_default(),
             format!("{:?}", entry.call_type),
             entry.duration_seconds,
             entry.participant_count,
@@ -79,13 +69,8 @@ async fn show_user(store: &DynamoStore, user: &str) -> Result<(), StoreError> {
     }
     for entry in &page.entries {
         if let Some(call) = store.call(&entry.call_id, now).await? {
-            let streams: usize = call
-                .sessions
-                .iter()
-                .flat_map(|s| &s.segments)
-                .flat_map(|g| &g.media)
-                .map(|m| m.streams.len())
-                .sum();
+            let streams: usize =
+                call.sessions.iter().flat_map(|s| &s.segments).flat_map(|g| &g.media).map(|m| m.streams.len()).sum();
             println!(
                 "Call {} (version {}): {} sessions, {} media streams, {} parties, rating {:?}",
                 call.header.call_id,

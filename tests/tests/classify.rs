@@ -1,0 +1,230 @@
+//! The classify function end to end: records ingested through the real handler, the table's
+//! real stream read back (as Lambda's event source mapping would), the classify handler run on
+//! it, and the stored ratings read.
+
+use aws_lambda_events::dynamodb::Event;
+use callscope_core::classify::{IssueCode, Thresholds};
+use callscope_core::rating::Rating;
+use callscope_core::store::DynamoStore;
+use callscope_tests::{ANCHOR, StreamTail, clock, config, event_request, fresh_store};
+use serde_json::{Value, json};
+
+const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
+const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
+
+struct Stack {
+    ingest: ingest::App,
+    classify: classify::App,
+    stream: StreamTail,
+}
+
+async fn stack() -> Stack {
+    let store = fresh_store().await;
+    let stream = StreamTail::new(store.table()).await;
+    Stack {
+        ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
+        classify: classify::App { store, thresholds: Thresholds::default(), clock: clock() },
+        stream,
+    }
+}
+
+impl Stack {
+    fn store(&self) -> &DynamoStore {
+        &self.classify.store
+    }
+
+    async fn post(&self, record: &Value) {
+        let mut event: Value = serde_json::from_str(&callscope_tests::event_text("ingest-post-call.json")).unwrap();
+        event["body"] = Value::String(record.to_string());
+        let response = ingest::handle(&self.ingest, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
+        assert_eq!(response.status(), 202);
+    }
+
+    /// Delivers `event` to classify and returns the sequence numbers it reported as failed.
+    async fn deliver(&self, event: Event) -> Vec<String> {
+        let response = classify::handle(&self.classify, event).await;
+        response.batch_item_failures.into_iter().map(|f| f.item_identifier.unwrap()).collect()
+    }
+
+    async fn history_rating(&self, user: &str, call: &str) -> (i64, Rating, Vec<IssueCode>) {
+        let window = (ANCHOR - time::Duration::days(30), ANCHOR);
+        let page = self.store().user_history(user, window, 50, None, ANCHOR).await.unwrap();
+        let entry = page.entries.into_iter().find(|e| e.call_id == call).expect("history entry");
+        (entry.version, entry.rating, entry.issue_codes)
+    }
+}
+
+fn meeting(version: i64) -> Value {
+    let mut record = callscope_tests::graph_record("meeting.json");
+    record["version"] = json!(version);
+    record
+}
+
+#[tokio::test]
+async fn an_ingested_call_is_rated_from_the_stream() {
+    let mut stack = stack().await;
+    let response = ingest::handle(&stack.ingest, event_request("ingest-post-batch.json")).await;
+    assert_eq!(response.status(), 202);
+    assert_eq!(stack.history_rating(BOB, MEETING).await.1, Rating::Pending, "pending until classified");
+
+    let event = stack.stream.next_event().await;
+    assert!(event.records.len() > 2, "headers, pages, history and directory all reach the stream");
+    assert!(stack.deliver(event).await.is_empty());
+
+    let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.header.rating, stored.header.issue_codes.as_slice()),
+        (Rating::Poor, &[IssueCode::AudioNetworkPoor][..])
+    );
+    let results = stored.results.expect("results are published with the rating");
+    assert_eq!(
+        results.iter().map(|r| r.rating).collect::<Vec<_>>(),
+        [Rating::Good, Rating::Poor],
+        "Ada fine, Bob poor"
+    );
+    assert_eq!(
+        results[1].main_cause,
+        "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %."
+    );
+    assert!(results[0].metrics.len() > 20, "every metric of Ada's session is graded");
+
+    for user in [ADA, BOB] {
+        assert_eq!(
+            stack.history_rating(user, MEETING).await,
+            (2, Rating::Poor, vec![IssueCode::AudioNetworkPoor]),
+            "{user}"
+        );
+    }
+    // The p2p call sits exactly on every audio boundary (30 ms, 10 %, 500 ms): not poor.
+    assert_eq!(stack.history_rating(ADA, P2P).await.1, Rating::Good);
+
+    // Classify's own writes come back on the stream; they are recognised and change nothing.
+    let echo = stack.stream.next_event().await;
+    assert!(!echo.records.is_empty());
+    assert!(stack.deliver(echo).await.is_empty());
+    assert!(stack.stream.next_records().await.is_empty(), "no feedback loop: the echo wrote nothing");
+}
+
+#[tokio::test]
+async fn the_same_batch_delivered_twice_changes_nothing() {
+    let mut stack = stack().await;
+    stack.post(&meeting(2)).await;
+    let records = stack.stream.next_records().await;
+    assert!(stack.deliver(callscope_tests::event(records.clone())).await.is_empty());
+    let first = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
+    assert!(stack.deliver(callscope_tests::event(records)).await.is_empty());
+    let second = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
+    assert_eq!(first, second);
+    assert_eq!(stack.history_rating(BOB, MEETING).await, (2, Rating::Poor, vec![IssueCode::AudioNetworkPoor]));
+}
+
+#[tokio::test]
+async fn a_late_older_version_never_overwrites_a_newer_result() {
+    let mut stack = stack().await;
+    stack.post(&meeting(2)).await;
+    let version_2 = stack.stream.next_records().await;
+    let mut better = meeting(3);
+    let stream = &mut better["sessions"][1]["segments"][0]["media"][0]["streams"][0];
+    for (field, value) in [
+        ("averageJitter", json!("PT0.01S")),
+        ("averagePacketLossRate", json!(0.01)),
+        ("averageAudioDegradation", json!(0.2)),
+        ("averageRatioOfConcealedSamples", json!(0.01)),
+    ] {
+        stream[field] = value;
+    }
+    stack.post(&better).await;
+    let version_3 = stack.stream.next_records().await;
+
+    // Version 3's change arrives first, then version 2's.
+    assert!(stack.deliver(callscope_tests::event(version_3)).await.is_empty());
+    assert!(stack.deliver(callscope_tests::event(version_2)).await.is_empty());
+
+    let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
+    assert_eq!((stored.header.version, stored.header.rating), (3, Rating::Good));
+    assert_eq!(stored.results.unwrap().len(), 2);
+    assert_eq!(stack.history_rating(BOB, MEETING).await, (3, Rating::Good, vec![]));
+}
+
+#[tokio::test]
+async fn a_result_computed_for_an_old_version_is_not_published() {
+    let mut stack = stack().await;
+    stack.post(&meeting(2)).await;
+    let old = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
+    stack.post(&meeting(3)).await;
+    let event = stack.stream.next_event().await;
+    assert!(stack.deliver(event).await.is_empty());
+
+    // A slow classify run that read version 2 finishes now.
+    let result = callscope_core::classify::classify_sessions(&old.sessions, &Thresholds::default());
+    let stale = callscope_core::store::PreparedClassification::new(&old.header, result).unwrap();
+    let outcome = stack.store().publish(&stale).await.unwrap();
+    assert_eq!(outcome, callscope_core::store::Published::Superseded);
+    let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
+    assert_eq!((stored.header.version, stored.results.map(|r| r.len())), (3, Some(2)));
+    assert_eq!(stack.history_rating(BOB, MEETING).await.0, 3);
+}
+
+#[tokio::test]
+async fn an_unreadable_record_is_reported_and_nothing_after_it_is_written() {
+    let mut stack = stack().await;
+    stack.post(&callscope_tests::graph_record("p2p-pstn.json")).await;
+    let first: Vec<_> = stack.stream.next_records().await;
+    stack.post(&meeting(2)).await;
+    let second = stack.stream.next_records().await;
+
+    let header = |records: &[aws_lambda_events::dynamodb::EventRecord]| {
+        records
+            .iter()
+            .find(|r| r.event_name == "INSERT" && format!("{:?}", r.change.keys).contains("#HEADER"))
+            .unwrap()
+            .clone()
+    };
+    let mut broken = header(&first);
+    broken.change.new_image =
+        serde_dynamo::to_item(json!({ "PK": "CALL#x", "SK": "#HEADER", "callId": "x", "version": "two" })).unwrap();
+    broken.change.sequence_number = Some("broken-seq".into());
+    let batch = vec![header(&first), broken, header(&second)];
+
+    assert_eq!(stack.deliver(callscope_tests::event(batch)).await, ["broken-seq"]);
+    assert_eq!(
+        stack.store().call(P2P, ANCHOR).await.unwrap().unwrap().header.rating,
+        Rating::Good,
+        "before the failure: rated"
+    );
+    assert_eq!(
+        stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap().header.rating,
+        Rating::Pending,
+        "after it: untouched"
+    );
+}
+
+#[tokio::test]
+async fn every_classify_event_drives_the_handler() {
+    let stack = stack().await;
+    stack.post(&callscope_tests::graph_record("p2p-pstn.json")).await;
+    let cases = [
+        ("classify-insert.json", Vec::<&str>::new()),
+        ("classify-modify-own-write.json", vec![]),
+        ("classify-remove-ttl.json", vec![]),
+        ("classify-unreadable.json", vec!["400000000000000000003"]),
+    ];
+    let mut files: Vec<_> = std::fs::read_dir(callscope_tests::events_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("classify-"))
+        .collect();
+    files.sort();
+    let mut listed: Vec<_> = cases.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(files, listed, "every classify event in events/ is exercised here");
+    for (name, failures) in cases {
+        let event: Event =
+            serde_json::from_str(&callscope_tests::event_text(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(stack.deliver(event).await, failures, "{name}");
+    }
+    let rated = stack.store().call(P2P, ANCHOR).await.unwrap().unwrap();
+    assert_eq!(rated.header.rating, Rating::Good, "the INSERT sample rated the stored call");
+}
