@@ -37,8 +37,8 @@ impl Side {
 #[serde(rename_all = "camelCase")]
 pub struct GradedMetric {
     pub media: MediaKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub segment_id: Option<String>,
+    /// Position of the segment in the session's `segments` (an index keeps results compact).
+    pub segment: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,7 +65,7 @@ pub fn grade(value: f64, row: &Threshold) -> (Grade, f64) {
 }
 
 /// Every metric a stream reports. Missing metrics are absent, never zero.
-pub fn stream_metrics(stream: &MediaStream) -> Vec<(Metric, f64)> {
+pub fn stream_metrics(stream: &MediaStream) -> impl Iterator<Item = (Metric, f64)> {
     let ms = |m: Option<crate::model::Millis>| m.map(|m| m.as_ms());
     [
         (Metric::AverageJitter, ms(stream.average_jitter)),
@@ -85,16 +85,14 @@ pub fn stream_metrics(stream: &MediaStream) -> Vec<(Metric, f64)> {
     ]
     .into_iter()
     .filter_map(|(metric, value)| Some((metric, value?)))
-    .collect()
 }
 
 /// Every metric a device reports.
-pub fn device_metrics(device: &DeviceInfo) -> Vec<(Metric, f64)> {
+pub fn device_metrics(device: &DeviceInfo) -> impl Iterator<Item = (Metric, f64)> {
     [
         (Metric::RenderNotFunctioningEventRatio, device.render_not_functioning_event_ratio),
         (Metric::CaptureNotFunctioningEventRatio, device.capture_not_functioning_event_ratio),
     ]
     .into_iter()
     .filter_map(|(metric, value)| Some((metric, value?)))
-    .collect()
 }

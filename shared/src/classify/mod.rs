@@ -51,7 +51,7 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
     let mut metrics = Vec::new();
     let mut issues: Vec<Issue> = rules::setup_failure(session, thresholds).into_iter().collect();
     let mut audio_qoe = false;
-    for segment in &session.segments {
+    for (index, segment) in session.segments.iter().enumerate() {
         for media in &segment.media {
             let Some(kind) = media.label.as_deref().and_then(MediaKind::from_label) else {
                 continue;
@@ -61,7 +61,7 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
                     let (grade, threshold) = grade::grade(value, row);
                     GradedMetric {
                         media: kind,
-                        segment_id: segment.id.clone(),
+                        segment: index as u32,
                         side,
                         direction,
                         metric,
@@ -87,21 +87,21 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
                 }
             }
             for stream in &media.streams {
-                let values = grade::stream_metrics(stream);
-                audio_qoe |= kind == MediaKind::Audio && !values.is_empty();
                 let side = Side::receiving(stream.stream_direction);
-                let stream_graded: Vec<GradedMetric> = values
-                    .into_iter()
-                    .filter_map(|(metric, value)| graded(metric, value, side, stream.stream_direction))
-                    .collect();
+                let start = metrics.len();
+                let mut reported = false;
+                for (metric, value) in grade::stream_metrics(stream) {
+                    reported = true;
+                    metrics.extend(graded(metric, value, side, stream.stream_direction));
+                }
+                audio_qoe |= kind == MediaKind::Audio && reported;
                 let ice_failed = stream.ice_connectivity_failed == Some(true);
                 let muted = kind == MediaKind::Audio
                     && stream.packet_utilization.is_some_and(|p| p <= thresholds.min_packet_utilization);
                 if !ice_failed && !muted {
                     let codec = stream.video_codec.as_deref();
-                    issues.extend(rules::stream_issues(kind, &stream_graded, codec, thresholds));
+                    issues.extend(rules::stream_issues(kind, &metrics[start..], codec, thresholds));
                 }
-                metrics.extend(stream_graded);
             }
         }
     }
