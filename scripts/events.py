@@ -13,6 +13,7 @@ import json
 import pathlib
 import re
 import sys
+import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -24,7 +25,8 @@ def graph(name):
     return json.loads((EVENTS / "graph" / f"{name}.json").read_text())
 
 
-def http_event(method, path, body=None, roles=None, sub="ingest-service", content_type="application/json"):
+def http_event(method, path, body=None, roles=None, sub="ingest-service", content_type="application/json",
+               query=None, path_parameters=None, request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef", route=None):
     """An HTTP API (payload 2.0) event; `roles=None` means no JWT authorizer context at all."""
     context = {
         "accountId": "123456789012",
@@ -32,8 +34,8 @@ def http_event(method, path, body=None, roles=None, sub="ingest-service", conten
         "domainName": "callscope.example.com",
         "domainPrefix": "callscope",
         "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.10", "userAgent": "curl/8.5.0"},
-        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-        "routeKey": f"{method} {path}",
+        "requestId": request_id,
+        "routeKey": f"{method} {route or path}",
         "stage": "$default",
         "time": "25/Nov/2026:12:00:00 +0000",
         "timeEpoch": int(ANCHOR.timestamp() * 1000),
@@ -42,16 +44,44 @@ def http_event(method, path, body=None, roles=None, sub="ingest-service", conten
         context["authorizer"] = {"jwt": {"claims": {"sub": sub, "iss": "https://login.example.com/", "roles": roles}, "scopes": None}}
     event = {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": f"{method} {route or path}",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": urllib.parse.urlencode(query or {}),
         "headers": {"content-type": content_type, "host": "callscope.example.com"},
         "requestContext": context,
         "isBase64Encoded": False,
     }
+    if query:
+        event["queryStringParameters"] = query
+    if path_parameters:
+        event["pathParameters"] = path_parameters
     if body is not None:
         event["body"] = body if isinstance(body, str) else json.dumps(body, indent=None)
     return event
+
+
+ADA = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b"
+BOB = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+MEETING_ID = "e523d2ed-2966-4b6b-925b-754a88034cc5"
+ROLE_SUBJECTS = {"support-specialist": "helpdesk-tier1", "support-engineer": "helpdesk-tier2", "admin": "callscope-admin"}
+
+
+def query_event(role, path, query=None, route=None, path_parameters=None, n=0):
+    """A helpdesk GET as API Gateway hands it to the query function, for `role` (None: no token)."""
+    roles = None if role is None else f"[{role}]"
+    sub = ROLE_SUBJECTS.get(role, "someone")
+    return http_event("GET", path, roles=roles, sub=sub, query=query, route=route, path_parameters=path_parameters,
+                      request_id=f"0000000{n}-7b61-11e6-9a41-93e8deadbeef")
+
+
+def history_event(role, user, n):
+    return query_event(role, f"/users/{user}/calls", {"limit": "50"}, route="/users/{userId}/calls",
+                       path_parameters={"userId": user}, n=n)
+
+
+def call_event(role, user, n):
+    return query_event(role, f"/calls/{MEETING_ID}", {"user": user}, route="/calls/{callId}",
+                       path_parameters={"callId": MEETING_ID}, n=n)
 
 
 def invalid_record():
@@ -129,6 +159,17 @@ EVENT_FILES = {
     "ingest-post-too-old.json": lambda: http_event("POST", "/calls", too_old_record(), "[ingest]"),
     "ingest-post-no-claims.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), None),
     "ingest-post-wrong-role.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[support-specialist]", sub="helpdesk-1"),
+    # The helpdesk's routes, per role.
+    "query-users-search-specialist.json": lambda: query_event("support-specialist", "/users", {"search": "ada"}, n=1),
+    "query-users-list-engineer.json": lambda: query_event("support-engineer", "/users", {"limit": "20"}, n=2),
+    "query-history-specialist.json": lambda: history_event("support-specialist", ADA, 3),
+    "query-history-engineer.json": lambda: history_event("support-engineer", ADA, 4),
+    "query-call-specialist.json": lambda: call_event("support-specialist", ADA, 5),
+    "query-call-engineer.json": lambda: call_event("support-engineer", ADA, 6),
+    "query-call-admin.json": lambda: call_event("admin", BOB, 7),
+    "query-audit-admin.json": lambda: query_event("admin", "/audit", n=8),
+    "query-audit-specialist.json": lambda: query_event("support-specialist", "/audit", n=9),
+    "query-history-no-claims.json": lambda: history_event(None, ADA, 0),
     # Stream records for the classify function.
     "classify-insert.json": lambda: stream_record(
         "INSERT", "400000000000000000001", header_image(P2P_ID, 1, "pending"), new=header_image(P2P_ID, 1, "pending")),

@@ -2,29 +2,70 @@
 //! (moto, started by `scripts/with-moto.sh`), the sample events, and the fixed test clock.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
 use callscope_core::clock::Clock;
 use callscope_core::config::Config;
 use callscope_core::store::{DynamoStore, schema};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 /// The instant the sample events were written for; handlers under test run at this time.
 pub const ANCHOR: OffsetDateTime = datetime!(2026-11-25 12:00:00 UTC);
 
-/// A client for the local server named by `CALLSCOPE_DYNAMODB_ENDPOINT`.
-pub fn local_client() -> Client {
+fn client_config() -> aws_sdk_dynamodb::config::Builder {
     let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT")
         .expect("CALLSCOPE_DYNAMODB_ENDPOINT is not set: run the tests with `make test` (it starts moto)");
-    let config = aws_sdk_dynamodb::Config::builder()
+    aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
-        .build();
-    Client::from_conf(config)
+}
+
+/// A client for the local server named by `CALLSCOPE_DYNAMODB_ENDPOINT`.
+pub fn local_client() -> Client {
+    Client::from_conf(client_config().build())
+}
+
+/// The DynamoDB operations a client sent (`Query`, `PutItem`, ...), every attempt counted.
+#[derive(Debug, Clone, Default)]
+pub struct RequestLog(Arc<Mutex<Vec<String>>>);
+
+impl RequestLog {
+    /// Everything sent since the last call, and forget it.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+impl Intercept for RequestLog {
+    fn name(&self) -> &'static str {
+        "RequestLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
+        let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
+        self.0.lock().unwrap().push(operation);
+        Ok(())
+    }
+}
+
+/// A store on `table` whose every request is logged.
+pub fn counted_store(table: &str) -> (DynamoStore, RequestLog) {
+    let log = RequestLog::default();
+    let client = Client::from_conf(client_config().interceptor(log.clone()).build());
+    (DynamoStore::new(client, table), log)
 }
 
 /// A table of its own for one test, so tests run in parallel without seeing each other.
@@ -36,11 +77,15 @@ pub async fn fresh_store() -> DynamoStore {
     DynamoStore::new(client, name)
 }
 
+/// The cursor key of the test deployment.
+pub const CURSOR_KEY: &str = "test-cursor-key-of-at-least-32-characters";
+
 /// Configuration as a deployment would set it, for `table`.
 pub fn config(table: &str) -> Config {
     Config::from_lookup(|name| match name {
         "TABLE_NAME" => Some(table.to_owned()),
         "HOME_TENANT_ID" => Some(callscope_core::fixtures::HOME_TENANT.to_owned()),
+        "CURSOR_KEY" => Some(CURSOR_KEY.to_owned()),
         _ => None,
     })
     .expect("valid test configuration")
@@ -159,4 +204,59 @@ fn lambda_record(
         out.change.size_bytes = change.size_bytes().unwrap_or_default();
     }
     out
+}
+
+/// The write side of the product on one fresh table: the ingest handler, the table's stream,
+/// and the classify handler it feeds.
+pub struct Pipeline {
+    pub ingest: ingest::App,
+    pub classify: classify::App,
+    pub stream: StreamTail,
+}
+
+impl Pipeline {
+    /// A pipeline on a fresh table, its clock at [`ANCHOR`].
+    pub async fn new() -> Self {
+        let store = fresh_store().await;
+        let stream = StreamTail::new(store.table()).await;
+        Self {
+            ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
+            classify: classify::App {
+                store,
+                thresholds: callscope_core::classify::Thresholds::default(),
+                clock: clock(),
+            },
+            stream,
+        }
+    }
+
+    /// The table's store.
+    pub fn store(&self) -> &DynamoStore {
+        &self.classify.store
+    }
+
+    /// Posts one Graph record (or a `{"value": [...]}` batch) through the ingest handler.
+    pub async fn post(&self, body: &serde_json::Value) {
+        let mut event: serde_json::Value = serde_json::from_str(&event_text("ingest-post-call.json")).unwrap();
+        event["body"] = serde_json::Value::String(body.to_string());
+        let response = ingest::handle(&self.ingest, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
+        assert_eq!(response.status(), 202, "{:?}", response.body());
+    }
+
+    /// Delivers `event` to classify; the sequence numbers it reported as failed.
+    pub async fn deliver(&self, event: aws_lambda_events::dynamodb::Event) -> Vec<String> {
+        let response = classify::handle(&self.classify, event).await;
+        response.batch_item_failures.into_iter().map(|f| f.item_identifier.unwrap_or_default()).collect()
+    }
+
+    /// Runs classify over the stream until it is quiet, as the event source mapping would.
+    pub async fn classify_all(&mut self) {
+        loop {
+            let records = self.stream.next_records().await;
+            if records.is_empty() {
+                return;
+            }
+            assert!(self.deliver(event(records)).await.is_empty(), "classify reported failures");
+        }
+    }
 }

@@ -18,7 +18,9 @@ fn classify(c: &mut Criterion) {
     let thresholds = Thresholds::default();
     let mut group = c.benchmark_group("250 sessions");
     group.throughput(Throughput::Elements(record.sessions.len() as u64));
-    group.bench_function("floor: deserialize", |b| b.iter(|| serde_json::from_str::<CallRecord>(black_box(&body)).unwrap()));
+    group.bench_function("floor: deserialize", |b| {
+        b.iter(|| serde_json::from_str::<CallRecord>(black_box(&body)).unwrap())
+    });
     group.bench_function("deserialize + classify", |b| {
         b.iter(|| {
             let record: CallRecord = serde_json::from_str(black_box(&body)).unwrap();

@@ -16,6 +16,8 @@ pub struct Config {
     pub home_tenant_id: Option<String>,
     /// `CLASSIFY_THRESHOLDS`: a JSON thresholds table replacing the defaults (optional).
     pub thresholds: Thresholds,
+    /// `CURSOR_KEY`: the secret that signs page cursors (the query function requires it).
+    pub cursor_key: Option<String>,
 }
 
 /// A missing or malformed environment variable, named so the operator can fix it.
@@ -30,7 +32,27 @@ pub enum ConfigError {
 /// Default cap on request bodies.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 
+/// Shortest accepted `CURSOR_KEY`: a guessable key would let clients forge cursors.
+pub const MIN_CURSOR_KEY_LEN: usize = 32;
+
 impl Config {
+    /// The home tenant, for functions that cannot work without it.
+    pub fn require_home_tenant(&self) -> Result<&str, ConfigError> {
+        self.home_tenant_id.as_deref().ok_or(ConfigError::Missing("HOME_TENANT_ID"))
+    }
+
+    /// The cursor key, for functions that page.
+    pub fn require_cursor_key(&self) -> Result<&str, ConfigError> {
+        let key = self.cursor_key.as_deref().ok_or(ConfigError::Missing("CURSOR_KEY"))?;
+        if key.len() < MIN_CURSOR_KEY_LEN {
+            return Err(ConfigError::Invalid {
+                name: "CURSOR_KEY",
+                reason: format!("must be at least {MIN_CURSOR_KEY_LEN} characters"),
+            });
+        }
+        Ok(key)
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -58,6 +80,7 @@ impl Config {
             },
             max_body_bytes,
             home_tenant_id: get("HOME_TENANT_ID"),
+            cursor_key: get("CURSOR_KEY"),
             thresholds: match get("CLASSIFY_THRESHOLDS") {
                 None => Thresholds::default(),
                 Some(json) => Thresholds::from_json(&json)
@@ -97,6 +120,15 @@ mod tests {
         assert_eq!(config(&[("TABLE_NAME", "t"), ("CLASSIFY_THRESHOLDS", &json)]).unwrap().thresholds, table);
         let err = config(&[("TABLE_NAME", "t"), ("CLASSIFY_THRESHOLDS", "{}")]).unwrap_err();
         assert!(err.to_string().contains("CLASSIFY_THRESHOLDS"), "{err}");
+    }
+
+    #[test]
+    fn query_settings_are_required_where_needed() {
+        let c = config(&[("TABLE_NAME", "t")]).unwrap();
+        assert_eq!(c.require_home_tenant(), Err(ConfigError::Missing("HOME_TENANT_ID")));
+        assert_eq!(c.require_cursor_key(), Err(ConfigError::Missing("CURSOR_KEY")));
+        let c = config(&[("TABLE_NAME", "t"), ("CURSOR_KEY", "short")]).unwrap();
+        assert!(matches!(c.require_cursor_key(), Err(ConfigError::Invalid { name: "CURSOR_KEY", .. })));
     }
 
     #[test]

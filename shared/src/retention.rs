@@ -5,6 +5,9 @@ use time::{Duration, OffsetDateTime};
 /// How far back a user's history reaches, and how long every stored item lives.
 pub const HISTORY: Duration = Duration::days(30);
 
+/// How long audit entries are kept: long enough to answer "who looked at my calls" for a year.
+pub const AUDIT: Duration = Duration::days(365);
+
 /// How far in the future a call may start before we call it a producer's clock error.
 pub const FUTURE_TOLERANCE: Duration = Duration::days(1);
 

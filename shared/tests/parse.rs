@@ -45,6 +45,8 @@ fn the_realistic_meeting_parses_into_typed_values() {
     assert!(audio.callee_device.is_none(), "null device");
     let network = audio.caller_network.as_ref().unwrap();
     assert_eq!((network.ssid.as_deref(), network.wifi_channel), (Some("CONTOSO-CORP"), Some(44)));
+    assert_eq!(network.reflexive_ip_address.as_deref(), Some("203.0.113.10"), "Graph spells it reflexiveIPAddress");
+    assert_eq!(network.relay_ip_address.as_deref(), Some("52.114.0.10"));
     assert_eq!(first.caller.as_ref().unwrap().name.as_deref(), Some("ADA-LAPTOP-01"));
 
     let second = &record.sessions[1];

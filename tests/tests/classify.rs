@@ -5,8 +5,7 @@
 use aws_lambda_events::dynamodb::Event;
 use callscope_core::classify::{IssueCode, Thresholds};
 use callscope_core::rating::Rating;
-use callscope_core::store::DynamoStore;
-use callscope_tests::{ANCHOR, StreamTail, clock, config, event_request, fresh_store};
+use callscope_tests::{ANCHOR, Pipeline, event_request};
 use serde_json::{Value, json};
 
 const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
@@ -14,46 +13,15 @@ const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
 const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
 const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
 
-struct Stack {
-    ingest: ingest::App,
-    classify: classify::App,
-    stream: StreamTail,
+async fn stack() -> Pipeline {
+    Pipeline::new().await
 }
 
-async fn stack() -> Stack {
-    let store = fresh_store().await;
-    let stream = StreamTail::new(store.table()).await;
-    Stack {
-        ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
-        classify: classify::App { store, thresholds: Thresholds::default(), clock: clock() },
-        stream,
-    }
-}
-
-impl Stack {
-    fn store(&self) -> &DynamoStore {
-        &self.classify.store
-    }
-
-    async fn post(&self, record: &Value) {
-        let mut event: Value = serde_json::from_str(&callscope_tests::event_text("ingest-post-call.json")).unwrap();
-        event["body"] = Value::String(record.to_string());
-        let response = ingest::handle(&self.ingest, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
-        assert_eq!(response.status(), 202);
-    }
-
-    /// Delivers `event` to classify and returns the sequence numbers it reported as failed.
-    async fn deliver(&self, event: Event) -> Vec<String> {
-        let response = classify::handle(&self.classify, event).await;
-        response.batch_item_failures.into_iter().map(|f| f.item_identifier.unwrap()).collect()
-    }
-
-    async fn history_rating(&self, user: &str, call: &str) -> (i64, Rating, Vec<IssueCode>) {
-        let window = (ANCHOR - time::Duration::days(30), ANCHOR);
-        let page = self.store().user_history(user, window, 50, None, ANCHOR).await.unwrap();
-        let entry = page.entries.into_iter().find(|e| e.call_id == call).expect("history entry");
-        (entry.version, entry.rating, entry.issue_codes)
-    }
+async fn history_rating(stack: &Pipeline, user: &str, call: &str) -> (i64, Rating, Vec<IssueCode>) {
+    let window = (ANCHOR - time::Duration::days(30), ANCHOR);
+    let page = stack.store().user_history(user, window, 50, None, ANCHOR).await.unwrap();
+    let entry = page.entries.into_iter().find(|e| e.call_id == call).expect("history entry");
+    (entry.version, entry.rating, entry.issue_codes)
 }
 
 fn meeting(version: i64) -> Value {
@@ -67,7 +35,7 @@ async fn an_ingested_call_is_rated_from_the_stream() {
     let mut stack = stack().await;
     let response = ingest::handle(&stack.ingest, event_request("ingest-post-batch.json")).await;
     assert_eq!(response.status(), 202);
-    assert_eq!(stack.history_rating(BOB, MEETING).await.1, Rating::Pending, "pending until classified");
+    assert_eq!(history_rating(&stack, BOB, MEETING).await.1, Rating::Pending, "pending until classified");
 
     let event = stack.stream.next_event().await;
     assert!(event.records.len() > 2, "headers, pages, history and directory all reach the stream");
@@ -92,13 +60,13 @@ async fn an_ingested_call_is_rated_from_the_stream() {
 
     for user in [ADA, BOB] {
         assert_eq!(
-            stack.history_rating(user, MEETING).await,
+            history_rating(&stack, user, MEETING).await,
             (2, Rating::Poor, vec![IssueCode::AudioNetworkPoor]),
             "{user}"
         );
     }
     // The p2p call sits exactly on every audio boundary (30 ms, 10 %, 500 ms): not poor.
-    assert_eq!(stack.history_rating(ADA, P2P).await.1, Rating::Good);
+    assert_eq!(history_rating(&stack, ADA, P2P).await.1, Rating::Good);
 
     // Classify's own writes come back on the stream; they are recognised and change nothing.
     let echo = stack.stream.next_event().await;
@@ -117,7 +85,7 @@ async fn the_same_batch_delivered_twice_changes_nothing() {
     assert!(stack.deliver(callscope_tests::event(records)).await.is_empty());
     let second = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!(first, second);
-    assert_eq!(stack.history_rating(BOB, MEETING).await, (2, Rating::Poor, vec![IssueCode::AudioNetworkPoor]));
+    assert_eq!(history_rating(&stack, BOB, MEETING).await, (2, Rating::Poor, vec![IssueCode::AudioNetworkPoor]));
 }
 
 #[tokio::test]
@@ -145,7 +113,7 @@ async fn a_late_older_version_never_overwrites_a_newer_result() {
     let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!((stored.header.version, stored.header.rating), (3, Rating::Good));
     assert_eq!(stored.results.unwrap().len(), 2);
-    assert_eq!(stack.history_rating(BOB, MEETING).await, (3, Rating::Good, vec![]));
+    assert_eq!(history_rating(&stack, BOB, MEETING).await, (3, Rating::Good, vec![]));
 }
 
 #[tokio::test]
@@ -164,7 +132,7 @@ async fn a_result_computed_for_an_old_version_is_not_published() {
     assert_eq!(outcome, callscope_core::store::Published::Superseded);
     let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!((stored.header.version, stored.results.map(|r| r.len())), (3, Some(2)));
-    assert_eq!(stack.history_rating(BOB, MEETING).await.0, 3);
+    assert_eq!(history_rating(&stack, BOB, MEETING).await.0, 3);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use callscope_core::auth::AuthError;
 use callscope_core::ingest::IngestError;
 use callscope_core::model::{Problem, Rejection, Severity};
+use callscope_core::query::QueryError;
 use callscope_core::store::StoreError;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -111,4 +112,50 @@ impl From<IngestError> for ApiError {
             IngestError::Store(store) => store.into(),
         }
     }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(error: QueryError) -> Self {
+        match error {
+            QueryError::BadParameter { name, message } => {
+                Self::new(400, "invalid_parameter", format!("parameter `{name}`: {message}"))
+            }
+            QueryError::NotFound(what) => Self::not_found(what),
+            QueryError::Auth(auth) => auth.into(),
+            QueryError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// The request's path split into percent-decoded segments (`/users/a%23b/calls` → `users`, `a#b`,
+/// `calls`); `None` if a segment does not decode to UTF-8.
+pub fn path_segments(request: &Request) -> Option<Vec<String>> {
+    request
+        .uri()
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned()))
+        .collect()
+}
+
+/// The query parameters, first value of each.
+pub fn query_params(request: &Request) -> HashMap<String, String> {
+    let mut params = HashMap::new();
+    if let Some(map) = request.query_string_parameters_ref() {
+        for (key, value) in map.iter() {
+            params.entry(key.to_owned()).or_insert_with(|| value.to_owned());
+        }
+    }
+    params
+}
+
+/// API Gateway's id of this request (for the audit trail).
+pub fn request_id(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    }
+    .or_else(|| request.lambda_context_ref().map(|c| c.request_id.clone()))
+    .unwrap_or_default()
 }

@@ -1,1 +1,20 @@
-fn main() {}
+//! Wires the query function: configuration, the DynamoDB client, the Lambda runtime.
+
+use callscope_core::{clock::Clock, config::Config, cursor::CursorSigner, store::DynamoStore, telemetry};
+use lambda_http::{Error, Request, service_fn};
+use query::{App, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    telemetry::init();
+    let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let home_tenant =
+        config.require_home_tenant().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let cursor_key =
+        config.require_cursor_key().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let (home_tenant, signer) = (home_tenant.to_owned(), CursorSigner::new(cursor_key));
+    let sdk = aws_config::load_from_env().await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
+    let app = App { config, store, signer, home_tenant, clock: Clock::system() };
+    lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await
+}

@@ -8,7 +8,7 @@ pub mod thresholds;
 
 pub use grade::{Grade, GradedMetric, Side};
 pub use rules::{Area, Issue, IssueCode};
-pub use thresholds::{MediaKind, Metric, Thresholds, ThresholdsError};
+pub use thresholds::{Comparison, MediaKind, Metric, Thresholds, ThresholdsError};
 
 use crate::model::Session;
 use crate::rating::Rating;

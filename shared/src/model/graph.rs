@@ -257,9 +257,16 @@ pub struct NetworkInfo {
     pub basic_service_set_identifier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac_address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Graph spells it `reflexiveIPAddress`.
+    #[serde(
+        rename = "reflexiveIPAddress",
+        alias = "reflexiveIpAddress",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reflexive_ip_address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Graph spells it `relayIPAddress`.
+    #[serde(rename = "relayIPAddress", alias = "relayIpAddress", default, skip_serializing_if = "Option::is_none")]
     pub relay_ip_address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay_port: Option<i64>,

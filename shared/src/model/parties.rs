@@ -78,6 +78,23 @@ pub fn find_parties(record: &CallRecord) -> Vec<FoundParty> {
     found.0
 }
 
+/// The party an endpoint stands for; `None` for service endpoints (conference servers, bots
+/// without identity) and identities without an id.
+pub fn endpoint_party(endpoint: &Endpoint) -> Option<Party> {
+    let (kind, identity) = match (&endpoint.identity, &endpoint.associated_identity) {
+        (Some(set), _) if primary_identity(set).is_some() => primary_identity(set)?,
+        (_, Some(identity)) => (PartyKind::User, identity),
+        _ => return None,
+    };
+    Some(Party {
+        id: identity.id.clone().filter(|id| !id.is_empty())?,
+        kind,
+        display_name: identity.display_name.clone(),
+        user_principal_name: identity.user_principal_name.clone(),
+        tenant_id: identity.tenant_id.clone(),
+    })
+}
+
 /// The organizer's identity, if the record names one.
 pub fn organizer_id(record: &CallRecord) -> Option<&str> {
     let from_v2 = record.organizer_v2.as_ref().and_then(|p| p.identity.as_ref()).and_then(primary_identity);

@@ -9,7 +9,7 @@
 //!    retry of the same request (`unchanged`) repeats them and repairs an interrupted fan-out.
 
 use super::StoreError;
-use super::items::{CallHeader, HistoryEntry, ResultPage, SessionPage};
+use super::items::{AuditEntry, CallHeader, DirectoryEntry, HistoryEntry, ResultPage, SessionPage};
 use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
 use super::prepare::{Item, PreparedCall, PreparedClassification};
 use crate::classify::SessionResult;
@@ -43,6 +43,20 @@ pub enum UpsertStatus {
 pub struct HistoryPage {
     pub entries: Vec<HistoryEntry>,
     /// Where the next page starts; `None` on the last page.
+    pub last_key: Option<Item>,
+}
+
+/// One page of directory entries (search tokens or the alphabetical listing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryPage {
+    pub entries: Vec<DirectoryEntry>,
+    pub last_key: Option<Item>,
+}
+
+/// One page of the audit trail, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
     pub last_key: Option<Item>,
 }
 
@@ -325,16 +339,95 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| StoreError::request("Query", e))?;
-        let entries = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                serde_dynamo::from_item(item)
-                    .map_err(|source| StoreError::Corrupt { key: keys::history_gsi_pk(user_id), source })
-            })
-            .collect::<Result<_, _>>()?;
+        let entries = read_items(output.items.unwrap_or_default(), &keys::history_gsi_pk(user_id))?;
         Ok(HistoryPage { entries, last_key: output.last_evaluated_key })
+    }
+
+    /// One page (one Query) of users whose search token starts with `token_prefix` (already
+    /// normalized, non-empty), or of all users alphabetically when `None`.
+    pub async fn directory(
+        &self,
+        token_prefix: Option<&str>,
+        limit: i32,
+        start: Option<Item>,
+        now: OffsetDateTime,
+    ) -> Result<DirectoryPage, StoreError> {
+        let request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        let request = match token_prefix {
+            Some(prefix) => request
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", AttributeValue::S(keys::name_pk(prefix)))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned())),
+            None => request
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(keys::USERS_PK.to_owned())),
+        };
+        let output = request.send().await.map_err(|e| StoreError::request("Query", e))?;
+        let entries = read_items(output.items.unwrap_or_default(), "directory")?;
+        Ok(DirectoryPage { entries, last_key: output.last_evaluated_key })
+    }
+
+    /// Records one audit entry. A retried request (same time and request id) finds its entry
+    /// already there, which is success; no entry is ever overwritten.
+    pub async fn write_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let item: Item =
+            serde_dynamo::to_item(entry).map_err(|source| StoreError::Corrupt { key: entry.sk.clone(), source })?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => Ok(()),
+            Err(e) => Err(StoreError::request("PutItem", e)),
+        }
+    }
+
+    /// One page (one Query) of audit entries between `from` and `to`, newest first.
+    pub async fn audit(
+        &self,
+        (from, to): (OffsetDateTime, OffsetDateTime),
+        limit: i32,
+        start: Option<Item>,
+        now: OffsetDateTime,
+    ) -> Result<AuditPage, StoreError> {
+        let (low, high) = (keys::time_key(from), format!("{}~", keys::time_key(to)));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":pk", AttributeValue::S(keys::AUDIT_PK.to_owned()))
+            .expression_attribute_values(":low", AttributeValue::S(low))
+            .expression_attribute_values(":high", AttributeValue::S(high))
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        let entries = read_items(output.items.unwrap_or_default(), keys::AUDIT_PK)?;
+        Ok(AuditPage { entries, last_key: output.last_evaluated_key })
     }
 
     /// The committed version of a call with all its sessions (one Query, paged only if the
@@ -384,6 +477,16 @@ impl DynamoStore {
         let results = rated.then(|| result_pages.into_iter().flat_map(|p| p.results).collect());
         Ok(Some(StoredCall { header, sessions, results }))
     }
+}
+
+/// Reads query results as `T`, naming `what` if one is unreadable.
+fn read_items<T: serde::de::DeserializeOwned>(items: Vec<Item>, what: &str) -> Result<Vec<T>, StoreError> {
+    items
+        .into_iter()
+        .map(|item| {
+            serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: what.to_owned(), source })
+        })
+        .collect()
 }
 
 fn to_value<T: Serialize>(value: &T) -> AttributeValue {

@@ -180,3 +180,28 @@ pub fn directory_entries(user: &Party, last_call_at: OffsetDateTime, expires_at:
         .chain([entry(keys::USERS_PK.to_owned(), keys::users_sk(listed_name, &user.id))])
         .collect()
 }
+
+/// Who looked at what, when: one item per history or detail request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub request_id: String,
+    /// The caller's JWT `sub`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The role the request was served as (`none` when refused for lack of one).
+    pub role: String,
+    /// `history` or `detail`.
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_call: Option<String>,
+    pub expires_at: i64,
+}

@@ -8,6 +8,7 @@
 //! | history entry     | `USER#<userId>`    | `CALL#<callId>`        | `HIST#<userId>` | `<start>#<callId>` |
 //! | name token        | `NAME#<c>`         | `<token>#<userId>`     |               |                     |
 //! | user listing      | `USERS`            | `<name>#<userId>`      |               |                     |
+//! | audit entry       | `AUDIT`            | `<time>#<requestId>`   |               |                     |
 //!
 //! Ids are validated (no control characters, bounded length) before they reach a key. Every
 //! partition key starts with a distinct literal prefix, so no id can reach another kind of item;
@@ -32,6 +33,9 @@ pub const EXPIRES_AT: &str = "expiresAt";
 pub const CALL_HEADER_SK: &str = "#HEADER";
 /// Sort key prefix of a call's session pages.
 pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
+/// Partition key of the audit trail (helpdesk reads are few: one partition serves them).
+pub const AUDIT_PK: &str = "AUDIT";
+
 /// Sort key prefix of a call's classification result pages.
 pub const RESULT_PAGE_PREFIX: &str = "RESULTS#";
 /// Partition key of the alphabetical user listing.
@@ -76,6 +80,11 @@ pub fn history_gsi_sk(start: OffsetDateTime, call_id: &str) -> String {
 /// bare time key sorts before every `<time>#<callId>` at that instant, and `~` after them.
 pub fn history_gsi_range(from: OffsetDateTime, to: OffsetDateTime) -> (String, String) {
     (time_key(from), format!("{}~", time_key(to)))
+}
+
+/// Audit sort key: when, then the request id (unique per request).
+pub fn audit_sk(at: OffsetDateTime, request_id: &str) -> String {
+    format!("{}#{request_id}", time_key(at))
 }
 
 /// Search-token partition: tokens are sharded by their first character.

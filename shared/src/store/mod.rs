@@ -8,7 +8,7 @@ pub mod prepare;
 pub mod schema;
 pub mod size;
 
-pub use dynamo::{DynamoStore, HistoryPage, Published, StoredCall, UpsertStatus};
+pub use dynamo::{AuditPage, DirectoryPage, DynamoStore, HistoryPage, Published, StoredCall, UpsertStatus};
 pub use prepare::{Item, PreparedCall, PreparedClassification};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;

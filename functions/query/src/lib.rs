@@ -1,0 +1,55 @@
+//! The query function's handler: routes, then a core query in the caller's role, then JSON.
+
+use callscope_core::clock::Clock;
+use callscope_core::config::Config;
+use callscope_core::cursor::CursorSigner;
+use callscope_core::query::Query;
+use callscope_core::store::DynamoStore;
+use callscope_http::{ApiError, json, path_segments, query_params, request_id, verified_claims};
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+
+/// What the handler needs, built once per cold start.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub config: Config,
+    pub store: DynamoStore,
+    pub signer: CursorSigner,
+    pub home_tenant: String,
+    pub clock: Clock,
+}
+
+/// The routes this function serves, as `(method, path)` with `{param}` placeholders; the IaC
+/// test checks that the template declares exactly these.
+pub const ROUTES: &[(&str, &str)] =
+    &[("GET", "/users"), ("GET", "/users/{userId}/calls"), ("GET", "/calls/{callId}"), ("GET", "/audit")];
+
+/// Serves the helpdesk routes. Never fails: every outcome is an HTTP response.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    serve(app, &request).await.unwrap_or_else(ApiError::into_response)
+}
+
+async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
+    let segments = path_segments(request).ok_or_else(|| ApiError::not_found("route"))?;
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if request.method() != Method::GET {
+        return Err(ApiError::not_found("route"));
+    }
+    let principal = app.config.roles.principal(verified_claims(request))?;
+    let params = query_params(request);
+    let request_id = request_id(request);
+    let query = Query {
+        store: &app.store,
+        signer: &app.signer,
+        home_tenant: &app.home_tenant,
+        now: app.clock.now(),
+        request_id: &request_id,
+    };
+    match segments.as_slice() {
+        ["users"] => Ok(json(200, &query.users(&principal, &params).await?)),
+        ["users", user, "calls"] => Ok(json(200, &query.history(&principal, user, &params).await?)),
+        ["calls", call] => Ok(json(200, &query.call(&principal, call, &params).await?)),
+        ["audit"] => Ok(json(200, &query.audit_log(&principal, &params).await?)),
+        _ => Err(ApiError::not_found("route")),
+    }
+}

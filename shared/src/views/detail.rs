@@ -1,0 +1,307 @@
+//! A call's detail as each role may see it.
+//!
+//! [`SpecialistCall`] and [`EngineerCall`] are different types: a specialist's session is a
+//! [`SessionOverview`], which has no `advanced` or `debug` field, so no code path can put
+//! Advanced or Debug data into a specialist's response.
+
+use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
+use crate::classify::{Comparison, Grade, Issue, MediaKind, Metric, SessionResult, Side};
+use crate::model::{Endpoint, Media, NetworkInfo, Session, StreamDirection, parties::endpoint_party};
+use crate::rating::Rating;
+use crate::store::StoredCall;
+use crate::store::items::CallHeader;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// The call detail a support specialist gets.
+pub type SpecialistCall = CallDetail<SpecialistParty, SessionOverview<SpecialistParty>>;
+/// The call detail a support engineer or admin gets.
+pub type EngineerCall = CallDetail<EngineerParty, EngineerSession>;
+
+/// A call as seen from the searched user.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallDetail<P, S> {
+    pub call_id: String,
+    #[serde(rename = "type")]
+    pub call_type: crate::model::CallType,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start_date_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end_date_time: OffsetDateTime,
+    pub duration_seconds: i64,
+    pub rating: Rating,
+    pub participant_count: usize,
+    pub participants: Vec<P>,
+    pub sessions: Vec<S>,
+}
+
+/// What every role sees of a session.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionOverview<P> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub caller: P,
+    pub callee: P,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub end_date_time: Option<OffsetDateTime>,
+    /// `pending` until classify has rated the call.
+    pub rating: Rating,
+    pub issues: Vec<Issue>,
+    pub main_cause: String,
+    pub metrics: Vec<MetricView>,
+}
+
+/// One graded metric, with the id of the segment it was measured in.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricView {
+    pub media: MediaKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<StreamDirection>,
+    pub metric: Metric,
+    pub value: f64,
+    pub grade: Grade,
+    pub threshold: f64,
+    pub comparison: Comparison,
+}
+
+/// An engineer's or admin's session: the overview plus Advanced and Debug.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineerSession {
+    #[serde(flatten)]
+    pub overview: SessionOverview<EngineerParty>,
+    pub advanced: Sides<Advanced>,
+    pub debug: Sides<Debug>,
+}
+
+/// The same facts for both ends of a session.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Sides<T> {
+    pub caller: T,
+    pub callee: T,
+}
+
+/// Advanced data of one endpoint (tier 2 and admin only).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Advanced {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_device_driver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render_device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub render_device_driver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wifi_band: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wifi_channel: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wifi_signal_strength: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wifi_radio_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_speed: Option<i64>,
+    /// Whether media went through a relay (its address is Debug data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay_used: Option<bool>,
+}
+
+/// Debug data of one endpoint (tier 2 and admin only).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Debug {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_suffix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bssid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reflexive_ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay_ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relay_port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+/// A way of showing sessions; one implementation per role.
+pub trait SessionView: Serialize + Sized {
+    fn of(session: &Session, result: Option<&SessionResult>, header: &CallHeader, viewer: &Viewer) -> Self;
+}
+
+/// Whether `user_id` took part in the call (the detail of a call without them is a `404`).
+pub fn involves(header: &CallHeader, user_id: &str) -> bool {
+    header.parties.iter().any(|p| p.id == user_id && p.has_history())
+}
+
+/// Builds the detail of `stored` for `viewer`, in the role's types.
+pub fn call_detail<P: PartyView, S: SessionView>(stored: &StoredCall, viewer: &Viewer) -> CallDetail<P, S> {
+    let header = &stored.header;
+    let results = stored.results.as_deref();
+    CallDetail {
+        call_id: header.call_id.clone(),
+        call_type: header.call_type,
+        version: header.version,
+        start_date_time: header.start_date_time,
+        end_date_time: header.end_date_time,
+        duration_seconds: (header.end_date_time - header.start_date_time).whole_seconds(),
+        rating: header.rating,
+        participant_count: header.parties.len(),
+        participants: header.parties.iter().map(|p| P::of(p, viewer)).collect(),
+        sessions: stored
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, session)| S::of(session, results.and_then(|r| r.get(i)), header, viewer))
+            .collect(),
+    }
+}
+
+/// The party behind an endpoint, enriched with what the call header knows of it.
+fn endpoint_view<P: PartyView>(endpoint: Option<&Endpoint>, header: &CallHeader, viewer: &Viewer) -> P {
+    match endpoint.and_then(endpoint_party) {
+        Some(party) => {
+            let known = header.parties.iter().find(|p| p.id == party.id && p.kind == party.kind);
+            P::of(known.unwrap_or(&party), viewer)
+        }
+        None => P::service(),
+    }
+}
+
+impl<P: PartyView> SessionView for SessionOverview<P> {
+    fn of(session: &Session, result: Option<&SessionResult>, header: &CallHeader, viewer: &Viewer) -> Self {
+        let metrics = result
+            .map(|r| {
+                r.metrics
+                    .iter()
+                    .map(|m| MetricView {
+                        media: m.media,
+                        segment_id: session.segments.get(m.segment as usize).and_then(|s| s.id.clone()),
+                        side: m.side,
+                        direction: m.direction,
+                        metric: m.metric,
+                        value: m.value,
+                        grade: m.grade,
+                        threshold: m.threshold,
+                        comparison: m.comparison,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            id: session.id.clone(),
+            caller: endpoint_view(session.caller.as_ref(), header, viewer),
+            callee: endpoint_view(session.callee.as_ref(), header, viewer),
+            start_date_time: session.start_date_time,
+            end_date_time: session.end_date_time,
+            rating: result.map_or(Rating::Pending, |r| r.rating),
+            issues: result.map(|r| r.issues.clone()).unwrap_or_default(),
+            main_cause: result.map(|r| r.main_cause.clone()).unwrap_or_default(),
+            metrics,
+        }
+    }
+}
+
+impl SessionView for EngineerSession {
+    fn of(session: &Session, result: Option<&SessionResult>, header: &CallHeader, viewer: &Viewer) -> Self {
+        let (caller_net, callee_net) = (first_network(session, Side::Caller), first_network(session, Side::Callee));
+        Self {
+            overview: SessionOverview::of(session, result, header, viewer),
+            advanced: Sides {
+                caller: advanced(session, Side::Caller, caller_net),
+                callee: advanced(session, Side::Callee, callee_net),
+            },
+            debug: Sides {
+                caller: debug(session.caller.as_ref(), caller_net),
+                callee: debug(session.callee.as_ref(), callee_net),
+            },
+        }
+    }
+}
+
+/// The first network report of one side, preferring audio (the stream quality is judged on).
+fn first_network(session: &Session, side: Side) -> Option<&NetworkInfo> {
+    fn of(m: &Media, side: Side) -> Option<&NetworkInfo> {
+        match side {
+            Side::Caller => m.caller_network.as_ref(),
+            Side::Callee => m.callee_network.as_ref(),
+        }
+    }
+    let media = || session.segments.iter().flat_map(|s| &s.media);
+    let is_audio = |m: &&Media| m.label.as_deref().and_then(MediaKind::from_label) == Some(MediaKind::Audio);
+    media().filter(is_audio).find_map(|m| of(m, side)).or_else(|| media().find_map(|m| of(m, side)))
+}
+
+fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>) -> Advanced {
+    let endpoint = match side {
+        Side::Caller => session.caller.as_ref(),
+        Side::Callee => session.callee.as_ref(),
+    };
+    let device = session.segments.iter().flat_map(|s| &s.media).find_map(|m| match side {
+        Side::Caller => m.caller_device.as_ref(),
+        Side::Callee => m.callee_device.as_ref(),
+    });
+    let relay_used = network.map(|n| n.relay_ip_address.is_some());
+    let network = network.cloned().unwrap_or_default();
+    let device = device.cloned().unwrap_or_default();
+    Advanced {
+        machine_name: endpoint.and_then(|e| e.name.clone()),
+        platform: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.platform.clone()),
+        capture_device: device.capture_device_name,
+        capture_device_driver: device.capture_device_driver,
+        render_device: device.render_device_name,
+        render_device_driver: device.render_device_driver,
+        relay_used,
+        ip_address: network.ip_address,
+        subnet: network.subnet,
+        connection_type: network.connection_type,
+        wifi_band: network.wifi_band,
+        wifi_channel: network.wifi_channel,
+        wifi_signal_strength: network.wifi_signal_strength,
+        wifi_radio_type: network.wifi_radio_type,
+        link_speed: network.link_speed,
+    }
+}
+
+fn debug(endpoint: Option<&Endpoint>, network: Option<&NetworkInfo>) -> Debug {
+    let network = network.cloned().unwrap_or_default();
+    Debug {
+        dns_suffix: network.dns_suffix,
+        ssid: network.ssid,
+        bssid: network.basic_service_set_identifier,
+        mac_address: network.mac_address,
+        reflexive_ip_address: network.reflexive_ip_address,
+        relay_ip_address: network.relay_ip_address,
+        relay_port: network.relay_port,
+        port: network.port,
+        user_agent: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.header_value.clone()),
+    }
+}

@@ -1,0 +1,100 @@
+//! List views: a user's history and the user directory.
+
+use super::party::{PartyView, Viewer};
+use crate::classify::IssueCode;
+use crate::model::CallType;
+use crate::rating::Rating;
+use crate::store::items::{AuditEntry, DirectoryEntry, HistoryEntry};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// One call in a user's history, with the counterpart as the role may see it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryItem<P> {
+    pub call_id: String,
+    #[serde(rename = "type")]
+    pub call_type: CallType,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start_date_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end_date_time: OffsetDateTime,
+    pub duration_seconds: i64,
+    pub participant_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<P>,
+    pub rating: Rating,
+    pub issue_codes: Vec<IssueCode>,
+}
+
+impl<P: PartyView> HistoryItem<P> {
+    /// `entry` for `viewer`.
+    pub fn of(entry: &HistoryEntry, viewer: &Viewer) -> Self {
+        Self {
+            call_id: entry.call_id.clone(),
+            call_type: entry.call_type,
+            start_date_time: entry.start_date_time,
+            end_date_time: entry.end_date_time,
+            duration_seconds: entry.duration_seconds,
+            participant_count: entry.participant_count,
+            counterpart: entry.counterpart.as_ref().map(|p| P::of(p, viewer)),
+            rating: entry.rating,
+            issue_codes: entry.issue_codes.clone(),
+        }
+    }
+}
+
+/// A user found by search: what an agent needs to pick the right person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_call_at: OffsetDateTime,
+}
+
+impl From<&DirectoryEntry> for UserSummary {
+    fn from(entry: &DirectoryEntry) -> Self {
+        Self {
+            id: entry.user_id.clone(),
+            display_name: entry.display_name.clone(),
+            user_principal_name: entry.user_principal_name.clone(),
+            last_call_at: entry.last_call_at,
+        }
+    }
+}
+
+/// One audit entry as an admin reads it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub request_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub role: String,
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_call: Option<String>,
+}
+
+impl From<AuditEntry> for AuditRecord {
+    fn from(entry: AuditEntry) -> Self {
+        Self {
+            at: entry.at,
+            request_id: entry.request_id,
+            subject: entry.subject,
+            role: entry.role,
+            action: entry.action,
+            target_user: entry.target_user,
+            target_call: entry.target_call,
+        }
+    }
+}

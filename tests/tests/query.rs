@@ -1,0 +1,436 @@
+//! The query function end to end: a tenant ingested and classified through the real pipeline,
+//! then the helpdesk's routes through the real query handler, per role.
+
+use callscope_core::cursor::CursorSigner;
+use callscope_core::fixtures::{self, HOME_TENANT};
+use callscope_tests::{
+    ANCHOR, CURSOR_KEY, Pipeline, RequestLog, clock, config, counted_store, event_request, event_text,
+};
+use lambda_http::{Body, Request};
+use serde_json::{Value, json};
+
+const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
+const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
+
+struct Helpdesk {
+    pipeline: Pipeline,
+    app: query::App,
+    requests: RequestLog,
+}
+
+/// The sample tenant (the peer-to-peer call and the meeting), ingested and classified.
+async fn helpdesk() -> Helpdesk {
+    let mut pipeline = Pipeline::new().await;
+    let batch = json!({ "value": [callscope_tests::graph_record("p2p-pstn.json"), callscope_tests::graph_record("meeting.json")] });
+    pipeline.post(&batch).await;
+    pipeline.classify_all().await;
+    let (store, requests) = counted_store(pipeline.store().table());
+    let app = query::App {
+        config: config(store.table()),
+        store,
+        signer: CursorSigner::new(CURSOR_KEY),
+        home_tenant: HOME_TENANT.to_owned(),
+        clock: clock(),
+    };
+    Helpdesk { pipeline, app, requests }
+}
+
+impl Helpdesk {
+    async fn send(&self, request: Request) -> (u16, Value) {
+        let response = query::handle(&self.app, request).await;
+        let status = response.status().as_u16();
+        let body = match response.body() {
+            Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
+            other => panic!("expected text, got {other:?}"),
+        };
+        (status, body)
+    }
+
+    /// GET `path` with `query` as `role` (`None`: no verified claims).
+    async fn get(&self, role: Option<&str>, path: &str, query: &[(&str, &str)]) -> (u16, Value) {
+        self.send(request(role, path, query)).await
+    }
+}
+
+fn request(role: Option<&str>, path: &str, query: &[(&str, &str)]) -> Request {
+    let mut event: Value = serde_json::from_str(&event_text("query-users-list-engineer.json")).unwrap();
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    let params: serde_json::Map<String, Value> = query.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    event["rawQueryString"] = json!(
+        query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "%20")))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    event["queryStringParameters"] = Value::Object(params);
+    match role {
+        Some(role) => event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(format!("[{role}]")),
+        None => {
+            event["requestContext"].as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+const SPECIALIST: Option<&str> = Some("support-specialist");
+const ENGINEER: Option<&str> = Some("support-engineer");
+const ADMIN: Option<&str> = Some("admin");
+
+fn names(parties: &Value) -> Vec<&str> {
+    parties.as_array().unwrap().iter().map(|p| p["displayName"].as_str().unwrap_or("")).collect()
+}
+
+#[tokio::test]
+async fn a_specialist_sees_only_the_searched_users_name_and_no_advanced_or_debug() {
+    let desk = helpdesk().await;
+    let (status, call) = desk.get(SPECIALIST, &format!("/calls/{MEETING}"), &[("user", ADA)]).await;
+    assert_eq!(status, 200, "{call}");
+    assert_eq!(names(&call["participants"]), ["Ada Lovelace", "External User", "External User", "External User"]);
+    assert_eq!(call["participants"][3]["phone"], "+15551234***");
+    assert_eq!(call["participantCount"], 4);
+    let text = call.to_string();
+    for secret in [
+        "Bob Babbage",
+        "bob@fabrikam.com",
+        "Grace",
+        "10.20.30.41",
+        "CONTOSO-CORP",
+        "00:11:22:33:44:55",
+        "corp.contoso.com",
+        "Realtek",
+        "+15551234567",
+    ] {
+        assert!(!text.contains(secret), "a specialist must not see {secret}");
+    }
+    for session in call["sessions"].as_array().unwrap() {
+        assert!(
+            session.get("advanced").is_none() && session.get("debug").is_none(),
+            "no Advanced or Debug keys at all"
+        );
+        assert!(!session["metrics"].as_array().unwrap().is_empty(), "graded metrics are for everyone");
+    }
+    let bob_session = &call["sessions"][1];
+    assert_eq!(
+        (bob_session["caller"]["displayName"].as_str(), bob_session["rating"].as_str()),
+        (Some("External User"), Some("poor"))
+    );
+    assert_eq!(
+        bob_session["mainCause"],
+        "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %."
+    );
+    assert_eq!(bob_session["callee"]["kind"], "service");
+
+    // Seen from Bob, Ada (home tenant) is an internal user.
+    let (_, from_bob) = desk.get(SPECIALIST, &format!("/calls/{MEETING}"), &[("user", BOB)]).await;
+    assert_eq!(names(&from_bob["participants"]), ["Internal User", "Bob Babbage", "External User", "External User"]);
+}
+
+#[tokio::test]
+async fn engineers_and_admins_see_every_name_advanced_and_debug_but_not_phone_numbers() {
+    let desk = helpdesk().await;
+    for role in [ENGINEER, ADMIN] {
+        let (status, call) = desk.get(role, &format!("/calls/{MEETING}"), &[("user", ADA)]).await;
+        assert_eq!(status, 200, "{call}");
+        assert_eq!(names(&call["participants"]), ["Ada Lovelace", "Bob Babbage", "Grace Guest (Guest)", ""]);
+        assert_eq!(call["participants"][1]["userPrincipalName"], "bob@fabrikam.com");
+        assert_eq!(
+            (call["participants"][0]["internal"].as_bool(), call["participants"][1]["internal"].as_bool()),
+            (Some(true), Some(false))
+        );
+        assert_eq!(call["participants"][3]["phone"], "+15551234***");
+        assert!(!call.to_string().contains("+15551234567"), "phone numbers are masked for every role");
+        let ada = &call["sessions"][0];
+        assert_eq!(ada["advanced"]["caller"]["ipAddress"], "10.20.30.41");
+        assert_eq!(ada["advanced"]["caller"]["captureDevice"], "Microphone Array (Realtek(R) Audio)");
+        assert_eq!(ada["advanced"]["caller"]["wifiChannel"], 44);
+        assert_eq!(ada["advanced"]["caller"]["relayUsed"], true);
+        assert_eq!(ada["debug"]["caller"]["ssid"], "CONTOSO-CORP");
+        assert_eq!(ada["debug"]["caller"]["bssid"], "00:11:22:33:44:55");
+        assert_eq!(ada["debug"]["caller"]["dnsSuffix"], "corp.contoso.com");
+        assert_eq!(ada["debug"]["caller"]["reflexiveIpAddress"], "203.0.113.10", "Graph's `reflexiveIPAddress`");
+        assert_eq!(
+            (ada["debug"]["caller"]["relayIpAddress"].as_str(), ada["debug"]["caller"]["relayPort"].as_i64()),
+            (Some("52.114.0.10"), Some(3478))
+        );
+        assert_eq!(
+            ada["debug"]["caller"]["userAgent"],
+            "RTCC/7.0.0.0 UCWA/7.0.0.0 TeamsDesktop/1.7.00.1234 (Windows 11)"
+        );
+        assert_eq!(ada["metrics"][0]["segmentId"], "a1b2c3d4-0000-4000-8000-0000000000a1");
+    }
+}
+
+#[tokio::test]
+async fn history_lists_the_users_calls_newest_first_in_the_roles_view() {
+    let desk = helpdesk().await;
+    let (status, page) = desk.get(SPECIALIST, &format!("/users/{ADA}/calls"), &[]).await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    let ids: Vec<_> = items.iter().map(|i| i["callId"].as_str().unwrap()).collect();
+    assert_eq!(ids, [MEETING, P2P]);
+    assert_eq!(
+        (items[0]["rating"].as_str(), items[0]["issueCodes"].clone()),
+        (Some("poor"), json!(["audio_network_poor"]))
+    );
+    assert_eq!(items[0]["counterpart"]["displayName"], "Ada Lovelace", "she organized the meeting");
+    assert_eq!(
+        items[1]["counterpart"],
+        json!({ "displayName": "External User", "kind": "phone", "phone": "+15552823***" })
+    );
+    assert_eq!(
+        (items[1]["durationSeconds"].as_i64(), items[1]["participantCount"].as_i64(), items[1]["rating"].as_str()),
+        (Some(754), Some(2), Some("good"))
+    );
+    assert!(page.get("nextCursor").is_none(), "one page");
+
+    let (_, bobs) = desk.get(SPECIALIST, &format!("/users/{BOB}/calls"), &[]).await;
+    assert_eq!(bobs["items"][0]["counterpart"]["displayName"], "Internal User", "Bob's meeting was organized by Ada");
+    let (_, bobs) = desk.get(ENGINEER, &format!("/users/{BOB}/calls"), &[]).await;
+    assert_eq!(bobs["items"][0]["counterpart"]["displayName"], "Ada Lovelace");
+}
+
+#[tokio::test]
+async fn search_finds_users_by_any_name_word_or_address_prefix() {
+    let desk = helpdesk().await;
+    let found = |page: &Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["displayName"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    for (search, expected) in [
+        ("ada", vec!["Ada Lovelace"]),
+        ("LOVE", vec!["Ada Lovelace"]),
+        ("ada love", vec!["Ada Lovelace"]),
+        ("ada.lov", vec!["Ada Lovelace"]),
+        ("bob@fab", vec!["Bob Babbage"]),
+        ("guest", vec!["Grace Guest (Guest)"]),
+        ("ada bab", vec![]),
+        ("zzz", vec![]),
+    ] {
+        let (status, page) = desk.get(SPECIALIST, "/users", &[("search", search)]).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(found(&page), expected, "search {search:?}");
+    }
+    let (_, all) = desk.get(ENGINEER, "/users", &[]).await;
+    assert_eq!(found(&all), ["Ada Lovelace", "Bob Babbage", "Grace Guest (Guest)"], "alphabetical, each once");
+    assert_eq!(
+        all["items"][0],
+        json!({ "id": ADA, "displayName": "Ada Lovelace", "userPrincipalName": "ada.lovelace@contoso.com", "lastCallAt": "2026-11-24T14:45:30.5Z" })
+    );
+}
+
+#[tokio::test]
+async fn history_pages_through_120_calls_and_refuses_tampered_or_foreign_cursors() {
+    let desk = helpdesk().await;
+    let mut calls = Vec::new();
+    for n in 0..120 {
+        calls.push(fixtures::call_json(&format!("call-{n:03}"), 1, 2, 1, ANCHOR - time::Duration::hours(200 - n)));
+    }
+    for chunk in calls.chunks(100) {
+        desk.pipeline.post(&json!({ "value": chunk })).await;
+    }
+    let user = fixtures::user_id(0);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let mut query = vec![("limit", "50")];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        desk.requests.take();
+        let (status, page) = desk.get(ENGINEER, &format!("/users/{user}/calls"), &query).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(desk.requests.take(), ["Query", "PutItem"], "one Query per page, plus the audit entry");
+        let items = page["items"].as_array().unwrap();
+        pages.push(items.len());
+        seen.extend(items.iter().map(|i| i["callId"].as_str().unwrap().to_owned()));
+        cursor = page["nextCursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+        if pages.len() == 1 {
+            let c = cursor.as_deref().unwrap();
+            let tampered = format!("{}A{}", &c[..10], &c[11..]);
+            let (status, body) = desk.get(ENGINEER, &format!("/users/{user}/calls"), &[("cursor", &tampered)]).await;
+            assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")));
+            assert!(body["error"]["message"].as_str().unwrap().contains("cursor"));
+            let other = fixtures::user_id(1);
+            let (status, _) = desk.get(ENGINEER, &format!("/users/{other}/calls"), &[("cursor", c)]).await;
+            assert_eq!(status, 400, "a cursor minted for another user");
+            let (status, _) = desk.get(SPECIALIST, &format!("/users/{user}/calls"), &[("cursor", c)]).await;
+            assert_eq!(status, 400, "a cursor minted for another role");
+        }
+    }
+    assert_eq!(pages.iter().sum::<usize>(), 120);
+    assert!(pages.len() >= 3 && pages.iter().all(|n| *n <= 50), "{pages:?}");
+    let expected: Vec<String> = (0..120).rev().map(|n| format!("call-{n:03}")).collect();
+    assert_eq!(seen, expected, "newest first, each once");
+}
+
+#[tokio::test]
+async fn expired_calls_are_not_listed_or_shown() {
+    let desk = helpdesk().await;
+    // The p2p call (ended 2026-11-24 09:12) has expired; the meeting (ended 14:45) has not.
+    let later = ANCHOR + time::Duration::days(29) + time::Duration::hours(1);
+    let app = query::App { clock: callscope_core::clock::Clock::fixed(later), ..desk.app.clone() };
+    let (status, page) = desk_send(&app, request(ENGINEER, &format!("/users/{ADA}/calls"), &[])).await;
+    assert_eq!(status, 200, "{page}");
+    let ids: Vec<_> = page["items"].as_array().unwrap().iter().map(|i| i["callId"].as_str().unwrap()).collect();
+    assert_eq!(ids, [MEETING]);
+    let (status, _) = desk_send(&app, request(ENGINEER, &format!("/calls/{P2P}"), &[("user", ADA)])).await;
+    assert_eq!(status, 404);
+}
+
+async fn desk_send(app: &query::App, request: Request) -> (u16, Value) {
+    let response = query::handle(app, request).await;
+    let status = response.status().as_u16();
+    let Body::Text(text) = response.body() else { panic!("text body") };
+    (status, serde_json::from_str(text).unwrap())
+}
+
+#[tokio::test]
+async fn each_route_makes_the_fewest_requests_and_never_scans() {
+    let desk = helpdesk().await;
+    desk.requests.take();
+    desk.get(SPECIALIST, "/users", &[("search", "ada")]).await;
+    assert_eq!(desk.requests.take(), ["Query"]);
+    desk.get(SPECIALIST, "/users", &[]).await;
+    assert_eq!(desk.requests.take(), ["Query"]);
+    desk.get(SPECIALIST, &format!("/users/{ADA}/calls"), &[]).await;
+    let mut sent = desk.requests.take();
+    sent.sort();
+    assert_eq!(sent, ["PutItem", "Query"]);
+    desk.get(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)]).await;
+    let mut sent = desk.requests.take();
+    sent.sort();
+    assert_eq!(sent, ["PutItem", "Query"], "the whole detail (header, sessions, results) in one Query");
+    desk.get(ADMIN, "/audit", &[]).await;
+    assert_eq!(desk.requests.take(), ["Query"]);
+}
+
+#[tokio::test]
+async fn every_look_at_a_history_or_call_is_audited() {
+    let desk = helpdesk().await;
+    let mut event: Value = serde_json::from_str(&event_text("query-history-specialist.json")).unwrap();
+    for (n, role) in ["support-specialist", "ingest"].iter().enumerate() {
+        event["requestContext"]["requestId"] = json!(format!("req-{n}"));
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(format!("[{role}]"));
+        desk.send(lambda_http::request::from_str(&event.to_string()).unwrap()).await;
+    }
+    desk.send(event_request("query-call-engineer.json")).await;
+    let (status, audit) = desk.get(ADMIN, "/audit", &[]).await;
+    assert_eq!(status, 200, "{audit}");
+    let entries: Vec<_> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["subject"].as_str().unwrap(),
+                e["role"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["targetUser"].as_str(),
+                e["targetCall"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(entries.len(), 3, "{audit}");
+    assert!(entries.contains(&("helpdesk-tier1", "support-specialist", "history", Some(ADA), None)));
+    assert!(entries.contains(&("helpdesk-tier1", "none", "history", Some(ADA), None)), "the refused attempt too");
+    assert!(entries.contains(&("helpdesk-tier2", "support-engineer", "detail", Some(ADA), Some(MEETING))));
+    assert!(audit["items"][0].get("PK").is_none(), "no storage keys in the response");
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_parameter_and_unknown_things_are_404() {
+    let desk = helpdesk().await;
+    let history = format!("/users/{ADA}/calls");
+    for (query, parameter) in [
+        (vec![("limit", "0")], "limit"),
+        (vec![("limit", "101")], "limit"),
+        (vec![("limit", "ten")], "limit"),
+        (vec![("from", "yesterday")], "from"),
+        (vec![("to", "2026-13-01T00:00:00Z")], "to"),
+        (vec![("from", "2026-11-25T00:00:00Z"), ("to", "2026-11-24T00:00:00Z")], "from"),
+        (vec![("cursor", "garbage")], "cursor"),
+    ] {
+        let (status, body) = desk.get(ENGINEER, &history, &query).await;
+        assert_eq!(status, 400, "{query:?}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains(&format!("`{parameter}`")), "{query:?}: {body}");
+    }
+    let (status, body) = desk.get(ENGINEER, &format!("/calls/{MEETING}"), &[]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("`user`"));
+    assert_eq!(desk.get(ENGINEER, "/calls/no-such-call", &[("user", ADA)]).await.0, 404);
+    assert_eq!(
+        desk.get(ENGINEER, &format!("/calls/{MEETING}"), &[("user", "someone-else")]).await.0,
+        404,
+        "not their call"
+    );
+    assert_eq!(
+        desk.get(ENGINEER, &format!("/calls/{MEETING}"), &[("user", "+15551234567")]).await.0,
+        404,
+        "a phone has no call view"
+    );
+    assert_eq!(desk.get(ENGINEER, "/users/nobody/calls", &[]).await.0, 404);
+    assert_eq!(desk.get(ENGINEER, "/nowhere", &[]).await.0, 404);
+    let (status, body) = desk.get(ENGINEER, &history, &[("from", "2026-11-25T00:00:00Z")]).await;
+    assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(0)), "a narrowed window may be empty");
+}
+
+#[tokio::test]
+async fn roles_come_only_from_verified_claims() {
+    let desk = helpdesk().await;
+    assert_eq!(desk.get(None, "/users", &[]).await.0, 401);
+    assert_eq!(desk.get(Some("ingest"), "/users", &[]).await.0, 403);
+    assert_eq!(desk.get(Some("Admin"), "/users", &[]).await.0, 403, "role names are exact");
+    assert_eq!(desk.get(SPECIALIST, "/audit", &[]).await.0, 403);
+    assert_eq!(desk.get(ENGINEER, "/audit", &[]).await.0, 403);
+    // Headers and parameters that claim a role change nothing.
+    let mut event: Value = serde_json::from_str(&event_text("query-call-specialist.json")).unwrap();
+    event["headers"]["x-roles"] = json!("admin");
+    event["headers"]["authorization"] = json!("Bearer forged");
+    event["queryStringParameters"]["roles"] = json!("admin");
+    event["rawQueryString"] = json!(format!("user={ADA}&roles=admin"));
+    let (status, call) = desk.send(lambda_http::request::from_str(&event.to_string()).unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(call["sessions"][0].get("advanced").is_none(), "still the specialist view");
+}
+
+#[tokio::test]
+async fn every_query_event_gets_its_documented_status() {
+    let desk = helpdesk().await;
+    let expected = [
+        ("query-users-search-specialist.json", 200),
+        ("query-users-list-engineer.json", 200),
+        ("query-history-specialist.json", 200),
+        ("query-history-engineer.json", 200),
+        ("query-call-specialist.json", 200),
+        ("query-call-engineer.json", 200),
+        ("query-call-admin.json", 200),
+        ("query-audit-admin.json", 200),
+        ("query-audit-specialist.json", 403),
+        ("query-history-no-claims.json", 401),
+    ];
+    let mut files: Vec<_> = std::fs::read_dir(callscope_tests::events_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("query-"))
+        .collect();
+    files.sort();
+    let mut listed: Vec<_> = expected.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(files, listed, "every query event in events/ has an expected status here");
+    for (name, status) in expected {
+        let (got, body) = desk.send(event_request(name)).await;
+        assert_eq!(got, status, "{name}: {body}");
+    }
+}
