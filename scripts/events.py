@@ -100,6 +100,24 @@ def too_old_record():
     return record
 
 
+SAMPLE_BUILDING_ROW = "192.168.1.0,USA/Seattle/SEATTLE-SEA-1,26,SEATTLE-SEA-1,Contoso,IT Termination,Engineering,Seattle,98001,US,WA,MSUS,1,0,0"
+
+
+def building_csv(extra_rows=200):
+    """The reference's sample row, Ada's office network, and generated /26 rows under 10.0.0.0."""
+    lines = [SAMPLE_BUILDING_ROW,
+             "10.20.30.0,Contoso/SEA-1/Floor3,24,SEATTLE-SEA-1,Contoso,Office,Engineering,Seattle,98001,US,WA,MSUS,1,0,0"]
+    for i in range(extra_rows):
+        a, b, c = i // 1024, (i % 1024) // 4, (i % 4) * 64
+        lines.append(f"10.{a}.{b}.{c},Site{a}/Floor{b}/Net{c},26,BLD-{a:03}-{b:03},Contoso,Office,Engineering,"
+                     f"Redmond,98052,US,WA,MSUS,1,0")
+    return "\n".join(lines) + "\n"
+
+
+def upload_event(path, body, role="[admin]", content_type="text/csv"):
+    return http_event("PUT", path, body, role, sub="callscope-admin", content_type=content_type)
+
+
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/callscope/stream/2026-11-25T00:00:00.000"
 
 
@@ -159,6 +177,15 @@ EVENT_FILES = {
     "ingest-post-too-old.json": lambda: http_event("POST", "/calls", too_old_record(), "[ingest]"),
     "ingest-post-no-claims.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), None),
     "ingest-post-wrong-role.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[support-specialist]", sub="helpdesk-1"),
+    # Tenant data uploads (admin only).
+    "ingest-put-buildings.json": lambda: upload_event("/buildings", building_csv()),
+    "ingest-put-buildings-tsv.json": lambda: upload_event(
+        "/buildings", building_csv(20).replace(",", "\t"), content_type="text/tab-separated-values"),
+    "ingest-put-buildings-invalid.json": lambda: upload_event(
+        "/buildings", SAMPLE_BUILDING_ROW + "\n10.1.0.1,Net,33,Bld,,,,,,,,,2,0\n192.168.1.32,Overlap,27,Bld,,,,,,,,,1,0\n"),
+    "ingest-put-buildings-wrong-role.json": lambda: upload_event("/buildings", building_csv(5), role="[support-engineer]"),
+    "ingest-put-endpoints.json": lambda: upload_event(
+        "/endpoints", "ADA-LAPTOP-01,Lenovo,ThinkPad X1 Carbon,Laptop,Floor 3,Finance,\nBOB-PC,Dell,OptiPlex 7090,Desktop,,,\n"),
     # The helpdesk's routes, per role.
     "query-users-search-specialist.json": lambda: query_event("support-specialist", "/users", {"search": "ada"}, n=1),
     "query-users-list-engineer.json": lambda: query_event("support-engineer", "/users", {"limit": "20"}, n=2),
@@ -170,6 +197,8 @@ EVENT_FILES = {
     "query-audit-admin.json": lambda: query_event("admin", "/audit", n=8),
     "query-audit-specialist.json": lambda: query_event("support-specialist", "/audit", n=9),
     "query-history-no-claims.json": lambda: history_event(None, ADA, 0),
+    "query-buildings-admin.json": lambda: query_event("admin", "/buildings", {"limit": "10"}, n=10),
+    "query-unmapped-subnets-admin.json": lambda: query_event("admin", "/buildings/unmapped-subnets", n=11),
     # Stream records for the classify function.
     "classify-insert.json": lambda: stream_record(
         "INSERT", "400000000000000000001", header_image(P2P_ID, 1, "pending"), new=header_image(P2P_ID, 1, "pending")),

@@ -18,6 +18,9 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// `CURSOR_KEY`: the secret that signs page cursors (the query function requires it).
     pub cursor_key: Option<String>,
+    /// `SITES_REFRESH_SECONDS`: how often a warm function re-checks the active building and
+    /// endpoint files (default 60).
+    pub sites_refresh: time::Duration,
 }
 
 /// A missing or malformed environment variable, named so the operator can fix it.
@@ -81,6 +84,15 @@ impl Config {
             max_body_bytes,
             home_tenant_id: get("HOME_TENANT_ID"),
             cursor_key: get("CURSOR_KEY"),
+            sites_refresh: match get("SITES_REFRESH_SECONDS") {
+                None => time::Duration::seconds(60),
+                Some(raw) => {
+                    raw.parse::<u32>().map(|s| time::Duration::seconds(s.into())).map_err(|_| ConfigError::Invalid {
+                        name: "SITES_REFRESH_SECONDS",
+                        reason: format!("`{raw}` is not a whole number of seconds"),
+                    })?
+                }
+            },
             thresholds: match get("CLASSIFY_THRESHOLDS") {
                 None => Thresholds::default(),
                 Some(json) => Thresholds::from_json(&json)

@@ -99,3 +99,36 @@ pub fn call_json(id: &str, version: i64, participants: usize, segments: usize, s
         "sessions": sessions,
     })
 }
+
+/// The sample row of reference §5.
+pub const SAMPLE_BUILDING_ROW: &str = "192.168.1.0,USA/Seattle/SEATTLE-SEA-1,26,SEATTLE-SEA-1,Contoso,IT Termination,Engineering,Seattle,98001,US,WA,MSUS,1,0,0";
+
+/// A building file of the sample row and `rows - 1` generated /26 networks under 10.0.0.0/8,
+/// fields separated by `separator` (`,` or `\t`).
+pub fn building_file(rows: usize, separator: char) -> String {
+    let mut file = String::with_capacity(rows * 110);
+    file.push_str(&SAMPLE_BUILDING_ROW.replace(',', &separator.to_string()));
+    file.push('\n');
+    for i in 0..rows.saturating_sub(1) {
+        let (a, b, c) = (i / 1024, (i % 1024) / 4, (i % 4) * 64);
+        let fields = [
+            format!("10.{a}.{b}.{c}"),
+            format!("Site{a}/Floor{b}/Net{c}"),
+            "26".into(),
+            format!("BLD-{a:03}-{b:03}"),
+            "Contoso".into(),
+            "Office".into(),
+            "Engineering".into(),
+            format!("City{a}"),
+            "98001".into(),
+            "US".into(),
+            "WA".into(),
+            "MSUS".into(),
+            "1".into(),
+            "0".into(),
+        ];
+        file.push_str(&fields.join(&separator.to_string()));
+        file.push('\n');
+    }
+    file
+}

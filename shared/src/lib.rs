@@ -2,6 +2,7 @@
 //! call-record model and its validation, retention, roles from JWT claims, and storage.
 
 pub mod auth;
+pub mod buildings;
 pub mod classify;
 pub mod clock;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod query;
 pub mod rate;
 pub mod rating;
 pub mod retention;
+pub mod sites;
 pub mod store;
 pub mod telemetry;
 pub mod views;

@@ -2,8 +2,10 @@
 //! this one — answered for one caller, in the view their role allows.
 
 use crate::auth::{AuthError, Principal, Role};
+use crate::buildings::Building;
 use crate::cursor::{CursorSigner, InvalidCursor, Position};
 use crate::retention;
+use crate::sites::{SiteCache, UnmappedSubnet, unmapped_subnets};
 use crate::store::items::AuditEntry;
 use crate::store::{DynamoStore, Item, StoreError, keys};
 use crate::views::{
@@ -92,12 +94,27 @@ pub type HistoryPageView = ByRole<ListPage<HistoryItem<SpecialistParty>>, ListPa
 /// A call's detail in the caller's view.
 pub type CallView = ByRole<SpecialistCall, EngineerCall>;
 
+/// The active building map, a page of its rows at a time.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildingsPage {
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: OffsetDateTime,
+    pub row_count: u32,
+    pub items: Vec<Building>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 /// The query parameters of a request (first value of each).
 pub type Params = HashMap<String, String>;
 
 /// One request's context: the store, the cursor key, the home tenant, the time and request id.
 pub struct Query<'a> {
     pub store: &'a DynamoStore,
+    /// The tenant data (buildings, endpoints) as loaded in this warm function.
+    pub sites: &'a SiteCache,
     pub signer: &'a CursorSigner,
     pub home_tenant: &'a str,
     pub now: OffsetDateTime,
@@ -192,17 +209,51 @@ impl Query<'_> {
         })?;
         check_id("user", user_id)?;
         check_id("callId", call_id)?;
-        let (stored, audit) = tokio::join!(
+        let (stored, audit, loaded) = tokio::join!(
             self.store.call(call_id, self.now),
-            self.audit(principal, audience.name(), "detail", Some(user_id), Some(call_id))
+            self.audit(principal, audience.name(), "detail", Some(user_id), Some(call_id)),
+            self.sites.current(self.store, self.now, false)
         );
         audit?;
         let stored = stored?.filter(|s| involves(&s.header, user_id)).ok_or(QueryError::NotFound("call"))?;
+        let sites = loaded?.sites;
         let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
         Ok(match audience {
-            Audience::Specialist => ByRole::Specialist(call_detail(&stored, &viewer)),
-            Audience::Engineer => ByRole::Engineer(call_detail(&stored, &viewer)),
+            Audience::Specialist => ByRole::Specialist(call_detail(&stored, &viewer, &sites)),
+            Audience::Engineer => ByRole::Engineer(call_detail(&stored, &viewer, &sites)),
         })
+    }
+
+    /// `GET /buildings?limit=&cursor=` (admin only): the active building map and its rows.
+    pub async fn buildings(&self, principal: &Principal, params: &Params) -> Result<BuildingsPage, QueryError> {
+        principal.require_any(&[Role::Admin])?;
+        let limit = limit(params)?;
+        let loaded = self.sites.current(self.store, self.now, true).await?;
+        let Some(active) = loaded.buildings else {
+            return Err(QueryError::NotFound("building map"));
+        };
+        let scope = format!("buildings|{}", active.version);
+        let offset = self.position(&scope, params)?.map_or(0, |p| p.returned) as usize;
+        let rows = loaded.sites.buildings.rows();
+        let page: Vec<Building> = rows.iter().skip(offset).take(limit as usize).cloned().collect();
+        let end = offset + page.len();
+        let next_cursor = (end < rows.len())
+            .then(|| self.signer.sign(&scope, &Position { key: Default::default(), returned: end as u32 }));
+        Ok(BuildingsPage {
+            version: active.version,
+            uploaded_at: active.uploaded_at,
+            row_count: active.rows,
+            items: page,
+            next_cursor,
+        })
+    }
+
+    /// `GET /buildings/unmapped-subnets` (admin only).
+    pub async fn unmapped_subnets(&self, principal: &Principal) -> Result<ListPage<UnmappedSubnet>, QueryError> {
+        principal.require_any(&[Role::Admin])?;
+        let loaded = self.sites.current(self.store, self.now, true).await?;
+        let items = unmapped_subnets(self.store, &loaded.sites.buildings, self.now).await?;
+        Ok(ListPage { items, next_cursor: None })
     }
 
     /// `GET /audit?from=&to=&limit=&cursor=` (admin only): who looked at which user or call.

@@ -175,7 +175,7 @@ proptest! {
     fn a_specialist_never_sees_what_tier_one_must_not((stored, secrets) in call()) {
         let searched = stored.header.parties[0].clone();
         let viewer = Viewer { searched_user: &searched.id, home_tenant: HOME };
-        let view: SpecialistCall = call_detail(&stored, &viewer);
+        let view: SpecialistCall = call_detail(&stored, &viewer, &Default::default());
         let json = serde_json::to_string(&view).unwrap();
         for other in stored.header.parties.iter().filter(|p| p.id != searched.id) {
             for name in [&other.display_name, &other.user_principal_name].into_iter().flatten() {
@@ -194,7 +194,7 @@ proptest! {
     #[test]
     fn no_role_sees_a_whole_phone_number((stored, _) in call()) {
         let viewer = Viewer { searched_user: &stored.header.parties[0].id, home_tenant: HOME };
-        let view: EngineerCall = call_detail(&stored, &viewer);
+        let view: EngineerCall = call_detail(&stored, &viewer, &Default::default());
         let json = serde_json::to_string(&view).unwrap();
         phones_are_masked(&json, &stored.header.parties)?;
         prop_assert!(json.contains("\"advanced\"") && json.contains("\"debug\""));

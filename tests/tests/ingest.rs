@@ -393,6 +393,11 @@ async fn every_ingest_event_gets_its_documented_status() {
         ("ingest-post-too-old.json", 422),
         ("ingest-post-no-claims.json", 401),
         ("ingest-post-wrong-role.json", 403),
+        ("ingest-put-buildings.json", 200),
+        ("ingest-put-buildings-tsv.json", 200),
+        ("ingest-put-buildings-invalid.json", 422),
+        ("ingest-put-buildings-wrong-role.json", 403),
+        ("ingest-put-endpoints.json", 200),
     ];
     let mut files: Vec<_> = std::fs::read_dir(callscope_tests::events_dir())
         .unwrap()

@@ -33,6 +33,7 @@ async fn helpdesk() -> Helpdesk {
         signer: CursorSigner::new(CURSOR_KEY),
         home_tenant: HOME_TENANT.to_owned(),
         clock: clock(),
+        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::ZERO)),
     };
     Helpdesk { pipeline, app, requests }
 }
@@ -311,7 +312,21 @@ async fn each_route_makes_the_fewest_requests_and_never_scans() {
     desk.get(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)]).await;
     let mut sent = desk.requests.take();
     sent.sort();
-    assert_eq!(sent, ["PutItem", "Query"], "the whole detail (header, sessions, results) in one Query");
+    assert_eq!(
+        sent,
+        ["PutItem", "Query", "Query"],
+        "the whole detail (header, sessions, results) in one Query, plus the tenant-data version check"
+    );
+    let warm = query::App {
+        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::minutes(1))),
+        ..desk.app.clone()
+    };
+    desk_send(&warm, request(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)])).await;
+    desk.requests.take();
+    desk_send(&warm, request(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)])).await;
+    let mut sent = desk.requests.take();
+    sent.sort();
+    assert_eq!(sent, ["PutItem", "Query"], "a warm function checks the tenant data at most once a minute");
     desk.get(ADMIN, "/audit", &[]).await;
     assert_eq!(desk.requests.take(), ["Query"]);
 }
@@ -419,6 +434,8 @@ async fn every_query_event_gets_its_documented_status() {
         ("query-audit-admin.json", 200),
         ("query-audit-specialist.json", 403),
         ("query-history-no-claims.json", 401),
+        ("query-buildings-admin.json", 404),
+        ("query-unmapped-subnets-admin.json", 200),
     ];
     let mut files: Vec<_> = std::fs::read_dir(callscope_tests::events_dir())
         .unwrap()

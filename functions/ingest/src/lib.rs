@@ -4,6 +4,7 @@ use callscope_core::auth::Role;
 use callscope_core::clock::Clock;
 use callscope_core::config::Config;
 use callscope_core::ingest::ingest_calls;
+use callscope_core::sites::{upload_buildings, upload_endpoints};
 use callscope_core::store::DynamoStore;
 use callscope_http::{ApiError, json, verified_claims};
 use lambda_http::http::Method;
@@ -17,13 +18,36 @@ pub struct App {
     pub clock: Clock,
 }
 
-/// Serves `POST /calls`. Never fails: every outcome is an HTTP response.
+/// The routes this function serves; the IaC test checks the template declares exactly these.
+pub const ROUTES: &[(&str, &str)] = &[("POST", "/calls"), ("PUT", "/buildings"), ("PUT", "/endpoints")];
+
+/// Serves the ingest routes. Never fails: every outcome is an HTTP response.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     let result = match (request.method(), request.uri().path()) {
         (&Method::POST, "/calls") => post_calls(app, &request).await,
+        (&Method::PUT, "/buildings" | "/endpoints") => put_tenant_file(app, &request).await,
         _ => Err(ApiError::not_found("route")),
     };
     result.unwrap_or_else(ApiError::into_response)
+}
+
+/// `PUT /buildings` and `PUT /endpoints` (admin only): replaces the active file whole.
+async fn put_tenant_file(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
+    let principal = app.config.roles.principal(verified_claims(request))?;
+    principal.require_any(&[Role::Admin])?;
+    let body = request.body().as_ref();
+    if body.len() > app.config.max_body_bytes {
+        return Err(ApiError::too_large(app.config.max_body_bytes));
+    }
+    let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok());
+    let now = app.clock.now();
+    let report = if request.uri().path() == "/buildings" {
+        upload_buildings(&app.store, body, content_type, now).await?
+    } else {
+        upload_endpoints(&app.store, body, content_type, now).await?
+    };
+    tracing::info!(path = request.uri().path(), rows = report.rows, version = report.version, "tenant file replaced");
+    Ok(json(200, &report))
 }
 
 async fn post_calls(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {

@@ -4,10 +4,12 @@ use callscope_core::clock::Clock;
 use callscope_core::config::Config;
 use callscope_core::cursor::CursorSigner;
 use callscope_core::query::Query;
+use callscope_core::sites::SiteCache;
 use callscope_core::store::DynamoStore;
 use callscope_http::{ApiError, json, path_segments, query_params, request_id, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -17,12 +19,20 @@ pub struct App {
     pub signer: CursorSigner,
     pub home_tenant: String,
     pub clock: Clock,
+    /// Building and endpoint data, loaded once per warm instance.
+    pub sites: Arc<SiteCache>,
 }
 
 /// The routes this function serves, as `(method, path)` with `{param}` placeholders; the IaC
 /// test checks that the template declares exactly these.
-pub const ROUTES: &[(&str, &str)] =
-    &[("GET", "/users"), ("GET", "/users/{userId}/calls"), ("GET", "/calls/{callId}"), ("GET", "/audit")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/users"),
+    ("GET", "/users/{userId}/calls"),
+    ("GET", "/calls/{callId}"),
+    ("GET", "/audit"),
+    ("GET", "/buildings"),
+    ("GET", "/buildings/unmapped-subnets"),
+];
 
 /// Serves the helpdesk routes. Never fails: every outcome is an HTTP response.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -40,6 +50,7 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
     let request_id = request_id(request);
     let query = Query {
         store: &app.store,
+        sites: &app.sites,
         signer: &app.signer,
         home_tenant: &app.home_tenant,
         now: app.clock.now(),
@@ -50,6 +61,8 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         ["users", user, "calls"] => Ok(json(200, &query.history(&principal, user, &params).await?)),
         ["calls", call] => Ok(json(200, &query.call(&principal, call, &params).await?)),
         ["audit"] => Ok(json(200, &query.audit_log(&principal, &params).await?)),
+        ["buildings"] => Ok(json(200, &query.buildings(&principal, &params).await?)),
+        ["buildings", "unmapped-subnets"] => Ok(json(200, &query.unmapped_subnets(&principal).await?)),
         _ => Err(ApiError::not_found("route")),
     }
 }

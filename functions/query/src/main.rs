@@ -1,6 +1,8 @@
 //! Wires the query function: configuration, the DynamoDB client, the Lambda runtime.
 
-use callscope_core::{clock::Clock, config::Config, cursor::CursorSigner, store::DynamoStore, telemetry};
+use callscope_core::{
+    clock::Clock, config::Config, cursor::CursorSigner, sites::SiteCache, store::DynamoStore, telemetry,
+};
 use lambda_http::{Error, Request, service_fn};
 use query::{App, handle};
 
@@ -15,6 +17,7 @@ async fn main() -> Result<(), Error> {
     let (home_tenant, signer) = (home_tenant.to_owned(), CursorSigner::new(cursor_key));
     let sdk = aws_config::load_from_env().await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
-    let app = App { config, store, signer, home_tenant, clock: Clock::system() };
+    let sites = std::sync::Arc::new(SiteCache::new(config.sites_refresh));
+    let app = App { config, store, signer, home_tenant, clock: Clock::system(), sites };
     lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await
 }

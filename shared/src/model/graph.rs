@@ -141,6 +141,32 @@ pub struct Session {
     pub segments: Vec<Segment>,
 }
 
+impl Session {
+    /// The first network report of the caller (`true`) or callee, from audio media when
+    /// `audio_only`, else preferring audio and falling back to any medium.
+    pub fn first_network(&self, caller: bool, audio_only: bool) -> Option<&NetworkInfo> {
+        fn of(m: &Media, caller: bool) -> Option<&NetworkInfo> {
+            if caller { m.caller_network.as_ref() } else { m.callee_network.as_ref() }
+        }
+        let media = || self.segments.iter().flat_map(|s| &s.media);
+        let audio = media().filter(|m| m.is_audio()).find_map(|m| of(m, caller));
+        if audio_only { audio } else { audio.or_else(|| media().find_map(|m| of(m, caller))) }
+    }
+
+    /// How many audio streams the session reported.
+    pub fn audio_stream_count(&self) -> usize {
+        self.segments.iter().flat_map(|s| &s.media).filter(|m| m.is_audio()).map(|m| m.streams.len()).sum()
+    }
+}
+
+impl Media {
+    /// Whether this is an audio medium (by its label).
+    pub fn is_audio(&self) -> bool {
+        self.label.as_deref().and_then(crate::classify::MediaKind::from_label)
+            == Some(crate::classify::MediaKind::Audio)
+    }
+}
+
 /// A participant or service endpoint of a session or segment.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

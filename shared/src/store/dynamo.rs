@@ -125,6 +125,10 @@ impl DynamoStore {
         &self.table
     }
 
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Stores one call version if it is newer than what is stored, and fans it out.
     pub async fn upsert(&self, call: &PreparedCall) -> Result<UpsertStatus, StoreError> {
         for attempt in 0..COMMIT_ATTEMPTS {
@@ -223,6 +227,10 @@ impl DynamoStore {
         let version = AttributeValue::N(call.version.to_string());
         let expires = AttributeValue::N(call.expires_at.to_string());
         let mut puts = Vec::with_capacity(call.history.len() + call.directory.len());
+        let mut uses = Vec::with_capacity(call.subnets.len());
+        for usage in &call.subnets {
+            uses.push(self.record_subnet_use(usage));
+        }
         for item in &call.history {
             puts.push(self.put_if_newer(item, "attribute_not_exists(#pk) OR #v < :v", "version", &version));
         }
@@ -230,6 +238,7 @@ impl DynamoStore {
             puts.push(self.put_if_newer(item, "attribute_not_exists(#pk) OR #v <= :v", EXPIRES_AT, &expires));
         }
         futures::stream::iter(puts).buffer_unordered(FAN_OUT_CONCURRENCY).try_collect::<Vec<_>>().await?;
+        futures::stream::iter(uses).buffer_unordered(FAN_OUT_CONCURRENCY).try_collect::<Vec<_>>().await?;
         Ok(())
     }
 

@@ -205,3 +205,13 @@ pub struct AuditEntry {
     pub target_call: Option<String>,
     pub expires_at: i64,
 }
+
+/// One session side seen on a subnet: an element of that day's set for the subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubnetUsage {
+    pub pk: String,
+    pub subnet: String,
+    /// `<callId>#<session><c|e>|<audio streams>`: the same session always adds the same element.
+    pub element: String,
+    pub expires_at: i64,
+}

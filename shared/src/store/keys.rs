@@ -9,6 +9,9 @@
 //! | name token        | `NAME#<c>`         | `<token>#<userId>`     |               |                     |
 //! | user listing      | `USERS`            | `<name>#<userId>`      |               |                     |
 //! | audit entry       | `AUDIT`            | `<time>#<requestId>`   |               |                     |
+//! | active data set   | `DATASETS`         | `buildings`/`endpoints`|               |                     |
+//! | data set chunk    | `DATASET#<kind>#<version>` | `CHUNK#<nnnn>` |               |                     |
+//! | subnet usage      | `SUBNETS#<day>`    | `<subnet>`             |               |                     |
 //!
 //! Ids are validated (no control characters, bounded length) before they reach a key. Every
 //! partition key starts with a distinct literal prefix, so no id can reach another kind of item;
@@ -35,6 +38,24 @@ pub const CALL_HEADER_SK: &str = "#HEADER";
 pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
 /// Partition key of the audit trail (helpdesk reads are few: one partition serves them).
 pub const AUDIT_PK: &str = "AUDIT";
+
+/// Partition of the pointers to the active tenant data sets (one item per kind).
+pub const DATASETS_PK: &str = "DATASETS";
+
+/// Partition of one uploaded version of a tenant data set.
+pub fn dataset_pk(kind: &str, version: i64) -> String {
+    format!("DATASET#{kind}#{version:020}")
+}
+
+/// Sort key of the `n`-th chunk of a data set version.
+pub fn dataset_chunk_sk(n: u32) -> String {
+    format!("CHUNK#{n:04}")
+}
+
+/// Partition of the subnets seen on one day (UTC), for the unmapped-subnets report.
+pub fn subnets_pk(day: time::Date) -> String {
+    format!("SUBNETS#{day}")
+}
 
 /// Sort key prefix of a call's classification result pages.
 pub const RESULT_PAGE_PREFIX: &str = "RESULTS#";

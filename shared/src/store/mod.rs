@@ -1,6 +1,7 @@
 //! Storage: the single-table key design (`keys`), the items (`items`, `prepare`) and the
 //! DynamoDB adapter (`dynamo`). See `docs/data-model.md` for the access patterns.
 
+pub mod datasets;
 pub mod dynamo;
 pub mod items;
 pub mod keys;
@@ -8,6 +9,7 @@ pub mod prepare;
 pub mod schema;
 pub mod size;
 
+pub use datasets::{ActiveDataset, DatasetKind};
 pub use dynamo::{AuditPage, DirectoryPage, DynamoStore, HistoryPage, Published, StoredCall, UpsertStatus};
 pub use prepare::{Item, PreparedCall, PreparedClassification};
 

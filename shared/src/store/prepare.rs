@@ -35,6 +35,32 @@ pub struct PreparedCall {
     pub history: Vec<Item>,
     /// Directory entries (search tokens and listing) of those parties.
     pub directory: Vec<Item>,
+    /// The subnets the call's sessions were seen on, for the unmapped-subnets report.
+    pub subnets: Vec<super::items::SubnetUsage>,
+}
+
+/// The subnet each session side reported on its audio, with the session's audio stream count.
+fn subnet_usage(record: &crate::model::CallRecord) -> Vec<super::items::SubnetUsage> {
+    let day = record.end_date_time.to_offset(time::UtcOffset::UTC).date();
+    let expires_at = (record.end_date_time + crate::retention::HISTORY + time::Duration::days(1)).unix_timestamp();
+    let mut usage = Vec::new();
+    for (i, session) in record.sessions.iter().enumerate() {
+        let streams = session.audio_stream_count();
+        if streams == 0 {
+            continue;
+        }
+        for (side, caller) in [('c', true), ('e', false)] {
+            if let Some(subnet) = session.first_network(caller, true).and_then(|n| n.subnet.clone()) {
+                usage.push(super::items::SubnetUsage {
+                    pk: keys::subnets_pk(day),
+                    subnet,
+                    element: format!("{}#{i}{side}|{streams}", record.id),
+                    expires_at,
+                });
+            }
+        }
+    }
+    usage
 }
 
 /// The keys and version every page item carries; the list goes in beside them.
@@ -52,13 +78,13 @@ struct PageHead {
 }
 
 /// Values packed in order into pages of at most [`PAGE_BUDGET`] bytes.
-struct Packed {
-    pages: Vec<Vec<AttributeValue>>,
-    total: usize,
+pub(super) struct Packed {
+    pub(super) pages: Vec<Vec<AttributeValue>>,
+    pub(super) total: usize,
 }
 
 /// Packs `values` in order; `Err((index, size))` names a value too large for any page.
-fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)> {
+pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)> {
     let mut packed = Packed { pages: Vec::new(), total: 0 };
     let mut page_bytes = 0;
     for (i, value) in values.iter().enumerate() {
@@ -146,6 +172,7 @@ impl PreparedCall {
             pages,
             history,
             directory,
+            subnets: subnet_usage(record),
         })
     }
 }

@@ -5,8 +5,9 @@
 //! Advanced or Debug data into a specialist's response.
 
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
+use crate::buildings::{Building, EndpointRow, Sites};
 use crate::classify::{Comparison, Grade, Issue, MediaKind, Metric, SessionResult, Side};
-use crate::model::{Endpoint, Media, NetworkInfo, Session, StreamDirection, parties::endpoint_party};
+use crate::model::{Endpoint, NetworkInfo, Session, StreamDirection, parties::endpoint_party};
 use crate::rating::Rating;
 use crate::store::StoredCall;
 use crate::store::items::CallHeader;
@@ -54,6 +55,18 @@ pub struct SessionOverview<P> {
     pub issues: Vec<Issue>,
     pub main_cause: String,
     pub metrics: Vec<MetricView>,
+    /// Where each side was, from the building file: building and city only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Sides<Option<Location>>>,
+}
+
+/// The site of an endpoint, as every role may see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub building_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub city: String,
 }
 
 /// One graded metric, with the id of the segment it was measured in.
@@ -126,6 +139,12 @@ pub struct Advanced {
     /// Whether media went through a relay (its address is Debug data).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_used: Option<bool>,
+    /// The building row whose network holds the endpoint's subnet (or IP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub building: Option<Building>,
+    /// The endpoint file's row for the machine name: make, model, type, labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<EndpointRow>,
 }
 
 /// Debug data of one endpoint (tier 2 and admin only).
@@ -154,7 +173,14 @@ pub struct Debug {
 
 /// A way of showing sessions; one implementation per role.
 pub trait SessionView: Serialize + Sized {
-    fn of(session: &Session, result: Option<&SessionResult>, header: &CallHeader, viewer: &Viewer) -> Self;
+    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self;
+}
+
+/// What a session view draws on besides the session.
+pub struct Context<'a> {
+    pub header: &'a CallHeader,
+    pub viewer: &'a Viewer<'a>,
+    pub sites: &'a Sites,
 }
 
 /// Whether `user_id` took part in the call (the detail of a call without them is a `404`).
@@ -162,10 +188,15 @@ pub fn involves(header: &CallHeader, user_id: &str) -> bool {
     header.parties.iter().any(|p| p.id == user_id && p.has_history())
 }
 
-/// Builds the detail of `stored` for `viewer`, in the role's types.
-pub fn call_detail<P: PartyView, S: SessionView>(stored: &StoredCall, viewer: &Viewer) -> CallDetail<P, S> {
+/// Builds the detail of `stored` for `viewer`, in the role's types, with `sites` mapped.
+pub fn call_detail<P: PartyView, S: SessionView>(
+    stored: &StoredCall,
+    viewer: &Viewer,
+    sites: &Sites,
+) -> CallDetail<P, S> {
     let header = &stored.header;
     let results = stored.results.as_deref();
+    let context = Context { header, viewer, sites };
     CallDetail {
         call_id: header.call_id.clone(),
         call_type: header.call_type,
@@ -180,7 +211,7 @@ pub fn call_detail<P: PartyView, S: SessionView>(stored: &StoredCall, viewer: &V
             .sessions
             .iter()
             .enumerate()
-            .map(|(i, session)| S::of(session, results.and_then(|r| r.get(i)), header, viewer))
+            .map(|(i, session)| S::of(session, results.and_then(|r| r.get(i)), &context))
             .collect(),
     }
 }
@@ -196,8 +227,21 @@ fn endpoint_view<P: PartyView>(endpoint: Option<&Endpoint>, header: &CallHeader,
     }
 }
 
+/// The building of one side of a session.
+fn building<'a>(session: &Session, side: Side, sites: &'a Sites) -> Option<&'a Building> {
+    let network = first_network(session, side)?;
+    sites.buildings.locate(network.subnet.as_deref(), network.ip_address.as_deref())
+}
+
 impl<P: PartyView> SessionView for SessionOverview<P> {
-    fn of(session: &Session, result: Option<&SessionResult>, header: &CallHeader, viewer: &Viewer) -> Self {
+    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
+        let (header, viewer) = (context.header, context.viewer);
+        let location = |side| {
+            building(session, side, context.sites)
+                .map(|b| Location { building_name: b.building_name.clone(), city: b.city.clone() })
+        };
+        let location = Sides { caller: location(Side::Caller), callee: location(Side::Callee) };
+        let location = (location.caller.is_some() || location.callee.is_some()).then_some(location);
         let metrics = result
             .map(|r| {
                 r.metrics
@@ -226,18 +270,19 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
             issues: result.map(|r| r.issues.clone()).unwrap_or_default(),
             main_cause: result.map(|r| r.main_cause.clone()).unwrap_or_default(),
             metrics,
+            location,
         }
     }
 }
 
 impl SessionView for EngineerSession {
-    fn of(session: &Session, result: Option<&SessionResult>, header: &CallHeader, viewer: &Viewer) -> Self {
+    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
         let (caller_net, callee_net) = (first_network(session, Side::Caller), first_network(session, Side::Callee));
         Self {
-            overview: SessionOverview::of(session, result, header, viewer),
+            overview: SessionOverview::of(session, result, context),
             advanced: Sides {
-                caller: advanced(session, Side::Caller, caller_net),
-                callee: advanced(session, Side::Callee, callee_net),
+                caller: advanced(session, Side::Caller, caller_net, context.sites),
+                callee: advanced(session, Side::Callee, callee_net, context.sites),
             },
             debug: Sides {
                 caller: debug(session.caller.as_ref(), caller_net),
@@ -249,18 +294,10 @@ impl SessionView for EngineerSession {
 
 /// The first network report of one side, preferring audio (the stream quality is judged on).
 fn first_network(session: &Session, side: Side) -> Option<&NetworkInfo> {
-    fn of(m: &Media, side: Side) -> Option<&NetworkInfo> {
-        match side {
-            Side::Caller => m.caller_network.as_ref(),
-            Side::Callee => m.callee_network.as_ref(),
-        }
-    }
-    let media = || session.segments.iter().flat_map(|s| &s.media);
-    let is_audio = |m: &&Media| m.label.as_deref().and_then(MediaKind::from_label) == Some(MediaKind::Audio);
-    media().filter(is_audio).find_map(|m| of(m, side)).or_else(|| media().find_map(|m| of(m, side)))
+    session.first_network(side == Side::Caller, false)
 }
 
-fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>) -> Advanced {
+fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>, sites: &Sites) -> Advanced {
     let endpoint = match side {
         Side::Caller => session.caller.as_ref(),
         Side::Callee => session.callee.as_ref(),
@@ -270,6 +307,8 @@ fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>) -> Adv
         Side::Callee => m.callee_device.as_ref(),
     });
     let relay_used = network.map(|n| n.relay_ip_address.is_some());
+    let building = building(session, side, sites).cloned();
+    let endpoint_row = endpoint.and_then(|e| e.name.as_deref()).and_then(|name| sites.endpoints.lookup(name)).cloned();
     let network = network.cloned().unwrap_or_default();
     let device = device.cloned().unwrap_or_default();
     Advanced {
@@ -288,6 +327,8 @@ fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>) -> Adv
         wifi_signal_strength: network.wifi_signal_strength,
         wifi_radio_type: network.wifi_radio_type,
         link_speed: network.link_speed,
+        building,
+        endpoint: endpoint_row,
     }
 }
 

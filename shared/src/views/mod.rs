@@ -5,6 +5,8 @@ pub mod detail;
 pub mod history;
 pub mod party;
 
-pub use detail::{CallDetail, EngineerCall, EngineerSession, SessionOverview, SpecialistCall, call_detail, involves};
+pub use detail::{
+    CallDetail, EngineerCall, EngineerSession, Location, SessionOverview, SpecialistCall, call_detail, involves,
+};
 pub use history::{AuditRecord, HistoryItem, UserSummary};
 pub use party::{EngineerParty, MaskedPhone, PartyView, SpecialistParty, Viewer};
