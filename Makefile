@@ -1,13 +1,18 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo test lint check-events venv events fresh-events clean
+.PHONY: demo test lint check-events infra-check venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
 
-test: venv check-events
+test: venv check-events infra-check
 	scripts/with-moto.sh cargo test --workspace --all-targets
+
+# The SAM template, checked by both validators (no AWS credentials needed).
+infra-check: venv
+	SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --region us-east-1 -t infra/template.yaml
+	.venv/bin/cfn-lint infra/template.yaml
 
 lint:
 	cargo fmt --all -- --check

@@ -68,8 +68,10 @@ pub fn counted_store(table: &str) -> (DynamoStore, RequestLog) {
     (DynamoStore::new(client, table), log)
 }
 
-/// A table of its own for one test, so tests run in parallel without seeing each other.
+/// A table of its own for one test, so tests run in parallel without seeing each other. Also
+/// routes the handlers' logs (warnings and errors) to the test's output.
 pub async fn fresh_store() -> DynamoStore {
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let name = format!("callscope-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let client = local_client();

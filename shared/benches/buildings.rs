@@ -15,7 +15,8 @@ fn buildings(c: &mut Criterion) {
     let rows = parse_buildings(file.as_bytes(), Delimiter::Comma).unwrap().rows;
     let map = BuildingMap::new(rows.clone());
     // 1,000 addresses spread over the mapped range, a tenth of them unmapped.
-    let addresses: Vec<Ipv4Addr> = (0..1000u32).map(|i| Ipv4Addr::from(0x0A00_0000 + i * 3_217 + (i % 10 == 0) as u32 * 0x0100_0000)).collect();
+    let addresses: Vec<Ipv4Addr> =
+        (0..1000u32).map(|i| Ipv4Addr::from(0x0A00_0000 + i * 3_217 + (i % 10 == 0) as u32 * 0x0100_0000)).collect();
 
     let mut group = c.benchmark_group("50,000-row map");
     group.throughput(Throughput::Elements(addresses.len() as u64));

@@ -42,9 +42,15 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
     let segments = path_segments(request).ok_or_else(|| ApiError::not_found("route"))?;
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    if request.method() != Method::GET {
-        return Err(ApiError::not_found("route"));
-    }
+    let route = match (request.method(), segments.as_slice()) {
+        (&Method::GET, ["users"]) => Route::Users,
+        (&Method::GET, ["users", user, "calls"]) => Route::History(user),
+        (&Method::GET, ["calls", call]) => Route::Call(call),
+        (&Method::GET, ["audit"]) => Route::Audit,
+        (&Method::GET, ["buildings"]) => Route::Buildings,
+        (&Method::GET, ["buildings", "unmapped-subnets"]) => Route::UnmappedSubnets,
+        _ => return Err(ApiError::not_found("route")),
+    };
     let principal = app.config.roles.principal(verified_claims(request))?;
     let params = query_params(request);
     let request_id = request_id(request);
@@ -56,13 +62,22 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         now: app.clock.now(),
         request_id: &request_id,
     };
-    match segments.as_slice() {
-        ["users"] => Ok(json(200, &query.users(&principal, &params).await?)),
-        ["users", user, "calls"] => Ok(json(200, &query.history(&principal, user, &params).await?)),
-        ["calls", call] => Ok(json(200, &query.call(&principal, call, &params).await?)),
-        ["audit"] => Ok(json(200, &query.audit_log(&principal, &params).await?)),
-        ["buildings"] => Ok(json(200, &query.buildings(&principal, &params).await?)),
-        ["buildings", "unmapped-subnets"] => Ok(json(200, &query.unmapped_subnets(&principal).await?)),
-        _ => Err(ApiError::not_found("route")),
+    match route {
+        Route::Users => Ok(json(200, &query.users(&principal, &params).await?)),
+        Route::History(user) => Ok(json(200, &query.history(&principal, user, &params).await?)),
+        Route::Call(call) => Ok(json(200, &query.call(&principal, call, &params).await?)),
+        Route::Audit => Ok(json(200, &query.audit_log(&principal, &params).await?)),
+        Route::Buildings => Ok(json(200, &query.buildings(&principal, &params).await?)),
+        Route::UnmappedSubnets => Ok(json(200, &query.unmapped_subnets(&principal).await?)),
     }
+}
+
+/// A served route, matched before anything else is read.
+enum Route<'a> {
+    Users,
+    History(&'a str),
+    Call(&'a str),
+    Audit,
+    Buildings,
+    UnmappedSubnets,
 }

@@ -1,0 +1,180 @@
+//! `infra/template.yaml` against the code: the table the template declares is the table the core
+//! creates, the routes it maps are the routes the handlers serve, and the stream filter passes
+//! exactly the changes classify acts on.
+
+use callscope_core::rate::{Change, ChangeKind, Decision, decide};
+use callscope_core::store::schema::table_definition;
+use callscope_tests::Pipeline;
+use serde_json::{Value as Json, json};
+use serde_norway::Value;
+use std::collections::BTreeSet;
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+    serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).expect("the template is YAML")
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    &template["Resources"][name]["Properties"]
+}
+
+fn strings(value: &Value, field: &str) -> BTreeSet<(String, String)> {
+    value
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| (v["AttributeName"].as_str().unwrap().to_owned(), v[field].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_template_declares_the_table_the_core_creates() {
+    let template = template();
+    let table = resource(&template, "Table");
+    let def = table_definition();
+    let key_schema =
+        |pk: &str, sk: &str| BTreeSet::from([(pk.to_owned(), "HASH".to_owned()), (sk.to_owned(), "RANGE".to_owned())]);
+    assert_eq!(strings(&table["KeySchema"], "KeyType"), key_schema(def.partition_key, def.sort_key));
+    let attributes: BTreeSet<_> = def.key_attributes().into_iter().map(|a| (a.to_owned(), "S".to_owned())).collect();
+    assert_eq!(strings(&table["AttributeDefinitions"], "AttributeType"), attributes);
+    let indexes = table["GlobalSecondaryIndexes"].as_sequence().unwrap();
+    assert_eq!(indexes.len(), def.indexes.len());
+    for (declared, index) in indexes.iter().zip(&def.indexes) {
+        assert_eq!(declared["IndexName"].as_str(), Some(index.name));
+        assert_eq!(strings(&declared["KeySchema"], "KeyType"), key_schema(index.partition_key, index.sort_key));
+        assert_eq!(declared["Projection"]["ProjectionType"].as_str(), Some("ALL"));
+    }
+    assert_eq!(table["TimeToLiveSpecification"]["AttributeName"].as_str(), Some(def.ttl_attribute));
+    assert_eq!(table["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
+    assert_eq!(table["StreamSpecification"]["StreamViewType"].as_str(), Some(def.stream_view));
+    assert_eq!(table["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    assert_eq!(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
+    assert_eq!(table["SSESpecification"]["SSEEnabled"].as_bool(), Some(true));
+}
+
+fn declared_routes(template: &Value, function: &str) -> BTreeSet<(String, String)> {
+    let events = template["Resources"][function]["Properties"]["Events"].as_mapping().unwrap();
+    events
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .map(|e| {
+            (
+                e["Properties"]["Method"].as_str().unwrap().to_owned(),
+                e["Properties"]["Path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn served(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    routes.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect()
+}
+
+#[test]
+fn every_route_served_is_declared_and_vice_versa() {
+    let template = template();
+    assert_eq!(declared_routes(&template, "IngestFunction"), served(ingest::ROUTES));
+    assert_eq!(declared_routes(&template, "QueryFunction"), served(query::ROUTES));
+    assert!(declared_routes(&template, "ClassifyFunction").is_empty());
+    let auth = &resource(&template, "HttpApi")["Auth"];
+    assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Jwt"), "every route is behind the JWT authorizer");
+}
+
+/// A request to `method path` without claims: a served route answers 401, an unknown one 404.
+fn unauthenticated(method: &str, path: &str) -> lambda_http::Request {
+    let path = path.replace("{userId}", "u1").replace("{callId}", "c1");
+    let event = json!({
+        "version": "2.0", "routeKey": format!("{method} {path}"), "rawPath": path, "rawQueryString": "",
+        "headers": {}, "isBase64Encoded": false,
+        "requestContext": { "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
+            "requestId": "r", "routeKey": format!("{method} {path}"), "stage": "$default", "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d", "time": "t", "timeEpoch": 0 },
+    });
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn the_declared_routes_are_the_ones_the_handlers_serve() {
+    let pipeline = Pipeline::new().await;
+    let store = pipeline.store().clone();
+    let query_app = query::App {
+        config: callscope_tests::config(store.table()),
+        store,
+        signer: callscope_core::cursor::CursorSigner::new(callscope_tests::CURSOR_KEY),
+        home_tenant: "t".into(),
+        clock: callscope_tests::clock(),
+        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::ZERO)),
+    };
+    for (method, path) in ingest::ROUTES {
+        let status = ingest::handle(&pipeline.ingest, unauthenticated(method, path)).await.status();
+        assert_eq!(status, 401, "ingest {method} {path} is served (and needs a token)");
+    }
+    for (method, path) in query::ROUTES {
+        let status = query::handle(&query_app, unauthenticated(method, path)).await.status();
+        assert_eq!(status, 401, "query {method} {path} is served (and needs a token)");
+    }
+    assert_eq!(ingest::handle(&pipeline.ingest, unauthenticated("GET", "/calls")).await.status(), 404);
+    assert_eq!(query::handle(&query_app, unauthenticated("GET", "/elsewhere")).await.status(), 404);
+}
+
+/// Lambda's event filtering for the subset the template uses: objects nest, arrays list the
+/// allowed string values.
+fn matches(pattern: &Json, event: &Json) -> bool {
+    match pattern {
+        Json::Object(fields) => fields.iter().all(|(key, p)| event.get(key).is_some_and(|e| matches(p, e))),
+        Json::Array(allowed) => allowed.contains(event),
+        _ => false,
+    }
+}
+
+fn filter_pattern() -> Json {
+    let template = template();
+    let stream = &template["Resources"]["ClassifyFunction"]["Properties"]["Events"]["TableStream"]["Properties"];
+    assert_eq!(stream["FunctionResponseTypes"][0].as_str(), Some("ReportBatchItemFailures"));
+    assert_eq!(stream["BisectBatchOnFunctionError"].as_bool(), Some(true));
+    assert!(stream["DestinationConfig"]["OnFailure"]["Destination"].is_tagged(), "an on-failure destination");
+    serde_json::from_str(stream["FilterCriteria"]["Filters"][0]["Pattern"].as_str().unwrap()).unwrap()
+}
+
+trait Tagged {
+    fn is_tagged(&self) -> bool;
+}
+
+impl Tagged for Value {
+    fn is_tagged(&self) -> bool {
+        matches!(self, Value::Tagged(_))
+    }
+}
+
+#[tokio::test]
+async fn the_stream_filter_passes_exactly_what_classify_rates() {
+    let pattern = filter_pattern();
+    // Every kind of change the product makes: ingest's items, classify's results and rating,
+    // a new version, and a TTL removal sample.
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&callscope_tests::graph_record("meeting.json")).await;
+    let mut records = pipeline.stream.next_records().await;
+    pipeline.deliver(callscope_tests::event(records.clone())).await;
+    records.extend(pipeline.stream.next_records().await);
+    let mut newer = callscope_tests::graph_record("meeting.json");
+    newer["version"] = json!(3);
+    pipeline.post(&newer).await;
+    records.extend(pipeline.stream.next_records().await);
+    let removal: aws_lambda_events::dynamodb::Event =
+        serde_json::from_str(&callscope_tests::event_text("classify-remove-ttl.json")).unwrap();
+    records.extend(removal.records);
+
+    let mut rated = 0;
+    for record in &records {
+        let change = Change {
+            kind: ChangeKind::from_event_name(&record.event_name).unwrap(),
+            new_image: record.change.new_image.clone(),
+            old_image: record.change.old_image.clone(),
+        };
+        let wanted = matches!(decide(&change).unwrap(), Decision::Rate { .. });
+        let passed = matches(&pattern, &serde_json::to_value(record).unwrap());
+        assert_eq!(passed, wanted, "filter and handler disagree on {} {:?}", record.event_name, record.change.keys);
+        rated += usize::from(wanted);
+    }
+    assert_eq!(rated, 2, "the INSERT of version 2 and the MODIFY to version 3");
+    assert!(records.len() > 10);
+}
