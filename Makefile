@@ -1,13 +1,27 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo test lint check-events infra-check venv events fresh-events clean
+.PHONY: demo dev token test lint check-events infra-check stack-test venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
 
+# The local stack kept up (gateway on port $(GATEWAY_PORT), default 8787) until Ctrl-C.
+dev: venv
+	@scripts/dev.sh
+
+# A dev token for the local gateway: make token ROLE=support-specialist
+ROLE ?= support-specialist
+token:
+	@cargo run -q -p callscope-dev -- token $(ROLE)
+
 test: venv check-events infra-check
 	scripts/with-moto.sh cargo test --workspace --all-targets
+	scripts/stack-test.sh
+
+# The whole local stack over HTTP, then torn down.
+stack-test: venv
+	scripts/stack-test.sh
 
 # The SAM template, checked by both validators (no AWS credentials needed).
 infra-check: venv

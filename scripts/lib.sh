@@ -48,3 +48,44 @@ stop_group() {
     wait "$pid" 2>/dev/null || true
   done
 }
+
+# stack_up [GATEWAY_PORT]: the whole product on this machine. moto (local DynamoDB) and the table,
+# the three functions under `cargo lambda watch`, the local stream trigger and the local gateway
+# (free ports unless one is given). Sets STACK_PIDS, GATEWAY_URL, FUNCTIONS_URL.
+stack_up() {
+  local gateway_port=${1:-$(free_port)} functions_port
+  functions_port=$(free_port)
+  export PATH="$PWD/.venv/bin:$PATH"
+  echo "==> building the functions and dev tools (the first build takes a few minutes)"
+  cargo build -p ingest -p classify -p query -p callscope-dev
+  echo "==> starting the local DynamoDB (moto server)"
+  start_moto
+  export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+  export TABLE_NAME=callscope-local HOME_TENANT_ID=b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e
+  export CURSOR_KEY=local-development-cursor-key-not-a-secret SITES_REFRESH_SECONDS=2
+  target/debug/callscope-dev create-table
+  echo "==> starting the functions under cargo lambda watch"
+  local env_args=() name
+  for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
+    env_args+=(--env-var "$name=${!name}")
+  done
+  setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$functions_port" "${env_args[@]}" > .local/watch.log 2>&1 &
+  STACK_PIDS="$MOTO_PID $!"
+  FUNCTIONS_URL="http://127.0.0.1:$functions_port"
+  wait_http "$FUNCTIONS_URL/" watch "$!"
+  echo "==> starting the stream trigger and the gateway"
+  setsid target/debug/callscope-dev trigger "$FUNCTIONS_URL" > .local/trigger.log 2>&1 &
+  STACK_PIDS="$STACK_PIDS $!"
+  setsid target/debug/callscope-dev gateway "127.0.0.1:$gateway_port" "$FUNCTIONS_URL" > .local/gateway.log 2>&1 &
+  STACK_PIDS="$STACK_PIDS $!"
+  GATEWAY_URL="http://127.0.0.1:$gateway_port"
+  wait_http "$GATEWAY_URL/" gateway "$!"
+  echo "stack up: gateway $GATEWAY_URL, functions $FUNCTIONS_URL, DynamoDB $MOTO_URL (logs in .local/)"
+}
+
+# stack_down: stops everything stack_up started.
+stack_down() {
+  # shellcheck disable=SC2086
+  stop_group ${STACK_PIDS:-}
+  STACK_PIDS=""
+}

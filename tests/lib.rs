@@ -119,93 +119,18 @@ pub fn graph_record(name: &str) -> serde_json::Value {
     serde_json::from_str(&event_text(&format!("graph/{name}"))).expect("graph samples are JSON")
 }
 
-/// Reads a table's DynamoDB stream the way Lambda's event source mapping does, and hands out
-/// what arrived since the last read as the records of a Lambda DynamoDB event.
-pub struct StreamTail {
-    client: aws_sdk_dynamodbstreams::Client,
-    arn: String,
-    /// Per shard, the iterator to continue from.
-    iterators: Vec<String>,
-}
+pub use callscope_dev::stream::{StreamTail, event};
 
-impl StreamTail {
-    /// Starts at the beginning of `table`'s stream.
-    pub async fn new(table: &str) -> Self {
-        let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT").expect("run through `make test`");
-        let config = aws_sdk_dynamodbstreams::Config::builder()
-            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-                "test", "test", None, None, "tests",
-            ))
-            .endpoint_url(endpoint)
-            .build();
-        let client = aws_sdk_dynamodbstreams::Client::from_conf(config);
-        let streams = client.list_streams().table_name(table).send().await.expect("list streams");
-        let arn = streams.streams()[0].stream_arn().expect("stream arn").to_owned();
-        let description = client.describe_stream().stream_arn(&arn).send().await.expect("describe stream");
-        let mut iterators = Vec::new();
-        for shard in description.stream_description().map(|d| d.shards()).unwrap_or_default() {
-            let iterator = client
-                .get_shard_iterator()
-                .stream_arn(&arn)
-                .shard_id(shard.shard_id().expect("shard id"))
-                .shard_iterator_type(aws_sdk_dynamodbstreams::types::ShardIteratorType::TrimHorizon)
-                .send()
-                .await
-                .expect("shard iterator");
-            iterators.push(iterator.shard_iterator().expect("iterator").to_owned());
-        }
-        Self { client, arn, iterators }
-    }
-
-    /// Every record that arrived since the last call, oldest first.
-    pub async fn next_records(&mut self) -> Vec<aws_lambda_events::dynamodb::EventRecord> {
-        let mut records = Vec::new();
-        for iterator in &mut self.iterators {
-            let output = self.client.get_records().shard_iterator(iterator.as_str()).send().await.expect("get records");
-            for record in output.records() {
-                records.push(lambda_record(record, &self.arn));
-            }
-            if let Some(next) = output.next_shard_iterator() {
-                *iterator = next.to_owned();
-            }
-        }
-        records
-    }
-
-    /// The next records wrapped as one Lambda event.
-    pub async fn next_event(&mut self) -> aws_lambda_events::dynamodb::Event {
-        event(self.next_records().await)
-    }
-}
-
-/// `records` as the Lambda DynamoDB event that carries them.
-pub fn event(records: Vec<aws_lambda_events::dynamodb::EventRecord>) -> aws_lambda_events::dynamodb::Event {
-    let mut event = aws_lambda_events::dynamodb::Event::default();
-    event.records = records;
-    event
-}
-
-fn lambda_record(
-    record: &aws_sdk_dynamodbstreams::types::Record,
-    arn: &str,
-) -> aws_lambda_events::dynamodb::EventRecord {
-    let mut out = aws_lambda_events::dynamodb::EventRecord::default();
-    out.event_id = record.event_id().unwrap_or_default().to_owned();
-    out.event_name = record.event_name().map(|n| n.as_str().to_owned()).unwrap_or_default();
-    out.event_source = Some("aws:dynamodb".to_owned());
-    out.event_version = record.event_version().map(str::to_owned);
-    out.aws_region = "us-east-1".to_owned();
-    out.event_source_arn = Some(arn.to_owned());
-    if let Some(change) = record.dynamodb() {
-        out.change.keys = change.keys().cloned().unwrap_or_default().into();
-        out.change.new_image = change.new_image().cloned().unwrap_or_default().into();
-        out.change.old_image = change.old_image().cloned().unwrap_or_default().into();
-        out.change.sequence_number = change.sequence_number().map(str::to_owned);
-        out.change.size_bytes = change.size_bytes().unwrap_or_default();
-    }
-    out
+/// A stream reader for `table` on the local server.
+pub async fn stream_tail(table: &str) -> StreamTail {
+    let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT").expect("run through `make test`");
+    let config = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .build();
+    StreamTail::new(aws_sdk_dynamodbstreams::Client::from_conf(config), table).await.expect("the table has a stream")
 }
 
 /// The write side of the product on one fresh table: the ingest handler, the table's stream,
@@ -220,7 +145,7 @@ impl Pipeline {
     /// A pipeline on a fresh table, its clock at [`ANCHOR`].
     pub async fn new() -> Self {
         let store = fresh_store().await;
-        let stream = StreamTail::new(store.table()).await;
+        let stream = stream_tail(store.table()).await;
         Self {
             ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
             classify: classify::App {
@@ -254,7 +179,7 @@ impl Pipeline {
     /// Runs classify over the stream until it is quiet, as the event source mapping would.
     pub async fn classify_all(&mut self) {
         loop {
-            let records = self.stream.next_records().await;
+            let records = self.stream.next_records().await.expect("read the stream");
             if records.is_empty() {
                 return;
             }

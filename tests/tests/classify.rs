@@ -37,7 +37,7 @@ async fn an_ingested_call_is_rated_from_the_stream() {
     assert_eq!(response.status(), 202);
     assert_eq!(history_rating(&stack, BOB, MEETING).await.1, Rating::Pending, "pending until classified");
 
-    let event = stack.stream.next_event().await;
+    let event = callscope_tests::event(stack.stream.next_records().await.unwrap());
     assert!(event.records.len() > 2, "headers, pages, history and directory all reach the stream");
     assert!(stack.deliver(event).await.is_empty());
 
@@ -69,17 +69,17 @@ async fn an_ingested_call_is_rated_from_the_stream() {
     assert_eq!(history_rating(&stack, ADA, P2P).await.1, Rating::Good);
 
     // Classify's own writes come back on the stream; they are recognised and change nothing.
-    let echo = stack.stream.next_event().await;
+    let echo = callscope_tests::event(stack.stream.next_records().await.unwrap());
     assert!(!echo.records.is_empty());
     assert!(stack.deliver(echo).await.is_empty());
-    assert!(stack.stream.next_records().await.is_empty(), "no feedback loop: the echo wrote nothing");
+    assert!(stack.stream.next_records().await.unwrap().is_empty(), "no feedback loop: the echo wrote nothing");
 }
 
 #[tokio::test]
 async fn the_same_batch_delivered_twice_changes_nothing() {
     let mut stack = stack().await;
     stack.post(&meeting(2)).await;
-    let records = stack.stream.next_records().await;
+    let records = stack.stream.next_records().await.unwrap();
     assert!(stack.deliver(callscope_tests::event(records.clone())).await.is_empty());
     let first = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert!(stack.deliver(callscope_tests::event(records)).await.is_empty());
@@ -92,7 +92,7 @@ async fn the_same_batch_delivered_twice_changes_nothing() {
 async fn a_late_older_version_never_overwrites_a_newer_result() {
     let mut stack = stack().await;
     stack.post(&meeting(2)).await;
-    let version_2 = stack.stream.next_records().await;
+    let version_2 = stack.stream.next_records().await.unwrap();
     let mut better = meeting(3);
     let stream = &mut better["sessions"][1]["segments"][0]["media"][0]["streams"][0];
     for (field, value) in [
@@ -104,7 +104,7 @@ async fn a_late_older_version_never_overwrites_a_newer_result() {
         stream[field] = value;
     }
     stack.post(&better).await;
-    let version_3 = stack.stream.next_records().await;
+    let version_3 = stack.stream.next_records().await.unwrap();
 
     // Version 3's change arrives first, then version 2's.
     assert!(stack.deliver(callscope_tests::event(version_3)).await.is_empty());
@@ -122,7 +122,7 @@ async fn a_result_computed_for_an_old_version_is_not_published() {
     stack.post(&meeting(2)).await;
     let old = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     stack.post(&meeting(3)).await;
-    let event = stack.stream.next_event().await;
+    let event = callscope_tests::event(stack.stream.next_records().await.unwrap());
     assert!(stack.deliver(event).await.is_empty());
 
     // A slow classify run that read version 2 finishes now.
@@ -139,9 +139,9 @@ async fn a_result_computed_for_an_old_version_is_not_published() {
 async fn an_unreadable_record_is_reported_and_nothing_after_it_is_written() {
     let mut stack = stack().await;
     stack.post(&callscope_tests::graph_record("p2p-pstn.json")).await;
-    let first: Vec<_> = stack.stream.next_records().await;
+    let first: Vec<_> = stack.stream.next_records().await.unwrap();
     stack.post(&meeting(2)).await;
-    let second = stack.stream.next_records().await;
+    let second = stack.stream.next_records().await.unwrap();
 
     let header = |records: &[aws_lambda_events::dynamodb::EventRecord]| {
         records

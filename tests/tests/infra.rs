@@ -152,13 +152,13 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     // a new version, and a TTL removal sample.
     let mut pipeline = Pipeline::new().await;
     pipeline.post(&callscope_tests::graph_record("meeting.json")).await;
-    let mut records = pipeline.stream.next_records().await;
+    let mut records = pipeline.stream.next_records().await.unwrap();
     pipeline.deliver(callscope_tests::event(records.clone())).await;
-    records.extend(pipeline.stream.next_records().await);
+    records.extend(pipeline.stream.next_records().await.unwrap());
     let mut newer = callscope_tests::graph_record("meeting.json");
     newer["version"] = json!(3);
     pipeline.post(&newer).await;
-    records.extend(pipeline.stream.next_records().await);
+    records.extend(pipeline.stream.next_records().await.unwrap());
     let removal: aws_lambda_events::dynamodb::Event =
         serde_json::from_str(&callscope_tests::event_text("classify-remove-ttl.json")).unwrap();
     records.extend(removal.records);

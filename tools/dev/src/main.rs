@@ -1,86 +1,191 @@
-//! `callscope-dev`: local-only helpers for the demo and for developers.
+//! `callscope-dev`: the local stand-ins for what AWS does around the functions.
 //!
-//!     callscope-dev create-table         create $TABLE_NAME (idempotent)
-//!     callscope-dev show-user USER_ID    print a user's 30-day history and the calls in it
+//!     callscope-dev create-table                      create $TABLE_NAME on the local DynamoDB
+//!     callscope-dev token ROLE [SUBJECT]              print a dev token for ROLE
+//!     callscope-dev gateway LISTEN UPSTREAM           API Gateway + JWT authorizer, in front of cargo lambda
+//!     callscope-dev trigger UPSTREAM                  the stream → classify event source mapping
+//!     callscope-dev load-tenant GATEWAY [SEED CALLS]  post a generated tenant through the gateway
+//!     callscope-dev wait-rated GATEWAY USER           wait until USER's history has no pending call
+//!     callscope-dev show GATEWAY USER                 history and a poor call, specialist | engineer
 //!
-//! Reads the same environment as the functions (`TABLE_NAME`, `AWS_ENDPOINT_URL_DYNAMODB`, ...).
+//! Reads the functions' environment (`TABLE_NAME`, `AWS_ENDPOINT_URL`, ...). The dev token key is
+//! `.local/dev-jwt.key`, created on first use.
 
-use callscope_core::config::Config;
-use callscope_core::store::{DynamoStore, StoreError, schema};
+use bytes::Bytes;
+use callscope_dev::{gateway, show, stream::StreamTail, tenant, token, trigger};
+use http_body_util::{BodyExt, Full};
+use serde_json::{Value, json};
+use std::path::Path;
 use std::process::ExitCode;
-use time::OffsetDateTime;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+const KEY_FILE: &str = ".local/dev-jwt.key";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let sdk = aws_config::load_from_env().await;
-    let client = aws_sdk_dynamodb::Client::new(&sdk);
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["create-table"] => create_table(&client, &config.table_name).await,
-        ["show-user", user] => show_user(&DynamoStore::new(client, &config.table_name), user).await,
-        _ => return fail("usage: callscope-dev create-table | show-user USER_ID"),
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["create-table"] => create_table().await,
+        ["token", role] => print_token(role, &format!("local-{role}")),
+        ["token", role, subject] => print_token(role, subject),
+        ["gateway", listen, upstream] => run_gateway(listen, upstream).await,
+        ["trigger", upstream] => run_trigger(upstream).await,
+        ["load-tenant", gateway] => load_tenant(gateway, 7, 150).await,
+        ["load-tenant", gateway, seed, calls] => match (seed.parse(), calls.parse()) {
+            (Ok(seed), Ok(calls)) => load_tenant(gateway, seed, calls).await,
+            _ => Err("SEED and CALLS are numbers".into()),
+        },
+        ["wait-rated", gateway, user] => wait_rated(gateway, user).await,
+        ["show", gateway, user] => show_user(gateway, user).await,
+        _ => Err("usage: see the top of tools/dev/src/main.rs (create-table | token | gateway | trigger | load-tenant | wait-rated | show)".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e.to_string()),
+        Err(error) => {
+            eprintln!("callscope-dev: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-fn fail(message: &str) -> ExitCode {
-    eprintln!("callscope-dev: {message}");
-    ExitCode::FAILURE
+fn table_name() -> Result<String, Error> {
+    std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".into())
 }
 
-async fn create_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), StoreError> {
-    let exists = client.describe_table().table_name(table).send().await.is_ok();
-    if exists {
+async fn create_table() -> Result<(), Error> {
+    let table = table_name()?;
+    let client = aws_sdk_dynamodb::Client::new(&aws_config::load_from_env().await);
+    if client.describe_table().table_name(&table).send().await.is_ok() {
         println!("table {table} already exists");
     } else {
-        schema::create_table(client, table).await?;
+        callscope_core::store::schema::create_table(&client, &table).await?;
         println!("created table {table} (stream NEW_AND_OLD_IMAGES, TTL on expiresAt)");
     }
     Ok(())
 }
 
-async fn show_user(store: &DynamoStore, user: &str) -> Result<(), StoreError> {
-    let now = OffsetDateTime::now_utc();
-    let window = (now - callscope_core::retention::HISTORY, now);
-    let page = store.user_history(user, window, 50, None, now).await?;
-    println!("History of {user}, last 30 days, newest first ({} calls):", page.entries.len());
-    for entry in &page.entries {
-        let with = entry
-            .counterpart
-            .as_ref()
-            .map(|p| p.display_name.clone().unwrap_or_else(|| p.id.clone()))
-            .unwrap_or_default();
-        println!(
-            "  {}  {:<10}  {:>5}s  {:>3} participants  with {:<24}  {:?}",
-            callscope_core::store::keys::time_key(entry.start_date_time).get(..16).unwrap_or_default(),
-            format!("{:?}", entry.call_type),
-            entry.duration_seconds,
-            entry.participant_count,
-            with,
-            entry.rating,
-        );
+fn dev_token(role: &str, subject: &str) -> Result<String, Error> {
+    Ok(token::mint(&token::key(Path::new(KEY_FILE))?, subject, &[role]))
+}
+
+fn print_token(role: &str, subject: &str) -> Result<(), Error> {
+    println!("{}", dev_token(role, subject)?);
+    Ok(())
+}
+
+async fn run_gateway(listen: &str, upstream: &str) -> Result<(), Error> {
+    let key = token::key(Path::new(KEY_FILE))?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!("gateway on http://{listen} -> {upstream}");
+    let gateway = Arc::new(gateway::Gateway::new(upstream.trim_end_matches('/').to_owned(), key));
+    tokio::select! {
+        result = gateway.serve(listener) => result?,
+        _ = tokio::signal::ctrl_c() => {}
     }
-    for entry in &page.entries {
-        if let Some(call) = store.call(&entry.call_id, now).await? {
-            let streams: usize =
-                call.sessions.iter().flat_map(|s| &s.segments).flat_map(|g| &g.media).map(|m| m.streams.len()).sum();
-            println!(
-                "Call {} (version {}): {} sessions, {} media streams, {} parties, rating {:?}",
-                call.header.call_id,
-                call.header.version,
-                call.sessions.len(),
-                streams,
-                call.header.parties.len(),
-                call.header.rating
-            );
+    Ok(())
+}
+
+async fn run_trigger(upstream: &str) -> Result<(), Error> {
+    let table = table_name()?;
+    let client = aws_sdk_dynamodbstreams::Client::new(&aws_config::load_from_env().await);
+    let tail = StreamTail::new(client, &table).await?;
+    println!("trigger: {table}'s stream -> classify at {upstream}");
+    tokio::select! {
+        result = trigger::run(tail, upstream.trim_end_matches('/').to_owned()) => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+/// Sends one request to the gateway; the status and JSON body.
+async fn send(method: &str, url: &str, token: &str, body: Option<(String, &str)>) -> Result<(u16, Value), Error> {
+    let client = gateway::client();
+    let (content, content_type) = body.unwrap_or_default();
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", if content_type.is_empty() { "application/json" } else { content_type })
+        .body(Full::new(Bytes::from(content)))?;
+    let response = client.request(request).await?;
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+}
+
+async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), Error> {
+    let tenant = tenant::generate(seed, calls, time::OffsetDateTime::now_utc());
+    let admin = dev_token("admin", "local-admin")?;
+    let (status, report) =
+        send("PUT", &format!("{gateway}/buildings"), &admin, Some((tenant.building_file.clone(), "text/csv"))).await?;
+    println!("building file: {status} ({} rows)", report["rows"]);
+    let ingest = dev_token("ingest", "local-ingest")?;
+    let mut stored = 0;
+    for chunk in tenant.calls.chunks(25) {
+        let (status, body) =
+            send("POST", &format!("{gateway}/calls"), &ingest, Some((json!({ "value": chunk }).to_string(), "")))
+                .await?;
+        if status != 202 {
+            return Err(format!("ingest answered {status}: {body}").into());
         }
+        stored += chunk.len();
+        print!("\rposted {stored}/{} call records", tenant.calls.len());
+        use std::io::Write;
+        std::io::stdout().flush()?;
     }
+    println!();
+    Ok(())
+}
+
+async fn wait_rated(gateway: &str, user: &str) -> Result<(), Error> {
+    let engineer = dev_token("support-engineer", "local-engineer")?;
+    for attempt in 0..240 {
+        let (status, page) = send("GET", &format!("{gateway}/users/{user}/calls?limit=100"), &engineer, None).await?;
+        let pending = page["items"]
+            .as_array()
+            .map_or(usize::MAX, |items| items.iter().filter(|i| i["rating"] == "pending").count());
+        if status == 200 && pending == 0 {
+            println!("every call of {user} is rated");
+            return Ok(());
+        }
+        if attempt % 8 == 0 {
+            println!("waiting for classification ({pending} pending)");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err("calls were still pending after 2 minutes; see .local/trigger.log".into())
+}
+
+async fn show_user(gateway: &str, user: &str) -> Result<(), Error> {
+    let specialist = dev_token("support-specialist", "local-specialist")?;
+    let engineer = dev_token("support-engineer", "local-engineer")?;
+    let history_url = format!("{gateway}/users/{user}/calls?limit=50");
+    let (_, tier1) = send("GET", &history_url, &specialist, None).await?;
+    let (_, tier2) = send("GET", &history_url, &engineer, None).await?;
+    show::side_by_side(
+        "history, as a support specialist (tier 1)",
+        &show::history(&tier1),
+        "history, as a support engineer (tier 2)",
+        &show::history(&tier2),
+    );
+    let poor = tier2["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["rating"] == "poor")
+        .ok_or("no poor call to show")?;
+    let call_url = format!("{gateway}/calls/{}?user={user}", poor["callId"].as_str().unwrap_or(""));
+    let (_, tier1) = send("GET", &call_url, &specialist, None).await?;
+    let (_, tier2) = send("GET", &call_url, &engineer, None).await?;
+    show::side_by_side(
+        "a poor call, as a support specialist",
+        &show::detail(&tier1),
+        "the same call, as a support engineer",
+        &show::detail(&tier2),
+    );
     Ok(())
 }

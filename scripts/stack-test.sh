@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The local stack end to end over HTTP: moto, the functions under cargo lambda watch, the stream
+# trigger and the gateway come up; a generated tenant goes in through the gateway; the history
+# and a poor call are checked per role; then everything stops, leaving no process or port behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+trap stack_down EXIT
+trap 'exit 130' INT TERM
+
+stack_up
+user=5a3e0000-0000-4000-8000-000000000000
+target/debug/callscope-dev load-tenant "$GATEWAY_URL" 11 40
+target/debug/callscope-dev wait-rated "$GATEWAY_URL" "$user"
+export SPECIALIST=$(target/debug/callscope-dev token support-specialist) ENGINEER=$(target/debug/callscope-dev token support-engineer)
+export INGEST=$(target/debug/callscope-dev token ingest) GATEWAY_URL user
+pids="$STACK_PIDS"
+functions_port=${FUNCTIONS_URL##*:} gateway_port=${GATEWAY_URL##*:} moto_port=${MOTO_URL##*:}
+
+python3 - <<'PY' > .local/stack-test.out || true
+import json, os, urllib.request, urllib.error
+base, user = os.environ["GATEWAY_URL"], os.environ["user"]
+def get(path, token=None, method="GET", body=None):
+    request = urllib.request.Request(base + path, method=method, data=body)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+checks = []
+def check(name, ok):
+    checks.append((name, bool(ok)))
+    print(("ok   " if ok else "FAIL ") + name)
+masked = {"Internal User", "External User", "Application", "Teams service"}
+check("no token is 401", get(f"/users/{user}/calls")[0] == 401)
+check("a forged token is 401", get(f"/users/{user}/calls", "e30.e30.sig")[0] == 401)
+check("an unknown route is 404", get("/nowhere", os.environ["ENGINEER"])[0] == 404)
+status, tier1 = get(f"/users/{user}/calls?limit=50", os.environ["SPECIALIST"])
+check("a specialist gets the history", status == 200 and len(tier1["items"]) > 0)
+check("every call is rated", all(i["rating"] != "pending" for i in tier1["items"]))
+names1 = {i.get("counterpart", {}).get("displayName") for i in tier1["items"]}
+check("a specialist sees no one else's name", names1 <= masked | {"Ada Lovelace"})
+status, tier2 = get(f"/users/{user}/calls?limit=50", os.environ["ENGINEER"])
+names2 = {i.get("counterpart", {}).get("displayName") for i in tier2["items"]}
+check("an engineer sees names", status == 200 and bool(names2 - masked - {"Ada Lovelace"}))
+poor = next((i for i in tier2["items"] if i["rating"] == "poor"), None)
+check("the featured user has a poor call", poor is not None)
+if poor:
+    status, call1 = get(f"/calls/{poor['callId']}?user={user}", os.environ["SPECIALIST"])
+    status2, call2 = get(f"/calls/{poor['callId']}?user={user}", os.environ["ENGINEER"])
+    check("a specialist's detail has no Advanced or Debug", status == 200 and all("advanced" not in s and "debug" not in s for s in call1["sessions"]))
+    check("an engineer's detail has Advanced and Debug", status2 == 200 and all("advanced" in s and "debug" in s for s in call2["sessions"]))
+    check("the main cause is spelled out", any(s["mainCause"] for s in call2["sessions"]))
+    check("the building map shows on the session", any(s.get("location") for s in call1["sessions"]))
+check("a specialist cannot post call records", get("/calls", os.environ["SPECIALIST"], "POST", b"{}")[0] == 403)
+check("ingest answers 400 for a bad record", get("/calls", os.environ["INGEST"], "POST", b"{\"id\": 1}")[0] == 400)
+failed = sum(1 for _, ok in checks if not ok)
+print(f"{len(checks) - failed} passed, {failed} failed")
+PY
+stack_down
+gone=1
+for pid in $pids; do kill -0 "$pid" 2>/dev/null && gone=0; done
+for port in $functions_port $gateway_port $moto_port; do
+  python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $port))" 2>/dev/null || gone=0
+done
+pgrep -f "target/debug/(ingest|classify|query)$" >/dev/null && gone=0
+result=$(tail -n 1 .local/stack-test.out)
+head -n -1 .local/stack-test.out
+passed=${result%% passed*}; failed=${result#*, }; failed=${failed%% failed*}
+if [ "$gone" = 1 ]; then echo "ok   the stack stopped: no process or port left"; passed=$((passed + 1)); else echo "FAIL processes or ports were left behind"; failed=$((failed + 1)); fi
+echo "stack: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,9 @@
+//! Local-only tools for callscope: everything that plays AWS's part on a developer's machine.
+//! None of it is deployed; the functions themselves have no "local mode".
+
+pub mod gateway;
+pub mod show;
+pub mod stream;
+pub mod tenant;
+pub mod token;
+pub mod trigger;
