@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# make dev: the local stack with the sample tenant, kept up until Ctrl-C (gateway on port
-# ${GATEWAY_PORT:-8787}), with tokens per role for curl.
+# make dev: the local stack with the sample tenant, kept up until Ctrl-C: the gateway on port
+# ${GATEWAY_PORT:-8787}, the functions (cargo lambda's invoke API) on ${FUNCTIONS_PORT:-9000}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 trap stack_down EXIT
 trap 'exit 0' INT TERM
 
-stack_up "${GATEWAY_PORT:-8787}"
+stack_up "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"
 target/debug/callscope-dev load-tenant "$GATEWAY_URL"
 target/debug/callscope-dev wait-rated "$GATEWAY_URL" 5a3e0000-0000-4000-8000-000000000000
 cat <<MSG
@@ -18,4 +18,8 @@ The stack is up. Try (tokens: make token ROLE=support-specialist | support-engin
   curl -s "$GATEWAY_URL/users/5a3e0000-0000-4000-8000-000000000000/calls?limit=5" -H "Authorization: Bearer \$TOKEN"
 Ctrl-C stops everything.
 MSG
-while true; do sleep 3600; done
+# Sleep in the background and wait for it, so Ctrl-C or a TERM runs the traps at once.
+while true; do
+  sleep 3600 &
+  wait $! || true
+done

@@ -49,12 +49,12 @@ stop_group() {
   done
 }
 
-# stack_up [GATEWAY_PORT]: the whole product on this machine. moto (local DynamoDB) and the table,
-# the three functions under `cargo lambda watch`, the local stream trigger and the local gateway
-# (free ports unless one is given). Sets STACK_PIDS, GATEWAY_URL, FUNCTIONS_URL.
+# stack_up [GATEWAY_PORT [FUNCTIONS_PORT]]: the whole product on this machine. moto (local
+# DynamoDB) and the table, the three functions under `cargo lambda watch`, the local stream
+# trigger and the local gateway (free ports unless given). Sets STACK_PIDS, GATEWAY_URL,
+# FUNCTIONS_URL.
 stack_up() {
-  local gateway_port=${1:-$(free_port)} functions_port
-  functions_port=$(free_port)
+  local gateway_port=${1:-$(free_port)} functions_port=${2:-$(free_port)}
   export PATH="$PWD/.venv/bin:$PATH"
   echo "==> building the functions and dev tools (the first build takes a few minutes)"
   cargo build -p ingest -p classify -p query -p callscope-dev
