@@ -98,6 +98,41 @@ pub fn clock() -> Clock {
     Clock::fixed(ANCHOR)
 }
 
+/// The query function's app on `store`, configured as a deployment would be; its tenant data is
+/// re-checked on every request, so uploads show at once.
+pub fn query_app(store: DynamoStore) -> query::App {
+    query::App {
+        config: config(store.table()),
+        store,
+        signer: callscope_core::cursor::CursorSigner::new(CURSOR_KEY),
+        home_tenant: callscope_core::fixtures::HOME_TENANT.to_owned(),
+        clock: clock(),
+        sites: Arc::new(callscope_core::sites::SiteCache::new(time::Duration::ZERO)),
+    }
+}
+
+/// The names of the files in `events/` that start with `prefix`, sorted.
+pub fn event_files(prefix: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(events_dir())
+        .expect("events/ exists")
+        .map(|e| e.expect("a directory entry").file_name().into_string().expect("UTF-8 names"))
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Asserts that `expected` names exactly the events in `events/` starting with `prefix`.
+pub fn assert_every_event_listed(prefix: &str, expected: &[&str]) {
+    let mut listed: Vec<String> = expected.iter().map(|n| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        event_files(prefix),
+        listed,
+        "every {prefix}* event in events/ must have an expected outcome in its test"
+    );
+}
+
 /// The repository's `events/` folder.
 pub fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")

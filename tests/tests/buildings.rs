@@ -1,9 +1,8 @@
 //! Tenant data end to end: building and endpoint files uploaded through the ingest handler, and
 //! the mapping shown on sessions through the query handler.
 
-use callscope_core::cursor::CursorSigner;
-use callscope_core::fixtures::{self, HOME_TENANT};
-use callscope_tests::{ANCHOR, CURSOR_KEY, Pipeline, clock, config, event_request, event_text};
+use callscope_core::fixtures::{self};
+use callscope_tests::{ANCHOR, Pipeline, event_request, event_text};
 use lambda_http::{Body, Request};
 use serde_json::{Value, json};
 
@@ -20,14 +19,7 @@ async fn tenant() -> Tenant {
     pipeline.post(&callscope_tests::graph_record("meeting.json")).await;
     pipeline.classify_all().await;
     let store = pipeline.store().clone();
-    let query = query::App {
-        config: config(store.table()),
-        store,
-        signer: CursorSigner::new(CURSOR_KEY),
-        home_tenant: HOME_TENANT.to_owned(),
-        clock: clock(),
-        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::ZERO)),
-    };
+    let query = callscope_tests::query_app(store);
     Tenant { pipeline, query }
 }
 

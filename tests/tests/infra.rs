@@ -95,15 +95,7 @@ fn unauthenticated(method: &str, path: &str) -> lambda_http::Request {
 #[tokio::test]
 async fn the_declared_routes_are_the_ones_the_handlers_serve() {
     let pipeline = Pipeline::new().await;
-    let store = pipeline.store().clone();
-    let query_app = query::App {
-        config: callscope_tests::config(store.table()),
-        store,
-        signer: callscope_core::cursor::CursorSigner::new(callscope_tests::CURSOR_KEY),
-        home_tenant: "t".into(),
-        clock: callscope_tests::clock(),
-        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::ZERO)),
-    };
+    let query_app = callscope_tests::query_app(pipeline.store().clone());
     for (method, path) in ingest::ROUTES {
         let status = ingest::handle(&pipeline.ingest, unauthenticated(method, path)).await.status();
         assert_eq!(status, 401, "ingest {method} {path} is served (and needs a token)");

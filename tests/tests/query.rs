@@ -1,11 +1,8 @@
 //! The query function end to end: a tenant ingested and classified through the real pipeline,
 //! then the helpdesk's routes through the real query handler, per role.
 
-use callscope_core::cursor::CursorSigner;
-use callscope_core::fixtures::{self, HOME_TENANT};
-use callscope_tests::{
-    ANCHOR, CURSOR_KEY, Pipeline, RequestLog, clock, config, counted_store, event_request, event_text,
-};
+use callscope_core::fixtures::{self};
+use callscope_tests::{ANCHOR, Pipeline, RequestLog, counted_store, event_request, event_text};
 use lambda_http::{Body, Request};
 use serde_json::{Value, json};
 
@@ -27,14 +24,7 @@ async fn helpdesk() -> Helpdesk {
     pipeline.post(&batch).await;
     pipeline.classify_all().await;
     let (store, requests) = counted_store(pipeline.store().table());
-    let app = query::App {
-        config: config(store.table()),
-        store,
-        signer: CursorSigner::new(CURSOR_KEY),
-        home_tenant: HOME_TENANT.to_owned(),
-        clock: clock(),
-        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::ZERO)),
-    };
+    let app = callscope_tests::query_app(store);
     Helpdesk { pipeline, app, requests }
 }
 
@@ -437,15 +427,8 @@ async fn every_query_event_gets_its_documented_status() {
         ("query-buildings-admin.json", 404),
         ("query-unmapped-subnets-admin.json", 200),
     ];
-    let mut files: Vec<_> = std::fs::read_dir(callscope_tests::events_dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("query-"))
-        .collect();
-    files.sort();
-    let mut listed: Vec<_> = expected.iter().map(|(n, _)| n.to_string()).collect();
-    listed.sort();
-    assert_eq!(files, listed, "every query event in events/ has an expected status here");
+    let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    callscope_tests::assert_every_event_listed("query-", &names);
     for (name, status) in expected {
         let (got, body) = desk.send(event_request(name)).await;
         assert_eq!(got, status, "{name}: {body}");

@@ -8,8 +8,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let sdk = aws_config::load_from_env().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
+    let store = DynamoStore::connect(&config.table_name).await;
     let app = App { store, thresholds: config.thresholds, clock: Clock::system() };
     lambda_runtime::run(service_fn(|event: LambdaEvent<aws_lambda_events::dynamodb::Event>| async {
         Ok::<_, Error>(handle(&app, event.payload).await)

@@ -8,8 +8,7 @@ use lambda_http::{Error, Request, service_fn};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let sdk = aws_config::load_from_env().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
+    let store = DynamoStore::connect(&config.table_name).await;
     let app = App { config, store, clock: Clock::system() };
     lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await
 }

@@ -15,8 +15,7 @@ async fn main() -> Result<(), Error> {
     let cursor_key =
         config.require_cursor_key().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let (home_tenant, signer) = (home_tenant.to_owned(), CursorSigner::new(cursor_key));
-    let sdk = aws_config::load_from_env().await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &config.table_name);
+    let store = DynamoStore::connect(&config.table_name).await;
     let sites = std::sync::Arc::new(SiteCache::new(config.sites_refresh));
     let app = App { config, store, signer, home_tenant, clock: Clock::system(), sites };
     lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await

@@ -6,7 +6,6 @@ use super::dynamo::DynamoStore;
 use super::keys::{self, EXPIRES_AT, PK, SK};
 use super::prepare::{Item, PAGE_BUDGET, pack};
 use super::{StoreError, items::SubnetUsage};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
@@ -116,7 +115,7 @@ impl DynamoStore {
         }
         match futures::stream::iter(puts).buffer_unordered(8).try_collect::<Vec<_>>().await {
             Ok(_) => {}
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+            Err(e) if StoreError::condition_failed(&e) => {
                 return Err(StoreError::Contention(format!("another {} upload", kind.key())));
             }
             Err(e) => return Err(StoreError::request("PutItem", e)),
@@ -146,7 +145,7 @@ impl DynamoStore {
             .await;
         match flipped {
             Ok(_) => {}
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+            Err(e) if StoreError::condition_failed(&e) => {
                 return Err(StoreError::Contention(format!("a newer {} upload", kind.key())));
             }
             Err(e) => return Err(StoreError::request("PutItem", e)),
@@ -260,14 +259,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
+            Err(e) if StoreError::condition_failed(&e) => Ok(()),
             Err(e) => Err(StoreError::request("UpdateItem", e)),
         }
     }

@@ -16,9 +16,7 @@ use crate::classify::SessionResult;
 use crate::model::Session;
 use crate::rating::Rating;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -38,25 +36,10 @@ pub enum UpsertStatus {
     Stale,
 }
 
-/// One page of a user's history, newest first.
+/// One page of a Query: the items read, and where the next page starts (`None` on the last).
 #[derive(Debug, Clone, PartialEq)]
-pub struct HistoryPage {
-    pub entries: Vec<HistoryEntry>,
-    /// Where the next page starts; `None` on the last page.
-    pub last_key: Option<Item>,
-}
-
-/// One page of directory entries (search tokens or the alphabetical listing).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DirectoryPage {
-    pub entries: Vec<DirectoryEntry>,
-    pub last_key: Option<Item>,
-}
-
-/// One page of the audit trail, newest first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
+pub struct Page<T> {
+    pub entries: Vec<T>,
     pub last_key: Option<Item>,
 }
 
@@ -118,6 +101,13 @@ impl DynamoStore {
     /// A store over `table`, using `client` (whose endpoint may point at a local server).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: table.into() }
+    }
+
+    /// A store over `table` with a client configured from the environment (region,
+    /// credentials, and `AWS_ENDPOINT_URL_DYNAMODB` for a local server): what every function's
+    /// `main` needs.
+    pub async fn connect(table: impl Into<String>) -> Self {
+        Self::new(Client::new(&aws_config::load_from_env().await), table)
     }
 
     /// The table's name.
@@ -263,9 +253,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
-                Ok(false)
-            }
+            Err(e) if StoreError::condition_failed(&e) => Ok(false),
             Err(e) => Err(StoreError::request("PutItem", e)),
         }
     }
@@ -304,7 +292,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => {}
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+            Err(e) if StoreError::condition_failed(&e) => {
                 return Ok(Published::Superseded);
             }
             Err(e) => return Err(StoreError::request("UpdateItem", e)),
@@ -326,7 +314,7 @@ impl DynamoStore {
         limit: i32,
         start: Option<Item>,
         now: OffsetDateTime,
-    ) -> Result<HistoryPage, StoreError> {
+    ) -> Result<Page<HistoryEntry>, StoreError> {
         let (low, high) = keys::history_gsi_range(from, to);
         let output = self
             .client
@@ -349,7 +337,7 @@ impl DynamoStore {
             .await
             .map_err(|e| StoreError::request("Query", e))?;
         let entries = read_items(output.items.unwrap_or_default(), &keys::history_gsi_pk(user_id))?;
-        Ok(HistoryPage { entries, last_key: output.last_evaluated_key })
+        Ok(Page { entries, last_key: output.last_evaluated_key })
     }
 
     /// One page (one Query) of users whose search token starts with `token_prefix` (already
@@ -360,7 +348,7 @@ impl DynamoStore {
         limit: i32,
         start: Option<Item>,
         now: OffsetDateTime,
-    ) -> Result<DirectoryPage, StoreError> {
+    ) -> Result<Page<DirectoryEntry>, StoreError> {
         let request = self
             .client
             .query()
@@ -383,7 +371,7 @@ impl DynamoStore {
         };
         let output = request.send().await.map_err(|e| StoreError::request("Query", e))?;
         let entries = read_items(output.items.unwrap_or_default(), "directory")?;
-        Ok(DirectoryPage { entries, last_key: output.last_evaluated_key })
+        Ok(Page { entries, last_key: output.last_evaluated_key })
     }
 
     /// Records one audit entry. A retried request (same time and request id) finds its entry
@@ -402,7 +390,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => Ok(()),
+            Err(e) if StoreError::condition_failed(&e) => Ok(()),
             Err(e) => Err(StoreError::request("PutItem", e)),
         }
     }
@@ -414,7 +402,7 @@ impl DynamoStore {
         limit: i32,
         start: Option<Item>,
         now: OffsetDateTime,
-    ) -> Result<AuditPage, StoreError> {
+    ) -> Result<Page<AuditEntry>, StoreError> {
         let (low, high) = (keys::time_key(from), format!("{}~", keys::time_key(to)));
         let output = self
             .client
@@ -436,7 +424,7 @@ impl DynamoStore {
             .await
             .map_err(|e| StoreError::request("Query", e))?;
         let entries = read_items(output.items.unwrap_or_default(), keys::AUDIT_PK)?;
-        Ok(AuditPage { entries, last_key: output.last_evaluated_key })
+        Ok(Page { entries, last_key: output.last_evaluated_key })
     }
 
     /// The committed version of a call with all its sessions (one Query, paged only if the

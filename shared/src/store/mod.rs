@@ -10,7 +10,7 @@ pub mod schema;
 pub mod size;
 
 pub use datasets::{ActiveDataset, DatasetKind};
-pub use dynamo::{AuditPage, DirectoryPage, DynamoStore, HistoryPage, Published, StoredCall, UpsertStatus};
+pub use dynamo::{DynamoStore, Page, Published, StoredCall, UpsertStatus};
 pub use prepare::{Item, PreparedCall, PreparedClassification};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
@@ -47,6 +47,15 @@ impl StoreError {
             matches!(code, "ThrottlingException" | "ProvisionedThroughputExceededException" | "RequestLimitExceeded")
         });
         Self::Request { operation, detail: DisplayErrorContext(&error).to_string(), throttled }
+    }
+
+    /// Whether a write was refused only because its condition did not hold: the expected
+    /// outcome of a conditional write that lost, not a failure.
+    pub fn condition_failed<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+    where
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+    {
+        error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
     }
 
     /// Whether retrying later is likely to succeed (throttling, contention).

@@ -6,8 +6,8 @@
 
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
 use crate::buildings::{Building, EndpointRow, Sites};
-use crate::classify::{Comparison, Grade, Issue, MediaKind, Metric, SessionResult, Side};
-use crate::model::{Endpoint, NetworkInfo, Session, StreamDirection, parties::endpoint_party};
+use crate::classify::{GradedMetric, Issue, SessionResult, Side};
+use crate::model::{Endpoint, NetworkInfo, Session, parties::endpoint_party};
 use crate::rating::Rating;
 use crate::store::StoredCall;
 use crate::store::items::CallHeader;
@@ -73,18 +73,10 @@ pub struct Location {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricView {
-    pub media: MediaKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segment_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub side: Option<Side>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub direction: Option<StreamDirection>,
-    pub metric: Metric,
-    pub value: f64,
-    pub grade: Grade,
-    pub threshold: f64,
-    pub comparison: Comparison,
+    #[serde(flatten)]
+    pub graded: GradedMetric,
 }
 
 /// An engineer's or admin's session: the overview plus Advanced and Debug.
@@ -247,15 +239,8 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
                 r.metrics
                     .iter()
                     .map(|m| MetricView {
-                        media: m.media,
                         segment_id: session.segments.get(m.segment as usize).and_then(|s| s.id.clone()),
-                        side: m.side,
-                        direction: m.direction,
-                        metric: m.metric,
-                        value: m.value,
-                        grade: m.grade,
-                        threshold: m.threshold,
-                        comparison: m.comparison,
+                        graded: m.clone(),
                     })
                     .collect()
             })
