@@ -212,19 +212,7 @@ impl DynamoStore {
     /// Every row of an active version (one Query, paged past 1 MB).
     pub async fn load_dataset<T: DeserializeOwned>(&self, active: &ActiveDataset) -> Result<Vec<T>, StoreError> {
         let pk = keys::dataset_pk(active.kind.key(), active.version);
-        let items: Vec<Item> = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| StoreError::request("Query", e))?;
+        let items = self.partition(&pk, false).await?;
         let mut chunks: Vec<Chunk<T>> = items
             .into_iter()
             .map(|item| serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk.clone(), source }))
@@ -274,24 +262,13 @@ impl DynamoStore {
             seen: Vec<String>,
         }
         let pk = keys::subnets_pk(day);
-        let items: Vec<Item> = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk")
-            .filter_expression("#e > :now")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#e", EXPIRES_AT)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| StoreError::request("Query", e))?;
+        let items = self.partition(&pk, false).await?;
         items
             .into_iter()
+            .filter(|item| match item.get(EXPIRES_AT) {
+                Some(AttributeValue::N(at)) => at.parse::<i64>().is_ok_and(|at| !crate::retention::is_expired(at, now)),
+                _ => false,
+            })
             .map(|item| {
                 let seen: Seen =
                     serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk.clone(), source })?;

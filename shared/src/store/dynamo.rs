@@ -431,20 +431,7 @@ impl DynamoStore {
     /// call is over 1 MB); `None` if unknown or expired.
     pub async fn call(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<StoredCall>, StoreError> {
         let pk = keys::call_pk(call_id);
-        let items: Vec<Item> = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| StoreError::request("Query", e))?;
+        let items = self.partition(&pk, true).await?;
         let corrupt = |source| StoreError::Corrupt { key: pk.clone(), source };
         let mut header: Option<CallHeader> = None;
         let mut session_pages: Vec<SessionPage> = Vec::new();
@@ -473,6 +460,25 @@ impl DynamoStore {
         let rated = header.rating != Rating::Pending && result_pages.len() == header.result_pages as usize;
         let results = rated.then(|| result_pages.into_iter().flat_map(|p| p.results).collect());
         Ok(Some(StoredCall { header, sessions, results }))
+    }
+}
+
+impl DynamoStore {
+    /// Every item of partition `pk`: one Query, paged by the SDK past 1 MB.
+    pub(super) async fn partition(&self, pk: &str, consistent: bool) -> Result<Vec<Item>, StoreError> {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .consistent_read(consistent)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| StoreError::request("Query", e))
     }
 }
 
