@@ -432,7 +432,15 @@ impl DynamoStore {
     pub async fn call(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<StoredCall>, StoreError> {
         let pk = keys::call_pk(call_id);
         let items = self.partition(&pk, true).await?;
-        let corrupt = |source| StoreError::Corrupt { key: pk.clone(), source };
+        StoredCall::assemble(&pk, items, now)
+    }
+}
+
+impl StoredCall {
+    /// The call in `items`, the whole partition `pk`: its header, the pages of the header's
+    /// version in order, and the results once rated; `None` without a live header.
+    pub fn assemble(pk: &str, items: Vec<Item>, now: OffsetDateTime) -> Result<Option<Self>, StoreError> {
+        let corrupt = |source| StoreError::Corrupt { key: pk.to_owned(), source };
         let mut header: Option<CallHeader> = None;
         let mut session_pages: Vec<SessionPage> = Vec::new();
         let mut result_pages: Vec<ResultPage> = Vec::new();

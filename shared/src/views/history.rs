@@ -28,6 +28,11 @@ pub struct HistoryItem<P> {
 }
 
 impl<P: PartyView> HistoryItem<P> {
+    /// `HistoryItem::of` for `viewer`, as a function to map entries with.
+    pub fn of_entry<'a>(viewer: &'a Viewer<'a>) -> impl Fn(&HistoryEntry) -> Self + 'a {
+        move |entry| Self::of(entry, viewer)
+    }
+
     /// `entry` for `viewer`.
     pub fn of(entry: &HistoryEntry, viewer: &Viewer) -> Self {
         Self {

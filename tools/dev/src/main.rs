@@ -7,6 +7,7 @@
 //!     callscope-dev load-tenant GATEWAY [SEED CALLS]  post a generated tenant through the gateway
 //!     callscope-dev wait-rated GATEWAY USER           wait until USER's history has no pending call
 //!     callscope-dev show GATEWAY USER                 history and a poor call, specialist | engineer
+//!     callscope-dev tenant-jsonl SEED CALLS           the generated calls as JSON lines (for benchmarks)
 //!
 //! Reads the functions' environment (`TABLE_NAME`, `AWS_ENDPOINT_URL`, ...). The dev token key is
 //! `.local/dev-jwt.key`, created on first use.
@@ -41,6 +42,10 @@ async fn main() -> ExitCode {
         },
         ["wait-rated", gateway, user] => wait_rated(gateway, user).await,
         ["show", gateway, user] => show_user(gateway, user).await,
+        ["tenant-jsonl", seed, calls] => match (seed.parse(), calls.parse()) {
+            (Ok(seed), Ok(calls)) => tenant_jsonl(seed, calls),
+            _ => Err("SEED and CALLS are numbers".into()),
+        },
         _ => Err("usage: see the top of tools/dev/src/main.rs (create-table | token | gateway | trigger | load-tenant | wait-rated | show)".into()),
     };
     match result {
@@ -138,6 +143,18 @@ async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), Error
         std::io::stdout().flush()?;
     }
     println!();
+    Ok(())
+}
+
+fn tenant_jsonl(seed: u64, calls: usize) -> Result<(), Error> {
+    use std::io::Write;
+    let tenant = tenant::generate(seed, calls, time::OffsetDateTime::now_utc());
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for call in &tenant.calls {
+        serde_json::to_writer(&mut out, call)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
     Ok(())
 }
 
