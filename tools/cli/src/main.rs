@@ -115,11 +115,11 @@ fn main() -> ExitCode {
             }
         })
     };
-    if let Err(error) = result.and_then(|()| rater.out.flush()) {
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("callscope: {error}");
-            return ExitCode::FAILURE;
-        }
+    if let Err(error) = result.and_then(|()| rater.out.flush())
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("callscope: {error}");
+        return ExitCode::FAILURE;
     }
     if rater.failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
