@@ -1,0 +1,114 @@
+//! The DynamoDB cost model of `docs/cost.md`: requests per operation counted with an SDK
+//! interceptor, and write units from the exact items written (DynamoDB's size rules,
+//! `store/size.rs`), per ingested call as a function of its participants and sessions, per
+//! classification, and per helpdesk request.
+
+use callscope_core::fixtures;
+use callscope_core::ingest::prepare_calls;
+use callscope_core::store::size::item_size;
+use callscope_tests::{ANCHOR, StreamTail, clock, config, counted_store, event, fresh_store, stream_tail};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn by_operation(requests: Vec<String>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for r in requests {
+        *counts.entry(r).or_default() += 1;
+    }
+    counts
+}
+
+/// Write units of `items`: one per started KiB each.
+fn write_units(items: &[callscope_core::store::Item]) -> usize {
+    items.iter().map(|i| item_size(i).div_ceil(1024)).sum()
+}
+
+struct Counted {
+    ingest: ingest::App,
+    classify: classify::App,
+    stream: StreamTail,
+    log: callscope_tests::RequestLog,
+}
+
+async fn counted() -> Counted {
+    let table = fresh_store().await;
+    let (store, log) = counted_store(table.table());
+    let stream = stream_tail(store.table()).await;
+    Counted {
+        ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
+        classify: classify::App { store, thresholds: Default::default(), clock: clock() },
+        stream,
+        log,
+    }
+}
+
+async fn post(app: &ingest::App, body: &Value) {
+    let mut event: Value = serde_json::from_str(&callscope_tests::event_text("ingest-post-call.json")).unwrap();
+    event["body"] = Value::String(body.to_string());
+    let response = ingest::handle(app, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
+    assert_eq!(response.status(), 202);
+}
+
+#[tokio::test]
+async fn requests_and_write_units_per_ingested_call() {
+    println!("| participants | sessions | GetItem | TransactWriteItems (items) | PutItem | UpdateItem | write units |");
+    for participants in [2usize, 10, 50, 250] {
+        let c = counted().await;
+        let record = fixtures::call_json("c", 1, participants, 1, ANCHOR - time::Duration::hours(2));
+        let prepared = prepare_calls(record.to_string().as_bytes(), ANCHOR).unwrap().remove(0);
+        c.log.take();
+        post(&c.ingest, &record).await;
+        let counts = by_operation(c.log.take());
+        // The formula docs/cost.md uses: 1 version check, 1 transaction (header + session pages),
+        // one put per history entry and directory entry, one update per subnet seen.
+        let (history, directory, subnets) = (prepared.history.len(), prepared.directory.len(), prepared.subnets.len());
+        assert_eq!(history, participants);
+        assert_eq!(directory, 4 * participants, "3 search tokens and the listing per user");
+        assert_eq!(counts.get("GetItem"), Some(&1));
+        assert_eq!(counts.get("TransactWriteItems"), Some(&1));
+        assert_eq!(counts.get("PutItem"), Some(&(history + directory)));
+        assert_eq!(counts.get("UpdateItem"), Some(&subnets));
+        assert_eq!(counts.len(), 4, "{counts:?}");
+        let transaction = 2 * (write_units(std::slice::from_ref(&prepared.header)) + write_units(&prepared.pages));
+        let units = transaction + write_units(&prepared.history) + write_units(&prepared.directory) + subnets;
+        println!(
+            "| {participants} | {participants} | 1 | 1 ({}) | {} | {subnets} | {units} |",
+            1 + prepared.pages.len(),
+            history + directory
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_per_classification_and_per_helpdesk_request() {
+    let mut c = counted().await;
+    post(&c.ingest, &callscope_tests::graph_record("meeting.json")).await;
+    let records = c.stream.next_records().await.unwrap();
+    c.log.take();
+    let failures = classify::handle(&c.classify, event(records)).await.batch_item_failures;
+    assert!(failures.is_empty());
+    let counts = by_operation(c.log.take());
+    // Classify: one Query for the call, one put per result page, the header's rating, and one
+    // put per participant's history entry (Ada, Bob, the guest).
+    assert_eq!(counts, BTreeMap::from([("Query".into(), 1), ("PutItem".into(), 1 + 3), ("UpdateItem".into(), 1)]));
+    println!("classify the sample meeting: {counts:?}");
+
+    let query = callscope_tests::query_app(c.classify.store.clone());
+    let warm = query::App {
+        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::hours(1))),
+        ..query
+    };
+    for (name, expected) in [
+        ("query-history-engineer.json", BTreeMap::from([("Query".to_owned(), 1), ("PutItem".to_owned(), 1)])),
+        ("query-call-engineer.json", BTreeMap::from([("Query".to_owned(), 2), ("PutItem".to_owned(), 1)])),
+        ("query-call-engineer.json", BTreeMap::from([("Query".to_owned(), 1), ("PutItem".to_owned(), 1)])),
+        ("query-users-search-specialist.json", BTreeMap::from([("Query".to_owned(), 1)])),
+    ] {
+        c.log.take();
+        let mut request: Value = serde_json::from_str(&callscope_tests::event_text(name)).unwrap();
+        request["requestContext"]["requestId"] = Value::String(format!("{name}-{}", expected.len()));
+        let response = query::handle(&warm, lambda_http::request::from_str(&request.to_string()).unwrap()).await;
+        assert_eq!(response.status(), 200, "{name}");
+        assert_eq!(by_operation(c.log.take()), expected, "{name} (the first detail also checks the tenant data)");
+    }
+}
