@@ -305,6 +305,32 @@ impl DynamoStore {
         Ok(Published::Published)
     }
 
+    /// The stored rating of call `call_id` (one small consistent `GetItem`); `None` if unknown.
+    pub async fn rating(&self, call_id: &str) -> Result<Option<Rating>, StoreError> {
+        #[derive(Deserialize)]
+        struct Rated {
+            rating: Rating,
+        }
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(&keys::call_pk(call_id), keys::CALL_HEADER_SK)))
+            .projection_expression("rating")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::request("GetItem", e))?;
+        let rated: Option<Rated> = output
+            .item
+            .map(|item| {
+                serde_dynamo::from_item(item)
+                    .map_err(|source| StoreError::Corrupt { key: keys::call_pk(call_id), source })
+            })
+            .transpose()?;
+        Ok(rated.map(|r| r.rating))
+    }
+
     /// One page (one Query) of `user_id`'s calls that started between `from` and `to`, newest
     /// first. Expired entries are dropped, so a page may hold fewer than `limit`.
     pub async fn user_history(

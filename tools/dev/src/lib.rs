@@ -1,6 +1,7 @@
 //! Local-only tools for callscope: everything that plays AWS's part on a developer's machine.
 //! None of it is deployed; the functions themselves have no "local mode".
 
+pub mod cold_start;
 pub mod gateway;
 pub mod show;
 pub mod stream;

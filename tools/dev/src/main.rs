@@ -8,6 +8,8 @@
 //!     callscope-dev wait-rated GATEWAY USER           wait until USER's history has no pending call
 //!     callscope-dev show GATEWAY USER                 history and a poor call, specialist | engineer
 //!     callscope-dev tenant-jsonl SEED CALLS           the generated calls as JSON lines (for benchmarks)
+//!     callscope-dev cold-start RUNS BINARY...         spawn-to-ready times against a stub runtime API
+//!     callscope-dev bench-e2e GATEWAY CALLS           ingest → classified throughput, request latencies
 //!
 //! Reads the functions' environment (`TABLE_NAME`, `AWS_ENDPOINT_URL`, ...). The dev token key is
 //! `.local/dev-jwt.key`, created on first use.
@@ -42,6 +44,14 @@ async fn main() -> ExitCode {
         },
         ["wait-rated", gateway, user] => wait_rated(gateway, user).await,
         ["show", gateway, user] => show_user(gateway, user).await,
+        ["cold-start", runs, binaries @ ..] if !binaries.is_empty() => match runs.parse() {
+            Ok(runs) => cold_start(runs, binaries).await,
+            Err(_) => Err("RUNS is a number".into()),
+        },
+        ["bench-e2e", gateway, calls] => match calls.parse() {
+            Ok(calls) => bench_e2e(gateway, calls).await,
+            Err(_) => Err("CALLS is a number".into()),
+        },
         ["tenant-jsonl", seed, calls] => match (seed.parse(), calls.parse()) {
             (Ok(seed), Ok(calls)) => tenant_jsonl(seed, calls),
             _ => Err("SEED and CALLS are numbers".into()),
@@ -143,6 +153,112 @@ async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), Error
         std::io::stdout().flush()?;
     }
     println!();
+    Ok(())
+}
+
+async fn cold_start(runs: usize, binaries: &[&str]) -> Result<(), Error> {
+    let env = [
+        ("TABLE_NAME", "callscope"),
+        ("HOME_TENANT_ID", "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e"),
+        ("CURSOR_KEY", "cold-start-measurement-key-0123456789"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ];
+    println!("| binary | size | median ms | min ms | p90 ms | runs |");
+    for binary in binaries {
+        let mut times = callscope_dev::cold_start::measure(binary, runs, &env).await?;
+        times.sort_by(f64::total_cmp);
+        let size = std::fs::metadata(binary)?.len() as f64 / 1_048_576.0;
+        println!(
+            "| {binary} | {size:.1} MiB | {:.1} | {:.1} | {:.1} | {} |",
+            quantile(&times, 0.5),
+            times[0],
+            quantile(&times, 0.9),
+            times.len()
+        );
+    }
+    Ok(())
+}
+
+/// The `q` quantile of sorted `values`.
+fn quantile(values: &[f64], q: f64) -> f64 {
+    values[((values.len() - 1) as f64 * q).round() as usize]
+}
+
+async fn bench_e2e(gateway: &str, calls: usize) -> Result<(), Error> {
+    use std::time::Instant;
+    let tenant = tenant::generate(99, calls, time::OffsetDateTime::now_utc());
+    let ingest = dev_token("ingest", "bench-ingest")?;
+    let store = callscope_core::store::DynamoStore::connect(table_name()?).await;
+    let started = Instant::now();
+    let url = format!("{gateway}/calls");
+    let mut posts = Vec::new();
+    for chunk in tenant.calls.chunks(25) {
+        let body = json!({ "value": chunk }).to_string();
+        posts.push(send("POST", &url, &ingest, Some((body, ""))));
+    }
+    use futures::StreamExt;
+    let results = futures::stream::iter(posts).buffer_unordered(4).collect::<Vec<_>>().await;
+    for result in results {
+        let (status, body) = result?;
+        if status != 202 {
+            return Err(format!("ingest answered {status}: {body}").into());
+        }
+    }
+    let ingested = started.elapsed().as_secs_f64();
+    let mut pending: Vec<String> =
+        tenant.calls.iter().map(|c| c["id"].as_str().unwrap_or_default().to_owned()).collect();
+    while !pending.is_empty() {
+        // The newest-ingested calls are classified last: check from the end, stop at the first
+        // still pending (one cheap read per round while the trigger works).
+        while let Some(id) = pending.last() {
+            if store.rating(id).await? == Some(callscope_core::rating::Rating::Pending) {
+                break;
+            }
+            pending.pop();
+        }
+        if started.elapsed().as_secs() > 600 {
+            return Err("classification did not finish within 10 minutes".into());
+        }
+        if !pending.is_empty() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+    let classified = started.elapsed().as_secs_f64();
+    println!(
+        "| {calls} calls | ingested (202) after {ingested:.1} s: {:.0} calls/s | all classified after {classified:.1} s: {:.0} calls/s |",
+        calls as f64 / ingested,
+        calls as f64 / classified
+    );
+
+    let engineer = dev_token("support-engineer", "bench-engineer")?;
+    let mut timings: Vec<(&str, Vec<f64>)> =
+        vec![("history page (50)", vec![]), ("call detail", vec![]), ("moto GetItem (raw)", vec![])];
+    for n in 0..200 {
+        let call = &tenant.calls[n % tenant.calls.len()];
+        let user = call["organizer_v2"]["id"].as_str().unwrap_or_default();
+        let t = Instant::now();
+        send("GET", &format!("{gateway}/users/{user}/calls?limit=50"), &engineer, None).await?;
+        timings[0].1.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        send(
+            "GET",
+            &format!("{gateway}/calls/{}?user={user}", call["id"].as_str().unwrap_or_default()),
+            &engineer,
+            None,
+        )
+        .await?;
+        timings[1].1.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        store.active_datasets().await?;
+        timings[2].1.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!("| request | p50 ms | p95 ms | n |");
+    for (name, mut values) in timings {
+        values.sort_by(f64::total_cmp);
+        println!("| {name} | {:.1} | {:.1} | {} |", quantile(&values, 0.5), quantile(&values, 0.95), values.len());
+    }
     Ok(())
 }
 
