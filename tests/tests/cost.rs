@@ -93,6 +93,29 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     assert_eq!(counts, BTreeMap::from([("Query".into(), 1), ("PutItem".into(), 1 + 3), ("UpdateItem".into(), 1)]));
     println!("classify the sample meeting: {counts:?}");
 
+    // Read units: a history page of 50 is one eventually consistent Query on GSI1 (half a unit
+    // per started 4 KiB of items read); a detail is one consistent Query of the call's partition.
+    let body = callscope_tests::graph_record("meeting.json").to_string();
+    let prepared = prepare_calls(body.as_bytes(), ANCHOR).unwrap().remove(0);
+    let history_bytes = 50 * item_size(&prepared.history[0]);
+    let history_units = history_bytes.div_ceil(4096) as f64 / 2.0;
+    let stored = c.classify.store.call("e523d2ed-2966-4b6b-925b-754a88034cc5", ANCHOR).await.unwrap().unwrap();
+    let detail_items: Vec<callscope_core::store::Item> = {
+        let header: callscope_core::store::Item = serde_dynamo::to_item(&stored.header).unwrap();
+        let rated = callscope_core::store::PreparedClassification::new(
+            &stored.header,
+            callscope_core::classify::classify_sessions(&stored.sessions, &Default::default()),
+        )
+        .unwrap();
+        std::iter::once(header).chain(prepared.pages.clone()).chain(rated.pages).collect()
+    };
+    let detail_bytes: usize = detail_items.iter().map(item_size).sum();
+    println!(
+        "read units: history page of 50 = {history_units} ({history_bytes} bytes); sample detail = {} ({detail_bytes} bytes)",
+        detail_bytes.div_ceil(4096)
+    );
+    assert!(history_units <= 5.0 && detail_bytes.div_ceil(4096) <= 10);
+
     let query = callscope_tests::query_app(c.classify.store.clone());
     let warm = query::App {
         sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::hours(1))),
