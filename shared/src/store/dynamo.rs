@@ -146,12 +146,21 @@ impl DynamoStore {
     }
 
     async fn stored_version(&self, call_id: &str) -> Result<Option<StoredVersion>, StoreError> {
+        self.header_fields(call_id, "version, sessionPages").await
+    }
+
+    /// A few attributes of a call's header (one small consistent `GetItem`); `None` if unknown.
+    async fn header_fields<T: serde::de::DeserializeOwned>(
+        &self,
+        call_id: &str,
+        projection: &str,
+    ) -> Result<Option<T>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_item(&keys::call_pk(call_id), keys::CALL_HEADER_SK)))
-            .projection_expression("version, sessionPages")
+            .projection_expression(projection)
             .consistent_read(true)
             .send()
             .await
@@ -311,23 +320,7 @@ impl DynamoStore {
         struct Rated {
             rating: Rating,
         }
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key_item(&keys::call_pk(call_id), keys::CALL_HEADER_SK)))
-            .projection_expression("rating")
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::request("GetItem", e))?;
-        let rated: Option<Rated> = output
-            .item
-            .map(|item| {
-                serde_dynamo::from_item(item)
-                    .map_err(|source| StoreError::Corrupt { key: keys::call_pk(call_id), source })
-            })
-            .transpose()?;
+        let rated: Option<Rated> = self.header_fields(call_id, "rating").await?;
         Ok(rated.map(|r| r.rating))
     }
 
