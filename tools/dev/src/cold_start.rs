@@ -9,6 +9,17 @@ use hyper_util::rt::TokioIo;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
+/// The floor for starting any process here: milliseconds to spawn `true` and see it exit.
+pub async fn process_floor(runs: usize) -> std::io::Result<Vec<f64>> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        tokio::process::Command::new("true").status().await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(times)
+}
+
 /// Milliseconds from spawn to the first `invocation/next`, for each of `runs` starts of `binary`.
 pub async fn measure(binary: &str, runs: usize, env: &[(&str, &str)]) -> std::io::Result<Vec<f64>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

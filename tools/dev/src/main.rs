@@ -166,6 +166,15 @@ async fn cold_start(runs: usize, binaries: &[&str]) -> Result<(), Error> {
         ("AWS_SECRET_ACCESS_KEY", "test"),
     ];
     println!("| binary | size | median ms | min ms | p90 ms | runs |");
+    let mut floor = callscope_dev::cold_start::process_floor(runs).await?;
+    floor.sort_by(f64::total_cmp);
+    println!(
+        "| baseline: spawn `true` and wait | - | {:.1} | {:.1} | {:.1} | {} |",
+        quantile(&floor, 0.5),
+        floor[0],
+        quantile(&floor, 0.9),
+        floor.len()
+    );
     for binary in binaries {
         let mut times = callscope_dev::cold_start::measure(binary, runs, &env).await?;
         times.sort_by(f64::total_cmp);
