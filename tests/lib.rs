@@ -133,6 +133,31 @@ pub fn assert_every_event_listed(prefix: &str, expected: &[&str]) {
     );
 }
 
+/// `events/ingest-post-call.json` with `body` in place of its record: `POST /calls` by the
+/// ingest role.
+pub fn ingest_request(body: String) -> lambda_http::Request {
+    let mut event: serde_json::Value = serde_json::from_str(&event_text("ingest-post-call.json")).unwrap();
+    event["body"] = serde_json::Value::String(body);
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// Posts `body` (a record or a `{"value": [...]}` batch) through `app`, expecting `202`.
+pub async fn post_calls(app: &ingest::App, body: &serde_json::Value) {
+    let response = ingest::handle(app, ingest_request(body.to_string())).await;
+    assert_eq!(response.status(), 202, "{:?}", response.body());
+}
+
+/// A handler's response as its status and JSON body; every response must be JSON.
+pub fn json_response(response: lambda_http::Response<lambda_http::Body>) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body = match response.body() {
+        lambda_http::Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
+        other => panic!("expected a text body, got {other:?}"),
+    };
+    (status, body)
+}
+
 /// The repository's `events/` folder.
 pub fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -199,10 +224,7 @@ impl Pipeline {
 
     /// Posts one Graph record (or a `{"value": [...]}` batch) through the ingest handler.
     pub async fn post(&self, body: &serde_json::Value) {
-        let mut event: serde_json::Value = serde_json::from_str(&event_text("ingest-post-call.json")).unwrap();
-        event["body"] = serde_json::Value::String(body.to_string());
-        let response = ingest::handle(&self.ingest, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
-        assert_eq!(response.status(), 202, "{:?}", response.body());
+        post_calls(&self.ingest, body).await;
     }
 
     /// Delivers `event` to classify; the sequence numbers it reported as failed.

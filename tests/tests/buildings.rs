@@ -24,9 +24,7 @@ async fn tenant() -> Tenant {
 }
 
 fn body(response: lambda_http::Response<Body>) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let Body::Text(text) = response.body() else { panic!("text body") };
-    (status, serde_json::from_str(text).unwrap())
+    callscope_tests::json_response(response)
 }
 
 impl Tenant {

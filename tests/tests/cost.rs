@@ -42,13 +42,6 @@ async fn counted() -> Counted {
     }
 }
 
-async fn post(app: &ingest::App, body: &Value) {
-    let mut event: Value = serde_json::from_str(&callscope_tests::event_text("ingest-post-call.json")).unwrap();
-    event["body"] = Value::String(body.to_string());
-    let response = ingest::handle(app, lambda_http::request::from_str(&event.to_string()).unwrap()).await;
-    assert_eq!(response.status(), 202);
-}
-
 #[tokio::test]
 async fn requests_and_write_units_per_ingested_call() {
     println!("| participants | sessions | GetItem | TransactWriteItems (items) | PutItem | UpdateItem | write units |");
@@ -57,7 +50,7 @@ async fn requests_and_write_units_per_ingested_call() {
         let record = fixtures::call_json("c", 1, participants, 1, ANCHOR - time::Duration::hours(2));
         let prepared = prepare_calls(record.to_string().as_bytes(), ANCHOR).unwrap().remove(0);
         c.log.take();
-        post(&c.ingest, &record).await;
+        callscope_tests::post_calls(&c.ingest, &record).await;
         let counts = by_operation(c.log.take());
         // The formula docs/cost.md uses: 1 version check, 1 transaction (header + session pages),
         // one put per history entry and directory entry, one update per subnet seen.
@@ -82,7 +75,7 @@ async fn requests_and_write_units_per_ingested_call() {
 #[tokio::test]
 async fn requests_per_classification_and_per_helpdesk_request() {
     let mut c = counted().await;
-    post(&c.ingest, &callscope_tests::graph_record("meeting.json")).await;
+    callscope_tests::post_calls(&c.ingest, &callscope_tests::graph_record("meeting.json")).await;
     let records = c.stream.next_records().await.unwrap();
     c.log.take();
     let failures = classify::handle(&c.classify, event(records)).await.batch_item_failures;

@@ -5,7 +5,7 @@ use callscope_core::fixtures;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_tests::{ANCHOR, clock, config, event_request, event_text, fresh_store};
 use ingest::{App, handle};
-use lambda_http::{Body, Request};
+use lambda_http::Request;
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -22,14 +22,7 @@ async fn app() -> App {
 
 /// Sends `request` and returns the status and the JSON body.
 async fn send(app: &App, request: Request) -> (u16, Value) {
-    let response = handle(app, request).await;
-    let status = response.status().as_u16();
-    assert_eq!(response.headers()["content-type"], "application/json");
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
-        other => panic!("expected a text body, got {other:?}"),
-    };
-    (status, body)
+    callscope_tests::json_response(handle(app, request).await)
 }
 
 /// The `ingest-post-call.json` event with `body` in place of its record.
@@ -38,9 +31,7 @@ fn post(body: &Value) -> Request {
 }
 
 fn with_body(body: String) -> Request {
-    let mut event: Value = serde_json::from_str(&event_text("ingest-post-call.json")).unwrap();
-    event["body"] = Value::String(body);
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    callscope_tests::ingest_request(body)
 }
 
 fn statuses(body: &Value) -> Vec<(String, i64, String)> {

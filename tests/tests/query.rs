@@ -3,7 +3,7 @@
 
 use callscope_core::fixtures::{self};
 use callscope_tests::{ANCHOR, Pipeline, RequestLog, counted_store, event_request, event_text};
-use lambda_http::{Body, Request};
+use lambda_http::Request;
 use serde_json::{Value, json};
 
 const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
@@ -30,13 +30,7 @@ async fn helpdesk() -> Helpdesk {
 
 impl Helpdesk {
     async fn send(&self, request: Request) -> (u16, Value) {
-        let response = query::handle(&self.app, request).await;
-        let status = response.status().as_u16();
-        let body = match response.body() {
-            Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
-            other => panic!("expected text, got {other:?}"),
-        };
-        (status, body)
+        desk_send(&self.app, request).await
     }
 
     /// GET `path` with `query` as `role` (`None`: no verified claims).
@@ -281,10 +275,7 @@ async fn expired_calls_are_not_listed_or_shown() {
 }
 
 async fn desk_send(app: &query::App, request: Request) -> (u16, Value) {
-    let response = query::handle(app, request).await;
-    let status = response.status().as_u16();
-    let Body::Text(text) = response.body() else { panic!("text body") };
-    (status, serde_json::from_str(text).unwrap())
+    callscope_tests::json_response(query::handle(app, request).await)
 }
 
 #[tokio::test]

@@ -334,29 +334,8 @@ impl DynamoStore {
         start: Option<Item>,
         now: OffsetDateTime,
     ) -> Result<Page<HistoryEntry>, StoreError> {
-        let (low, high) = keys::history_gsi_range(from, to);
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI1)
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-            .filter_expression("#expires > :now")
-            .expression_attribute_names("#pk", GSI1PK)
-            .expression_attribute_names("#sk", GSI1SK)
-            .expression_attribute_names("#expires", EXPIRES_AT)
-            .expression_attribute_values(":pk", AttributeValue::S(keys::history_gsi_pk(user_id)))
-            .expression_attribute_values(":low", AttributeValue::S(low))
-            .expression_attribute_values(":high", AttributeValue::S(high))
-            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::request("Query", e))?;
-        let entries = read_items(output.items.unwrap_or_default(), &keys::history_gsi_pk(user_id))?;
-        Ok(Page { entries, last_key: output.last_evaluated_key })
+        let partition = (GSI1PK, keys::history_gsi_pk(user_id));
+        self.newest_first(Some(GSI1), partition, GSI1SK, keys::time_range(from, to), limit, start, now).await
     }
 
     /// One page (one Query) of users whose search token starts with `token_prefix` (already
@@ -422,28 +401,8 @@ impl DynamoStore {
         start: Option<Item>,
         now: OffsetDateTime,
     ) -> Result<Page<AuditEntry>, StoreError> {
-        let (low, high) = (keys::time_key(from), format!("{}~", keys::time_key(to)));
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-            .filter_expression("#expires > :now")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_names("#expires", EXPIRES_AT)
-            .expression_attribute_values(":pk", AttributeValue::S(keys::AUDIT_PK.to_owned()))
-            .expression_attribute_values(":low", AttributeValue::S(low))
-            .expression_attribute_values(":high", AttributeValue::S(high))
-            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
-            .scan_index_forward(false)
-            .limit(limit)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| StoreError::request("Query", e))?;
-        let entries = read_items(output.items.unwrap_or_default(), keys::AUDIT_PK)?;
-        Ok(Page { entries, last_key: output.last_evaluated_key })
+        let partition = (PK, keys::AUDIT_PK.to_owned());
+        self.newest_first(None, partition, SK, keys::time_range(from, to), limit, start, now).await
     }
 
     /// The committed version of a call with all its sessions (one Query, paged only if the
@@ -491,6 +450,43 @@ impl StoredCall {
 }
 
 impl DynamoStore {
+    /// One page (one Query) of a partition whose sort keys are `<time>#<id>`, newest first,
+    /// between `(low, high)`, live items only: a page may hold fewer than `limit`.
+    #[allow(clippy::too_many_arguments)]
+    async fn newest_first<T: serde::de::DeserializeOwned>(
+        &self,
+        index: Option<&str>,
+        (pk_name, pk): (&str, String),
+        sk_name: &str,
+        (low, high): (String, String),
+        limit: i32,
+        start: Option<Item>,
+        now: OffsetDateTime,
+    ) -> Result<Page<T>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#pk", pk_name)
+            .expression_attribute_names("#sk", sk_name)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+            .expression_attribute_values(":low", AttributeValue::S(low))
+            .expression_attribute_values(":high", AttributeValue::S(high))
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        let entries = read_items(output.items.unwrap_or_default(), &pk)?;
+        Ok(Page { entries, last_key: output.last_evaluated_key })
+    }
+
     /// Every item of partition `pk`: one Query, paged by the SDK past 1 MB.
     pub(super) async fn partition(&self, pk: &str, consistent: bool) -> Result<Vec<Item>, StoreError> {
         self.client

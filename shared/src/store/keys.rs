@@ -97,9 +97,10 @@ pub fn history_gsi_sk(start: OffsetDateTime, call_id: &str) -> String {
     format!("{}#{call_id}", time_key(start))
 }
 
-/// GSI1 sort-key bounds for calls that started between `from` and `to`, both inclusive: a
-/// bare time key sorts before every `<time>#<callId>` at that instant, and `~` after them.
-pub fn history_gsi_range(from: OffsetDateTime, to: OffsetDateTime) -> (String, String) {
+/// Sort-key bounds for `<time>#<id>` keys between `from` and `to`, both inclusive (history
+/// entries on GSI1, audit entries): a bare time key sorts before every `<time>#<id>` at that
+/// instant, and `~` after them.
+pub fn time_range(from: OffsetDateTime, to: OffsetDateTime) -> (String, String) {
     (time_key(from), format!("{}~", time_key(to)))
 }
 
@@ -161,7 +162,7 @@ mod tests {
         assert!(time_key(a) < time_key(b));
         assert_eq!(time_key(a), "2026-11-01T10:00:24.000000Z");
         assert_eq!(time_key(c), time_key(a));
-        let (low, high) = history_gsi_range(a, a);
+        let (low, high) = time_range(a, a);
         assert!(low < history_gsi_sk(a, "!") && history_gsi_sk(a, "\u{10FFFF}") < high);
     }
 

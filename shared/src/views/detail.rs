@@ -219,9 +219,9 @@ fn endpoint_view<P: PartyView>(endpoint: Option<&Endpoint>, header: &CallHeader,
     }
 }
 
-/// The building of one side of a session.
-fn building<'a>(session: &Session, side: Side, sites: &'a Sites) -> Option<&'a Building> {
-    let network = first_network(session, side)?;
+/// The building of the endpoint that reported `network`.
+fn building<'a>(network: Option<&NetworkInfo>, sites: &'a Sites) -> Option<&'a Building> {
+    let network = network?;
     sites.buildings.locate(network.subnet.as_deref(), network.ip_address.as_deref())
 }
 
@@ -229,7 +229,7 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
     fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
         let (header, viewer) = (context.header, context.viewer);
         let location = |side| {
-            building(session, side, context.sites)
+            building(first_network(session, side), context.sites)
                 .map(|b| Location { building_name: b.building_name.clone(), city: b.city.clone() })
         };
         let location = Sides { caller: location(Side::Caller), callee: location(Side::Callee) };
@@ -292,7 +292,7 @@ fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>, sites:
         Side::Callee => m.callee_device.as_ref(),
     });
     let relay_used = network.map(|n| n.relay_ip_address.is_some());
-    let building = building(session, side, sites).cloned();
+    let building = building(network, sites).cloned();
     let endpoint_row = endpoint.and_then(|e| e.name.as_deref()).and_then(|name| sites.endpoints.lookup(name)).cloned();
     let network = network.cloned().unwrap_or_default();
     let device = device.cloned().unwrap_or_default();
