@@ -141,6 +141,37 @@ pub fn ingest_request(body: String) -> lambda_http::Request {
     lambda_http::request::from_str(&event.to_string()).unwrap()
 }
 
+/// `POST /calls` by the ingest role with `body` as raw bytes (sent base64-encoded, as API
+/// Gateway sends a body that is not text) and `content_type` in place of `application/json`.
+pub fn raw_ingest_request(body: &[u8], content_type: Option<&str>) -> lambda_http::Request {
+    use base64::Engine;
+    let mut event: serde_json::Value = serde_json::from_str(&event_text("ingest-post-call.json")).unwrap();
+    event["body"] = base64::engine::general_purpose::STANDARD.encode(body).into();
+    event["isBase64Encoded"] = true.into();
+    match content_type {
+        Some(value) => event["headers"]["content-type"] = value.into(),
+        None => {
+            event["headers"].as_object_mut().unwrap().remove("content-type");
+        }
+    }
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// Every item in `table`, however it was keyed: for tests that prove nothing was written. A
+/// `Scan`, so never on a request path.
+pub async fn all_items(table: &str) -> Vec<callscope_core::store::Item> {
+    local_client()
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .expect("scan the test table")
+}
+
 /// Posts `body` (a record or a `{"value": [...]}` batch) through `app`, expecting `202`.
 pub async fn post_calls(app: &ingest::App, body: &serde_json::Value) {
     let response = ingest::handle(app, ingest_request(body.to_string())).await;

@@ -34,10 +34,10 @@ pub fn prepare_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<PreparedCal
     let calls = parse_calls(body, now)?;
     let mut problems = Vec::new();
     let mut prepared = Vec::with_capacity(calls.len());
-    for (i, call) in calls.iter().enumerate() {
+    for call in &calls {
         match PreparedCall::new(call, now) {
             Ok(p) => prepared.push(p),
-            Err(problem) => problems.push(crate::model::Problem { index: (calls.len() > 1).then_some(i), ..problem }),
+            Err(problem) => problems.push(crate::model::Problem { index: call.batch_index(), ..problem }),
         }
     }
     if problems.is_empty() { Ok(prepared) } else { Err(Rejection { problems }) }

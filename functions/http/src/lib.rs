@@ -59,6 +59,11 @@ impl ApiError {
         Self::new(413, "payload_too_large", format!("the body is larger than {limit} bytes"))
     }
 
+    /// A body whose `Content-Type` this route does not read.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(415, "unsupported_media_type", format!("the body must be sent as {expected}"))
+    }
+
     /// The response for this error.
     pub fn into_response(self) -> Response<Body> {
         #[derive(Serialize)]
@@ -137,6 +142,23 @@ pub fn path_segments(request: &Request) -> Option<Vec<String>> {
         .filter(|s| !s.is_empty())
         .map(|s| percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|d| d.into_owned()))
         .collect()
+}
+
+/// The request's media type (`Content-Type` without parameters, lower case); `None` if absent.
+pub fn media_type(request: &Request) -> Option<String> {
+    let value = request.headers().get("content-type")?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+}
+
+/// Refuses a body whose media type is not one of `accepted` (`None` in `accepted` lets a request
+/// without `Content-Type` through) with `415`, before the body is read.
+pub fn require_media_type(request: &Request, accepted: &[Option<&str>]) -> Result<(), ApiError> {
+    let found = media_type(request);
+    if accepted.contains(&found.as_deref()) {
+        return Ok(());
+    }
+    let names: Vec<&str> = accepted.iter().flatten().copied().collect();
+    Err(ApiError::unsupported_media_type(&names.join(" or ")))
 }
 
 /// The query parameters, first value of each.

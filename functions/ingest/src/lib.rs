@@ -6,7 +6,7 @@ use callscope_core::config::Config;
 use callscope_core::ingest::ingest_calls;
 use callscope_core::sites::{upload_buildings, upload_endpoints};
 use callscope_core::store::DynamoStore;
-use callscope_http::{ApiError, json, verified_claims};
+use callscope_http::{ApiError, json, require_media_type, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
@@ -17,6 +17,12 @@ pub struct App {
     pub store: DynamoStore,
     pub clock: Clock,
 }
+
+/// What `POST /calls` reads: JSON only, declared.
+const CALL_MEDIA_TYPES: &[Option<&str>] = &[Some("application/json")];
+/// What the tenant-file routes read: CSV or TSV, declared or sniffed from the first line.
+const FILE_MEDIA_TYPES: &[Option<&str>] =
+    &[Some("text/csv"), Some("text/tab-separated-values"), Some("text/plain"), Some("application/octet-stream"), None];
 
 /// The routes this function serves; the IaC test checks the template declares exactly these.
 pub const ROUTES: &[(&str, &str)] = &[("POST", "/calls"), ("PUT", "/buildings"), ("PUT", "/endpoints")];
@@ -35,6 +41,7 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 async fn put_tenant_file(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
     let principal = app.config.roles.principal(verified_claims(request))?;
     principal.require_any(&[Role::Admin])?;
+    require_media_type(request, FILE_MEDIA_TYPES)?;
     let body = request.body().as_ref();
     if body.len() > app.config.max_body_bytes {
         return Err(ApiError::too_large(app.config.max_body_bytes));
@@ -53,6 +60,7 @@ async fn put_tenant_file(app: &App, request: &Request) -> Result<Response<Body>,
 async fn post_calls(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
     let principal = app.config.roles.principal(verified_claims(request))?;
     principal.require_any(&[Role::Ingest, Role::Admin])?;
+    require_media_type(request, CALL_MEDIA_TYPES)?;
     let body = request.body().as_ref();
     if body.len() > app.config.max_body_bytes {
         return Err(ApiError::too_large(app.config.max_body_bytes));

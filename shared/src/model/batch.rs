@@ -8,6 +8,8 @@ use super::graph::CallRecord;
 use super::validate::{Problem, Severity, ValidCall};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use time::OffsetDateTime;
 
 /// Most records one request may carry (Graph pages hold up to 60; leave room for merged pages).
@@ -35,8 +37,8 @@ struct Envelope<'a> {
 
 /// Parses and validates a request body as of `now`.
 pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, Rejection> {
-    let text =
-        std::str::from_utf8(body).map_err(|e| reject(Problem::invalid("", format!("the body is not UTF-8: {e}"))))?;
+    let text = std::str::from_utf8(body).map_err(|e| reject(not_utf8(body, &e)))?;
+    check_depth(text).map_err(reject)?;
     let envelope: Envelope = serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?;
     let raws: Vec<(Option<usize>, &RawValue)> = match envelope.value {
         None => vec![(None, serde_json::from_str(text).map_err(|e| reject(syntax_problem(text, text, &e)))?)],
@@ -60,7 +62,10 @@ pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, R
     for (index, raw) in raws {
         let record = CallRecord::deserialize(&mut serde_json::Deserializer::from_str(raw.get()));
         let outcome = match record {
-            Ok(record) => ValidCall::new(record, now),
+            Ok(record) => ValidCall::new(record, now).map(|mut call| {
+                call.batch_index = index;
+                call
+            }),
             Err(_) => Err(vec![type_problem(text, raw.get())]),
         };
         match outcome {
@@ -68,7 +73,76 @@ pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, R
             Err(found) => problems.extend(found.into_iter().map(|p| Problem { index, ..p })),
         }
     }
+    problems.extend(repeated_ids(&calls));
     if problems.is_empty() { Ok(calls) } else { Err(Rejection { problems }) }
+}
+
+/// A batch naming one call twice (in any versions) is refused: which of the two should win
+/// would depend on timing, so the sender must say.
+fn repeated_ids(calls: &[ValidCall]) -> Vec<Problem> {
+    let mut first_seen: HashMap<&str, Option<usize>> = HashMap::new();
+    let mut problems = Vec::new();
+    for call in calls {
+        match first_seen.entry(&call.record().id) {
+            Entry::Vacant(slot) => {
+                slot.insert(call.batch_index());
+            }
+            Entry::Occupied(first) => problems.push(Problem {
+                index: call.batch_index(),
+                ..Problem::invalid(
+                    "id",
+                    format!(
+                        "repeats the id of value[{}]; send one version of a call per batch",
+                        first.get().unwrap_or(0)
+                    ),
+                )
+            }),
+        }
+    }
+    problems
+}
+
+/// Deepest nesting of arrays and objects accepted anywhere in a body, unknown fields included.
+/// A Graph batch nests about a dozen levels; serde_json would stop at 128 in what it reads but
+/// skips ignored fields at any depth, so the limit is enforced here, once, for the whole body.
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses a body nested deeper than [`MAX_DEPTH`], naming the line and column where it does.
+fn check_depth(text: &str) -> Result<(), Problem> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (offset, byte) in text.bytes().enumerate() {
+        match (in_string, byte) {
+            (true, _) if escaped => escaped = false,
+            (true, b'\\') => escaped = true,
+            (true, b'"') => in_string = false,
+            (true, _) => {}
+            (false, b'"') => in_string = true,
+            (false, b'[' | b'{') => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let before = &text[..offset];
+                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                    let mut problem = Problem::invalid("", format!("nested deeper than {MAX_DEPTH} levels"));
+                    problem.line = Some(before.matches('\n').count() + 1);
+                    problem.column = Some(offset - line_start + 1);
+                    return Err(problem);
+                }
+            }
+            (false, b']' | b'}') => depth = depth.saturating_sub(1),
+            (false, _) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The first byte that is not UTF-8, by line and column (columns count bytes here).
+fn not_utf8(body: &[u8], error: &std::str::Utf8Error) -> Problem {
+    let before = &body[..error.valid_up_to()];
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let mut problem = Problem::invalid("", format!("the body is not UTF-8: {error}"));
+    problem.line = Some(before.iter().filter(|b| **b == b'\n').count() + 1);
+    problem.column = Some(before.len() - line_start + 1);
+    problem
 }
 
 fn reject(problem: Problem) -> Rejection {
@@ -105,4 +179,28 @@ fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem
         problem.column = Some(if error.line() == 1 { start_column + error.column() - 1 } else { error.column() });
     }
     problem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(depth: usize) -> String {
+        format!("{{\"id\": \"[{{\\\"\", \"x\": {}{}}}", "[".repeat(depth - 1), "]".repeat(depth - 1))
+    }
+
+    #[test]
+    fn nesting_is_counted_outside_strings_up_to_the_limit() {
+        assert_eq!(check_depth(&nested(MAX_DEPTH)), Ok(()));
+        let problem = check_depth(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!((problem.line, problem.column), (Some(1), Some(21 + MAX_DEPTH - 1)));
+        assert_eq!(check_depth("\"\\\\\" ["), Ok(()), "an escaped backslash closes nothing early");
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_is_located() {
+        let body = b"{\n  \"id\": \"a\xffb\"}";
+        let problem = parse_calls(body, time::OffsetDateTime::UNIX_EPOCH).unwrap_err().problems.remove(0);
+        assert_eq!((problem.line, problem.column), (Some(2), Some(11)));
+    }
 }

@@ -43,9 +43,13 @@ impl Millis {
         if let Some(time) = time {
             total_ms += sum_components(time, &[('H', 3_600_000.0), ('M', 60_000.0), ('S', 1_000.0)]).ok_or_else(err)?;
         }
-        Self::new(total_ms).ok_or_else(err)
+        Self::new(total_ms).filter(|d| d.0 <= MAX_MS).ok_or_else(err)
     }
 }
+
+/// Longest duration accepted: nothing in a call record (a call, a session, a jitter or round
+/// trip figure) lasts a year, so anything longer is a broken sender, not a measurement.
+const MAX_MS: f64 = 366.0 * 86_400_000.0;
 
 /// Sums `<number><unit>` components that must appear in the order of `units`, each at most once.
 fn sum_components(mut text: &str, units: &[(char, f64)]) -> Option<f64> {
@@ -73,7 +77,7 @@ fn sum_components(mut text: &str, units: &[(char, f64)]) -> Option<f64> {
 
 /// An ISO-8601 duration that could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("`{0}` is not an ISO-8601 duration such as \"PT0.016S\"")]
+#[error("`{0}` is not an ISO-8601 duration of at most a year, such as \"PT0.016S\"")]
 pub struct DurationError(String);
 
 impl Serialize for Millis {

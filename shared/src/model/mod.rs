@@ -6,7 +6,7 @@ pub mod graph;
 pub mod parties;
 pub mod validate;
 
-pub use batch::{MAX_BATCH, Rejection, parse_calls};
+pub use batch::{MAX_BATCH, MAX_DEPTH, Rejection, parse_calls};
 pub use duration::Millis;
 pub use graph::*;
 pub use parties::{Party, PartyKind};

@@ -8,6 +8,9 @@ use time::OffsetDateTime;
 
 /// Longest id (call, session or party) we accept; ids become parts of storage keys.
 pub const MAX_ID_LEN: usize = 256;
+/// Most sessions one call record may hold. A Teams meeting seats 1,000 interactive attendees;
+/// the cap bounds what one record costs to store, classify and show.
+pub const MAX_SESSIONS: usize = 1_000;
 
 /// Whether a problem makes the request malformed (`400`) or merely unacceptable (`422`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -59,6 +62,8 @@ impl Problem {
 pub struct ValidCall {
     record: CallRecord,
     parties: Vec<Party>,
+    /// Where the record stood in a `{"value": [...]}` batch; `None` for a lone record.
+    pub(super) batch_index: Option<usize>,
 }
 
 impl ValidCall {
@@ -83,15 +88,23 @@ impl ValidCall {
         if record.start_date_time > now + retention::FUTURE_TOLERANCE {
             problems.push(Problem::unacceptable("startDateTime", "the call starts more than a day in the future"));
         }
-        for (i, session) in record.sessions.iter().enumerate() {
-            check_session(session, &format!("sessions[{i}]"), &mut problems);
+        if record.sessions.len() > MAX_SESSIONS {
+            let count = record.sessions.len();
+            problems.push(Problem::unacceptable(
+                "sessions",
+                format!("holds {count} sessions; at most {MAX_SESSIONS} per call record"),
+            ));
+        } else {
+            for (i, session) in record.sessions.iter().enumerate() {
+                check_session(session, &format!("sessions[{i}]"), &mut problems);
+            }
         }
         let found = find_parties(&record);
         for f in &found {
             check_id(&f.party.id, &format!("{}.id", f.path), &mut problems);
         }
         if problems.is_empty() {
-            Ok(Self { record, parties: found.into_iter().map(|f| f.party).collect() })
+            Ok(Self { record, parties: found.into_iter().map(|f| f.party).collect(), batch_index: None })
         } else {
             Err(problems)
         }
@@ -100,6 +113,12 @@ impl ValidCall {
     /// The accepted record.
     pub fn record(&self) -> &CallRecord {
         &self.record
+    }
+
+    /// Where the record stood in its batch (`None` for a lone record): what a problem found
+    /// after validation reports as its `index`.
+    pub fn batch_index(&self) -> Option<usize> {
+        self.batch_index
     }
 
     /// Every distinct party, organizer first.

@@ -154,7 +154,10 @@ impl PreparedCall {
         };
         let header_item: Item = serde_dynamo::to_item(&header).map_err(|e| internal(&e))?;
         if item_size(&header_item) > MAX_ITEM_BYTES {
-            return Err(Problem::unacceptable("participants_v2", "too many participants to store in one call header"));
+            return Err(Problem::unacceptable(
+                "participants_v2",
+                "the participants' ids and names do not fit in one call header (400 KB)",
+            ));
         }
         let pages = page_items(head_for(&header, keys::session_page_sk), "sessions", packed.pages);
         let users: Vec<_> = call.parties().iter().filter(|p| p.has_history()).collect();

@@ -1,0 +1,281 @@
+//! The bad-input catalogue: hostile `POST /calls` bodies, each answered with its documented 4xx
+//! (docs/api.md), a JSON body saying what is wrong and where, never a 500 or a panic, and
+//! nothing written. Then ids built to collide with other items' keys, which must not.
+
+use callscope_core::store::keys;
+use callscope_tests::{ANCHOR, all_items, clock, config, fresh_store, graph_record, raw_ingest_request};
+use ingest::App;
+use serde_json::{Value, json};
+
+/// One hostile request and what it must get.
+struct Case {
+    name: &'static str,
+    body: Vec<u8>,
+    content_type: Option<&'static str>,
+    status: u16,
+    code: &'static str,
+    /// The first problem's batch index and JSON path, when the error lists problems.
+    at: Option<(Option<u64>, &'static str)>,
+}
+
+const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
+const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+const STREAM: &str = "sessions[0].segments[0].media[0].streams[0]";
+
+fn sample() -> Value {
+    graph_record("p2p-pstn.json")
+}
+
+/// The sample with `change` applied.
+fn with(change: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let mut record = sample();
+    change(&mut record);
+    record.to_string().into_bytes()
+}
+
+fn json_case(name: &'static str, body: Vec<u8>, status: u16, at: Option<(Option<u64>, &'static str)>) -> Case {
+    let code = match status {
+        400 => "invalid_request",
+        422 => "unacceptable",
+        413 => "payload_too_large",
+        _ => unreachable!("set the code explicitly"),
+    };
+    Case { name, body, content_type: Some("application/json"), status, code, at }
+}
+
+fn catalogue() -> Vec<Case> {
+    let text = sample().to_string();
+    let whole = Some((None, ""));
+    let stream = |field: &str| -> &'static str { format!("{STREAM}.{field}").leak() };
+    let mut cases = vec![
+        json_case("truncated JSON", text.as_bytes()[..text.len() / 2].to_vec(), 400, whole),
+        json_case("invalid JSON token", br#"{"id": "x", "version": tru}"#.to_vec(), 400, whole),
+        json_case("empty body", Vec::new(), 400, whole),
+        json_case("JSON null", b"null".to_vec(), 400, whole),
+        json_case("a JSON array", b"[]".to_vec(), 400, whole),
+        json_case(
+            "invalid UTF-8",
+            text.replacen("Ada Lovelace", "Ada \u{1}", 1)
+                .into_bytes()
+                .into_iter()
+                .map(|b| if b == 1 { 0xff } else { b })
+                .collect(),
+            400,
+            whole,
+        ),
+        json_case(
+            "a lone surrogate escape",
+            text.replacen("Ada Lovelace", "\\ud800", 1).into_bytes(),
+            400,
+            Some((None, "organizer_v2.identity.user.displayName")),
+        ),
+        json_case("100,000 nested arrays as the body", "[".repeat(100_000).into_bytes(), 400, whole),
+        json_case(
+            "nesting past serde_json's limit inside an ignored field",
+            text.replacen(
+                "\"type\":",
+                &format!("\"extra\":{}{},\"type\":", "[".repeat(2_000_000), "]".repeat(2_000_000)),
+                1,
+            )
+            .into_bytes(),
+            400,
+            whole,
+        ),
+        json_case(
+            "a 10 MB string",
+            format!("{{\"id\": \"{}\"}}", "x".repeat(10 * 1024 * 1024)).into_bytes(),
+            413,
+            None,
+        ),
+        json_case("a 1 MB id", with(|r| r["id"] = "x".repeat(1 << 20).into()), 400, Some((None, "id"))),
+        json_case(
+            "a 3 MB display name",
+            with(|r| r["organizer_v2"]["identity"]["user"]["displayName"] = "A".repeat(3 << 20).into()),
+            422,
+            Some((None, "participants_v2")),
+        ),
+        json_case(
+            "10,000 sessions",
+            with(|r| r["sessions"] = json!(vec![json!({ "modalities": ["audio"] }); 10_000])),
+            422,
+            Some((None, "sessions")),
+        ),
+        json_case(
+            "a NaN metric",
+            text.replacen("\"averagePacketLossRate\":0.1", "\"averagePacketLossRate\":NaN", 1).into_bytes(),
+            400,
+            whole,
+        ),
+        json_case(
+            "a metric of 1e400",
+            text.replacen("\"averagePacketLossRate\":0.1", "\"averagePacketLossRate\":1e400", 1).into_bytes(),
+            400,
+            Some((None, stream("averagePacketLossRate"))),
+        ),
+        json_case(
+            "negative packet loss",
+            with(|r| r["sessions"][0]["segments"][0]["media"][0]["streams"][0]["averagePacketLossRate"] = json!(-0.1)),
+            400,
+            Some((None, stream("averagePacketLossRate"))),
+        ),
+        json_case(
+            "packet loss of a billion",
+            with(|r| r["sessions"][0]["segments"][0]["media"][0]["streams"][0]["averagePacketLossRate"] = json!(1e9)),
+            400,
+            Some((None, stream("averagePacketLossRate"))),
+        ),
+        json_case(
+            "a negative duration",
+            with(|r| r["sessions"][0]["segments"][0]["media"][0]["streams"][0]["averageJitter"] = json!("-PT0.03S")),
+            400,
+            Some((None, stream("averageJitter"))),
+        ),
+        json_case(
+            "an absurd duration",
+            with(|r| {
+                r["sessions"][0]["segments"][0]["media"][0]["streams"][0]["averageJitter"] =
+                    json!("PT99999999999999999999H")
+            }),
+            400,
+            Some((None, stream("averageJitter"))),
+        ),
+        json_case("a version of 1e30", with(|r| r["version"] = json!(1e30)), 400, Some((None, "version"))),
+        json_case("a negative version", with(|r| r["version"] = json!(-1)), 400, Some((None, "version"))),
+        json_case(
+            "a call ending before it starts",
+            with(|r| r["endDateTime"] = json!("2026-11-24T08:00:00Z")),
+            400,
+            Some((None, "endDateTime")),
+        ),
+        json_case(
+            "a call in the year 9999",
+            with(|r| {
+                r["startDateTime"] = json!("9999-01-01T00:00:00Z");
+                r["endDateTime"] = json!("9999-01-01T01:00:00Z");
+            }),
+            422,
+            Some((None, "startDateTime")),
+        ),
+        json_case("an id with a NUL", with(|r| r["id"] = json!("abc\u{0}def")), 400, Some((None, "id"))),
+        json_case("an id with a newline", with(|r| r["id"] = json!("abc\ndef")), 400, Some((None, "id"))),
+        json_case("an empty id", with(|r| r["id"] = json!("  ")), 400, Some((None, "id"))),
+        json_case(
+            "a participant id with a control character",
+            with(|r| r["participants_v2"][0]["identity"]["user"]["id"] = json!("u\u{7}")),
+            400,
+            Some((None, "participants_v2[0].identity.user.id")),
+        ),
+        json_case(
+            "the same call twice in one batch (versions 2 and 1)",
+            json!({ "value": [with_version(2), with_version(1)] }).to_string().into_bytes(),
+            400,
+            Some((Some(1), "id")),
+        ),
+        json_case(
+            "a batch mixing a good record and one too old",
+            json!({ "value": [sample(), too_old()] }).to_string().into_bytes(),
+            422,
+            Some((Some(1), "endDateTime")),
+        ),
+        json_case(
+            "101 records in a batch",
+            json!({ "value": vec![sample(); 101] }).to_string().into_bytes(),
+            400,
+            Some((None, "value")),
+        ),
+    ];
+    for content_type in
+        [Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x"), None]
+    {
+        cases.push(Case {
+            name: "a body that is not declared as JSON",
+            body: text.clone().into_bytes(),
+            content_type,
+            status: 415,
+            code: "unsupported_media_type",
+            at: None,
+        });
+    }
+    cases
+}
+
+/// Another call, ended before the 30-day window.
+fn too_old() -> Value {
+    let mut record = sample();
+    record["id"] = json!("old");
+    record["startDateTime"] = json!("2026-10-01T00:00:00Z");
+    record["endDateTime"] = json!("2026-10-01T00:10:00Z");
+    record
+}
+
+fn with_version(version: i64) -> Value {
+    let mut record = sample();
+    record["version"] = json!(version);
+    record
+}
+
+#[tokio::test]
+async fn every_hostile_body_gets_its_documented_4xx_and_writes_nothing() {
+    let store = fresh_store().await;
+    let app = App { config: config(store.table()), store: store.clone(), clock: clock() };
+    let mut failures = Vec::new();
+    let cases = catalogue();
+    for case in &cases {
+        let response = ingest::handle(&app, raw_ingest_request(&case.body, case.content_type)).await;
+        let (status, body) = callscope_tests::json_response(response);
+        let problem = &body["error"]["problems"][0];
+        let at =
+            (!problem.is_null()).then(|| (problem["index"].as_u64(), problem["path"].as_str().unwrap_or_default()));
+        let found = (status, body["error"]["code"].as_str().unwrap_or_default(), at);
+        if found != (case.status, case.code, case.at) {
+            failures.push(format!(
+                "{} ({:?}): expected {:?}, got {found:?}: {:.300}",
+                case.name,
+                case.content_type,
+                (case.status, case.code, case.at),
+                body.to_string()
+            ));
+        }
+        if at == Some((None, ""))
+            && !matches!(case.name, "empty body" | "a 3 MB display name")
+            && problem["line"].as_u64().is_none()
+        {
+            failures.push(format!("{}: a syntax problem without its line: {problem}", case.name));
+        }
+        if !all_items(store.table()).await.is_empty() {
+            failures.push(format!("{}: something was written", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn ids_built_from_key_delimiters_stay_in_their_own_items() {
+    let store = fresh_store().await;
+    let app = App { config: config(store.table()), store: store.clone(), clock: clock() };
+    // A call whose id looks like another item's key, between users whose ids extend each other.
+    let tricky_call = "x#HEADER";
+    for (call, user) in [(tricky_call, "u#1"), ("x", "u")] {
+        let body = sample().to_string().replace(P2P, call).replace(ADA, user);
+        let response = ingest::handle(&app, raw_ingest_request(body.as_bytes(), Some("application/json"))).await;
+        assert_eq!(response.status(), 202);
+    }
+    let window = (ANCHOR - time::Duration::days(30), ANCHOR);
+    for (user, call) in [("u", "x"), ("u#1", tricky_call)] {
+        let page = store.user_history(user, window, 100, None, ANCHOR).await.unwrap();
+        let calls: Vec<&str> = page.entries.iter().map(|e| e.call_id.as_str()).collect();
+        assert_eq!(calls, [call], "{user} sees exactly their own call");
+        let stored = store.call(call, ANCHOR).await.unwrap().expect("stored");
+        assert_eq!(stored.header.call_id, call);
+        assert_eq!(stored.sessions.len(), 1);
+    }
+    for item in all_items(store.table()).await {
+        let pk = item[keys::PK].as_s().unwrap();
+        let sk = item[keys::SK].as_s().unwrap();
+        if let Some(call) = pk.strip_prefix("CALL#") {
+            assert!(call == "x" || call == tricky_call, "{pk}");
+            let id = item["callId"].as_s().map(String::as_str).unwrap_or(call);
+            assert_eq!(id, call, "{pk} {sk} holds another call's data");
+        }
+    }
+}
