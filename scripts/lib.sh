@@ -28,7 +28,7 @@ start_moto() {
   mkdir -p .local
   local port
   port=$(free_port)
-  setsid .venv/bin/moto_server -H 127.0.0.1 -p "$port" > .local/moto.log 2>&1 &
+  setsid .venv/bin/python scripts/moto_server.py 127.0.0.1 "$port" > .local/moto.log 2>&1 &
   MOTO_PID=$!
   MOTO_URL="http://127.0.0.1:$port"
   wait_http "$MOTO_URL/moto-api/" moto "$MOTO_PID"

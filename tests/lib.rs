@@ -17,6 +17,8 @@ use time::macros::datetime;
 /// The instant the sample events were written for; handlers under test run at this time.
 pub const ANCHOR: OffsetDateTime = datetime!(2026-11-25 12:00:00 UTC);
 
+pub mod faults;
+
 fn client_config() -> aws_sdk_dynamodb::config::Builder {
     let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT")
         .expect("CALLSCOPE_DYNAMODB_ENDPOINT is not set: run the tests with `make test` (it starts moto)");
@@ -172,6 +174,45 @@ pub async fn all_items(table: &str) -> Vec<callscope_core::store::Item> {
         .expect("scan the test table")
 }
 
+/// An HTTP API request `method path?query` as `role` (`None`: no verified claims), built on
+/// `events/query-users-list-engineer.json`.
+pub fn api_request(method: &str, role: Option<&str>, path: &str, query: &[(&str, &str)]) -> lambda_http::Request {
+    api_request_with_roles_claim(method, role.map(|r| format!("[{r}]")).as_deref(), path, query)
+}
+
+/// [`api_request`] with the verified `roles` claim exactly `claim` (`None`: no verified claims).
+pub fn api_request_with_roles_claim(
+    method: &str,
+    claim: Option<&str>,
+    path: &str,
+    query: &[(&str, &str)],
+) -> lambda_http::Request {
+    use serde_json::{Value, json};
+    let mut event: Value = serde_json::from_str(&event_text("query-users-list-engineer.json")).unwrap();
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["http"]["method"] = json!(method);
+    let params: serde_json::Map<String, Value> = query.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    event["rawQueryString"] = json!(
+        query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "%20").replace('#', "%23")))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    event["queryStringParameters"] = Value::Object(params);
+    // Each request its own id, as API Gateway gives it: the audit trail keys entries by it.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    event["requestContext"]["requestId"] = json!(format!("test-request-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
+    match claim {
+        Some(claim) => event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(claim),
+        None => {
+            event["requestContext"].as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
 /// Posts `body` (a record or a `{"value": [...]}` batch) through `app`, expecting `202`.
 pub async fn post_calls(app: &ingest::App, body: &serde_json::Value) {
     let response = ingest::handle(app, ingest_request(body.to_string())).await;
@@ -235,7 +276,12 @@ pub struct Pipeline {
 impl Pipeline {
     /// A pipeline on a fresh table, its clock at [`ANCHOR`].
     pub async fn new() -> Self {
-        let store = fresh_store().await;
+        Self::on(fresh_store().await).await
+    }
+
+    /// A pipeline whose handlers use `store` (a fresh table's, perhaps through a fault layer);
+    /// the stream is read directly, as Lambda's event source mapping reads it.
+    pub async fn on(store: DynamoStore) -> Self {
         let stream = stream_tail(store.table()).await;
         Self {
             ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
@@ -266,12 +312,35 @@ impl Pipeline {
 
     /// Runs classify over the stream until it is quiet, as the event source mapping would.
     pub async fn classify_all(&mut self) {
+        assert_eq!(self.classify_redelivering(100).await, 0, "classify reported failures");
+    }
+
+    /// Runs classify over the stream until it is quiet in batches of up to `batch` records,
+    /// redelivering from the record a batch reported as failed, as Lambda does with
+    /// `ReportBatchItemFailures`; how many batches reported a failure.
+    pub async fn classify_redelivering(&mut self, batch: usize) -> u32 {
+        let mut pending = std::collections::VecDeque::new();
+        let mut failed_batches = 0;
         loop {
-            let records = self.stream.next_records().await.expect("read the stream");
-            if records.is_empty() {
-                return;
+            if pending.is_empty() {
+                pending.extend(self.stream.next_records().await.expect("read the stream"));
+                if pending.is_empty() {
+                    return failed_batches;
+                }
             }
-            assert!(self.deliver(event(records)).await.is_empty(), "classify reported failures");
+            let records: Vec<_> = pending.iter().take(batch).cloned().collect();
+            let failures = self.deliver(event(records.clone())).await;
+            let done = match failures.first() {
+                None => records.len(),
+                Some(sequence) => {
+                    failed_batches += 1;
+                    records
+                        .iter()
+                        .position(|r| r.change.sequence_number.as_ref() == Some(sequence))
+                        .expect("a reported failure names a record of the batch")
+                }
+            };
+            pending.drain(..done);
         }
     }
 }

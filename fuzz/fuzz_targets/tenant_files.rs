@@ -15,7 +15,10 @@ fuzz_target!(|input: &[u8]| {
                 let map = BuildingMap::new(file.rows);
                 for probe in [Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(192, 168, 1, 255), Ipv4Addr::UNSPECIFIED] {
                     if let Some(building) = map.lookup(probe) {
-                        assert!(building.network.contains(&probe), "lookup returned a building that does not hold the address");
+                        assert!(
+                            building.network.contains(&probe),
+                            "lookup returned a building that does not hold the address"
+                        );
                     }
                 }
                 return;

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod clock;
 pub mod config;
 pub mod cursor;
+pub mod erasure;
 pub mod fixtures;
 pub mod ingest;
 pub mod model;

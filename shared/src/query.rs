@@ -6,7 +6,7 @@ use crate::buildings::Building;
 use crate::cursor::{CursorSigner, InvalidCursor, Position};
 use crate::retention;
 use crate::sites::{SiteCache, UnmappedSubnet, unmapped_subnets};
-use crate::store::items::AuditEntry;
+use crate::store::items::{Access, AuditEntry};
 use crate::store::{DynamoStore, Item, StoreError, keys};
 use crate::views::{
     AuditRecord, EngineerCall, EngineerParty, HistoryItem, SpecialistCall, SpecialistParty, UserSummary, Viewer,
@@ -302,18 +302,15 @@ impl Query<'_> {
         user: Option<&str>,
         call: Option<&str>,
     ) -> Result<(), StoreError> {
-        let entry = AuditEntry {
-            pk: keys::AUDIT_PK.to_owned(),
-            sk: keys::audit_sk(self.now, self.request_id),
+        let entry = AuditEntry::new(Access {
             at: self.now,
-            request_id: self.request_id.to_owned(),
-            subject: principal.subject.clone(),
-            role: role.to_owned(),
-            action: action.to_owned(),
-            target_user: user.map(str::to_owned),
-            target_call: call.map(str::to_owned),
-            expires_at: (self.now + retention::AUDIT).unix_timestamp(),
-        };
+            request_id: self.request_id,
+            subject: principal.subject.as_deref(),
+            role,
+            action,
+            user,
+            call,
+        });
         self.store.write_audit(&entry).await
     }
 
@@ -367,7 +364,8 @@ fn time_param(params: &Params, name: &'static str) -> Result<Option<OffsetDateTi
         .transpose()
 }
 
-fn check_id(name: &'static str, id: &str) -> Result<(), QueryError> {
+/// Refuses an id no stored item can have (empty, too long, control characters) as parameter `name`.
+pub fn check_id(name: &'static str, id: &str) -> Result<(), QueryError> {
     let valid = !id.is_empty() && id.len() <= crate::model::validate::MAX_ID_LEN && !id.chars().any(char::is_control);
     if valid { Ok(()) } else { Err(QueryError::BadParameter { name, message: "is not a valid id".into() }) }
 }

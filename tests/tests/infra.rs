@@ -141,7 +141,7 @@ impl Tagged for Value {
 async fn the_stream_filter_passes_exactly_what_classify_rates() {
     let pattern = filter_pattern();
     // Every kind of change the product makes: ingest's items, classify's results and rating,
-    // a new version, and a TTL removal sample.
+    // a new version and its rating, an erasure rewriting the rated call, and a TTL removal sample.
     let mut pipeline = Pipeline::new().await;
     pipeline.post(&callscope_tests::graph_record("meeting.json")).await;
     let mut records = pipeline.stream.next_records().await.unwrap();
@@ -150,6 +150,11 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     let mut newer = callscope_tests::graph_record("meeting.json");
     newer["version"] = json!(3);
     pipeline.post(&newer).await;
+    let version_3 = pipeline.stream.next_records().await.unwrap();
+    pipeline.deliver(callscope_tests::event(version_3.clone())).await;
+    records.extend(version_3);
+    records.extend(pipeline.stream.next_records().await.unwrap());
+    pipeline.store().erase_user("3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b").await.unwrap();
     records.extend(pipeline.stream.next_records().await.unwrap());
     let removal: aws_lambda_events::dynamodb::Event =
         serde_json::from_str(&callscope_tests::event_text("classify-remove-ttl.json")).unwrap();

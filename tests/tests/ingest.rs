@@ -328,10 +328,16 @@ async fn a_type_error_inside_a_batch_points_at_the_right_line() {
 #[tokio::test]
 async fn batches_are_capped_at_one_hundred_records() {
     let app = app().await;
-    let record = callscope_tests::graph_record("p2p-pstn.json");
-    let (status, _) = send(&app, post(&json!({ "value": vec![record.clone(); 100] }))).await;
+    let records: Vec<Value> = (0..101)
+        .map(|n| {
+            let mut record = callscope_tests::graph_record("p2p-pstn.json");
+            record["id"] = json!(format!("call-{n}"));
+            record
+        })
+        .collect();
+    let (status, _) = send(&app, post(&json!({ "value": records[..100] }))).await;
     assert_eq!(status, 202, "100 is allowed");
-    let (status, body) = send(&app, post(&json!({ "value": vec![record; 101] }))).await;
+    let (status, body) = send(&app, post(&json!({ "value": records }))).await;
     assert_eq!((status, problems(&body)), (400, vec![(None, "value".to_owned())]));
 }
 

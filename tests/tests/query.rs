@@ -40,25 +40,7 @@ impl Helpdesk {
 }
 
 fn request(role: Option<&str>, path: &str, query: &[(&str, &str)]) -> Request {
-    let mut event: Value = serde_json::from_str(&event_text("query-users-list-engineer.json")).unwrap();
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["path"] = json!(path);
-    let params: serde_json::Map<String, Value> = query.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
-    event["rawQueryString"] = json!(
-        query
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "%20")))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
-    event["queryStringParameters"] = Value::Object(params);
-    match role {
-        Some(role) => event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(format!("[{role}]")),
-        None => {
-            event["requestContext"].as_object_mut().unwrap().remove("authorizer");
-        }
-    }
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    callscope_tests::api_request("GET", role, path, query)
 }
 
 const SPECIALIST: Option<&str> = Some("support-specialist");

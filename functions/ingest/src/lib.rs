@@ -3,10 +3,11 @@
 use callscope_core::auth::Role;
 use callscope_core::clock::Clock;
 use callscope_core::config::Config;
+use callscope_core::erasure::erase_user;
 use callscope_core::ingest::ingest_calls;
 use callscope_core::sites::{upload_buildings, upload_endpoints};
 use callscope_core::store::DynamoStore;
-use callscope_http::{ApiError, json, require_media_type, verified_claims};
+use callscope_http::{ApiError, json, path_segments, request_id, require_media_type, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
@@ -25,13 +26,16 @@ const FILE_MEDIA_TYPES: &[Option<&str>] =
     &[Some("text/csv"), Some("text/tab-separated-values"), Some("text/plain"), Some("application/octet-stream"), None];
 
 /// The routes this function serves; the IaC test checks the template declares exactly these.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/calls"), ("PUT", "/buildings"), ("PUT", "/endpoints")];
+pub const ROUTES: &[(&str, &str)] =
+    &[("POST", "/calls"), ("PUT", "/buildings"), ("PUT", "/endpoints"), ("DELETE", "/users/{userId}")];
 
 /// Serves the ingest routes. Never fails: every outcome is an HTTP response.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let result = match (request.method(), request.uri().path()) {
-        (&Method::POST, "/calls") => post_calls(app, &request).await,
-        (&Method::PUT, "/buildings" | "/endpoints") => put_tenant_file(app, &request).await,
+    let segments = path_segments(&request).unwrap_or_default();
+    let result = match (request.method(), segments.as_slice()) {
+        (&Method::POST, [calls]) if calls == "calls" => post_calls(app, &request).await,
+        (&Method::PUT, [file]) if file == "buildings" || file == "endpoints" => put_tenant_file(app, &request).await,
+        (&Method::DELETE, [users, user]) if users == "users" => delete_user(app, &request, user).await,
         _ => Err(ApiError::not_found("route")),
     };
     result.unwrap_or_else(ApiError::into_response)
@@ -55,6 +59,14 @@ async fn put_tenant_file(app: &App, request: &Request) -> Result<Response<Body>,
     };
     tracing::info!(path = request.uri().path(), rows = report.rows, version = report.version, "tenant file replaced");
     Ok(json(200, &report))
+}
+
+/// `DELETE /users/{userId}` (admin only, audited): the right to erasure.
+async fn delete_user(app: &App, request: &Request, user_id: &str) -> Result<Response<Body>, ApiError> {
+    let principal = app.config.roles.principal(verified_claims(request))?;
+    let erased = erase_user(&app.store, &principal, user_id, app.clock.now(), &request_id(request)).await?;
+    tracing::info!(calls = erased.calls_rewritten, history = erased.history_entries_deleted, "user erased");
+    Ok(json(200, &erased))
 }
 
 async fn post_calls(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {

@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod duration;
+pub mod erase;
 pub mod graph;
 pub mod parties;
 pub mod validate;

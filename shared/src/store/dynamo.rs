@@ -16,6 +16,8 @@ use crate::classify::SessionResult;
 use crate::model::Session;
 use crate::rating::Rating;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
@@ -93,7 +95,8 @@ enum Commit {
     Done,
     /// The header's condition failed: another writer stored an equal or higher version first.
     Lost,
-    /// Cancelled by a concurrent transaction on the same items.
+    /// Cancelled by a concurrent transaction on the same items, or throttled inside the
+    /// transaction: worth another attempt after a pause.
     Conflict,
 }
 
@@ -205,20 +208,15 @@ impl DynamoStore {
             std::iter::once(TransactWriteItem::builder().put(header).build()).chain(pages).chain(stale_pages).collect();
         match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
             Ok(_) => Ok(Commit::Done),
-            Err(error) => {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = error.as_service_error()
-                {
-                    let codes: Vec<_> =
-                        cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None")).collect();
-                    if codes.first() == Some(&"ConditionalCheckFailed") {
-                        return Ok(Commit::Lost);
-                    }
-                    if codes.contains(&"TransactionConflict") {
-                        return Ok(Commit::Conflict);
-                    }
-                }
-                Err(StoreError::request("TransactWriteItems", error))
+            Err(error) if cancelled_by_condition(&error) => Ok(Commit::Lost),
+            Err(error)
+                if cancellation_reasons(&error)
+                    .iter()
+                    .any(|c| c == "TransactionConflict" || super::is_throttling(c)) =>
+            {
+                Ok(Commit::Conflict)
             }
+            Err(error) => Err(StoreError::request("TransactWriteItems", error)),
         }
     }
 
@@ -506,7 +504,7 @@ impl DynamoStore {
 }
 
 /// Reads query results as `T`, naming `what` if one is unreadable.
-fn read_items<T: serde::de::DeserializeOwned>(items: Vec<Item>, what: &str) -> Result<Vec<T>, StoreError> {
+pub(super) fn read_items<T: serde::de::DeserializeOwned>(items: Vec<Item>, what: &str) -> Result<Vec<T>, StoreError> {
     items
         .into_iter()
         .map(|item| {
@@ -515,11 +513,29 @@ fn read_items<T: serde::de::DeserializeOwned>(items: Vec<Item>, what: &str) -> R
         .collect()
 }
 
+/// Why each action of a cancelled transaction was cancelled (`None` for those that were not);
+/// empty if the error is not a cancellation.
+fn cancellation_reasons(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<String> {
+    match error.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+            cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a transaction was cancelled because its first action's condition failed: the
+/// product puts the conditional item (a call's header) first in every transaction.
+pub(super) fn cancelled_by_condition(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+    cancellation_reasons(error).first().is_some_and(|c| c == "ConditionalCheckFailed")
+}
+
 fn to_value<T: Serialize>(value: &T) -> AttributeValue {
     serde_dynamo::to_attribute_value(value).expect("ratings and issue codes always serialize")
 }
 
-fn key_item(pk: &str, sk: &str) -> Item {
+/// The key of item `pk`/`sk`.
+pub(super) fn key_item(pk: &str, sk: &str) -> Item {
     serde_dynamo::to_item(Key { pk, sk }).expect("two strings always serialize")
 }
 

@@ -197,13 +197,45 @@ pub struct AuditEntry {
     pub subject: Option<String>,
     /// The role the request was served as (`none` when refused for lack of one).
     pub role: String,
-    /// `history` or `detail`.
+    /// `history`, `detail` or `erase`.
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_call: Option<String>,
     pub expires_at: i64,
+}
+
+/// What an audit entry records: the access and who attempted it.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    pub at: OffsetDateTime,
+    pub request_id: &'a str,
+    pub subject: Option<&'a str>,
+    /// The role the request was served as (`none` when refused for lack of one).
+    pub role: &'a str,
+    /// `history`, `detail` or `erase`.
+    pub action: &'a str,
+    pub user: Option<&'a str>,
+    pub call: Option<&'a str>,
+}
+
+impl AuditEntry {
+    /// The entry for `access`, kept for the audit retention.
+    pub fn new(access: Access<'_>) -> Self {
+        Self {
+            pk: keys::AUDIT_PK.to_owned(),
+            sk: keys::audit_sk(access.at, access.request_id),
+            at: access.at,
+            request_id: access.request_id.to_owned(),
+            subject: access.subject.map(str::to_owned),
+            role: access.role.to_owned(),
+            action: access.action.to_owned(),
+            target_user: access.user.map(str::to_owned),
+            target_call: access.call.map(str::to_owned),
+            expires_at: (access.at + crate::retention::AUDIT).unix_timestamp(),
+        }
+    }
 }
 
 /// One session side seen on a subnet: an element of that day's set for the subnet.

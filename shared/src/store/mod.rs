@@ -3,6 +3,7 @@
 
 pub mod datasets;
 pub mod dynamo;
+pub mod erase;
 pub mod items;
 pub mod keys;
 pub mod prepare;
@@ -11,16 +12,19 @@ pub mod size;
 
 pub use datasets::{ActiveDataset, DatasetKind};
 pub use dynamo::{DynamoStore, Page, Published, StoredCall, UpsertStatus};
+pub use erase::Erased;
 pub use prepare::{Item, PreparedCall, PreparedClassification};
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// Why a storage operation failed. None of these is the caller's fault: they map to 5xx.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// DynamoDB refused or failed a request (after the SDK's own retries).
+    /// DynamoDB refused or failed a request (after the SDK's own retries). `transient` when
+    /// retrying later is likely to work: throttling, a 5xx, a timeout, a lost connection.
     #[error("DynamoDB {operation} failed: {detail}")]
-    Request { operation: &'static str, detail: String, throttled: bool },
+    Request { operation: &'static str, detail: String, transient: bool },
     /// An item in the table does not read as the type it should be.
     #[error("stored item {key} is unreadable: {source}")]
     Corrupt {
@@ -38,15 +42,18 @@ pub enum StoreError {
 
 impl StoreError {
     /// Wraps an SDK error with the operation that failed, keeping the full error chain.
-    pub fn request<E, R>(operation: &'static str, error: aws_sdk_dynamodb::error::SdkError<E, R>) -> Self
+    pub fn request<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> Self
     where
-        E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
-        R: std::fmt::Debug,
+        E: std::error::Error + ProvideErrorMetadata + 'static,
     {
-        let throttled = error.as_service_error().and_then(|e| e.code()).is_some_and(|code| {
-            matches!(code, "ThrottlingException" | "ProvisionedThroughputExceededException" | "RequestLimitExceeded")
-        });
-        Self::Request { operation, detail: DisplayErrorContext(&error).to_string(), throttled }
+        let transient = match &error {
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+            SdkError::ServiceError(service) => {
+                service.raw().status().is_server_error() || service.err().code().is_some_and(is_throttling)
+            }
+            _ => false,
+        };
+        Self::Request { operation, detail: DisplayErrorContext(&error).to_string(), transient }
     }
 
     /// Whether a write was refused only because its condition did not hold: the expected
@@ -60,6 +67,14 @@ impl StoreError {
 
     /// Whether retrying later is likely to succeed (throttling, contention).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Request { throttled: true, .. } | Self::Contention(_))
+        matches!(self, Self::Request { transient: true, .. } | Self::Contention(_))
     }
+}
+
+/// Whether an error code (or a transaction's cancellation reason) means "too fast, slow down".
+pub fn is_throttling(code: &str) -> bool {
+    matches!(
+        code,
+        "ThrottlingException" | "ProvisionedThroughputExceededException" | "RequestLimitExceeded" | "ThrottlingError"
+    )
 }

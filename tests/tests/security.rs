@@ -1,0 +1,139 @@
+//! The promises of docs/security.md that need the whole product: nobody widens their role by
+//! anything but verified claims, every attempt to look at a user or call is audited, and the
+//! right to erasure leaves no trace of the user outside the audit trail.
+
+use callscope_tests::{
+    Pipeline, all_items, api_request, api_request_with_roles_claim, graph_record, json_response, query_app,
+};
+use serde_json::{Value, json};
+
+const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
+const SPECIALIST: Option<&str> = Some("support-specialist");
+const ENGINEER: Option<&str> = Some("support-engineer");
+const ADMIN: Option<&str> = Some("admin");
+
+/// The sample tenant, ingested and rated, with the query and ingest apps on it.
+async fn tenant() -> (Pipeline, query::App) {
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
+    pipeline.classify_all().await;
+    let app = query_app(pipeline.store().clone());
+    (pipeline, app)
+}
+
+async fn get(app: &query::App, request: lambda_http::Request) -> (u16, Value) {
+    json_response(query::handle(app, request).await)
+}
+
+async fn audit_entries(app: &query::App) -> Vec<Value> {
+    let (status, body) = get(app, api_request("GET", ADMIN, "/audit", &[("limit", "100")])).await;
+    assert_eq!(status, 200, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn odd_role_claims_grant_nothing_and_every_refused_look_is_audited() {
+    let (_pipeline, app) = tenant().await;
+    let history = format!("/users/{ADA}/calls");
+    let detail = format!("/calls/{MEETING}");
+    let claims = [
+        "[\"admin\"",              // broken JSON array
+        "admin support-engineer",  // two names without brackets: one unknown name
+        "{\"roles\":[\"admin\"]}", // an object
+        "[ADMIN]",                 // names are exact
+        "[support-engineer-x]",    // a prefix is not the role
+        "[\"support engineer\"]",  // nor a near miss
+        "",                        // empty
+        "[ingest]",                // a real role, but not a helpdesk one
+    ];
+    let before = audit_entries(&app).await.len();
+    for claim in claims {
+        for (path, query) in [(history.as_str(), vec![]), (detail.as_str(), vec![("user", ADA)])] {
+            let (status, body) = get(&app, api_request_with_roles_claim("GET", Some(claim), path, &query)).await;
+            assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")), "{claim:?} on {path}");
+        }
+    }
+    let entries = audit_entries(&app).await;
+    let refused: Vec<&Value> = entries.iter().filter(|e| e["role"] == "none").collect();
+    assert_eq!(entries.len() - before, claims.len() * 2, "one audit entry per attempt");
+    assert_eq!(refused.len(), claims.len() * 2, "each recorded as refused");
+    assert!(refused.iter().all(|e| e["targetUser"] == ADA), "with the user they tried to see");
+}
+
+#[tokio::test]
+async fn path_ids_and_cursors_cannot_reach_another_users_data() {
+    let (_pipeline, app) = tenant().await;
+    // A call Bob was not in, asked for as Bob; ids that look like keys; a traversal.
+    let not_found = [
+        (format!("/calls/{MEETING}"), Some("not-in-this-call")),
+        (format!("/users/USER%23{ADA}/calls"), None),
+        (format!("/users/{ADA}%23x/calls"), None),
+        ("/users/..%2F..%2Fcalls/calls".to_owned(), None),
+        (format!("/calls/{MEETING}%23HEADER"), Some(ADA)),
+    ];
+    for (path, user) in not_found {
+        let query: Vec<(&str, &str)> = user.map(|u| ("user", u)).into_iter().collect();
+        let (status, body) = get(&app, api_request("GET", ENGINEER, &path, &query)).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    // A cursor minted for the engineer's view of Ada's history works only there (admins get the
+    // same view, so theirs is the one place it also works).
+    let history = format!("/users/{ADA}/calls");
+    let (_, page) = get(&app, api_request("GET", ENGINEER, &history, &[("limit", "1")])).await;
+    let cursor = page["nextCursor"].as_str().expect("Ada has two calls: a second page").to_owned();
+    assert_eq!(get(&app, api_request("GET", ENGINEER, &history, &[("limit", "1"), ("cursor", &cursor)])).await.0, 200);
+    let foreign =
+        [(SPECIALIST, history.clone()), (ENGINEER, format!("/users/{BOB}/calls")), (ENGINEER, "/users".to_owned())];
+    for (role, path) in foreign {
+        let (status, body) = get(&app, api_request("GET", role, &path, &[("limit", "1"), ("cursor", &cursor)])).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{role:?} {path}");
+    }
+}
+
+#[tokio::test]
+async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
+    let (pipeline, app) = tenant().await;
+    let erase = |role| api_request("DELETE", role, &format!("/users/{ADA}"), &[]);
+
+    for role in [SPECIALIST, ENGINEER, Some("ingest")] {
+        let (status, _) = json_response(ingest::handle(&pipeline.ingest, erase(role)).await);
+        assert_eq!(status, 403, "{role:?} may not erase");
+    }
+    assert_eq!(get(&app, api_request("GET", ENGINEER, &format!("/users/{ADA}/calls"), &[])).await.0, 200);
+
+    let (status, erased) = json_response(ingest::handle(&pipeline.ingest, erase(ADMIN)).await);
+    assert_eq!(status, 200, "{erased}");
+    assert_eq!(
+        (erased["callsRewritten"].as_u64(), erased["historyEntriesDeleted"].as_u64()),
+        (Some(2), Some(2)),
+        "{erased}"
+    );
+    assert!(erased["directoryEntriesDeleted"].as_u64() > Some(0), "{erased}");
+    assert!(erased["counterpartsRewritten"].as_u64() > Some(0), "Bob's entry showed Ada as the organizer: {erased}");
+
+    // Gone from search, history, and every call; the other participants still see their call.
+    assert_eq!(get(&app, api_request("GET", ENGINEER, &format!("/users/{ADA}/calls"), &[])).await.0, 404);
+    let (_, found) = get(&app, api_request("GET", ENGINEER, "/users", &[("search", "ada")])).await;
+    assert_eq!(found["items"], json!([]), "{found}");
+    let (status, call) = get(&app, api_request("GET", ENGINEER, &format!("/calls/{MEETING}"), &[("user", BOB)])).await;
+    assert_eq!(status, 200, "{call}");
+    assert!(call.to_string().contains("Erased user"), "{call}");
+    let (_, bobs) = get(&app, api_request("GET", ENGINEER, &format!("/users/{BOB}/calls"), &[])).await;
+    assert_eq!(bobs["items"].as_array().map(Vec::len), Some(1), "{bobs}");
+
+    for item in all_items(pipeline.store().table()).await {
+        let text = format!("{item:?}");
+        if item["PK"].as_s().unwrap() == "AUDIT" {
+            continue;
+        }
+        for personal in [ADA, "Ada Lovelace", "ada.lovelace@contoso.com", "ADA-LAPTOP-01", "10.20.30.41"] {
+            assert!(!text.contains(personal), "{personal} survived erasure in {text}");
+        }
+    }
+    let audited: Vec<Value> = audit_entries(&app).await.into_iter().filter(|e| e["action"] == "erase").collect();
+    assert_eq!(audited.len(), 4, "three refused attempts and the erasure: {audited:?}");
+    assert_eq!(audited.iter().filter(|e| e["role"] == "admin").count(), 1);
+    assert_eq!(json_response(ingest::handle(&pipeline.ingest, erase(ADMIN)).await).0, 404, "nothing left to erase");
+}
