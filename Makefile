@@ -28,6 +28,15 @@ infra-check: venv
 	SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --region us-east-1 -t infra/template.yaml
 	.venv/bin/cfn-lint infra/template.yaml
 
+# Every fuzz target for FUZZ_SECONDS each (release build); a finding fails it. See docs/testing.md.
+FUZZ_SECONDS ?= 300
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS) release
+
+# The quick run CI makes: a debug build, 20 seconds per target.
+fuzz-smoke:
+	scripts/fuzz.sh 20 dev
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
