@@ -1,7 +1,7 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo dev token test lint check-events infra-check stack-test venv events fresh-events clean
+.PHONY: demo dev token test lint check-events infra-check stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
@@ -18,6 +18,11 @@ token:
 test: venv check-events infra-check
 	scripts/with-moto.sh cargo test --workspace --all-targets
 	scripts/stack-test.sh
+	scripts/browser-test.sh
+
+# The web console in headless Chromium against the local stack (screenshots in target/browser/).
+browser-test: venv
+	scripts/browser-test.sh
 
 # The whole local stack over HTTP, then torn down.
 stack-test: venv

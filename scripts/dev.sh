@@ -12,7 +12,9 @@ target/debug/callscope-dev load-tenant "$GATEWAY_URL"
 target/debug/callscope-dev wait-rated "$GATEWAY_URL" 5a3e0000-0000-4000-8000-000000000000
 cat <<MSG
 
-The stack is up. Try (tokens: make token ROLE=support-specialist | support-engineer | admin | ingest):
+The stack is up.
+  Console: $GATEWAY_URL/console   (pick a role, search "ada", open a call rated Poor)
+Or the API (tokens: make token ROLE=support-specialist | support-engineer | admin | ingest):
   TOKEN=\$(make -s token ROLE=support-specialist)
   curl -s "$GATEWAY_URL/users?search=ada" -H "Authorization: Bearer \$TOKEN"
   curl -s "$GATEWAY_URL/users/5a3e0000-0000-4000-8000-000000000000/calls?limit=5" -H "Authorization: Bearer \$TOKEN"

@@ -21,6 +21,21 @@ pub struct Config {
     /// `SITES_REFRESH_SECONDS`: how often a warm function re-checks the active building and
     /// endpoint files (default 60).
     pub sites_refresh: time::Duration,
+    /// `CONSOLE_OIDC_ISSUER`, `CONSOLE_OIDC_CLIENT_ID`, `CONSOLE_OIDC_SCOPE`: how the web console
+    /// signs in. Without an issuer, with the local gateway's dev tokens.
+    pub console_sign_in: ConsoleSignIn,
+}
+
+/// How the web console gets its bearer token; served to it as `/console/config.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "signIn", rename_all = "camelCase")]
+pub enum ConsoleSignIn {
+    /// The local gateway's role picker (`GET /dev/token?role=`); never in AWS.
+    Dev,
+    /// OpenID Connect authorization code flow with PKCE against `issuer`, as public client
+    /// `client_id`.
+    #[serde(rename_all = "camelCase")]
+    Oidc { issuer: String, client_id: String, scope: String },
 }
 
 /// A missing or malformed environment variable, named so the operator can fix it.
@@ -93,6 +108,15 @@ impl Config {
                     })?
                 }
             },
+            console_sign_in: match (get("CONSOLE_OIDC_ISSUER"), get("CONSOLE_OIDC_CLIENT_ID")) {
+                (None, _) => ConsoleSignIn::Dev,
+                (Some(_), None) => return Err(ConfigError::Missing("CONSOLE_OIDC_CLIENT_ID")),
+                (Some(issuer), Some(client_id)) => ConsoleSignIn::Oidc {
+                    issuer: issuer.trim_end_matches('/').to_owned(),
+                    client_id,
+                    scope: get("CONSOLE_OIDC_SCOPE").unwrap_or_else(|| "openid profile".to_owned()),
+                },
+            },
             thresholds: match get("CLASSIFY_THRESHOLDS") {
                 None => Thresholds::default(),
                 Some(json) => Thresholds::from_json(&json)
@@ -141,6 +165,18 @@ mod tests {
         assert_eq!(c.require_cursor_key(), Err(ConfigError::Missing("CURSOR_KEY")));
         let c = config(&[("TABLE_NAME", "t"), ("CURSOR_KEY", "short")]).unwrap();
         assert!(matches!(c.require_cursor_key(), Err(ConfigError::Invalid { name: "CURSOR_KEY", .. })));
+    }
+
+    #[test]
+    fn the_console_signs_in_with_oidc_only_when_fully_configured() {
+        assert_eq!(config(&[("TABLE_NAME", "t")]).unwrap().console_sign_in, ConsoleSignIn::Dev);
+        let issuer = ("CONSOLE_OIDC_ISSUER", "https://login.example.com/tenant/v2.0/");
+        assert_eq!(config(&[("TABLE_NAME", "t"), issuer]), Err(ConfigError::Missing("CONSOLE_OIDC_CLIENT_ID")));
+        let c = config(&[("TABLE_NAME", "t"), issuer, ("CONSOLE_OIDC_CLIENT_ID", "spa")]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&c.console_sign_in).unwrap(),
+            serde_json::json!({ "signIn": "oidc", "issuer": "https://login.example.com/tenant/v2.0", "clientId": "spa", "scope": "openid profile" })
+        );
     }
 
     #[test]

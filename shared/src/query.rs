@@ -8,6 +8,7 @@ use crate::retention;
 use crate::sites::{SiteCache, UnmappedSubnet, unmapped_subnets};
 use crate::store::items::{Access, AuditEntry};
 use crate::store::{DynamoStore, Item, StoreError, keys};
+use crate::views::history::history_csv;
 use crate::views::{
     AuditRecord, EngineerCall, EngineerParty, HistoryItem, SpecialistCall, SpecialistParty, UserSummary, Viewer,
     call_detail, involves,
@@ -91,6 +92,42 @@ impl From<InvalidCursor> for QueryError {
 
 /// A user's history page in the caller's view.
 pub type HistoryPageView = ByRole<ListPage<HistoryItem<SpecialistParty>>, ListPage<HistoryItem<EngineerParty>>>;
+impl HistoryPageView {
+    /// The page as CSV (`GET /users/{userId}/calls?format=csv`), in the same view.
+    pub fn to_csv(&self) -> String {
+        match self {
+            ByRole::Specialist(page) => history_csv(&page.items),
+            ByRole::Engineer(page) => history_csv(&page.items),
+        }
+    }
+
+    /// Where the next page starts; `None` on the last.
+    pub fn next_cursor(&self) -> Option<&str> {
+        match self {
+            ByRole::Specialist(page) => page.next_cursor.as_deref(),
+            ByRole::Engineer(page) => page.next_cursor.as_deref(),
+        }
+    }
+}
+
+/// How a list is answered: `format=json` (the default) or `format=csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+impl Format {
+    /// The `format` parameter of `params`.
+    pub fn of(params: &Params) -> Result<Self, QueryError> {
+        match params.get("format").map(String::as_str) {
+            None | Some("json") => Ok(Self::Json),
+            Some("csv") => Ok(Self::Csv),
+            Some(_) => Err(QueryError::BadParameter { name: "format", message: "must be `json` or `csv`".into() }),
+        }
+    }
+}
+
 /// A call's detail in the caller's view.
 pub type CallView = ByRole<SpecialistCall, EngineerCall>;
 

@@ -74,10 +74,23 @@ fn served(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 fn every_route_served_is_declared_and_vice_versa() {
     let template = template();
     assert_eq!(declared_routes(&template, "IngestFunction"), served(ingest::ROUTES));
-    assert_eq!(declared_routes(&template, "QueryFunction"), served(query::ROUTES));
+    let query_routes: Vec<(&str, &str)> = query::ROUTES.iter().chain(query::PUBLIC_ROUTES).copied().collect();
+    assert_eq!(declared_routes(&template, "QueryFunction"), served(&query_routes));
     assert!(declared_routes(&template, "ClassifyFunction").is_empty());
     let auth = &resource(&template, "HttpApi")["Auth"];
-    assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Jwt"), "every route is behind the JWT authorizer");
+    assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Jwt"), "every route is behind the JWT authorizer ...");
+    let events = resource(&template, "QueryFunction")["Events"].as_mapping().unwrap();
+    let public: BTreeSet<(String, String)> = events
+        .values()
+        .filter(|e| e["Properties"]["Auth"]["Authorizer"].as_str() == Some("NONE"))
+        .map(|e| {
+            (
+                e["Properties"]["Method"].as_str().unwrap().to_owned(),
+                e["Properties"]["Path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(public, served(query::PUBLIC_ROUTES), "... but the console's static files, and only they");
 }
 
 /// A request to `method path` without claims: a served route answers 401, an unknown one 404.
@@ -103,6 +116,11 @@ async fn the_declared_routes_are_the_ones_the_handlers_serve() {
     for (method, path) in query::ROUTES {
         let status = query::handle(&query_app, unauthenticated(method, path)).await.status();
         assert_eq!(status, 401, "query {method} {path} is served (and needs a token)");
+    }
+    for (method, path) in query::PUBLIC_ROUTES {
+        let path = path.replace("{asset}", "app.js");
+        let status = query::handle(&query_app, unauthenticated(method, &path)).await.status();
+        assert_eq!(status, 200, "query {method} {path} is served without a token");
     }
     assert_eq!(ingest::handle(&pipeline.ingest, unauthenticated("GET", "/calls")).await.status(), 404);
     assert_eq!(query::handle(&query_app, unauthenticated("GET", "/elsewhere")).await.status(), 404);

@@ -1,9 +1,11 @@
 //! The query function's handler: routes, then a core query in the caller's role, then JSON.
 
+mod console;
+
 use callscope_core::clock::Clock;
 use callscope_core::config::Config;
 use callscope_core::cursor::CursorSigner;
-use callscope_core::query::Query;
+use callscope_core::query::{Format, Query};
 use callscope_core::sites::SiteCache;
 use callscope_core::store::DynamoStore;
 use callscope_http::{ApiError, json, path_segments, query_params, request_id, verified_claims};
@@ -34,6 +36,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/buildings/unmapped-subnets"),
 ];
 
+/// The routes served without a token: the web console's static files.
+pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/console"), ("GET", "/console/{asset}")];
+
 /// Serves the helpdesk routes. Never fails: every outcome is an HTTP response.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     serve(app, &request).await.unwrap_or_else(ApiError::into_response)
@@ -42,6 +47,14 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
     let segments = path_segments(request).ok_or_else(|| ApiError::not_found("route"))?;
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if let (&Method::GET, ["console", rest @ ..]) = (request.method(), segments.as_slice()) {
+        let asset = match rest {
+            [] => "",
+            [asset] => asset,
+            _ => return Err(ApiError::not_found("file")),
+        };
+        return console::serve(asset, &app.config.console_sign_in).ok_or_else(|| ApiError::not_found("file"));
+    }
     let route = match (request.method(), segments.as_slice()) {
         (&Method::GET, ["users"]) => Route::Users,
         (&Method::GET, ["users", user, "calls"]) => Route::History(user),
@@ -64,12 +77,32 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
     };
     match route {
         Route::Users => Ok(json(200, &query.users(&principal, &params).await?)),
-        Route::History(user) => Ok(json(200, &query.history(&principal, user, &params).await?)),
+        Route::History(user) => {
+            let format = Format::of(&params)?;
+            let page = query.history(&principal, user, &params).await?;
+            Ok(match format {
+                Format::Json => json(200, &page),
+                Format::Csv => csv_attachment(page.to_csv(), &format!("calls-{user}.csv"), page.next_cursor()),
+            })
+        }
         Route::Call(call) => Ok(json(200, &query.call(&principal, call, &params).await?)),
         Route::Audit => Ok(json(200, &query.audit_log(&principal, &params).await?)),
         Route::Buildings => Ok(json(200, &query.buildings(&principal, &params).await?)),
         Route::UnmappedSubnets => Ok(json(200, &query.unmapped_subnets(&principal).await?)),
     }
+}
+
+/// A CSV download; the next page's cursor, if any, in `x-next-cursor`.
+fn csv_attachment(body: String, filename: &str, next_cursor: Option<&str>) -> Response<Body> {
+    let safe_name: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+    let mut response = Response::builder()
+        .status(200)
+        .header("content-type", "text/csv; charset=utf-8")
+        .header("content-disposition", format!("attachment; filename=\"{safe_name}\""));
+    if let Some(cursor) = next_cursor {
+        response = response.header("x-next-cursor", cursor);
+    }
+    response.body(Body::Text(body)).expect("status and headers are valid")
 }
 
 /// A served route, matched before anything else is read.

@@ -78,6 +78,8 @@ pub trait PartyView: Serialize + Sized {
     fn of(party: &Party, viewer: &Viewer) -> Self;
     /// A service endpoint.
     fn service() -> Self;
+    /// The party in one line of text (a CSV cell), exactly as much as this view shows.
+    fn label(&self) -> String;
 }
 
 /// Whether `party` belongs to the home tenant (guests, phones and other tenants do not).
@@ -123,6 +125,13 @@ impl PartyView for SpecialistParty {
 
     fn service() -> Self {
         Self { display_name: SERVICE_LABEL.to_owned(), kind: EndpointKind::Service, phone: None }
+    }
+
+    fn label(&self) -> String {
+        match &self.phone {
+            Some(phone) => phone.as_str().to_owned(),
+            None => self.display_name.clone(),
+        }
     }
 }
 
@@ -171,6 +180,15 @@ impl PartyView for EngineerParty {
             kind: EndpointKind::Service,
             internal: true,
             phone: None,
+        }
+    }
+
+    fn label(&self) -> String {
+        let shown = [self.display_name.as_deref(), self.user_principal_name.as_deref(), self.id.as_deref()];
+        match (&self.phone, shown.into_iter().flatten().next()) {
+            (Some(phone), _) => phone.as_str().to_owned(),
+            (None, Some(name)) => name.to_owned(),
+            (None, None) => String::new(),
         }
     }
 }

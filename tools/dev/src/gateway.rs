@@ -52,19 +52,25 @@ impl Gateway {
         let (parts, body) = request.into_parts();
         let method = parts.method.as_str().to_owned();
         let path = parts.uri.path().to_owned();
+        let query = parts.uri.query().unwrap_or_default().to_owned();
+        if method == "GET" && path == DEV_TOKEN_PATH {
+            return self.dev_token(&query);
+        }
         let Some((function, route, parameters)) = route(&method, &path) else {
             return reply(StatusCode::NOT_FOUND, json!({ "message": "Not Found" }));
         };
         let bearer =
             parts.headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        let Some(claims) = bearer.and_then(|t| token::verify(&self.key, t.trim()).ok()) else {
-            return reply(StatusCode::UNAUTHORIZED, json!({ "message": "Unauthorized" }));
+        let claims = bearer.and_then(|t| token::verify(&self.key, t.trim()).ok());
+        let authorizer = match claims {
+            Some(claims) => json!({ "jwt": { "claims": token::as_authorizer_claims(&claims), "scopes": null } }),
+            None if is_public(&method, route) => Value::Null,
+            None => return reply(StatusCode::UNAUTHORIZED, json!({ "message": "Unauthorized" })),
         };
         let body = match body.collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(_) => return reply(StatusCode::BAD_REQUEST, json!({ "message": "Bad Request" })),
         };
-        let query = parts.uri.query().unwrap_or_default().to_owned();
         let headers: serde_json::Map<String, Value> = parts
             .headers
             .iter()
@@ -89,7 +95,7 @@ impl Gateway {
                 "routeKey": format!("{method} {route}"),
                 "stage": "$default",
                 "time": "", "timeEpoch": time::OffsetDateTime::now_utc().unix_timestamp() * 1000,
-                "authorizer": { "jwt": { "claims": token::as_authorizer_claims(&claims), "scopes": null } },
+                "authorizer": authorizer,
             },
             "body": String::from_utf8_lossy(&body),
             "isBase64Encoded": false,
@@ -100,6 +106,17 @@ impl Gateway {
                 reply(StatusCode::BAD_GATEWAY, json!({ "message": format!("the function did not answer: {error}") }))
             }
         }
+    }
+
+    /// `GET /dev/token?role=<role>`: a dev token for the console's role picker. Local only: the
+    /// template has no such route, and in AWS the console signs in with OpenID Connect.
+    fn dev_token(&self, query: &str) -> Reply {
+        let parameters = query_parameters(query);
+        let role = parameters["role"].as_str().unwrap_or_default();
+        if !DEV_ROLES.contains(&role) {
+            return reply(StatusCode::BAD_REQUEST, json!({ "message": format!("role must be one of {DEV_ROLES:?}") }));
+        }
+        reply(StatusCode::OK, json!({ "token": token::mint(&self.key, &format!("dev-{role}"), &[role]) }))
     }
 
     /// Invokes `function` with `event` through the runtime emulator's invoke API.
@@ -136,10 +153,20 @@ pub fn client() -> Client<HttpConnector, Full<Bytes>> {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
+/// Where the console's role picker gets its tokens.
+pub const DEV_TOKEN_PATH: &str = "/dev/token";
+/// The roles the role picker offers.
+pub const DEV_ROLES: [&str; 3] = ["support-specialist", "support-engineer", "admin"];
+
+/// Whether `method route` is served without a token (the console's static files).
+fn is_public(method: &str, route: &str) -> bool {
+    query::PUBLIC_ROUTES.iter().any(|(m, r)| *m == method && *r == route)
+}
+
 /// The function, route template and path parameters serving `method path`.
 fn route(method: &str, path: &str) -> Option<(&'static str, &'static str, Value)> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let functions = [("ingest", ingest::ROUTES), ("query", query::ROUTES)];
+    let functions = [("ingest", ingest::ROUTES), ("query", query::ROUTES), ("query", query::PUBLIC_ROUTES)];
     for (function, routes) in functions {
         for (route_method, template) in routes {
             if *route_method != method {

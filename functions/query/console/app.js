@@ -1,0 +1,424 @@
+// callscope console: search a user, scan their 30-day history, open a call and see why it was
+// poor. It talks only to the query API with the signed-in user's bearer token, so it shows
+// exactly what the API gives that role. Everything is built with DOM calls (no innerHTML), so
+// names from call records can never become markup.
+
+const TOKEN_KEY = "callscope.token";
+const PKCE_KEY = "callscope.pkce";
+const NAMES_KEY = "callscope.names";
+const main = document.getElementById("main");
+const statusLine = document.getElementById("status");
+let config = { signIn: "dev" };
+
+// ---- small DOM helpers -------------------------------------------------------------------
+
+/** An element with attributes (`on*` become listeners) and children (strings become text). */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null && child !== false) element.append(child);
+  }
+  return element;
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes);
+  main.focus();
+}
+
+function say(message) {
+  statusLine.textContent = message;
+}
+
+// ---- sign-in -----------------------------------------------------------------------------
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function claims(jwt) {
+  try {
+    const payload = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(payload));
+  } catch {
+    return {};
+  }
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  location.hash = "#/";
+  render();
+}
+
+const ROLES = [
+  ["support-specialist", "Support specialist", "Tier 1: the searched user's name, ratings and causes"],
+  ["support-engineer", "Support engineer", "Tier 2: every name, Advanced and Debug"],
+  ["admin", "Admin", "Everything, plus buildings and the audit log"],
+];
+
+function signInPage() {
+  if (config.signIn === "oidc") {
+    return show(h("h1", {}, "Sign in"), h("button", { class: "primary", type: "button", onclick: oidcStart }, "Sign in with your organisation"));
+  }
+  const pick = async (role) => {
+    const response = await fetch(`/dev/token?role=${encodeURIComponent(role)}`);
+    if (!response.ok) return say(`The local gateway gave no token (${response.status}).`);
+    sessionStorage.setItem(TOKEN_KEY, (await response.json()).token);
+    render();
+  };
+  show(
+    h("h1", {}, "Sign in (local)"),
+    h("p", {}, "Pick the role to try the console as. These are the local gateway's dev tokens; in AWS the console signs in with your organisation."),
+    h("div", { class: "roles" }, ROLES.map(([role, name, what]) => h("button", { type: "button", "data-role": role, onclick: () => pick(role) }, name, h("small", {}, what)))),
+  );
+}
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function discovery() {
+  const response = await fetch(`${config.issuer}/.well-known/openid-configuration`);
+  if (!response.ok) throw new Error(`the issuer's discovery document answered ${response.status}`);
+  return response.json();
+}
+
+function redirectUri() {
+  return `${location.origin}/console`;
+}
+
+/** OpenID Connect authorization code flow with PKCE: off to the identity provider. */
+async function oidcStart() {
+  const endpoints = await discovery();
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
+  const url = new URL(endpoints.authorization_endpoint);
+  const params = { response_type: "code", client_id: config.clientId, redirect_uri: redirectUri(), scope: config.scope, state, code_challenge: challenge, code_challenge_method: "S256" };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  location.assign(url);
+}
+
+/** Back from the identity provider with `?code=&state=`: trade the code for a token. */
+async function oidcFinish(query) {
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) || "{}");
+  sessionStorage.removeItem(PKCE_KEY);
+  history.replaceState(null, "", `/console${saved.hash || ""}`);
+  if (!saved.state || query.get("state") !== saved.state) throw new Error("the sign-in answer does not match the request");
+  const endpoints = await discovery();
+  const body = new URLSearchParams({ grant_type: "authorization_code", code: query.get("code"), redirect_uri: redirectUri(), client_id: config.clientId, code_verifier: saved.verifier });
+  const response = await fetch(endpoints.token_endpoint, { method: "POST", body });
+  if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
+  const tokens = await response.json();
+  sessionStorage.setItem(TOKEN_KEY, tokens.access_token || tokens.id_token);
+}
+
+// ---- the API -----------------------------------------------------------------------------
+
+class SignedOut extends Error {}
+
+/** GET `path` from the query API; JSON, or the response itself when `raw`. */
+async function api(path, params = {}, raw = false) {
+  const url = new URL(path, location.origin);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) url.searchParams.set(name, value);
+  const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } });
+  if (response.status === 401) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    throw new SignedOut();
+  }
+  if (raw && response.ok) return response;
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(body.error?.message || `the API answered ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+// ---- formatting --------------------------------------------------------------------------
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const when = (iso) => dateTime.format(new Date(iso));
+
+function duration(seconds) {
+  const m = Math.floor(seconds / 60), s = seconds % 60, hours = Math.floor(m / 60);
+  return hours ? `${hours} h ${m % 60} min` : `${m} min ${String(s).padStart(2, "0")} s`;
+}
+
+function words(camel) {
+  const spaced = String(camel ?? "").replace(/([a-z0-9])([A-Z])/g, "$1 $2");
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase();
+}
+
+const RATING = { good: ["✔", "Good"], poor: ["✖", "Poor"], unavailable: ["?", "Unavailable"], pending: ["…", "Pending"] };
+
+function badge(rating) {
+  const [icon, label] = RATING[rating] || ["?", words(rating)];
+  return h("span", { class: `badge ${rating}` }, h("span", { "aria-hidden": "true" }, `${icon} `), label);
+}
+
+function party(p) {
+  if (!p) return "—";
+  return p.phone || p.displayName || p.userPrincipalName || p.id || words(p.kind);
+}
+
+function metricValue(metric, value) {
+  if (/Rate$|Ratio$|RatioOfConcealedSamples$/.test(metric)) return `${(value * 100).toFixed(2)} %`;
+  if (/Jitter$|RoundTripTime$/.test(metric)) return `${value.toFixed(1)} ms`;
+  if (/Percentage$/.test(metric)) return `${value.toFixed(1)} %`;
+  if (/FrameRate$/.test(metric)) return `${value.toFixed(1)} fps`;
+  return String(Math.round(value * 100) / 100);
+}
+
+/** A metric's grade cell: colour, an icon and the word, so it reads without colour too. */
+function gradeCell(grade) {
+  const marks = { red: ["▲", "Red"], yellow: ["●", "Yellow"], normal: ["", "Normal"] };
+  const [icon, label] = marks[grade] || ["", words(grade)];
+  return h("td", { class: `grade-${grade}` }, icon && h("span", { "aria-hidden": "true" }, `${icon} `), label);
+}
+
+// ---- pages -------------------------------------------------------------------------------
+
+/** The search box: suggestions as you type (name or SIP address), arrow keys and Enter. */
+function searchBox() {
+  const list = h("ul", { id: "suggestions", role: "listbox", hidden: true });
+  const input = h("input", { type: "search", id: "search", role: "combobox", "aria-expanded": "false", "aria-controls": "suggestions", "aria-autocomplete": "list", placeholder: "Name or SIP address", autocomplete: "off" });
+  let items = [], active = -1, timer, asked = 0;
+  const open = (user) => { remember(user); location.hash = `#/users/${encodeURIComponent(user.id)}`; };
+  const paint = () => {
+    list.replaceChildren(...items.map((user, i) => h("li", { role: "option", id: `option-${i}`, "aria-selected": String(i === active), onmousedown: (e) => { e.preventDefault(); open(user); } }, user.displayName || user.userPrincipalName || user.id, user.userPrincipalName && h("small", {}, user.userPrincipalName))));
+    list.hidden = items.length === 0;
+    input.setAttribute("aria-expanded", String(items.length > 0));
+    if (active >= 0) input.setAttribute("aria-activedescendant", `option-${active}`); else input.removeAttribute("aria-activedescendant");
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const text = input.value.trim();
+    if (!text) { items = []; active = -1; return paint(); }
+    timer = setTimeout(async () => {
+      const mine = ++asked;
+      try {
+        const page = await api("/users", { search: text, limit: 8 });
+        if (mine !== asked) return;
+        items = page.items; active = items.length ? 0 : -1; paint();
+        say(items.length ? `${items.length} suggestions` : "No user matches");
+      } catch (error) { failed(error); }
+    }, 200);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" && items.length) { active = (active + 1) % items.length; paint(); e.preventDefault(); }
+    else if (e.key === "ArrowUp" && items.length) { active = (active - 1 + items.length) % items.length; paint(); e.preventDefault(); }
+    else if (e.key === "Enter" && active >= 0) { open(items[active]); e.preventDefault(); }
+    else if (e.key === "Escape") { items = []; active = -1; paint(); }
+  });
+  input.addEventListener("blur", () => setTimeout(() => { list.hidden = true; }, 150));
+  return h("div", { class: "row" }, h("label", { for: "search" }, "Find a user"), h("div", { class: "combo" }, input, list), h("a", { href: "#/users" }, "View users"));
+}
+
+/** Names of users picked in this tab, so a history page can say whose it is. */
+function remember(user) {
+  const names = JSON.parse(sessionStorage.getItem(NAMES_KEY) || "{}");
+  names[user.id] = user.displayName || user.userPrincipalName || user.id;
+  sessionStorage.setItem(NAMES_KEY, JSON.stringify(names));
+}
+
+function nameOf(userId) {
+  return JSON.parse(sessionStorage.getItem(NAMES_KEY) || "{}")[userId] || userId;
+}
+
+function homePage() {
+  show(h("h1", {}, "Call quality by user"), searchBox(), h("p", {}, "Type a name or SIP address, pick the user with the arrow keys and Enter, then open a call from their last 30 days."));
+  document.getElementById("search").focus();
+}
+
+async function usersPage() {
+  const body = h("tbody");
+  const more = h("button", { type: "button", hidden: true }, "More users");
+  let cursor;
+  const load = async () => {
+    const page = await api("/users", { limit: 50, cursor });
+    for (const user of page.items) {
+      body.append(h("tr", {}, h("td", {}, h("a", { href: `#/users/${encodeURIComponent(user.id)}`, onclick: () => remember(user) }, user.displayName || user.id)), h("td", {}, user.userPrincipalName || ""), h("td", {}, user.lastCallAt ? when(user.lastCallAt) : "")));
+    }
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+  };
+  more.addEventListener("click", () => load().catch(failed));
+  await load();
+  show(h("h1", {}, "Users with calls in the last 30 days"), searchBox(), h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Address"), h("th", {}, "Last call"))), body), more);
+}
+
+async function historyPage(userId) {
+  const body = h("tbody");
+  const cursors = [undefined];
+  const more = h("button", { type: "button", hidden: true }, "Older calls");
+  const title = h("h1", {}, `Calls of ${nameOf(userId)}, last 30 days`);
+  let shown = 0;
+  const load = async () => {
+    const page = await api(`/users/${encodeURIComponent(userId)}/calls`, { limit: 50, cursor: cursors[cursors.length - 1] });
+    for (const call of page.items) {
+      shown += 1;
+      body.append(h("tr", { "data-call": call.callId },
+        h("td", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(call.callId)}` }, when(call.startDateTime))),
+        h("td", {}, words(call.type)),
+        h("td", {}, party(call.counterpart)),
+        h("td", { class: "num" }, duration(call.durationSeconds)),
+        h("td", {}, badge(call.rating)),
+        h("td", { class: "codes" }, call.issueCodes.join(" "))));
+    }
+    if (page.nextCursor) cursors.push(page.nextCursor);
+    more.hidden = !page.nextCursor;
+    say(`${shown} calls shown`);
+  };
+  /** The visible rows as CSV, page by page from the API's own CSV form (same role, same cursors). */
+  const exportCsv = async () => {
+    const pages = more.hidden ? cursors : cursors.slice(0, -1);
+    let text = "";
+    for (const [i, cursor] of pages.entries()) {
+      const response = await api(`/users/${encodeURIComponent(userId)}/calls`, { limit: 50, cursor, format: "csv" }, true);
+      const csv = await response.text();
+      text += i === 0 ? csv : csv.slice(csv.indexOf("\n") + 1);
+    }
+    const link = h("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })), download: `calls-${userId}.csv` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    say("CSV exported");
+  };
+  more.addEventListener("click", () => load().catch(failed));
+  await load();
+  const first = body.querySelector("tr");
+  show(
+    h("p", {}, h("a", { href: "#/" }, "← Search")), title,
+    h("div", { class: "row" }, h("button", { type: "button", id: "export", onclick: () => exportCsv().catch(failed) }, "Export CSV")),
+    h("table", { id: "history" }, h("caption", { class: "skip" }, "Calls, newest first"), h("thead", {}, h("tr", {}, ["Date", "Type", "Counterpart", "Duration", "Rating", "Issues"].map((t) => h("th", { scope: "col" }, t)))), body),
+    more,
+  );
+  if (!first) say("No calls");
+}
+
+const COMPARISON = { above: ">", atLeast: "≥", below: "<" };
+
+function metricsTable(metrics) {
+  if (!metrics.length) return h("p", {}, "No metrics were reported.");
+  return h("table", { class: "metrics" },
+    h("thead", {}, h("tr", {}, ["Metric", "Media", "Measured on", "Value", "Threshold", "Grade"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, metrics.map((m) => h("tr", {},
+      h("td", {}, words(m.metric)),
+      h("td", {}, words(m.media)),
+      h("td", {}, [m.side && `${words(m.side)} side`, m.direction && words(m.direction)].filter(Boolean).join(", ") || "—"),
+      h("td", { class: "num" }, metricValue(m.metric, m.value)),
+      h("td", { class: "num" }, `${COMPARISON[m.comparison] || ""} ${metricValue(m.metric, m.threshold)}`),
+      gradeCell(m.grade)))));
+}
+
+function facts(object) {
+  const rows = Object.entries(object || {}).filter(([, v]) => v !== null && v !== undefined && typeof v !== "object");
+  const nested = Object.entries(object || {}).filter(([, v]) => v && typeof v === "object");
+  if (!rows.length && !nested.length) return h("p", {}, "Nothing reported.");
+  return h("div", {},
+    h("dl", { class: "facts" }, rows.flatMap(([k, v]) => [h("dt", {}, words(k)), h("dd", {}, String(v))])),
+    nested.map(([k, v]) => h("div", {}, h("h4", {}, words(k)), facts(v))));
+}
+
+function sideBySide(sessions, section) {
+  return sessions.map((s, i) => h("section", { class: "session" },
+    h("h3", {}, `Session ${i + 1}: ${party(s.caller)} → ${party(s.callee)}`),
+    h("div", { class: "row" },
+      h("div", {}, h("h4", {}, "Caller"), facts(s[section].caller)),
+      h("div", {}, h("h4", {}, "Callee"), facts(s[section].callee)))));
+}
+
+function overview(call) {
+  return call.sessions.map((s, i) => h("section", { class: "session", "data-rating": s.rating },
+    h("h3", {}, `Session ${i + 1}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
+    h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause),
+    s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, h("span", { class: "codes" }, issue.code), " ", [words(issue.area), issue.metric && words(issue.metric), issue.side && `${issue.side} side`].filter(Boolean).join(", ")))) : null,
+    s.location ? h("p", {}, "Location: ", ["caller", "callee"].map((side) => s.location[side] && `${words(side)} in ${s.location[side].buildingName}, ${s.location[side].city}`).filter(Boolean).join("; ") || "not mapped") : null,
+    metricsTable(s.metrics)));
+}
+
+/** Tabs that follow the ARIA pattern: arrow keys move between them, Enter/Space not needed. */
+function tabs(panels) {
+  const list = h("div", { role: "tablist", "aria-label": "Call detail" });
+  const views = panels.map(([name, content], i) => h("div", { role: "tabpanel", id: `panel-${name}`, "aria-labelledby": `tab-${name}`, hidden: i !== 0, tabindex: "0" }, content));
+  const buttons = panels.map(([name, , label], i) => h("button", { type: "button", role: "tab", id: `tab-${name}`, "aria-controls": `panel-${name}`, "aria-selected": String(i === 0), tabindex: i === 0 ? "0" : "-1" }, label));
+  const select = (i) => {
+    buttons.forEach((b, j) => { b.setAttribute("aria-selected", String(i === j)); b.tabIndex = i === j ? 0 : -1; views[j].hidden = i !== j; });
+    buttons[i].focus();
+  };
+  buttons.forEach((button, i) => {
+    button.addEventListener("click", () => select(i));
+    button.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowRight") select((i + 1) % buttons.length);
+      else if (e.key === "ArrowLeft") select((i - 1 + buttons.length) % buttons.length);
+    });
+  });
+  list.append(...buttons);
+  return [list, ...views];
+}
+
+async function callPage(userId, callId) {
+  const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
+  const panels = [["overview", overview(call), "Overview"]];
+  // Only what the API returned for this role: a specialist's sessions have neither section.
+  if (call.sessions.some((s) => s.advanced)) panels.push(["advanced", sideBySide(call.sessions, "advanced"), "Advanced"]);
+  if (call.sessions.some((s) => s.debug)) panels.push(["debug", sideBySide(call.sessions, "debug"), "Debug"]);
+  show(
+    h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}` }, "← Back to the history")),
+    h("h1", {}, `${words(call.type)}, ${when(call.startDateTime)} `, badge(call.rating)),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Duration"), h("dd", {}, duration(call.durationSeconds)),
+      h("dt", {}, "Participants"), h("dd", {}, call.participants.map(party).join(", ")),
+      h("dt", {}, "Sessions"), h("dd", {}, String(call.sessions.length))),
+    ...tabs(panels),
+  );
+}
+
+// ---- routing -----------------------------------------------------------------------------
+
+function failed(error) {
+  if (error instanceof SignedOut) return render();
+  say("");
+  show(h("h1", {}, "Something went wrong"), h("p", { class: "error", role: "alert" }, error.message), h("p", {}, h("a", { href: "#/" }, "Back to search")));
+}
+
+async function render() {
+  say("");
+  if (!token()) return signInPage();
+  const me = claims(token());
+  const roles = Array.isArray(me.roles) ? me.roles.join(", ") : me.roles || "";
+  document.getElementById("who").textContent = `${me.name || me.preferred_username || me.sub || "signed in"}${roles ? ` (${roles})` : ""}`;
+  document.getElementById("sign-out").hidden = false;
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts[0] === "users" && parts.length === 1) await usersPage();
+    else if (parts[0] === "users" && parts.length === 2) await historyPage(parts[1]);
+    else if (parts[0] === "users" && parts[2] === "calls" && parts.length === 4) await callPage(parts[1], parts[3]);
+    else homePage();
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function start() {
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  config = await fetch("/console/config.json").then((r) => r.json());
+  const query = new URLSearchParams(location.search);
+  if (config.signIn === "oidc" && query.has("code")) {
+    try { await oidcFinish(query); } catch (error) { return failed(error); }
+  }
+  window.addEventListener("hashchange", render);
+  render();
+}
+
+start();

@@ -1,0 +1,44 @@
+//! The web console's static files, compiled into the query function and served without a
+//! token: they hold no data. Everything the console shows it reads from this API with the
+//! signed-in user's bearer token, so it can show no more than the API gives that role.
+
+use callscope_core::config::ConsoleSignIn;
+use lambda_http::{Body, Response};
+
+/// The console's files: name under `/console/`, content type, text.
+const FILES: &[(&str, &str, &str)] = &[
+    ("", "text/html; charset=utf-8", include_str!("../console/index.html")),
+    ("app.js", "text/javascript; charset=utf-8", include_str!("../console/app.js")),
+    ("style.css", "text/css; charset=utf-8", include_str!("../console/style.css")),
+];
+
+/// `GET /console` (`asset` empty) and `GET /console/{asset}`; `None` for an unknown file.
+/// `config.json` tells the page how to sign in.
+pub fn serve(asset: &str, sign_in: &ConsoleSignIn) -> Option<Response<Body>> {
+    let (content_type, body) = if asset == "config.json" {
+        ("application/json", serde_json::to_string(sign_in).expect("the sign-in settings serialize"))
+    } else {
+        let (_, content_type, text) = FILES.iter().find(|(name, _, _)| *name == asset)?;
+        (*content_type, (*text).to_owned())
+    };
+    // Scripts and styles only from this origin; API calls to this origin, and in AWS to the
+    // identity provider (its token endpoint may live on another host than its issuer).
+    let connect = match sign_in {
+        ConsoleSignIn::Dev => "'self'",
+        ConsoleSignIn::Oidc { .. } => "'self' https:",
+    };
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src {connect}; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    let response = Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .header("cache-control", "no-cache")
+        .header("content-security-policy", policy)
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer")
+        .body(Body::Text(body))
+        .expect("status and headers are valid");
+    Some(response)
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The web console in headless Chromium against the local stack with the sample tenant
+# (tests/browser). Installs what it needs (Debian's chromium, playwright-core from npm), starts
+# the stack on free ports, and stops it. Screenshots land in target/browser/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+if ! command -v "${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1; then
+  echo "==> installing Debian's chromium (the browser tests drive it; a test tool's own download cannot work here)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+  else
+    echo "browser tests need /usr/bin/chromium: sudo apt-get install chromium" >&2
+    exit 1
+  fi
+fi
+echo "==> installing playwright-core (tests/browser)"
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+
+trap stack_down EXIT
+stack_up "$(free_port)" "$(free_port)"
+target/debug/callscope-dev load-tenant "$GATEWAY_URL" >/dev/null
+target/debug/callscope-dev wait-rated "$GATEWAY_URL" 5a3e0000-0000-4000-8000-000000000000
+echo "==> browser tests against $GATEWAY_URL"
+GATEWAY_URL="$GATEWAY_URL" ARTIFACTS_DIR="$PWD/target/browser" npm --prefix tests/browser test

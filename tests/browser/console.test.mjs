@@ -1,0 +1,162 @@
+// The web console in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+// against the local stack with the sample tenant; scripts/browser-test.sh starts and stops it.
+// What the page shows is checked against what the API answers the same role.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, mkdir } from "node:fs/promises";
+import { chromium } from "playwright-core";
+
+const GATEWAY = process.env.GATEWAY_URL;
+const ARTIFACTS = process.env.ARTIFACTS_DIR || "target/browser";
+const ADA = "5a3e0000-0000-4000-8000-000000000000";
+let browser;
+
+before(async () => {
+  assert.ok(GATEWAY, "GATEWAY_URL is set by scripts/browser-test.sh");
+  await mkdir(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** The API's own answer for `role`: what the page must match. */
+async function api(role, path) {
+  const { token } = await (await fetch(`${GATEWAY}/dev/token?role=${role}`)).json();
+  const response = await fetch(`${GATEWAY}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(response.status, 200, `${path} as ${role}`);
+  return response.json();
+}
+
+/** A fresh page signed in through the console's role picker. */
+async function signIn(roleLabel) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => assert.fail(`page error: ${error.message}`));
+  await page.goto(`${GATEWAY}/console`);
+  await page.getByRole("button", { name: new RegExp(`^${roleLabel}`) }).click();
+  await page.getByRole("combobox", { name: "Find a user" }).waitFor();
+  return page;
+}
+
+/** Types a name, picks the first suggestion by keyboard, and waits for the history. */
+async function openHistory(page, text) {
+  const search = page.getByRole("combobox", { name: "Find a user" });
+  await search.fill(text);
+  await page.getByRole("option").first().waitFor();
+  await search.press("ArrowDown");
+  await search.press("ArrowUp");
+  await search.press("Enter");
+  await page.locator("#history tbody tr").first().waitFor();
+}
+
+/** The newest poor call of Ada, as the API lists it. */
+async function poorCall() {
+  const history = await api("support-engineer", `/users/${ADA}/calls?limit=100`);
+  const call = history.items.find((c) => c.rating === "poor");
+  assert.ok(call, "the sample tenant gives Ada a poor call");
+  return call;
+}
+
+async function openCall(page, callId) {
+  await page.locator(`#history tr[data-call="${callId}"] a`).click();
+  await page.getByRole("tab", { name: "Overview" }).waitFor();
+}
+
+test("a specialist finds the user, opens a poor call and sees why, with names masked and no Advanced tab", async () => {
+  const call = await poorCall();
+  const page = await signIn("Support specialist");
+  await openHistory(page, "ada");
+  assert.match(await page.locator("h1").textContent(), /Ada Lovelace/);
+  await openCall(page, call.callId);
+
+  const tabs = await page.getByRole("tab").allTextContents();
+  assert.deepEqual(tabs, ["Overview"], "no Advanced or Debug tab for a specialist");
+  const text = await page.locator("main").textContent();
+  const engineerView = await api("support-engineer", `/calls/${call.callId}?user=${ADA}`);
+  const specialistView = await api("support-specialist", `/calls/${call.callId}?user=${ADA}`);
+  const others = engineerView.participants.map((p) => p.displayName).filter((n) => n && n !== "Ada Lovelace");
+  for (const name of others) assert.ok(!text.includes(name), `${name} is masked`);
+  assert.match(text, /Internal User|External User/);
+  assert.match(text, /Main cause: /);
+  for (const session of specialistView.sessions) assert.ok(text.includes(session.mainCause), "each session's main cause is spelled out");
+  await assertGradeMarks(page, specialistView);
+  await page.screenshot({ path: `${ARTIFACTS}/specialist-detail.png`, fullPage: true });
+});
+
+/** Every red and yellow metric of the API's answer is a marked cell, by colour, icon and word. */
+async function assertGradeMarks(page, view) {
+  const grades = view.sessions.flatMap((s) => s.metrics.map((m) => m.grade));
+  for (const grade of ["red", "yellow"]) {
+    const cells = page.locator(`td.grade-${grade}`);
+    assert.equal(await cells.count(), grades.filter((g) => g === grade).length, `${grade} cells`);
+    for (const cell of await cells.all()) {
+      const label = grade === "red" ? "▲ Red" : "● Yellow";
+      assert.equal((await cell.textContent()).trim(), label);
+      const background = await cell.evaluate((td) => getComputedStyle(td).backgroundColor);
+      assert.notEqual(background, "rgba(0, 0, 0, 0)", `a ${grade} cell is coloured`);
+    }
+  }
+  assert.ok(grades.includes("red") || grades.includes("yellow"), "a poor call has a red or yellow metric");
+}
+
+test("an engineer sees Advanced and Debug with device, IP, SSID and building", async () => {
+  const call = await poorCall();
+  const page = await signIn("Support engineer");
+  await openHistory(page, "ada lovelace");
+  await openCall(page, call.callId);
+  const view = await api("support-engineer", `/calls/${call.callId}?user=${ADA}`);
+  await assertGradeMarks(page, view);
+
+  assert.deepEqual(await page.getByRole("tab").allTextContents(), ["Overview", "Advanced", "Debug"]);
+  // Keyboard: from Overview, the right arrow moves to Advanced.
+  await page.getByRole("tab", { name: "Overview" }).focus();
+  await page.keyboard.press("ArrowRight");
+  const advanced = await page.locator("#panel-advanced").textContent();
+  const side = view.sessions.map((s) => s.advanced.caller).find((a) => a.ipAddress && a.building) || view.sessions[0].advanced.caller;
+  for (const value of [side.captureDevice, side.ipAddress, side.building?.networkName, side.building?.buildingName]) {
+    if (value) assert.ok(advanced.includes(String(value)), `Advanced shows ${value}`);
+  }
+  assert.ok(side.ipAddress && side.captureDevice, "the sample sessions carry a device and an IP");
+  assert.ok(view.sessions.some((s) => s.advanced.caller.building || s.advanced.callee.building), "the sample maps a building");
+  await page.getByRole("tab", { name: "Debug" }).click();
+  const debug = await page.locator("#panel-debug").textContent();
+  const ssid = view.sessions.flatMap((s) => [s.debug.caller.ssid, s.debug.callee.ssid]).find(Boolean);
+  assert.ok(ssid, "the sample sessions carry an SSID");
+  assert.ok(debug.includes(ssid), `Debug shows ${ssid}`);
+  await page.getByRole("tab", { name: "Advanced" }).click();
+  await page.screenshot({ path: `${ARTIFACTS}/engineer-detail.png`, fullPage: true });
+});
+
+test("the CSV export holds exactly the rows on the page, in the role's view", async () => {
+  const page = await signIn("Support specialist");
+  await openHistory(page, "ada");
+  const older = page.getByRole("button", { name: "Older calls" });
+  if (await older.isVisible()) {
+    await older.click();
+    await page.waitForFunction(() => document.querySelectorAll("#history tbody tr").length > 50);
+  }
+  const rows = await page.locator("#history tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => ({ callId: tr.dataset.call, counterpart: tr.cells[2].textContent, rating: tr.cells[4].textContent.replace(/^\W+/, "").toLowerCase(), issues: tr.cells[5].textContent })),
+  );
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+  const csv = (await readFile(await download.path(), "utf8")).trim().split("\n");
+  assert.equal(csv[0], "startDateTime,endDateTime,type,counterpart,durationSeconds,participantCount,rating,issueCodes,callId");
+  const records = csv.slice(1).map((line) => line.split(","));
+  assert.equal(records.length, rows.length, "one CSV row per row on the page");
+  records.forEach((record, i) => {
+    assert.equal(record[8], rows[i].callId);
+    assert.equal(record[3].replace(/^'/, ""), rows[i].counterpart, "the counterpart as the page shows it");
+    assert.equal(record[6], rows[i].rating);
+    assert.equal(record[7], rows[i].issues);
+  });
+  const people = (await api("support-engineer", `/users/${ADA}/calls?limit=100`)).items.map((c) => c.counterpart).filter((p) => p && p.id !== ADA && ["user", "guest"].includes(p.kind));
+  const names = people.map((p) => p.displayName).filter(Boolean);
+  assert.ok(names.length > 0, "Ada's calls have named counterparts to mask");
+  for (const name of names) assert.ok(!csv.join("\n").includes(name), `the specialist's CSV masks ${name}`);
+});
