@@ -239,8 +239,9 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Puts `item` unless the stored one is as new (`condition` over `#v`); `false` if skipped.
-    async fn put_if_newer(
+    /// Puts `item` unless the stored one is as new (`condition` over `#pk` and `#v`, the latter
+    /// naming `attribute`); `false` if skipped.
+    pub(super) async fn put_if_newer(
         &self,
         item: &Item,
         condition: &str,

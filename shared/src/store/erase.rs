@@ -155,22 +155,8 @@ impl DynamoStore {
             return Ok(false);
         }
         entry.counterpart = Some(Party::erased(kind));
-        let item = to_item(&entry, &sk)?;
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("#v = :v")
-            .expression_attribute_names("#v", "version")
-            .expression_attribute_values(":v", AttributeValue::N(entry.version.to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if StoreError::condition_failed(&e) => Ok(false),
-            Err(e) => Err(StoreError::request("PutItem", e)),
-        }
+        let version = AttributeValue::N(entry.version.to_string());
+        self.put_if_newer(&to_item(&entry, &sk)?, "attribute_exists(#pk) AND #v = :v", "version", &version).await
     }
 
     async fn delete_item(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
