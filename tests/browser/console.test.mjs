@@ -160,3 +160,45 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
   assert.ok(names.length > 0, "Ada's calls have named counterparts to mask");
   for (const name of names) assert.ok(!csv.join("\n").includes(name), `the specialist's CSV masks ${name}`);
 });
+
+test("with an issuer configured, the console signs in by authorization code with PKCE", async () => {
+  // A stand-in identity provider, answered inside the browser; its access token is a dev token
+  // so the local gateway accepts it. CSP is bypassed only because the stand-in's origin is not
+  // the one a deployment's policy would name.
+  const issuer = "https://idp.example.test/tenant/v2.0";
+  const cors = { "access-control-allow-origin": "*" };
+  const { token } = await (await fetch(`${GATEWAY}/dev/token?role=support-engineer`)).json();
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  let authorize, exchanged;
+  await page.route(`${GATEWAY}/console/config.json`, (route) => route.fulfill({ json: { signIn: "oidc", issuer, clientId: "console-spa", scope: "openid profile api" } }));
+  await page.route(`${issuer}/.well-known/openid-configuration`, (route) =>
+    route.fulfill({ json: { issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token` }, headers: cors }));
+  await page.route((url) => url.href.startsWith(`${issuer}/authorize`), (route) => {
+    authorize = new URL(route.request().url());
+    const back = `${GATEWAY}/console?code=the-code&state=${authorize.searchParams.get("state")}`;
+    return route.fulfill({ status: 302, headers: { location: back } });
+  });
+  await page.route(`${issuer}/token`, (route) => {
+    exchanged = new URLSearchParams(route.request().postData());
+    return route.fulfill({ json: { access_token: token, token_type: "Bearer", expires_in: 3600 }, headers: cors });
+  });
+  await page.goto(`${GATEWAY}/console#/users`);
+  await page.getByRole("button", { name: "Sign in with your organisation" }).click();
+  await page.getByRole("heading", { name: "Users with calls in the last 30 days" }).waitFor();
+
+  const asked = Object.fromEntries(authorize.searchParams);
+  assert.deepEqual(
+    { response_type: asked.response_type, client_id: asked.client_id, redirect_uri: asked.redirect_uri, scope: asked.scope, method: asked.code_challenge_method },
+    { response_type: "code", client_id: "console-spa", redirect_uri: `${GATEWAY}/console`, scope: "openid profile api", method: "S256" },
+  );
+  assert.equal(exchanged.get("grant_type"), "authorization_code");
+  assert.equal(exchanged.get("code"), "the-code");
+  assert.equal(exchanged.get("redirect_uri"), `${GATEWAY}/console`);
+  const { createHash } = await import("node:crypto");
+  const challenge = createHash("sha256").update(exchanged.get("code_verifier")).digest("base64url");
+  assert.equal(challenge, asked.code_challenge, "the verifier answers the challenge");
+  assert.ok(!page.url().includes("code="), "the code is gone from the address bar");
+  assert.ok(page.url().endsWith("#/users"), "and the page the user started from is back");
+  await context.close();
+});
