@@ -142,6 +142,13 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_capped_at_a_year() {
+        assert_eq!(Millis::parse_iso8601("P366D").map(Millis::as_ms), Ok(366.0 * 86_400_000.0));
+        assert!(Millis::parse_iso8601("P366DT0.001S").is_err());
+        assert!(Millis::parse_iso8601("PT99999999999999999999H").is_err());
+    }
+
+    #[test]
     fn reads_both_wire_and_stored_forms() {
         let from_wire: Millis = serde_json::from_str("\"PT0.25S\"").unwrap();
         let from_store: Millis = serde_json::from_str("250.0").unwrap();
