@@ -20,8 +20,10 @@ functions_port=${FUNCTIONS_URL##*:} gateway_port=${GATEWAY_URL##*:} moto_port=${
 python3 - <<'PY' > .local/stack-test.out || true
 import json, os, urllib.request, urllib.error
 base, user = os.environ["GATEWAY_URL"], os.environ["user"]
-def get(path, token=None, method="GET", body=None):
+def get(path, token=None, method="GET", body=None, content_type="application/json"):
     request = urllib.request.Request(base + path, method=method, data=body)
+    if body is not None:
+        request.add_header("Content-Type", content_type)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -56,6 +58,7 @@ if poor:
     check("the building map shows on the session", any(s.get("location") for s in call1["sessions"]))
 check("a specialist cannot post call records", get("/calls", os.environ["SPECIALIST"], "POST", b"{}")[0] == 403)
 check("ingest answers 400 for a bad record", get("/calls", os.environ["INGEST"], "POST", b"{\"id\": 1}")[0] == 400)
+check("ingest answers 415 for a body not sent as JSON", get("/calls", os.environ["INGEST"], "POST", b"{}", "application/x-www-form-urlencoded")[0] == 415)
 failed = sum(1 for _, ok in checks if not ok)
 print(f"{len(checks) - failed} passed, {failed} failed")
 PY
