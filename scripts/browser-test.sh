@@ -19,8 +19,9 @@ echo "==> installing playwright-core (tests/browser)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 
 trap stack_down EXIT
-stack_up "$(free_port)" "$(free_port)"
+trap 'exit 130' INT TERM
+stack_up
 target/debug/callscope-dev load-tenant "$GATEWAY_URL" >/dev/null
-target/debug/callscope-dev wait-rated "$GATEWAY_URL" 5a3e0000-0000-4000-8000-000000000000
+target/debug/callscope-dev wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 echo "==> browser tests against $GATEWAY_URL"
 GATEWAY_URL="$GATEWAY_URL" ARTIFACTS_DIR="$PWD/target/browser" npm --prefix tests/browser test

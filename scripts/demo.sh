@@ -10,7 +10,7 @@ trap stack_down EXIT
 trap 'exit 130' INT TERM
 
 stack_up
-ada=5a3e0000-0000-4000-8000-000000000000
+ada=$FEATURED_USER
 echo "==> loading the sample tenant (150 calls over the last 30 days, three sites) through the gateway"
 target/debug/callscope-dev load-tenant "$GATEWAY_URL"
 echo "==> waiting for the stream trigger to classify every call"

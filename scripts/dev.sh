@@ -9,7 +9,7 @@ trap 'exit 0' INT TERM
 
 stack_up "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"
 target/debug/callscope-dev load-tenant "$GATEWAY_URL"
-target/debug/callscope-dev wait-rated "$GATEWAY_URL" 5a3e0000-0000-4000-8000-000000000000
+target/debug/callscope-dev wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 cat <<MSG
 
 The stack is up.
@@ -17,7 +17,7 @@ The stack is up.
 Or the API (tokens: make token ROLE=support-specialist | support-engineer | admin | ingest):
   TOKEN=\$(make -s token ROLE=support-specialist)
   curl -s "$GATEWAY_URL/users?search=ada" -H "Authorization: Bearer \$TOKEN"
-  curl -s "$GATEWAY_URL/users/5a3e0000-0000-4000-8000-000000000000/calls?limit=5" -H "Authorization: Bearer \$TOKEN"
+  curl -s "$GATEWAY_URL/users/$FEATURED_USER/calls?limit=5" -H "Authorization: Bearer \$TOKEN"
 Ctrl-C stops everything.
 MSG
 # Sleep in the background and wait for it, so Ctrl-C or a TERM runs the traps at once.

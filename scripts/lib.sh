@@ -23,6 +23,9 @@ PY
   return 1
 }
 
+# The sample tenant's featured user (tools/dev/src/tenant.rs), whom the scripts wait for and show.
+FEATURED_USER=5a3e0000-0000-4000-8000-000000000000
+
 # start_moto: starts moto on a free port in its own process group; sets MOTO_PID and MOTO_URL.
 start_moto() {
   mkdir -p .local

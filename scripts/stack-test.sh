@@ -9,7 +9,7 @@ trap stack_down EXIT
 trap 'exit 130' INT TERM
 
 stack_up
-user=5a3e0000-0000-4000-8000-000000000000
+user=$FEATURED_USER
 target/debug/callscope-dev load-tenant "$GATEWAY_URL" 11 40
 target/debug/callscope-dev wait-rated "$GATEWAY_URL" "$user"
 export SPECIALIST=$(target/debug/callscope-dev token support-specialist) ENGINEER=$(target/debug/callscope-dev token support-engineer)

@@ -413,27 +413,41 @@ impl DynamoStore {
     }
 }
 
-impl StoredCall {
-    /// The call in `items`, the whole partition `pk`: its header, the pages of the header's
-    /// version in order, and the results once rated; `None` without a live header.
-    pub fn assemble(pk: &str, items: Vec<Item>, now: OffsetDateTime) -> Result<Option<Self>, StoreError> {
+/// A call partition's items by kind, of whatever version: what reading a call and rewriting one
+/// (erasure) both start from.
+pub(super) struct CallItems {
+    pub header: Option<CallHeader>,
+    pub session_pages: Vec<SessionPage>,
+    pub result_pages: Vec<ResultPage>,
+}
+
+impl CallItems {
+    /// Sorts the items of partition `pk` by their sort key's kind.
+    pub(super) fn read(pk: &str, items: Vec<Item>) -> Result<Self, StoreError> {
         let corrupt = |source| StoreError::Corrupt { key: pk.to_owned(), source };
-        let mut header: Option<CallHeader> = None;
-        let mut session_pages: Vec<SessionPage> = Vec::new();
-        let mut result_pages: Vec<ResultPage> = Vec::new();
+        let mut read = Self { header: None, session_pages: Vec::new(), result_pages: Vec::new() };
         for item in items {
             let sk = match item.get(SK) {
                 Some(AttributeValue::S(sk)) => sk.clone(),
                 _ => String::new(),
             };
             if sk == keys::CALL_HEADER_SK {
-                header = Some(serde_dynamo::from_item(item).map_err(corrupt)?);
+                read.header = Some(serde_dynamo::from_item(item).map_err(corrupt)?);
             } else if sk.starts_with(keys::SESSION_PAGE_PREFIX) {
-                session_pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
+                read.session_pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
             } else if sk.starts_with(keys::RESULT_PAGE_PREFIX) {
-                result_pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
+                read.result_pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
             }
         }
+        Ok(read)
+    }
+}
+
+impl StoredCall {
+    /// The call in `items`, the whole partition `pk`: its header, the pages of the header's
+    /// version in order, and the results once rated; `None` without a live header.
+    pub fn assemble(pk: &str, items: Vec<Item>, now: OffsetDateTime) -> Result<Option<Self>, StoreError> {
+        let CallItems { header, mut session_pages, mut result_pages } = CallItems::read(pk, items)?;
         let Some(header) = header.filter(|h| !crate::retention::is_expired(h.expires_at, now)) else {
             return Ok(None);
         };

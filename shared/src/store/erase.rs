@@ -7,9 +7,9 @@
 //! show them as the counterpart, then their directory entries, and last their own history
 //! entries — the list the next run would start from.
 
-use super::dynamo::{cancelled_by_condition, key_item, read_items};
+use super::dynamo::{CallItems, cancelled_by_condition, key_item, read_items};
 use super::items::{CallHeader, HistoryEntry, SessionPage, directory_entries};
-use super::keys::{self, SK};
+use super::keys;
 use super::{DynamoStore, Item, StoreError};
 use crate::model::Party;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -71,14 +71,17 @@ impl DynamoStore {
         let pk = keys::call_pk(call_id);
         for _ in 0..REWRITE_ATTEMPTS {
             let items = self.partition(&pk, true).await?;
-            let Some((header, pages)) = header_and_pages(&pk, items)? else {
+            // Expired items count: their personal data is stored until DynamoDB deletes it.
+            let CallItems { header, mut session_pages, .. } = CallItems::read(&pk, items)?;
+            let Some(header) = header else {
                 return Ok(None);
             };
+            session_pages.retain(|p| p.version == header.version);
             let Some(identity) = header.parties.iter().find(|p| p.id == user_id).cloned() else {
                 return Ok(None);
             };
             let (old_version, old_rating) = (header.version, header.rating);
-            let rewritten = without(header, pages, &identity);
+            let rewritten = without(header, session_pages, &identity);
             if !self.replace_call(&rewritten, old_version, old_rating).await? {
                 continue;
             }
@@ -173,26 +176,6 @@ impl DynamoStore {
 
 fn to_item<T: Serialize>(value: &T, key: &str) -> Result<Item, StoreError> {
     serde_dynamo::to_item(value).map_err(|source| StoreError::Corrupt { key: key.to_owned(), source })
-}
-
-/// The header and the session pages of its version, from a call's partition; `None` without
-/// a header. Expired items count: their personal data is still stored until DynamoDB deletes it.
-fn header_and_pages(pk: &str, items: Vec<Item>) -> Result<Option<(CallHeader, Vec<SessionPage>)>, StoreError> {
-    let corrupt = |source| StoreError::Corrupt { key: pk.to_owned(), source };
-    let mut header: Option<CallHeader> = None;
-    let mut pages: Vec<SessionPage> = Vec::new();
-    for item in items {
-        let sk = item.get(SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        if sk == keys::CALL_HEADER_SK {
-            header = Some(serde_dynamo::from_item(item).map_err(corrupt)?);
-        } else if sk.starts_with(keys::SESSION_PAGE_PREFIX) {
-            pages.push(serde_dynamo::from_item(item).map_err(corrupt)?);
-        }
-    }
-    Ok(header.map(|h| {
-        pages.retain(|p| p.version == h.version);
-        (h, pages)
-    }))
 }
 
 /// `header` and `pages` with `identity` taken out.
