@@ -1,7 +1,7 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo dev token test lint check-events infra-check stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
+.PHONY: demo dev token test lint check-rooms check-events infra-check stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
@@ -15,7 +15,7 @@ ROLE ?= support-specialist
 token:
 	@cargo run -q -p callscope-dev -- token $(ROLE)
 
-test: venv check-events infra-check
+test: venv check-rooms check-events infra-check
 	scripts/with-moto.sh cargo test --workspace --all-targets
 	scripts/stack-test.sh
 	scripts/browser-test.sh
@@ -48,6 +48,10 @@ lint:
 
 venv:
 	@scripts/venv.sh
+
+# The core crate's rooms depend only downwards, and the domain builds without the AWS SDK.
+check-rooms:
+	@scripts/check-rooms.sh
 
 # events/*.json are generated from events/graph/*.json; fail if someone edited one by hand.
 check-events:

@@ -60,7 +60,7 @@ stack_up() {
   local gateway_port=${1:-$(free_port)} functions_port=${2:-$(free_port)}
   export PATH="$PWD/.venv/bin:$PATH"
   echo "==> building the functions and dev tools (the first build takes a few minutes)"
-  cargo build -p ingest -p classify -p query -p callscope-dev
+  cargo build -p ingest-function -p classify-function -p query-function -p callscope-dev
   echo "==> starting the local DynamoDB (moto server)"
   start_moto
   export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1

@@ -5,9 +5,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use callscope_core::clock::Clock;
-use callscope_core::config::Config;
 use callscope_core::store::{DynamoStore, schema};
+use callscope_core::support::clock::Clock;
+use callscope_core::support::config::Config;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -88,7 +88,7 @@ pub const CURSOR_KEY: &str = "test-cursor-key-of-at-least-32-characters";
 pub fn config(table: &str) -> Config {
     Config::from_lookup(|name| match name {
         "TABLE_NAME" => Some(table.to_owned()),
-        "HOME_TENANT_ID" => Some(callscope_core::fixtures::HOME_TENANT.to_owned()),
+        "HOME_TENANT_ID" => Some(callscope_core::support::fixtures::HOME_TENANT.to_owned()),
         "CURSOR_KEY" => Some(CURSOR_KEY.to_owned()),
         _ => None,
     })
@@ -106,10 +106,10 @@ pub fn query_app(store: DynamoStore) -> query::App {
     query::App {
         config: config(store.table()),
         store,
-        signer: callscope_core::cursor::CursorSigner::new(CURSOR_KEY),
-        home_tenant: callscope_core::fixtures::HOME_TENANT.to_owned(),
+        signer: callscope_core::domain::access::CursorSigner::new(CURSOR_KEY),
+        home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
         clock: clock(),
-        sites: Arc::new(callscope_core::sites::SiteCache::new(time::Duration::ZERO)),
+        sites: Arc::new(callscope_core::app::site_cache::SiteCache::new(time::Duration::ZERO)),
     }
 }
 
@@ -172,6 +172,33 @@ pub async fn all_items(table: &str) -> Vec<callscope_core::store::Item> {
         .try_collect()
         .await
         .expect("scan the test table")
+}
+
+/// The item `pk`/`sk` of `table` as the store keeps it (keys, version, expiry and all): for
+/// tests of storage details the domain does not show.
+pub async fn stored_item<T: serde::de::DeserializeOwned>(table: &str, pk: &str, sk: &str) -> Option<T> {
+    let output = local_client()
+        .get_item()
+        .table_name(table)
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(pk.to_owned()))
+        .key("SK", aws_sdk_dynamodb::types::AttributeValue::S(sk.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("read one test item");
+    output.item.map(|item| serde_dynamo::from_item(item).expect("a stored item of that type"))
+}
+
+/// `user`'s stored history item for `call`.
+pub async fn stored_history(store: &DynamoStore, user: &str, call: &str) -> callscope_core::store::items::HistoryItem {
+    use callscope_core::store::keys;
+    stored_item(store.table(), &keys::user_pk(user), &keys::history_sk(call)).await.expect("a history item")
+}
+
+/// The stored header of `call`.
+pub async fn stored_header(store: &DynamoStore, call: &str) -> callscope_core::store::items::CallHeader {
+    use callscope_core::store::keys;
+    stored_item(store.table(), &keys::call_pk(call), keys::CALL_HEADER_SK).await.expect("a call header")
 }
 
 /// An HTTP API request `method path?query` as `role` (`None`: no verified claims), built on
@@ -287,7 +314,7 @@ impl Pipeline {
             ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
             classify: classify::App {
                 store,
-                thresholds: callscope_core::classify::Thresholds::default(),
+                thresholds: callscope_core::domain::classify::Thresholds::default(),
                 clock: clock(),
             },
             stream,

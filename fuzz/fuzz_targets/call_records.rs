@@ -1,12 +1,14 @@
-//! Any bytes as a `POST /calls` body: parsing, validation, item building and classification
-//! never panic; a rejection always says what is wrong; an accepted record only reaches its own
-//! call's keys.
+//! Any bytes as a `POST /calls` body: parsing, validation and classification never panic; a
+//! rejection always says what is wrong; an accepted record names only parties whose ids can
+//! become storage keys, and every session gets exactly one verdict. (That an accepted record's
+//! items stay in its own partition is the store's property, tested with key-syntax ids in
+//! `tests/tests/hostile.rs`; this target builds the domain alone.)
 #![no_main]
 
-use callscope_core::classify::{Thresholds, classify_sessions};
-use callscope_core::model::parse_calls;
-use callscope_core::store::PreparedCall;
-use callscope_core::store::keys::{PK, call_pk};
+use callscope_core::domain::calls::CallSummary;
+use callscope_core::domain::classify::{Thresholds, classify_sessions};
+use callscope_core::domain::graph::parse_calls;
+use callscope_core::domain::ids::id_problem;
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
 
@@ -22,14 +24,12 @@ fuzz_target!(|body: &[u8]| {
     };
     let thresholds = Thresholds::default();
     for call in &calls {
+        assert_eq!(id_problem(&call.record().id), None, "an accepted call id that no key may hold");
+        let summary = CallSummary::of(call, now);
+        for party in &summary.parties {
+            assert_eq!(id_problem(&party.id), None, "an accepted party id that no key may hold");
+        }
         let result = classify_sessions(&call.record().sessions, &thresholds);
         assert_eq!(result.sessions.len(), call.record().sessions.len());
-        if let Ok(prepared) = PreparedCall::new(call, now) {
-            let own = call_pk(&prepared.call_id);
-            assert_eq!(prepared.header[PK].as_s().unwrap(), &own);
-            for page in &prepared.pages {
-                assert_eq!(page[PK].as_s().unwrap(), &own, "a session page outside its call");
-            }
-        }
     }
 });

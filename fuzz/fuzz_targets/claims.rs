@@ -2,7 +2,7 @@
 //! name exactly.
 #![no_main]
 
-use callscope_core::auth::{Role, RoleNames, claim_values};
+use callscope_core::domain::access::{Role, RoleNames, claim_values};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 

@@ -2,16 +2,21 @@
 //! and any scope and key a real page produces round-trips only within its own scope.
 #![no_main]
 
-use callscope_core::cursor::{CursorSigner, Position};
+use callscope_core::domain::access::{CursorScope, CursorSigner, Position};
+use callscope_core::domain::views::Audience;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 
 fuzz_target!(|input: &str| {
     let signer = CursorSigner::new("fuzz-cursor-key-of-at-least-32-bytes!!");
-    assert!(signer.verify("history|u|||support-specialist", input).is_err(), "a forged cursor was accepted");
-    let (scope, key) = input.split_once('\u{0}').unwrap_or((input, ""));
+    let history = |user| CursorScope::History { user, from: None, to: None, view: Audience::Specialist };
+    assert!(signer.verify(history("u"), input).is_err(), "a forged cursor was accepted");
+    let (user, key) = input.split_once('\u{0}').unwrap_or((input, ""));
     let position = Position { key: BTreeMap::from([("PK".to_owned(), key.to_owned())]), returned: input.len() as u32 };
-    let cursor = signer.sign(scope, &position);
-    assert_eq!(signer.verify(scope, &cursor).as_ref(), Ok(&position));
-    assert!(signer.verify(&format!("{scope}x"), &cursor).is_err(), "a cursor crossed scopes");
+    let cursor = signer.sign(history(user), &position);
+    assert_eq!(signer.verify(history(user), &cursor).as_ref(), Ok(&position));
+    let other = format!("{user}x");
+    assert!(signer.verify(history(&other), &cursor).is_err(), "a cursor crossed users");
+    let engineer = CursorScope::History { user, from: None, to: None, view: Audience::Engineer };
+    assert!(signer.verify(engineer, &cursor).is_err(), "a cursor crossed roles");
 });

@@ -2,7 +2,7 @@
 //! its line and column; an accepted building file builds a map that answers lookups.
 #![no_main]
 
-use callscope_core::buildings::{BuildingMap, Delimiter, parse_buildings, parse_endpoints};
+use callscope_core::domain::sites::{BuildingMap, Delimiter, parse_buildings, parse_endpoints};
 use libfuzzer_sys::fuzz_target;
 use std::net::Ipv4Addr;
 

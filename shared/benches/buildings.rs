@@ -4,8 +4,8 @@
 //!
 //!     cargo bench -p callscope-core --bench buildings
 
-use callscope_core::buildings::{BuildingMap, Delimiter, parse_buildings};
-use callscope_core::fixtures::building_file;
+use callscope_core::domain::sites::{BuildingMap, Delimiter, parse_buildings};
+use callscope_core::support::fixtures::building_file;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::Ipv4Addr;

@@ -4,9 +4,9 @@
 //!
 //!     cargo bench -p callscope-core --bench classify
 
-use callscope_core::classify::{Thresholds, classify_sessions};
-use callscope_core::fixtures;
-use callscope_core::model::CallRecord;
+use callscope_core::domain::classify::{Thresholds, classify_sessions};
+use callscope_core::domain::graph::CallRecord;
+use callscope_core::support::fixtures;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use time::macros::datetime;

@@ -4,9 +4,9 @@
 //!
 //!     cargo bench -p callscope-core --bench ingest
 
-use callscope_core::fixtures;
-use callscope_core::ingest::prepare_calls;
-use callscope_core::model::parse_calls;
+use callscope_core::app::ingest::prepare_calls;
+use callscope_core::domain::graph::parse_calls;
+use callscope_core::support::fixtures;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use time::macros::datetime;

@@ -4,14 +4,15 @@
 //!
 //!     cargo bench -p callscope-core --bench query
 
-use callscope_core::buildings::Sites;
-use callscope_core::classify::{Thresholds, classify_sessions};
-use callscope_core::fixtures::{self, HOME_TENANT};
-use callscope_core::ingest::prepare_calls;
-use callscope_core::query::ListPage;
-use callscope_core::store::items::{CallHeader, HistoryEntry};
-use callscope_core::store::{Item, PreparedClassification, StoredCall};
-use callscope_core::views::{EngineerCall, HistoryItem, SpecialistParty, Viewer, call_detail};
+use callscope_core::app::ingest::prepare_calls;
+use callscope_core::app::query::ListPage;
+use callscope_core::domain::classify::{Thresholds, classify_sessions};
+use callscope_core::domain::sites::Sites;
+use callscope_core::domain::views::{EngineerCall, HistoryItem, SpecialistParty, Viewer, call_detail, history_item};
+use callscope_core::store::calls::assemble;
+use callscope_core::store::items::CallHeader;
+use callscope_core::store::{Item, PreparedClassification};
+use callscope_core::support::fixtures::{self, HOME_TENANT};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use time::macros::datetime;
@@ -30,11 +31,10 @@ fn query(c: &mut Criterion) {
         .collect();
     // The SDK hands the Query's items over owned, so cloning them is setup, not measured.
     let page = |items: Vec<Item>| {
-        let entries: Vec<HistoryEntry> = items.into_iter().map(|i| serde_dynamo::from_item(i).unwrap()).collect();
-        ListPage {
-            items: entries.iter().map(HistoryItem::<SpecialistParty>::of_entry(&viewer)).collect(),
-            next_cursor: None,
-        }
+        let stored: Vec<callscope_core::store::items::HistoryItem> =
+            items.into_iter().map(|i| serde_dynamo::from_item(i).unwrap()).collect();
+        let items: Vec<HistoryItem<SpecialistParty>> = stored.iter().map(|i| history_item(&i.entry, &viewer)).collect();
+        ListPage { items, next_cursor: None }
     };
     let built = page(history.clone());
     let mut group = c.benchmark_group("history page of 50");
@@ -49,21 +49,18 @@ fn query(c: &mut Criterion) {
     let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/graph/meeting.json")).unwrap();
     let prepared = prepare_calls(&sample, now).unwrap().remove(0);
     let header: CallHeader = serde_dynamo::from_item(prepared.header.clone()).unwrap();
-    let record: callscope_core::model::CallRecord = serde_json::from_slice(&sample).unwrap();
+    let record: callscope_core::domain::graph::CallRecord = serde_json::from_slice(&sample).unwrap();
     let result = classify_sessions(&record.sessions, &Thresholds::default());
-    let rated = PreparedClassification::new(&header, result.clone()).unwrap();
-    let header = CallHeader {
-        rating: result.rating,
-        issue_codes: result.issue_codes,
-        result_pages: rated.pages.len() as u32,
-        ..header
-    };
+    let rated = PreparedClassification::new(&header.summary, result.clone()).unwrap();
+    let mut header = CallHeader { result_pages: rated.pages.len() as u32, ..header };
+    header.summary.rating = result.rating;
+    header.summary.issue_codes = result.issue_codes;
     let mut items: Vec<Item> = vec![serde_dynamo::to_item(&header).unwrap()];
     items.extend(prepared.pages.iter().cloned());
     items.extend(rated.pages.iter().cloned());
     let sites = Sites::default();
     let detail = |items: Vec<Item>| {
-        let stored = StoredCall::assemble(&header.pk, items, now).unwrap().unwrap();
+        let stored = assemble(&header.pk, items, now).unwrap().unwrap();
         let view: EngineerCall = call_detail(
             &stored,
             &Viewer { searched_user: "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b", home_tenant: HOME_TENANT },

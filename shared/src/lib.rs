@@ -1,21 +1,20 @@
-//! callscope-core: everything about callscope that holds regardless of Lambda — the Graph
-//! call-record model and its validation, retention, roles from JWT claims, and storage.
+//! callscope-core: everything about callscope that holds regardless of Lambda, in four rooms
+//! that depend only downwards (see `docs/architecture.md`):
+//!
+//! - [`domain`]: the Graph call record and its validation, classification, tenant sites, role
+//!   views, access (roles, audit entries, cursors), erasure, retention. Pure.
+//! - [`store`]: the only code that knows DynamoDB: keys, items, sizes, the write protocol,
+//!   lists, tenant data sets, erasure writes, stream images.
+//! - [`app`]: one module per use case, each taking typed inputs and answering with
+//!   [`app::AppError`]: ingest calls, classify a call, erase a user, tenant files, queries.
+//! - [`support`]: clock, configuration, telemetry and test fixtures.
+//!
+//! `store` and `app` need the `aws` feature (on by default); without it the crate is the domain
+//! and support alone, with no AWS SDK and no async runtime.
 
-pub mod auth;
-pub mod buildings;
-pub mod classify;
-pub mod clock;
-pub mod config;
-pub mod cursor;
-pub mod erasure;
-pub mod fixtures;
-pub mod ingest;
-pub mod model;
-pub mod query;
-pub mod rate;
-pub mod rating;
-pub mod retention;
-pub mod sites;
+#[cfg(feature = "aws")]
+pub mod app;
+pub mod domain;
+#[cfg(feature = "aws")]
 pub mod store;
-pub mod telemetry;
-pub mod views;
+pub mod support;

@@ -1,8 +1,8 @@
 //! The CQD building and endpoint files: every rule with its exact line and column, and matching
 //! at network edges.
 
-use callscope_core::buildings::{BuildingMap, Delimiter, EndpointMap, parse_buildings, parse_endpoints};
-use callscope_core::fixtures::{SAMPLE_BUILDING_ROW, building_file};
+use callscope_core::domain::sites::{BuildingMap, Delimiter, EndpointMap, parse_buildings, parse_endpoints};
+use callscope_core::support::fixtures::{SAMPLE_BUILDING_ROW, building_file};
 use std::net::Ipv4Addr;
 
 const GOOD: &str = "10.1.0.0,HQ/Floor1,24,HQ-1,Contoso,Office,Eng,Seattle,98001,US,WA,MSUS,1,0";

@@ -1,11 +1,12 @@
-//! The golden suite: every rule of reference §1–2 at and just beyond its boundary.
+//! The golden suite: every rule of `docs/thresholds.md` at and just beyond its boundary.
 //!
 //! Each case starts from one good audio session (two streams, both devices healthy) and changes
 //! what the case is about.
 
-use callscope_core::classify::{Grade, IssueCode, Metric, Side, Thresholds, classify_session, classify_sessions};
-use callscope_core::model::Session;
-use callscope_core::rating::Rating;
+use callscope_core::domain::classify::Rating;
+use callscope_core::domain::classify::{Grade, IssueCode, Metric, Thresholds, classify_session, classify_sessions};
+use callscope_core::domain::graph::Session;
+use callscope_core::domain::graph::Side;
 use serde_json::{Value, json};
 
 const OUT: &str = "/segments/0/media/0/streams/0"; // caller to callee

@@ -1,9 +1,10 @@
 //! Parsing and validating Graph call records, on the hand-written samples in `events/graph/`
 //! and on small targeted cases.
 
-use callscope_core::model::{
-    CallType, FailureStage, Modality, PartyKind, Rejection, Severity, StreamDirection, ValidCall, parse_calls,
+use callscope_core::domain::graph::{
+    CallType, FailureStage, Modality, PartyKind, StreamDirection, ValidCall, parse_calls,
 };
+use callscope_core::domain::problem::{Rejection, Severity};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -198,5 +199,6 @@ fn too_old_and_future_calls_are_unacceptable_not_invalid() {
 #[test]
 fn expiry_is_end_plus_thirty_days() {
     let call = parse_one(&sample("p2p-pstn.json")).unwrap();
-    assert_eq!(call.expires_at(), datetime!(2026-12-24 09:12:34 UTC));
+    let expires = callscope_core::domain::retention::call_expires_at(call.record().end_date_time);
+    assert_eq!(expires, datetime!(2026-12-24 09:12:34 UTC));
 }

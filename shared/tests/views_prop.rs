@@ -2,12 +2,11 @@
 //! participant's name or address, nor any IP, SSID, BSSID, MAC, DNS suffix or device name; and
 //! no role's view shows a whole phone number.
 
-use callscope_core::classify::{Thresholds, classify_sessions};
-use callscope_core::model::{CallType, Party, PartyKind, Session};
-use callscope_core::rating::Rating;
-use callscope_core::store::StoredCall;
-use callscope_core::store::items::CallHeader;
-use callscope_core::views::{EngineerCall, SpecialistCall, Viewer, call_detail};
+use callscope_core::domain::calls::{CallSummary, StoredCall};
+use callscope_core::domain::classify::Rating;
+use callscope_core::domain::classify::{Thresholds, classify_sessions};
+use callscope_core::domain::graph::{CallType, Party, PartyKind, Session};
+use callscope_core::domain::views::{EngineerCall, SpecialistCall, Viewer, call_detail};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -123,9 +122,7 @@ fn call() -> impl Strategy<Value = (StoredCall, Vec<Secrets>)> {
             let sessions: Vec<Session> =
                 sessions.iter().map(|(a, b, s, loss)| session(&parties, a % n, b.map(|b| b % n), s, *loss)).collect();
             let result = classify_sessions(&sessions, &Thresholds::default());
-            let header = CallHeader {
-                pk: "CALL#c".into(),
-                sk: "#HEADER".into(),
+            let summary = CallSummary {
                 call_id: "c".into(),
                 version: 1,
                 call_type: CallType::GroupCall,
@@ -135,15 +132,12 @@ fn call() -> impl Strategy<Value = (StoredCall, Vec<Secrets>)> {
                 organizer_id: Some(parties[0].id.clone()),
                 parties,
                 session_count: sessions.len() as u32,
-                session_pages: 1,
                 rating: if rated { result.rating } else { Rating::Pending },
                 issue_codes: result.issue_codes.clone(),
-                result_pages: 1,
                 ingested_at: datetime!(2026-11-24 12:00 UTC),
-                expires_at: 0,
             };
             let results = rated.then_some(result.sessions);
-            (StoredCall { header, sessions, results }, secrets)
+            (StoredCall { summary, sessions, results }, secrets)
         })
 }
 
@@ -173,11 +167,11 @@ proptest! {
 
     #[test]
     fn a_specialist_never_sees_what_tier_one_must_not((stored, secrets) in call()) {
-        let searched = stored.header.parties[0].clone();
+        let searched = stored.summary.parties[0].clone();
         let viewer = Viewer { searched_user: &searched.id, home_tenant: HOME };
         let view: SpecialistCall = call_detail(&stored, &viewer, &Default::default());
         let json = serde_json::to_string(&view).unwrap();
-        for other in stored.header.parties.iter().filter(|p| p.id != searched.id) {
+        for other in stored.summary.parties.iter().filter(|p| p.id != searched.id) {
             for name in [&other.display_name, &other.user_principal_name].into_iter().flatten() {
                 prop_assert!(!json.contains(name.as_str()), "another participant's {name} is shown");
             }
@@ -188,15 +182,15 @@ proptest! {
             }
         }
         prop_assert!(!json.contains("\"advanced\"") && !json.contains("\"debug\""));
-        phones_are_masked(&json, &stored.header.parties)?;
+        phones_are_masked(&json, &stored.summary.parties)?;
     }
 
     #[test]
     fn no_role_sees_a_whole_phone_number((stored, _) in call()) {
-        let viewer = Viewer { searched_user: &stored.header.parties[0].id, home_tenant: HOME };
+        let viewer = Viewer { searched_user: &stored.summary.parties[0].id, home_tenant: HOME };
         let view: EngineerCall = call_detail(&stored, &viewer, &Default::default());
         let json = serde_json::to_string(&view).unwrap();
-        phones_are_masked(&json, &stored.header.parties)?;
+        phones_are_masked(&json, &stored.summary.parties)?;
         prop_assert!(json.contains("\"advanced\"") && json.contains("\"debug\""));
     }
 }

@@ -1,7 +1,7 @@
 //! Tenant data end to end: building and endpoint files uploaded through the ingest handler, and
 //! the mapping shown on sessions through the query handler.
 
-use callscope_core::fixtures::{self};
+use callscope_core::support::fixtures::{self};
 use callscope_tests::{ANCHOR, Pipeline, event_request, event_text};
 use lambda_http::{Body, Request};
 use serde_json::{Value, json};
@@ -115,7 +115,7 @@ async fn a_new_upload_replaces_the_map_whole_and_a_failed_one_changes_nothing() 
 
     let moved = "10.20.30.0,Contoso/SEA-2/Floor1,24,SEATTLE-SEA-2,Contoso,Office,Eng,Seattle,98001,US,WA,MSUS,1,0";
     let later = ingest::App {
-        clock: callscope_core::clock::Clock::fixed(ANCHOR + time::Duration::seconds(5)),
+        clock: callscope_core::support::clock::Clock::fixed(ANCHOR + time::Duration::seconds(5)),
         ..t.pipeline.ingest.clone()
     };
     let mut event: Value = serde_json::from_str(&event_text("ingest-put-buildings.json")).unwrap();

@@ -3,8 +3,8 @@
 //! it, and the stored ratings read.
 
 use aws_lambda_events::dynamodb::Event;
-use callscope_core::classify::{IssueCode, Thresholds};
-use callscope_core::rating::Rating;
+use callscope_core::domain::classify::Rating;
+use callscope_core::domain::classify::{IssueCode, Thresholds};
 use callscope_tests::{ANCHOR, Pipeline, event_request};
 use serde_json::{Value, json};
 
@@ -18,10 +18,8 @@ async fn stack() -> Pipeline {
 }
 
 async fn history_rating(stack: &Pipeline, user: &str, call: &str) -> (i64, Rating, Vec<IssueCode>) {
-    let window = (ANCHOR - time::Duration::days(30), ANCHOR);
-    let page = stack.store().user_history(user, window, 50, None, ANCHOR).await.unwrap();
-    let entry = page.entries.into_iter().find(|e| e.call_id == call).expect("history entry");
-    (entry.version, entry.rating, entry.issue_codes)
+    let item = callscope_tests::stored_history(stack.store(), user, call).await;
+    (item.version, item.entry.rating, item.entry.issue_codes)
 }
 
 fn meeting(version: i64) -> Value {
@@ -43,7 +41,7 @@ async fn an_ingested_call_is_rated_from_the_stream() {
 
     let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!(
-        (stored.header.rating, stored.header.issue_codes.as_slice()),
+        (stored.summary.rating, stored.summary.issue_codes.as_slice()),
         (Rating::Poor, &[IssueCode::AudioNetworkPoor][..])
     );
     let results = stored.results.expect("results are published with the rating");
@@ -111,7 +109,7 @@ async fn a_late_older_version_never_overwrites_a_newer_result() {
     assert!(stack.deliver(callscope_tests::event(version_2)).await.is_empty());
 
     let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
-    assert_eq!((stored.header.version, stored.header.rating), (3, Rating::Good));
+    assert_eq!((stored.summary.version, stored.summary.rating), (3, Rating::Good));
     assert_eq!(stored.results.unwrap().len(), 2);
     assert_eq!(history_rating(&stack, BOB, MEETING).await, (3, Rating::Good, vec![]));
 }
@@ -126,12 +124,12 @@ async fn a_result_computed_for_an_old_version_is_not_published() {
     assert!(stack.deliver(event).await.is_empty());
 
     // A slow classify run that read version 2 finishes now.
-    let result = callscope_core::classify::classify_sessions(&old.sessions, &Thresholds::default());
-    let stale = callscope_core::store::PreparedClassification::new(&old.header, result).unwrap();
+    let result = callscope_core::domain::classify::classify_sessions(&old.sessions, &Thresholds::default());
+    let stale = callscope_core::store::PreparedClassification::new(&old.summary, result).unwrap();
     let outcome = stack.store().publish(&stale).await.unwrap();
     assert_eq!(outcome, callscope_core::store::Published::Superseded);
     let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
-    assert_eq!((stored.header.version, stored.results.map(|r| r.len())), (3, Some(2)));
+    assert_eq!((stored.summary.version, stored.results.map(|r| r.len())), (3, Some(2)));
     assert_eq!(history_rating(&stack, BOB, MEETING).await.0, 3);
 }
 
@@ -158,12 +156,12 @@ async fn an_unreadable_record_is_reported_and_nothing_after_it_is_written() {
 
     assert_eq!(stack.deliver(callscope_tests::event(batch)).await, ["broken-seq"]);
     assert_eq!(
-        stack.store().call(P2P, ANCHOR).await.unwrap().unwrap().header.rating,
+        stack.store().call(P2P, ANCHOR).await.unwrap().unwrap().summary.rating,
         Rating::Good,
         "before the failure: rated"
     );
     assert_eq!(
-        stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap().header.rating,
+        stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap().summary.rating,
         Rating::Pending,
         "after it: untouched"
     );
@@ -187,5 +185,5 @@ async fn every_classify_event_drives_the_handler() {
         assert_eq!(stack.deliver(event).await, failures, "{name}");
     }
     let rated = stack.store().call(P2P, ANCHOR).await.unwrap().unwrap();
-    assert_eq!(rated.header.rating, Rating::Good, "the INSERT sample rated the stored call");
+    assert_eq!(rated.summary.rating, Rating::Good, "the INSERT sample rated the stored call");
 }

@@ -3,9 +3,9 @@
 //! `store/size.rs`), per ingested call as a function of its participants and sessions, per
 //! classification, and per helpdesk request.
 
-use callscope_core::fixtures;
-use callscope_core::ingest::prepare_calls;
+use callscope_core::app::ingest::prepare_calls;
 use callscope_core::store::size::item_size;
+use callscope_core::support::fixtures;
 use callscope_tests::{ANCHOR, StreamTail, clock, config, counted_store, event, fresh_store, stream_tail};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -94,10 +94,11 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     let history_units = history_bytes.div_ceil(4096) as f64 / 2.0;
     let stored = c.classify.store.call("e523d2ed-2966-4b6b-925b-754a88034cc5", ANCHOR).await.unwrap().unwrap();
     let detail_items: Vec<callscope_core::store::Item> = {
-        let header: callscope_core::store::Item = serde_dynamo::to_item(&stored.header).unwrap();
+        let header = callscope_tests::stored_header(&c.classify.store, "e523d2ed-2966-4b6b-925b-754a88034cc5").await;
+        let header: callscope_core::store::Item = serde_dynamo::to_item(&header).unwrap();
         let rated = callscope_core::store::PreparedClassification::new(
-            &stored.header,
-            callscope_core::classify::classify_sessions(&stored.sessions, &Default::default()),
+            &stored.summary,
+            callscope_core::domain::classify::classify_sessions(&stored.sessions, &Default::default()),
         )
         .unwrap();
         std::iter::once(header).chain(prepared.pages.clone()).chain(rated.pages).collect()
@@ -111,7 +112,7 @@ async fn requests_per_classification_and_per_helpdesk_request() {
 
     let query = callscope_tests::query_app(c.classify.store.clone());
     let warm = query::App {
-        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::hours(1))),
+        sites: std::sync::Arc::new(callscope_core::app::site_cache::SiteCache::new(time::Duration::hours(1))),
         ..query
     };
     for (name, expected) in [

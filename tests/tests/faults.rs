@@ -4,7 +4,7 @@
 //! `Retry-After` that left no half-written record behind; classify reported its failed
 //! batches and lost nothing. The figures are printed for docs/testing.md.
 
-use callscope_core::rating::Rating;
+use callscope_core::domain::classify::Rating;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_tests::faults::{Fault, FaultLayer};
 use callscope_tests::{
@@ -83,8 +83,8 @@ async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rat
     let mut per_user: BTreeMap<String, usize> = BTreeMap::new();
     for n in 0..CALLS {
         let stored = clean.call(&call_id(n), ANCHOR).await.unwrap().unwrap_or_else(|| panic!("call {n} lost"));
-        assert_eq!((stored.header.version, stored.sessions.len()), (1, 1), "call {n}");
-        assert_ne!(stored.header.rating, Rating::Pending, "call {n} was never rated");
+        assert_eq!((stored.summary.version, stored.sessions.len()), (1, 1), "call {n}");
+        assert_ne!(stored.summary.rating, Rating::Pending, "call {n} was never rated");
         assert_eq!(stored.results.map(|r| r.len()), Some(1), "call {n}'s results");
         *per_user.entry(user(n)).or_default() += 1;
     }

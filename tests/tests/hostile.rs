@@ -263,7 +263,7 @@ async fn ids_built_from_key_delimiters_stay_in_their_own_items() {
         let calls: Vec<&str> = page.entries.iter().map(|e| e.call_id.as_str()).collect();
         assert_eq!(calls, [call], "{user} sees exactly their own call");
         let stored = store.call(call, ANCHOR).await.unwrap().expect("stored");
-        assert_eq!(stored.header.call_id, call);
+        assert_eq!(stored.summary.call_id, call);
         assert_eq!(stored.sessions.len(), 1);
     }
     for item in all_items(store.table()).await {

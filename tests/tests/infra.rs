@@ -2,8 +2,8 @@
 //! creates, the routes it maps are the routes the handlers serve, and the stream filter passes
 //! exactly the changes classify acts on.
 
-use callscope_core::rate::{Change, ChangeKind, Decision, decide};
 use callscope_core::store::schema::table_definition;
+use callscope_core::store::stream::{Change, ChangeKind, Decision, decide};
 use callscope_tests::Pipeline;
 use serde_json::{Value as Json, json};
 use serde_norway::Value;

@@ -1,8 +1,8 @@
 //! The ingest function end to end: sample events through the real handler into a moto table.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_core::fixtures;
 use callscope_core::store::{DynamoStore, keys};
+use callscope_core::support::fixtures;
 use callscope_tests::{ANCHOR, clock, config, event_request, event_text, fresh_store};
 use ingest::{App, handle};
 use lambda_http::Request;
@@ -69,9 +69,9 @@ async fn a_sample_call_is_accepted_and_stored_whole() {
     assert_eq!(statuses(&body), [(MEETING.to_owned(), 2, "created".to_owned())]);
 
     let stored = app.store.call(MEETING, ANCHOR).await.unwrap().expect("the meeting is stored");
-    assert_eq!(stored.header.version, 2);
+    assert_eq!(stored.summary.version, 2);
     assert_eq!(stored.sessions.len(), 2);
-    assert_eq!(stored.header.parties.len(), 4, "Ada, Bob, the guest and the phone");
+    assert_eq!(stored.summary.parties.len(), 4, "Ada, Bob, the guest and the phone");
     let jitter = stored.sessions[0].segments[0].media[0].streams[0].average_jitter.unwrap();
     assert_eq!(jitter.as_ms(), 7.0, "durations are stored as milliseconds");
     let ssid = stored.sessions[0].segments[0].media[0].caller_network.as_ref().unwrap().ssid.as_deref();
@@ -89,7 +89,7 @@ async fn versions_go_created_unchanged_updated_stale() {
     }
     assert_eq!(seen, ["created", "unchanged", "updated", "stale"]);
     let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
-    assert_eq!(stored.header.version, 3, "the stale version 1 did not overwrite version 3");
+    assert_eq!(stored.summary.version, 3, "the stale version 1 did not overwrite version 3");
 }
 
 #[tokio::test]
@@ -102,11 +102,12 @@ async fn concurrent_versions_leave_the_highest() {
         assert_eq!(status, 202, "{body}");
     }
     let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
-    assert_eq!(stored.header.version, 6);
+    assert_eq!(stored.summary.version, 6);
     let history =
         app.store.user_history(BOB, (ANCHOR - time::Duration::days(30), ANCHOR), 10, None, ANCHOR).await.unwrap();
     assert_eq!(history.entries.len(), 1);
-    assert_eq!(history.entries[0].version, 6, "the history entry carries the winning version");
+    let item = callscope_tests::stored_history(&app.store, BOB, MEETING).await;
+    assert_eq!((item.version, &item.entry), (6, &history.entries[0]), "the history entry carries the winning version");
 }
 
 #[tokio::test]
@@ -114,8 +115,7 @@ async fn every_item_expires_thirty_days_after_the_call_ends() {
     let app = app().await;
     assert_eq!(send(&app, event_request("ingest-post-meeting.json")).await.0, 202);
     let expected = datetime!(2026-11-24 14:45:30.5 UTC) + time::Duration::days(30);
-    let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
-    assert_eq!(stored.header.expires_at, expected.unix_timestamp());
+    assert_eq!(callscope_tests::stored_header(&app.store, MEETING).await.expires_at, expected.unix_timestamp());
 
     // Every item written for the call carries the TTL attribute, not only the header.
     for (pk, sk) in [
@@ -192,7 +192,8 @@ async fn a_large_meeting_is_split_into_pages_and_read_back_whole() {
     let (status, body) = send(&app, post(&record)).await;
     assert_eq!(status, 202, "{body}");
     let stored = app.store.call("big-meeting", ANCHOR).await.unwrap().unwrap();
-    assert!(stored.header.session_pages > 1, "250 sessions do not fit one item");
+    let header = callscope_tests::stored_header(&app.store, "big-meeting").await;
+    assert!(header.session_pages > 1, "250 sessions do not fit one item");
     assert_eq!(stored.sessions.len(), 250);
     assert_eq!(stored.sessions[249].id.as_deref(), Some("big-meeting-s249"), "sessions keep their order");
     assert_eq!(history_ids(&app.store, &fixtures::user_id(249), ANCHOR).await, ["big-meeting"]);
@@ -205,7 +206,7 @@ async fn a_new_version_with_fewer_sessions_leaves_no_stale_page_behind() {
     assert_eq!(send(&app, post(&fixtures::call_json("shrinking", 1, 250, 3, start))).await.0, 202);
     assert_eq!(send(&app, post(&fixtures::call_json("shrinking", 2, 3, 1, start))).await.0, 202);
     let stored = app.store.call("shrinking", ANCHOR).await.unwrap().unwrap();
-    assert_eq!((stored.header.version, stored.sessions.len()), (2, 3));
+    assert_eq!((stored.summary.version, stored.sessions.len()), (2, 3));
     let items = callscope_tests::local_client()
         .query()
         .table_name(app.store.table())

@@ -1,7 +1,7 @@
 //! The query function end to end: a tenant ingested and classified through the real pipeline,
 //! then the helpdesk's routes through the real query handler, per role.
 
-use callscope_core::fixtures::{self};
+use callscope_core::support::fixtures::{self};
 use callscope_tests::{ANCHOR, Pipeline, RequestLog, counted_store, event_request, event_text};
 use lambda_http::Request;
 use serde_json::{Value, json};
@@ -247,7 +247,7 @@ async fn expired_calls_are_not_listed_or_shown() {
     let desk = helpdesk().await;
     // The p2p call (ended 2026-11-24 09:12) has expired; the meeting (ended 14:45) has not.
     let later = ANCHOR + time::Duration::days(29) + time::Duration::hours(1);
-    let app = query::App { clock: callscope_core::clock::Clock::fixed(later), ..desk.app.clone() };
+    let app = query::App { clock: callscope_core::support::clock::Clock::fixed(later), ..desk.app.clone() };
     let (status, page) = desk_send(&app, request(ENGINEER, &format!("/users/{ADA}/calls"), &[])).await;
     assert_eq!(status, 200, "{page}");
     let ids: Vec<_> = page["items"].as_array().unwrap().iter().map(|i| i["callId"].as_str().unwrap()).collect();
@@ -281,7 +281,7 @@ async fn each_route_makes_the_fewest_requests_and_never_scans() {
         "the whole detail (header, sessions, results) in one Query, plus the tenant-data version check"
     );
     let warm = query::App {
-        sites: std::sync::Arc::new(callscope_core::sites::SiteCache::new(time::Duration::minutes(1))),
+        sites: std::sync::Arc::new(callscope_core::app::site_cache::SiteCache::new(time::Duration::minutes(1))),
         ..desk.app.clone()
     };
     desk_send(&warm, request(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)])).await;

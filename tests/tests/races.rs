@@ -4,7 +4,7 @@
 //! unmasked item; afterwards every call holds exactly its highest version, rated, and every
 //! history count is exact.
 
-use callscope_core::rating::Rating;
+use callscope_core::domain::classify::Rating;
 use callscope_tests::{ANCHOR, Pipeline, api_request, graph_record, ingest_request, json_response, query_app};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -72,7 +72,7 @@ async fn a_thousand_racing_requests_leave_exactly_the_newest_versions_and_reader
     let mut pipeline = Pipeline::new().await;
     let query_app = query_app(pipeline.store().clone());
     let late = ingest::App {
-        clock: callscope_core::clock::Clock::fixed(ANCHOR - time::Duration::days(2)),
+        clock: callscope_core::support::clock::Clock::fixed(ANCHOR - time::Duration::days(2)),
         ..pipeline.ingest.clone()
     };
 
@@ -131,8 +131,8 @@ async fn a_thousand_racing_requests_leave_exactly_the_newest_versions_and_reader
     let mut per_user: BTreeMap<String, usize> = BTreeMap::new();
     for n in 0..CALLS {
         let stored = store.call(&format!("race-{n:03}"), ANCHOR).await.unwrap().expect("stored");
-        assert_eq!((stored.header.version, stored.sessions.len() as i64), (VERSIONS, VERSIONS), "call {n}");
-        assert_ne!(stored.header.rating, Rating::Pending, "call {n} is rated");
+        assert_eq!((stored.summary.version, stored.sessions.len() as i64), (VERSIONS, VERSIONS), "call {n}");
+        assert_ne!(stored.summary.rating, Rating::Pending, "call {n} is rated");
         assert_eq!(stored.results.map(|r| r.len() as i64), Some(VERSIONS), "call {n}: a result per session");
         *per_user.entry(user(n)).or_default() += 1;
     }

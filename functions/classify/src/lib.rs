@@ -3,10 +3,11 @@
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use callscope_core::classify::Thresholds;
-use callscope_core::clock::Clock;
-use callscope_core::rate::{Change, ChangeKind, Decision, RateError, Rated, decide, rate_call};
-use callscope_core::store::DynamoStore;
+use callscope_core::app::classify::{Outcome, rate_change};
+use callscope_core::domain::classify::Thresholds;
+use callscope_core::store::stream::{Change, ChangeKind};
+use callscope_core::store::{DynamoStore, StoreError};
+use callscope_core::support::clock::Clock;
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -32,17 +33,13 @@ pub async fn handle(app: &App, event: Event) -> DynamoDbEventResponse {
     response
 }
 
-async fn handle_record(app: &App, record: &EventRecord) -> Result<(), RateError> {
-    let kind = ChangeKind::from_event_name(&record.event_name)
-        .ok_or_else(|| RateError::Unreadable(format!("unknown eventName `{}`", record.event_name)))?;
+async fn handle_record(app: &App, record: &EventRecord) -> Result<(), StoreError> {
+    let kind = ChangeKind::from_event_name(&record.event_name)?;
     let change =
         Change { kind, new_image: record.change.new_image.clone(), old_image: record.change.old_image.clone() };
-    match decide(&change)? {
-        Decision::Skip(reason) => tracing::debug!(?reason, event_id = %record.event_id, "skipped"),
-        Decision::Rate { call_id, version } => {
-            let outcome: Rated = rate_call(&app.store, &call_id, version, &app.thresholds, app.clock.now()).await?;
-            tracing::info!(%call_id, version, ?outcome, "classified");
-        }
+    match rate_change(&app.store, &change, &app.thresholds, app.clock.now()).await? {
+        Outcome::Skipped(reason) => tracing::debug!(?reason, event_id = %record.event_id, "skipped"),
+        Outcome::Rated { call_id, version, rated } => tracing::info!(%call_id, version, ?rated, "classified"),
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Wires the classify function: configuration, the DynamoDB client, the Lambda runtime.
 
-use callscope_core::{clock::Clock, config::Config, store::DynamoStore, telemetry};
+use callscope_core::store::DynamoStore;
+use callscope_core::support::{clock::Clock, config::Config, telemetry};
 use classify::{App, handle};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 

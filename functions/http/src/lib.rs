@@ -1,10 +1,9 @@
 //! The HTTP edge of the ingest and query functions: where a request's verified claims are
 //! found, and where every core error becomes a status and a JSON body — once, for both.
 
-use callscope_core::auth::AuthError;
-use callscope_core::ingest::IngestError;
-use callscope_core::model::{Problem, Rejection, Severity};
-use callscope_core::query::QueryError;
+use callscope_core::app::AppError;
+use callscope_core::domain::access::AuthError;
+use callscope_core::domain::problem::{Problem, Rejection, Severity};
 use callscope_core::store::StoreError;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -110,24 +109,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<IngestError> for ApiError {
-    fn from(error: IngestError) -> Self {
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
         match error {
-            IngestError::Rejected(rejection) => rejection.into(),
-            IngestError::Store(store) => store.into(),
-        }
-    }
-}
-
-impl From<QueryError> for ApiError {
-    fn from(error: QueryError) -> Self {
-        match error {
-            QueryError::BadParameter { name, message } => {
+            AppError::Rejected(rejection) => rejection.into(),
+            AppError::BadParameter { name, message } => {
                 Self::new(400, "invalid_parameter", format!("parameter `{name}`: {message}"))
             }
-            QueryError::NotFound(what) => Self::not_found(what),
-            QueryError::Auth(auth) => auth.into(),
-            QueryError::Store(store) => store.into(),
+            AppError::NotFound(what) => Self::not_found(what),
+            AppError::Auth(auth) => auth.into(),
+            AppError::Store(store) => store.into(),
         }
     }
 }

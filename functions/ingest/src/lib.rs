@@ -1,12 +1,11 @@
 //! The ingest function's handler: HTTP request in, core call, HTTP response out.
 
-use callscope_core::auth::Role;
-use callscope_core::clock::Clock;
-use callscope_core::config::Config;
-use callscope_core::erasure::erase_user;
-use callscope_core::ingest::ingest_calls;
-use callscope_core::sites::{upload_buildings, upload_endpoints};
-use callscope_core::store::DynamoStore;
+use callscope_core::app::erase::erase_user;
+use callscope_core::app::ingest::ingest_calls;
+use callscope_core::app::tenant_files::upload;
+use callscope_core::domain::access::Role;
+use callscope_core::store::{DatasetKind, DynamoStore};
+use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{ApiError, json, path_segments, request_id, require_media_type, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
@@ -34,7 +33,8 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     let segments = path_segments(&request).unwrap_or_default();
     let result = match (request.method(), segments.as_slice()) {
         (&Method::POST, [calls]) if calls == "calls" => post_calls(app, &request).await,
-        (&Method::PUT, [file]) if file == "buildings" || file == "endpoints" => put_tenant_file(app, &request).await,
+        (&Method::PUT, [file]) if file == "buildings" => put_tenant_file(app, &request, DatasetKind::Buildings).await,
+        (&Method::PUT, [file]) if file == "endpoints" => put_tenant_file(app, &request, DatasetKind::Endpoints).await,
         (&Method::DELETE, [users, user]) if users == "users" => delete_user(app, &request, user).await,
         _ => Err(ApiError::not_found("route")),
     };
@@ -42,7 +42,7 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 }
 
 /// `PUT /buildings` and `PUT /endpoints` (admin only): replaces the active file whole.
-async fn put_tenant_file(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
+async fn put_tenant_file(app: &App, request: &Request, kind: DatasetKind) -> Result<Response<Body>, ApiError> {
     let principal = app.config.roles.principal(verified_claims(request))?;
     principal.require_any(&[Role::Admin])?;
     require_media_type(request, FILE_MEDIA_TYPES)?;
@@ -51,13 +51,8 @@ async fn put_tenant_file(app: &App, request: &Request) -> Result<Response<Body>,
         return Err(ApiError::too_large(app.config.max_body_bytes));
     }
     let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok());
-    let now = app.clock.now();
-    let report = if request.uri().path() == "/buildings" {
-        upload_buildings(&app.store, body, content_type, now).await?
-    } else {
-        upload_endpoints(&app.store, body, content_type, now).await?
-    };
-    tracing::info!(path = request.uri().path(), rows = report.rows, version = report.version, "tenant file replaced");
+    let report = upload(&app.store, kind, body, content_type, app.clock.now()).await?;
+    tracing::info!(kind = kind.name(), rows = report.rows, version = report.version, "tenant file replaced");
     Ok(json(200, &report))
 }
 

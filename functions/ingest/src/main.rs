@@ -1,6 +1,7 @@
 //! Wires the ingest function: configuration, the DynamoDB client, the Lambda runtime.
 
-use callscope_core::{clock::Clock, config::Config, store::DynamoStore, telemetry};
+use callscope_core::store::DynamoStore;
+use callscope_core::support::{clock::Clock, config::Config, telemetry};
 use ingest::{App, handle};
 use lambda_http::{Error, Request, service_fn};
 

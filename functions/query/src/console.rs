@@ -2,7 +2,7 @@
 //! token: they hold no data. Everything the console shows it reads from this API with the
 //! signed-in user's bearer token, so it can show no more than the API gives that role.
 
-use callscope_core::config::ConsoleSignIn;
+use callscope_core::support::config::ConsoleSignIn;
 use lambda_http::{Body, Response};
 
 /// The console's files: name under `/console/`, content type, text.

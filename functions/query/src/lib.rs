@@ -1,16 +1,17 @@
 //! The query function's handler: routes, then a core query in the caller's role, then JSON.
 
 mod console;
+mod params;
 
-use callscope_core::clock::Clock;
-use callscope_core::config::Config;
-use callscope_core::cursor::CursorSigner;
-use callscope_core::query::{Format, Query};
-use callscope_core::sites::SiteCache;
+use callscope_core::app::query::Query;
+use callscope_core::app::site_cache::SiteCache;
+use callscope_core::domain::access::CursorSigner;
 use callscope_core::store::DynamoStore;
+use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{ApiError, json, path_segments, query_params, request_id, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
+use params::Format;
 use std::sync::Arc;
 
 /// What the handler needs, built once per cold start.
@@ -76,18 +77,28 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         request_id: &request_id,
     };
     match route {
-        Route::Users => Ok(json(200, &query.users(&principal, &params).await?)),
+        Route::Users => {
+            let search = params.get("search").map(String::as_str);
+            Ok(json(200, &query.users(&principal, search, &params::paging(&params)?).await?))
+        }
         Route::History(user) => {
-            let format = Format::of(&params)?;
-            let page = query.history(&principal, user, &params).await?;
+            let format = params::format(&params)?;
+            let (filter, paging) = (params::time_filter(&params)?, params::paging(&params)?);
+            let page = query.history(&principal, user, filter, &paging).await?;
             Ok(match format {
                 Format::Json => json(200, &page),
                 Format::Csv => csv_attachment(page.to_csv(), &format!("calls-{user}.csv"), page.next_cursor()),
             })
         }
-        Route::Call(call) => Ok(json(200, &query.call(&principal, call, &params).await?)),
-        Route::Audit => Ok(json(200, &query.audit_log(&principal, &params).await?)),
-        Route::Buildings => Ok(json(200, &query.buildings(&principal, &params).await?)),
+        Route::Call(call) => {
+            let user = params.get("user").map(String::as_str);
+            Ok(json(200, &query.call(&principal, call, user).await?))
+        }
+        Route::Audit => {
+            let (filter, paging) = (params::time_filter(&params)?, params::paging(&params)?);
+            Ok(json(200, &query.audit_log(&principal, filter, &paging).await?))
+        }
+        Route::Buildings => Ok(json(200, &query.buildings(&principal, &params::paging(&params)?).await?)),
         Route::UnmappedSubnets => Ok(json(200, &query.unmapped_subnets(&principal).await?)),
     }
 }

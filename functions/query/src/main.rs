@@ -1,8 +1,9 @@
 //! Wires the query function: configuration, the DynamoDB client, the Lambda runtime.
 
-use callscope_core::{
-    clock::Clock, config::Config, cursor::CursorSigner, sites::SiteCache, store::DynamoStore, telemetry,
-};
+use callscope_core::app::site_cache::SiteCache;
+use callscope_core::domain::access::CursorSigner;
+use callscope_core::store::DynamoStore;
+use callscope_core::support::{clock::Clock, config::Config, telemetry};
 use lambda_http::{Error, Request, service_fn};
 use query::{App, handle};
 

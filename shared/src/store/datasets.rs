@@ -2,19 +2,16 @@
 //! then made active by one conditional write of a pointer. Readers follow the pointer, so they
 //! see the old version or the new one, never a mix; a failed upload never moves the pointer.
 
-use super::dynamo::DynamoStore;
-use super::keys::{self, EXPIRES_AT, PK, SK};
-use super::prepare::{Item, PAGE_BUDGET, pack};
-use super::{StoreError, items::SubnetUsage};
+use super::StoreError;
+use super::client::{DynamoStore, WriteGuard, from_item, key_item, read_items, to_item};
+use super::keys::{self, EXPIRES_AT};
+use super::prepare::{PAGE_BUDGET, pack, with_list};
+use crate::domain::retention;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
-
-/// How long an active version's chunks live: they must outlive any realistic time between
-/// uploads, and get the normal 30-day life once replaced.
-pub const ACTIVE_LIFETIME: Duration = Duration::days(3650);
+use time::OffsetDateTime;
 
 /// Which data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,7 +22,8 @@ pub enum DatasetKind {
 }
 
 impl DatasetKind {
-    fn key(self) -> &'static str {
+    /// The kind's name in keys and messages.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Buildings => "buildings",
             Self::Endpoints => "endpoints",
@@ -51,7 +49,8 @@ pub struct ActiveDataset {
     pub expires_at: i64,
 }
 
-#[derive(Serialize)]
+/// What every chunk of a data set version carries besides its rows.
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ChunkHead {
     #[serde(rename = "PK")]
@@ -65,8 +64,8 @@ struct ChunkHead {
 
 #[derive(Deserialize)]
 struct Chunk<T> {
-    version: i64,
-    chunk: u32,
+    #[serde(flatten)]
+    head: ChunkHead,
     rows: Vec<T>,
 }
 
@@ -85,12 +84,12 @@ impl DynamoStore {
         let previous = self.active_dataset(kind).await?;
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
         let version = previous.as_ref().map_or(now_ms, |p| now_ms.max(p.version + 1));
-        let pk = keys::dataset_pk(kind.key(), version);
+        let pk = keys::dataset_pk(kind, version);
         let packed = pack(rows).map_err(|(i, size)| StoreError::TooLarge {
             key: pk.clone(),
             detail: format!("row {i} is {size} bytes; at most {PAGE_BUDGET}"),
         })?;
-        let expires_at = (now + ACTIVE_LIFETIME).unix_timestamp();
+        let expires_at = retention::dataset_expires_at(true, now).unix_timestamp();
         let chunks = packed.pages.len() as u32;
         let mut puts = Vec::with_capacity(packed.pages.len());
         for (n, values) in packed.pages.into_iter().enumerate() {
@@ -101,29 +100,16 @@ impl DynamoStore {
                 chunk: n as u32,
                 expires_at,
             };
-            let mut item: Item = serde_dynamo::to_item(head).expect("keys and numbers always serialize");
-            item.insert("rows".to_owned(), AttributeValue::L(values));
-            let put = self
-                .client()
-                .put_item()
-                .table_name(self.table())
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .send();
-            puts.push(put);
+            puts.push(self.put_guarded(with_list(&head, "rows", values), WriteGuard::Absent));
         }
-        match futures::stream::iter(puts).buffer_unordered(8).try_collect::<Vec<_>>().await {
-            Ok(_) => {}
-            Err(e) if StoreError::condition_failed(&e) => {
-                return Err(StoreError::Contention(format!("another {} upload", kind.key())));
-            }
-            Err(e) => return Err(StoreError::request("PutItem", e)),
+        let written: Vec<bool> = futures::stream::iter(puts).buffer_unordered(8).try_collect().await?;
+        if written.contains(&false) {
+            return Err(StoreError::Contention(format!("another {} upload", kind.name())));
         }
 
         let active = ActiveDataset {
             pk: keys::DATASETS_PK.to_owned(),
-            sk: kind.key().to_owned(),
+            sk: kind.name().to_owned(),
             kind,
             version,
             uploaded_at: now,
@@ -131,24 +117,8 @@ impl DynamoStore {
             chunks,
             expires_at,
         };
-        let item: Item = serde_dynamo::to_item(&active).expect("the pointer always serializes");
-        let flipped = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk) OR #version < :v")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
-            .send()
-            .await;
-        match flipped {
-            Ok(_) => {}
-            Err(e) if StoreError::condition_failed(&e) => {
-                return Err(StoreError::Contention(format!("a newer {} upload", kind.key())));
-            }
-            Err(e) => return Err(StoreError::request("PutItem", e)),
+        if !self.put_guarded(to_item(&active)?, WriteGuard::NewerVersion(version)).await? {
+            return Err(StoreError::Contention(format!("a newer {} upload", kind.name())));
         }
         if let Some(old) = previous {
             self.retire_dataset(kind, &old, now).await;
@@ -159,23 +129,23 @@ impl DynamoStore {
     /// Gives a replaced version's chunks the normal 30-day life. Best effort: a chunk missed
     /// here is never read (the pointer has moved) and is logged.
     async fn retire_dataset(&self, kind: DatasetKind, old: &ActiveDataset, now: OffsetDateTime) {
-        let expires = AttributeValue::N((now + crate::retention::HISTORY).unix_timestamp().to_string());
+        let expires = AttributeValue::N(retention::dataset_expires_at(false, now).unix_timestamp().to_string());
         for n in 0..old.chunks {
+            let condition = WriteGuard::Present.condition();
             let result = self
                 .client()
                 .update_item()
                 .table_name(self.table())
-                .key(PK, AttributeValue::S(keys::dataset_pk(kind.key(), old.version)))
-                .key(SK, AttributeValue::S(keys::dataset_chunk_sk(n)))
+                .set_key(Some(key_item(&keys::dataset_pk(kind, old.version), &keys::dataset_chunk_sk(n))))
                 .update_expression("SET #e = :e")
-                .condition_expression("attribute_exists(#pk)")
+                .condition_expression(condition.expression)
+                .set_expression_attribute_names(Some(condition.names))
                 .expression_attribute_names("#e", EXPIRES_AT)
-                .expression_attribute_names("#pk", PK)
                 .expression_attribute_values(":e", expires.clone())
                 .send()
                 .await;
             if let Err(error) = result {
-                tracing::warn!(kind = kind.key(), version = old.version, chunk = n, error = %StoreError::request("UpdateItem", error), "could not retire an old chunk");
+                tracing::warn!(kind = kind.name(), version = old.version, chunk = n, error = %StoreError::request("UpdateItem", error), "could not retire an old chunk");
             }
         }
     }
@@ -187,38 +157,16 @@ impl DynamoStore {
 
     /// The active versions of every data set, in one Query.
     pub async fn active_datasets(&self) -> Result<Vec<ActiveDataset>, StoreError> {
-        let output = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_values(":pk", AttributeValue::S(keys::DATASETS_PK.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::request("Query", e))?;
-        output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                serde_dynamo::from_item(item)
-                    .map_err(|source| StoreError::Corrupt { key: keys::DATASETS_PK.to_owned(), source })
-            })
-            .collect()
+        read_items(self.partition(keys::DATASETS_PK, true).await?, keys::DATASETS_PK)
     }
 
     /// Every row of an active version (one Query, paged past 1 MB).
     pub async fn load_dataset<T: DeserializeOwned>(&self, active: &ActiveDataset) -> Result<Vec<T>, StoreError> {
-        let pk = keys::dataset_pk(active.kind.key(), active.version);
+        let pk = keys::dataset_pk(active.kind, active.version);
         let items = self.partition(&pk, false).await?;
-        let mut chunks: Vec<Chunk<T>> = items
-            .into_iter()
-            .map(|item| serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk.clone(), source }))
-            .collect::<Result<_, _>>()?;
-        chunks.retain(|c| c.version == active.version);
-        chunks.sort_by_key(|c| c.chunk);
+        let mut chunks: Vec<Chunk<T>> = items.into_iter().map(|item| from_item(item, &pk)).collect::<Result<_, _>>()?;
+        chunks.retain(|c| c.head.version == active.version);
+        chunks.sort_by_key(|c| c.head.chunk);
         if chunks.len() != active.chunks as usize {
             return Err(StoreError::TooLarge {
                 key: pk,
@@ -227,58 +175,4 @@ impl DynamoStore {
         }
         Ok(chunks.into_iter().flat_map(|c| c.rows).collect())
     }
-
-    /// Records that `usage` was seen (idempotent: a set of per-session elements, capped).
-    pub(super) async fn record_subnet_use(&self, usage: &SubnetUsage) -> Result<(), StoreError> {
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key(PK, AttributeValue::S(usage.pk.clone()))
-            .key(SK, AttributeValue::S(usage.subnet.clone()))
-            .update_expression("ADD #seen :seen SET #e = :e")
-            .condition_expression("attribute_not_exists(#seen) OR size(#seen) < :cap")
-            .expression_attribute_names("#seen", "seen")
-            .expression_attribute_names("#e", EXPIRES_AT)
-            .expression_attribute_values(":seen", AttributeValue::Ss(vec![usage.element.clone()]))
-            .expression_attribute_values(":e", AttributeValue::N(usage.expires_at.to_string()))
-            .expression_attribute_values(":cap", AttributeValue::N(SUBNET_SAMPLE_CAP.to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if StoreError::condition_failed(&e) => Ok(()),
-            Err(e) => Err(StoreError::request("UpdateItem", e)),
-        }
-    }
-
-    /// Audio streams per subnet seen on `day` (one Query, paged).
-    pub async fn subnets_on(&self, day: time::Date, now: OffsetDateTime) -> Result<Vec<(String, u32)>, StoreError> {
-        #[derive(Deserialize)]
-        struct Seen {
-            #[serde(rename = "SK")]
-            subnet: String,
-            #[serde(default)]
-            seen: Vec<String>,
-        }
-        let pk = keys::subnets_pk(day);
-        let items = self.partition(&pk, false).await?;
-        items
-            .into_iter()
-            .filter(|item| match item.get(EXPIRES_AT) {
-                Some(AttributeValue::N(at)) => at.parse::<i64>().is_ok_and(|at| !crate::retention::is_expired(at, now)),
-                _ => false,
-            })
-            .map(|item| {
-                let seen: Seen =
-                    serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk.clone(), source })?;
-                let streams = seen.seen.iter().filter_map(|e| e.rsplit_once('|')?.1.parse::<u32>().ok()).sum();
-                Ok((seen.subnet, streams))
-            })
-            .collect()
-    }
 }
-
-/// Sessions recorded per subnet and day: enough to tell "at least 10 audio streams", few
-/// enough that the item stays small however busy the subnet is.
-pub const SUBNET_SAMPLE_CAP: usize = 10;

@@ -7,12 +7,14 @@
 //! show them as the counterpart, then their directory entries, and last their own history
 //! entries — the list the next run would start from.
 
-use super::dynamo::{CallItems, cancelled_by_condition, key_item, read_items};
-use super::items::{CallHeader, HistoryEntry, SessionPage, directory_entries};
+use super::StoreError;
+use super::calls::{CallItems, cancelled_by_condition, guarded_put};
+use super::client::{DynamoStore, WriteGuard, read_items, to_item};
+use super::items::{CallHeader, DirectoryItem, HistoryItem, SessionPage};
 use super::keys;
-use super::{DynamoStore, Item, StoreError};
-use crate::model::Party;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use crate::domain::erasure::ERASED_ID;
+use crate::domain::graph::Party;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -37,24 +39,24 @@ impl DynamoStore {
     /// Removes `user_id`'s personal data: their history, their directory entries, and their
     /// identity, network and devices in every stored call they took part in.
     pub async fn erase_user(&self, user_id: &str) -> Result<Erased, StoreError> {
-        let history: Vec<HistoryEntry> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
+        let history: Vec<HistoryItem> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
         let mut erased = Erased { user_id: user_id.to_owned(), ..Erased::default() };
         let mut identities: Vec<Party> = Vec::new();
         for entry in &history {
-            if let Some(identity) = self.erase_from_call(&entry.call_id, user_id, &mut erased).await?
+            if let Some(identity) = self.erase_from_call(&entry.entry.call_id, user_id, &mut erased).await?
                 && !identities.contains(&identity)
             {
                 identities.push(identity);
             }
         }
         for identity in &identities {
-            for entry in directory_entries(identity, OffsetDateTime::UNIX_EPOCH, 0) {
-                self.delete_item(&entry.pk, &entry.sk).await?;
+            for entry in DirectoryItem::all(identity, OffsetDateTime::UNIX_EPOCH, 0) {
+                self.delete(&entry.pk, &entry.sk).await?;
                 erased.directory_entries_deleted += 1;
             }
         }
         for entry in &history {
-            self.delete_item(&entry.pk, &entry.sk).await?;
+            self.delete(&entry.pk, &entry.sk).await?;
             erased.history_entries_deleted += 1;
         }
         Ok(erased)
@@ -73,22 +75,25 @@ impl DynamoStore {
             let items = self.partition(&pk, true).await?;
             // Expired items count: their personal data is stored until DynamoDB deletes it.
             let CallItems { header, mut session_pages, .. } = CallItems::read(&pk, items)?;
-            let Some(header) = header else {
+            let Some(mut header) = header else {
                 return Ok(None);
             };
-            session_pages.retain(|p| p.version == header.version);
-            let Some(identity) = header.parties.iter().find(|p| p.id == user_id).cloned() else {
+            session_pages.retain(|p| p.head.version == header.summary.version);
+            let Some(identity) = header.summary.parties.iter().find(|p| p.id == user_id).cloned() else {
                 return Ok(None);
             };
-            let (old_version, old_rating) = (header.version, header.rating);
-            let rewritten = without(header, session_pages, &identity);
-            if !self.replace_call(&rewritten, old_version, old_rating).await? {
+            let guard = WriteGuard::Unchanged { version: header.summary.version, rating: header.summary.rating };
+            header.summary.erase_party(&identity);
+            for page in &mut session_pages {
+                for session in &mut page.sessions {
+                    session.erase_party(&identity.id);
+                }
+            }
+            if !self.replace_call(&header, &session_pages, guard).await? {
                 continue;
             }
             erased.calls_rewritten += 1;
-            for party in
-                rewritten.0.parties.iter().filter(|p| p.has_history() && p.id != crate::model::erase::ERASED_ID)
-            {
+            for party in header.summary.history_parties().filter(|p| p.id != ERASED_ID) {
                 if self.erase_counterpart(&party.id, call_id, user_id, identity.kind).await? {
                     erased.counterparts_rewritten += 1;
                 }
@@ -98,32 +103,21 @@ impl DynamoStore {
         Err(StoreError::Contention(call_id.to_owned()))
     }
 
-    /// Puts the rewritten header and pages in one transaction, if the header still holds
-    /// `version` and `rating`; `false` if it changed meanwhile.
+    /// Puts the rewritten header and pages in one transaction, if `guard` holds on the header;
+    /// `false` if it changed meanwhile.
     async fn replace_call(
         &self,
-        (header, pages): &(CallHeader, Vec<SessionPage>),
-        version: i64,
-        rating: crate::rating::Rating,
+        header: &CallHeader,
+        pages: &[SessionPage],
+        guard: WriteGuard,
     ) -> Result<bool, StoreError> {
-        let header_put = Put::builder()
-            .table_name(self.table())
-            .set_item(Some(to_item(header, &header.pk)?))
-            .condition_expression("#version = :version AND #rating = :rating")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_names("#rating", "rating")
-            .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
-            .expression_attribute_values(
-                ":rating",
-                serde_dynamo::to_attribute_value(rating).expect("a rating serializes"),
-            )
-            .build()
-            .expect("table and item are set");
-        let mut actions = vec![TransactWriteItem::builder().put(header_put).build()];
+        let mut actions = vec![guarded_put(self.table(), to_item(header)?, guard)];
         for page in pages {
-            let item = to_item(page, &page.pk)?;
-            let put =
-                Put::builder().table_name(self.table()).set_item(Some(item)).build().expect("table and item are set");
+            let put = Put::builder()
+                .table_name(self.table())
+                .set_item(Some(to_item(page)?))
+                .build()
+                .expect("table and item are set");
             actions.push(TransactWriteItem::builder().put(put).build());
         }
         match self.client().transact_write_items().set_transact_items(Some(actions)).send().await {
@@ -139,59 +133,16 @@ impl DynamoStore {
         party_id: &str,
         call_id: &str,
         user_id: &str,
-        kind: crate::model::PartyKind,
+        kind: crate::domain::graph::PartyKind,
     ) -> Result<bool, StoreError> {
-        let (pk, sk) = (keys::user_pk(party_id), keys::history_sk(call_id));
-        let output = self
-            .client()
-            .get_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(&pk, &sk)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::request("GetItem", e))?;
-        let Some(item) = output.item else { return Ok(false) };
-        let mut entry: HistoryEntry =
-            serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: pk, source })?;
-        if entry.counterpart.as_ref().is_none_or(|c| c.id != user_id) {
+        let Some(mut item) = self.get::<HistoryItem>(&keys::user_pk(party_id), &keys::history_sk(call_id)).await?
+        else {
+            return Ok(false);
+        };
+        if item.entry.counterpart.as_ref().is_none_or(|c| c.id != user_id) {
             return Ok(false);
         }
-        entry.counterpart = Some(Party::erased(kind));
-        let version = AttributeValue::N(entry.version.to_string());
-        self.put_if_newer(&to_item(&entry, &sk)?, "attribute_exists(#pk) AND #v = :v", "version", &version).await
+        item.entry.counterpart = Some(Party::erased(kind));
+        self.put_value(&item, WriteGuard::AtVersion(item.version)).await
     }
-
-    async fn delete_item(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
-        self.client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(key_item(pk, sk)))
-            .send()
-            .await
-            .map_err(|e| StoreError::request("DeleteItem", e))?;
-        Ok(())
-    }
-}
-
-fn to_item<T: Serialize>(value: &T, key: &str) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(value).map_err(|source| StoreError::Corrupt { key: key.to_owned(), source })
-}
-
-/// `header` and `pages` with `identity` taken out.
-fn without(mut header: CallHeader, mut pages: Vec<SessionPage>, identity: &Party) -> (CallHeader, Vec<SessionPage>) {
-    for party in &mut header.parties {
-        if party.id == identity.id {
-            *party = Party::erased(identity.kind);
-        }
-    }
-    if header.organizer_id.as_deref() == Some(identity.id.as_str()) {
-        header.organizer_id = Some(crate::model::erase::ERASED_ID.to_owned());
-    }
-    for page in &mut pages {
-        for session in &mut page.sessions {
-            session.erase_party(&identity.id);
-        }
-    }
-    (header, pages)
 }

@@ -18,6 +18,7 @@
 //! tokens and listing names have `#` removed, so the first `#` of a directory sort key always
 //! ends the token.
 
+use super::datasets::DatasetKind;
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -43,8 +44,8 @@ pub const AUDIT_PK: &str = "AUDIT";
 pub const DATASETS_PK: &str = "DATASETS";
 
 /// Partition of one uploaded version of a tenant data set.
-pub fn dataset_pk(kind: &str, version: i64) -> String {
-    format!("DATASET#{kind}#{version:020}")
+pub fn dataset_pk(kind: DatasetKind, version: i64) -> String {
+    format!("DATASET#{}#{version:020}", kind.name())
 }
 
 /// Sort key of the `n`-th chunk of a data set version.

@@ -1,19 +1,27 @@
-//! Storage: the single-table key design (`keys`), the items (`items`, `prepare`) and the
-//! DynamoDB adapter (`dynamo`). See `docs/data-model.md` for the access patterns.
+//! Storage: the only code that knows DynamoDB. The single-table key design (`keys`, `schema`),
+//! the items and their sizes (`items`, `size`, `prepare`), the client and its write guards
+//! (`client`), and one module per kind of data: calls, lists (history, directory, audit),
+//! tenant data sets, subnets, erasure writes, and the stream read back (`stream`). See
+//! `docs/data-model.md` for the access patterns.
 
+pub mod calls;
+pub mod client;
 pub mod datasets;
-pub mod dynamo;
 pub mod erase;
 pub mod items;
 pub mod keys;
+pub mod lists;
 pub mod prepare;
 pub mod schema;
 pub mod size;
+pub mod stream;
+pub mod subnets;
 
+pub use calls::{Published, UpsertStatus};
+pub use client::{DynamoStore, Item, Page, WriteGuard};
 pub use datasets::{ActiveDataset, DatasetKind};
-pub use dynamo::{DynamoStore, Page, Published, StoredCall, UpsertStatus};
 pub use erase::Erased;
-pub use prepare::{Item, PreparedCall, PreparedClassification};
+pub use prepare::{PreparedCall, PreparedClassification};
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -35,6 +43,9 @@ pub enum StoreError {
     /// What should be written exceeds DynamoDB's limits.
     #[error("{key} is too large to store: {detail}")]
     TooLarge { key: String, detail: String },
+    /// A record on the table's stream does not read as a change of the table.
+    #[error("unreadable stream record: {0}")]
+    UnreadableChange(String),
     /// Concurrent writers kept cancelling each other's transaction.
     #[error("call {0} is being written concurrently; retry")]
     Contention(String),

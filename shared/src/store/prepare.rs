@@ -1,19 +1,18 @@
 //! From a [`ValidCall`] (or a classification) to the exact items the store will write, sized
 //! and checked up front, so what cannot be stored is refused before anything is written.
 
-use super::items::{CallHeader, directory_entries, history_entry};
+use super::StoreError;
+use super::client::Item;
+use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, SubnetUsage};
 use super::keys;
 use super::size::{MAX_ITEM_BYTES, item_size, value_size};
-use crate::classify::CallResult;
-use crate::model::{Problem, ValidCall, parties::organizer_id};
-use crate::rating::Rating;
+use crate::domain::calls::CallSummary;
+use crate::domain::classify::{CallResult, IssueCode, Rating};
+use crate::domain::graph::{CallRecord, NetworkSource, Side, ValidCall};
+use crate::domain::problem::Problem;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
-use std::collections::HashMap;
 use time::OffsetDateTime;
-
-/// A DynamoDB item as the SDK takes it.
-pub type Item = HashMap<String, AttributeValue>;
 
 /// Budget for one page, leaving room under the 400 KB item limit for keys and framing.
 pub const PAGE_BUDGET: usize = 350 * 1024;
@@ -36,45 +35,118 @@ pub struct PreparedCall {
     /// Directory entries (search tokens and listing) of those parties.
     pub directory: Vec<Item>,
     /// The subnets the call's sessions were seen on, for the unmapped-subnets report.
-    pub subnets: Vec<super::items::SubnetUsage>,
+    pub subnets: Vec<SubnetUsage>,
 }
 
-/// The subnet each session side reported on its audio, with the session's audio stream count.
-fn subnet_usage(record: &crate::model::CallRecord) -> Vec<super::items::SubnetUsage> {
+impl PreparedCall {
+    /// Builds every item of `call`, ingested at `now`. Fails, naming the path, when the call
+    /// cannot be stored within DynamoDB's limits.
+    pub fn new(call: &ValidCall, now: OffsetDateTime) -> Result<Self, Problem> {
+        let record = call.record();
+        let packed = pack(&record.sessions).map_err(|(i, size)| {
+            Problem::unacceptable(
+                format!("sessions[{i}]"),
+                format!("the session is {size} bytes once stored; at most {PAGE_BUDGET}"),
+            )
+        })?;
+        if packed.pages.len() > MAX_SESSION_PAGES || packed.total > COMMIT_BUDGET {
+            let message = format!("the sessions are {} bytes once stored; at most {COMMIT_BUDGET}", packed.total);
+            return Err(Problem::unacceptable("sessions", message));
+        }
+        let header = CallHeader::new(CallSummary::of(call, now), packed.pages.len() as u32);
+        let expires_at = header.expires_at;
+        let header_item = to_item(&header)?;
+        if item_size(&header_item) > MAX_ITEM_BYTES {
+            return Err(Problem::unacceptable(
+                "participants_v2",
+                "the participants' ids and names do not fit in one call header (400 KB)",
+            ));
+        }
+        let summary = &header.summary;
+        let pages = page_items(summary, keys::session_page_sk, "sessions", packed.pages);
+        let users: Vec<_> = summary.history_parties().collect();
+        let history = users.iter().map(|user| to_item(&HistoryItem::new(summary, user))).collect::<Result<_, _>>()?;
+        let directory = users
+            .iter()
+            .flat_map(|user| DirectoryItem::all(user, record.end_date_time, expires_at))
+            .map(|item| to_item(&item))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            call_id: record.id.clone(),
+            version: record.version,
+            expires_at,
+            header: header_item,
+            pages,
+            history,
+            directory,
+            subnets: subnet_usage(record, expires_at),
+        })
+    }
+}
+
+/// The writes that publish a classification of one call version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedClassification {
+    pub call_id: String,
+    pub version: i64,
+    pub rating: Rating,
+    pub issue_codes: Vec<IssueCode>,
+    /// Written first, each conditional on no newer version's results being there.
+    pub pages: Vec<Item>,
+    /// Every participant's history entry, rated; written after the header update.
+    pub history: Vec<Item>,
+}
+
+impl PreparedClassification {
+    /// The writes for `result`, computed from the sessions of `summary`'s version.
+    pub fn new(summary: &CallSummary, result: CallResult) -> Result<Self, StoreError> {
+        let packed = pack(&result.sessions).map_err(|(i, size)| StoreError::TooLarge {
+            key: keys::call_pk(&summary.call_id),
+            detail: format!("the result of session {i} is {size} bytes"),
+        })?;
+        let rated = CallSummary { rating: result.rating, issue_codes: result.issue_codes.clone(), ..summary.clone() };
+        let pages = page_items(summary, keys::result_page_sk, "results", packed.pages);
+        let history = rated
+            .history_parties()
+            .map(|user| super::client::to_item(&HistoryItem::new(&rated, user)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            call_id: summary.call_id.clone(),
+            version: summary.version,
+            rating: result.rating,
+            issue_codes: result.issue_codes,
+            pages,
+            history,
+        })
+    }
+}
+
+/// The subnet each session side reported on its audio, with the session's audio stream count;
+/// kept as long as the call.
+fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
     let day = record.end_date_time.to_offset(time::UtcOffset::UTC).date();
-    let expires_at = (record.end_date_time + crate::retention::HISTORY + time::Duration::days(1)).unix_timestamp();
     let mut usage = Vec::new();
     for (i, session) in record.sessions.iter().enumerate() {
         let streams = session.audio_stream_count();
         if streams == 0 {
             continue;
         }
-        for (side, caller) in [('c', true), ('e', false)] {
-            if let Some(subnet) = session.first_network(caller, true).and_then(|n| n.subnet.clone()) {
-                usage.push(super::items::SubnetUsage {
+        for side in Side::BOTH {
+            if let Some(subnet) = session.first_network(side, NetworkSource::Audio).and_then(|n| n.subnet.clone()) {
+                let mark = match side {
+                    Side::Caller => 'c',
+                    Side::Callee => 'e',
+                };
+                usage.push(SubnetUsage {
                     pk: keys::subnets_pk(day),
                     subnet,
-                    element: format!("{}#{i}{side}|{streams}", record.id),
+                    element: format!("{}#{i}{mark}|{streams}", record.id),
                     expires_at,
                 });
             }
         }
     }
     usage
-}
-
-/// The keys and version every page item carries; the list goes in beside them.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PageHead {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    call_id: String,
-    version: i64,
-    page: u32,
-    expires_at: i64,
 }
 
 /// Values packed in order into pages of at most [`PAGE_BUDGET`] bytes.
@@ -104,142 +176,46 @@ pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)>
     Ok(packed)
 }
 
-/// One item per page: `head` keys plus the page's values under `field`.
-fn page_items(head: impl Fn(u32) -> PageHead, field: &str, pages: Vec<Vec<AttributeValue>>) -> Vec<Item> {
+/// One item per page of `summary`'s version: the page head (sort key from `sk`) plus the page's
+/// values under `field`.
+fn page_items(summary: &CallSummary, sk: fn(u32) -> String, field: &str, pages: Vec<Vec<AttributeValue>>) -> Vec<Item> {
     pages
         .into_iter()
         .enumerate()
-        .map(|(n, values)| {
-            let mut item: Item = serde_dynamo::to_item(head(n as u32)).expect("keys and numbers always serialize");
-            item.insert(field.to_owned(), AttributeValue::L(values));
-            item
-        })
+        .map(|(n, values)| with_list(&PageHead::new(summary, sk, n as u32), field, values))
         .collect()
 }
 
-impl PreparedCall {
-    /// Builds every item of `call`, ingested at `now`. Fails, naming the path, when the call
-    /// cannot be stored within DynamoDB's limits.
-    pub fn new(call: &ValidCall, now: OffsetDateTime) -> Result<Self, Problem> {
-        let record = call.record();
-        let expires_at = call.expires_at().unix_timestamp();
-        let packed = pack(&record.sessions).map_err(|(i, size)| {
-            Problem::unacceptable(
-                format!("sessions[{i}]"),
-                format!("the session is {size} bytes once stored; at most {PAGE_BUDGET}"),
-            )
-        })?;
-        if packed.pages.len() > MAX_SESSION_PAGES || packed.total > COMMIT_BUDGET {
-            let message = format!("the sessions are {} bytes once stored; at most {COMMIT_BUDGET}", packed.total);
-            return Err(Problem::unacceptable("sessions", message));
-        }
-        let header = CallHeader {
-            pk: keys::call_pk(&record.id),
-            sk: keys::CALL_HEADER_SK.to_owned(),
-            call_id: record.id.clone(),
-            version: record.version,
-            call_type: record.call_type,
-            modalities: record.modalities.clone(),
-            start_date_time: record.start_date_time,
-            end_date_time: record.end_date_time,
-            organizer_id: organizer_id(record).map(str::to_owned),
-            parties: call.parties().to_vec(),
-            session_count: record.sessions.len() as u32,
-            session_pages: packed.pages.len() as u32,
-            rating: Rating::Pending,
-            issue_codes: Vec::new(),
-            result_pages: 0,
-            ingested_at: now,
-            expires_at,
+/// `head` as an item, with `values` under `field`: a page item whose list was packed already.
+pub(super) fn with_list<H: Serialize>(head: &H, field: &str, values: Vec<AttributeValue>) -> Item {
+    let mut item: Item = serde_dynamo::to_item(head).expect("keys and numbers always serialize");
+    item.insert(field.to_owned(), AttributeValue::L(values));
+    item
+}
+
+/// `value` as an item, or the problem that refuses the record (see [`super::client::to_item`]).
+fn to_item<T: Serialize>(value: &T) -> Result<Item, Problem> {
+    super::client::to_item(value)
+        .map_err(|e| Problem::unacceptable("", format!("the record could not be converted for storage: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PageHead;
+
+    #[test]
+    fn a_page_head_is_the_keys_and_position_of_a_page() {
+        let head = PageHead {
+            pk: "CALL#c".into(),
+            sk: "SESSIONS#0000".into(),
+            call_id: "c".into(),
+            version: 1,
+            page: 0,
+            expires_at: 9,
         };
-        let header_item: Item = serde_dynamo::to_item(&header).map_err(|e| internal(&e))?;
-        if item_size(&header_item) > MAX_ITEM_BYTES {
-            return Err(Problem::unacceptable(
-                "participants_v2",
-                "the participants' ids and names do not fit in one call header (400 KB)",
-            ));
-        }
-        let pages = page_items(head_for(&header, keys::session_page_sk), "sessions", packed.pages);
-        let users: Vec<_> = call.parties().iter().filter(|p| p.has_history()).collect();
-        let history = users.iter().map(|user| to_item(history_entry(&header, user))).collect::<Result<_, _>>()?;
-        let directory = users
-            .iter()
-            .flat_map(|user| directory_entries(user, record.end_date_time, expires_at))
-            .map(to_item)
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            call_id: record.id.clone(),
-            version: record.version,
-            expires_at,
-            header: header_item,
-            pages,
-            history,
-            directory,
-            subnets: subnet_usage(record),
-        })
+        let item = super::with_list(&head, "sessions", Vec::new());
+        let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["PK", "SK", "callId", "expiresAt", "page", "sessions", "version"]);
     }
-}
-
-/// The writes that publish a classification of one call version.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreparedClassification {
-    pub call_id: String,
-    pub version: i64,
-    pub rating: Rating,
-    pub issue_codes: Vec<crate::classify::IssueCode>,
-    /// Written first, each conditional on no newer version's results being there.
-    pub pages: Vec<Item>,
-    /// Every participant's history entry, rated; written after the header update.
-    pub history: Vec<Item>,
-}
-
-impl PreparedClassification {
-    /// The writes for `result`, computed from the sessions of `header`'s version.
-    pub fn new(header: &CallHeader, result: CallResult) -> Result<Self, super::StoreError> {
-        let packed = pack(&result.sessions).map_err(|(i, size)| super::StoreError::TooLarge {
-            key: header.pk.clone(),
-            detail: format!("the result of session {i} is {size} bytes"),
-        })?;
-        let rated = CallHeader { rating: result.rating, issue_codes: result.issue_codes.clone(), ..header.clone() };
-        let pages = page_items(head_for(header, keys::result_page_sk), "results", packed.pages);
-        let history = header
-            .parties
-            .iter()
-            .filter(|p| p.has_history())
-            .map(|user| {
-                serde_dynamo::to_item(history_entry(&rated, user))
-                    .map_err(|source| super::StoreError::Corrupt { key: header.pk.clone(), source })
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            call_id: header.call_id.clone(),
-            version: header.version,
-            rating: result.rating,
-            issue_codes: result.issue_codes,
-            pages,
-            history,
-        })
-    }
-}
-
-/// Page heads of `header`'s call and version, with sort keys from `sk`.
-fn head_for(header: &CallHeader, sk: fn(u32) -> String) -> impl Fn(u32) -> PageHead + '_ {
-    move |page| PageHead {
-        pk: header.pk.clone(),
-        sk: sk(page),
-        call_id: header.call_id.clone(),
-        version: header.version,
-        page,
-        expires_at: header.expires_at,
-    }
-}
-
-fn to_item<T: Serialize>(value: T) -> Result<Item, Problem> {
-    serde_dynamo::to_item(value).map_err(|e| internal(&e))
-}
-
-/// serde_dynamo cannot fail on these types (no non-string map keys, no unsupported values);
-/// should that ever change, the record is refused rather than half-written.
-fn internal(error: &serde_dynamo::Error) -> Problem {
-    Problem::unacceptable("", format!("the record could not be converted for storage: {error}"))
 }

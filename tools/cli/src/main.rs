@@ -7,9 +7,9 @@
 //! JSON line per session: `{callId, sessionId, rating, issues, mainCause}`. A record that cannot
 //! be read is reported on standard error with its place, and the rest go on (exit status 1).
 
-use callscope_core::classify::{Issue, Thresholds, classify_sessions};
-use callscope_core::model::CallRecord;
-use callscope_core::rating::Rating;
+use callscope_core::domain::classify::Rating;
+use callscope_core::domain::classify::{Issue, Thresholds, classify_sessions};
+use callscope_core::domain::graph::CallRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::io::{BufRead, BufWriter, Write};

@@ -1,15 +1,5 @@
-//! `callscope-dev`: the local stand-ins for what AWS does around the functions.
-//!
-//!     callscope-dev create-table                      create $TABLE_NAME on the local DynamoDB
-//!     callscope-dev token ROLE [SUBJECT]              print a dev token for ROLE
-//!     callscope-dev gateway LISTEN UPSTREAM           API Gateway + JWT authorizer, in front of cargo lambda
-//!     callscope-dev trigger UPSTREAM                  the stream → classify event source mapping
-//!     callscope-dev load-tenant GATEWAY [SEED CALLS]  post a generated tenant through the gateway
-//!     callscope-dev wait-rated GATEWAY USER           wait until USER's history has no pending call
-//!     callscope-dev show GATEWAY USER                 history and a poor call, specialist | engineer
-//!     callscope-dev tenant-jsonl SEED CALLS           the generated calls as JSON lines (for benchmarks)
-//!     callscope-dev cold-start RUNS BINARY...         spawn-to-ready times against a stub runtime API
-//!     callscope-dev bench-e2e GATEWAY CALLS           ingest → classified throughput, request latencies
+//! `callscope-dev`: the local stand-ins for what AWS does around the functions. Its subcommands
+//! are listed in [`USAGE`], which it prints when called without a known one.
 //!
 //! Reads the functions' environment (`TABLE_NAME`, `AWS_ENDPOINT_URL`, ...). The dev token key is
 //! `.local/dev-jwt.key`, created on first use.
@@ -26,6 +16,19 @@ use std::time::Duration;
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const KEY_FILE: &str = ".local/dev-jwt.key";
+
+/// Every subcommand, as the usage message lists them.
+const USAGE: &str = "usage: callscope-dev COMMAND
+  create-table                      create $TABLE_NAME on the local DynamoDB
+  token ROLE [SUBJECT]              print a dev token for ROLE
+  gateway LISTEN UPSTREAM           API Gateway + JWT authorizer, in front of cargo lambda
+  trigger UPSTREAM                  the stream -> classify event source mapping
+  load-tenant GATEWAY [SEED CALLS]  post a generated tenant through the gateway
+  wait-rated GATEWAY USER           wait until USER's history has no pending call
+  show GATEWAY USER                 history and a poor call, specialist | engineer
+  tenant-jsonl SEED CALLS           the generated calls as JSON lines (for benchmarks)
+  cold-start RUNS BINARY...         spawn-to-ready times against a stub runtime API
+  bench-e2e GATEWAY CALLS           ingest -> classified throughput, request latencies";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -56,7 +59,7 @@ async fn main() -> ExitCode {
             (Ok(seed), Ok(calls)) => tenant_jsonl(seed, calls),
             _ => Err("SEED and CALLS are numbers".into()),
         },
-        _ => Err("usage: see the top of tools/dev/src/main.rs (create-table | token | gateway | trigger | load-tenant | wait-rated | show)".into()),
+        _ => Err(USAGE.into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -222,7 +225,7 @@ async fn bench_e2e(gateway: &str, calls: usize) -> Result<(), Error> {
         // The newest-ingested calls are classified last: check from the end, stop at the first
         // still pending (one cheap read per round while the trigger works).
         while let Some(id) = pending.last() {
-            if store.rating(id).await? == Some(callscope_core::rating::Rating::Pending) {
+            if store.rating(id).await? == Some(callscope_core::domain::classify::Rating::Pending) {
                 break;
             }
             pending.pop();

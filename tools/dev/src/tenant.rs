@@ -4,7 +4,7 @@
 //! device, failed setup, no quality data); Wi-Fi and wired; and the building file that maps the
 //! sites. The demo loads it; load tests and benchmarks can reuse it.
 
-use callscope_core::fixtures::HOME_TENANT;
+use callscope_core::support::fixtures::HOME_TENANT;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -297,9 +297,9 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use callscope_core::classify::{Thresholds, classify_sessions};
-    use callscope_core::model::parse_calls;
-    use callscope_core::rating::Rating;
+    use callscope_core::domain::classify::Rating;
+    use callscope_core::domain::classify::{Thresholds, classify_sessions};
+    use callscope_core::domain::graph::parse_calls;
 
     #[test]
     fn the_tenant_is_valid_deterministic_and_has_every_kind_of_trouble() {
@@ -322,9 +322,9 @@ mod tests {
         assert_eq!(codes.len(), 3, "network, device and setup trouble all occur: {codes:?}");
         let featured = classify_sessions(&calls[0].record().sessions, &Thresholds::default());
         assert_eq!(featured.rating, Rating::Poor);
-        let map = callscope_core::buildings::parse_buildings(
+        let map = callscope_core::domain::sites::parse_buildings(
             tenant.building_file.as_bytes(),
-            callscope_core::buildings::Delimiter::Comma,
+            callscope_core::domain::sites::Delimiter::Comma,
         );
         assert_eq!(map.expect("the building file is valid").rows.len(), 6);
     }

@@ -1,0 +1,90 @@
+//! The query parameters of the helpdesk routes, parsed into the core's typed inputs. Every
+//! malformed parameter is a `400` that names it.
+
+use callscope_core::app::AppError;
+use callscope_core::app::query::{DEFAULT_LIMIT, MAX_LIMIT, Paging, TimeFilter};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The query parameters of a request (first value of each).
+pub type Params = HashMap<String, String>;
+
+/// How a list is answered: `format=json` (the default) or `format=csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// `format`.
+pub fn format(params: &Params) -> Result<Format, AppError> {
+    match params.get("format").map(String::as_str) {
+        None | Some("json") => Ok(Format::Json),
+        Some("csv") => Ok(Format::Csv),
+        Some(_) => Err(bad("format", "must be `json` or `csv`")),
+    }
+}
+
+/// `limit` (1 to 100, default 50) and `cursor`.
+pub fn paging(params: &Params) -> Result<Paging, AppError> {
+    let limit = match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| bad("limit", &format!("must be a whole number from 1 to {MAX_LIMIT}")))?,
+    };
+    Ok(Paging { limit, cursor: params.get("cursor").cloned() })
+}
+
+/// `from` and `to`, RFC 3339 date-times.
+pub fn time_filter(params: &Params) -> Result<TimeFilter, AppError> {
+    Ok(TimeFilter { from: time(params, "from")?, to: time(params, "to")? })
+}
+
+fn time(params: &Params, name: &'static str) -> Result<Option<OffsetDateTime>, AppError> {
+    params
+        .get(name)
+        .map(|raw| {
+            OffsetDateTime::parse(raw, &Rfc3339)
+                .map_err(|_| bad(name, "must be an RFC 3339 date-time such as 2026-11-24T09:00:00Z"))
+        })
+        .transpose()
+}
+
+fn bad(name: &'static str, message: &str) -> AppError {
+    AppError::BadParameter { name, message: message.to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn limits_at_and_past_the_bounds() {
+        assert_eq!(paging(&params(&[])).unwrap().limit, DEFAULT_LIMIT);
+        assert_eq!(paging(&params(&[("limit", "1")])).unwrap().limit, 1);
+        assert_eq!(paging(&params(&[("limit", "100")])).unwrap().limit, 100);
+        for bad in ["0", "101", "-1", "ten", ""] {
+            assert!(
+                matches!(paging(&params(&[("limit", bad)])), Err(AppError::BadParameter { name: "limit", .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn times_and_formats() {
+        let filter = time_filter(&params(&[("from", "2026-11-24T09:00:00Z")])).unwrap();
+        assert!(filter.from.is_some() && filter.to.is_none());
+        assert!(matches!(time_filter(&params(&[("to", "yesterday")])), Err(AppError::BadParameter { name: "to", .. })));
+        assert_eq!(format(&params(&[("format", "csv")])).unwrap(), Format::Csv);
+        assert!(format(&params(&[("format", "xml")])).is_err());
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The core crate's rooms depend only downwards: domain <- store <- app (support beside them).
+# The domain must build without the AWS SDK; neither domain nor store may import from a room
+# above it. Prints each offending line and fails if there is one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=shared/src
+bad=0
+check() { # ROOM PATTERN: no line of code (comments aside) under ROOM may match PATTERN
+  if grep -rnE "$2" "$src/$1" | grep -vE '^[^:]+:[0-9]+:\s*//'; then
+    echo "error: $src/$1 imports from a room above it (see docs/architecture.md)" >&2
+    bad=1
+  fi
+}
+check domain 'crate::(store|app)\b|aws_sdk|aws_config|tokio|serde_dynamo'
+check store 'crate::app\b'
+check support 'crate::(store|app)\b'
+[ "$bad" = 0 ] || exit 1
+cargo build --quiet -p callscope-core --no-default-features
+echo "rooms: domain <- store <- app holds; the domain builds without the AWS SDK"

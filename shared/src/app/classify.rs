@@ -1,0 +1,67 @@
+//! Classifying a call: what the classify function does with one change on the table's stream.
+//! The store decides whether the change is a call version to rate; this rates it with the
+//! domain's rules and publishes the result. Idempotent and safe to run more than once.
+
+use crate::domain::classify::{Rating, Thresholds, classify_sessions};
+use crate::store::stream::{Change, Decision, decide};
+use crate::store::{DynamoStore, PreparedClassification, Published, StoreError};
+use time::OffsetDateTime;
+
+/// What rating a call version did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rated {
+    /// The version is rated and its results published.
+    Rated(Rating),
+    /// A newer version is stored; its own change rates it.
+    Superseded,
+    /// The call is gone (expired or never stored).
+    Gone,
+}
+
+/// What one change on the stream came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not a call version to rate.
+    Skipped(crate::store::stream::Skip),
+    /// Call `call_id` at `version` was rated (or found superseded or gone).
+    Rated { call_id: String, version: i64, rated: Rated },
+}
+
+/// Rates what `change` asks to be rated, if anything.
+pub async fn rate_change(
+    store: &DynamoStore,
+    change: &Change,
+    thresholds: &Thresholds,
+    now: OffsetDateTime,
+) -> Result<Outcome, StoreError> {
+    match decide(change)? {
+        Decision::Skip(reason) => Ok(Outcome::Skipped(reason)),
+        Decision::Rate { call_id, version } => {
+            let rated = rate_call(store, &call_id, version, thresholds, now).await?;
+            Ok(Outcome::Rated { call_id, version, rated })
+        }
+    }
+}
+
+/// Rates call `call_id` at `version` and publishes the result. Idempotent.
+pub async fn rate_call(
+    store: &DynamoStore,
+    call_id: &str,
+    version: i64,
+    thresholds: &Thresholds,
+    now: OffsetDateTime,
+) -> Result<Rated, StoreError> {
+    let Some(stored) = store.call(call_id, now).await? else {
+        return Ok(Rated::Gone);
+    };
+    if stored.summary.version != version {
+        return Ok(Rated::Superseded);
+    }
+    let result = classify_sessions(&stored.sessions, thresholds);
+    let rating = result.rating;
+    let prepared = PreparedClassification::new(&stored.summary, result)?;
+    Ok(match store.publish(&prepared).await? {
+        Published::Published => Rated::Rated(rating),
+        Published::Superseded => Rated::Superseded,
+    })
+}

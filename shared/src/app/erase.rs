@@ -1,0 +1,27 @@
+//! Erasing a user: `DELETE /users/{userId}` removes a user's personal data before the 30 days
+//! are up. Admins only; every attempt, refused or not, is audited before anything happens.
+
+use super::AppError;
+use crate::domain::access::{AuditAction, AuditEvent, AuditRole, Principal, Role};
+use crate::store::{DynamoStore, Erased};
+use time::OffsetDateTime;
+
+/// Erases `user_id` for `principal` (an admin), auditing the attempt first.
+pub async fn erase_user(
+    store: &DynamoStore,
+    principal: &Principal,
+    user_id: &str,
+    now: OffsetDateTime,
+    request_id: &str,
+) -> Result<Erased, AppError> {
+    let allowed = principal.require_any(&[Role::Admin]);
+    let role = if allowed.is_ok() { AuditRole::Admin } else { AuditRole::None };
+    store.write_audit(AuditEvent::new(principal, role, AuditAction::Erase, now, request_id).user(user_id)).await?;
+    allowed?;
+    AppError::check_id("userId", user_id)?;
+    let erased = store.erase_user(user_id).await?;
+    if erased.history_entries_deleted == 0 {
+        return Err(AppError::NotFound("user"));
+    }
+    Ok(erased)
+}

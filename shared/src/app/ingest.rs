@@ -1,0 +1,49 @@
+//! Accepting call records: the whole batch is parsed, validated and turned into items before
+//! the first write, so a bad record anywhere means nothing is written.
+
+use super::AppError;
+use crate::domain::graph::parse_calls;
+use crate::domain::problem::{Problem, Rejection};
+use crate::store::{DynamoStore, PreparedCall, StoreError, UpsertStatus};
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// How many records of one batch are stored concurrently.
+const RECORD_CONCURRENCY: usize = 8;
+
+/// What happened to one accepted record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    pub id: String,
+    pub version: i64,
+    pub status: UpsertStatus,
+}
+
+/// Parses, validates and prepares every record of `body`; the pure half of ingest.
+pub fn prepare_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<PreparedCall>, Rejection> {
+    let calls = parse_calls(body, now)?;
+    let mut problems = Vec::new();
+    let mut prepared = Vec::with_capacity(calls.len());
+    for call in &calls {
+        match PreparedCall::new(call, now) {
+            Ok(p) => prepared.push(p),
+            Err(problem) => problems.push(Problem { index: call.batch_index(), ..problem }),
+        }
+    }
+    if problems.is_empty() { Ok(prepared) } else { Err(Rejection { problems }) }
+}
+
+/// Stores every record of `body` (one record or a `{"value": [...]}` batch), in input order.
+pub async fn ingest_calls(store: &DynamoStore, body: &[u8], now: OffsetDateTime) -> Result<Vec<Accepted>, AppError> {
+    let prepared = prepare_calls(body, now)?;
+    let stores: Vec<_> = prepared.iter().map(|call| store_one(store, call)).collect();
+    let accepted = futures::stream::iter(stores).buffered(RECORD_CONCURRENCY).try_collect().await?;
+    Ok(accepted)
+}
+
+async fn store_one(store: &DynamoStore, call: &PreparedCall) -> Result<Accepted, StoreError> {
+    let status = store.upsert(call).await?;
+    tracing::debug!(call_id = %call.call_id, version = call.version, ?status, "stored call record");
+    Ok(Accepted { id: call.call_id.clone(), version: call.version, status })
+}

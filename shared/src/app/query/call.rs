@@ -1,0 +1,42 @@
+//! `GET /calls/{callId}?user={userId}`: a call as seen from the searched user; audited.
+
+use super::{AppError, Query};
+use crate::domain::access::{AuditAction, AuditRole, Principal};
+use crate::domain::views::{Audience, ByRole, EngineerCall, SpecialistCall, Viewer, call_detail};
+
+/// A call's detail in the caller's view.
+pub type CallView = ByRole<SpecialistCall, EngineerCall>;
+
+impl Query<'_> {
+    /// The detail of `call_id` as `user_id` took part in it (a `404` if they did not).
+    pub async fn call(
+        &self,
+        principal: &Principal,
+        call_id: &str,
+        user_id: Option<&str>,
+    ) -> Result<CallView, AppError> {
+        let mut refused = self.event(principal, AuditRole::None, AuditAction::Detail).call(call_id);
+        refused.target_user = user_id.map(str::to_owned);
+        let audience = self.audience_audited(principal, refused).await?;
+        let user_id = user_id.filter(|u| !u.is_empty()).ok_or(AppError::BadParameter {
+            name: "user",
+            message: "required: the id of the user whose call this is".into(),
+        })?;
+        AppError::check_id("user", user_id)?;
+        AppError::check_id("callId", call_id)?;
+        let event = self.event(principal, audience.into(), AuditAction::Detail).user(user_id).call(call_id);
+        let (stored, audit, loaded) = tokio::join!(
+            self.store.call(call_id, self.now),
+            self.audit(event),
+            self.sites.current(self.store, self.now, false)
+        );
+        audit?;
+        let stored = stored?.filter(|s| s.summary.involves(user_id)).ok_or(AppError::NotFound("call"))?;
+        let sites = loaded?.sites;
+        let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
+        Ok(match audience {
+            Audience::Specialist => ByRole::Specialist(call_detail(&stored, &viewer, &sites)),
+            Audience::Engineer => ByRole::Engineer(call_detail(&stored, &viewer, &sites)),
+        })
+    }
+}

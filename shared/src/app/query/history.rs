@@ -1,0 +1,83 @@
+//! `GET /users/{userId}/calls`: one page of a user's calls in the 30-day window, newest first;
+//! audited.
+
+use super::{AppError, ListPage, MAX_HISTORY, Paging, Query, TimeFilter};
+use crate::domain::access::{AuditAction, AuditRole, CursorScope, Principal};
+use crate::domain::calls::HistoryEntry;
+use crate::domain::retention;
+use crate::domain::views::{
+    Audience, ByRole, EngineerParty, HistoryItem, PartyView, SpecialistParty, Viewer, history_csv, history_item,
+};
+use crate::store::Page;
+
+/// A user's history page in the caller's view.
+pub type HistoryPageView = ByRole<ListPage<HistoryItem<SpecialistParty>>, ListPage<HistoryItem<EngineerParty>>>;
+
+impl HistoryPageView {
+    /// The page as CSV (`GET /users/{userId}/calls?format=csv`), in the same view.
+    pub fn to_csv(&self) -> String {
+        match self {
+            ByRole::Specialist(page) => history_csv(&page.items),
+            ByRole::Engineer(page) => history_csv(&page.items),
+        }
+    }
+
+    /// Where the next page starts; `None` on the last.
+    pub fn next_cursor(&self) -> Option<&str> {
+        match self {
+            ByRole::Specialist(page) => page.next_cursor.as_deref(),
+            ByRole::Engineer(page) => page.next_cursor.as_deref(),
+        }
+    }
+}
+
+impl Query<'_> {
+    /// One page of `user_id`'s calls that started in `filter` (within the 30-day window).
+    pub async fn history(
+        &self,
+        principal: &Principal,
+        user_id: &str,
+        filter: TimeFilter,
+        paging: &Paging,
+    ) -> Result<HistoryPageView, AppError> {
+        let refused = self.event(principal, AuditRole::None, AuditAction::History).user(user_id);
+        let audience = self.audience_audited(principal, refused).await?;
+        AppError::check_id("userId", user_id)?;
+        let window = filter.within(self.now - retention::HISTORY, self.now + retention::FUTURE_TOLERANCE)?;
+        let scope = CursorScope::History { user: user_id, from: filter.from, to: filter.to, view: audience };
+        let position = self.position(scope, paging)?;
+        let first_page = position.is_none();
+        let returned = position.as_ref().map_or(0, |p| p.returned);
+        let room = MAX_HISTORY.saturating_sub(returned).min(paging.limit);
+        let read = async {
+            if room == 0 {
+                return Ok(Page { entries: Vec::new(), last_key: None });
+            }
+            let start = position.map(|p| p.key);
+            self.store.user_history(user_id, window, room, start.as_ref(), self.now).await
+        };
+        let event = self.event(principal, audience.into(), AuditAction::History).user(user_id);
+        let (page, audit) = tokio::join!(read, self.audit(event));
+        audit?;
+        let page = page?;
+        if room > 0 && page.entries.is_empty() && first_page && !filter.is_set() {
+            return Err(AppError::NotFound("user"));
+        }
+        let shown = returned + page.entries.len() as u32;
+        let next_cursor = if shown < MAX_HISTORY { self.next_cursor(scope, page.last_key, shown) } else { None };
+        let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
+        Ok(match audience {
+            Audience::Specialist => ByRole::Specialist(list(&page.entries, &viewer, next_cursor)),
+            Audience::Engineer => ByRole::Engineer(list(&page.entries, &viewer, next_cursor)),
+        })
+    }
+}
+
+/// `entries` for `viewer` in the view `P`.
+fn list<P: PartyView>(
+    entries: &[HistoryEntry],
+    viewer: &Viewer,
+    next_cursor: Option<String>,
+) -> ListPage<HistoryItem<P>> {
+    ListPage { items: entries.iter().map(|e| history_item(e, viewer)).collect(), next_cursor }
+}

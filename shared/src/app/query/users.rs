@@ -1,0 +1,37 @@
+//! `GET /users?search=`: find the user an agent is asked about.
+
+use super::{AppError, ListPage, Paging, Query};
+use crate::domain::access::{CursorScope, Principal};
+use crate::domain::views::{Audience, UserSummary};
+use crate::store::keys;
+
+impl Query<'_> {
+    /// Users whose name (any word) or address starts with every word of `search`,
+    /// case-insensitive; all users alphabetically without it.
+    pub async fn users(
+        &self,
+        principal: &Principal,
+        search: Option<&str>,
+        paging: &Paging,
+    ) -> Result<ListPage<UserSummary>, AppError> {
+        let audience = Audience::of(principal)?;
+        let search = search.map(|s| keys::normalize(s.trim())).filter(|s| !s.is_empty());
+        let words: Vec<&str> = search.as_deref().map(|s| s.split_whitespace().collect()).unwrap_or_default();
+        let scope = CursorScope::Users { search: search.as_deref().unwrap_or(""), view: audience };
+        let position = self.position(scope, paging)?;
+        let returned = position.as_ref().map_or(0, |p| p.returned);
+        let start = position.map(|p| p.key);
+        let page = self.store.directory(words.first().copied(), paging.limit, start.as_ref(), self.now).await?;
+        let mut items: Vec<UserSummary> = Vec::with_capacity(page.entries.len());
+        for entry in &page.entries {
+            let user = &entry.user;
+            let tokens = keys::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
+            let matches_all = words.iter().skip(1).all(|w| tokens.iter().any(|t| t.starts_with(w)));
+            if matches_all && !items.iter().any(|u| u.id == user.id) {
+                items.push(entry.into());
+            }
+        }
+        let next_cursor = self.next_cursor(scope, page.last_key, returned + items.len() as u32);
+        Ok(ListPage { items, next_cursor })
+    }
+}

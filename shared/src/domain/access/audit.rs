@@ -1,0 +1,90 @@
+//! The audit trail's entries: who looked at (or tried to change) which user's or call's data,
+//! when, and in what role. Typed, so an entry cannot name a role or action that does not exist.
+
+use super::roles::{Principal, Role};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The role a request was served as; `None` when it was refused for lack of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditRole {
+    #[serde(rename = "admin")]
+    Admin,
+    #[serde(rename = "support-engineer")]
+    SupportEngineer,
+    #[serde(rename = "support-specialist")]
+    SupportSpecialist,
+    #[serde(rename = "none")]
+    None,
+}
+
+/// What was attempted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditAction {
+    /// A user's call history (`GET /users/{userId}/calls`).
+    History,
+    /// A call's detail (`GET /calls/{callId}`).
+    Detail,
+    /// The right to erasure (`DELETE /users/{userId}`).
+    Erase,
+}
+
+/// One audited access.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// API Gateway's id of the request: unique per request, so a retry finds its own entry.
+    pub request_id: String,
+    /// The caller's JWT `sub`.
+    pub subject: Option<String>,
+    pub role: AuditRole,
+    pub action: AuditAction,
+    pub target_user: Option<String>,
+    pub target_call: Option<String>,
+}
+
+impl AuditEvent {
+    /// `principal`'s attempt at `action`, served as `role`.
+    pub fn new(
+        principal: &Principal,
+        role: AuditRole,
+        action: AuditAction,
+        at: OffsetDateTime,
+        request_id: &str,
+    ) -> Self {
+        Self {
+            at,
+            request_id: request_id.to_owned(),
+            subject: principal.subject.clone(),
+            role,
+            action,
+            target_user: None,
+            target_call: None,
+        }
+    }
+
+    /// The same event about user `user`.
+    pub fn user(self, user: &str) -> Self {
+        Self { target_user: Some(user.to_owned()), ..self }
+    }
+
+    /// The same event about call `call`.
+    pub fn call(self, call: &str) -> Self {
+        Self { target_call: Some(call.to_owned()), ..self }
+    }
+}
+
+impl From<Role> for AuditRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => Self::Admin,
+            Role::SupportEngineer => Self::SupportEngineer,
+            Role::SupportSpecialist => Self::SupportSpecialist,
+            Role::Ingest => Self::None,
+        }
+    }
+}

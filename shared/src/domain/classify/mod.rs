@@ -1,0 +1,115 @@
+//! Classification: a pure function from a call's sessions to a rating per session, the poor
+//! rules that fired, every metric graded, and the main cause in words. The rules and their
+//! thresholds: `docs/thresholds.md`.
+
+pub mod cause;
+pub mod grade;
+pub mod rules;
+pub mod thresholds;
+pub mod verdict;
+
+pub use grade::{Grade, GradedMetric};
+pub use rules::{Area, Issue, IssueCode};
+pub use thresholds::{Comparison, Metric, Thresholds, ThresholdsError};
+pub use verdict::{CallResult, Rating, SessionResult};
+
+use crate::domain::graph::{MediaKind, Session, Side};
+
+/// Classifies every session; the call is rated by its worst session (`unavailable` if none).
+pub fn classify_sessions(sessions: &[Session], thresholds: &Thresholds) -> CallResult {
+    let sessions: Vec<SessionResult> = sessions.iter().map(|s| classify_session(s, thresholds)).collect();
+    let rating = sessions.iter().map(|s| s.rating).max().unwrap_or(Rating::Unavailable);
+    let mut issue_codes: Vec<IssueCode> = sessions.iter().flat_map(|s| s.issues.iter().map(|i| i.code)).collect();
+    issue_codes.sort();
+    issue_codes.dedup();
+    CallResult { rating, issue_codes, sessions }
+}
+
+/// Classifies one session: the poor rules, every metric graded, the main cause.
+pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionResult {
+    let mut metrics = Vec::new();
+    let mut issues: Vec<Issue> = rules::setup_failure(session, thresholds).into_iter().collect();
+    let mut audio_qoe = false;
+    for (index, segment) in session.segments.iter().enumerate() {
+        for media in &segment.media {
+            let Some(kind) = media.kind() else {
+                continue;
+            };
+            let graded = |metric, value, side, direction| {
+                thresholds.row(kind, metric).map(|row| {
+                    let (grade, threshold) = grade::grade(value, row);
+                    GradedMetric {
+                        media: kind,
+                        segment: index as u32,
+                        side,
+                        direction,
+                        metric,
+                        value,
+                        grade,
+                        threshold,
+                        comparison: row.comparison,
+                    }
+                })
+            };
+            if kind == MediaKind::Audio {
+                for side in Side::BOTH {
+                    let Some(device) = media.device(side) else { continue };
+                    for (metric, value) in grade::device_metrics(device) {
+                        let Some(g) = graded(metric, value, Some(side), None) else {
+                            continue;
+                        };
+                        if g.grade == Grade::Red && thresholds.row(kind, metric).is_some_and(|r| r.poor) {
+                            issues.push(Issue::from_metric(IssueCode::DeviceNotFunctioning, &g));
+                        }
+                        metrics.push(g);
+                    }
+                }
+            }
+            for stream in &media.streams {
+                let side = Side::receiving(stream.stream_direction);
+                let start = metrics.len();
+                let mut reported = false;
+                for (metric, value) in grade::stream_metrics(stream) {
+                    reported = true;
+                    metrics.extend(graded(metric, value, side, stream.stream_direction));
+                }
+                audio_qoe |= kind == MediaKind::Audio && reported;
+                let ice_failed = stream.ice_connectivity_failed == Some(true);
+                let muted = kind == MediaKind::Audio
+                    && stream.packet_utilization.is_some_and(|p| p <= thresholds.min_packet_utilization);
+                if !ice_failed && !muted {
+                    let codec = stream.video_codec.as_deref();
+                    issues.extend(rules::stream_issues(kind, &metrics[start..], codec, thresholds));
+                }
+            }
+        }
+    }
+    let mut issues = worst_per_kind(issues);
+    issues.sort_by_key(|i| i.code);
+    let rating = if !issues.is_empty() {
+        Rating::Poor
+    } else if audio_qoe {
+        Rating::Good
+    } else {
+        Rating::Unavailable
+    };
+    let main_cause = cause::main_cause(&issues).map(cause::describe).unwrap_or_default();
+    SessionResult { session_id: session.id.clone(), rating, issues, metrics, main_cause }
+}
+
+/// One issue per (code, side, direction, metric): the worst value across segments, so a long
+/// call does not list the same fault once per segment.
+fn worst_per_kind(issues: Vec<Issue>) -> Vec<Issue> {
+    let mut kept: Vec<Issue> = Vec::with_capacity(issues.len());
+    for issue in issues {
+        let same = |k: &&mut Issue| {
+            k.code == issue.code && k.side == issue.side && k.direction == issue.direction && k.metric == issue.metric
+        };
+        match kept.iter_mut().find(|k| same(k)) {
+            Some(existing) if issue.excess() > existing.excess() => *existing = issue,
+            Some(_) => {}
+            None => kept.push(issue),
+        }
+    }
+    kept
+}

@@ -1,0 +1,108 @@
+//! Taking one person out of a stored call (the right to erasure): wherever the record names
+//! them, their identity becomes a fixed placeholder, and their side's machine name, network
+//! (IP, subnet, SSID, MAC) and devices are dropped. The metrics stay, so the call still
+//! explains its quality to the helpdesk of the other participants.
+
+use super::calls::CallSummary;
+use super::graph::{Endpoint, Identity, IdentitySet, Party, PartyKind, Session};
+
+/// The id an erased person is shown under.
+pub const ERASED_ID: &str = "erased";
+/// The name an erased person is shown under.
+pub const ERASED_NAME: &str = "Erased user";
+
+impl Party {
+    /// The placeholder that replaces an erased party of `kind`.
+    pub fn erased(kind: PartyKind) -> Self {
+        Self {
+            id: ERASED_ID.to_owned(),
+            kind,
+            display_name: Some(ERASED_NAME.to_owned()),
+            user_principal_name: None,
+            tenant_id: None,
+        }
+    }
+}
+
+impl CallSummary {
+    /// Replaces `identity` with the placeholder among the parties and as the organizer.
+    pub fn erase_party(&mut self, identity: &Party) {
+        for party in &mut self.parties {
+            if party.id == identity.id {
+                *party = Party::erased(identity.kind);
+            }
+        }
+        if self.organizer_id.as_deref() == Some(identity.id.as_str()) {
+            self.organizer_id = Some(ERASED_ID.to_owned());
+        }
+    }
+}
+
+impl Endpoint {
+    /// Replaces this endpoint's identity if it names `id`; whether it did.
+    fn erase(&mut self, id: &str) -> bool {
+        let named = |identity: &Option<Identity>| identity.as_ref().is_some_and(|i| i.id.as_deref() == Some(id));
+        let names = self.identity.as_ref().is_some_and(|set| named(&set.user) || named(&set.guest))
+            || named(&self.associated_identity);
+        if names {
+            let placeholder = Identity {
+                id: Some(ERASED_ID.to_owned()),
+                display_name: Some(ERASED_NAME.to_owned()),
+                ..Default::default()
+            };
+            self.identity = Some(IdentitySet { user: Some(placeholder), ..Default::default() });
+            self.associated_identity = None;
+            self.name = None;
+        }
+        names
+    }
+}
+
+impl Session {
+    /// Takes the person `id` out of this session: their identity on either side, and that
+    /// side's machine name, network and devices in every segment. Whether they were in it.
+    pub fn erase_party(&mut self, id: &str) -> bool {
+        let caller = self.caller.as_mut().is_some_and(|e| e.erase(id));
+        let callee = self.callee.as_mut().is_some_and(|e| e.erase(id));
+        let mut found = caller || callee;
+        for segment in &mut self.segments {
+            let caller = segment.caller.as_mut().is_some_and(|e| e.erase(id)) || caller;
+            let callee = segment.callee.as_mut().is_some_and(|e| e.erase(id)) || callee;
+            for media in &mut segment.media {
+                if caller {
+                    media.caller_network = None;
+                    media.caller_device = None;
+                }
+                if callee {
+                    media.callee_network = None;
+                    media.callee_device = None;
+                }
+            }
+            found |= caller || callee;
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::graph::parse_calls;
+    use time::macros::datetime;
+
+    const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+
+    #[test]
+    fn an_erased_caller_leaves_no_identity_network_or_device_behind() {
+        let body = include_str!("../../../events/graph/p2p-pstn.json");
+        let mut calls = parse_calls(body.as_bytes(), datetime!(2026-11-25 12:00 UTC)).unwrap();
+        let mut session = calls.remove(0).record().sessions[0].clone();
+        assert!(session.erase_party(ADA));
+        let text = serde_json::to_string(&session).unwrap();
+        for personal in [ADA, "Ada Lovelace", "ADA-LAPTOP-01", "10.20.30.41", "CONTOSO-CORP", "Realtek"] {
+            assert!(!text.contains(personal), "{personal} is still in {text}");
+        }
+        assert!(text.contains("+15552823456"), "the other side is untouched");
+        assert!(text.contains("averageJitter"), "the metrics stay");
+        assert!(!session.erase_party(ADA), "a second erasure finds nothing");
+    }
+}

@@ -1,0 +1,174 @@
+//! Who took part in a call: every identity the record names, merged by id.
+//!
+//! A call record names people in several places (organizer, participants, each session's caller
+//! and callee, deprecated v1 lists). The helpdesk needs one list: who is in the call, which of
+//! them has a searchable history, and who is "the other party".
+
+use super::record::{CallRecord, Endpoint, Identity, IdentitySet, Participant};
+use serde::{Deserialize, Serialize};
+
+/// What kind of party an identity is; decides history, search and role masking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PartyKind {
+    /// A directory user (home tenant or another tenant).
+    User,
+    /// A guest account.
+    Guest,
+    /// A phone (PSTN) party; its id is the phone number.
+    Phone,
+    /// A bot, resource account or other application.
+    Application,
+    /// A device or anything else.
+    Other,
+}
+
+/// One distinct party of a call.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Party {
+    /// `userId` in directory items written before they stored the party whole.
+    #[serde(alias = "userId")]
+    pub id: String,
+    pub kind: PartyKind,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub tenant_id: Option<String>,
+}
+
+impl Party {
+    /// Whether this party has a call history of its own (users and guests do; phones and bots don't).
+    pub fn has_history(&self) -> bool {
+        matches!(self.kind, PartyKind::User | PartyKind::Guest)
+    }
+}
+
+/// An identity as found in the record, with the JSON path it was found at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundParty {
+    pub party: Party,
+    pub path: String,
+}
+
+/// Every distinct party of `record` (the organizer first), with the path where each first appears.
+/// Identities without an id cannot be told apart and are left out.
+pub fn find_parties(record: &CallRecord) -> Vec<FoundParty> {
+    let mut found = Collector::default();
+    if let Some(organizer) = &record.organizer_v2 {
+        found.participant(organizer, "organizer_v2");
+    }
+    if let Some(set) = &record.organizer {
+        found.identity_set(set, "organizer");
+    }
+    for (i, p) in record.participants_v2.iter().enumerate() {
+        found.participant(p, &format!("participants_v2[{i}]"));
+    }
+    for (i, set) in record.participants.iter().enumerate() {
+        found.identity_set(set, &format!("participants[{i}]"));
+    }
+    for (i, session) in record.sessions.iter().enumerate() {
+        if let Some(caller) = &session.caller {
+            found.endpoint(caller, &format!("sessions[{i}].caller"));
+        }
+        if let Some(callee) = &session.callee {
+            found.endpoint(callee, &format!("sessions[{i}].callee"));
+        }
+    }
+    found.0
+}
+
+/// The party an endpoint stands for; `None` for service endpoints (conference servers, bots
+/// without identity) and identities without an id.
+pub fn endpoint_party(endpoint: &Endpoint) -> Option<Party> {
+    let (kind, identity) = match (&endpoint.identity, &endpoint.associated_identity) {
+        (Some(set), _) if primary_identity(set).is_some() => primary_identity(set)?,
+        (_, Some(identity)) => (PartyKind::User, identity),
+        _ => return None,
+    };
+    Some(Party {
+        id: identity.id.clone().filter(|id| !id.is_empty())?,
+        kind,
+        display_name: identity.display_name.clone(),
+        user_principal_name: identity.user_principal_name.clone(),
+        tenant_id: identity.tenant_id.clone(),
+    })
+}
+
+/// The organizer's identity, if the record names one.
+pub fn organizer_id(record: &CallRecord) -> Option<&str> {
+    let from_v2 = record.organizer_v2.as_ref().and_then(|p| p.identity.as_ref()).and_then(primary_identity);
+    let from_v1 = record.organizer.as_ref().and_then(primary_identity);
+    from_v2.or(from_v1).and_then(|(_, identity)| identity.id.as_deref())
+}
+
+/// The identity an identity set stands for, in the order Graph fills them.
+fn primary_identity(set: &IdentitySet) -> Option<(PartyKind, &Identity)> {
+    [
+        (PartyKind::User, &set.user),
+        (PartyKind::Guest, &set.guest),
+        (PartyKind::Phone, &set.phone),
+        (PartyKind::Application, &set.application_instance),
+        (PartyKind::Application, &set.application),
+        (PartyKind::Other, &set.device),
+    ]
+    .into_iter()
+    .find_map(|(kind, identity)| identity.as_ref().map(|i| (kind, i)))
+}
+
+#[derive(Default)]
+struct Collector(Vec<FoundParty>);
+
+impl Collector {
+    fn participant(&mut self, participant: &Participant, path: &str) {
+        if let Some(set) = &participant.identity {
+            self.identity_set(set, &format!("{path}.identity"));
+        }
+    }
+
+    fn endpoint(&mut self, endpoint: &Endpoint, path: &str) {
+        match (&endpoint.identity, &endpoint.associated_identity) {
+            (Some(set), _) if primary_identity(set).is_some() => self.identity_set(set, &format!("{path}.identity")),
+            (_, Some(identity)) => self.add(PartyKind::User, identity, format!("{path}.associatedIdentity")),
+            _ => {}
+        }
+    }
+
+    fn identity_set(&mut self, set: &IdentitySet, path: &str) {
+        if let Some((kind, identity)) = primary_identity(set) {
+            let field = match kind {
+                PartyKind::User => "user",
+                PartyKind::Guest => "guest",
+                PartyKind::Phone => "phone",
+                PartyKind::Application if set.application_instance.is_some() => "applicationInstance",
+                PartyKind::Application => "application",
+                PartyKind::Other => "device",
+            };
+            self.add(kind, identity, format!("{path}.{field}"));
+        }
+    }
+
+    fn add(&mut self, kind: PartyKind, identity: &Identity, path: String) {
+        let Some(id) = identity.id.as_deref().filter(|id| !id.is_empty()) else {
+            return;
+        };
+        if let Some(known) = self.0.iter_mut().find(|f| f.party.id == id && f.party.kind == kind) {
+            let party = &mut known.party;
+            party.display_name = party.display_name.take().or_else(|| identity.display_name.clone());
+            party.user_principal_name =
+                party.user_principal_name.take().or_else(|| identity.user_principal_name.clone());
+            party.tenant_id = party.tenant_id.take().or_else(|| identity.tenant_id.clone());
+            return;
+        }
+        self.0.push(FoundParty {
+            party: Party {
+                id: id.to_owned(),
+                kind,
+                display_name: identity.display_name.clone(),
+                user_principal_name: identity.user_principal_name.clone(),
+                tenant_id: identity.tenant_id.clone(),
+            },
+            path,
+        });
+    }
+}

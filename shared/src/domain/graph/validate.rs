@@ -1,0 +1,160 @@
+//! From a parsed call record to a [`ValidCall`], or every problem found, each with its JSON path.
+
+use super::parties::{Party, find_parties};
+use super::record::{CallRecord, MediaStream, Session};
+use crate::domain::ids::id_problem;
+use crate::domain::problem::Problem;
+use crate::domain::retention;
+use time::OffsetDateTime;
+
+/// Most sessions one call record may hold. A Teams meeting seats 1,000 interactive attendees;
+/// the cap bounds what one record costs to store, classify and show.
+pub const MAX_SESSIONS: usize = 1_000;
+
+/// A call record that passed every check: the only form the store accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidCall {
+    record: CallRecord,
+    parties: Vec<Party>,
+    /// Where the record stood in a `{"value": [...]}` batch; `None` for a lone record.
+    pub(super) batch_index: Option<usize>,
+}
+
+impl ValidCall {
+    /// Checks `record` as of `now`. Collects every problem rather than stopping at the first.
+    pub fn new(record: CallRecord, now: OffsetDateTime) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        check_id(&record.id, "id", &mut problems);
+        if record.version < 0 {
+            problems.push(Problem::invalid("version", "must not be negative"));
+        }
+        check_order(record.start_date_time, record.end_date_time, "", &mut problems);
+        // Accepted exactly when it would be visible: items live while `expiresAt > now`.
+        if record.end_date_time <= now - retention::HISTORY {
+            problems.push(Problem::unacceptable(
+                "endDateTime",
+                format!(
+                    "the call ended more than {} days ago, outside the history window",
+                    retention::HISTORY.whole_days()
+                ),
+            ));
+        }
+        if record.start_date_time > now + retention::FUTURE_TOLERANCE {
+            problems.push(Problem::unacceptable("startDateTime", "the call starts more than a day in the future"));
+        }
+        if record.sessions.len() > MAX_SESSIONS {
+            let count = record.sessions.len();
+            problems.push(Problem::unacceptable(
+                "sessions",
+                format!("holds {count} sessions; at most {MAX_SESSIONS} per call record"),
+            ));
+        } else {
+            for (i, session) in record.sessions.iter().enumerate() {
+                check_session(session, &format!("sessions[{i}]"), &mut problems);
+            }
+        }
+        let found = find_parties(&record);
+        for f in &found {
+            check_id(&f.party.id, &format!("{}.id", f.path), &mut problems);
+        }
+        if problems.is_empty() {
+            Ok(Self { record, parties: found.into_iter().map(|f| f.party).collect(), batch_index: None })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The accepted record.
+    pub fn record(&self) -> &CallRecord {
+        &self.record
+    }
+
+    /// Where the record stood in its batch (`None` for a lone record): what a problem found
+    /// after validation reports as its `index`.
+    pub fn batch_index(&self) -> Option<usize> {
+        self.batch_index
+    }
+
+    /// Every distinct party, organizer first.
+    pub fn parties(&self) -> &[Party] {
+        &self.parties
+    }
+}
+
+fn check_id(id: &str, path: &str, problems: &mut Vec<Problem>) {
+    problems.extend(id_problem(id).map(|message| Problem::invalid(path, message)));
+}
+
+fn check_order(start: OffsetDateTime, end: OffsetDateTime, path: &str, problems: &mut Vec<Problem>) {
+    if end < start {
+        let at = if path.is_empty() { "endDateTime".to_owned() } else { format!("{path}.endDateTime") };
+        problems.push(Problem::invalid(at, "ends before it starts"));
+    }
+}
+
+fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
+    if let Some(id) = &session.id {
+        check_id(id, &format!("{path}.id"), problems);
+    }
+    if let (Some(start), Some(end)) = (session.start_date_time, session.end_date_time) {
+        check_order(start, end, path, problems);
+    }
+    for (s, segment) in session.segments.iter().enumerate() {
+        let segment_path = format!("{path}.segments[{s}]");
+        if let (Some(start), Some(end)) = (segment.start_date_time, segment.end_date_time) {
+            check_order(start, end, &segment_path, problems);
+        }
+        for (m, media) in segment.media.iter().enumerate() {
+            let media_path = format!("{segment_path}.media[{m}]");
+            for (side, device) in [("callerDevice", &media.caller_device), ("calleeDevice", &media.callee_device)] {
+                let Some(device) = device else { continue };
+                let device_path = format!("{media_path}.{side}");
+                check_range(
+                    device.capture_not_functioning_event_ratio,
+                    0.0,
+                    1.0,
+                    &device_path,
+                    "captureNotFunctioningEventRatio",
+                    problems,
+                );
+                check_range(
+                    device.render_not_functioning_event_ratio,
+                    0.0,
+                    1.0,
+                    &device_path,
+                    "renderNotFunctioningEventRatio",
+                    problems,
+                );
+            }
+            for (k, stream) in media.streams.iter().enumerate() {
+                check_stream(stream, &format!("{media_path}.streams[{k}]"), problems);
+            }
+        }
+    }
+}
+
+/// Rates are fractions, percentages are 0..=100, MOS degradation is 0..=5: anything else is a
+/// producer bug that would otherwise grade as a false red or a false normal.
+fn check_stream(stream: &MediaStream, path: &str, problems: &mut Vec<Problem>) {
+    let ranges = [
+        ("averagePacketLossRate", stream.average_packet_loss_rate, 0.0, 1.0),
+        ("maxPacketLossRate", stream.max_packet_loss_rate, 0.0, 1.0),
+        ("averageRatioOfConcealedSamples", stream.average_ratio_of_concealed_samples, 0.0, 1.0),
+        ("averageAudioDegradation", stream.average_audio_degradation, 0.0, 5.0),
+        ("averageVideoFrameRate", stream.average_video_frame_rate, 0.0, 1_000.0),
+        ("averageVideoFrameLossPercentage", stream.average_video_frame_loss_percentage, 0.0, 100.0),
+        ("postForwardErrorCorrectionPacketLossRate", stream.post_forward_error_correction_packet_loss_rate, 0.0, 1.0),
+    ];
+    for (field, value, min, max) in ranges {
+        check_range(value, min, max, path, field, problems);
+    }
+    if stream.packet_utilization.is_some_and(|p| p < 0) {
+        problems.push(Problem::invalid(format!("{path}.packetUtilization"), "must not be negative"));
+    }
+}
+
+fn check_range(value: Option<f64>, min: f64, max: f64, path: &str, field: &str, problems: &mut Vec<Problem>) {
+    if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
+        problems.push(Problem::invalid(format!("{path}.{field}"), format!("{v} is outside {min}..={max}")));
+    }
+}

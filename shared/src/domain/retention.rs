@@ -1,0 +1,39 @@
+//! The 30-day history window: how long anything is kept and what counts as too old or too new.
+
+use time::{Duration, OffsetDateTime};
+
+/// How far back a user's history reaches, and how long every stored item lives.
+pub const HISTORY: Duration = Duration::days(30);
+
+/// How long audit entries are kept: long enough to answer "who looked at my calls" for a year.
+pub const AUDIT: Duration = Duration::days(365);
+
+/// How far in the future a call may start before we call it a producer's clock error.
+pub const FUTURE_TOLERANCE: Duration = Duration::days(1);
+
+/// How long an active tenant data set (building or endpoint file) is kept: it must outlive
+/// any realistic time between uploads. Once replaced it gets [`HISTORY`] from then.
+pub const ACTIVE_DATASET: Duration = Duration::days(3650);
+
+/// When everything about a call that ended at `end` expires: its items, its participants'
+/// history and directory entries, the subnet use it reported.
+pub fn call_expires_at(end: OffsetDateTime) -> OffsetDateTime {
+    end + HISTORY
+}
+
+/// When an audit entry written at `at` expires.
+pub fn audit_expires_at(at: OffsetDateTime) -> OffsetDateTime {
+    at + AUDIT
+}
+
+/// When a tenant data set expires: long after `now` while it is active, [`HISTORY`] after it
+/// was replaced at `now`.
+pub fn dataset_expires_at(active: bool, now: OffsetDateTime) -> OffsetDateTime {
+    now + if active { ACTIVE_DATASET } else { HISTORY }
+}
+
+/// Whether an item with TTL `expires_at_epoch` (seconds) is past its life at `now`. DynamoDB
+/// deletes expired items up to days late, so every read checks this itself.
+pub fn is_expired(expires_at_epoch: i64, now: OffsetDateTime) -> bool {
+    expires_at_epoch <= now.unix_timestamp()
+}

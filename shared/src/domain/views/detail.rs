@@ -1,0 +1,295 @@
+//! A call's detail as each role may see it.
+//!
+//! [`SpecialistCall`] and [`EngineerCall`] are different types: a specialist's session is a
+//! [`SessionOverview`], which has no `advanced` or `debug` field, so no code path can put
+//! Advanced or Debug data into a specialist's response.
+
+use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
+use crate::domain::calls::{CallSummary, StoredCall};
+use crate::domain::classify::{GradedMetric, Issue, Rating, SessionResult};
+use crate::domain::graph::{CallType, Endpoint, NetworkInfo, NetworkSource, Session, Side, parties::endpoint_party};
+use crate::domain::sites::{Building, EndpointRow, Sites};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// The call detail a support specialist gets.
+pub type SpecialistCall = CallDetail<SpecialistParty, SessionOverview<SpecialistParty>>;
+/// The call detail a support engineer or admin gets.
+pub type EngineerCall = CallDetail<EngineerParty, EngineerSession>;
+
+/// A call as seen from the searched user.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallDetail<P, S> {
+    pub call_id: String,
+    #[serde(rename = "type")]
+    pub call_type: CallType,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub start_date_time: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub end_date_time: OffsetDateTime,
+    pub duration_seconds: i64,
+    pub rating: Rating,
+    pub participant_count: usize,
+    pub participants: Vec<P>,
+    pub sessions: Vec<S>,
+}
+
+/// What every role sees of a session.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionOverview<P> {
+    pub id: Option<String>,
+    pub caller: P,
+    pub callee: P,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub start_date_time: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub end_date_time: Option<OffsetDateTime>,
+    /// `pending` until classify has rated the call.
+    pub rating: Rating,
+    pub issues: Vec<Issue>,
+    pub main_cause: String,
+    pub metrics: Vec<MetricView>,
+    /// Where each side was, from the building file: building and city only.
+    pub location: Option<Sides<Option<Location>>>,
+}
+
+/// The site of an endpoint, as every role may see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub building_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub city: String,
+}
+
+/// One graded metric, with the id of the segment it was measured in.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricView {
+    pub segment_id: Option<String>,
+    #[serde(flatten)]
+    pub graded: GradedMetric,
+}
+
+/// An engineer's or admin's session: the overview plus Advanced and Debug.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineerSession {
+    #[serde(flatten)]
+    pub overview: SessionOverview<EngineerParty>,
+    pub advanced: Sides<Advanced>,
+    pub debug: Sides<Debug>,
+}
+
+/// The same facts for both ends of a session.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Sides<T> {
+    pub caller: T,
+    pub callee: T,
+}
+
+/// Advanced data of one endpoint (tier 2 and admin only).
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Advanced {
+    pub machine_name: Option<String>,
+    pub platform: Option<String>,
+    pub capture_device: Option<String>,
+    pub capture_device_driver: Option<String>,
+    pub render_device: Option<String>,
+    pub render_device_driver: Option<String>,
+    pub ip_address: Option<String>,
+    pub subnet: Option<String>,
+    pub connection_type: Option<String>,
+    pub wifi_band: Option<String>,
+    pub wifi_channel: Option<i64>,
+    pub wifi_signal_strength: Option<i64>,
+    pub wifi_radio_type: Option<String>,
+    pub link_speed: Option<i64>,
+    /// Whether media went through a relay (its address is Debug data).
+    pub relay_used: Option<bool>,
+    /// The building row whose network holds the endpoint's subnet (or IP).
+    pub building: Option<Building>,
+    /// The endpoint file's row for the machine name: make, model, type, labels.
+    pub endpoint: Option<EndpointRow>,
+}
+
+/// Debug data of one endpoint (tier 2 and admin only).
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Debug {
+    pub dns_suffix: Option<String>,
+    pub ssid: Option<String>,
+    pub bssid: Option<String>,
+    pub mac_address: Option<String>,
+    pub reflexive_ip_address: Option<String>,
+    pub relay_ip_address: Option<String>,
+    pub relay_port: Option<i64>,
+    pub port: Option<i64>,
+    pub user_agent: Option<String>,
+}
+
+/// A way of showing sessions; one implementation per role.
+pub trait SessionView: Serialize + Sized {
+    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self;
+}
+
+/// What a session view draws on besides the session.
+pub struct Context<'a> {
+    pub summary: &'a CallSummary,
+    pub viewer: &'a Viewer<'a>,
+    pub sites: &'a Sites,
+}
+
+/// Builds the detail of `stored` for `viewer`, in the role's types, with `sites` mapped.
+pub fn call_detail<P: PartyView, S: SessionView>(
+    stored: &StoredCall,
+    viewer: &Viewer,
+    sites: &Sites,
+) -> CallDetail<P, S> {
+    let summary = &stored.summary;
+    let results = stored.results.as_deref();
+    let context = Context { summary, viewer, sites };
+    CallDetail {
+        call_id: summary.call_id.clone(),
+        call_type: summary.call_type,
+        version: summary.version,
+        start_date_time: summary.start_date_time,
+        end_date_time: summary.end_date_time,
+        duration_seconds: summary.duration_seconds(),
+        rating: summary.rating,
+        participant_count: summary.parties.len(),
+        participants: summary.parties.iter().map(|p| P::of(p, viewer)).collect(),
+        sessions: stored
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, session)| S::of(session, results.and_then(|r| r.get(i)), &context))
+            .collect(),
+    }
+}
+
+/// The party behind an endpoint, enriched with what the call's summary knows of it.
+fn endpoint_view<P: PartyView>(endpoint: Option<&Endpoint>, summary: &CallSummary, viewer: &Viewer) -> P {
+    match endpoint.and_then(endpoint_party) {
+        Some(party) => {
+            let known = summary.parties.iter().find(|p| p.id == party.id && p.kind == party.kind);
+            P::of(known.unwrap_or(&party), viewer)
+        }
+        None => P::service(),
+    }
+}
+
+/// The building of the endpoint that reported `network`.
+fn building<'a>(network: Option<&NetworkInfo>, sites: &'a Sites) -> Option<&'a Building> {
+    let network = network?;
+    sites.buildings.locate(network.subnet.as_deref(), network.ip_address.as_deref())
+}
+
+impl<P: PartyView> SessionView for SessionOverview<P> {
+    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
+        let (summary, viewer) = (context.summary, context.viewer);
+        let location = |side| {
+            building(first_network(session, side), context.sites)
+                .map(|b| Location { building_name: b.building_name.clone(), city: b.city.clone() })
+        };
+        let location = Sides { caller: location(Side::Caller), callee: location(Side::Callee) };
+        let location = (location.caller.is_some() || location.callee.is_some()).then_some(location);
+        let metrics = result
+            .map(|r| {
+                r.metrics
+                    .iter()
+                    .map(|m| MetricView {
+                        segment_id: session.segments.get(m.segment as usize).and_then(|s| s.id.clone()),
+                        graded: m.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            id: session.id.clone(),
+            caller: endpoint_view(session.caller.as_ref(), summary, viewer),
+            callee: endpoint_view(session.callee.as_ref(), summary, viewer),
+            start_date_time: session.start_date_time,
+            end_date_time: session.end_date_time,
+            rating: result.map_or(Rating::Pending, |r| r.rating),
+            issues: result.map(|r| r.issues.clone()).unwrap_or_default(),
+            main_cause: result.map(|r| r.main_cause.clone()).unwrap_or_default(),
+            metrics,
+            location,
+        }
+    }
+}
+
+impl SessionView for EngineerSession {
+    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
+        let (caller_net, callee_net) = (first_network(session, Side::Caller), first_network(session, Side::Callee));
+        Self {
+            overview: SessionOverview::of(session, result, context),
+            advanced: Sides {
+                caller: advanced(session, Side::Caller, caller_net, context.sites),
+                callee: advanced(session, Side::Callee, callee_net, context.sites),
+            },
+            debug: Sides {
+                caller: debug(session.caller.as_ref(), caller_net),
+                callee: debug(session.callee.as_ref(), callee_net),
+            },
+        }
+    }
+}
+
+/// The first network report of one side, preferring audio (the stream quality is judged on).
+fn first_network(session: &Session, side: Side) -> Option<&NetworkInfo> {
+    session.first_network(side, NetworkSource::AudioFirst)
+}
+
+fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>, sites: &Sites) -> Advanced {
+    let endpoint = session.endpoint(side);
+    let device = session.segments.iter().flat_map(|s| &s.media).find_map(|m| m.device(side));
+    let relay_used = network.map(|n| n.relay_ip_address.is_some());
+    let building = building(network, sites).cloned();
+    let endpoint_row = endpoint.and_then(|e| e.name.as_deref()).and_then(|name| sites.endpoints.lookup(name)).cloned();
+    let network = network.cloned().unwrap_or_default();
+    let device = device.cloned().unwrap_or_default();
+    Advanced {
+        machine_name: endpoint.and_then(|e| e.name.clone()),
+        platform: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.platform.clone()),
+        capture_device: device.capture_device_name,
+        capture_device_driver: device.capture_device_driver,
+        render_device: device.render_device_name,
+        render_device_driver: device.render_device_driver,
+        relay_used,
+        ip_address: network.ip_address,
+        subnet: network.subnet,
+        connection_type: network.connection_type,
+        wifi_band: network.wifi_band,
+        wifi_channel: network.wifi_channel,
+        wifi_signal_strength: network.wifi_signal_strength,
+        wifi_radio_type: network.wifi_radio_type,
+        link_speed: network.link_speed,
+        building,
+        endpoint: endpoint_row,
+    }
+}
+
+fn debug(endpoint: Option<&Endpoint>, network: Option<&NetworkInfo>) -> Debug {
+    let network = network.cloned().unwrap_or_default();
+    Debug {
+        dns_suffix: network.dns_suffix,
+        ssid: network.ssid,
+        bssid: network.basic_service_set_identifier,
+        mac_address: network.mac_address,
+        reflexive_ip_address: network.reflexive_ip_address,
+        relay_ip_address: network.relay_ip_address,
+        relay_port: network.relay_port,
+        port: network.port,
+        user_agent: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.header_value.clone()),
+    }
+}

@@ -1,0 +1,298 @@
+//! Writing and reading one call.
+//!
+//! Write protocol for one call version (see `docs/data-model.md`):
+//! 1. read the stored version (consistent `GetItem`): equal → `unchanged`, higher → `stale`;
+//! 2. commit header and session pages in one `TransactWriteItems`, the header guarded by
+//!    [`WriteGuard::NewerVersion`] — so the record is stored whole or not at all, and a lower
+//!    version can never overwrite a higher one however requests race;
+//! 3. fan out history and directory entries with guarded puts. They are idempotent, so a retry
+//!    of the same request (`unchanged`) repeats them and repairs an interrupted fan-out.
+//!
+//! Publishing a classification writes result pages, then the header's rating (the commit
+//! point, guarded by the version), then the rated history entries.
+
+use super::StoreError;
+use super::client::{DynamoStore, Item, WriteGuard, key_item, read_items, to_value};
+use super::items::{CallHeader, ResultPage, SessionPage};
+use super::keys::{self, SK};
+use super::prepare::{PreparedCall, PreparedClassification};
+use crate::domain::calls::StoredCall;
+use crate::domain::classify::Rating;
+use crate::domain::retention;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use futures::{StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What storing one call record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UpsertStatus {
+    /// No version of this call was stored.
+    Created,
+    /// A lower version was replaced.
+    Updated,
+    /// This very version was already stored.
+    Unchanged,
+    /// A higher version is stored; nothing was written.
+    Stale,
+}
+
+/// What publishing a classification did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    /// The version's rating, results and history entries are stored.
+    Published,
+    /// A newer version is stored (or already rated); its own stream event rates it.
+    Superseded,
+}
+
+/// How many concurrent requests one fan-out may have in flight.
+const FAN_OUT_CONCURRENCY: usize = 16;
+/// How often a commit is retried when concurrent transactions cancel each other.
+const COMMIT_ATTEMPTS: u32 = 5;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredVersion {
+    version: i64,
+    session_pages: u32,
+}
+
+enum Commit {
+    Done,
+    /// The header's guard failed: another writer stored an equal or higher version first.
+    Lost,
+    /// Cancelled by a concurrent transaction on the same items, or throttled inside the
+    /// transaction: worth another attempt after a pause.
+    Conflict,
+}
+
+impl DynamoStore {
+    /// Stores one call version if it is newer than what is stored, and fans it out.
+    pub async fn upsert(&self, call: &PreparedCall) -> Result<UpsertStatus, StoreError> {
+        for attempt in 0..COMMIT_ATTEMPTS {
+            let stored: Option<StoredVersion> = self.header_fields(&call.call_id, "version, sessionPages").await?;
+            let status = match &stored {
+                Some(s) if s.version > call.version => return Ok(UpsertStatus::Stale),
+                Some(s) if s.version == call.version => UpsertStatus::Unchanged,
+                Some(_) => UpsertStatus::Updated,
+                None => UpsertStatus::Created,
+            };
+            if status != UpsertStatus::Unchanged {
+                match self.commit(call, stored.as_ref().map_or(0, |s| s.session_pages)).await? {
+                    Commit::Done => {}
+                    Commit::Lost => continue,
+                    Commit::Conflict => {
+                        backoff(attempt).await;
+                        continue;
+                    }
+                }
+            }
+            self.fan_out(call).await?;
+            return Ok(status);
+        }
+        Err(StoreError::Contention(call.call_id.clone()))
+    }
+
+    /// A few attributes of a call's header (one small consistent `GetItem`); `None` if unknown.
+    async fn header_fields<T: serde::de::DeserializeOwned>(
+        &self,
+        call_id: &str,
+        projection: &str,
+    ) -> Result<Option<T>, StoreError> {
+        self.get_projected(&keys::call_pk(call_id), keys::CALL_HEADER_SK, Some(projection)).await
+    }
+
+    async fn commit(&self, call: &PreparedCall, old_pages: u32) -> Result<Commit, StoreError> {
+        let header = guarded_put(self.table(), call.header.clone(), WriteGuard::NewerVersion(call.version));
+        let pages = call.pages.iter().map(|page| {
+            let put = Put::builder()
+                .table_name(self.table())
+                .set_item(Some(page.clone()))
+                .build()
+                .expect("table and item are set");
+            TransactWriteItem::builder().put(put).build()
+        });
+        let call_pk = keys::call_pk(&call.call_id);
+        let stale_pages = (call.pages.len() as u32..old_pages).map(|n| {
+            let delete = Delete::builder()
+                .table_name(self.table())
+                .set_key(Some(key_item(&call_pk, &keys::session_page_sk(n))))
+                .build()
+                .expect("table and key are set");
+            TransactWriteItem::builder().delete(delete).build()
+        });
+        let actions: Vec<_> = std::iter::once(header).chain(pages).chain(stale_pages).collect();
+        match self.client().transact_write_items().set_transact_items(Some(actions)).send().await {
+            Ok(_) => Ok(Commit::Done),
+            Err(error) if cancelled_by_condition(&error) => Ok(Commit::Lost),
+            Err(error)
+                if cancellation_reasons(&error)
+                    .iter()
+                    .any(|c| c == "TransactionConflict" || super::is_throttling(c)) =>
+            {
+                Ok(Commit::Conflict)
+            }
+            Err(error) => Err(StoreError::request("TransactWriteItems", error)),
+        }
+    }
+
+    async fn fan_out(&self, call: &PreparedCall) -> Result<(), StoreError> {
+        let history = call.history.iter().map(|item| (item, WriteGuard::NewerVersion(call.version)));
+        let directory = call.directory.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(call.expires_at)));
+        self.put_all(history.chain(directory)).await?;
+        let uses: Vec<_> = call.subnets.iter().map(|usage| self.record_subnet_use(usage)).collect();
+        futures::stream::iter(uses).buffer_unordered(FAN_OUT_CONCURRENCY).try_collect::<Vec<_>>().await?;
+        Ok(())
+    }
+
+    /// Puts every item under its guard, concurrently; whether each was written, in order.
+    async fn put_all<'a>(&self, writes: impl Iterator<Item = (&'a Item, WriteGuard)>) -> Result<Vec<bool>, StoreError> {
+        let puts: Vec<_> = writes.map(|(item, guard)| self.put_guarded(item.clone(), guard)).collect();
+        futures::stream::iter(puts).buffered(FAN_OUT_CONCURRENCY).try_collect().await
+    }
+
+    /// Publishes the classification of one call version: result pages first (each refusing to
+    /// overwrite a newer version's), then the header's rating (only if the header is still at
+    /// this version: the commit point), then every participant's history entry. Repeating it
+    /// rewrites the same values, so redelivered stream records are harmless.
+    pub async fn publish(&self, rated: &PreparedClassification) -> Result<Published, StoreError> {
+        let guard = WriteGuard::NotOlderVersion(rated.version);
+        if self.put_all(rated.pages.iter().map(|page| (page, guard))).await?.contains(&false) {
+            return Ok(Published::Superseded);
+        }
+        let condition = WriteGuard::AtVersion(rated.version).condition();
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key_item(&keys::call_pk(&rated.call_id), keys::CALL_HEADER_SK)))
+            .update_expression("SET #rating = :rating, #codes = :codes, #pages = :pages")
+            .condition_expression(condition.expression)
+            .set_expression_attribute_names(Some(condition.names))
+            .set_expression_attribute_values(condition.values)
+            .expression_attribute_names("#rating", "rating")
+            .expression_attribute_names("#codes", "issueCodes")
+            .expression_attribute_names("#pages", "resultPages")
+            .expression_attribute_values(":rating", to_value(&rated.rating))
+            .expression_attribute_values(":codes", to_value(&rated.issue_codes))
+            .expression_attribute_values(":pages", AttributeValue::N(rated.pages.len().to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(e) if StoreError::condition_failed(&e) => return Ok(Published::Superseded),
+            Err(e) => return Err(StoreError::request("UpdateItem", e)),
+        }
+        self.put_all(rated.history.iter().map(|entry| (entry, guard))).await?;
+        Ok(Published::Published)
+    }
+
+    /// The stored rating of call `call_id` (one small consistent `GetItem`); `None` if unknown.
+    pub async fn rating(&self, call_id: &str) -> Result<Option<Rating>, StoreError> {
+        #[derive(Deserialize)]
+        struct Rated {
+            rating: Rating,
+        }
+        let rated: Option<Rated> = self.header_fields(call_id, "rating").await?;
+        Ok(rated.map(|r| r.rating))
+    }
+
+    /// The committed version of a call with all its sessions (one Query, paged
+    /// only if the call is over 1 MB); `None` if unknown or expired.
+    pub async fn call(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<StoredCall>, StoreError> {
+        let pk = keys::call_pk(call_id);
+        let items = self.partition(&pk, true).await?;
+        assemble(&pk, items, now)
+    }
+}
+
+/// The call in `items`, the whole partition `pk`: its header, the pages of the header's version
+/// in order, and the results once rated; `None` without a live header.
+pub fn assemble(pk: &str, items: Vec<Item>, now: OffsetDateTime) -> Result<Option<StoredCall>, StoreError> {
+    let CallItems { header, mut session_pages, mut result_pages } = CallItems::read(pk, items)?;
+    let Some(header) = header.filter(|h| !retention::is_expired(h.expires_at, now)) else {
+        return Ok(None);
+    };
+    let version = header.summary.version;
+    session_pages.retain(|p| p.head.version == version);
+    session_pages.sort_by_key(|p| p.head.page);
+    let sessions = session_pages.into_iter().flat_map(|p| p.sessions).collect();
+    result_pages.retain(|p| p.head.version == version && p.head.page < header.result_pages);
+    result_pages.sort_by_key(|p| p.head.page);
+    let rated = header.summary.rating != Rating::Pending && result_pages.len() == header.result_pages as usize;
+    let results = rated.then(|| result_pages.into_iter().flat_map(|p| p.results).collect());
+    Ok(Some(StoredCall { summary: header.summary, sessions, results }))
+}
+
+/// A call partition's items by kind, of whatever version: what reading a call and rewriting one
+/// (erasure) both start from.
+pub(super) struct CallItems {
+    pub header: Option<CallHeader>,
+    pub session_pages: Vec<SessionPage>,
+    pub result_pages: Vec<ResultPage>,
+}
+
+impl CallItems {
+    /// Sorts the items of partition `pk` by their sort key's kind.
+    pub(super) fn read(pk: &str, items: Vec<Item>) -> Result<Self, StoreError> {
+        let mut headers = Vec::new();
+        let mut sessions = Vec::new();
+        let mut results = Vec::new();
+        for item in items {
+            let sk = item.get(SK).and_then(|sk| sk.as_s().ok()).map(String::as_str).unwrap_or_default();
+            if sk == keys::CALL_HEADER_SK {
+                headers.push(item);
+            } else if sk.starts_with(keys::SESSION_PAGE_PREFIX) {
+                sessions.push(item);
+            } else if sk.starts_with(keys::RESULT_PAGE_PREFIX) {
+                results.push(item);
+            }
+        }
+        Ok(Self {
+            header: read_items(headers, pk)?.pop(),
+            session_pages: read_items(sessions, pk)?,
+            result_pages: read_items(results, pk)?,
+        })
+    }
+}
+
+/// A transaction's put of `item` under `guard`.
+pub(super) fn guarded_put(table: &str, item: Item, guard: WriteGuard) -> TransactWriteItem {
+    let condition = guard.condition();
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition.expression)
+        .set_expression_attribute_names(Some(condition.names))
+        .set_expression_attribute_values(condition.values)
+        .build()
+        .expect("table and item are set");
+    TransactWriteItem::builder().put(put).build()
+}
+
+/// Why each action of a cancelled transaction was cancelled (`None` for those that were not);
+/// empty if the error is not a cancellation.
+fn cancellation_reasons(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<String> {
+    match error.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+            cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether a transaction was cancelled because its first action's guard failed: the product
+/// puts the guarded item (a call's header) first in every transaction.
+pub(super) fn cancelled_by_condition(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+    cancellation_reasons(error).first().is_some_and(|c| c == "ConditionalCheckFailed")
+}
+
+/// Waits a little before retrying a conflicted transaction (5, 10, 20, ... ms).
+async fn backoff(attempt: u32) {
+    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt.min(6))).await;
+}

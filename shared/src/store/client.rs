@@ -1,0 +1,298 @@
+//! The table through the AWS SDK: the client, the write guards every conditional write states
+//! its rule with, and the few request shapes every other store module is built from (a guarded
+//! put, a whole partition, a newest-first page).
+
+use super::StoreError;
+use super::keys::{EXPIRES_AT, PK, SK};
+use crate::domain::access::cursor::PageKey;
+use crate::domain::classify::Rating;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// A DynamoDB item as the SDK takes it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// One page of a Query: the items read, and where the next page starts (`None` on the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub entries: Vec<T>,
+    pub last_key: Option<PageKey>,
+}
+
+impl<T> Page<T> {
+    /// The same page with every entry turned into `f(entry)`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { entries: self.entries.into_iter().map(f).collect(), last_key: self.last_key }
+    }
+}
+
+/// The table, through the AWS SDK client built once per cold start.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+/// When a write may replace what is stored. Each rule is what keeps one kind of write
+/// idempotent or ordered; naming it makes the difference between `<` and `<=` a type, not a
+/// string.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WriteGuard {
+    /// Only where no item has this key (chunks of a data set, audit entries).
+    Absent,
+    /// Only onto an existing item (retiring a data set's chunks).
+    Present,
+    /// Absent, or holding a lower `version`: a replay of the same version writes nothing (call
+    /// headers, history at ingest, the active data set pointer).
+    NewerVersion(i64),
+    /// Absent, or holding this `version` or a lower one: the same version may be written again,
+    /// so repeated publishing converges (result pages, rated history).
+    NotOlderVersion(i64),
+    /// Absent, or expiring no later: a user's directory entry follows their latest call.
+    NotEarlierExpiry(i64),
+    /// Present at exactly this `version` (rewriting an entry in place).
+    AtVersion(i64),
+    /// Present at exactly this `version` and rating: nothing was committed or rated since it
+    /// was read (erasure's rewrite of a call).
+    Unchanged { version: i64, rating: Rating },
+}
+
+/// A condition as the SDK takes it: the expression and its names and values.
+pub(super) struct Condition {
+    pub expression: &'static str,
+    pub names: HashMap<String, String>,
+    pub values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl WriteGuard {
+    /// The condition expression of this guard.
+    pub(super) fn condition(self) -> Condition {
+        let number = |n: i64| AttributeValue::N(n.to_string());
+        let (expression, names, values): (_, &[(&str, &str)], _) = match self {
+            Self::Absent => ("attribute_not_exists(#pk)", &[("#pk", PK)], None),
+            Self::Present => ("attribute_exists(#pk)", &[("#pk", PK)], None),
+            Self::NewerVersion(v) => (
+                "attribute_not_exists(#pk) OR #v < :v",
+                &[("#pk", PK), ("#v", "version")],
+                Some(vec![(":v", number(v))]),
+            ),
+            Self::NotOlderVersion(v) => (
+                "attribute_not_exists(#pk) OR #v <= :v",
+                &[("#pk", PK), ("#v", "version")],
+                Some(vec![(":v", number(v))]),
+            ),
+            Self::NotEarlierExpiry(at) => (
+                "attribute_not_exists(#pk) OR #v <= :v",
+                &[("#pk", PK), ("#v", EXPIRES_AT)],
+                Some(vec![(":v", number(at))]),
+            ),
+            Self::AtVersion(v) => {
+                ("attribute_exists(#pk) AND #v = :v", &[("#pk", PK), ("#v", "version")], Some(vec![(":v", number(v))]))
+            }
+            Self::Unchanged { version, rating } => (
+                "#v = :v AND #rating = :rating",
+                &[("#v", "version"), ("#rating", "rating")],
+                Some(vec![(":v", number(version)), (":rating", to_value(&rating))]),
+            ),
+        };
+        Condition {
+            expression,
+            names: names.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            values: values.map(|values| values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// A store over `table`, using `client` (whose endpoint may point at a local server).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// A store over `table` with a client configured from the environment (region,
+    /// credentials, and `AWS_ENDPOINT_URL_DYNAMODB` for a local server): what every function's
+    /// `main` needs.
+    pub async fn connect(table: impl Into<String>) -> Self {
+        Self::new(Client::new(&aws_config::load_from_env().await), table)
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Puts `item` if `guard` allows; `false` if the guard refused it (the expected outcome of
+    /// a conditional write that lost, not a failure).
+    pub(super) async fn put_guarded(&self, item: Item, guard: WriteGuard) -> Result<bool, StoreError> {
+        let condition = guard.condition();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition.expression)
+            .set_expression_attribute_names(Some(condition.names))
+            .set_expression_attribute_values(condition.values)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if StoreError::condition_failed(&e) => Ok(false),
+            Err(e) => Err(StoreError::request("PutItem", e)),
+        }
+    }
+
+    /// Puts `value` (any item type) if `guard` allows; see [`Self::put_guarded`].
+    pub(super) async fn put_value<T: Serialize>(&self, value: &T, guard: WriteGuard) -> Result<bool, StoreError> {
+        self.put_guarded(to_item(value)?, guard).await
+    }
+
+    /// The item `pk`/`sk` read consistently, as `T`; `None` if there is none.
+    pub(super) async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> Result<Option<T>, StoreError> {
+        self.get_projected(pk, sk, None).await
+    }
+
+    /// A few attributes (`projection`) of item `pk`/`sk`, read consistently; `None` if absent.
+    pub(super) async fn get_projected<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        sk: &str,
+        projection: Option<&str>,
+    ) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(pk, sk)))
+            .set_projection_expression(projection.map(str::to_owned))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::request("GetItem", e))?;
+        output.item.map(|item| from_item(item, pk)).transpose()
+    }
+
+    /// Deletes item `pk`/`sk` (nothing happens if it is absent).
+    pub(super) async fn delete(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_item(pk, sk)))
+            .send()
+            .await
+            .map_err(|e| StoreError::request("DeleteItem", e))?;
+        Ok(())
+    }
+
+    /// Every item of partition `pk`: one Query, paged by the SDK past 1 MB.
+    pub(super) async fn partition(&self, pk: &str, consistent: bool) -> Result<Vec<Item>, StoreError> {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .consistent_read(consistent)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| StoreError::request("Query", e))
+    }
+
+    /// One page (one Query) of a partition whose sort keys are `<time>#<id>`, newest first,
+    /// between `(low, high)`, live items only: a page may hold fewer than `limit`.
+    pub(super) async fn newest_first<T: DeserializeOwned>(
+        &self,
+        partition: Partition<'_>,
+        (low, high): (String, String),
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+    ) -> Result<Page<T>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(partition.index.map(str::to_owned))
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#pk", partition.pk_name)
+            .expression_attribute_names("#sk", partition.sk_name)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.pk.clone()))
+            .expression_attribute_values(":low", AttributeValue::S(low))
+            .expression_attribute_values(":high", AttributeValue::S(high))
+            .expression_attribute_values(":now", live_at(now))
+            .scan_index_forward(false)
+            .limit(limit as i32)
+            .set_exclusive_start_key(start.map(start_key))
+            .send()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        let entries = read_items(output.items.unwrap_or_default(), &partition.pk)?;
+        Ok(Page { entries, last_key: output.last_evaluated_key.and_then(page_key) })
+    }
+}
+
+/// A partition to page through: of the table or of an index, named by its key attributes.
+pub(super) struct Partition<'a> {
+    pub index: Option<&'a str>,
+    pub pk_name: &'a str,
+    pub sk_name: &'a str,
+    pub pk: String,
+}
+
+/// The `:now` value of a "live items only" filter (`expiresAt > :now`).
+pub(super) fn live_at(now: OffsetDateTime) -> AttributeValue {
+    AttributeValue::N(now.unix_timestamp().to_string())
+}
+
+/// Where a page ended, as a cursor carries it; `None` if the key holds a non-string attribute,
+/// which no key of this table does.
+pub(super) fn page_key(key: Item) -> Option<PageKey> {
+    key.into_iter().map(|(k, v)| Some((k, v.as_s().ok()?.clone()))).collect()
+}
+
+/// The `ExclusiveStartKey` that continues after `key`.
+pub(super) fn start_key(key: &PageKey) -> Item {
+    key.iter().map(|(k, v)| (k.clone(), AttributeValue::S(v.clone()))).collect()
+}
+
+/// Reads query results as `T`, naming `what` if one is unreadable.
+pub(super) fn read_items<T: DeserializeOwned>(items: Vec<Item>, what: &str) -> Result<Vec<T>, StoreError> {
+    items.into_iter().map(|item| from_item(item, what)).collect()
+}
+
+/// Reads one item as `T`, naming `key` if it is unreadable.
+pub(super) fn from_item<T: DeserializeOwned>(item: Item, key: &str) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|source| StoreError::Corrupt { key: key.to_owned(), source })
+}
+
+/// `value` as an item. serde_dynamo cannot fail on the product's item types (no non-string map
+/// keys, no unsupported values); should that change, the write fails rather than half-writes.
+pub(super) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|source| StoreError::Corrupt { key: "an item to write".to_owned(), source })
+}
+
+/// `value` as one attribute value (ratings, issue codes).
+pub(super) fn to_value<T: Serialize>(value: &T) -> AttributeValue {
+    serde_dynamo::to_attribute_value(value).expect("ratings and issue codes always serialize")
+}
+
+/// The key of item `pk`/`sk`.
+pub(super) fn key_item(pk: &str, sk: &str) -> Item {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(pk.to_owned())),
+        (SK.to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}

@@ -1,0 +1,91 @@
+//! The lists the helpdesk pages through: a user's history, the user directory and the audit
+//! trail. One Query per page, live items only.
+
+use super::StoreError;
+use super::client::{DynamoStore, Page, Partition, WriteGuard, live_at, page_key, read_items, start_key};
+use super::items::{AuditItem, DirectoryItem, HistoryItem};
+use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
+use crate::domain::access::AuditEvent;
+use crate::domain::access::cursor::PageKey;
+use crate::domain::calls::{DirectoryEntry, HistoryEntry};
+use aws_sdk_dynamodb::types::AttributeValue;
+use time::OffsetDateTime;
+
+/// A window of time, both ends inclusive.
+pub type Window = (OffsetDateTime, OffsetDateTime);
+
+impl DynamoStore {
+    /// One page (one Query) of `user_id`'s calls that started in `window`, newest first.
+    /// Expired entries are dropped, so a page may hold fewer than `limit`.
+    pub async fn user_history(
+        &self,
+        user_id: &str,
+        (from, to): Window,
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+    ) -> Result<Page<HistoryEntry>, StoreError> {
+        let partition =
+            Partition { index: Some(GSI1), pk_name: GSI1PK, sk_name: GSI1SK, pk: keys::history_gsi_pk(user_id) };
+        let page: Page<HistoryItem> =
+            self.newest_first(partition, keys::time_range(from, to), limit, start, now).await?;
+        Ok(page.map(|item| item.entry))
+    }
+
+    /// One page (one Query) of users whose search token starts with `token_prefix` (already
+    /// normalized, non-empty), or of all users alphabetically when `None`.
+    pub async fn directory(
+        &self,
+        token_prefix: Option<&str>,
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+    ) -> Result<Page<DirectoryEntry>, StoreError> {
+        let request = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":now", live_at(now))
+            .limit(limit as i32)
+            .set_exclusive_start_key(start.map(start_key));
+        let request = match token_prefix {
+            Some(prefix) => request
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", AttributeValue::S(keys::name_pk(prefix)))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned())),
+            None => request
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(keys::USERS_PK.to_owned())),
+        };
+        let output = request.send().await.map_err(|e| StoreError::request("Query", e))?;
+        let page: Page<DirectoryItem> = Page {
+            entries: read_items(output.items.unwrap_or_default(), "directory")?,
+            last_key: output.last_evaluated_key.and_then(page_key),
+        };
+        Ok(page.map(|item| item.entry))
+    }
+
+    /// Records one audit event. A retried request (same time and request id) finds its entry
+    /// already there, which is success; no entry is ever overwritten.
+    pub async fn write_audit(&self, event: AuditEvent) -> Result<(), StoreError> {
+        self.put_value(&AuditItem::new(event), WriteGuard::Absent).await?;
+        Ok(())
+    }
+
+    /// One page (one Query) of audit events in `window`, newest first.
+    pub async fn audit(
+        &self,
+        (from, to): Window,
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+    ) -> Result<Page<AuditEvent>, StoreError> {
+        let partition = Partition { index: None, pk_name: PK, sk_name: SK, pk: keys::AUDIT_PK.to_owned() };
+        let page: Page<AuditItem> = self.newest_first(partition, keys::time_range(from, to), limit, start, now).await?;
+        Ok(page.map(|item| item.event))
+    }
+}

@@ -1,0 +1,140 @@
+//! The table's stream, read back: what a change record says in DynamoDB's own terms, and
+//! whether it is a call version to rate.
+//!
+//! The filter here and the event-source filter in `infra/template.yaml` must agree: rate
+//! INSERT and MODIFY of call headers, unless the MODIFY is our own result write (same version,
+//! already rated); ignore REMOVE (TTL expiry) and every other item.
+
+use super::StoreError;
+use super::keys;
+use crate::domain::classify::Rating;
+use serde::Deserialize;
+
+/// The kind of change a stream record reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Insert,
+    Modify,
+    Remove,
+}
+
+impl ChangeKind {
+    /// From the stream's `eventName`.
+    pub fn from_event_name(name: &str) -> Result<Self, StoreError> {
+        match name {
+            "INSERT" => Ok(Self::Insert),
+            "MODIFY" => Ok(Self::Modify),
+            "REMOVE" => Ok(Self::Remove),
+            _ => Err(StoreError::UnreadableChange(format!("unknown eventName `{name}`"))),
+        }
+    }
+}
+
+/// One stream record, in DynamoDB's own terms (images may be empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub kind: ChangeKind,
+    pub new_image: serde_dynamo::Item,
+    pub old_image: serde_dynamo::Item,
+}
+
+/// Why a change is not rated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// An item was removed (TTL expiry): nothing to rate.
+    Removal,
+    /// Not a call header (pages, history, directory, ...).
+    NotACallHeader,
+    /// The header changed only by our own result write.
+    OwnResultWrite,
+}
+
+/// What to do with a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Rate { call_id: String, version: i64 },
+    Skip(Skip),
+}
+
+#[derive(Deserialize)]
+struct Keys {
+    #[serde(rename = "SK")]
+    sk: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeaderImage {
+    call_id: String,
+    version: i64,
+    rating: Rating,
+}
+
+/// Decides what `change` asks of classify.
+pub fn decide(change: &Change) -> Result<Decision, StoreError> {
+    if change.kind == ChangeKind::Remove {
+        return Ok(Decision::Skip(Skip::Removal));
+    }
+    let unreadable = |e: serde_dynamo::Error| StoreError::UnreadableChange(e.to_string());
+    let Keys { sk } = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
+    if sk != keys::CALL_HEADER_SK {
+        return Ok(Decision::Skip(Skip::NotACallHeader));
+    }
+    let new: HeaderImage = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
+    if change.kind == ChangeKind::Modify && new.rating != Rating::Pending {
+        let old: Option<HeaderImage> = serde_dynamo::from_item(change.old_image.clone()).ok();
+        if old.is_some_and(|old| old.version == new.version) {
+            return Ok(Decision::Skip(Skip::OwnResultWrite));
+        }
+    }
+    Ok(Decision::Rate { call_id: new.call_id, version: new.version })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn image(value: serde_json::Value) -> serde_dynamo::Item {
+        serde_dynamo::to_item(value).unwrap()
+    }
+
+    fn header(version: i64, rating: &str) -> serde_dynamo::Item {
+        image(json!({ "PK": "CALL#c1", "SK": "#HEADER", "callId": "c1", "version": version, "rating": rating }))
+    }
+
+    fn change(kind: ChangeKind, new: serde_dynamo::Item, old: serde_dynamo::Item) -> Change {
+        Change { kind, new_image: new, old_image: old }
+    }
+
+    fn empty() -> serde_dynamo::Item {
+        image(json!({}))
+    }
+
+    #[test]
+    fn new_and_changed_versions_are_rated() {
+        let rate = Decision::Rate { call_id: "c1".into(), version: 2 };
+        assert_eq!(decide(&change(ChangeKind::Insert, header(2, "pending"), empty())).unwrap(), rate);
+        assert_eq!(decide(&change(ChangeKind::Modify, header(2, "pending"), header(1, "poor"))).unwrap(), rate);
+        // Re-put at the same version while still pending (a repaired write) is rated too.
+        assert_eq!(decide(&change(ChangeKind::Modify, header(2, "pending"), header(2, "pending"))).unwrap(), rate);
+    }
+
+    #[test]
+    fn our_own_writes_removals_and_other_items_are_skipped() {
+        let own = change(ChangeKind::Modify, header(2, "good"), header(2, "pending"));
+        assert_eq!(decide(&own).unwrap(), Decision::Skip(Skip::OwnResultWrite));
+        let removal = change(ChangeKind::Remove, empty(), header(2, "good"));
+        assert_eq!(decide(&removal).unwrap(), Decision::Skip(Skip::Removal));
+        let page = image(json!({ "PK": "CALL#c1", "SK": "RESULTS#0000", "version": 2 }));
+        assert_eq!(decide(&change(ChangeKind::Insert, page, empty())).unwrap(), Decision::Skip(Skip::NotACallHeader));
+    }
+
+    #[test]
+    fn unreadable_images_are_errors_not_panics() {
+        let bad =
+            image(json!({ "PK": "CALL#c1", "SK": "#HEADER", "callId": "c1", "version": "two", "rating": "pending" }));
+        assert!(matches!(decide(&change(ChangeKind::Insert, bad, empty())), Err(StoreError::UnreadableChange(_))));
+        assert!(matches!(decide(&change(ChangeKind::Insert, empty(), empty())), Err(StoreError::UnreadableChange(_))));
+    }
+}

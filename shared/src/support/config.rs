@@ -1,0 +1,187 @@
+//! Configuration from environment variables, read and checked once at cold start.
+
+use crate::domain::access::RoleNames;
+use crate::domain::classify::Thresholds;
+
+/// Everything a function needs from its environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `TABLE_NAME`: the one DynamoDB table (required).
+    pub table_name: String,
+    /// `ROLE_CLAIM`, `ROLE_ADMIN`, `ROLE_SUPPORT_ENGINEER`, `ROLE_SUPPORT_SPECIALIST`, `ROLE_INGEST`.
+    pub roles: RoleNames,
+    /// `MAX_BODY_BYTES`: largest request body accepted (default 5 MiB).
+    pub max_body_bytes: usize,
+    /// `HOME_TENANT_ID`: the tenant whose users are "internal" (optional).
+    pub home_tenant_id: Option<String>,
+    /// `CLASSIFY_THRESHOLDS`: a JSON thresholds table replacing the defaults (optional).
+    pub thresholds: Thresholds,
+    /// `CURSOR_KEY`: the secret that signs page cursors (the query function requires it).
+    pub cursor_key: Option<String>,
+    /// `SITES_REFRESH_SECONDS`: how often a warm function re-checks the active building and
+    /// endpoint files (default 60).
+    pub sites_refresh: time::Duration,
+    /// `CONSOLE_OIDC_ISSUER`, `CONSOLE_OIDC_CLIENT_ID`, `CONSOLE_OIDC_SCOPE`: how the web console
+    /// signs in. Without an issuer, with the local gateway's dev tokens.
+    pub console_sign_in: ConsoleSignIn,
+}
+
+/// How the web console gets its bearer token; served to it as `/console/config.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "signIn", rename_all = "camelCase")]
+pub enum ConsoleSignIn {
+    /// The local gateway's role picker (`GET /dev/token?role=`); never in AWS.
+    Dev,
+    /// OpenID Connect authorization code flow with PKCE against `issuer`, as public client
+    /// `client_id`.
+    #[serde(rename_all = "camelCase")]
+    Oidc { issuer: String, client_id: String, scope: String },
+}
+
+/// A missing or malformed environment variable, named so the operator can fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Default cap on request bodies.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
+
+/// Shortest accepted `CURSOR_KEY`: a guessable key would let clients forge cursors.
+pub const MIN_CURSOR_KEY_LEN: usize = 32;
+
+impl Config {
+    /// The home tenant, for functions that cannot work without it.
+    pub fn require_home_tenant(&self) -> Result<&str, ConfigError> {
+        self.home_tenant_id.as_deref().ok_or(ConfigError::Missing("HOME_TENANT_ID"))
+    }
+
+    /// The cursor key, for functions that page.
+    pub fn require_cursor_key(&self) -> Result<&str, ConfigError> {
+        let key = self.cursor_key.as_deref().ok_or(ConfigError::Missing("CURSOR_KEY"))?;
+        if key.len() < MIN_CURSOR_KEY_LEN {
+            return Err(ConfigError::Invalid {
+                name: "CURSOR_KEY",
+                reason: format!("must be at least {MIN_CURSOR_KEY_LEN} characters"),
+            });
+        }
+        Ok(key)
+    }
+
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let defaults = RoleNames::default();
+        let max_body_bytes = match get("MAX_BODY_BYTES") {
+            None => DEFAULT_MAX_BODY_BYTES,
+            Some(raw) => raw.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::Invalid {
+                name: "MAX_BODY_BYTES",
+                reason: format!("`{raw}` is not a positive number of bytes"),
+            })?,
+        };
+        Ok(Self {
+            table_name: get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
+            roles: RoleNames {
+                claim: get("ROLE_CLAIM").unwrap_or(defaults.claim),
+                admin: get("ROLE_ADMIN").unwrap_or(defaults.admin),
+                support_engineer: get("ROLE_SUPPORT_ENGINEER").unwrap_or(defaults.support_engineer),
+                support_specialist: get("ROLE_SUPPORT_SPECIALIST").unwrap_or(defaults.support_specialist),
+                ingest: get("ROLE_INGEST").unwrap_or(defaults.ingest),
+            },
+            max_body_bytes,
+            home_tenant_id: get("HOME_TENANT_ID"),
+            cursor_key: get("CURSOR_KEY"),
+            sites_refresh: match get("SITES_REFRESH_SECONDS") {
+                None => time::Duration::seconds(60),
+                Some(raw) => {
+                    raw.parse::<u32>().map(|s| time::Duration::seconds(s.into())).map_err(|_| ConfigError::Invalid {
+                        name: "SITES_REFRESH_SECONDS",
+                        reason: format!("`{raw}` is not a whole number of seconds"),
+                    })?
+                }
+            },
+            console_sign_in: match (get("CONSOLE_OIDC_ISSUER"), get("CONSOLE_OIDC_CLIENT_ID")) {
+                (None, _) => ConsoleSignIn::Dev,
+                (Some(_), None) => return Err(ConfigError::Missing("CONSOLE_OIDC_CLIENT_ID")),
+                (Some(issuer), Some(client_id)) => ConsoleSignIn::Oidc {
+                    issuer: issuer.trim_end_matches('/').to_owned(),
+                    client_id,
+                    scope: get("CONSOLE_OIDC_SCOPE").unwrap_or_else(|| "openid profile".to_owned()),
+                },
+            },
+            thresholds: match get("CLASSIFY_THRESHOLDS") {
+                None => Thresholds::default(),
+                Some(json) => Thresholds::from_json(&json)
+                    .map_err(|e| ConfigError::Invalid { name: "CLASSIFY_THRESHOLDS", reason: e.to_string() })?,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn table_name_is_required() {
+        assert_eq!(config(&[]), Err(ConfigError::Missing("TABLE_NAME")));
+        assert_eq!(config(&[("TABLE_NAME", "  ")]), Err(ConfigError::Missing("TABLE_NAME")));
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = config(&[("TABLE_NAME", "t")]).unwrap();
+        assert_eq!(c.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert_eq!(c.roles, RoleNames::default());
+        let c = config(&[("TABLE_NAME", "t"), ("ROLE_CLAIM", "groups"), ("MAX_BODY_BYTES", "1024")]).unwrap();
+        assert_eq!((c.roles.claim.as_str(), c.max_body_bytes), ("groups", 1024));
+    }
+
+    #[test]
+    fn thresholds_can_be_overridden_and_are_validated() {
+        let table = Thresholds { min_packet_utilization: 100, ..Thresholds::default() };
+        let json = serde_json::to_string(&table).unwrap();
+        assert_eq!(config(&[("TABLE_NAME", "t"), ("CLASSIFY_THRESHOLDS", &json)]).unwrap().thresholds, table);
+        let err = config(&[("TABLE_NAME", "t"), ("CLASSIFY_THRESHOLDS", "{}")]).unwrap_err();
+        assert!(err.to_string().contains("CLASSIFY_THRESHOLDS"), "{err}");
+    }
+
+    #[test]
+    fn query_settings_are_required_where_needed() {
+        let c = config(&[("TABLE_NAME", "t")]).unwrap();
+        assert_eq!(c.require_home_tenant(), Err(ConfigError::Missing("HOME_TENANT_ID")));
+        assert_eq!(c.require_cursor_key(), Err(ConfigError::Missing("CURSOR_KEY")));
+        let c = config(&[("TABLE_NAME", "t"), ("CURSOR_KEY", "short")]).unwrap();
+        assert!(matches!(c.require_cursor_key(), Err(ConfigError::Invalid { name: "CURSOR_KEY", .. })));
+    }
+
+    #[test]
+    fn the_console_signs_in_with_oidc_only_when_fully_configured() {
+        assert_eq!(config(&[("TABLE_NAME", "t")]).unwrap().console_sign_in, ConsoleSignIn::Dev);
+        let issuer = ("CONSOLE_OIDC_ISSUER", "https://login.example.com/tenant/v2.0/");
+        assert_eq!(config(&[("TABLE_NAME", "t"), issuer]), Err(ConfigError::Missing("CONSOLE_OIDC_CLIENT_ID")));
+        let c = config(&[("TABLE_NAME", "t"), issuer, ("CONSOLE_OIDC_CLIENT_ID", "spa")]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&c.console_sign_in).unwrap(),
+            serde_json::json!({ "signIn": "oidc", "issuer": "https://login.example.com/tenant/v2.0", "clientId": "spa", "scope": "openid profile" })
+        );
+    }
+
+    #[test]
+    fn a_bad_number_is_named() {
+        let err = config(&[("TABLE_NAME", "t"), ("MAX_BODY_BYTES", "lots")]).unwrap_err();
+        assert!(err.to_string().contains("MAX_BODY_BYTES"), "{err}");
+    }
+}
