@@ -220,8 +220,85 @@ const CASES: &[Case] = &[
         &[],
     ),
     case(
-        "stage callSetup without a code",
+        "stage callSetup without a code, a real failure",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "Media connectivity failed" }),
+        Poor,
+        &[CallSetupFailed],
+    ),
+    case(
+        "stage callSetup without a code or a reason",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup" }),
+        Poor,
+        &[CallSetupFailed],
+    ),
+    // Expected endings are not quality failures: the session is rated from its QoE.
+    case(
+        "declined at setup: rated from QoE",
         |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "declined" }),
+        Good,
+        &[],
+    ),
+    case(
+        "not answered at setup",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "Call not answered" }),
+        Good,
+        &[],
+    ),
+    case(
+        "no answer at setup",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "No answer" }),
+        Good,
+        &[],
+    ),
+    case("busy at setup", |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "User busy" }), Good, &[]),
+    case(
+        "cancelled at setup",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "Call cancelled by caller" }),
+        Good,
+        &[],
+    ),
+    case(
+        "canceled at setup (US spelling)",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "Canceled" }),
+        Good,
+        &[],
+    ),
+    case(
+        "redirected at setup",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "Redirected to voicemail" }),
+        Good,
+        &[],
+    ),
+    case(
+        "forwarded at setup",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "Call forwarded" }),
+        Good,
+        &[],
+    ),
+    case(
+        "transferred at setup",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "Call transferred" }),
+        Good,
+        &[],
+    ),
+    case(
+        "expected ending matched in any case",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "DECLINED" }),
+        Good,
+        &[],
+    ),
+    case(
+        "declined without QoE: unavailable",
+        |s| {
+            s["failureInfo"] = json!({ "stage": "callSetup", "reason": "declined" });
+            set(s, "/segments/0/media/0", "streams", json!([]));
+        },
+        Unavailable,
+        &[],
+    ),
+    case(
+        "an Ms-diag setup code wins over an expected-ending reason",
+        |s| s["failureInfo"] = json!({ "stage": "callSetup", "reason": "declined", "msDiagCode": 21 }),
         Poor,
         &[CallSetupFailed],
     ),
@@ -524,8 +601,10 @@ fn every_metric_is_graded_with_the_threshold_it_was_compared_against() {
     assert_eq!((at_yellow.grade, at_yellow.threshold), (Grade::Normal, 15.0), "15 ms is not above 15");
     let yellow = find(Metric::AverageJitter, Side::Caller);
     assert_eq!((yellow.grade, yellow.threshold), (Grade::Yellow, 15.0));
-    let red = find(Metric::MaxRoundTripTime, Side::Caller);
-    assert_eq!((red.grade, red.threshold, red.value), (Grade::Red, 1000.0, 1500.0));
+    // Past red's 1000 ms, but a maximum is no poor rule: red would claim a cause the rating
+    // denies, so it is yellow, against the yellow threshold.
+    let past_red = find(Metric::MaxRoundTripTime, Side::Caller);
+    assert_eq!((past_red.grade, past_red.threshold, past_red.value), (Grade::Yellow, 200.0, 1500.0));
     assert_eq!(result.metrics.len(), 2 * 8 + 2 * 2, "eight metrics per stream, two per device");
     assert_eq!(result.rating, Rating::Good, "a red maximum alone is not a poor call");
 }

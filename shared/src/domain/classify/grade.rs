@@ -31,6 +31,16 @@ pub struct GradedMetric {
     pub comparison: Comparison,
 }
 
+impl GradedMetric {
+    /// Grades a red reading that raised no issue as yellow: red means "likely the main cause",
+    /// and a metric that is not a poor rule (a maximum), a stream too short or unconnected to be
+    /// judged, or a video metric after the deciding one cannot be the cause of a poor session.
+    pub fn soften(&mut self, row: &Threshold) {
+        self.grade = Grade::Yellow;
+        self.threshold = row.yellow.unwrap_or(row.red);
+    }
+}
+
 /// Grades `value` against `row`.
 pub fn grade(value: f64, row: &Threshold) -> (Grade, f64) {
     if row.comparison.crosses(value, row.red) {

@@ -86,6 +86,13 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
     }
     let mut issues = worst_per_kind(issues);
     issues.sort_by_key(|i| i.code);
+    for metric in metrics.iter_mut().filter(|m| m.grade == Grade::Red) {
+        if let Some(row) =
+            thresholds.row(metric.media, metric.metric).filter(|_| !issues.iter().any(|i| i.raised_by(metric)))
+        {
+            metric.soften(row);
+        }
+    }
     let rating = if !issues.is_empty() {
         Rating::Poor
     } else if audio_qoe {

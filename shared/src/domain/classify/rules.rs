@@ -51,6 +51,14 @@ impl Issue {
         }
     }
 
+    /// Whether `graded` is the metric this issue was raised by (any segment's reading of it).
+    pub fn raised_by(&self, graded: &GradedMetric) -> bool {
+        self.metric == Some(graded.metric)
+            && self.media == Some(graded.media)
+            && self.side == graded.side
+            && self.direction == graded.direction
+    }
+
     /// The issue a red metric raises under `code`.
     pub fn from_metric(code: IssueCode, graded: &GradedMetric) -> Self {
         Self {
@@ -67,8 +75,9 @@ impl Issue {
     }
 }
 
-/// The failed-setup issue, if the session or any segment failed at setup or with an Ms-diag
-/// code in the setup range.
+/// The failed-setup issue, if the session or any segment failed with an Ms-diag code in the
+/// setup range, or at stage `callSetup` for a reason that is not an expected ending (a declined
+/// or unanswered call is not a quality failure).
 pub fn setup_failure(session: &Session, thresholds: &Thresholds) -> Option<Issue> {
     let (low, high) = thresholds.setup_failure_ms_diag;
     let failures = session.failure_info.iter().chain(session.segments.iter().filter_map(|s| s.failure_info.as_ref()));
@@ -77,7 +86,8 @@ pub fn setup_failure(session: &Session, thresholds: &Thresholds) -> Option<Issue
         if let Some(code) = ms_diag(failure).filter(|c| (low..=high).contains(c)) {
             return Some(setup_issue(Some(code)));
         }
-        failed_stage |= failure.stage == FailureStage::CallSetup;
+        failed_stage |=
+            failure.stage == FailureStage::CallSetup && !thresholds.is_expected_ending(failure.reason.as_deref());
     }
     failed_stage.then(|| setup_issue(None))
 }

@@ -85,6 +85,18 @@ pub struct Thresholds {
     pub min_packet_utilization: i64,
     /// Ms-diag codes that mean the user could not join (inclusive).
     pub setup_failure_ms_diag: (u32, u32),
+    /// Failure reasons that end a call as intended — declined, not answered, busy, cancelled,
+    /// redirected, transferred: a failure at `callSetup` whose reason contains one of these
+    /// (case-insensitively) is not a quality failure.
+    #[serde(default = "expected_endings")]
+    pub expected_endings: Vec<String>,
+}
+
+/// The default expected endings (CQD likewise leaves these out of setup failures).
+fn expected_endings() -> Vec<String> {
+    ["declined", "not answered", "no answer", "busy", "cancelled", "canceled", "redirected", "forwarded", "transferred"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// A thresholds table that contradicts itself.
@@ -98,6 +110,8 @@ pub enum ThresholdsError {
     NotFinite { media: MediaKind, metric: Metric },
     #[error("the Ms-diag range {0}..={1} is empty")]
     EmptyRange(u32, u32),
+    #[error("an expected ending must not be blank")]
+    BlankEnding,
     #[error("the thresholds are not valid JSON: {0}")]
     Json(String),
 }
@@ -133,6 +147,7 @@ impl Default for Thresholds {
             ],
             min_packet_utilization: 500,
             setup_failure_ms_diag: (20, 29),
+            expected_endings: expected_endings(),
         }
     }
 }
@@ -169,7 +184,16 @@ impl Thresholds {
         if low > high {
             return Err(ThresholdsError::EmptyRange(low, high));
         }
+        if self.expected_endings.iter().any(|e| e.trim().is_empty()) {
+            return Err(ThresholdsError::BlankEnding);
+        }
         Ok(())
+    }
+
+    /// Whether a failure `reason` says the call ended as intended (declined, not answered, ...).
+    pub fn is_expected_ending(&self, reason: Option<&str>) -> bool {
+        let Some(reason) = reason.map(str::to_lowercase) else { return false };
+        self.expected_endings.iter().any(|ending| reason.contains(&ending.to_lowercase()))
     }
 
     /// The row for `metric` on `media`, if graded.
