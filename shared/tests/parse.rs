@@ -131,10 +131,19 @@ fn schema_problems_carry_json_paths() {
         assert_eq!(paths(&rejection), [path], "{pointer}");
         assert_eq!(rejection.severity(), Severity::Invalid);
     }
+    // A missing field is named by its path, at the top and deep inside.
     let mut record = sample("p2p-pstn.json");
     record.as_object_mut().unwrap().remove("id");
     let rejection = parse_one(&record).unwrap_err();
     assert!(rejection.problems[0].message.contains("missing field `id`"), "{:?}", rejection.problems);
+    assert_eq!(paths(&rejection), ["id"]);
+    let mut record = sample("p2p-pstn.json");
+    record.as_object_mut().unwrap().remove("startDateTime");
+    assert_eq!(paths(&parse_one(&record).unwrap_err()), ["startDateTime"]);
+    let batch = json!({ "value": [sample("p2p-pstn.json"), { "version": 1 }] });
+    let rejection = parse_calls(batch.to_string().as_bytes(), NOW).unwrap_err();
+    let problem = &rejection.problems[0];
+    assert_eq!((problem.index, problem.path.as_str()), (Some(1), "id"), "{:?}", rejection.problems);
 }
 
 #[test]

@@ -14,10 +14,9 @@ pub async fn erase_user(
     now: OffsetDateTime,
     request_id: &str,
 ) -> Result<Erased, AppError> {
-    let allowed = principal.require_any(&[Role::Admin]);
-    let role = if allowed.is_ok() { AuditRole::Admin } else { AuditRole::None };
-    store.write_audit(AuditEvent::new(principal, role, AuditAction::Erase, now, request_id).user(user_id)).await?;
-    allowed?;
+    let event = AuditEvent::new(principal, AuditRole::of(principal), AuditAction::Erase, now, request_id);
+    store.write_audit(event.user(user_id)).await?;
+    principal.require_any(&[Role::Admin])?;
     AppError::check_id("userId", user_id)?;
     let erased = store.erase_user(user_id).await?;
     if erased.history_entries_deleted == 0 {

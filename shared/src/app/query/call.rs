@@ -1,7 +1,7 @@
 //! `GET /calls/{callId}?user={userId}`: a call as seen from the searched user; audited.
 
 use super::{AppError, Query};
-use crate::domain::access::{AuditAction, AuditRole, Principal};
+use crate::domain::access::{AuditAction, Principal};
 use crate::domain::views::{Audience, ByRole, EngineerCall, SpecialistCall, Viewer, call_detail};
 
 /// A call's detail in the caller's view.
@@ -15,7 +15,7 @@ impl Query<'_> {
         call_id: &str,
         user_id: Option<&str>,
     ) -> Result<CallView, AppError> {
-        let mut refused = self.event(principal, AuditRole::None, AuditAction::Detail).call(call_id);
+        let mut refused = self.event(principal, AuditAction::Detail).call(call_id);
         refused.target_user = user_id.map(str::to_owned);
         let audience = self.audience_audited(principal, refused).await?;
         let user_id = user_id.filter(|u| !u.is_empty()).ok_or(AppError::BadParameter {
@@ -24,7 +24,7 @@ impl Query<'_> {
         })?;
         AppError::check_id("user", user_id)?;
         AppError::check_id("callId", call_id)?;
-        let event = self.event(principal, audience.into(), AuditAction::Detail).user(user_id).call(call_id);
+        let event = self.event(principal, AuditAction::Detail).user(user_id).call(call_id);
         let (stored, audit, loaded) = tokio::join!(
             self.store.call(call_id, self.now),
             self.audit(event),

@@ -2,7 +2,7 @@
 //! audited.
 
 use super::{AppError, ListPage, MAX_HISTORY, Paging, Query, TimeFilter};
-use crate::domain::access::{AuditAction, AuditRole, CursorScope, Principal};
+use crate::domain::access::{AuditAction, CursorScope, Principal};
 use crate::domain::calls::HistoryEntry;
 use crate::domain::retention;
 use crate::domain::views::{
@@ -40,7 +40,7 @@ impl Query<'_> {
         filter: TimeFilter,
         paging: &Paging,
     ) -> Result<HistoryPageView, AppError> {
-        let refused = self.event(principal, AuditRole::None, AuditAction::History).user(user_id);
+        let refused = self.event(principal, AuditAction::History).user(user_id);
         let audience = self.audience_audited(principal, refused).await?;
         AppError::check_id("userId", user_id)?;
         let window = filter.within(self.now - retention::HISTORY, self.now + retention::FUTURE_TOLERANCE)?;
@@ -56,7 +56,7 @@ impl Query<'_> {
             let start = position.map(|p| p.key);
             self.store.user_history(user_id, window, room, start.as_ref(), self.now).await
         };
-        let event = self.event(principal, audience.into(), AuditAction::History).user(user_id);
+        let event = self.event(principal, AuditAction::History).user(user_id);
         let (page, audit) = tokio::join!(read, self.audit(event));
         audit?;
         let page = page?;

@@ -104,9 +104,9 @@ impl Query<'_> {
         }
     }
 
-    /// The audit event of `principal` attempting `action` in this request, as `role`.
-    fn event(&self, principal: &Principal, role: AuditRole, action: AuditAction) -> AuditEvent {
-        AuditEvent::new(principal, role, action, self.now, self.request_id)
+    /// The audit event of `principal` attempting `action` in this request, in their real role.
+    fn event(&self, principal: &Principal, action: AuditAction) -> AuditEvent {
+        AuditEvent::new(principal, AuditRole::of(principal), action, self.now, self.request_id)
     }
 
     /// Records `event`; reads are audited fail-closed, so a failed write fails the read.

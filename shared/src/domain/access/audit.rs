@@ -78,6 +78,14 @@ impl AuditEvent {
     }
 }
 
+impl AuditRole {
+    /// The role the trail records for `principal`: their most trusted support role (an
+    /// admin's reads say `admin`), or `none` without one.
+    pub fn of(principal: &Principal) -> Self {
+        principal.support_role().map_or(Self::None, Self::from)
+    }
+}
+
 impl From<Role> for AuditRole {
     fn from(role: Role) -> Self {
         match role {

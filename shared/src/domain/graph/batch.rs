@@ -155,12 +155,23 @@ fn type_problem(body: &str, record: &str) -> Problem {
     match serde_path_to_error::deserialize::<_, CallRecord>(&mut de) {
         Ok(_) => Problem::invalid("", "the record could not be read"),
         Err(e) => {
-            let path = e.path().to_string();
             let mut problem = syntax_problem(body, record, e.inner());
-            problem.path = if path == "." { String::new() } else { path };
+            let path = e.path().to_string();
+            let at = if path == "." { String::new() } else { path };
+            // serde names a missing field in its message and stops the path at its parent.
+            problem.path = match missing_field(&problem.message) {
+                Some(field) if at.is_empty() => field.to_owned(),
+                Some(field) => format!("{at}.{field}"),
+                None => at,
+            };
             problem
         }
     }
+}
+
+/// The field a "missing field `x`" message names.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// A problem at the text position of a serde_json error inside `slice`, a part of `body`,

@@ -9,7 +9,7 @@ pub use detail::{CallDetail, EngineerCall, EngineerSession, Location, SessionOve
 pub use history::{HistoryItem, UserSummary, history_csv, history_item};
 pub use party::{EngineerParty, MaskedPhone, PartyView, SpecialistParty, Viewer};
 
-use crate::domain::access::{AuditRole, AuthError, Principal, Role};
+use crate::domain::access::{AuthError, Principal, Role};
 use serde::Serialize;
 
 /// Which view a caller gets.
@@ -46,13 +46,4 @@ impl Audience {
 pub enum ByRole<S, E> {
     Specialist(S),
     Engineer(E),
-}
-
-impl From<Audience> for AuditRole {
-    fn from(audience: Audience) -> Self {
-        match audience {
-            Audience::Specialist => Self::SupportSpecialist,
-            Audience::Engineer => Self::SupportEngineer,
-        }
-    }
 }
