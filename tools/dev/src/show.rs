@@ -97,12 +97,47 @@ pub fn detail(call: &Value) -> Vec<String> {
                 advanced["connectionType"].as_str().unwrap_or(""),
                 truncate(advanced["captureDevice"].as_str().unwrap_or(""), 24)
             ));
+            lines.extend(timeline(&session["timeline"]));
             lines.push(format!(
                 "  {DIM}debug: ssid {}{RESET}",
                 session["debug"]["caller"]["ssid"].as_str().unwrap_or("-")
             ));
         } else {
             lines.push(format!("  {DIM}(no Advanced or Debug for tier 1){RESET}"));
+        }
+    }
+    lines
+}
+
+/// One line per segment of an engineer's timeline: each side's networks, then each stream's
+/// codec and bandwidth.
+fn timeline(segments: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (n, segment) in segments.as_array().into_iter().flatten().enumerate() {
+        let networks = |side: &str| -> String {
+            let reports = segment[side]["networks"].as_array().into_iter().flatten();
+            let kinds: Vec<&str> = reports.filter_map(|r| r["connectionType"].as_str()).collect();
+            if kinds.is_empty() { "-".to_owned() } else { kinds.join("/") }
+        };
+        lines.push(format!(
+            "  {DIM}segment {}: caller {}, callee {}{RESET}",
+            n + 1,
+            networks("caller"),
+            networks("callee")
+        ));
+        for stream in segment["media"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|m| m["streams"].as_array().into_iter().flatten())
+        {
+            let codec = stream["codec"].as_str().unwrap_or("-");
+            let bandwidth =
+                stream["bandwidthEstimate"].as_i64().map_or("-".to_owned(), |b| format!("{} kbit/s", b / 1000));
+            lines.push(format!(
+                "    {DIM}stream {}: {codec}, {bandwidth}{RESET}",
+                stream["direction"].as_str().unwrap_or("?")
+            ));
         }
     }
     lines

@@ -5,6 +5,7 @@
 //! Advanced or Debug data into a specialist's response.
 
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
+use super::timeline::{SegmentDetail, timeline};
 use crate::domain::calls::{CallSummary, StoredCall};
 use crate::domain::classify::{GradedMetric, Issue, Rating, SessionResult};
 use crate::domain::graph::{CallType, Endpoint, NetworkInfo, NetworkSource, Session, Side, parties::endpoint_party};
@@ -76,13 +77,16 @@ pub struct MetricView {
     pub graded: GradedMetric,
 }
 
-/// An engineer's or admin's session: the overview plus Advanced and Debug.
+/// An engineer's or admin's session: the overview plus Advanced (a summary per side, and the
+/// whole timeline of segments) and Debug.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EngineerSession {
     #[serde(flatten)]
     pub overview: SessionOverview<EngineerParty>,
     pub advanced: Sides<Advanced>,
+    /// Every segment as both sides reported it, every stream with its statistics and grades.
+    pub timeline: Vec<SegmentDetail>,
     pub debug: Sides<Debug>,
 }
 
@@ -237,6 +241,7 @@ impl SessionView for EngineerSession {
                 caller: advanced(session, Side::Caller, caller_net, context.sites),
                 callee: advanced(session, Side::Callee, callee_net, context.sites),
             },
+            timeline: timeline(session, result),
             debug: Sides {
                 caller: debug(session.caller.as_ref(), caller_net),
                 callee: debug(session.callee.as_ref(), callee_net),

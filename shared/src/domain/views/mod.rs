@@ -4,6 +4,7 @@
 pub mod detail;
 pub mod history;
 pub mod party;
+pub mod timeline;
 
 pub use detail::{CallDetail, EngineerCall, EngineerSession, Location, SessionOverview, SpecialistCall, call_detail};
 pub use history::{HistoryItem, UserSummary, history_csv, history_item};

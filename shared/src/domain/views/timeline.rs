@@ -1,0 +1,211 @@
+//! A session's whole story for engineers and admins: segment by segment, what each side reported
+//! (every network report, so a change of network within a session shows; every device; the
+//! client), and every stream with its codec, bandwidth, packets, transport and media bypass,
+//! each graded metric marked as on the overview. Advanced data only: the Debug fields (DNS
+//! suffix, SSID, BSSID, MAC, reflexive and relay addresses, ports) stay in `debug`.
+
+use crate::domain::classify::grade::stream_metrics;
+use crate::domain::classify::{GradedMetric, SessionResult};
+use crate::domain::graph::{
+    DeviceInfo, Endpoint, Media, MediaStream, NetworkInfo, Segment, Session, Side, StreamDirection,
+};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// One segment of a session, as both sides reported it.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentDetail {
+    pub id: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub start_date_time: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub end_date_time: Option<OffsetDateTime>,
+    pub caller: SideReport,
+    pub callee: SideReport,
+    pub media: Vec<MediaDetail>,
+}
+
+/// What one side of a segment reported: its client, and per medium its network and devices.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SideReport {
+    pub client: Option<Client>,
+    pub networks: Vec<NetworkReport>,
+    pub devices: Vec<DeviceReport>,
+}
+
+/// The client software of an endpoint.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Client {
+    pub user_agent: Option<String>,
+    pub platform: Option<String>,
+    pub product_family: Option<String>,
+    pub version: Option<String>,
+}
+
+/// One network report (Advanced fields only), with the medium it came with.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkReport {
+    pub media: Option<String>,
+    pub connection_type: Option<String>,
+    pub ip_address: Option<String>,
+    pub subnet: Option<String>,
+    pub wifi_band: Option<String>,
+    pub wifi_channel: Option<i64>,
+    pub wifi_signal_strength: Option<i64>,
+    pub wifi_radio_type: Option<String>,
+    pub link_speed: Option<i64>,
+    pub transport_protocol: Option<String>,
+    /// Whether media went through a relay (its address is Debug data).
+    pub relay_used: bool,
+}
+
+/// One device report, with the medium it came with.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceReport {
+    pub media: Option<String>,
+    pub capture_device: Option<String>,
+    pub capture_device_driver: Option<String>,
+    pub render_device: Option<String>,
+    pub render_device_driver: Option<String>,
+    pub capture_not_functioning_event_ratio: Option<f64>,
+    pub render_not_functioning_event_ratio: Option<f64>,
+}
+
+/// One medium of a segment and its streams.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaDetail {
+    pub label: Option<String>,
+    pub streams: Vec<StreamDetail>,
+}
+
+/// One stream's full statistics, and its graded metrics as on the overview.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamDetail {
+    pub direction: Option<StreamDirection>,
+    pub codec: Option<String>,
+    /// Average bandwidth estimate, bits per second.
+    pub bandwidth_estimate: Option<i64>,
+    pub packet_utilization: Option<i64>,
+    pub post_fec_packet_loss_rate: Option<f64>,
+    pub average_audio_degradation: Option<f64>,
+    pub average_ratio_of_concealed_samples: Option<f64>,
+    pub average_video_frame_rate: Option<f64>,
+    pub average_video_frame_loss_percentage: Option<f64>,
+    pub media_bypassed: Option<bool>,
+    /// Every graded metric of this stream, with its normal/yellow/red mark.
+    pub metrics: Vec<GradedMetric>,
+}
+
+/// Every segment of `session`, with `result`'s grades on its streams.
+pub fn timeline(session: &Session, result: Option<&SessionResult>) -> Vec<SegmentDetail> {
+    session
+        .segments
+        .iter()
+        .enumerate()
+        .map(|(index, segment)| SegmentDetail {
+            id: segment.id.clone(),
+            start_date_time: segment.start_date_time,
+            end_date_time: segment.end_date_time,
+            caller: side_report(segment, Side::Caller, session.caller.as_ref()),
+            callee: side_report(segment, Side::Callee, session.callee.as_ref()),
+            media: segment.media.iter().map(|m| media_detail(m, index as u32, result)).collect(),
+        })
+        .collect()
+}
+
+fn side_report(segment: &Segment, side: Side, session_endpoint: Option<&Endpoint>) -> SideReport {
+    let endpoint = match side {
+        Side::Caller => segment.caller.as_ref(),
+        Side::Callee => segment.callee.as_ref(),
+    }
+    .or(session_endpoint);
+    SideReport {
+        client: endpoint.and_then(|e| e.user_agent.as_ref()).map(|agent| Client {
+            user_agent: agent.header_value.clone(),
+            platform: agent.platform.clone(),
+            product_family: agent.product_family.clone(),
+            version: agent.application_version.clone(),
+        }),
+        networks: segment.media.iter().filter_map(|m| Some(network_report(m, m.network(side)?))).collect(),
+        devices: segment.media.iter().filter_map(|m| Some(device_report(m, m.device(side)?))).collect(),
+    }
+}
+
+fn network_report(media: &Media, network: &NetworkInfo) -> NetworkReport {
+    NetworkReport {
+        media: media.label.clone(),
+        connection_type: network.connection_type.clone(),
+        ip_address: network.ip_address.clone(),
+        subnet: network.subnet.clone(),
+        wifi_band: network.wifi_band.clone(),
+        wifi_channel: network.wifi_channel,
+        wifi_signal_strength: network.wifi_signal_strength,
+        wifi_radio_type: network.wifi_radio_type.clone(),
+        link_speed: network.link_speed,
+        transport_protocol: network.network_transport_protocol.clone(),
+        relay_used: network.relay_ip_address.is_some(),
+    }
+}
+
+fn device_report(media: &Media, device: &DeviceInfo) -> DeviceReport {
+    DeviceReport {
+        media: media.label.clone(),
+        capture_device: device.capture_device_name.clone(),
+        capture_device_driver: device.capture_device_driver.clone(),
+        render_device: device.render_device_name.clone(),
+        render_device_driver: device.render_device_driver.clone(),
+        capture_not_functioning_event_ratio: device.capture_not_functioning_event_ratio,
+        render_not_functioning_event_ratio: device.render_not_functioning_event_ratio,
+    }
+}
+
+fn media_detail(media: &Media, segment: u32, result: Option<&SessionResult>) -> MediaDetail {
+    MediaDetail {
+        label: media.label.clone(),
+        streams: media.streams.iter().map(|stream| stream_detail(media, stream, segment, result)).collect(),
+    }
+}
+
+fn stream_detail(media: &Media, stream: &MediaStream, segment: u32, result: Option<&SessionResult>) -> StreamDetail {
+    let graded = result.map(|r| r.metrics.as_slice()).unwrap_or_default();
+    // A stream's grades are the ones of its segment, medium and direction with its values.
+    let metrics = stream_metrics(stream)
+        .filter_map(|(metric, value)| {
+            graded.iter().find(|g| {
+                g.segment == segment
+                    && Some(g.media) == media.kind()
+                    && g.direction == stream.stream_direction
+                    && g.metric == metric
+                    && g.value == value
+            })
+        })
+        .cloned()
+        .collect();
+    StreamDetail {
+        direction: stream.stream_direction,
+        codec: stream.audio_codec.clone().or_else(|| stream.video_codec.clone()),
+        bandwidth_estimate: stream.average_bandwidth_estimate,
+        packet_utilization: stream.packet_utilization,
+        post_fec_packet_loss_rate: stream.post_forward_error_correction_packet_loss_rate,
+        average_audio_degradation: stream.average_audio_degradation,
+        average_ratio_of_concealed_samples: stream.average_ratio_of_concealed_samples,
+        average_video_frame_rate: stream.average_video_frame_rate,
+        average_video_frame_loss_percentage: stream.average_video_frame_loss_percentage,
+        media_bypassed: stream.was_media_bypassed,
+        metrics,
+    }
+}
