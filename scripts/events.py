@@ -61,7 +61,6 @@ def http_event(method, path, body=None, roles=None, sub="ingest-service", conten
 
 
 ADA = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b"
-BOB = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
 MEETING_ID = "e523d2ed-2966-4b6b-925b-754a88034cc5"
 ROLE_SUBJECTS = {"support-specialist": "helpdesk-tier1", "support-engineer": "helpdesk-tier2", "admin": "callscope-admin"}
 
@@ -193,7 +192,7 @@ EVENT_FILES = {
     "query-history-engineer.json": lambda: history_event("support-engineer", ADA, 4),
     "query-call-specialist.json": lambda: call_event("support-specialist", ADA, 5),
     "query-call-engineer.json": lambda: call_event("support-engineer", ADA, 6),
-    "query-call-admin.json": lambda: call_event("admin", BOB, 7),
+    "query-call-admin.json": lambda: call_event("admin", ADA, 7),
     "query-audit-admin.json": lambda: query_event("admin", "/audit", n=8),
     "query-audit-specialist.json": lambda: query_event("support-specialist", "/audit", n=9),
     "query-history-no-claims.json": lambda: history_event(None, ADA, 0),

@@ -316,6 +316,7 @@ impl Pipeline {
                 store,
                 thresholds: callscope_core::domain::classify::Thresholds::default(),
                 clock: clock(),
+                home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
             },
             stream,
         }

@@ -6,7 +6,7 @@
 
 use callscope_core::app::ingest::prepare_calls;
 use callscope_core::domain::graph::parse_calls;
-use callscope_core::support::fixtures;
+use callscope_core::support::fixtures::{self, HOME_TENANT};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use time::macros::datetime;
@@ -23,7 +23,7 @@ fn ingest(c: &mut Criterion) {
         });
         group.bench_function("parse + validate", |b| b.iter(|| parse_calls(black_box(body), now).unwrap()));
         group.bench_function("parse + validate + build items", |b| {
-            b.iter(|| prepare_calls(black_box(body), now).unwrap())
+            b.iter(|| prepare_calls(black_box(body), now, HOME_TENANT).unwrap())
         });
         group.finish();
     }

@@ -26,7 +26,7 @@ fn query(c: &mut Criterion) {
         .map(|n| {
             let body =
                 fixtures::call_json(&format!("call-{n:02}"), 1, 2, 1, now - time::Duration::hours(n + 1)).to_string();
-            prepare_calls(body.as_bytes(), now).unwrap().remove(0).history.remove(0)
+            prepare_calls(body.as_bytes(), now, HOME_TENANT).unwrap().remove(0).history.remove(0)
         })
         .collect();
     // The SDK hands the Query's items over owned, so cloning them is setup, not measured.
@@ -47,11 +47,11 @@ fn query(c: &mut Criterion) {
     group.finish();
 
     let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/graph/meeting.json")).unwrap();
-    let prepared = prepare_calls(&sample, now).unwrap().remove(0);
+    let prepared = prepare_calls(&sample, now, HOME_TENANT).unwrap().remove(0);
     let header: CallHeader = serde_dynamo::from_item(prepared.header.clone()).unwrap();
     let record: callscope_core::domain::graph::CallRecord = serde_json::from_slice(&sample).unwrap();
     let result = classify_sessions(&record.sessions, &Thresholds::default());
-    let rated = PreparedClassification::new(&header.summary, result.clone()).unwrap();
+    let rated = PreparedClassification::new(&header.summary, result.clone(), HOME_TENANT).unwrap();
     let mut header = CallHeader { result_pages: rated.pages.len() as u32, ..header };
     header.summary.rating = result.rating;
     header.summary.issue_codes = result.issue_codes;

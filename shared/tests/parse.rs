@@ -74,8 +74,11 @@ fn parties_are_merged_from_every_place_a_record_names_them() {
             (PartyKind::Phone, None, None),
         ]
     );
-    let histories: Vec<_> = call.parties().iter().map(|p| p.has_history()).collect();
-    assert_eq!(histories, [true, true, true, false]);
+    // Only the home tenant's users have a history: not Bob of another tenant, not the guest,
+    // not the phone.
+    let histories: Vec<_> =
+        call.parties().iter().map(|p| p.has_history("b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e")).collect();
+    assert_eq!(histories, [true, false, false, false]);
 
     let p2p = parse_one(&sample("p2p-pstn.json")).unwrap();
     let ids: Vec<_> = p2p.parties().iter().map(|p| (p.kind, p.id.as_str())).collect();

@@ -5,7 +5,7 @@
 
 use callscope_core::app::ingest::prepare_calls;
 use callscope_core::store::size::item_size;
-use callscope_core::support::fixtures;
+use callscope_core::support::fixtures::{self, HOME_TENANT};
 use callscope_tests::{ANCHOR, StreamTail, clock, config, counted_store, event, fresh_store, stream_tail};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -36,7 +36,12 @@ async fn counted() -> Counted {
     let stream = stream_tail(store.table()).await;
     Counted {
         ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
-        classify: classify::App { store, thresholds: Default::default(), clock: clock() },
+        classify: classify::App {
+            store,
+            thresholds: Default::default(),
+            clock: clock(),
+            home_tenant: HOME_TENANT.into(),
+        },
         stream,
         log,
     }
@@ -48,7 +53,7 @@ async fn requests_and_write_units_per_ingested_call() {
     for participants in [2usize, 10, 50, 250] {
         let c = counted().await;
         let record = fixtures::call_json("c", 1, participants, 1, ANCHOR - time::Duration::hours(2));
-        let prepared = prepare_calls(record.to_string().as_bytes(), ANCHOR).unwrap().remove(0);
+        let prepared = prepare_calls(record.to_string().as_bytes(), ANCHOR, HOME_TENANT).unwrap().remove(0);
         c.log.take();
         callscope_tests::post_calls(&c.ingest, &record).await;
         let counts = by_operation(c.log.take());
@@ -82,14 +87,14 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     assert!(failures.is_empty());
     let counts = by_operation(c.log.take());
     // Classify: one Query for the call, one put per result page, the header's rating, and one
-    // put per participant's history entry (Ada, Bob, the guest).
-    assert_eq!(counts, BTreeMap::from([("Query".into(), 1), ("PutItem".into(), 1 + 3), ("UpdateItem".into(), 1)]));
+    // put per home user's history entry (Ada; Bob is of another tenant, Grace a guest).
+    assert_eq!(counts, BTreeMap::from([("Query".into(), 1), ("PutItem".into(), 1 + 1), ("UpdateItem".into(), 1)]));
     println!("classify the sample meeting: {counts:?}");
 
     // Read units: a history page of 50 is one eventually consistent Query on GSI1 (half a unit
     // per started 4 KiB of items read); a detail is one consistent Query of the call's partition.
     let body = callscope_tests::graph_record("meeting.json").to_string();
-    let prepared = prepare_calls(body.as_bytes(), ANCHOR).unwrap().remove(0);
+    let prepared = prepare_calls(body.as_bytes(), ANCHOR, HOME_TENANT).unwrap().remove(0);
     let history_bytes = 50 * item_size(&prepared.history[0]);
     let history_units = history_bytes.div_ceil(4096) as f64 / 2.0;
     let stored = c.classify.store.call("e523d2ed-2966-4b6b-925b-754a88034cc5", ANCHOR).await.unwrap().unwrap();
@@ -99,6 +104,7 @@ async fn requests_per_classification_and_per_helpdesk_request() {
         let rated = callscope_core::store::PreparedClassification::new(
             &stored.summary,
             callscope_core::domain::classify::classify_sessions(&stored.sessions, &Default::default()),
+            HOME_TENANT,
         )
         .unwrap();
         std::iter::once(header).chain(prepared.pages.clone()).chain(rated.pages).collect()

@@ -172,7 +172,11 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     pipeline.deliver(callscope_tests::event(version_3.clone())).await;
     records.extend(version_3);
     records.extend(pipeline.stream.next_records().await.unwrap());
-    pipeline.store().erase_user("3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b").await.unwrap();
+    pipeline
+        .store()
+        .erase_user("3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b", callscope_core::support::fixtures::HOME_TENANT)
+        .await
+        .unwrap();
     records.extend(pipeline.stream.next_records().await.unwrap());
     let removal: aws_lambda_events::dynamodb::Event =
         serde_json::from_str(&callscope_tests::event_text("classify-remove-ttl.json")).unwrap();

@@ -15,9 +15,15 @@ const ENGINEER: Option<&str> = Some("support-engineer");
 const ADMIN: Option<&str> = Some("admin");
 
 /// The sample tenant, ingested and rated, with the query and ingest apps on it.
+/// The sample calls, with Bob moved into the home tenant: a colleague of Ada's, with a history
+/// of his own that shows her.
 async fn tenant() -> (Pipeline, query::App) {
     let mut pipeline = Pipeline::new().await;
-    pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
+    let partner = "0d1c2b3a-4f5e-4d6c-8b7a-9e8f7a6b5c4d";
+    let meeting =
+        graph_record("meeting.json").to_string().replace(partner, callscope_core::support::fixtures::HOME_TENANT);
+    let meeting: Value = serde_json::from_str(&meeting).unwrap();
+    pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), meeting] })).await;
     pipeline.classify_all().await;
     let app = query_app(pipeline.store().clone());
     (pipeline, app)

@@ -15,6 +15,8 @@ pub struct App {
     pub store: DynamoStore,
     pub thresholds: Thresholds,
     pub clock: Clock,
+    /// `HOME_TENANT_ID`: whose history entries a rating is published to.
+    pub home_tenant: String,
 }
 
 /// Handles one batch in order. At the first record that fails, reports its sequence number and
@@ -37,7 +39,7 @@ async fn handle_record(app: &App, record: &EventRecord) -> Result<(), StoreError
     let kind = ChangeKind::from_event_name(&record.event_name)?;
     let change =
         Change { kind, new_image: record.change.new_image.clone(), old_image: record.change.old_image.clone() };
-    match rate_change(&app.store, &change, &app.thresholds, app.clock.now()).await? {
+    match rate_change(&app.store, &change, &app.thresholds, app.clock.now(), &app.home_tenant).await? {
         Outcome::Skipped(reason) => tracing::debug!(?reason, event_id = %record.event_id, "skipped"),
         Outcome::Rated { call_id, version, rated } => tracing::info!(%call_id, version, ?rated, "classified"),
     }

@@ -59,7 +59,9 @@ async fn put_tenant_file(app: &App, request: &Request, kind: DatasetKind) -> Res
 /// `DELETE /users/{userId}` (admin only, audited): the right to erasure.
 async fn delete_user(app: &App, request: &Request, user_id: &str) -> Result<Response<Body>, ApiError> {
     let principal = app.config.roles.principal(verified_claims(request))?;
-    let erased = erase_user(&app.store, &principal, user_id, app.clock.now(), &request_id(request)).await?;
+    let erased =
+        erase_user(&app.store, &principal, user_id, app.clock.now(), &request_id(request), &app.config.home_tenant_id)
+            .await?;
     tracing::info!(calls = erased.calls_rewritten, history = erased.history_entries_deleted, "user erased");
     Ok(json(200, &erased))
 }
@@ -72,7 +74,7 @@ async fn post_calls(app: &App, request: &Request) -> Result<Response<Body>, ApiE
     if body.len() > app.config.max_body_bytes {
         return Err(ApiError::too_large(app.config.max_body_bytes));
     }
-    let accepted = ingest_calls(&app.store, body, app.clock.now()).await?;
+    let accepted = ingest_calls(&app.store, body, app.clock.now(), &app.config.home_tenant_id).await?;
     tracing::info!(records = accepted.len(), "ingested call records");
     Ok(json(202, &serde_json::json!({ "accepted": accepted })))
 }

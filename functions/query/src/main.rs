@@ -11,11 +11,9 @@ use query::{App, handle};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let home_tenant =
-        config.require_home_tenant().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let cursor_key =
         config.require_cursor_key().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let (home_tenant, signer) = (home_tenant.to_owned(), CursorSigner::new(cursor_key));
+    let (home_tenant, signer) = (config.home_tenant_id.clone(), CursorSigner::new(cursor_key));
     let store = DynamoStore::connect(&config.table_name).await;
     let sites = std::sync::Arc::new(SiteCache::new(config.sites_refresh));
     let app = App { config, store, signer, home_tenant, clock: Clock::system(), sites };

@@ -33,11 +33,12 @@ pub async fn rate_change(
     change: &Change,
     thresholds: &Thresholds,
     now: OffsetDateTime,
+    home_tenant: &str,
 ) -> Result<Outcome, StoreError> {
     match decide(change)? {
         Decision::Skip(reason) => Ok(Outcome::Skipped(reason)),
         Decision::Rate { call_id, version } => {
-            let rated = rate_call(store, &call_id, version, thresholds, now).await?;
+            let rated = rate_call(store, &call_id, version, thresholds, now, home_tenant).await?;
             Ok(Outcome::Rated { call_id, version, rated })
         }
     }
@@ -50,6 +51,7 @@ pub async fn rate_call(
     version: i64,
     thresholds: &Thresholds,
     now: OffsetDateTime,
+    home_tenant: &str,
 ) -> Result<Rated, StoreError> {
     let Some(stored) = store.call(call_id, now).await? else {
         return Ok(Rated::Gone);
@@ -59,7 +61,7 @@ pub async fn rate_call(
     }
     let result = classify_sessions(&stored.sessions, thresholds);
     let rating = result.rating;
-    let prepared = PreparedClassification::new(&stored.summary, result)?;
+    let prepared = PreparedClassification::new(&stored.summary, result, home_tenant)?;
     Ok(match store.publish(&prepared).await? {
         Published::Published => Rated::Rated(rating),
         Published::Superseded => Rated::Superseded,

@@ -13,12 +13,13 @@ pub async fn erase_user(
     user_id: &str,
     now: OffsetDateTime,
     request_id: &str,
+    home_tenant: &str,
 ) -> Result<Erased, AppError> {
     let event = AuditEvent::new(principal, AuditRole::of(principal), AuditAction::Erase, now, request_id);
     store.write_audit(event.user(user_id)).await?;
     principal.require_any(&[Role::Admin])?;
     AppError::check_id("userId", user_id)?;
-    let erased = store.erase_user(user_id).await?;
+    let erased = store.erase_user(user_id, home_tenant).await?;
     if erased.history_entries_deleted == 0 {
         return Err(AppError::NotFound("user"));
     }

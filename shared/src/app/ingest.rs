@@ -21,12 +21,12 @@ pub struct Accepted {
 }
 
 /// Parses, validates and prepares every record of `body`; the pure half of ingest.
-pub fn prepare_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<PreparedCall>, Rejection> {
+pub fn prepare_calls(body: &[u8], now: OffsetDateTime, home_tenant: &str) -> Result<Vec<PreparedCall>, Rejection> {
     let calls = parse_calls(body, now)?;
     let mut problems = Vec::new();
     let mut prepared = Vec::with_capacity(calls.len());
     for call in &calls {
-        match PreparedCall::new(call, now) {
+        match PreparedCall::new(call, now, home_tenant) {
             Ok(p) => prepared.push(p),
             Err(problem) => problems.push(Problem { index: call.batch_index(), ..problem }),
         }
@@ -35,8 +35,13 @@ pub fn prepare_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<PreparedCal
 }
 
 /// Stores every record of `body` (one record or a `{"value": [...]}` batch), in input order.
-pub async fn ingest_calls(store: &DynamoStore, body: &[u8], now: OffsetDateTime) -> Result<Vec<Accepted>, AppError> {
-    let prepared = prepare_calls(body, now)?;
+pub async fn ingest_calls(
+    store: &DynamoStore,
+    body: &[u8],
+    now: OffsetDateTime,
+    home_tenant: &str,
+) -> Result<Vec<Accepted>, AppError> {
+    let prepared = prepare_calls(body, now, home_tenant)?;
     let stores: Vec<_> = prepared.iter().map(|call| store_one(store, call)).collect();
     let accepted = futures::stream::iter(stores).buffered(RECORD_CONCURRENCY).try_collect().await?;
     Ok(accepted)

@@ -53,15 +53,15 @@ impl CallSummary {
         }
     }
 
-    /// Whether `user_id` took part with a history of their own (the detail of a call without
-    /// them is a `404`).
-    pub fn involves(&self, user_id: &str) -> bool {
-        self.parties.iter().any(|p| p.id == user_id && p.has_history())
+    /// Whether `user_id` took part as a user of `home_tenant` (the detail of a call without them
+    /// is a `404`).
+    pub fn involves(&self, user_id: &str, home_tenant: &str) -> bool {
+        self.parties.iter().any(|p| p.id == user_id && p.has_history(home_tenant))
     }
 
-    /// The parties that get a history entry for this call.
-    pub fn history_parties(&self) -> impl Iterator<Item = &Party> {
-        self.parties.iter().filter(|p| p.has_history())
+    /// The parties that get a history entry for this call: its users of `home_tenant`.
+    pub fn history_parties<'a>(&'a self, home_tenant: &'a str) -> impl Iterator<Item = &'a Party> {
+        self.parties.iter().filter(move |p| p.has_history(home_tenant))
     }
 
     /// How long the call lasted, in whole seconds.

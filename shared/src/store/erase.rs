@@ -38,12 +38,13 @@ const REWRITE_ATTEMPTS: u32 = 5;
 impl DynamoStore {
     /// Removes `user_id`'s personal data: their history, their directory entries, and their
     /// identity, network and devices in every stored call they took part in.
-    pub async fn erase_user(&self, user_id: &str) -> Result<Erased, StoreError> {
+    pub async fn erase_user(&self, user_id: &str, home_tenant: &str) -> Result<Erased, StoreError> {
         let history: Vec<HistoryItem> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
         let mut erased = Erased { user_id: user_id.to_owned(), ..Erased::default() };
         let mut identities: Vec<Party> = Vec::new();
         for entry in &history {
-            if let Some(identity) = self.erase_from_call(&entry.entry.call_id, user_id, &mut erased).await?
+            if let Some(identity) =
+                self.erase_from_call(&entry.entry.call_id, user_id, home_tenant, &mut erased).await?
                 && !identities.contains(&identity)
             {
                 identities.push(identity);
@@ -68,6 +69,7 @@ impl DynamoStore {
         &self,
         call_id: &str,
         user_id: &str,
+        home_tenant: &str,
         erased: &mut Erased,
     ) -> Result<Option<Party>, StoreError> {
         let pk = keys::call_pk(call_id);
@@ -93,7 +95,7 @@ impl DynamoStore {
                 continue;
             }
             erased.calls_rewritten += 1;
-            for party in header.summary.history_parties().filter(|p| p.id != ERASED_ID) {
+            for party in header.summary.history_parties(home_tenant).filter(|p| p.id != ERASED_ID) {
                 if self.erase_counterpart(&party.id, call_id, user_id, identity.kind).await? {
                     erased.counterparts_rewritten += 1;
                 }

@@ -39,9 +39,10 @@ pub struct PreparedCall {
 }
 
 impl PreparedCall {
-    /// Builds every item of `call`, ingested at `now`. Fails, naming the path, when the call
-    /// cannot be stored within DynamoDB's limits.
-    pub fn new(call: &ValidCall, now: OffsetDateTime) -> Result<Self, Problem> {
+    /// Builds every item of `call`, ingested at `now`, with history and directory entries for
+    /// the users of `home_tenant`. Fails, naming the path, when the call cannot be stored within
+    /// DynamoDB's limits.
+    pub fn new(call: &ValidCall, now: OffsetDateTime, home_tenant: &str) -> Result<Self, Problem> {
         let record = call.record();
         let packed = pack(&record.sessions).map_err(|(i, size)| {
             Problem::unacceptable(
@@ -64,7 +65,7 @@ impl PreparedCall {
         }
         let summary = &header.summary;
         let pages = page_items(summary, keys::session_page_sk, "sessions", packed.pages);
-        let users: Vec<_> = summary.history_parties().collect();
+        let users: Vec<_> = summary.history_parties(home_tenant).collect();
         let history = users.iter().map(|user| to_item(&HistoryItem::new(summary, user))).collect::<Result<_, _>>()?;
         let directory = users
             .iter()
@@ -98,8 +99,9 @@ pub struct PreparedClassification {
 }
 
 impl PreparedClassification {
-    /// The writes for `result`, computed from the sessions of `summary`'s version.
-    pub fn new(summary: &CallSummary, result: CallResult) -> Result<Self, StoreError> {
+    /// The writes for `result`, computed from the sessions of `summary`'s version; the rated
+    /// history entries of the users of `home_tenant`.
+    pub fn new(summary: &CallSummary, result: CallResult, home_tenant: &str) -> Result<Self, StoreError> {
         let packed = pack(&result.sessions).map_err(|(i, size)| StoreError::TooLarge {
             key: keys::call_pk(&summary.call_id),
             detail: format!("the result of session {i} is {size} bytes"),
@@ -107,7 +109,7 @@ impl PreparedClassification {
         let rated = CallSummary { rating: result.rating, issue_codes: result.issue_codes.clone(), ..summary.clone() };
         let pages = page_items(summary, keys::result_page_sk, "results", packed.pages);
         let history = rated
-            .history_parties()
+            .history_parties(home_tenant)
             .map(|user| super::client::to_item(&HistoryItem::new(&rated, user)))
             .collect::<Result<_, _>>()?;
         Ok(Self {

@@ -12,8 +12,9 @@ pub struct Config {
     pub roles: RoleNames,
     /// `MAX_BODY_BYTES`: largest request body accepted (default 5 MiB).
     pub max_body_bytes: usize,
-    /// `HOME_TENANT_ID`: the tenant whose users are "internal" (optional).
-    pub home_tenant_id: Option<String>,
+    /// `HOME_TENANT_ID` (required): the organization the helpdesk serves. Its users are
+    /// "internal", and only they have a history and are in the directory.
+    pub home_tenant_id: String,
     /// `CLASSIFY_THRESHOLDS`: a JSON thresholds table replacing the defaults (optional).
     pub thresholds: Thresholds,
     /// `CURSOR_KEY`: the secret that signs page cursors (the query function requires it).
@@ -54,11 +55,6 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 pub const MIN_CURSOR_KEY_LEN: usize = 32;
 
 impl Config {
-    /// The home tenant, for functions that cannot work without it.
-    pub fn require_home_tenant(&self) -> Result<&str, ConfigError> {
-        self.home_tenant_id.as_deref().ok_or(ConfigError::Missing("HOME_TENANT_ID"))
-    }
-
     /// The cursor key, for functions that page.
     pub fn require_cursor_key(&self) -> Result<&str, ConfigError> {
         let key = self.cursor_key.as_deref().ok_or(ConfigError::Missing("CURSOR_KEY"))?;
@@ -97,7 +93,7 @@ impl Config {
                 ingest: get("ROLE_INGEST").unwrap_or(defaults.ingest),
             },
             max_body_bytes,
-            home_tenant_id: get("HOME_TENANT_ID"),
+            home_tenant_id: get("HOME_TENANT_ID").ok_or(ConfigError::Missing("HOME_TENANT_ID"))?,
             cursor_key: get("CURSOR_KEY"),
             sites_refresh: match get("SITES_REFRESH_SECONDS") {
                 None => time::Duration::seconds(60),
@@ -131,7 +127,8 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+        let home = ("HOME_TENANT_ID", "home-tenant");
+        Config::from_lookup(|name| vars.iter().chain([&home]).find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
     }
 
     #[test]
@@ -159,9 +156,15 @@ mod tests {
     }
 
     #[test]
+    fn the_home_tenant_is_required() {
+        let only_table = Config::from_lookup(|name| (name == "TABLE_NAME").then(|| "t".to_owned()));
+        assert_eq!(only_table, Err(ConfigError::Missing("HOME_TENANT_ID")));
+        assert_eq!(config(&[("TABLE_NAME", "t")]).unwrap().home_tenant_id, "home-tenant");
+    }
+
+    #[test]
     fn query_settings_are_required_where_needed() {
         let c = config(&[("TABLE_NAME", "t")]).unwrap();
-        assert_eq!(c.require_home_tenant(), Err(ConfigError::Missing("HOME_TENANT_ID")));
         assert_eq!(c.require_cursor_key(), Err(ConfigError::Missing("CURSOR_KEY")));
         let c = config(&[("TABLE_NAME", "t"), ("CURSOR_KEY", "short")]).unwrap();
         assert!(matches!(c.require_cursor_key(), Err(ConfigError::Invalid { name: "CURSOR_KEY", .. })));

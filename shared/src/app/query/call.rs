@@ -31,7 +31,8 @@ impl Query<'_> {
             self.sites.current(self.store, self.now, false)
         );
         audit?;
-        let stored = stored?.filter(|s| s.summary.involves(user_id)).ok_or(AppError::NotFound("call"))?;
+        let stored =
+            stored?.filter(|s| s.summary.involves(user_id, self.home_tenant)).ok_or(AppError::NotFound("call"))?;
         let sites = loaded?.sites;
         let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
         Ok(match audience {

@@ -16,7 +16,11 @@ impl Query<'_> {
     ) -> Result<ListPage<UserSummary>, AppError> {
         let audience = Audience::of(principal)?;
         let search = search.map(|s| keys::normalize(s.trim())).filter(|s| !s.is_empty());
-        let words: Vec<&str> = search.as_deref().map(|s| s.split_whitespace().collect()).unwrap_or_default();
+        // An address is searched as the directory keeps it: without its `sip:` scheme.
+        let words: Vec<&str> = search
+            .as_deref()
+            .map(|s| s.split_whitespace().map(|w| w.trim_start_matches("sip:")).filter(|w| !w.is_empty()).collect())
+            .unwrap_or_default();
         let scope = CursorScope::Users { search: search.as_deref().unwrap_or(""), view: audience };
         let position = self.position(scope, paging)?;
         let returned = position.as_ref().map_or(0, |p| p.returned);
@@ -27,7 +31,8 @@ impl Query<'_> {
             let user = &entry.user;
             let tokens = keys::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
             let matches_all = words.iter().skip(1).all(|w| tokens.iter().any(|t| t.starts_with(w)));
-            if matches_all && !items.iter().any(|u| u.id == user.id) {
+            let listed = user.has_history(self.home_tenant);
+            if listed && matches_all && !items.iter().any(|u| u.id == user.id) {
                 items.push(entry.into());
             }
         }

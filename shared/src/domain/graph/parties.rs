@@ -38,9 +38,11 @@ pub struct Party {
 }
 
 impl Party {
-    /// Whether this party has a call history of its own (users and guests do; phones and bots don't).
-    pub fn has_history(&self) -> bool {
-        matches!(self.kind, PartyKind::User | PartyKind::Guest)
+    /// Whether this party has a call history of its own, and is in the directory: the users of
+    /// `home_tenant` — the organization the helpdesk serves. Guests, other tenants' users,
+    /// phones and applications take part in calls but are not searched for.
+    pub fn has_history(&self, home_tenant: &str) -> bool {
+        self.kind == PartyKind::User && self.tenant_id.as_deref() == Some(home_tenant)
     }
 }
 
