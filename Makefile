@@ -20,7 +20,7 @@ test: venv check-rooms check-events infra-check
 	scripts/stack-test.sh
 	scripts/browser-test.sh
 
-# The web console in headless Chromium against the local stack (screenshots in target/browser/).
+# The web console in headless Chromium against the local stack (screenshots in browser/ under the target directory).
 browser-test: venv
 	scripts/browser-test.sh
 
@@ -29,7 +29,8 @@ stack-test: venv
 	scripts/stack-test.sh
 
 # The SAM template, checked by both validators (no AWS credentials needed).
-infra-check: venv
+infra-check:
+	@scripts/venv.sh infra
 	SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --region us-east-1 -t infra/template.yaml
 	.venv/bin/cfn-lint infra/template.yaml
 

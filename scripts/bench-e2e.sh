@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 trap stack_down EXIT
 trap 'exit 130' INT TERM
 stack_up
-target/debug/callscope-dev bench-e2e "$GATEWAY_URL" "${1:-500}"
+"$DEV" bench-e2e "$GATEWAY_URL" "${1:-500}"

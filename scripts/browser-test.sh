@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web console in headless Chromium against the local stack with the sample tenant
 # (tests/browser). Installs what it needs (Debian's chromium, playwright-core from npm), starts
-# the stack on free ports, and stops it. Screenshots land in target/browser/.
+# the stack on free ports, and stops it. Screenshots land in browser/ under the target directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -21,7 +21,7 @@ echo "==> installing playwright-core (tests/browser)"
 trap stack_down EXIT
 trap 'exit 130' INT TERM
 stack_up
-target/debug/callscope-dev load-tenant "$GATEWAY_URL" >/dev/null
-target/debug/callscope-dev wait-rated "$GATEWAY_URL" "$FEATURED_USER"
+"$DEV" load-tenant "$GATEWAY_URL" >/dev/null
+"$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 echo "==> browser tests against $GATEWAY_URL"
-GATEWAY_URL="$GATEWAY_URL" ARTIFACTS_DIR="$PWD/target/browser" npm --prefix tests/browser test
+GATEWAY_URL="$GATEWAY_URL" ARTIFACTS_DIR="$TARGET_DIR/browser" npm --prefix tests/browser test

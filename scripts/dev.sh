@@ -7,9 +7,16 @@ cd "$(dirname "$0")/.."
 trap stack_down EXIT
 trap 'exit 0' INT TERM
 
+for port in "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"; do
+  if ! port_free "$port"; then
+    echo "port $port is in use: is a stack already running (make dev in another terminal)?" >&2
+    echo "Stop it, or pick other ports: make dev GATEWAY_PORT=8788 FUNCTIONS_PORT=9001" >&2
+    exit 1
+  fi
+done
 stack_up "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"
-target/debug/callscope-dev load-tenant "$GATEWAY_URL"
-target/debug/callscope-dev wait-rated "$GATEWAY_URL" "$FEATURED_USER"
+"$DEV" load-tenant "$GATEWAY_URL"
+"$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 cat <<MSG
 
 The stack is up.

@@ -5,6 +5,11 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# port_free PORT: whether nothing listens on loopback PORT.
+port_free() {
+  python3 -c 'import socket, sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()' "$1" 2>/dev/null
+}
+
 # wait_http URL NAME PID: waits until URL answers (any HTTP status), or fails if PID died.
 wait_http() {
   local url=$1 name=$2 pid=$3
@@ -22,6 +27,14 @@ PY
   echo "$name did not answer at $url" >&2
   return 1
 }
+
+# Where cargo puts its builds: `target/`, or CARGO_TARGET_DIR, or a configured target-dir.
+target_dir() {
+  cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
+}
+TARGET_DIR=$(target_dir)
+# The local stand-ins for AWS (tools/dev), as built by stack_up.
+DEV="$TARGET_DIR/debug/callscope-dev"
 
 # The sample tenant's featured user (tools/dev/src/tenant.rs), whom the scripts wait for and show.
 FEATURED_USER=5a3e0000-0000-4000-8000-000000000000
@@ -66,7 +79,7 @@ stack_up() {
   export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
   export TABLE_NAME=callscope-local HOME_TENANT_ID=b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e
   export CURSOR_KEY=local-development-cursor-key-not-a-secret SITES_REFRESH_SECONDS=2
-  target/debug/callscope-dev create-table
+  "$DEV" create-table
   echo "==> starting the functions under cargo lambda watch"
   local env_args=() name
   for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
@@ -77,18 +90,19 @@ stack_up() {
   FUNCTIONS_URL="http://127.0.0.1:$functions_port"
   wait_http "$FUNCTIONS_URL/" watch "$!"
   echo "==> starting the stream trigger and the gateway"
-  setsid target/debug/callscope-dev trigger "$FUNCTIONS_URL" > .local/trigger.log 2>&1 &
+  setsid "$DEV" trigger "$FUNCTIONS_URL" > .local/trigger.log 2>&1 &
   STACK_PIDS="$STACK_PIDS $!"
-  setsid target/debug/callscope-dev gateway "127.0.0.1:$gateway_port" "$FUNCTIONS_URL" > .local/gateway.log 2>&1 &
+  setsid "$DEV" gateway "127.0.0.1:$gateway_port" "$FUNCTIONS_URL" > .local/gateway.log 2>&1 &
   STACK_PIDS="$STACK_PIDS $!"
   GATEWAY_URL="http://127.0.0.1:$gateway_port"
   wait_http "$GATEWAY_URL/" gateway "$!"
   echo "stack up: gateway $GATEWAY_URL, functions $FUNCTIONS_URL, DynamoDB $MOTO_URL (logs in .local/)"
 }
 
-# stack_down: stops everything stack_up started.
+# stack_down: stops everything stack_up started, however far it got (moto included, even if
+# the table or the functions never came up).
 stack_down() {
   # shellcheck disable=SC2086
-  stop_group ${STACK_PIDS:-}
-  STACK_PIDS=""
+  stop_group ${STACK_PIDS:-} ${MOTO_PID:-}
+  STACK_PIDS="" MOTO_PID=""
 }

@@ -10,10 +10,10 @@ trap 'exit 130' INT TERM
 
 stack_up
 user=$FEATURED_USER
-target/debug/callscope-dev load-tenant "$GATEWAY_URL" 11 40
-target/debug/callscope-dev wait-rated "$GATEWAY_URL" "$user"
-export SPECIALIST=$(target/debug/callscope-dev token support-specialist) ENGINEER=$(target/debug/callscope-dev token support-engineer)
-export INGEST=$(target/debug/callscope-dev token ingest) GATEWAY_URL user
+"$DEV" load-tenant "$GATEWAY_URL" 11 40
+"$DEV" wait-rated "$GATEWAY_URL" "$user"
+export SPECIALIST=$("$DEV" token support-specialist) ENGINEER=$("$DEV" token support-engineer)
+export INGEST=$("$DEV" token ingest) GATEWAY_URL user
 pids="$STACK_PIDS"
 functions_port=${FUNCTIONS_URL##*:} gateway_port=${GATEWAY_URL##*:} moto_port=${MOTO_URL##*:}
 
@@ -68,7 +68,7 @@ for pid in $pids; do kill -0 "$pid" 2>/dev/null && gone=0; done
 for port in $functions_port $gateway_port $moto_port; do
   python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $port))" 2>/dev/null || gone=0
 done
-pgrep -f "target/debug/(ingest|classify|query)$" >/dev/null && gone=0
+pgrep -f "$TARGET_DIR/debug/(ingest|classify|query)$" >/dev/null && gone=0
 result=$(tail -n 1 .local/stack-test.out)
 head -n -1 .local/stack-test.out
 passed=${result%% passed*}; failed=${result#*, }; failed=${failed%% failed*}

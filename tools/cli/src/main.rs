@@ -2,10 +2,11 @@
 //! same core code the classify function runs, for admins who exported records and want verdicts
 //! without deploying anything.
 //!
-//! Each FILE holds one JSON document: a call record, or `{"value": [record, ...]}` as Graph pages
-//! them. With no FILE, or `-`, standard input holds one record per line (JSON lines). Prints one
-//! JSON line per session: `{callId, sessionId, rating, issues, mainCause}`. A record that cannot
-//! be read is reported on standard error with its place, and the rest go on (exit status 1).
+//! Each FILE, whatever its extension, holds call records or `{"value": [record, ...]}` pages as
+//! Graph sends them: one document, or several one after another (JSON lines). With no FILE, or
+//! `-`, standard input holds one record or page per line. Prints one JSON line per session:
+//! `{callId, sessionId, rating, issues, mainCause}`. A record that cannot be read is reported on
+//! standard error with its file and line, and the rest go on (exit status 1).
 
 use callscope_core::domain::classify::Rating;
 use callscope_core::domain::classify::{Issue, Thresholds, classify_sessions};
@@ -65,16 +66,38 @@ impl<W: Write> Rater<W> {
         Ok(())
     }
 
-    /// Rates a file holding one record or a `{"value": [...]}` page.
-    fn rate_document(&mut self, name: &str, text: &str) -> std::io::Result<()> {
+    /// Rates one document: a record, or a `{"value": [...]}` page; `place` names it.
+    fn rate_document(&mut self, text: &str, place: &str) -> std::io::Result<()> {
         match serde_json::from_str::<Batch>(text) {
             Ok(batch) => {
                 for (i, record) in batch.value.iter().enumerate() {
-                    self.rate(record.get(), &|| format!("{name}: value[{i}]"))?;
+                    self.rate(record.get(), &|| format!("{place}: value[{i}]"))?;
                 }
                 Ok(())
             }
-            Err(_) => self.rate(text, &|| name.to_owned()),
+            Err(_) => self.rate(text, &|| place.to_owned()),
+        }
+    }
+
+    /// Rates every document of file `name`: one, or several one after another (JSON lines),
+    /// each named by the line it starts on. Text that is not JSON stops the file there.
+    fn rate_file(&mut self, name: &str, text: &str) -> std::io::Result<()> {
+        let mut documents = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+        loop {
+            let before = documents.byte_offset();
+            match documents.next() {
+                None => return Ok(()),
+                Some(Ok(document)) => {
+                    let start = before + text[before..].len() - text[before..].trim_start().len();
+                    let line = text[..start].matches('\n').count() + 1;
+                    self.rate_document(document.get(), &format!("{name}:{line}"))?;
+                }
+                Some(Err(error)) => {
+                    eprintln!("callscope: {name}:{}:{}: {error}", error.line(), error.column());
+                    self.failures += 1;
+                    return Ok(());
+                }
+            }
         }
     }
 }
@@ -107,7 +130,7 @@ fn main() -> ExitCode {
         rate_lines(&mut rater)
     } else {
         args.iter().try_for_each(|path| match std::fs::read_to_string(path) {
-            Ok(text) => rater.rate_document(path, &text),
+            Ok(text) => rater.rate_file(path, &text),
             Err(error) => {
                 eprintln!("callscope: {path}: {error}");
                 rater.failures += 1;
@@ -136,7 +159,7 @@ fn rate_lines<W: Write>(rater: &mut Rater<W>) -> std::io::Result<()> {
         }
         number += 1;
         if !line.trim().is_empty() {
-            rater.rate(&line, &|| format!("stdin:{number}"))?;
+            rater.rate_document(&line, &format!("stdin:{number}"))?;
         }
     }
 }

@@ -62,3 +62,21 @@ fn json_lines_on_stdin_and_graph_pages_both_work_and_bad_records_are_reported() 
     std::fs::remove_file(&page).unwrap();
     assert_eq!((status, lines.len()), (0, 4));
 }
+
+#[test]
+fn a_json_lines_file_is_read_whatever_its_name_and_a_bad_line_is_named() {
+    let meeting: Value = serde_json::from_str(&std::fs::read_to_string(sample("meeting.json")).unwrap()).unwrap();
+    let page = json!({ "value": [meeting] });
+    let file = std::env::temp_dir().join(format!("callscope-calls-{}.jsonl", std::process::id()));
+    std::fs::write(&file, format!("{meeting}\n{page}\n\n{{\"id\": 5}}\n{meeting}\n")).unwrap();
+    let (status, lines, errors) = run(&["classify", file.to_str().unwrap()], "");
+    assert_eq!((status, lines.len()), (1, 6), "three good documents of two sessions; line 4 is bad: {errors}");
+    assert!(errors.contains("callscope-calls-") && errors.contains(".jsonl:4"), "{errors}");
+
+    // A line that is not JSON at all stops the file there, and is named with its line.
+    std::fs::write(&file, format!("{meeting}\nnot json\n{meeting}\n")).unwrap();
+    let (status, lines, errors) = run(&["classify", file.to_str().unwrap()], "");
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!((status, lines.len()), (1, 2), "{errors}");
+    assert!(errors.contains(".jsonl:2:"), "{errors}");
+}
