@@ -5,7 +5,7 @@
 //! Advanced or Debug data into a specialist's response.
 
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
-use super::timeline::{SegmentDetail, timeline};
+use super::timeline::{DeviceReport, NetworkReport, SegmentDetail, timeline};
 use crate::domain::calls::{CallSummary, StoredCall};
 use crate::domain::classify::{GradedMetric, Issue, Rating, SessionResult};
 use crate::domain::graph::{CallType, Endpoint, NetworkInfo, NetworkSource, Session, Side, parties::endpoint_party};
@@ -104,20 +104,12 @@ pub struct Sides<T> {
 pub struct Advanced {
     pub machine_name: Option<String>,
     pub platform: Option<String>,
-    pub capture_device: Option<String>,
-    pub capture_device_driver: Option<String>,
-    pub render_device: Option<String>,
-    pub render_device_driver: Option<String>,
-    pub ip_address: Option<String>,
-    pub subnet: Option<String>,
-    pub connection_type: Option<String>,
-    pub wifi_band: Option<String>,
-    pub wifi_channel: Option<i64>,
-    pub wifi_signal_strength: Option<i64>,
-    pub wifi_radio_type: Option<String>,
-    pub link_speed: Option<i64>,
-    /// Whether media went through a relay (its address is Debug data).
-    pub relay_used: Option<bool>,
+    /// The first device report (devices and drivers, not-functioning ratios).
+    #[serde(flatten)]
+    pub device: Option<DeviceReport>,
+    /// The first network report, preferring audio (IP, subnet, connection, Wi-Fi, relay used).
+    #[serde(flatten)]
+    pub network: Option<NetworkReport>,
     /// The building row whose network holds the endpoint's subnet (or IP).
     pub building: Option<Building>,
     /// The endpoint file's row for the machine name: make, model, type, labels.
@@ -258,29 +250,13 @@ fn first_network(session: &Session, side: Side) -> Option<&NetworkInfo> {
 fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>, sites: &Sites) -> Advanced {
     let endpoint = session.endpoint(side);
     let device = session.segments.iter().flat_map(|s| &s.media).find_map(|m| m.device(side));
-    let relay_used = network.map(|n| n.relay_ip_address.is_some());
-    let building = building(network, sites).cloned();
-    let endpoint_row = endpoint.and_then(|e| e.name.as_deref()).and_then(|name| sites.endpoints.lookup(name)).cloned();
-    let network = network.cloned().unwrap_or_default();
-    let device = device.cloned().unwrap_or_default();
     Advanced {
         machine_name: endpoint.and_then(|e| e.name.clone()),
         platform: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.platform.clone()),
-        capture_device: device.capture_device_name,
-        capture_device_driver: device.capture_device_driver,
-        render_device: device.render_device_name,
-        render_device_driver: device.render_device_driver,
-        relay_used,
-        ip_address: network.ip_address,
-        subnet: network.subnet,
-        connection_type: network.connection_type,
-        wifi_band: network.wifi_band,
-        wifi_channel: network.wifi_channel,
-        wifi_signal_strength: network.wifi_signal_strength,
-        wifi_radio_type: network.wifi_radio_type,
-        link_speed: network.link_speed,
-        building,
-        endpoint: endpoint_row,
+        device: device.map(DeviceReport::of),
+        network: network.map(NetworkReport::of),
+        building: building(network, sites).cloned(),
+        endpoint: endpoint.and_then(|e| e.name.as_deref()).and_then(|name| sites.endpoints.lookup(name)).cloned(),
     }
 }
 

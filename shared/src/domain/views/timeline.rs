@@ -33,8 +33,17 @@ pub struct SegmentDetail {
 #[serde(rename_all = "camelCase")]
 pub struct SideReport {
     pub client: Option<Client>,
-    pub networks: Vec<NetworkReport>,
-    pub devices: Vec<DeviceReport>,
+    pub networks: Vec<Reported<NetworkReport>>,
+    pub devices: Vec<Reported<DeviceReport>>,
+}
+
+/// A report, with the label of the medium it came with (`main-audio`, `main-video`, ...).
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+pub struct Reported<T> {
+    pub media: Option<String>,
+    #[serde(flatten)]
+    pub report: T,
 }
 
 /// The client software of an endpoint.
@@ -48,12 +57,11 @@ pub struct Client {
     pub version: Option<String>,
 }
 
-/// One network report (Advanced fields only), with the medium it came with.
+/// One network report, Advanced fields only.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkReport {
-    pub media: Option<String>,
     pub connection_type: Option<String>,
     pub ip_address: Option<String>,
     pub subnet: Option<String>,
@@ -67,12 +75,11 @@ pub struct NetworkReport {
     pub relay_used: bool,
 }
 
-/// One device report, with the medium it came with.
+/// One device report: devices, drivers and how well they worked.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceReport {
-    pub media: Option<String>,
     pub capture_device: Option<String>,
     pub capture_device_driver: Option<String>,
     pub render_device: Option<String>,
@@ -140,36 +147,44 @@ fn side_report(segment: &Segment, side: Side, session_endpoint: Option<&Endpoint
             product_family: agent.product_family.clone(),
             version: agent.application_version.clone(),
         }),
-        networks: segment.media.iter().filter_map(|m| Some(network_report(m, m.network(side)?))).collect(),
-        devices: segment.media.iter().filter_map(|m| Some(device_report(m, m.device(side)?))).collect(),
+        networks: segment.media.iter().filter_map(|m| reported(m, NetworkReport::of(m.network(side)?))).collect(),
+        devices: segment.media.iter().filter_map(|m| reported(m, DeviceReport::of(m.device(side)?))).collect(),
     }
 }
 
-fn network_report(media: &Media, network: &NetworkInfo) -> NetworkReport {
-    NetworkReport {
-        media: media.label.clone(),
-        connection_type: network.connection_type.clone(),
-        ip_address: network.ip_address.clone(),
-        subnet: network.subnet.clone(),
-        wifi_band: network.wifi_band.clone(),
-        wifi_channel: network.wifi_channel,
-        wifi_signal_strength: network.wifi_signal_strength,
-        wifi_radio_type: network.wifi_radio_type.clone(),
-        link_speed: network.link_speed,
-        transport_protocol: network.network_transport_protocol.clone(),
-        relay_used: network.relay_ip_address.is_some(),
+fn reported<T>(media: &Media, report: T) -> Option<Reported<T>> {
+    Some(Reported { media: media.label.clone(), report })
+}
+
+impl NetworkReport {
+    /// The Advanced fields of `network`.
+    pub fn of(network: &NetworkInfo) -> Self {
+        Self {
+            connection_type: network.connection_type.clone(),
+            ip_address: network.ip_address.clone(),
+            subnet: network.subnet.clone(),
+            wifi_band: network.wifi_band.clone(),
+            wifi_channel: network.wifi_channel,
+            wifi_signal_strength: network.wifi_signal_strength,
+            wifi_radio_type: network.wifi_radio_type.clone(),
+            link_speed: network.link_speed,
+            transport_protocol: network.network_transport_protocol.clone(),
+            relay_used: network.relay_ip_address.is_some(),
+        }
     }
 }
 
-fn device_report(media: &Media, device: &DeviceInfo) -> DeviceReport {
-    DeviceReport {
-        media: media.label.clone(),
-        capture_device: device.capture_device_name.clone(),
-        capture_device_driver: device.capture_device_driver.clone(),
-        render_device: device.render_device_name.clone(),
-        render_device_driver: device.render_device_driver.clone(),
-        capture_not_functioning_event_ratio: device.capture_not_functioning_event_ratio,
-        render_not_functioning_event_ratio: device.render_not_functioning_event_ratio,
+impl DeviceReport {
+    /// What `device` reported.
+    pub fn of(device: &DeviceInfo) -> Self {
+        Self {
+            capture_device: device.capture_device_name.clone(),
+            capture_device_driver: device.capture_device_driver.clone(),
+            render_device: device.render_device_name.clone(),
+            render_device_driver: device.render_device_driver.clone(),
+            capture_not_functioning_event_ratio: device.capture_not_functioning_event_ratio,
+            render_not_functioning_event_ratio: device.render_not_functioning_event_ratio,
+        }
     }
 }
 
