@@ -133,6 +133,46 @@ test("an engineer sees Advanced and Debug with device, IP, SSID and building", a
   await page.screenshot({ path: `${ARTIFACTS}/engineer-detail.png`, fullPage: true });
 });
 
+test("a session opens on its own page: the engineer's timeline, marks as on the overview, words a person reads", async () => {
+  const call = await poorCall();
+  const view = await api("support-engineer", `/calls/${call.callId}?user=${ADA}`);
+  const index = view.sessions.findIndex((s) => s.rating === "poor");
+  const page = await signIn("Support engineer");
+  await openHistory(page, "ada");
+  await openCall(page, call.callId);
+  assert.match(await page.locator("main").textContent(), new RegExp(`Participants${view.participantCount}: `), "the participant count");
+  await page.getByRole("link", { name: new RegExp(`^Session ${index + 1}: `) }).click();
+  await page.getByRole("tab", { name: "Timeline" }).waitFor();
+  assert.match(page.url(), new RegExp(`/sessions/${index + 1}$`), "the session view is linkable");
+  assert.deepEqual(await page.getByRole("tab").allTextContents(), ["Overview", "Timeline", "Advanced", "Debug"]);
+
+  await page.getByRole("tab", { name: "Timeline" }).click();
+  const timeline = page.locator("#panel-timeline");
+  const session = view.sessions[index];
+  assert.equal(await timeline.locator("section.segment").count(), session.timeline.length, "one section per segment");
+  const graded = session.timeline.flatMap((g) => g.media.flatMap((m) => m.streams.flatMap((st) => st.metrics.map((x) => x.grade))));
+  for (const grade of ["red", "yellow", "normal"]) {
+    assert.equal(await timeline.locator(`td.grade-${grade}`).count(), graded.filter((g) => g === grade).length, `${grade} marks in the timeline`);
+  }
+  const text = await timeline.textContent();
+  const codecs = session.timeline.flatMap((g) => g.media.flatMap((m) => m.streams.map((st) => st.codec))).filter(Boolean);
+  for (const codec of codecs) assert.ok(text.includes(codec), `the codec ${codec} is shown`);
+  await page.screenshot({ path: `${ARTIFACTS}/engineer-session-timeline.png`, fullPage: true });
+
+  await page.getByRole("tab", { name: "Advanced" }).click();
+  const advanced = await page.locator("#panel-advanced").textContent();
+  assert.match(advanced, /IP address/);
+  for (const raw of ["Ip address", "frequency50GHz", "frequency24GHz"]) assert.ok(!advanced.includes(raw), `no raw "${raw}" in Advanced`);
+  assert.ok(!/\b(true|false)\b/.test(advanced), "yes and no, not true and false");
+  assert.match(advanced, /Wired|Wi-Fi/);
+
+  const specialist = await signIn("Support specialist");
+  await specialist.goto(`${GATEWAY}/console/#/users/${ADA}/calls/${encodeURIComponent(call.callId)}/sessions/${index + 1}`);
+  await specialist.getByRole("tab", { name: "Overview" }).waitFor();
+  assert.deepEqual(await specialist.getByRole("tab").allTextContents(), ["Overview"], "tier 1 keeps its view");
+  await specialist.screenshot({ path: `${ARTIFACTS}/specialist-session.png`, fullPage: true });
+});
+
 test("the CSV export holds exactly the rows on the page, in the role's view", async () => {
   const page = await signIn("Support specialist");
   await openHistory(page, "ada");
@@ -142,7 +182,7 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
     await page.waitForFunction(() => document.querySelectorAll("#history tbody tr").length > 50);
   }
   const rows = await page.locator("#history tbody tr").evaluateAll((trs) =>
-    trs.map((tr) => ({ callId: tr.dataset.call, counterpart: tr.cells[2].textContent, rating: tr.cells[4].textContent.replace(/^\W+/, "").toLowerCase(), issues: tr.cells[5].textContent })),
+    trs.map((tr) => ({ callId: tr.dataset.call, counterpart: tr.cells[2].textContent, rating: tr.cells[4].textContent.replace(/^\W+/, "").toLowerCase(), issues: tr.cells[5].dataset.codes, said: tr.cells[5].textContent })),
   );
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
   const csv = (await readFile(await download.path(), "utf8")).trim().split("\n");
@@ -154,6 +194,7 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
     assert.equal(record[3].replace(/^'/, ""), rows[i].counterpart, "the counterpart as the page shows it");
     assert.equal(record[6], rows[i].rating);
     assert.equal(record[7], rows[i].issues);
+    assert.ok(!/_/.test(rows[i].said), `issues read as sentences on the page, codes stay in the CSV: ${rows[i].said}`);
   });
   const people = (await api("support-engineer", `/users/${ADA}/calls?limit=100`)).items.map((c) => c.counterpart).filter((p) => p && p.id !== ADA && ["user", "guest"].includes(p.kind));
   const names = people.map((p) => p.displayName).filter(Boolean);

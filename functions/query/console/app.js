@@ -159,6 +159,48 @@ function words(camel) {
   return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase();
 }
 
+/** Field names as a person reads them; anything not listed is split into words. */
+const LABELS = {
+  ipAddress: "IP address", reflexiveIpAddress: "Reflexive IP address", relayIpAddress: "Relay IP address",
+  macAddress: "MAC address", dnsSuffix: "DNS suffix", ssid: "SSID", bssid: "BSSID", vpn: "VPN",
+  wifiBand: "Wi-Fi band", wifiChannel: "Wi-Fi channel", wifiSignalStrength: "Wi-Fi signal strength",
+  wifiRadioType: "Wi-Fi radio type", connectionType: "Connection", relayUsed: "Relay used",
+  transportProtocol: "Transport", linkSpeed: "Link speed", userAgent: "User agent",
+  captureDevice: "Microphone", captureDeviceDriver: "Microphone driver", renderDevice: "Speaker",
+  renderDeviceDriver: "Speaker driver", captureNotFunctioningEventRatio: "Microphone not functioning",
+  renderNotFunctioningEventRatio: "Speaker not functioning", insideCorp: "Inside corporate network",
+  expressRoute: "ExpressRoute", bandwidthEstimate: "Bandwidth estimate", postFecPacketLossRate: "Post-FEC packet loss",
+  mediaBypassed: "Media bypassed",
+};
+const label = (key) => LABELS[key] || words(key);
+
+/** Graph's enumeration values as a person reads them. */
+const VALUES = {
+  wired: "Wired", wifi: "Wi-Fi", mobile: "Mobile", tunnel: "Tunnel", unknown: "Unknown",
+  frequency24GHz: "2.4 GHz", frequency50GHz: "5 GHz", frequency60GHz: "6 GHz",
+  callerToCallee: "Caller to callee", calleeToCaller: "Callee to caller",
+};
+
+/** A fact's value in words: yes/no, bands and connection types, rates and speeds with units. */
+function value(key, v) {
+  if (typeof v === "boolean") return v ? "Yes" : "No";
+  if (typeof v === "string") return VALUES[v] || v;
+  if (/Ratio$|LossRate$|RatioOfConcealedSamples$/.test(key)) return `${(v * 100).toFixed(2)} %`;
+  if (key === "linkSpeed" || key === "bandwidthEstimate") return `${(v / 1e6).toFixed(1)} Mbit/s`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+}
+
+/** Issue codes as sentences; the codes themselves stay in the API and the CSV. */
+const ISSUES = {
+  call_setup_failed: "The user could not join the call.",
+  audio_network_poor: "The network made the audio poor.",
+  device_not_functioning: "A microphone or speaker was not working.",
+  video_poor: "The video was poor.",
+  vbss_poor: "Screen sharing was poor.",
+  appsharing_poor: "Application sharing was poor.",
+};
+const sentence = (code) => ISSUES[code] || words(code);
+
 const RATING = { good: ["✔", "Good"], poor: ["✖", "Poor"], unavailable: ["?", "Unavailable"], pending: ["…", "Pending"] };
 
 function badge(rating) {
@@ -273,7 +315,7 @@ async function historyPage(userId) {
         h("td", {}, party(call.counterpart)),
         h("td", { class: "num" }, duration(call.durationSeconds)),
         h("td", {}, badge(call.rating)),
-        h("td", { class: "codes" }, call.issueCodes.join(" "))));
+        h("td", { "data-codes": call.issueCodes.join(" ") }, call.issueCodes.map(sentence).join(" "))));
     }
     if (page.nextCursor) cursors.push(page.nextCursor);
     more.hidden = !page.nextCursor;
@@ -326,8 +368,8 @@ function facts(object) {
   const nested = Object.entries(object || {}).filter(([, v]) => v && typeof v === "object");
   if (!rows.length && !nested.length) return h("p", {}, "Nothing reported.");
   return h("div", {},
-    h("dl", { class: "facts" }, rows.flatMap(([k, v]) => [h("dt", {}, words(k)), h("dd", {}, String(v))])),
-    nested.map(([k, v]) => h("div", {}, h("h4", {}, words(k)), facts(v))));
+    h("dl", { class: "facts" }, rows.flatMap(([k, v]) => [h("dt", {}, label(k)), h("dd", {}, value(k, v))])),
+    nested.map(([k, v]) => h("div", {}, h("h4", {}, label(k)), facts(v))));
 }
 
 function sideBySide(sessions, section) {
@@ -338,13 +380,58 @@ function sideBySide(sessions, section) {
       h("div", {}, h("h4", {}, "Callee"), facts(s[section].callee)))));
 }
 
-function overview(call) {
-  return call.sessions.map((s, i) => h("section", { class: "session", "data-rating": s.rating },
-    h("h3", {}, `Session ${i + 1}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
-    h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause),
-    s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, h("span", { class: "codes" }, issue.code), " ", [words(issue.area), issue.metric && words(issue.metric), issue.side && `${issue.side} side`].filter(Boolean).join(", ")))) : null,
+/** One session's verdict: main cause, issues in words, location, graded metrics. */
+function sessionOverview(s) {
+  return [
+    s.mainCause ? h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause) : null,
+    s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, sentence(issue.code), " ", [issue.metric && words(issue.metric), issue.side && `${words(issue.side)} side`].filter(Boolean).join(", ")))) : null,
     s.location ? h("p", {}, "Location: ", ["caller", "callee"].map((side) => s.location[side] && `${words(side)} in ${s.location[side].buildingName}, ${s.location[side].city}`).filter(Boolean).join("; ") || "not mapped") : null,
-    metricsTable(s.metrics)));
+    metricsTable(s.metrics),
+  ];
+}
+
+function overview(call, userId) {
+  return call.sessions.map((s, i) => h("section", { class: "session", "data-rating": s.rating },
+    h("h3", {}, h("a", { href: sessionHref(userId, call.callId, i) }, `Session ${i + 1}: ${party(s.caller)} → ${party(s.callee)}`), " ", badge(s.rating)),
+    ...sessionOverview(s)));
+}
+
+const sessionHref = (userId, callId, i) => `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}/sessions/${i + 1}`;
+
+/** The engineer's timeline: each segment, both sides' reports, every stream and its grades. */
+function timelineView(segments) {
+  return segments.map((segment, i) => h("section", { class: "segment" },
+    h("h3", {}, `Segment ${i + 1}`, segment.startDateTime ? `, ${when(segment.startDateTime)}` : ""),
+    h("div", { class: "row" }, ["caller", "callee"].map((side) => h("div", {},
+      h("h4", {}, words(side)),
+      segment[side].client ? facts(segment[side].client) : null,
+      segment[side].networks.map((n) => h("div", {}, h("h5", {}, `Network (${n.media || "media"})`), facts({ ...n, media: undefined }))),
+      segment[side].devices.map((d) => h("div", {}, h("h5", {}, `Devices (${d.media || "media"})`), facts({ ...d, media: undefined })))))),
+    segment.media.map((media) => h("div", {},
+      h("h4", {}, media.label || "Media"),
+      media.streams.map((stream) => h("div", { class: "stream" },
+        h("h5", {}, value("direction", stream.direction || "unknown")),
+        facts({ ...stream, metrics: undefined, direction: undefined }),
+        metricsTable(stream.metrics)))))));
+}
+
+async function sessionPage(userId, callId, number) {
+  const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
+  const s = call.sessions[number - 1];
+  if (!s) throw new Error(`This call has no session ${number}.`);
+  const panels = [["overview", sessionOverview(s), "Overview"]];
+  if (s.timeline) panels.push(["timeline", timelineView(s.timeline), "Timeline"]);
+  if (s.advanced) panels.push(["advanced", sideBySide([s], "advanced"), "Advanced"]);
+  if (s.debug) panels.push(["debug", sideBySide([s], "debug"), "Debug"]);
+  show(
+    h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}` }, "← Back to the call")),
+    h("h1", {}, `Session ${number} of ${call.sessions.length}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Call"), h("dd", {}, `${words(call.type)}, ${when(call.startDateTime)}`),
+      s.startDateTime ? [h("dt", {}, "Started"), h("dd", {}, when(s.startDateTime))] : null,
+      h("dt", {}, "Segments"), h("dd", {}, String((s.timeline || []).length || "—"))),
+    ...tabs(panels),
+  );
 }
 
 /** Tabs that follow the ARIA pattern: arrow keys move between them, Enter/Space not needed. */
@@ -369,7 +456,7 @@ function tabs(panels) {
 
 async function callPage(userId, callId) {
   const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
-  const panels = [["overview", overview(call), "Overview"]];
+  const panels = [["overview", overview(call, userId), "Overview"]];
   // Only what the API returned for this role: a specialist's sessions have neither section.
   if (call.sessions.some((s) => s.advanced)) panels.push(["advanced", sideBySide(call.sessions, "advanced"), "Advanced"]);
   if (call.sessions.some((s) => s.debug)) panels.push(["debug", sideBySide(call.sessions, "debug"), "Debug"]);
@@ -378,7 +465,7 @@ async function callPage(userId, callId) {
     h("h1", {}, `${words(call.type)}, ${when(call.startDateTime)} `, badge(call.rating)),
     h("dl", { class: "facts" },
       h("dt", {}, "Duration"), h("dd", {}, duration(call.durationSeconds)),
-      h("dt", {}, "Participants"), h("dd", {}, call.participants.map(party).join(", ")),
+      h("dt", {}, "Participants"), h("dd", {}, `${call.participantCount}: ${call.participants.map(party).join(", ")}`),
       h("dt", {}, "Sessions"), h("dd", {}, String(call.sessions.length))),
     ...tabs(panels),
   );
@@ -404,6 +491,7 @@ async function render() {
     if (parts[0] === "users" && parts.length === 1) await usersPage();
     else if (parts[0] === "users" && parts.length === 2) await historyPage(parts[1]);
     else if (parts[0] === "users" && parts[2] === "calls" && parts.length === 4) await callPage(parts[1], parts[3]);
+    else if (parts[0] === "users" && parts[2] === "calls" && parts[4] === "sessions" && parts.length === 6) await sessionPage(parts[1], parts[3], Number(parts[5]));
     else homePage();
   } catch (error) {
     failed(error);
