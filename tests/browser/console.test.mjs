@@ -10,7 +10,19 @@ import { chromium } from "playwright-core";
 const GATEWAY = process.env.GATEWAY_URL;
 const ARTIFACTS = process.env.ARTIFACTS_DIR || "target/browser";
 const ADA = "5a3e0000-0000-4000-8000-000000000000";
+const AXE = await readFile(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 let browser;
+
+/** axe-core's scan of what `page` shows now: no serious or critical violation. It is evaluated
+ * through the browser's debugging protocol, so the console's CSP stays in force. */
+async function assertAccessible(page, state) {
+  await page.evaluate(`${AXE}\n;0`);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  assert.ok(result.passes.length > 10, `axe checked ${state}`);
+  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const found = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(found, [], `accessibility of ${state}`);
+}
 
 before(async () => {
   assert.ok(GATEWAY, "GATEWAY_URL is set by scripts/browser-test.sh");
@@ -39,8 +51,11 @@ async function signIn(roleLabel) {
   const page = await context.newPage();
   page.on("pageerror", (error) => assert.fail(`page error: ${error.message}`));
   await page.goto(`${GATEWAY}/console`);
+  await page.getByRole("button", { name: new RegExp(`^${roleLabel}`) }).waitFor();
+  await assertAccessible(page, "the sign-in page");
   await page.getByRole("button", { name: new RegExp(`^${roleLabel}`) }).click();
   await page.getByRole("combobox", { name: "Find a user" }).waitFor();
+  await assertAccessible(page, "the search page");
   return page;
 }
 
@@ -53,6 +68,7 @@ async function openHistory(page, text) {
   await search.press("ArrowUp");
   await search.press("Enter");
   await page.locator("#history tbody tr").first().waitFor();
+  await assertAccessible(page, "a user's history");
 }
 
 /** The newest poor call of Ada, as the API lists it. */
@@ -86,6 +102,7 @@ test("a specialist finds the user, opens a poor call and sees why, with names ma
   assert.match(text, /Main cause: /);
   for (const session of specialistView.sessions) assert.ok(text.includes(session.mainCause), "each session's main cause is spelled out");
   await assertGradeMarks(page, specialistView);
+  await assertAccessible(page, "a call's detail (specialist)");
   await page.screenshot({ path: `${ARTIFACTS}/specialist-detail.png`, fullPage: true });
 });
 
@@ -129,7 +146,9 @@ test("an engineer sees Advanced and Debug with device, IP, SSID and building", a
   const ssid = view.sessions.flatMap((s) => [s.debug.caller.ssid, s.debug.callee.ssid]).find(Boolean);
   assert.ok(ssid, "the sample sessions carry an SSID");
   assert.ok(debug.includes(ssid), `Debug shows ${ssid}`);
+  await assertAccessible(page, "a call's Debug tab");
   await page.getByRole("tab", { name: "Advanced" }).click();
+  await assertAccessible(page, "a call's Advanced tab");
   await page.screenshot({ path: `${ARTIFACTS}/engineer-detail.png`, fullPage: true });
 });
 
@@ -157,6 +176,7 @@ test("a session opens on its own page: the engineer's timeline, marks as on the 
   const text = await timeline.textContent();
   const codecs = session.timeline.flatMap((g) => g.media.flatMap((m) => m.streams.map((st) => st.codec))).filter(Boolean);
   for (const codec of codecs) assert.ok(text.includes(codec), `the codec ${codec} is shown`);
+  await assertAccessible(page, "a session's timeline");
   await page.screenshot({ path: `${ARTIFACTS}/engineer-session-timeline.png`, fullPage: true });
 
   await page.getByRole("tab", { name: "Advanced" }).click();
@@ -165,11 +185,13 @@ test("a session opens on its own page: the engineer's timeline, marks as on the 
   for (const raw of ["Ip address", "frequency50GHz", "frequency24GHz"]) assert.ok(!advanced.includes(raw), `no raw "${raw}" in Advanced`);
   assert.ok(!/\b(true|false)\b/.test(advanced), "yes and no, not true and false");
   assert.match(advanced, /Wired|Wi-Fi/);
+  await assertAccessible(page, "a session's Advanced tab");
 
   const specialist = await signIn("Support specialist");
   await specialist.goto(`${GATEWAY}/console/#/users/${ADA}/calls/${encodeURIComponent(call.callId)}/sessions/${index + 1}`);
   await specialist.getByRole("tab", { name: "Overview" }).waitFor();
   assert.deepEqual(await specialist.getByRole("tab").allTextContents(), ["Overview"], "tier 1 keeps its view");
+  await assertAccessible(specialist, "a session (specialist)");
   await specialist.screenshot({ path: `${ARTIFACTS}/specialist-session.png`, fullPage: true });
 });
 

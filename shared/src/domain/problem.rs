@@ -13,6 +13,10 @@ pub enum Severity {
     Unacceptable,
 }
 
+/// The path of a problem with the whole input (a body that is not UTF-8 or not JSON, nested too
+/// deep; or a record as a whole): JSONPath's root.
+pub const WHOLE: &str = "$";
+
 /// One thing wrong with the input, and where.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -197,8 +197,12 @@ pub(super) fn with_list<H: Serialize>(head: &H, field: &str, values: Vec<Attribu
 
 /// `value` as an item, or the problem that refuses the record (see [`super::client::to_item`]).
 fn to_item<T: Serialize>(value: &T) -> Result<Item, Problem> {
-    super::client::to_item(value)
-        .map_err(|e| Problem::unacceptable("", format!("the record could not be converted for storage: {e}")))
+    super::client::to_item(value).map_err(|e| {
+        Problem::unacceptable(
+            crate::domain::problem::WHOLE,
+            format!("the record could not be converted for storage: {e}"),
+        )
+    })
 }
 
 #[cfg(test)]

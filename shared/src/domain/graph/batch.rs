@@ -6,7 +6,7 @@
 
 use super::record::CallRecord;
 use super::validate::ValidCall;
-use crate::domain::problem::{Problem, Rejection};
+use crate::domain::problem::{Problem, Rejection, WHOLE};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -120,7 +120,7 @@ fn check_depth(text: &str) -> Result<(), Problem> {
                 if depth > MAX_DEPTH {
                     let before = &text[..i];
                     let line_start = before.rfind('\n').map_or(0, |n| n + 1);
-                    let mut problem = Problem::invalid("", format!("nested deeper than {MAX_DEPTH} levels"));
+                    let mut problem = Problem::invalid(WHOLE, format!("nested deeper than {MAX_DEPTH} levels"));
                     problem.line = Some(before.matches('\n').count() + 1);
                     problem.column = Some(i - line_start + 1);
                     return Err(problem);
@@ -138,7 +138,7 @@ fn check_depth(text: &str) -> Result<(), Problem> {
 fn not_utf8(body: &[u8], error: &std::str::Utf8Error) -> Problem {
     let before = &body[..error.valid_up_to()];
     let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let mut problem = Problem::invalid("", format!("the body is not UTF-8: {error}"));
+    let mut problem = Problem::invalid(WHOLE, format!("the body is not UTF-8: {error}"));
     problem.line = Some(before.iter().filter(|b| **b == b'\n').count() + 1);
     problem.column = Some(before.len() - line_start + 1);
     problem
@@ -153,7 +153,7 @@ fn reject(problem: Problem) -> Rejection {
 fn type_problem(body: &str, record: &str) -> Problem {
     let mut de = serde_json::Deserializer::from_str(record);
     match serde_path_to_error::deserialize::<_, CallRecord>(&mut de) {
-        Ok(_) => Problem::invalid("", "the record could not be read"),
+        Ok(_) => Problem::invalid(WHOLE, "the record could not be read"),
         Err(e) => {
             let mut problem = syntax_problem(body, record, e.inner());
             let path = e.path().to_string();
@@ -162,6 +162,7 @@ fn type_problem(body: &str, record: &str) -> Problem {
             problem.path = match missing_field(&problem.message) {
                 Some(field) if at.is_empty() => field.to_owned(),
                 Some(field) => format!("{at}.{field}"),
+                None if at.is_empty() => WHOLE.to_owned(),
                 None => at,
             };
             problem
@@ -179,7 +180,7 @@ fn missing_field(message: &str) -> Option<&str> {
 fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem {
     let full = error.to_string();
     let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_owned();
-    let mut problem = Problem::invalid("", message);
+    let mut problem = Problem::invalid(WHOLE, message);
     if error.line() > 0 {
         let offset = slice.as_ptr() as usize - body.as_ptr() as usize;
         let before = &body[..offset];
