@@ -8,7 +8,7 @@ use callscope_core::app::ingest::prepare_calls;
 use callscope_core::app::query::ListPage;
 use callscope_core::domain::classify::{Thresholds, classify_sessions};
 use callscope_core::domain::sites::Sites;
-use callscope_core::domain::views::{EngineerCall, HistoryItem, SpecialistParty, Viewer, call_detail, history_item};
+use callscope_core::domain::views::{EngineerCall, SpecialistHistoryItem, Viewer, call_detail, history_item};
 use callscope_core::store::calls::assemble;
 use callscope_core::store::items::CallHeader;
 use callscope_core::store::{Item, PreparedClassification};
@@ -30,10 +30,12 @@ fn query(c: &mut Criterion) {
         })
         .collect();
     // The SDK hands the Query's items over owned, so cloning them is setup, not measured.
+    let sites = Sites::default();
     let page = |items: Vec<Item>| {
         let stored: Vec<callscope_core::store::items::HistoryItem> =
             items.into_iter().map(|i| serde_dynamo::from_item(i).unwrap()).collect();
-        let items: Vec<HistoryItem<SpecialistParty>> = stored.iter().map(|i| history_item(&i.entry, &viewer)).collect();
+        let items: Vec<SpecialistHistoryItem> =
+            stored.iter().map(|i| history_item(&i.entry, &viewer, &sites)).collect();
         ListPage { items, next_cursor: None }
     };
     let built = page(history.clone());
@@ -58,7 +60,6 @@ fn query(c: &mut Criterion) {
     let mut items: Vec<Item> = vec![serde_dynamo::to_item(&header).unwrap()];
     items.extend(prepared.pages.iter().cloned());
     items.extend(rated.pages.iter().cloned());
-    let sites = Sites::default();
     let detail = |items: Vec<Item>| {
         let stored = assemble(&header.pk, items, now).unwrap().unwrap();
         let view: EngineerCall = call_detail(

@@ -132,6 +132,7 @@ fn call() -> impl Strategy<Value = (StoredCall, Vec<Secrets>)> {
                 organizer_id: Some(parties[0].id.clone()),
                 parties,
                 session_count: sessions.len() as u32,
+                subnets: Default::default(),
                 rating: if rated { result.rating } else { Rating::Pending },
                 issue_codes: result.issue_codes.clone(),
                 ingested_at: datetime!(2026-11-24 12:00 UTC),

@@ -89,6 +89,7 @@ test("a specialist finds the user, opens a poor call and sees why, with names ma
   const page = await signIn("Support specialist");
   await openHistory(page, "ada");
   assert.match(await page.locator("h1").textContent(), /Ada Lovelace/);
+  assert.ok(!(await page.locator("#history thead").textContent()).includes("Buildings"), "no buildings on a specialist's rows");
   await openCall(page, call.callId);
 
   const tabs = await page.getByRole("tab").allTextContents();
@@ -126,6 +127,12 @@ test("an engineer sees Advanced and Debug with device, IP, SSID and building", a
   const call = await poorCall();
   const page = await signIn("Support engineer");
   await openHistory(page, "ada lovelace");
+  // The history row names the building of each end wherever the building file maps its subnet.
+  const rows = (await api("support-engineer", `/users/${ADA}/calls?limit=50`)).items;
+  const mapped = rows.find((r) => r.userBuilding);
+  assert.ok(mapped, "the sample maps Ada's subnet to a building");
+  assert.match(await page.locator(`#history tr[data-call="${mapped.callId}"]`).textContent(), new RegExp(`User: ${mapped.userBuilding.buildingName}`));
+  await page.screenshot({ path: `${ARTIFACTS}/engineer-history.png`, fullPage: true });
   await openCall(page, call.callId);
   const view = await api("support-engineer", `/calls/${call.callId}?user=${ADA}`);
   await assertGradeMarks(page, view);

@@ -53,6 +53,13 @@ impl Tenant {
         body(query::handle(&self.query, lambda_http::request::from_str(&event.to_string()).unwrap()).await)
     }
 
+    /// The first row of Ada's history in `role`'s view.
+    async fn history_row(&self, role: &str) -> Value {
+        let (status, page) = self.get(role, &format!("/users/{ADA}/calls"), "").await;
+        assert_eq!(status, 200, "{page}");
+        page["items"][0].clone()
+    }
+
     async fn meeting(&self, role: &str) -> Value {
         let (status, call) = self.get(role, &format!("/calls/{MEETING}"), &format!("user={ADA}")).await;
         assert_eq!(status, 200, "{call}");
@@ -85,6 +92,28 @@ async fn an_uploaded_map_shows_on_every_session_as_each_role_may_see_it() {
     assert_eq!(session["location"]["caller"], json!({ "buildingName": "SEATTLE-SEA-1", "city": "Seattle" }));
     assert!(session.get("advanced").is_none());
     assert!(!specialist.to_string().contains("Contoso/SEA-1/Floor3"), "no network details for tier 1");
+}
+
+#[tokio::test]
+async fn an_engineers_history_row_names_the_building_of_each_end_a_specialists_none() {
+    let t = tenant().await;
+    let before = t.history_row("support-engineer").await;
+    assert!(before.get("userBuilding").is_none() && before.get("counterpartBuilding").is_none(), "{before}");
+
+    assert_eq!(t.upload(event_request("ingest-put-buildings.json")).await.0, 200);
+    let seattle = json!({ "buildingName": "SEATTLE-SEA-1", "city": "Seattle" });
+    for role in ["support-engineer", "admin"] {
+        let row = t.history_row(role).await;
+        assert_eq!(row["userBuilding"], seattle, "Ada's 10.20.30.0 subnet is mapped: {row}");
+        assert_eq!(row["counterpartBuilding"], seattle, "she organized the meeting herself");
+    }
+    let row = t.history_row("support-specialist").await;
+    assert_eq!(row["callId"], MEETING);
+    for key in ["userBuilding", "counterpartBuilding", "userSubnet", "counterpartSubnet"] {
+        assert!(row.get(key).is_none(), "a specialist's row has no {key}: {row}");
+    }
+    let engineer = t.history_row("support-engineer").await;
+    assert!(engineer.get("userSubnet").is_none(), "the row shows buildings, not stored subnets: {engineer}");
 }
 
 #[tokio::test]

@@ -51,6 +51,12 @@ function claims(jwt) {
   }
 }
 
+/** Whether the signed-in token names one of `roles` (only the API's answers decide what is shown). */
+function hasRole(...roles) {
+  const mine = claims(token() || "").roles;
+  return (Array.isArray(mine) ? mine : String(mine || "").replace(/[[\]]/g, "").split(/[ ,]+/)).some((r) => roles.includes(r));
+}
+
 function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   location.hash = "#/";
@@ -299,7 +305,16 @@ async function usersPage() {
   show(h("h1", {}, "Users with calls in the last 30 days"), searchBox(), h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th", {}, "Address"), h("th", {}, "Last call"))), body), more);
 }
 
+/** Where a history row's two ends were: the building of each whose subnet the building file maps. */
+function ends(call) {
+  const place = (b) => (b ? [b.buildingName, b.city].filter(Boolean).join(", ") : "not mapped");
+  return `User: ${place(call.userBuilding)}; counterpart: ${place(call.counterpartBuilding)}`;
+}
+
 async function historyPage(userId) {
+  // Engineers' and admins' rows carry the building of each end; a specialist's never do.
+  const engineer = hasRole("support-engineer", "admin");
+  const columns = ["Date", "Type", "Counterpart", "Duration", "Rating", "Issues", ...(engineer ? ["Buildings"] : [])];
   const body = h("tbody");
   const cursors = [undefined];
   const more = h("button", { type: "button", hidden: true }, "Older calls");
@@ -315,7 +330,8 @@ async function historyPage(userId) {
         h("td", {}, party(call.counterpart)),
         h("td", { class: "num" }, duration(call.durationSeconds)),
         h("td", {}, badge(call.rating)),
-        h("td", { "data-codes": call.issueCodes.join(" ") }, call.issueCodes.map(sentence).join(" "))));
+        h("td", { "data-codes": call.issueCodes.join(" ") }, call.issueCodes.map(sentence).join(" ")),
+        engineer ? h("td", {}, ends(call)) : null));
     }
     if (page.nextCursor) cursors.push(page.nextCursor);
     more.hidden = !page.nextCursor;
@@ -342,7 +358,7 @@ async function historyPage(userId) {
   show(
     h("p", {}, h("a", { href: "#/" }, "← Search")), title,
     h("div", { class: "row" }, h("button", { type: "button", id: "export", onclick: () => exportCsv().catch(failed) }, "Export CSV")),
-    h("table", { id: "history" }, h("caption", { class: "skip" }, "Calls, newest first"), h("thead", {}, h("tr", {}, ["Date", "Type", "Counterpart", "Duration", "Rating", "Issues"].map((t) => h("th", { scope: "col" }, t)))), body),
+    h("table", { id: "history" }, h("caption", { class: "skip" }, "Calls, newest first"), h("thead", {}, h("tr", {}, columns.map((t) => h("th", { scope: "col" }, t)))), body),
     more,
   );
   if (!first) say("No calls");

@@ -4,8 +4,10 @@
 //! these; views are built from them.
 
 use crate::domain::classify::{IssueCode, Rating, SessionResult};
-use crate::domain::graph::{CallType, Modality, Party, Session, ValidCall, parties::organizer_id};
+use crate::domain::graph::parties::{endpoint_party, organizer_id};
+use crate::domain::graph::{CallRecord, CallType, Modality, NetworkSource, Party, Session, Side, ValidCall};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 /// One version of a call, as a whole: when, what kind, who, and its verdict once rated.
@@ -24,6 +26,10 @@ pub struct CallSummary {
     pub organizer_id: Option<String>,
     pub parties: Vec<Party>,
     pub session_count: u32,
+    /// The subnet each party's endpoint reported first (audio preferred), by party id: where a
+    /// history line finds the building of each end.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subnets: BTreeMap<String, String>,
     /// `pending` until classify has rated this version.
     pub rating: Rating,
     /// Every issue code of every session, once rated.
@@ -47,6 +53,7 @@ impl CallSummary {
             organizer_id: organizer_id(record).map(str::to_owned),
             parties: call.parties().to_vec(),
             session_count: record.sessions.len() as u32,
+            subnets: party_subnets(record),
             rating: Rating::Pending,
             issue_codes: Vec::new(),
             ingested_at: now,
@@ -82,6 +89,8 @@ impl CallSummary {
 
     /// The line `user`'s history shows for this call.
     pub fn history_entry(&self, user: &Party) -> HistoryEntry {
+        let counterpart = self.counterpart(user);
+        let subnet = |party: Option<&Party>| party.and_then(|p| self.subnets.get(&p.id)).cloned();
         HistoryEntry {
             call_id: self.call_id.clone(),
             call_type: self.call_type,
@@ -89,11 +98,27 @@ impl CallSummary {
             end_date_time: self.end_date_time,
             duration_seconds: self.duration_seconds(),
             participant_count: self.parties.len() as u32,
-            counterpart: self.counterpart(user).cloned(),
+            counterpart: counterpart.cloned(),
             rating: self.rating,
             issue_codes: self.issue_codes.clone(),
+            ends: EndSubnets { user_subnet: subnet(Some(user)), counterpart_subnet: subnet(counterpart) },
         }
     }
+}
+
+/// The first subnet each party's endpoint reported, audio first, by party id.
+fn party_subnets(record: &CallRecord) -> BTreeMap<String, String> {
+    let mut subnets = BTreeMap::new();
+    for session in &record.sessions {
+        for side in Side::BOTH {
+            let party = session.endpoint(side).and_then(endpoint_party);
+            let subnet = session.first_network(side, NetworkSource::AudioFirst).and_then(|n| n.subnet.clone());
+            if let (Some(party), Some(subnet)) = (party, subnet) {
+                subnets.entry(party.id).or_insert(subnet);
+            }
+        }
+    }
+    subnets
 }
 
 /// A committed call version with all its sessions, and once rated the result of each.
@@ -106,11 +131,13 @@ pub struct StoredCall {
 }
 
 /// One call in a user's history: enough to list it without reading it. `P` is how the
-/// counterpart is shown: the stored [`Party`], or a role's view of it.
+/// counterpart is shown: the stored [`Party`], or a role's view of it. `E` is what the line says
+/// of where its two ends were: their subnets as stored, and in a role's view what that role may
+/// see of them.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HistoryEntry<P = Party> {
+pub struct HistoryEntry<P = Party, E = EndSubnets> {
     pub call_id: String,
     #[serde(rename = "type", alias = "callType")]
     pub call_type: CallType,
@@ -124,11 +151,26 @@ pub struct HistoryEntry<P = Party> {
     pub counterpart: Option<P>,
     pub rating: Rating,
     pub issue_codes: Vec<IssueCode>,
+    #[serde(flatten)]
+    pub ends: E,
+}
+
+/// The subnets the user's and the counterpart's endpoints reported in a call, where known.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndSubnets {
+    pub user_subnet: Option<String>,
+    pub counterpart_subnet: Option<String>,
 }
 
 impl HistoryEntry {
-    /// The same entry with the counterpart shown through `view`.
-    pub fn shown_as<P>(&self, view: impl FnOnce(&Party) -> P) -> HistoryEntry<P> {
+    /// The same entry with the counterpart shown through `view` and its ends through `ends`.
+    pub fn shown_as<P, E>(
+        &self,
+        view: impl FnOnce(&Party) -> P,
+        ends: impl FnOnce(&EndSubnets) -> E,
+    ) -> HistoryEntry<P, E> {
         HistoryEntry {
             call_id: self.call_id.clone(),
             call_type: self.call_type,
@@ -139,6 +181,7 @@ impl HistoryEntry {
             counterpart: self.counterpart.as_ref().map(view),
             rating: self.rating,
             issue_codes: self.issue_codes.clone(),
+            ends: ends(&self.ends),
         }
     }
 }
@@ -151,4 +194,43 @@ pub struct DirectoryEntry {
     pub user: Party,
     #[serde(with = "time::serde::rfc3339")]
     pub last_call_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::graph::parse_calls;
+    use time::macros::datetime;
+
+    const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+    const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+
+    fn meeting() -> CallSummary {
+        let body = include_str!("../../../events/graph/meeting.json");
+        let now = datetime!(2026-11-25 12:00 UTC);
+        CallSummary::of(&parse_calls(body.as_bytes(), now).unwrap()[0], now)
+    }
+
+    #[test]
+    fn each_party_keeps_the_first_subnet_its_endpoint_reported() {
+        let summary = meeting();
+        assert_eq!(summary.subnets.get(ADA).map(String::as_str), Some("10.20.30.0"));
+        assert_eq!(summary.subnets.get(BOB).map(String::as_str), Some("192.168.1.0"));
+        let ada = summary.parties.iter().find(|p| p.id == ADA).unwrap();
+        let ends = summary.history_entry(ada).ends;
+        assert_eq!(
+            (ends.user_subnet.as_deref(), ends.counterpart_subnet.as_deref()),
+            (Some("10.20.30.0"), Some("10.20.30.0")),
+            "the counterpart of a meeting is its organizer, Ada herself"
+        );
+    }
+
+    #[test]
+    fn an_erased_party_takes_their_subnet_with_them() {
+        let mut summary = meeting();
+        let bob = summary.parties.iter().find(|p| p.id == BOB).unwrap().clone();
+        summary.erase_party(&bob);
+        assert!(!summary.subnets.contains_key(BOB));
+        assert!(summary.subnets.contains_key(ADA), "the others' stay");
+    }
 }

@@ -25,8 +25,10 @@ impl Party {
 }
 
 impl CallSummary {
-    /// Replaces `identity` with the placeholder among the parties and as the organizer.
+    /// Replaces `identity` with the placeholder among the parties and as the organizer, and
+    /// forgets their subnet.
     pub fn erase_party(&mut self, identity: &Party) {
+        self.subnets.remove(&identity.id);
         for party in &mut self.parties {
             if party.id == identity.id {
                 *party = Party::erased(identity.kind);

@@ -129,7 +129,8 @@ impl DynamoStore {
         }
     }
 
-    /// Replaces `user_id` as the counterpart in `party_id`'s history entry of `call_id`.
+    /// Replaces `user_id` as the counterpart in `party_id`'s history entry of `call_id`, and
+    /// forgets their subnet there.
     async fn erase_counterpart(
         &self,
         party_id: &str,
@@ -145,6 +146,7 @@ impl DynamoStore {
             return Ok(false);
         }
         item.entry.counterpart = Some(Party::erased(kind));
+        item.entry.ends.counterpart_subnet = None;
         self.put_value(&item, WriteGuard::AtVersion(item.version)).await
     }
 }

@@ -5,13 +5,16 @@ use super::{AppError, ListPage, MAX_HISTORY, Paging, Query, TimeFilter};
 use crate::domain::access::{AuditAction, CursorScope, Principal};
 use crate::domain::calls::HistoryEntry;
 use crate::domain::retention;
+use crate::domain::sites::Sites;
 use crate::domain::views::{
-    Audience, ByRole, EngineerParty, HistoryItem, PartyView, SpecialistParty, Viewer, history_csv, history_item,
+    Audience, ByRole, EndsView, EngineerHistoryItem, HistoryItem, PartyView, SpecialistHistoryItem, Viewer,
+    history_csv, history_item,
 };
 use crate::store::Page;
+use std::sync::Arc;
 
 /// A user's history page in the caller's view.
-pub type HistoryPageView = ByRole<ListPage<HistoryItem<SpecialistParty>>, ListPage<HistoryItem<EngineerParty>>>;
+pub type HistoryPageView = ByRole<ListPage<SpecialistHistoryItem>, ListPage<EngineerHistoryItem>>;
 
 impl HistoryPageView {
     /// The page as CSV (`GET /users/{userId}/calls?format=csv`), in the same view.
@@ -57,9 +60,17 @@ impl Query<'_> {
             self.store.user_history(user_id, window, room, start.as_ref(), self.now).await
         };
         let event = self.event(principal, AuditAction::History).user(user_id);
-        let (page, audit) = tokio::join!(read, self.audit(event));
+        // Only an engineer's row names buildings, so only their request needs the tenant data.
+        let sites = async {
+            match audience {
+                Audience::Specialist => Ok(Arc::default()),
+                Audience::Engineer => self.sites.current(self.store, self.now, false).await.map(|l| l.sites),
+            }
+        };
+        let (page, audit, sites) = tokio::join!(read, self.audit(event), sites);
         audit?;
         let page = page?;
+        let sites = sites?;
         if room > 0 && page.entries.is_empty() && first_page && !filter.is_set() {
             return Err(AppError::NotFound("user"));
         }
@@ -67,17 +78,18 @@ impl Query<'_> {
         let next_cursor = if shown < MAX_HISTORY { self.next_cursor(scope, page.last_key, shown) } else { None };
         let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
         Ok(match audience {
-            Audience::Specialist => ByRole::Specialist(list(&page.entries, &viewer, next_cursor)),
-            Audience::Engineer => ByRole::Engineer(list(&page.entries, &viewer, next_cursor)),
+            Audience::Specialist => ByRole::Specialist(list(&page.entries, &viewer, &sites, next_cursor)),
+            Audience::Engineer => ByRole::Engineer(list(&page.entries, &viewer, &sites, next_cursor)),
         })
     }
 }
 
-/// `entries` for `viewer` in the view `P`.
-fn list<P: PartyView>(
+/// `entries` for `viewer` in the views `P` and `E`.
+fn list<P: PartyView, E: EndsView>(
     entries: &[HistoryEntry],
     viewer: &Viewer,
+    sites: &Sites,
     next_cursor: Option<String>,
-) -> ListPage<HistoryItem<P>> {
-    ListPage { items: entries.iter().map(|e| history_item(e, viewer)).collect(), next_cursor }
+) -> ListPage<HistoryItem<P, E>> {
+    ListPage { items: entries.iter().map(|e| history_item(e, viewer, sites)).collect(), next_cursor }
 }

@@ -67,6 +67,12 @@ pub struct Location {
     pub city: String,
 }
 
+impl From<&Building> for Location {
+    fn from(building: &Building) -> Self {
+        Self { building_name: building.building_name.clone(), city: building.city.clone() }
+    }
+}
+
 /// One graded metric, with the id of the segment it was measured in.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
@@ -192,10 +198,7 @@ fn building<'a>(network: Option<&NetworkInfo>, sites: &'a Sites) -> Option<&'a B
 impl<P: PartyView> SessionView for SessionOverview<P> {
     fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
         let (summary, viewer) = (context.summary, context.viewer);
-        let location = |side| {
-            building(first_network(session, side), context.sites)
-                .map(|b| Location { building_name: b.building_name.clone(), city: b.city.clone() })
-        };
+        let location = |side| building(first_network(session, side), context.sites).map(Location::from);
         let location = Sides { caller: location(Side::Caller), callee: location(Side::Callee) };
         let location = (location.caller.is_some() || location.callee.is_some()).then_some(location);
         let metrics = result

@@ -1,16 +1,52 @@
 //! List views: a user's history and the user directory.
 
-use super::party::{PartyView, Viewer};
-use crate::domain::calls::{DirectoryEntry, HistoryEntry};
+use super::detail::Location;
+use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
+use crate::domain::calls::{DirectoryEntry, EndSubnets, HistoryEntry};
+use crate::domain::sites::Sites;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// One call in a user's history, with the counterpart as the role may see it.
-pub type HistoryItem<P> = HistoryEntry<P>;
+/// One call in a user's history, with the counterpart and the two ends as the role may see them.
+pub type HistoryItem<P, E> = HistoryEntry<P, E>;
+/// A support specialist's history line: nothing of where either end was.
+pub type SpecialistHistoryItem = HistoryItem<SpecialistParty, ()>;
+/// A support engineer's or admin's history line: the building of each end whose subnet is mapped.
+pub type EngineerHistoryItem = HistoryItem<EngineerParty, EndBuildings>;
 
-/// `entry` for `viewer`, in the view `P`.
-pub fn history_item<P: PartyView>(entry: &HistoryEntry, viewer: &Viewer) -> HistoryItem<P> {
-    entry.shown_as(|party| P::of(party, viewer))
+/// What a role's history line says of where the user's and the counterpart's endpoints were.
+pub trait EndsView: Serialize {
+    /// The view of `ends`, their buildings looked up in `sites`.
+    fn of(ends: &EndSubnets, sites: &Sites) -> Self;
+}
+
+impl EndsView for () {
+    fn of(_: &EndSubnets, _: &Sites) {}
+}
+
+/// The building of each end of a call, where the building file maps its subnet.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndBuildings {
+    pub user_building: Option<Location>,
+    pub counterpart_building: Option<Location>,
+}
+
+impl EndsView for EndBuildings {
+    fn of(ends: &EndSubnets, sites: &Sites) -> Self {
+        let building = |subnet: &Option<String>| sites.buildings.locate(subnet.as_deref(), None).map(Location::from);
+        Self { user_building: building(&ends.user_subnet), counterpart_building: building(&ends.counterpart_subnet) }
+    }
+}
+
+/// `entry` for `viewer`, in the views `P` and `E`.
+pub fn history_item<P: PartyView, E: EndsView>(
+    entry: &HistoryEntry,
+    viewer: &Viewer,
+    sites: &Sites,
+) -> HistoryItem<P, E> {
+    entry.shown_as(|party| P::of(party, viewer), |ends| E::of(ends, sites))
 }
 
 /// The columns of a history export, in order.
@@ -29,7 +65,7 @@ pub const HISTORY_CSV_HEADER: [&str; 9] = [
 /// `items` as CSV with a header row: the same fields the JSON view shows, the counterpart as its
 /// label in that view, issue codes space-separated. A cell that a spreadsheet would run as a
 /// formula (`=`, `+`, `-`, `@` first) is prefixed with `'`: names come from outside.
-pub fn history_csv<P: PartyView>(items: &[HistoryItem<P>]) -> String {
+pub fn history_csv<P: PartyView, E>(items: &[HistoryItem<P, E>]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(HISTORY_CSV_HEADER).expect("writing to memory");
     for item in items {

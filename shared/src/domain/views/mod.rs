@@ -7,7 +7,10 @@ pub mod party;
 pub mod timeline;
 
 pub use detail::{CallDetail, EngineerCall, EngineerSession, Location, SessionOverview, SpecialistCall, call_detail};
-pub use history::{HistoryItem, UserSummary, history_csv, history_item};
+pub use history::{
+    EndBuildings, EndsView, EngineerHistoryItem, HistoryItem, SpecialistHistoryItem, UserSummary, history_csv,
+    history_item,
+};
 pub use party::{EngineerParty, MaskedPhone, PartyView, SpecialistParty, Viewer};
 
 use crate::domain::access::{AuthError, Principal, Role};
