@@ -132,6 +132,10 @@ async fn requests_per_classification_and_per_helpdesk_request() {
         request["requestContext"]["requestId"] = Value::String(format!("{name}-{}", expected.len()));
         let response = query::handle(&warm, lambda_http::request::from_str(&request.to_string()).unwrap()).await;
         assert_eq!(response.status(), 200, "{name}");
-        assert_eq!(by_operation(c.log.take()), expected, "{name} (the first engineer request also checks the tenant data)");
+        assert_eq!(
+            by_operation(c.log.take()),
+            expected,
+            "{name} (the first engineer request also checks the tenant data)"
+        );
     }
 }

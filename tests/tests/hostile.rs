@@ -222,6 +222,10 @@ async fn every_hostile_body_gets_its_documented_4xx_and_writes_nothing() {
     let cases = catalogue();
     for case in &cases {
         let response = ingest::handle(&app, raw_ingest_request(&case.body, case.content_type)).await;
+        let headers = [&response.headers()["cache-control"], &response.headers()["x-content-type-options"]];
+        if headers != ["no-store", "nosniff"] {
+            failures.push(format!("{}: a response that may be cached or sniffed: {headers:?}", case.name));
+        }
         let (status, body) = callscope_tests::json_response(response);
         let problem = &body["error"]["problems"][0];
         let at =
@@ -244,6 +248,33 @@ async fn every_hostile_body_gets_its_documented_4xx_and_writes_nothing() {
         }
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+#[tokio::test]
+async fn an_error_body_lists_the_first_100_problems_and_counts_the_rest() {
+    let store = fresh_store().await;
+    let app = App { config: config(store.table()), store: store.clone(), clock: clock() };
+    // One record, 250 streams, each with a negative packet utilization.
+    let mut record = sample();
+    let stream = record["sessions"][0]["segments"][0]["media"][0]["streams"][0].clone();
+    let streams: Vec<Value> = (0..250)
+        .map(|_| {
+            let mut bad = stream.clone();
+            bad["packetUtilization"] = json!(-1);
+            bad
+        })
+        .collect();
+    record["sessions"][0]["segments"][0]["media"][0]["streams"] = json!(streams);
+    let body = record.to_string();
+    let response = ingest::handle(&app, raw_ingest_request(body.as_bytes(), Some("application/json"))).await;
+    let (status, body) = callscope_tests::json_response(response);
+    assert_eq!(status, 400);
+    let listed = body["error"]["problems"].as_array().unwrap();
+    assert_eq!(listed.len(), 100);
+    assert_eq!(listed[0]["path"], format!("{STREAM}.packetUtilization"));
+    let found = 100 + body["error"]["problemsOmitted"].as_u64().unwrap();
+    assert_eq!(found, 250, "every problem is counted");
+    assert!(all_items(store.table()).await.is_empty());
 }
 
 #[tokio::test]

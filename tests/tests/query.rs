@@ -403,6 +403,38 @@ async fn roles_come_only_from_verified_claims() {
     assert!(call["sessions"][0].get("advanced").is_none(), "still the specialist view");
 }
 
+/// A token as the gateway's identity source carries it: only the payload matters here.
+fn bearer(payload: Value) -> String {
+    use base64::Engine;
+    format!("Bearer h.{}.s", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string()))
+}
+
+#[tokio::test]
+async fn a_group_whose_name_starts_with_a_role_name_grants_nothing() {
+    let desk = helpdesk().await;
+    let audit = |flattened: &str, token: Option<String>| {
+        let mut event: Value = serde_json::from_str(&event_text("query-audit-admin.json")).unwrap();
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(flattened);
+        match token {
+            Some(token) => event["headers"]["authorization"] = json!(token),
+            None => drop(event["headers"].as_object_mut().unwrap().remove("authorization")),
+        }
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    };
+    // API Gateway flattens ["admin assistants"] to "[admin assistants]"; the verified token says which.
+    let (status, _) =
+        desk.send(audit("[admin assistants]", Some(bearer(json!({ "roles": ["admin assistants"] }))))).await;
+    assert_eq!(status, 403, "the group \"admin assistants\" is not the role admin");
+    let (status, _) =
+        desk.send(audit("[admin assistants]", Some(bearer(json!({ "roles": ["admin", "assistants"] }))))).await;
+    assert_eq!(status, 200, "two groups, one of them admin");
+    // A payload that does not flatten to the verified claim is ignored: it can never add a role.
+    let (status, _) = desk.send(audit("[support-specialist]", Some(bearer(json!({ "roles": ["admin"] }))))).await;
+    assert_eq!(status, 403);
+    let (status, _) = desk.send(audit("[admin,ops]", None)).await;
+    assert_eq!(status, 403, "a comma is part of a value, not a separator");
+}
+
 #[tokio::test]
 async fn every_query_event_gets_its_documented_status() {
     let desk = helpdesk().await;

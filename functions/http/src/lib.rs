@@ -5,18 +5,60 @@ use callscope_core::app::AppError;
 use callscope_core::domain::access::AuthError;
 use callscope_core::domain::problem::{Problem, Rejection, Severity};
 use callscope_core::store::StoreError;
+use lambda_http::http::HeaderValue;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use std::collections::HashMap;
 
 /// The claims API Gateway's JWT authorizer verified; `None` if the request passed none.
-/// Only `requestContext.authorizer.jwt.claims` is read: the client cannot set it.
-pub fn verified_claims(request: &Request) -> Option<&HashMap<String, String>> {
-    match request.request_context_ref()? {
-        RequestContext::ApiGatewayV2(context) => context.authorizer.as_ref()?.jwt.as_ref().map(|jwt| &jwt.claims),
-        _ => None,
+///
+/// Only `requestContext.authorizer.jwt.claims` decides: the client cannot set it. The gateway
+/// flattens an array claim to `[a b]`, which cannot tell the one group "admin assistants" from
+/// the two groups "admin" and "assistants". The bearer token is the one the authorizer verified
+/// (the route's identity source), so where its payload holds the claim as an array whose
+/// flattening is exactly the verified string, that array replaces it: it chooses between the
+/// readings of the verified claim, and can never add to it.
+pub fn verified_claims(request: &Request) -> Option<HashMap<String, String>> {
+    let claims = match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => &context.authorizer.as_ref()?.jwt.as_ref()?.claims,
+        _ => return None,
+    };
+    let Some(payload) = bearer_payload(request) else {
+        return Some(claims.clone());
+    };
+    let exact = |name: &String, flattened: &String| {
+        let values: Vec<String> = serde_json::from_value(payload.get(name)?.clone()).ok()?;
+        (format!("[{}]", values.join(" ")) == *flattened).then(|| serde_json::json!(values).to_string())
+    };
+    Some(
+        claims
+            .iter()
+            .map(|(name, value)| (name.clone(), exact(name, value).unwrap_or_else(|| value.clone())))
+            .collect(),
+    )
+}
+
+/// The payload of the request's `Authorization: Bearer` JWT, undecoded claims as JSON.
+fn bearer_payload(request: &Request) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use base64::Engine;
+    let header = request.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
     }
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// `response` as every API answer leaves: never stored by a browser or proxy (it holds personal
+/// data), never sniffed as another content type. A `Cache-Control` already set stays.
+pub fn hardened(mut response: Response<Body>) -> Response<Body> {
+    let headers = response.headers_mut();
+    headers.entry("cache-control").or_insert(HeaderValue::from_static("no-store"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
 }
 
 /// A JSON response with `status`.
@@ -29,8 +71,9 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
         .expect("status and header are valid")
 }
 
-/// An error response: `{"error": {"code", "message", "problems"}}`.
+/// An error response: `{"error": {"code", "message", "problems", "problemsOmitted"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApiError {
     #[serde(skip)]
     pub status: u16,
@@ -40,12 +83,30 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// How many problems were found beyond the first [`MAX_PROBLEMS`] listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub problems_omitted: usize,
+}
+
+/// Most problems one error body lists: the rest are counted, so a body of a million bad values
+/// cannot make a response larger than Lambda may return.
+pub const MAX_PROBLEMS: usize = 100;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ApiError {
     /// An error without problem details.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, retry_after_seconds: None, code, message: message.into(), problems: Vec::new() }
+        Self {
+            status,
+            retry_after_seconds: None,
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+            problems_omitted: 0,
+        }
     }
 
     /// No route for this method and path.
@@ -92,7 +153,10 @@ impl From<Rejection> for ApiError {
             Severity::Invalid => (400, "invalid_request", "the request body is malformed or breaks the schema"),
             Severity::Unacceptable => (422, "unacceptable", "the request is well formed but cannot be accepted"),
         };
-        Self { problems: rejection.problems, ..Self::new(status, code, message) }
+        let mut problems = rejection.problems;
+        let problems_omitted = problems.len().saturating_sub(MAX_PROBLEMS);
+        problems.truncate(MAX_PROBLEMS);
+        Self { problems, problems_omitted, ..Self::new(status, code, message) }
     }
 }
 

@@ -6,7 +6,7 @@ use callscope_core::app::tenant_files::upload;
 use callscope_core::domain::access::Role;
 use callscope_core::store::{DatasetKind, DynamoStore};
 use callscope_core::support::{clock::Clock, config::Config};
-use callscope_http::{ApiError, json, path_segments, request_id, require_media_type, verified_claims};
+use callscope_http::{ApiError, hardened, json, path_segments, request_id, require_media_type, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
@@ -38,12 +38,12 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         (&Method::DELETE, [users, user]) if users == "users" => delete_user(app, &request, user).await,
         _ => Err(ApiError::not_found("route")),
     };
-    result.unwrap_or_else(ApiError::into_response)
+    hardened(result.unwrap_or_else(ApiError::into_response))
 }
 
 /// `PUT /buildings` and `PUT /endpoints` (admin only): replaces the active file whole.
 async fn put_tenant_file(app: &App, request: &Request, kind: DatasetKind) -> Result<Response<Body>, ApiError> {
-    let principal = app.config.roles.principal(verified_claims(request))?;
+    let principal = app.config.roles.principal(verified_claims(request).as_ref())?;
     principal.require_any(&[Role::Admin])?;
     require_media_type(request, FILE_MEDIA_TYPES)?;
     let body = request.body().as_ref();
@@ -58,7 +58,7 @@ async fn put_tenant_file(app: &App, request: &Request, kind: DatasetKind) -> Res
 
 /// `DELETE /users/{userId}` (admin only, audited): the right to erasure.
 async fn delete_user(app: &App, request: &Request, user_id: &str) -> Result<Response<Body>, ApiError> {
-    let principal = app.config.roles.principal(verified_claims(request))?;
+    let principal = app.config.roles.principal(verified_claims(request).as_ref())?;
     let erased =
         erase_user(&app.store, &principal, user_id, app.clock.now(), &request_id(request), &app.config.home_tenant_id)
             .await?;
@@ -67,7 +67,7 @@ async fn delete_user(app: &App, request: &Request, user_id: &str) -> Result<Resp
 }
 
 async fn post_calls(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
-    let principal = app.config.roles.principal(verified_claims(request))?;
+    let principal = app.config.roles.principal(verified_claims(request).as_ref())?;
     principal.require_any(&[Role::Ingest, Role::Admin])?;
     require_media_type(request, CALL_MEDIA_TYPES)?;
     let body = request.body().as_ref();

@@ -22,10 +22,10 @@ pub fn serve(asset: &str, sign_in: &ConsoleSignIn) -> Option<Response<Body>> {
         (*content_type, (*text).to_owned())
     };
     // Scripts and styles only from this origin; API calls to this origin, and in AWS to the
-    // identity provider (its token endpoint may live on another host than its issuer).
+    // sign-in issuer's origin (its discovery document and token endpoint), nowhere else.
     let connect = match sign_in {
-        ConsoleSignIn::Dev => "'self'",
-        ConsoleSignIn::Oidc { .. } => "'self' https:",
+        ConsoleSignIn::Dev => "'self'".to_owned(),
+        ConsoleSignIn::Oidc { issuer, .. } => format!("'self' {}", origin(issuer)),
     };
     let policy = format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src {connect}; \
@@ -41,4 +41,35 @@ pub fn serve(asset: &str, sign_in: &ConsoleSignIn) -> Option<Response<Body>> {
         .body(Body::Text(body))
         .expect("status and headers are valid");
     Some(response)
+}
+
+/// The origin (`scheme://host[:port]`) of `url`, for a CSP source; the whole text if it has no
+/// path.
+fn origin(url: &str) -> &str {
+    let host_start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[host_start..].find(['/', '?', '#']).map_or(url.len(), |i| host_start + i);
+    &url[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(sign_in: &ConsoleSignIn) -> String {
+        let response = serve("", sign_in).unwrap();
+        response.headers()["content-security-policy"].to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn the_console_may_connect_only_to_itself_and_the_sign_in_issuer() {
+        assert!(policy(&ConsoleSignIn::Dev).contains("connect-src 'self';"));
+        let oidc = ConsoleSignIn::Oidc {
+            issuer: "https://login.microsoftonline.com/tenant-id/v2.0".into(),
+            client_id: "c".into(),
+            scope: "openid".into(),
+        };
+        assert!(policy(&oidc).contains("connect-src 'self' https://login.microsoftonline.com;"), "{}", policy(&oidc));
+        assert!(!policy(&oidc).contains("https:;"), "not any https host");
+        assert_eq!(origin("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+    }
 }

@@ -8,7 +8,7 @@ use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::CursorSigner;
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
-use callscope_http::{ApiError, json, path_segments, query_params, request_id, verified_claims};
+use callscope_http::{ApiError, hardened, json, path_segments, query_params, request_id, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use params::Format;
@@ -42,7 +42,7 @@ pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/console"), ("GET", "/cons
 
 /// Serves the helpdesk routes. Never fails: every outcome is an HTTP response.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    serve(app, &request).await.unwrap_or_else(ApiError::into_response)
+    hardened(serve(app, &request).await.unwrap_or_else(ApiError::into_response))
 }
 
 async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
@@ -65,7 +65,7 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         (&Method::GET, ["buildings", "unmapped-subnets"]) => Route::UnmappedSubnets,
         _ => return Err(ApiError::not_found("route")),
     };
-    let principal = app.config.roles.principal(verified_claims(request))?;
+    let principal = app.config.roles.principal(verified_claims(request).as_ref())?;
     let params = query_params(request);
     let request_id = request_id(request);
     let query = Query {

@@ -128,7 +128,41 @@ pub fn users_sk(display_name: &str, user_id: &str) -> String {
 
 /// Lower-cases and removes `#`, the form searched and sorted on.
 pub fn normalize(text: &str) -> String {
-    text.to_lowercase().replace('#', "")
+    let mut key = text.to_lowercase().replace('#', "");
+    if key.len() > MAX_KEY_TEXT {
+        let cut = (0..=MAX_KEY_TEXT).rev().find(|i| key.is_char_boundary(*i)).unwrap_or(0);
+        key.truncate(cut);
+    }
+    key
+}
+
+/// Most bytes of free text (a name word, an address, a display name) one key carries: the name
+/// stays whole in the item, the key holds its first 256 bytes, and a search is cut the same way,
+/// so it still finds it. With an id (at most 256 bytes) it stays far inside DynamoDB's limits.
+pub const MAX_KEY_TEXT: usize = 256;
+/// DynamoDB's limits on a key attribute's value (table and index keys alike).
+pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// DynamoDB's limit on a sort key's value.
+pub const MAX_SORT_KEY_BYTES: usize = 1024;
+
+/// Why `item`'s keys would be refused by DynamoDB (an empty or over-long key value); `None`
+/// when they will not.
+pub fn key_problem(item: &super::Item) -> Option<String> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    [
+        ("PK", MAX_PARTITION_KEY_BYTES),
+        ("SK", MAX_SORT_KEY_BYTES),
+        ("GSI1PK", MAX_PARTITION_KEY_BYTES),
+        ("GSI1SK", MAX_SORT_KEY_BYTES),
+    ]
+    .into_iter()
+    .find_map(|(name, limit)| match item.get(name) {
+        Some(AttributeValue::S(value)) if value.is_empty() => Some(format!("its {name} would be empty")),
+        Some(AttributeValue::S(value)) if value.len() > limit => {
+            Some(format!("its {name} would be {} bytes; DynamoDB allows {limit}", value.len()))
+        }
+        _ => None,
+    })
 }
 
 /// The search tokens of a user: every word of the display name, and the UPN/SIP address.
@@ -154,6 +188,33 @@ pub fn time_key(at: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn key_text_is_cut_at_256_bytes_on_a_character_boundary() {
+        let long = "é".repeat(200);
+        let key = normalize(&long);
+        assert_eq!(key.len(), 256);
+        assert!(long.starts_with(&key));
+        assert_eq!(normalize(&"a".repeat(MAX_KEY_TEXT)).len(), MAX_KEY_TEXT);
+        let word = "w".repeat(5000);
+        assert_eq!(search_tokens(Some(&word), None), ["w".repeat(256)]);
+    }
+
+    #[test]
+    fn empty_and_over_long_keys_are_named() {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let item = |pk: &str, sk: &str| {
+            super::super::Item::from([
+                ("PK".into(), AttributeValue::S(pk.into())),
+                ("SK".into(), AttributeValue::S(sk.into())),
+            ])
+        };
+        assert_eq!(key_problem(&item("P", "S")), None);
+        assert_eq!(key_problem(&item(&"p".repeat(2048), &"s".repeat(1024))), None);
+        assert!(key_problem(&item("", "S")).unwrap().contains("PK would be empty"));
+        assert!(key_problem(&item("P", &"s".repeat(1025))).unwrap().contains("SK would be 1025 bytes"));
+        assert!(key_problem(&item(&"p".repeat(2049), "S")).unwrap().contains("PK"));
+    }
 
     #[test]
     fn time_keys_sort_like_instants() {

@@ -72,7 +72,7 @@ impl PreparedCall {
             .flat_map(|user| DirectoryItem::all(user, record.end_date_time, expires_at))
             .map(|item| to_item(&item))
             .collect::<Result<_, _>>()?;
-        Ok(Self {
+        let prepared = Self {
             call_id: record.id.clone(),
             version: record.version,
             expires_at,
@@ -81,7 +81,25 @@ impl PreparedCall {
             history,
             directory,
             subnets: subnet_usage(record, expires_at),
-        })
+        };
+        prepared.check_limits()?;
+        Ok(prepared)
+    }
+
+    /// Every item within DynamoDB's key and size limits, so no write fails after the commit
+    /// for a reason that retrying cannot cure.
+    fn check_limits(&self) -> Result<(), Problem> {
+        let items = [&self.header].into_iter().chain(&self.pages).chain(&self.history).chain(&self.directory);
+        for item in items {
+            if let Some(message) = keys::key_problem(item) {
+                return Err(Problem::unacceptable("$", format!("the call cannot be stored: {message}")));
+            }
+            if item_size(item) > MAX_ITEM_BYTES {
+                let message = format!("the call cannot be stored: an item would be {} bytes", item_size(item));
+                return Err(Problem::unacceptable("$", message));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -134,7 +152,10 @@ fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
             continue;
         }
         for side in Side::BOTH {
-            if let Some(subnet) = session.first_network(side, NetworkSource::Audio).and_then(|n| n.subnet.clone()) {
+            let subnet = session.first_network(side, NetworkSource::Audio).and_then(|n| n.subnet.as_deref());
+            // Only an IPv4 subnet can be mapped to a building, and only it is a well-formed key.
+            if let Some(subnet) = subnet.map(str::trim).filter(|s| s.parse::<std::net::Ipv4Addr>().is_ok()) {
+                let subnet = subnet.to_owned();
                 let mark = match side {
                     Side::Caller => 'c',
                     Side::Callee => 'e',

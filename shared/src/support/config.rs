@@ -76,6 +76,17 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let defaults = RoleNames::default();
+        // API Gateway hands an array claim over as `[a b]`: a role name must be one such word.
+        let role_name = |name: &'static str, default: String| match get(name) {
+            None => Ok(default),
+            Some(value) if RoleNames::is_single_token(&value) => Ok(value),
+            Some(value) => Err(ConfigError::Invalid {
+                name,
+                reason: format!(
+                    "`{value}` is not a single word: a role name may not contain spaces, commas, brackets or quotes"
+                ),
+            }),
+        };
         let max_body_bytes = match get("MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
             Some(raw) => raw.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::Invalid {
@@ -87,10 +98,10 @@ impl Config {
             table_name: get("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             roles: RoleNames {
                 claim: get("ROLE_CLAIM").unwrap_or(defaults.claim),
-                admin: get("ROLE_ADMIN").unwrap_or(defaults.admin),
-                support_engineer: get("ROLE_SUPPORT_ENGINEER").unwrap_or(defaults.support_engineer),
-                support_specialist: get("ROLE_SUPPORT_SPECIALIST").unwrap_or(defaults.support_specialist),
-                ingest: get("ROLE_INGEST").unwrap_or(defaults.ingest),
+                admin: role_name("ROLE_ADMIN", defaults.admin)?,
+                support_engineer: role_name("ROLE_SUPPORT_ENGINEER", defaults.support_engineer)?,
+                support_specialist: role_name("ROLE_SUPPORT_SPECIALIST", defaults.support_specialist)?,
+                ingest: role_name("ROLE_INGEST", defaults.ingest)?,
             },
             max_body_bytes,
             home_tenant_id: get("HOME_TENANT_ID").ok_or(ConfigError::Missing("HOME_TENANT_ID"))?,
@@ -129,6 +140,17 @@ mod tests {
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let home = ("HOME_TENANT_ID", "home-tenant");
         Config::from_lookup(|name| vars.iter().chain([&home]).find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn role_names_must_be_single_words() {
+        for bad in ["admin assistants", "a,b", "[admin]", "\"admin\""] {
+            let error = config(&[("TABLE_NAME", "t"), ("ROLE_ADMIN", bad)]).unwrap_err();
+            assert!(matches!(error, ConfigError::Invalid { name: "ROLE_ADMIN", .. }), "{bad}: {error}");
+            assert!(error.to_string().contains("single word"));
+        }
+        let c = config(&[("TABLE_NAME", "t"), ("ROLE_SUPPORT_ENGINEER", "cs.tier-2_engineers")]).unwrap();
+        assert_eq!(c.roles.support_engineer, "cs.tier-2_engineers");
     }
 
     #[test]

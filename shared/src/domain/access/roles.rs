@@ -60,6 +60,12 @@ pub enum AuthError {
 }
 
 impl RoleNames {
+    /// Whether `name` can be told apart inside API Gateway's flattened `[a b]` form: not empty,
+    /// and no whitespace, comma, bracket or quote.
+    pub fn is_single_token(name: &str) -> bool {
+        !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '"' | '\''))
+    }
+
     /// The principal behind verified `claims`; `None` means the request carried none.
     pub fn principal(&self, claims: Option<&HashMap<String, String>>) -> Result<Principal, AuthError> {
         let claims = claims.filter(|c| !c.is_empty()).ok_or(AuthError::Unauthenticated)?;
@@ -95,14 +101,17 @@ impl Principal {
 }
 
 /// The values of an array claim in any of the shapes it arrives in: a JSON array string
-/// (`["a","b"]`), API Gateway's flattened form (`[a b]`), or a single value (`a`).
+/// (`["a","b"]`, exact), API Gateway's flattened form (`[a b]`, split on whitespace only: a
+/// value may contain a comma), or a single value (`a`). The flattened form cannot tell the one
+/// group "admin assistants" from the two groups "admin" and "assistants"; the HTTP edge hands
+/// over the exact JSON array wherever the verified token shows it.
 pub fn claim_values(raw: &str) -> Vec<String> {
     let raw = raw.trim();
     if let Ok(list) = serde_json::from_str::<Vec<String>>(raw) {
         return list;
     }
     match raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        Some(inner) => inner.split([' ', ',']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        Some(inner) => inner.split_whitespace().map(String::from).collect(),
         None if raw.is_empty() => Vec::new(),
         None => vec![raw.to_owned()],
     }
@@ -122,6 +131,12 @@ mod tests {
         assert_eq!(claim_values("[admin support-engineer]"), ["admin", "support-engineer"]);
         assert_eq!(claim_values("[]"), Vec::<String>::new());
         assert_eq!(claim_values("ingest"), ["ingest"]);
+        assert_eq!(
+            claim_values("[admin,ops support-engineer]"),
+            ["admin,ops", "support-engineer"],
+            "commas are not separators"
+        );
+        assert_eq!(claim_values(r#"["admin assistants"]"#), ["admin assistants"], "the exact form is kept whole");
         assert_eq!(claim_values(""), Vec::<String>::new());
     }
 

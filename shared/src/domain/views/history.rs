@@ -64,7 +64,8 @@ pub const HISTORY_CSV_HEADER: [&str; 9] = [
 
 /// `items` as CSV with a header row: the same fields the JSON view shows, the counterpart as its
 /// label in that view, issue codes space-separated. A cell that a spreadsheet would run as a
-/// formula (`=`, `+`, `-`, `@` first) is prefixed with `'`: names come from outside.
+/// formula (`=`, `+`, `-`, `@`, TAB or CR first, or whitespace then a formula character) is
+/// prefixed with `'`: names come from outside.
 pub fn history_csv<P: PartyView, E>(items: &[HistoryItem<P, E>]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(HISTORY_CSV_HEADER).expect("writing to memory");
@@ -92,9 +93,12 @@ fn text<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned))
 }
 
-/// `cell`, made inert for spreadsheets if it starts like a formula.
+/// `cell`, made inert for spreadsheets if it starts like a formula: a formula character, a TAB
+/// or CR (which spreadsheets also treat as a formula start), or whitespace before a formula
+/// character.
 fn defused(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell }
+    let formula = cell.starts_with(['\t', '\r']) || cell.trim_start().starts_with(['=', '+', '-', '@']);
+    if formula { format!("'{cell}") } else { cell }
 }
 
 /// A user found by search: what an agent needs to pick the right person.
@@ -116,6 +120,46 @@ impl From<&DirectoryEntry> for UserSummary {
             display_name: entry.user.display_name.clone(),
             user_principal_name: entry.user.user_principal_name.clone(),
             last_call_at: entry.last_call_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calls::CallSummary;
+    use crate::domain::graph::{Party, PartyKind, parse_calls};
+    use time::macros::datetime;
+
+    /// The CSV line of the sample call with its counterpart renamed to `name`, as an engineer sees it.
+    fn csv_with_counterpart(name: &str) -> String {
+        let body = include_str!("../../../../events/graph/p2p-pstn.json");
+        let now = datetime!(2026-11-25 12:00 UTC);
+        let summary = CallSummary::of(&parse_calls(body.as_bytes(), now).unwrap()[0], now);
+        let user = summary.parties.iter().find(|p| p.kind == PartyKind::User).unwrap();
+        let mut entry = summary.history_entry(user);
+        entry.counterpart = Some(Party { kind: PartyKind::User, display_name: Some(name.into()), ..user.clone() });
+        let viewer = Viewer { searched_user: &user.id, home_tenant: "elsewhere" };
+        let item: HistoryItem<EngineerParty, ()> = history_item(&entry, &viewer, &Sites::default());
+        history_csv(&[item])
+    }
+
+    #[test]
+    fn a_cell_that_would_run_as_a_formula_is_made_inert() {
+        for (name, cell) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"\"x\"\")"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\rX", "'\rX"),
+            ("  =1", "'  =1"),
+            ("Ada Lovelace", "Ada Lovelace"),
+            ("Ada - Lovelace", "Ada - Lovelace"),
+        ] {
+            let csv = csv_with_counterpart(name);
+            let row = csv.lines().skip(1).collect::<Vec<_>>().join("\n");
+            assert!(row.contains(&format!(",{cell},")) || row.contains(&format!(",\"{cell}\",")), "{name:?} → {row:?}");
         }
     }
 }
