@@ -63,6 +63,42 @@ impl Intercept for RequestLog {
     }
 }
 
+/// Fails every write request after the first `allowed` (the requests are never sent), as a
+/// Lambda timeout or an outage would cut a run off halfway.
+#[derive(Debug, Clone)]
+pub struct CutOff {
+    allowed: usize,
+    writes: Arc<AtomicUsize>,
+}
+
+impl Intercept for CutOff {
+    fn name(&self) -> &'static str {
+        "CutOff"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
+        let write = ["PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"]
+            .iter()
+            .any(|op| target.ends_with(&format!(".{op}")));
+        if write && self.writes.fetch_add(1, Ordering::SeqCst) >= self.allowed {
+            return Err("cut off".into());
+        }
+        Ok(())
+    }
+}
+
+/// A store on `table` that stops writing after `allowed` write requests.
+pub fn cut_off_store(table: &str, allowed: usize) -> DynamoStore {
+    let cut = CutOff { allowed, writes: Arc::default() };
+    DynamoStore::new(Client::from_conf(client_config().interceptor(cut).build()), table)
+}
+
 /// A store on `table` whose every request is logged.
 pub fn counted_store(table: &str) -> (DynamoStore, RequestLog) {
     let log = RequestLog::default();

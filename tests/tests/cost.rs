@@ -58,7 +58,8 @@ async fn requests_and_write_units_per_ingested_call() {
         callscope_tests::post_calls(&c.ingest, &record).await;
         let counts = by_operation(c.log.take());
         // The formula docs/cost.md uses: 1 version check, 1 transaction (header + session pages),
-        // one put per history entry and directory entry, one update per subnet seen.
+        // one put per history entry and directory entry, one update per subnet seen; and the
+        // erasure markers of the batch's users read before and after (reads only).
         let (history, directory, subnets) = (prepared.history.len(), prepared.directory.len(), prepared.subnets.len());
         assert_eq!(history, participants);
         assert_eq!(directory, 4 * participants, "3 search tokens and the listing per user");
@@ -66,7 +67,8 @@ async fn requests_and_write_units_per_ingested_call() {
         assert_eq!(counts.get("TransactWriteItems"), Some(&1));
         assert_eq!(counts.get("PutItem"), Some(&(history + directory)));
         assert_eq!(counts.get("UpdateItem"), Some(&subnets));
-        assert_eq!(counts.len(), 4, "{counts:?}");
+        assert_eq!(counts.get("BatchGetItem"), Some(&(2 * participants.div_ceil(100))));
+        assert_eq!(counts.len(), 5, "{counts:?}");
         let transaction = 2 * (write_units(std::slice::from_ref(&prepared.header)) + write_units(&prepared.pages));
         let units = transaction + write_units(&prepared.history) + write_units(&prepared.directory) + subnets;
         println!(
@@ -87,8 +89,17 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     assert!(failures.is_empty());
     let counts = by_operation(c.log.take());
     // Classify: one Query for the call, one put per result page, the header's rating, and one
-    // put per home user's history entry (Ada; Bob is of another tenant, Grace a guest).
-    assert_eq!(counts, BTreeMap::from([("Query".into(), 1), ("PutItem".into(), 1 + 1), ("UpdateItem".into(), 1)]));
+    // put per home user's history entry (Ada; Bob is of another tenant, Grace a guest); the
+    // erasure markers of the call's users read before and after publishing.
+    assert_eq!(
+        counts,
+        BTreeMap::from([
+            ("BatchGetItem".into(), 2),
+            ("Query".into(), 1),
+            ("PutItem".into(), 1 + 1),
+            ("UpdateItem".into(), 1)
+        ])
+    );
     println!("classify the sample meeting: {counts:?}");
 
     // Read units: a history page of 50 is one eventually consistent Query on GSI1 (half a unit

@@ -4,7 +4,7 @@
 
 use callscope_core::store::schema::table_definition;
 use callscope_core::store::stream::{Change, ChangeKind, Decision, decide};
-use callscope_tests::Pipeline;
+use callscope_tests::{ANCHOR, Pipeline};
 use serde_json::{Value as Json, json};
 use serde_norway::Value;
 use std::collections::BTreeSet;
@@ -174,7 +174,7 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     records.extend(pipeline.stream.next_records().await.unwrap());
     pipeline
         .store()
-        .erase_user("3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b", callscope_core::support::fixtures::HOME_TENANT)
+        .erase_user("3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b", callscope_core::support::fixtures::HOME_TENANT, ANCHOR)
         .await
         .unwrap();
     records.extend(pipeline.stream.next_records().await.unwrap());

@@ -19,14 +19,22 @@ const ADMIN: Option<&str> = Some("admin");
 /// of his own that shows her.
 async fn tenant() -> (Pipeline, query::App) {
     let mut pipeline = Pipeline::new().await;
-    let partner = "0d1c2b3a-4f5e-4d6c-8b7a-9e8f7a6b5c4d";
-    let meeting =
-        graph_record("meeting.json").to_string().replace(partner, callscope_core::support::fixtures::HOME_TENANT);
-    let meeting: Value = serde_json::from_str(&meeting).unwrap();
-    pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), meeting] })).await;
+    pipeline.post(&sample_calls(None)).await;
     pipeline.classify_all().await;
     let app = query_app(pipeline.store().clone());
     (pipeline, app)
+}
+
+/// The sample batch, Bob in the home tenant; both records at `version` if given.
+fn sample_calls(version: Option<i64>) -> Value {
+    let partner = "0d1c2b3a-4f5e-4d6c-8b7a-9e8f7a6b5c4d";
+    let meeting =
+        graph_record("meeting.json").to_string().replace(partner, callscope_core::support::fixtures::HOME_TENANT);
+    let mut calls = [graph_record("p2p-pstn.json"), serde_json::from_str(&meeting).unwrap()];
+    if let Some(version) = version {
+        calls.iter_mut().for_each(|c| c["version"] = json!(version));
+    }
+    json!({ "value": calls })
 }
 
 async fn get(app: &query::App, request: lambda_http::Request) -> (u16, Value) {
@@ -100,7 +108,7 @@ async fn path_ids_and_cursors_cannot_reach_another_users_data() {
 
 #[tokio::test]
 async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
-    let (pipeline, app) = tenant().await;
+    let (mut pipeline, app) = tenant().await;
     let erase = |role| api_request("DELETE", role, &format!("/users/{ADA}"), &[]);
 
     for role in [SPECIALIST, ENGINEER, Some("ingest")] {
@@ -119,6 +127,12 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
     assert!(erased["directoryEntriesDeleted"].as_u64() > Some(0), "{erased}");
     assert!(erased["counterpartsRewritten"].as_u64() > Some(0), "Bob's entry showed Ada as the organizer: {erased}");
 
+    // Erased stays erased: the same records again (a retry after a 503), a newer version of
+    // each (Graph revises records), and both classified as the stream delivers them.
+    pipeline.post(&sample_calls(None)).await;
+    pipeline.post(&sample_calls(Some(7))).await;
+    pipeline.classify_all().await;
+
     // Gone from search, history, and every call; the other participants still see their call.
     assert_eq!(get(&app, api_request("GET", ENGINEER, &format!("/users/{ADA}/calls"), &[])).await.0, 404);
     let (_, found) = get(&app, api_request("GET", ENGINEER, "/users", &[("search", "ada")])).await;
@@ -126,12 +140,27 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
     let (status, call) = get(&app, api_request("GET", ENGINEER, &format!("/calls/{MEETING}"), &[("user", BOB)])).await;
     assert_eq!(status, 200, "{call}");
     assert!(call.to_string().contains("Erased user"), "{call}");
+    assert_eq!(call["version"], 7, "the newer version, stored without her");
     let (_, bobs) = get(&app, api_request("GET", ENGINEER, &format!("/users/{BOB}/calls"), &[])).await;
     assert_eq!(bobs["items"].as_array().map(Vec::len), Some(1), "{bobs}");
+    assert_eq!(bobs["items"][0]["counterpart"]["displayName"], "Erased user", "{bobs}");
+    let csv =
+        query::handle(&app, api_request("GET", ENGINEER, &format!("/users/{BOB}/calls"), &[("format", "csv")])).await;
+    let csv = String::from_utf8(csv.body().to_vec()).unwrap();
+    assert!(csv.contains("Erased user") && !csv.contains("Ada"), "{csv}");
 
     for item in all_items(pipeline.store().table()).await {
         let text = format!("{item:?}");
-        if item["PK"].as_s().unwrap() == "AUDIT" {
+        let pk = item["PK"].as_s().unwrap();
+        if pk == "AUDIT" {
+            continue;
+        }
+        if pk.starts_with("ERASED#") {
+            // The marker that keeps her erased: her id, when, and what was done; nothing else.
+            let names: std::collections::BTreeSet<&str> = item.keys().map(String::as_str).collect();
+            let expected = "PK SK userId requestedAt expiresAt complete callsRewritten counterpartsRewritten \
+                            directoryEntriesDeleted historyEntriesDeleted stalePagesDeleted";
+            assert_eq!(names, expected.split_whitespace().collect(), "{text}");
             continue;
         }
         for personal in [ADA, "Ada Lovelace", "ada.lovelace@contoso.com", "ADA-LAPTOP-01", "10.20.30.41"] {
@@ -145,5 +174,85 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
     let audited: Vec<Value> = audit_entries(&app).await.into_iter().filter(|e| e["action"] == "erase").collect();
     assert_eq!(audited.len(), 4, "three refused attempts and the erasure: {audited:?}");
     assert_eq!(audited.iter().filter(|e| e["role"] == "admin").count(), 1);
-    assert_eq!(json_response(ingest::handle(&pipeline.ingest, erase(ADMIN)).await).0, 404, "nothing left to erase");
+    let (status, again) = json_response(ingest::handle(&pipeline.ingest, erase(ADMIN)).await);
+    assert_eq!((status, again["complete"].as_bool()), (200, Some(true)), "a repeat reports the erasure: {again}");
+    assert_eq!(again["callsRewritten"], erased["callsRewritten"], "and finds nothing more to do");
+    let unknown = api_request("DELETE", ADMIN, "/users/never-seen", &[]);
+    assert_eq!(json_response(ingest::handle(&pipeline.ingest, unknown).await).0, 404, "nobody to erase");
+}
+
+/// Every item that still names Ada, outside the audit trail and her erasure marker.
+async fn traces_of_ada(pipeline: &Pipeline) -> Vec<String> {
+    let mut traces = Vec::new();
+    for item in all_items(pipeline.store().table()).await {
+        let pk = item["PK"].as_s().unwrap();
+        let text = format!("{item:?}");
+        if pk != "AUDIT" && !pk.starts_with("ERASED#") && (text.contains(ADA) || text.contains("Ada Lovelace")) {
+            traces.push(text);
+        }
+    }
+    traces
+}
+
+#[tokio::test]
+async fn an_erasure_cut_off_anywhere_is_completed_by_repeating_it() {
+    let now = callscope_tests::ANCHOR;
+    let home = callscope_core::support::fixtures::HOME_TENANT;
+    let mut writes_seen = 0;
+    for allowed in 0.. {
+        let (pipeline, _) = tenant().await;
+        let cut = callscope_tests::cut_off_store(pipeline.store().table(), allowed);
+        if cut.erase_user(ADA, home, now).await.is_ok() {
+            writes_seen = allowed;
+            break;
+        }
+        let finished = pipeline.store().erase_user(ADA, home, now).await.unwrap().unwrap();
+        assert!(finished.complete, "cut after {allowed} writes: {finished:?}");
+        assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new(), "cut after {allowed} writes");
+        let bob = pipeline.store().clone();
+        let query = query_app(bob);
+        let (_, bobs) = get(&query, api_request("GET", ENGINEER, &format!("/users/{BOB}/calls"), &[])).await;
+        assert_eq!(bobs["items"][0]["counterpart"]["displayName"], "Erased user", "cut after {allowed}: {bobs}");
+    }
+    assert!(writes_seen > 8, "every step was cut in turn: {writes_seen} writes");
+}
+
+#[tokio::test]
+async fn erasing_a_pending_call_gives_the_placeholder_no_history_and_classify_no_names() {
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&sample_calls(None)).await;
+    let admin = api_request("DELETE", ADMIN, &format!("/users/{ADA}"), &[]);
+    assert_eq!(json_response(ingest::handle(&pipeline.ingest, admin).await).0, 200);
+    pipeline.classify_all().await;
+    assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
+    let placeholder = all_items(pipeline.store().table())
+        .await
+        .into_iter()
+        .filter(|i| i["PK"].as_s().unwrap() == "USER#erased")
+        .count();
+    assert_eq!(placeholder, 0, "the placeholder has no history");
+}
+
+#[tokio::test]
+async fn a_classification_the_erasure_has_not_reached_yet_publishes_no_names() {
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&sample_calls(None)).await;
+    // The marker is written, the calls not yet rewritten: an erasure still on its way.
+    let store = pipeline.store().clone();
+    let cut = callscope_tests::cut_off_store(store.table(), 1);
+    assert!(
+        cut.erase_user(ADA, callscope_core::support::fixtures::HOME_TENANT, callscope_tests::ANCHOR).await.is_err()
+    );
+    pipeline.classify_all().await;
+    let items = all_items(store.table()).await;
+    let history = |user: &str| -> Vec<String> {
+        let pk = format!("USER#{user}");
+        items.iter().filter(|i| i["PK"].as_s().unwrap() == &pk).map(|i| format!("{i:?}")).collect()
+    };
+    for entry in history(ADA) {
+        assert!(entry.contains("S(\"pending\")"), "classify published no rated history of hers: {entry}");
+    }
+    let bobs = history(BOB);
+    assert_eq!(bobs.len(), 1);
+    assert!(bobs[0].contains("Erased user") && !bobs[0].contains("Ada"), "Bob's rated entry: {}", bobs[0]);
 }

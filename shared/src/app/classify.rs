@@ -3,6 +3,7 @@
 //! domain's rules and publishes the result. Idempotent and safe to run more than once.
 
 use crate::domain::classify::{Rating, Thresholds, classify_sessions};
+use crate::domain::graph::Party;
 use crate::store::stream::{Change, Decision, decide};
 use crate::store::{DynamoStore, PreparedClassification, Published, StoreError};
 use time::OffsetDateTime;
@@ -53,16 +54,29 @@ pub async fn rate_call(
     now: OffsetDateTime,
     home_tenant: &str,
 ) -> Result<Rated, StoreError> {
-    let Some(stored) = store.call(call_id, now).await? else {
+    let Some(mut stored) = store.call(call_id, now).await? else {
         return Ok(Rated::Gone);
     };
     if stored.summary.version != version {
         return Ok(Rated::Superseded);
     }
+    // Nobody erased before the call started is published again, even if the erasure has not
+    // reached this call yet; anyone erased while publishing is taken out afterwards.
+    let users: Vec<Party> = stored.summary.history_parties(home_tenant).cloned().collect();
+    let erased = store.erasures_among(users.iter().map(|p| p.id.as_str())).await?;
+    let start = stored.summary.start_date_time;
+    for user in users.iter().filter(|u| erased.get(&u.id).is_some_and(|at| *at > start)) {
+        stored.erase_party(user);
+    }
     let result = classify_sessions(&stored.sessions, thresholds);
     let rating = result.rating;
     let prepared = PreparedClassification::new(&stored.summary, result, home_tenant)?;
-    Ok(match store.publish(&prepared).await? {
+    let published = store.publish(&prepared).await?;
+    let late = store.erasures_among(users.iter().map(|p| p.id.as_str())).await?;
+    for user in users.iter().filter(|u| late.contains_key(&u.id) && !erased.contains_key(&u.id)) {
+        store.unpublish_erased(&stored.summary, user, home_tenant).await?;
+    }
+    Ok(match published {
         Published::Published => Rated::Rated(rating),
         Published::Superseded => Rated::Superseded,
     })

@@ -19,9 +19,5 @@ pub async fn erase_user(
     store.write_audit(event.user(user_id)).await?;
     principal.require_any(&[Role::Admin])?;
     AppError::check_id("userId", user_id)?;
-    let erased = store.erase_user(user_id, home_tenant).await?;
-    if erased.history_entries_deleted == 0 {
-        return Err(AppError::NotFound("user"));
-    }
-    Ok(erased)
+    store.erase_user(user_id, home_tenant, now).await?.ok_or(AppError::NotFound("user"))
 }

@@ -2,11 +2,12 @@
 //! the first write, so a bad record anywhere means nothing is written.
 
 use super::AppError;
-use crate::domain::graph::parse_calls;
+use crate::domain::graph::{ValidCall, parse_calls};
 use crate::domain::problem::{Problem, Rejection};
 use crate::store::{DynamoStore, PreparedCall, StoreError, UpsertStatus};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 /// How many records of one batch are stored concurrently.
@@ -22,7 +23,11 @@ pub struct Accepted {
 
 /// Parses, validates and prepares every record of `body`; the pure half of ingest.
 pub fn prepare_calls(body: &[u8], now: OffsetDateTime, home_tenant: &str) -> Result<Vec<PreparedCall>, Rejection> {
-    let calls = parse_calls(body, now)?;
+    prepare(parse_calls(body, now)?, now, home_tenant)
+}
+
+/// Prepares every call, collecting every problem: nothing is written unless all can be.
+fn prepare(calls: Vec<ValidCall>, now: OffsetDateTime, home_tenant: &str) -> Result<Vec<PreparedCall>, Rejection> {
     let mut problems = Vec::new();
     let mut prepared = Vec::with_capacity(calls.len());
     for call in &calls {
@@ -35,15 +40,31 @@ pub fn prepare_calls(body: &[u8], now: OffsetDateTime, home_tenant: &str) -> Res
 }
 
 /// Stores every record of `body` (one record or a `{"value": [...]}` batch), in input order.
+/// Anyone erased before a call started is stored already replaced by the placeholder; anyone
+/// erased while the batch was being written is taken out again afterwards.
 pub async fn ingest_calls(
     store: &DynamoStore,
     body: &[u8],
     now: OffsetDateTime,
     home_tenant: &str,
 ) -> Result<Vec<Accepted>, AppError> {
-    let prepared = prepare_calls(body, now, home_tenant)?;
+    let calls = parse_calls(body, now)?;
+    let users: BTreeSet<String> =
+        calls.iter().flat_map(|c| c.parties()).filter(|p| p.has_history(home_tenant)).map(|p| p.id.clone()).collect();
+    let erased = store.erasures_among(users.iter().map(String::as_str)).await?;
+    let calls = calls.into_iter().map(|call| {
+        let start = call.record().start_date_time;
+        let gone: BTreeSet<String> = erased.iter().filter(|(_, at)| **at > start).map(|(id, _)| id.clone()).collect();
+        call.without(&gone)
+    });
+    let prepared = prepare(calls.collect(), now, home_tenant)?;
     let stores: Vec<_> = prepared.iter().map(|call| store_one(store, call)).collect();
     let accepted = futures::stream::iter(stores).buffered(RECORD_CONCURRENCY).try_collect().await?;
+    let late = store.erasures_among(users.iter().map(String::as_str)).await?;
+    for user in late.keys().filter(|id| !erased.contains_key(*id)) {
+        tracing::info!("an erasure landed while the batch was written; erasing again");
+        store.erase_user(user, home_tenant, now).await?;
+    }
     Ok(accepted)
 }
 

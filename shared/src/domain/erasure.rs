@@ -3,8 +3,8 @@
 //! (IP, subnet, SSID, MAC) and devices are dropped. The metrics stay, so the call still
 //! explains its quality to the helpdesk of the other participants.
 
-use super::calls::CallSummary;
-use super::graph::{Endpoint, Identity, IdentitySet, Party, PartyKind, Session};
+use super::calls::{CallSummary, StoredCall};
+use super::graph::{CallRecord, Endpoint, Identity, IdentitySet, Participant, Party, PartyKind, Session};
 
 /// The id an erased person is shown under.
 pub const ERASED_ID: &str = "erased";
@@ -40,23 +40,80 @@ impl CallSummary {
     }
 }
 
+/// Whether `identity` is the person `id`.
+fn names(identity: &Option<Identity>, id: &str) -> bool {
+    identity.as_ref().is_some_and(|i| i.id.as_deref() == Some(id))
+}
+
+/// The identity set an erased person is shown under: a user without tenant, so never a party
+/// with a history of its own.
+fn placeholder() -> IdentitySet {
+    let identity =
+        Identity { id: Some(ERASED_ID.to_owned()), display_name: Some(ERASED_NAME.to_owned()), ..Default::default() };
+    IdentitySet { user: Some(identity), ..Default::default() }
+}
+
+impl IdentitySet {
+    /// Replaces this set with the placeholder if it names `id` as a user or guest; whether it did.
+    fn erase(&mut self, id: &str) -> bool {
+        let found = names(&self.user, id) || names(&self.guest, id);
+        if found {
+            *self = placeholder();
+        }
+        found
+    }
+}
+
+impl Participant {
+    fn erase(&mut self, id: &str) -> bool {
+        let found = self.identity.as_mut().is_some_and(|set| set.erase(id));
+        if found {
+            self.id = Some(ERASED_ID.to_owned());
+        }
+        found
+    }
+}
+
 impl Endpoint {
     /// Replaces this endpoint's identity if it names `id`; whether it did.
     fn erase(&mut self, id: &str) -> bool {
-        let named = |identity: &Option<Identity>| identity.as_ref().is_some_and(|i| i.id.as_deref() == Some(id));
-        let names = self.identity.as_ref().is_some_and(|set| named(&set.user) || named(&set.guest))
-            || named(&self.associated_identity);
-        if names {
-            let placeholder = Identity {
-                id: Some(ERASED_ID.to_owned()),
-                display_name: Some(ERASED_NAME.to_owned()),
-                ..Default::default()
-            };
-            self.identity = Some(IdentitySet { user: Some(placeholder), ..Default::default() });
+        let found = self.identity.as_ref().is_some_and(|set| names(&set.user, id) || names(&set.guest, id))
+            || names(&self.associated_identity, id);
+        if found {
+            self.identity = Some(placeholder());
             self.associated_identity = None;
             self.name = None;
         }
-        names
+        found
+    }
+}
+
+impl CallRecord {
+    /// Takes the person `id` out of the whole record: organizer, participants and every session.
+    /// Whether they were in it.
+    pub fn erase_party(&mut self, id: &str) -> bool {
+        let mut found = self.organizer_v2.as_mut().is_some_and(|p| p.erase(id));
+        found |= self.organizer.as_mut().is_some_and(|set| set.erase(id));
+        for participant in &mut self.participants_v2 {
+            found |= participant.erase(id);
+        }
+        for set in &mut self.participants {
+            found |= set.erase(id);
+        }
+        for session in &mut self.sessions {
+            found |= session.erase_party(id);
+        }
+        found
+    }
+}
+
+impl StoredCall {
+    /// Takes `identity` out of the stored call: its summary and every session.
+    pub fn erase_party(&mut self, identity: &Party) {
+        self.summary.erase_party(identity);
+        for session in &mut self.sessions {
+            session.erase_party(&identity.id);
+        }
     }
 }
 

@@ -21,6 +21,15 @@ pub fn call_expires_at(end: OffsetDateTime) -> OffsetDateTime {
     end + HISTORY
 }
 
+/// When the marker of an erasure asked for at `at` expires: the history window plus two days,
+/// by when no record of a call that started before the erasure can still be accepted.
+pub fn erasure_expires_at(at: OffsetDateTime) -> OffsetDateTime {
+    at + HISTORY + FUTURE_TOLERANCE + ERASURE_MARGIN
+}
+
+/// Margin on an erasure marker's life.
+pub const ERASURE_MARGIN: Duration = Duration::days(1);
+
 /// When an audit entry written at `at` expires.
 pub fn audit_expires_at(at: OffsetDateTime) -> OffsetDateTime {
     at + AUDIT

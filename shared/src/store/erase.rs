@@ -1,25 +1,35 @@
-//! Erasing one user's personal data before the 30 days are up.
+//! Erasing one user's personal data before the 30 days are up, so that it stays erased.
 //!
-//! Order matters, so that an interrupted erasure can simply be run again: first every call the
-//! user's history points to is rewritten without them (header and session pages in one
-//! transaction, conditional on the version and rating read, so it never overwrites a newer
-//! version or a rating published meanwhile), then the other participants' history entries that
-//! show them as the counterpart, then their directory entries, and last their own history
-//! entries — the list the next run would start from.
+//! An erasure first leaves a marker (`ERASED#<userId>`), kept as long as a record naming the
+//! user could still be accepted. Every write path reads the markers of the people it is about to
+//! write before it writes (and stores them already replaced by the placeholder), and again after
+//! (and takes out anyone marked meanwhile), so neither a replay, a newer version nor a
+//! classification racing the erasure brings them back.
+//!
+//! The steps are ordered so that repeating an interrupted erasure completes it: the directory
+//! entries of every name the stored calls give the user go first (while the calls still name
+//! them); then every call the user's history points to is rewritten without them (header and
+//! session pages in one transaction, conditional on the version and rating read; pages of other
+//! versions deleted), with the other participants' history entries that show them — even where
+//! the call was already rewritten by an earlier run; last their own history entries, the list the
+//! next run starts from. The marker records what was done.
 
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
 use super::client::{DynamoStore, WriteGuard, read_items, to_item};
 use super::items::{CallHeader, DirectoryItem, HistoryItem, SessionPage};
 use super::keys;
+use crate::domain::calls::CallSummary;
 use crate::domain::erasure::ERASED_ID;
-use crate::domain::graph::Party;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use serde::Serialize;
+use crate::domain::graph::{Party, PartyKind};
+use crate::domain::retention;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
 
-/// What an erasure removed or rewrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// What an erasure removed or rewrote, over every run of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Erased {
     pub user_id: String,
@@ -30,77 +40,223 @@ pub struct Erased {
     /// Search tokens and the listing entry.
     pub directory_entries_deleted: u32,
     pub history_entries_deleted: u32,
+    /// Session pages of superseded versions, which still named the user, deleted.
+    #[serde(default)]
+    pub stale_pages_deleted: u32,
+    /// Whether every step has run to its end.
+    #[serde(default)]
+    pub complete: bool,
 }
+
+impl Erased {
+    fn add(&mut self, run: &Erased) {
+        self.calls_rewritten += run.calls_rewritten;
+        self.counterparts_rewritten += run.counterparts_rewritten;
+        self.directory_entries_deleted += run.directory_entries_deleted;
+        self.history_entries_deleted += run.history_entries_deleted;
+        self.stale_pages_deleted += run.stale_pages_deleted;
+    }
+}
+
+/// The mark an erasure leaves: the user is erased, and what was done so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureMarker {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: OffsetDateTime,
+    #[serde(flatten)]
+    pub report: Erased,
+    pub expires_at: i64,
+}
+
+/// Erased users among some ids, with when each erasure was asked for.
+pub type Erasures = std::collections::BTreeMap<String, OffsetDateTime>;
 
 /// How often one call's rewrite is retried when a new version or a rating lands meanwhile.
 const REWRITE_ATTEMPTS: u32 = 5;
+/// Most keys one `BatchGetItem` reads.
+const BATCH_GET_KEYS: usize = 100;
 
 impl DynamoStore {
-    /// Removes `user_id`'s personal data: their history, their directory entries, and their
-    /// identity, network and devices in every stored call they took part in.
-    pub async fn erase_user(&self, user_id: &str, home_tenant: &str) -> Result<Erased, StoreError> {
+    /// Removes `user_id`'s personal data, for good: marks them erased, then their directory
+    /// entries, their identity, network and devices in every stored call they took part in, and
+    /// their history. `None` when nothing of the user is stored and they were never erased.
+    pub async fn erase_user(
+        &self,
+        user_id: &str,
+        home_tenant: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Erased>, StoreError> {
         let history: Vec<HistoryItem> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
-        let mut erased = Erased { user_id: user_id.to_owned(), ..Erased::default() };
-        let mut identities: Vec<Party> = Vec::new();
-        for entry in &history {
-            if let Some(identity) =
-                self.erase_from_call(&entry.entry.call_id, user_id, home_tenant, &mut erased).await?
-                && !identities.contains(&identity)
-            {
-                identities.push(identity);
+        let earlier = self.get::<ErasureMarker>(&keys::erased_pk(user_id), keys::ERASED_SK).await?;
+        if history.is_empty() && earlier.is_none() {
+            return Ok(None);
+        }
+        let mut marker = earlier.unwrap_or_else(|| ErasureMarker {
+            pk: keys::erased_pk(user_id),
+            sk: keys::ERASED_SK.to_owned(),
+            requested_at: now,
+            report: Erased { user_id: user_id.to_owned(), ..Erased::default() },
+            expires_at: 0,
+        });
+        // Kept until no record naming the user can be accepted any more, counted from now.
+        marker.expires_at = retention::erasure_expires_at(now).unix_timestamp();
+        marker.report.complete = false;
+        self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
+
+        let mut run = Erased::default();
+        let calls: Vec<&str> = history.iter().map(|h| h.entry.call_id.as_str()).collect();
+        for identity in self.identities_in(&calls, user_id).await? {
+            for entry in DirectoryItem::all(&identity, OffsetDateTime::UNIX_EPOCH, 0) {
+                self.delete(&entry.pk, &entry.sk).await?;
+                run.directory_entries_deleted += 1;
             }
         }
-        for identity in &identities {
-            for entry in DirectoryItem::all(identity, OffsetDateTime::UNIX_EPOCH, 0) {
-                self.delete(&entry.pk, &entry.sk).await?;
-                erased.directory_entries_deleted += 1;
-            }
+        for call_id in &calls {
+            self.erase_from_call(call_id, user_id, home_tenant, &mut run).await?;
         }
         for entry in &history {
             self.delete(&entry.pk, &entry.sk).await?;
-            erased.history_entries_deleted += 1;
+            run.history_entries_deleted += 1;
+        }
+        marker.report.add(&run);
+        marker.report.complete = true;
+        self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
+        Ok(Some(marker.report))
+    }
+
+    /// Which of `user_ids` have been erased, and when the erasure was asked for; read
+    /// consistently (an erasure writes its marker before anything else).
+    pub async fn erasures_among<'a>(
+        &self,
+        user_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Erasures, StoreError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Mark {
+            #[serde(rename = "PK")]
+            pk: String,
+            #[serde(with = "time::serde::rfc3339")]
+            requested_at: OffsetDateTime,
+        }
+        let ids: BTreeSet<&str> = user_ids.into_iter().filter(|id| *id != ERASED_ID).collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        let mut erased = Erasures::new();
+        for chunk in ids.chunks(BATCH_GET_KEYS) {
+            let mut pending: Vec<HashMap<String, AttributeValue>> =
+                chunk.iter().map(|id| super::client::key_item(&keys::erased_pk(id), keys::ERASED_SK)).collect();
+            while !pending.is_empty() {
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .projection_expression("PK, requestedAt")
+                    .consistent_read(true)
+                    .build()
+                    .expect("keys are set");
+                let output = self
+                    .client()
+                    .batch_get_item()
+                    .request_items(self.table(), request)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::request("BatchGetItem", e))?;
+                for item in output.responses.unwrap_or_default().remove(self.table()).unwrap_or_default() {
+                    let mark: Mark = super::client::from_item(item, "an erasure marker")?;
+                    if let Some(id) = keys::erased_user(&mark.pk) {
+                        erased.insert(id.to_owned(), mark.requested_at);
+                    }
+                }
+                pending = output
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(self.table()))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
         }
         Ok(erased)
     }
 
-    /// Rewrites call `call_id` without `user_id`; the user's identity as the call named them,
-    /// or `None` if the call no longer does (already erased, or gone).
+    /// Takes `identity`, erased while call `summary` was being published, out of what the
+    /// publishing wrote: their own history entry of the call, and the counterpart in the others'.
+    pub async fn unpublish_erased(
+        &self,
+        summary: &CallSummary,
+        identity: &Party,
+        home_tenant: &str,
+    ) -> Result<(), StoreError> {
+        self.delete(&keys::user_pk(&identity.id), &keys::history_sk(&summary.call_id)).await?;
+        for party in summary.history_parties(home_tenant).filter(|p| p.id != identity.id) {
+            self.erase_counterpart(&party.id, &summary.call_id, &identity.id, identity.kind).await?;
+        }
+        Ok(())
+    }
+
+    /// Every identity the headers of `calls` give `user_id` (several if their name changed).
+    async fn identities_in(&self, calls: &[&str], user_id: &str) -> Result<Vec<Party>, StoreError> {
+        let mut identities: Vec<Party> = Vec::new();
+        for call_id in calls {
+            let header = self.get::<CallHeader>(&keys::call_pk(call_id), keys::CALL_HEADER_SK).await?;
+            for party in header.iter().flat_map(|h| &h.summary.parties).filter(|p| p.id == user_id) {
+                if !identities.contains(party) {
+                    identities.push(party.clone());
+                }
+            }
+        }
+        Ok(identities)
+    }
+
+    /// Rewrites call `call_id` without `user_id` (unless an earlier run did), deletes its
+    /// session pages of other versions, and replaces the user as the counterpart in the other
+    /// participants' history entries.
     async fn erase_from_call(
         &self,
         call_id: &str,
         user_id: &str,
         home_tenant: &str,
         erased: &mut Erased,
-    ) -> Result<Option<Party>, StoreError> {
+    ) -> Result<(), StoreError> {
         let pk = keys::call_pk(call_id);
         for _ in 0..REWRITE_ATTEMPTS {
             let items = self.partition(&pk, true).await?;
             // Expired items count: their personal data is stored until DynamoDB deletes it.
             let CallItems { header, mut session_pages, .. } = CallItems::read(&pk, items)?;
             let Some(mut header) = header else {
-                return Ok(None);
+                return Ok(());
             };
-            session_pages.retain(|p| p.head.version == header.summary.version);
-            let Some(identity) = header.summary.parties.iter().find(|p| p.id == user_id).cloned() else {
-                return Ok(None);
-            };
-            let guard = WriteGuard::Unchanged { version: header.summary.version, rating: header.summary.rating };
-            header.summary.erase_party(&identity);
-            for page in &mut session_pages {
-                for session in &mut page.sessions {
-                    session.erase_party(&identity.id);
+            let (current, stale): (Vec<_>, Vec<_>) =
+                session_pages.drain(..).partition(|p| p.head.version == header.summary.version);
+            let mut session_pages = current;
+            let kind = match header.summary.parties.iter().find(|p| p.id == user_id).cloned() {
+                Some(identity) => {
+                    let guard =
+                        WriteGuard::Unchanged { version: header.summary.version, rating: header.summary.rating };
+                    header.summary.erase_party(&identity);
+                    for page in &mut session_pages {
+                        for session in &mut page.sessions {
+                            session.erase_party(&identity.id);
+                        }
+                    }
+                    if !self.replace_call(&header, &session_pages, guard).await? {
+                        continue;
+                    }
+                    erased.calls_rewritten += 1;
+                    identity.kind
                 }
+                None => PartyKind::User,
+            };
+            for page in &stale {
+                self.delete(&page.head.pk, &page.head.sk).await?;
+                erased.stale_pages_deleted += 1;
             }
-            if !self.replace_call(&header, &session_pages, guard).await? {
-                continue;
-            }
-            erased.calls_rewritten += 1;
             for party in header.summary.history_parties(home_tenant).filter(|p| p.id != ERASED_ID) {
-                if self.erase_counterpart(&party.id, call_id, user_id, identity.kind).await? {
+                if self.erase_counterpart(&party.id, call_id, user_id, kind).await? {
                     erased.counterparts_rewritten += 1;
                 }
             }
-            return Ok(Some(identity));
+            return Ok(());
         }
         Err(StoreError::Contention(call_id.to_owned()))
     }

@@ -58,6 +58,19 @@ pub fn subnets_pk(day: time::Date) -> String {
     format!("SUBNETS#{day}")
 }
 
+/// Sort key of an erasure marker.
+pub const ERASED_SK: &str = "#MARKER";
+
+/// Partition of the marker an erasure of `user_id` leaves.
+pub fn erased_pk(user_id: &str) -> String {
+    format!("ERASED#{user_id}")
+}
+
+/// The user an erasure marker's partition key names.
+pub fn erased_user(pk: &str) -> Option<&str> {
+    pk.strip_prefix("ERASED#")
+}
+
 /// Sort key prefix of a call's classification result pages.
 pub const RESULT_PAGE_PREFIX: &str = "RESULTS#";
 /// Partition key of the alphabetical user listing.

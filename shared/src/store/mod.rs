@@ -20,7 +20,7 @@ pub mod subnets;
 pub use calls::{Published, UpsertStatus};
 pub use client::{DynamoStore, Item, Page, WriteGuard};
 pub use datasets::{ActiveDataset, DatasetKind};
-pub use erase::Erased;
+pub use erase::{Erased, ErasureMarker, Erasures};
 pub use prepare::{PreparedCall, PreparedClassification};
 
 use aws_sdk_dynamodb::config::http::HttpResponse;

@@ -79,6 +79,20 @@ impl ValidCall {
     pub fn parties(&self) -> &[Party] {
         &self.parties
     }
+
+    /// The call as it is stored once every person in `erased` has been taken out (their
+    /// identity replaced by the placeholder, their side's network and devices dropped): a record
+    /// that arrives after someone's erasure never brings them back.
+    pub fn without(mut self, erased: &std::collections::BTreeSet<String>) -> Self {
+        let mut changed = false;
+        for id in erased {
+            changed |= self.record.erase_party(id);
+        }
+        if changed {
+            self.parties = find_parties(&self.record).into_iter().map(|f| f.party).collect();
+        }
+        self
+    }
 }
 
 fn check_id(id: &str, path: &str, problems: &mut Vec<Problem>) {
