@@ -93,6 +93,48 @@ impl Intercept for CutOff {
     }
 }
 
+/// DynamoDB's per-partition write limit, modelled: once a partition key has taken `limit`
+/// writes, every further write to it is throttled (never sent), as a hot partition is.
+#[derive(Debug, Clone)]
+pub struct HotPartitions {
+    limit: usize,
+    writes: Arc<Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl Intercept for HotPartitions {
+    fn name(&self) -> &'static str {
+        "HotPartitions"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
+        if !(target.ends_with(".PutItem") || target.ends_with(".UpdateItem")) {
+            return Ok(());
+        }
+        let body: serde_json::Value =
+            context.request().body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+        let pk = body["Item"]["PK"]["S"].as_str().or(body["Key"]["PK"]["S"].as_str()).unwrap_or_default().to_owned();
+        let mut writes = self.writes.lock().unwrap();
+        let count = writes.entry(pk.clone()).or_default();
+        *count += 1;
+        if *count > self.limit {
+            return Err(format!("ProvisionedThroughputExceededException on {pk}").into());
+        }
+        Ok(())
+    }
+}
+
+/// A store on `table` whose partitions each take at most `limit` writes.
+pub fn hot_partition_store(table: &str, limit: usize) -> DynamoStore {
+    let hot = HotPartitions { limit, writes: Arc::default() };
+    DynamoStore::new(Client::from_conf(client_config().interceptor(hot).build()), table)
+}
+
 /// A store on `table` that stops writing after `allowed` write requests.
 pub fn cut_off_store(table: &str, allowed: usize) -> DynamoStore {
     let cut = CutOff { allowed, writes: Arc::default() };

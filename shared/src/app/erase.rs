@@ -1,5 +1,6 @@
 //! Erasing a user: `DELETE /users/{userId}` removes a user's personal data before the 30 days
-//! are up. Admins only; every attempt, refused or not, is audited before anything happens.
+//! are up. Admins only; every attempt is audited before anything happens, refused ones counted
+//! per caller and minute.
 
 use super::AppError;
 use crate::domain::access::{AuditAction, AuditEvent, AuditRole, Principal, Role};
@@ -15,9 +16,12 @@ pub async fn erase_user(
     request_id: &str,
     home_tenant: &str,
 ) -> Result<Erased, AppError> {
-    let event = AuditEvent::new(principal, AuditRole::of(principal), AuditAction::Erase, now, request_id);
-    store.write_audit(event.user(user_id)).await?;
-    principal.require_any(&[Role::Admin])?;
+    let event = AuditEvent::new(principal, AuditRole::of(principal), AuditAction::Erase, now, request_id).user(user_id);
+    if let Err(refused) = principal.require_any(&[Role::Admin]) {
+        store.write_refusal(event).await;
+        return Err(refused.into());
+    }
+    store.write_audit(event).await?;
     AppError::check_id("userId", user_id)?;
     store.erase_user(user_id, home_tenant, now).await?.ok_or(AppError::NotFound("user"))
 }

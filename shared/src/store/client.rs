@@ -35,6 +35,8 @@ impl<T> Page<T> {
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// The audit days this warm function has already put into the day index.
+    pub(super) audit_days: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<time::Date>>>,
 }
 
 /// When a write may replace what is stored. Each rule is what keeps one kind of write
@@ -110,7 +112,7 @@ impl WriteGuard {
 impl DynamoStore {
     /// A store over `table`, using `client` (whose endpoint may point at a local server).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self { client, table: table.into(), audit_days: Default::default() }
     }
 
     /// A store over `table` with a client configured from the environment (region,

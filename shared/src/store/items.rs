@@ -176,13 +176,30 @@ pub struct AuditItem {
 }
 
 impl AuditItem {
-    /// The item recording `event`.
+    /// The item recording `event`, in the shard its request id falls in.
     pub fn new(event: AuditEvent) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        event.request_id.hash(&mut hasher);
+        let shard = (hasher.finish() % u64::from(keys::AUDIT_SHARDS)) as u32;
         Self {
-            pk: keys::AUDIT_PK.to_owned(),
+            pk: keys::audit_pk(event.at.to_offset(time::UtcOffset::UTC).date(), shard),
             sk: keys::audit_sk(event.at, &event.request_id),
             expires_at: retention::audit_expires_at(event.at).unix_timestamp(),
             event,
+        }
+    }
+
+    /// The item counting `caller`'s refused attempts in the minute of `event`, starting with it.
+    pub fn refusal(event: AuditEvent) -> Self {
+        let at = event.at.to_offset(time::UtcOffset::UTC);
+        let minute = at.replace_second(0).and_then(|t| t.replace_nanosecond(0)).unwrap_or(at);
+        let caller = keys::key_text(event.subject.as_deref().unwrap_or("-")).to_owned();
+        Self {
+            pk: keys::refused_pk(at.date()),
+            sk: keys::audit_sk(minute, &caller),
+            expires_at: retention::audit_expires_at(event.at).unix_timestamp(),
+            event: AuditEvent { refused_attempts: Some(1), ..event },
         }
     }
 }

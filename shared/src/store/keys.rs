@@ -38,7 +38,22 @@ pub const CALL_HEADER_SK: &str = "#HEADER";
 /// Sort key prefix of a call's session pages.
 pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
 /// Partition key of the audit trail (helpdesk reads are few: one partition serves them).
-pub const AUDIT_PK: &str = "AUDIT";
+/// Partition of the index of days that have audit entries.
+pub const AUDIT_DAYS_PK: &str = "AUDITDAYS";
+/// How many partitions one day's audit entries are spread over: no one partition takes every
+/// entry, so a flood cannot throttle the audit writes that reads depend on.
+pub const AUDIT_SHARDS: u32 = 8;
+
+/// Partition of `day`'s audit entries in `shard`.
+pub fn audit_pk(day: time::Date, shard: u32) -> String {
+    format!("AUDIT#{day}#{shard}")
+}
+
+/// Partition of `day`'s refused attempts, one entry per caller per minute: apart from the
+/// entries of served requests, so a flood of refusals throttles only itself.
+pub fn refused_pk(day: time::Date) -> String {
+    format!("AUDIT#{day}#refused")
+}
 
 /// Partition of the pointers to the active tenant data sets (one item per kind).
 pub const DATASETS_PK: &str = "DATASETS";
@@ -141,12 +156,13 @@ pub fn users_sk(display_name: &str, user_id: &str) -> String {
 
 /// Lower-cases and removes `#`, the form searched and sorted on.
 pub fn normalize(text: &str) -> String {
-    let mut key = text.to_lowercase().replace('#', "");
-    if key.len() > MAX_KEY_TEXT {
-        let cut = (0..=MAX_KEY_TEXT).rev().find(|i| key.is_char_boundary(*i)).unwrap_or(0);
-        key.truncate(cut);
-    }
-    key
+    key_text(&text.to_lowercase().replace('#', "")).to_owned()
+}
+
+/// `text` cut to [`MAX_KEY_TEXT`] bytes on a character boundary.
+pub fn key_text(text: &str) -> &str {
+    let cut = (0..=MAX_KEY_TEXT.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+    &text[..cut]
 }
 
 /// Most bytes of free text (a name word, an address, a display name) one key carries: the name

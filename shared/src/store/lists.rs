@@ -1,11 +1,10 @@
-//! The lists the helpdesk pages through: a user's history, the user directory and the audit
-//! trail. One Query per page, live items only.
+//! The lists the helpdesk pages through: a user's history and the user directory. One Query
+//! per page, live items only.
 
 use super::StoreError;
-use super::client::{DynamoStore, Page, Partition, WriteGuard, live_at, page_key, read_items, start_key};
-use super::items::{AuditItem, DirectoryItem, HistoryItem};
+use super::client::{DynamoStore, Page, Partition, live_at, page_key, read_items, start_key};
+use super::items::{DirectoryItem, HistoryItem};
 use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
-use crate::domain::access::AuditEvent;
 use crate::domain::access::cursor::PageKey;
 use crate::domain::calls::{DirectoryEntry, HistoryEntry};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -67,25 +66,5 @@ impl DynamoStore {
             last_key: output.last_evaluated_key.and_then(page_key),
         };
         Ok(page.map(|item| item.entry))
-    }
-
-    /// Records one audit event. A retried request (same time and request id) finds its entry
-    /// already there, which is success; no entry is ever overwritten.
-    pub async fn write_audit(&self, event: AuditEvent) -> Result<(), StoreError> {
-        self.put_value(&AuditItem::new(event), WriteGuard::Absent).await?;
-        Ok(())
-    }
-
-    /// One page (one Query) of audit events in `window`, newest first.
-    pub async fn audit(
-        &self,
-        (from, to): Window,
-        limit: u32,
-        start: Option<&PageKey>,
-        now: OffsetDateTime,
-    ) -> Result<Page<AuditEvent>, StoreError> {
-        let partition = Partition { index: None, pk_name: PK, sk_name: SK, pk: keys::AUDIT_PK.to_owned() };
-        let page: Page<AuditItem> = self.newest_first(partition, keys::time_range(from, to), limit, start, now).await?;
-        Ok(page.map(|item| item.event))
     }
 }

@@ -4,6 +4,7 @@
 //! tenant data sets, subnets, erasure writes, and the stream read back (`stream`). See
 //! `docs/data-model.md` for the access patterns.
 
+pub mod audit;
 pub mod calls;
 pub mod client;
 pub mod datasets;

@@ -98,7 +98,7 @@ impl Query<'_> {
         match Audience::of(principal) {
             Ok(audience) => Ok(audience),
             Err(refused) => {
-                self.store.write_audit(event).await?;
+                self.store.write_refusal(event).await;
                 Err(refused.into())
             }
         }

@@ -45,6 +45,9 @@ pub struct AuditEvent {
     pub action: AuditAction,
     pub target_user: Option<String>,
     pub target_call: Option<String>,
+    /// On a refusal entry: how many attempts the caller made in its minute (refusals are
+    /// counted, not listed one by one, so a flood of them cannot flood the trail).
+    pub refused_attempts: Option<u32>,
 }
 
 impl AuditEvent {
@@ -64,6 +67,7 @@ impl AuditEvent {
             action,
             target_user: None,
             target_call: None,
+            refused_attempts: None,
         }
     }
 

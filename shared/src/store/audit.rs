@@ -1,0 +1,176 @@
+//! The audit trail in the table: entries spread over [`keys::AUDIT_SHARDS`] partitions per day,
+//! refused attempts counted per caller and minute in a partition of their own, and a small
+//! index of the days that have entries. Read back newest first by merging one day's partitions
+//! at a time.
+
+use super::StoreError;
+use super::client::{DynamoStore, Partition, WriteGuard, read_items, to_item};
+use super::items::AuditItem;
+use super::keys::{self, PK, SK};
+use crate::domain::access::AuditEvent;
+use crate::domain::retention;
+use crate::store::lists::Window;
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::future::try_join_all;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+/// One day in the index of days with audit entries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditDay {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    expires_at: i64,
+}
+
+/// A page of the trail: its entries, and the sort key the next page starts below.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEvent>,
+    pub last: Option<String>,
+}
+
+impl DynamoStore {
+    /// Records one served request's audit event. A retried request (same time and request id)
+    /// finds its entry already there, which is success; no entry is ever overwritten.
+    pub async fn write_audit(&self, event: AuditEvent) -> Result<(), StoreError> {
+        let day = event.at.to_offset(time::UtcOffset::UTC).date();
+        self.index_audit_day(day).await?;
+        self.put_value(&AuditItem::new(event), WriteGuard::Absent).await?;
+        Ok(())
+    }
+
+    /// Counts one refused attempt: the first of a caller's minute creates its entry, the rest
+    /// add to its count. Refusals are answered whether or not this write succeeds (a flood of
+    /// them may throttle their own partition), so a failure is logged, not returned.
+    pub async fn write_refusal(&self, event: AuditEvent) {
+        let day = event.at.to_offset(time::UtcOffset::UTC).date();
+        let item = AuditItem::refusal(event);
+        let result = async {
+            self.index_audit_day(day).await?;
+            let values = to_item(&item)?;
+            let mut update = self
+                .client()
+                .update_item()
+                .table_name(self.table())
+                .key(PK, AttributeValue::S(item.pk.clone()))
+                .key(SK, AttributeValue::S(item.sk.clone()))
+                .expression_attribute_values(":one", AttributeValue::N("1".into()));
+            let mut sets = Vec::new();
+            for (i, (name, value)) in
+                values.into_iter().filter(|(n, _)| ![PK, SK, "refusedAttempts"].contains(&n.as_str())).enumerate()
+            {
+                sets.push(format!("#a{i} = if_not_exists(#a{i}, :a{i})"));
+                update = update
+                    .expression_attribute_names(format!("#a{i}"), name)
+                    .expression_attribute_values(format!(":a{i}"), value);
+            }
+            update
+                .update_expression(format!("SET {} ADD refusedAttempts :one", sets.join(", ")))
+                .send()
+                .await
+                .map_err(|e| StoreError::request("UpdateItem", e))?;
+            Ok::<(), StoreError>(())
+        };
+        if let Err(error) = result.await {
+            tracing::warn!(error = %error, "a refused attempt could not be counted in the audit trail");
+        }
+    }
+
+    /// Puts `day` into the index of audit days, once per warm function.
+    async fn index_audit_day(&self, day: Date) -> Result<(), StoreError> {
+        if self.audit_days.lock().expect("not poisoned").contains(&day) {
+            return Ok(());
+        }
+        let end_of_day = day.next_day().unwrap_or(day).midnight().assume_utc();
+        let entry = AuditDay {
+            pk: keys::AUDIT_DAYS_PK.to_owned(),
+            sk: day.to_string(),
+            expires_at: retention::audit_expires_at(end_of_day).unix_timestamp(),
+        };
+        self.put_value(&entry, WriteGuard::NotEarlierExpiry(entry.expires_at)).await?;
+        self.audit_days.lock().expect("not poisoned").insert(day);
+        Ok(())
+    }
+
+    /// Up to `limit` audit events in `window`, newest first, starting below the sort key
+    /// `below` (the previous page's `last`).
+    pub async fn audit(
+        &self,
+        (from, to): Window,
+        limit: u32,
+        below: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<AuditPage, StoreError> {
+        let (low, mut high) = keys::time_range(from, to);
+        if let Some(below) = below {
+            high = high.min(below.to_owned());
+        }
+        let days = self.audit_days(&low, &high).await?;
+        let mut entries: Vec<AuditItem> = Vec::new();
+        for day in days {
+            let need = limit as usize - entries.len();
+            let partitions = (0..keys::AUDIT_SHARDS).map(|s| keys::audit_pk(day, s)).chain([keys::refused_pk(day)]);
+            let reads = partitions.map(|pk| self.newest_in(pk, (low.clone(), high.clone()), need, now));
+            let mut found: Vec<AuditItem> = try_join_all(reads).await?.into_iter().flatten().collect();
+            found.retain(|item| below.is_none_or(|b| item.sk.as_str() < b));
+            found.sort_by(|a, b| b.sk.cmp(&a.sk));
+            found.truncate(need);
+            entries.extend(found);
+            if entries.len() == limit as usize {
+                break;
+            }
+        }
+        let last = (entries.len() == limit as usize).then(|| entries.last().map(|e| e.sk.clone())).flatten();
+        Ok(AuditPage { entries: entries.into_iter().map(|item| item.event).collect(), last })
+    }
+
+    /// The days of the index from the day of `low` to the day of `high`, newest first.
+    async fn audit_days(&self, low: &str, high: &str) -> Result<Vec<Date>, StoreError> {
+        let day_of = |key: &str| key.get(..10).unwrap_or_default().to_owned();
+        let items = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", AttributeValue::S(keys::AUDIT_DAYS_PK.to_owned()))
+            .expression_attribute_values(":low", AttributeValue::S(day_of(low)))
+            .expression_attribute_values(":high", AttributeValue::S(day_of(high)))
+            .scan_index_forward(false)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        let days: Vec<AuditDay> = read_items(items, keys::AUDIT_DAYS_PK)?;
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        Ok(days.iter().filter_map(|d| Date::parse(&d.sk, format).ok()).collect())
+    }
+
+    /// The newest `need` live entries of partition `pk` in `range`, paging past expired ones.
+    async fn newest_in(
+        &self,
+        pk: String,
+        range: (String, String),
+        need: usize,
+        now: OffsetDateTime,
+    ) -> Result<Vec<AuditItem>, StoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let partition = Partition { index: None, pk_name: PK, sk_name: SK, pk: pk.clone() };
+            let page = self.newest_first(partition, range.clone(), need as u32 + 1, start.as_ref(), now).await?;
+            found.extend(page.entries);
+            match page.last_key {
+                Some(key) if found.len() < need + 1 => start = Some(key),
+                _ => return Ok(found),
+            }
+        }
+    }
+}
