@@ -28,11 +28,13 @@ browser-test: venv
 stack-test: venv
 	scripts/stack-test.sh
 
-# The SAM template, checked by both validators (no AWS credentials needed).
+# The SAM template, checked by both validators and scanned by Checkov (no AWS credentials needed;
+# every failed check fails this, a skipped one carries its reason in the template).
 infra-check:
 	@scripts/venv.sh infra
 	SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --region us-east-1 -t infra/template.yaml
 	.venv/bin/cfn-lint infra/template.yaml
+	.venv-scan/bin/checkov --quiet --compact --skip-download --framework cloudformation -f infra/template.yaml
 
 # Every fuzz target for FUZZ_SECONDS each (release build); a finding fails it. See docs/testing.md.
 FUZZ_SECONDS ?= 300
