@@ -1,6 +1,7 @@
 //! Any bytes as a `POST /calls` body: parsing, validation and classification never panic; a
-//! rejection always says what is wrong; an accepted record names only parties whose ids can
-//! become storage keys, and every session gets exactly one verdict. (That an accepted record's
+//! rejection always says what is wrong; an accepted record names only parties whose ids, name
+//! words and addresses can become storage keys (non-empty, at most 256 bytes of free text), and
+//! every session gets exactly one verdict. (That an accepted record's
 //! items stay in its own partition is the store's property, tested with key-syntax ids in
 //! `tests/tests/hostile.rs`; this target builds the domain alone.)
 #![no_main]
@@ -9,6 +10,7 @@ use callscope_core::domain::calls::CallSummary;
 use callscope_core::domain::classify::{Thresholds, classify_sessions};
 use callscope_core::domain::graph::parse_calls;
 use callscope_core::domain::ids::id_problem;
+use callscope_core::domain::search::{MAX_KEY_TEXT, normalize, search_tokens};
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
 
@@ -28,6 +30,11 @@ fuzz_target!(|body: &[u8]| {
         let summary = CallSummary::of(call, now);
         for party in &summary.parties {
             assert_eq!(id_problem(&party.id), None, "an accepted party id that no key may hold");
+            let name = party.display_name.as_deref();
+            for token in search_tokens(name, party.user_principal_name.as_deref()) {
+                assert!(!token.is_empty() && token.len() <= MAX_KEY_TEXT, "a search key of {} bytes", token.len());
+            }
+            assert!(normalize(name.unwrap_or_default()).len() <= MAX_KEY_TEXT, "a listing key too long");
         }
         let result = classify_sessions(&call.record().sessions, &thresholds);
         assert_eq!(result.sessions.len(), call.record().sessions.len());

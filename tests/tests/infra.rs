@@ -136,13 +136,15 @@ fn matches(pattern: &Json, event: &Json) -> bool {
     }
 }
 
-fn filter_pattern() -> Json {
+/// The stream's filter patterns (a record passes if any matches).
+fn filter_patterns() -> Vec<Json> {
     let template = template();
     let stream = &template["Resources"]["ClassifyFunction"]["Properties"]["Events"]["TableStream"]["Properties"];
     assert_eq!(stream["FunctionResponseTypes"][0].as_str(), Some("ReportBatchItemFailures"));
     assert_eq!(stream["BisectBatchOnFunctionError"].as_bool(), Some(true));
     assert!(stream["DestinationConfig"]["OnFailure"]["Destination"].is_tagged(), "an on-failure destination");
-    serde_json::from_str(stream["FilterCriteria"]["Filters"][0]["Pattern"].as_str().unwrap()).unwrap()
+    let filters = stream["FilterCriteria"]["Filters"].as_sequence().unwrap();
+    filters.iter().map(|f| serde_json::from_str(f["Pattern"].as_str().unwrap()).unwrap()).collect()
 }
 
 trait Tagged {
@@ -157,7 +159,7 @@ impl Tagged for Value {
 
 #[tokio::test]
 async fn the_stream_filter_passes_exactly_what_classify_rates() {
-    let pattern = filter_pattern();
+    let patterns = filter_patterns();
     // Every kind of change the product makes: ingest's items, classify's results and rating,
     // a new version and its rating, an erasure rewriting the rated call, and a TTL removal sample.
     let mut pipeline = Pipeline::new().await;
@@ -174,7 +176,12 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     records.extend(pipeline.stream.next_records().await.unwrap());
     pipeline
         .store()
-        .erase_user("3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b", callscope_core::support::fixtures::HOME_TENANT, ANCHOR)
+        .erase_user(
+            "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b",
+            callscope_core::support::fixtures::HOME_TENANT,
+            ANCHOR,
+            std::time::Duration::ZERO,
+        )
         .await
         .unwrap();
     records.extend(pipeline.stream.next_records().await.unwrap());
@@ -182,18 +189,22 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
         serde_json::from_str(&callscope_tests::event_text("classify-remove-ttl.json")).unwrap();
     records.extend(removal.records);
 
-    let mut rated = 0;
+    let (mut rated, mut continued) = (0, 0);
     for record in &records {
         let change = Change {
             kind: ChangeKind::from_event_name(&record.event_name).unwrap(),
             new_image: record.change.new_image.clone(),
             old_image: record.change.old_image.clone(),
         };
-        let wanted = matches!(decide(&change).unwrap(), Decision::Rate { .. });
-        let passed = matches(&pattern, &serde_json::to_value(record).unwrap());
+        let decision = decide(&change).unwrap();
+        let wanted = !matches!(decision, Decision::Skip(_));
+        continued += usize::from(matches!(decision, Decision::ContinueErasure { .. }));
+        let event = serde_json::to_value(record).unwrap();
+        let passed = patterns.iter().any(|pattern| matches(pattern, &event));
         assert_eq!(passed, wanted, "filter and handler disagree on {} {:?}", record.event_name, record.change.keys);
-        rated += usize::from(wanted);
+        rated += usize::from(matches!(decision, Decision::Rate { .. }));
     }
     assert_eq!(rated, 2, "the INSERT of version 2 and the MODIFY to version 3");
+    assert_eq!(continued, 1, "the hand-over of an erasure out of time");
     assert!(records.len() > 10);
 }

@@ -42,6 +42,7 @@ async fn handle_record(app: &App, record: &EventRecord) -> Result<(), StoreError
     match rate_change(&app.store, &change, &app.thresholds, app.clock.now(), &app.home_tenant).await? {
         Outcome::Skipped(reason) => tracing::debug!(?reason, event_id = %record.event_id, "skipped"),
         Outcome::Rated { call_id, version, rated } => tracing::info!(%call_id, version, ?rated, "classified"),
+        Outcome::Erased { complete } => tracing::info!(complete, "ran a round of a handed-over erasure"),
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Classifying a call: what the classify function does with one change on the table's stream.
 //! The store decides whether the change is a call version to rate; this rates it with the
-//! domain's rules and publishes the result. Idempotent and safe to run more than once.
+//! domain's rules and publishes the result. Idempotent and safe to run more than once. The same
+//! stream carries the hand-over of an erasure too long for its request, and its next round runs
+//! here.
 
 use crate::domain::classify::{Rating, Thresholds, classify_sessions};
 use crate::domain::graph::Party;
@@ -26,7 +28,13 @@ pub enum Outcome {
     Skipped(crate::store::stream::Skip),
     /// Call `call_id` at `version` was rated (or found superseded or gone).
     Rated { call_id: String, version: i64, rated: Rated },
+    /// A round of a handed-over erasure ran; `complete` once nothing is left.
+    Erased { complete: bool },
 }
+
+/// How long one round of a handed-over erasure may run in the classify function (whose timeout
+/// is a minute) before it hands the rest over again.
+pub const ERASURE_ROUND: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Rates what `change` asks to be rated, if anything.
 pub async fn rate_change(
@@ -41,6 +49,10 @@ pub async fn rate_change(
         Decision::Rate { call_id, version } => {
             let rated = rate_call(store, &call_id, version, thresholds, now, home_tenant).await?;
             Ok(Outcome::Rated { call_id, version, rated })
+        }
+        Decision::ContinueErasure { user_id } => {
+            let erased = store.erase_user(&user_id, home_tenant, now, ERASURE_ROUND).await?;
+            Ok(Outcome::Erased { complete: erased.is_none_or(|e| e.complete) })
         }
     }
 }

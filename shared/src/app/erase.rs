@@ -7,7 +7,8 @@ use crate::domain::access::{AuditAction, AuditEvent, AuditRole, Principal, Role}
 use crate::store::{DynamoStore, Erased};
 use time::OffsetDateTime;
 
-/// Erases `user_id` for `principal` (an admin), auditing the attempt first.
+/// Erases `user_id` for `principal` (an admin), auditing the attempt first. What `budget` does
+/// not allow is handed over to run asynchronously (the report then says `complete: false`).
 pub async fn erase_user(
     store: &DynamoStore,
     principal: &Principal,
@@ -15,6 +16,7 @@ pub async fn erase_user(
     now: OffsetDateTime,
     request_id: &str,
     home_tenant: &str,
+    budget: std::time::Duration,
 ) -> Result<Erased, AppError> {
     let event = AuditEvent::new(principal, AuditRole::of(principal), AuditAction::Erase, now, request_id).user(user_id);
     if let Err(refused) = principal.require_any(&[Role::Admin]) {
@@ -23,5 +25,5 @@ pub async fn erase_user(
     }
     store.write_audit(event).await?;
     AppError::check_id("userId", user_id)?;
-    store.erase_user(user_id, home_tenant, now).await?.ok_or(AppError::NotFound("user"))
+    store.erase_user(user_id, home_tenant, now, budget).await?.ok_or(AppError::NotFound("user"))
 }

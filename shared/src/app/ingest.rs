@@ -63,7 +63,7 @@ pub async fn ingest_calls(
     let late = store.erasures_among(users.iter().map(String::as_str)).await?;
     for user in late.keys().filter(|id| !erased.contains_key(*id)) {
         tracing::info!("an erasure landed while the batch was written; erasing again");
-        store.erase_user(user, home_tenant, now).await?;
+        store.erase_user(user, home_tenant, now, std::time::Duration::MAX).await?;
     }
     Ok(accepted)
 }

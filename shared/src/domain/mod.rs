@@ -10,5 +10,6 @@ pub mod graph;
 pub mod ids;
 pub mod problem;
 pub mod retention;
+pub mod search;
 pub mod sites;
 pub mod views;

@@ -11,8 +11,9 @@
 //! them); then every call the user's history points to is rewritten without them (header and
 //! session pages in one transaction, conditional on the version and rating read; pages of other
 //! versions deleted), with the other participants' history entries that show them — even where
-//! the call was already rewritten by an earlier run; last their own history entries, the list the
-//! next run starts from. The marker records what was done.
+//! the call was already rewritten by an earlier run — and only then the user's history entry of
+//! that call: the entries left are the work the next run starts from. A run that meets its time
+//! budget hands the rest over through the marker. The marker records what was done.
 
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
@@ -70,6 +71,13 @@ pub struct ErasureMarker {
     pub requested_at: OffsetDateTime,
     #[serde(flatten)]
     pub report: Erased,
+    /// Handed over to run on asynchronously: the table's stream delivers each change of an
+    /// unfinished, continued marker to the classify function, which runs the next round.
+    #[serde(default)]
+    pub continued: bool,
+    /// How many times the erasure was handed over (each hand-over changes the marker).
+    #[serde(default)]
+    pub round: u32,
     pub expires_at: i64,
 }
 
@@ -90,7 +98,9 @@ impl DynamoStore {
         user_id: &str,
         home_tenant: &str,
         now: OffsetDateTime,
+        budget: std::time::Duration,
     ) -> Result<Option<Erased>, StoreError> {
+        let started = std::time::Instant::now();
         let history: Vec<HistoryItem> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
         let earlier = self.get::<ErasureMarker>(&keys::erased_pk(user_id), keys::ERASED_SK).await?;
         if history.is_empty() && earlier.is_none() {
@@ -101,6 +111,8 @@ impl DynamoStore {
             sk: keys::ERASED_SK.to_owned(),
             requested_at: now,
             report: Erased { user_id: user_id.to_owned(), ..Erased::default() },
+            continued: false,
+            round: 0,
             expires_at: 0,
         });
         // Kept until no record naming the user can be accepted any more, counted from now.
@@ -116,15 +128,23 @@ impl DynamoStore {
                 run.directory_entries_deleted += 1;
             }
         }
-        for call_id in &calls {
-            self.erase_from_call(call_id, user_id, home_tenant, &mut run).await?;
-        }
+        // Each history entry goes once its call is done: what is left is what the next run does.
         for entry in &history {
+            if started.elapsed() > budget {
+                // Out of time: hand the rest over; the marker's change is what continues it.
+                marker.report.add(&run);
+                marker.continued = true;
+                marker.round += 1;
+                self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
+                return Ok(Some(marker.report));
+            }
+            self.erase_from_call(&entry.entry.call_id, user_id, home_tenant, &mut run).await?;
             self.delete(&entry.pk, &entry.sk).await?;
             run.history_entries_deleted += 1;
         }
         marker.report.add(&run);
         marker.report.complete = true;
+        marker.continued = false;
         self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
         Ok(Some(marker.report))
     }

@@ -7,7 +7,7 @@ use crate::domain::access::AuditEvent;
 use crate::domain::calls::{CallSummary, DirectoryEntry, HistoryEntry};
 use crate::domain::classify::SessionResult;
 use crate::domain::graph::{Party, Session};
-use crate::domain::retention;
+use crate::domain::{retention, search};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -152,7 +152,7 @@ impl DirectoryItem {
             entry: DirectoryEntry { user: user.clone(), last_call_at },
             expires_at,
         };
-        let tokens = keys::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
+        let tokens = search::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
         let listed_name = user.display_name.as_deref().or(user.user_principal_name.as_deref()).unwrap_or(&user.id);
         tokens
             .iter()
@@ -194,7 +194,7 @@ impl AuditItem {
     pub fn refusal(event: AuditEvent) -> Self {
         let at = event.at.to_offset(time::UtcOffset::UTC);
         let minute = at.replace_second(0).and_then(|t| t.replace_nanosecond(0)).unwrap_or(at);
-        let caller = keys::key_text(event.subject.as_deref().unwrap_or("-")).to_owned();
+        let caller = search::key_text(event.subject.as_deref().unwrap_or("-")).to_owned();
         Self {
             pk: keys::refused_pk(at.date()),
             sk: keys::audit_sk(minute, &caller),

@@ -18,6 +18,7 @@
 //! tokens and listing names have `#` removed, so the first `#` of a directory sort key always
 //! ends the token.
 
+use crate::domain::search::normalize;
 use super::datasets::DatasetKind;
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
@@ -154,21 +155,8 @@ pub fn users_sk(display_name: &str, user_id: &str) -> String {
     format!("{}#{user_id}", normalize(display_name))
 }
 
-/// Lower-cases and removes `#`, the form searched and sorted on.
-pub fn normalize(text: &str) -> String {
-    key_text(&text.to_lowercase().replace('#', "")).to_owned()
-}
 
-/// `text` cut to [`MAX_KEY_TEXT`] bytes on a character boundary.
-pub fn key_text(text: &str) -> &str {
-    let cut = (0..=MAX_KEY_TEXT.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
-    &text[..cut]
-}
 
-/// Most bytes of free text (a name word, an address, a display name) one key carries: the name
-/// stays whole in the item, the key holds its first 256 bytes, and a search is cut the same way,
-/// so it still finds it. With an id (at most 256 bytes) it stays far inside DynamoDB's limits.
-pub const MAX_KEY_TEXT: usize = 256;
 /// DynamoDB's limits on a key attribute's value (table and index keys alike).
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
 /// DynamoDB's limit on a sort key's value.
@@ -194,15 +182,6 @@ pub fn key_problem(item: &super::Item) -> Option<String> {
     })
 }
 
-/// The search tokens of a user: every word of the display name, and the UPN/SIP address.
-pub fn search_tokens(display_name: Option<&str>, user_principal_name: Option<&str>) -> Vec<String> {
-    let words = display_name.into_iter().flat_map(|n| n.split(|c: char| c.is_whitespace() || ",;()[]".contains(c)));
-    let address = user_principal_name.map(|u| u.trim_start_matches("sip:"));
-    let mut tokens: Vec<String> = words.chain(address).map(normalize).filter(|t| !t.is_empty()).collect();
-    tokens.sort();
-    tokens.dedup();
-    tokens
-}
 
 const TIME_KEY: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
@@ -218,16 +197,6 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
-    #[test]
-    fn key_text_is_cut_at_256_bytes_on_a_character_boundary() {
-        let long = "é".repeat(200);
-        let key = normalize(&long);
-        assert_eq!(key.len(), 256);
-        assert!(long.starts_with(&key));
-        assert_eq!(normalize(&"a".repeat(MAX_KEY_TEXT)).len(), MAX_KEY_TEXT);
-        let word = "w".repeat(5000);
-        assert_eq!(search_tokens(Some(&word), None), ["w".repeat(256)]);
-    }
 
     #[test]
     fn empty_and_over_long_keys_are_named() {
@@ -268,11 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn tokens_cover_every_word_and_the_address() {
-        assert_eq!(
-            search_tokens(Some("Ada  Lovelace (Eng#1)"), Some("sip:Ada@Contoso.com")),
-            ["ada", "ada@contoso.com", "eng1", "lovelace"]
-        );
+    fn name_keys_are_normalized() {
         assert_eq!(name_pk("ada"), "NAME#a");
         assert_eq!(users_sk("Ada #Lovelace", "u1"), "ada lovelace#u1");
     }

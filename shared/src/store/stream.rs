@@ -3,7 +3,8 @@
 //!
 //! The filter here and the event-source filter in `infra/template.yaml` must agree: rate
 //! INSERT and MODIFY of call headers, unless the MODIFY is our own result write (same version,
-//! already rated); ignore REMOVE (TTL expiry) and every other item.
+//! already rated); run the next round of an erasure whose marker says it was handed over and is
+//! not complete; ignore REMOVE (TTL expiry) and every other item.
 
 use super::StoreError;
 use super::keys;
@@ -53,7 +54,20 @@ pub enum Skip {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Rate { call_id: String, version: i64 },
+    /// An erasure handed over unfinished: run its next round.
+    ContinueErasure { user_id: String },
     Skip(Skip),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MarkerImage {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(default)]
+    complete: bool,
+    #[serde(default)]
+    continued: bool,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +91,15 @@ pub fn decide(change: &Change) -> Result<Decision, StoreError> {
     }
     let unreadable = |e: serde_dynamo::Error| StoreError::UnreadableChange(e.to_string());
     let Keys { sk } = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
+    if sk == keys::ERASED_SK {
+        let marker: MarkerImage = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
+        return Ok(match keys::erased_user(&marker.pk) {
+            Some(user) if marker.continued && !marker.complete => {
+                Decision::ContinueErasure { user_id: user.to_owned() }
+            }
+            _ => Decision::Skip(Skip::NotACallHeader),
+        });
+    }
     if sk != keys::CALL_HEADER_SK {
         return Ok(Decision::Skip(Skip::NotACallHeader));
     }

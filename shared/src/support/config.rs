@@ -22,6 +22,10 @@ pub struct Config {
     /// `SITES_REFRESH_SECONDS`: how often a warm function re-checks the active building and
     /// endpoint files (default 60).
     pub sites_refresh: time::Duration,
+    /// `ERASURE_BUDGET_SECONDS`: how long `DELETE /users/{id}` erases inside the request before
+    /// it hands the rest over to run asynchronously and answers `202` (default 20, under the
+    /// ingest function's 30-second timeout).
+    pub erasure_budget: std::time::Duration,
     /// `CONSOLE_OIDC_ISSUER`, `CONSOLE_OIDC_CLIENT_ID`, `CONSOLE_OIDC_SCOPE`: how the web console
     /// signs in. Without an issuer, with the local gateway's dev tokens.
     pub console_sign_in: ConsoleSignIn,
@@ -114,6 +118,13 @@ impl Config {
                         reason: format!("`{raw}` is not a whole number of seconds"),
                     })?
                 }
+            },
+            erasure_budget: match get("ERASURE_BUDGET_SECONDS") {
+                None => std::time::Duration::from_secs(20),
+                Some(raw) => raw.parse::<u64>().map(std::time::Duration::from_secs).map_err(|_| ConfigError::Invalid {
+                    name: "ERASURE_BUDGET_SECONDS",
+                    reason: format!("`{raw}` is not a whole number of seconds"),
+                })?,
             },
             console_sign_in: match (get("CONSOLE_OIDC_ISSUER"), get("CONSOLE_OIDC_CLIENT_ID")) {
                 (None, _) => ConsoleSignIn::Dev,

@@ -3,7 +3,7 @@
 use super::{AppError, ListPage, Paging, Query};
 use crate::domain::access::{CursorScope, Principal};
 use crate::domain::views::{Audience, UserSummary};
-use crate::store::keys;
+use crate::domain::search;
 
 impl Query<'_> {
     /// Users whose name (any word) or address starts with every word of `search`,
@@ -15,7 +15,7 @@ impl Query<'_> {
         paging: &Paging,
     ) -> Result<ListPage<UserSummary>, AppError> {
         let audience = Audience::of(principal)?;
-        let search = search.map(|s| keys::normalize(s.trim())).filter(|s| !s.is_empty());
+        let search = search.map(|s| search::normalize(s.trim())).filter(|s| !s.is_empty());
         // An address is searched as the directory keeps it: without its `sip:` scheme.
         let words: Vec<&str> = search
             .as_deref()
@@ -29,7 +29,7 @@ impl Query<'_> {
         let mut items: Vec<UserSummary> = Vec::with_capacity(page.entries.len());
         for entry in &page.entries {
             let user = &entry.user;
-            let tokens = keys::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
+            let tokens = search::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
             let matches_all = words.iter().skip(1).all(|w| tokens.iter().any(|t| t.starts_with(w)));
             let listed = user.has_history(self.home_tenant);
             if listed && matches_all && !items.iter().any(|u| u.id == user.id) {
