@@ -249,7 +249,9 @@ async fn a_classification_the_erasure_has_not_reached_yet_publishes_no_names() {
     let store = pipeline.store().clone();
     let cut = callscope_tests::cut_off_store(store.table(), 1);
     assert!(
-        cut.erase_user(ADA, callscope_core::support::fixtures::HOME_TENANT, callscope_tests::ANCHOR, ALL_AT_ONCE).await.is_err()
+        cut.erase_user(ADA, callscope_core::support::fixtures::HOME_TENANT, callscope_tests::ANCHOR, ALL_AT_ONCE)
+            .await
+            .is_err()
     );
     pipeline.classify_all().await;
     let items = all_items(store.table()).await;
@@ -295,9 +297,16 @@ async fn a_classification_racing_the_erasure_leaves_no_names_in_any_order() {
         let rate = |call: &'static str| {
             let store = store.clone();
             async move {
-                callscope_core::app::classify::rate_call(&store, call, 1, &Default::default(), callscope_tests::ANCHOR, home)
-                    .await
-                    .map(|_| ())
+                callscope_core::app::classify::rate_call(
+                    &store,
+                    call,
+                    1,
+                    &Default::default(),
+                    callscope_tests::ANCHOR,
+                    home,
+                )
+                .await
+                .map(|_| ())
             }
         };
         // Both calls rated while Ada is erased, started a little apart each round.
@@ -327,6 +336,10 @@ async fn an_erasure_longer_than_its_request_answers_202_and_finishes_from_the_st
     pipeline.classify_all().await;
     assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
     let (status, report) = json_response(ingest::handle(&pipeline.ingest, erase()).await);
-    assert_eq!((status, report["complete"].as_bool()), (200, Some(true)), "sending it again reads the result: {report}");
+    assert_eq!(
+        (status, report["complete"].as_bool()),
+        (200, Some(true)),
+        "sending it again reads the result: {report}"
+    );
     assert_eq!(report["historyEntriesDeleted"], 2, "{report}");
 }

@@ -18,8 +18,8 @@
 //! tokens and listing names have `#` removed, so the first `#` of a directory sort key always
 //! ends the token.
 
-use crate::domain::search::normalize;
 use super::datasets::DatasetKind;
+use crate::domain::search::normalize;
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -155,8 +155,6 @@ pub fn users_sk(display_name: &str, user_id: &str) -> String {
     format!("{}#{user_id}", normalize(display_name))
 }
 
-
-
 /// DynamoDB's limits on a key attribute's value (table and index keys alike).
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
 /// DynamoDB's limit on a sort key's value.
@@ -182,7 +180,6 @@ pub fn key_problem(item: &super::Item) -> Option<String> {
     })
 }
 
-
 const TIME_KEY: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
@@ -196,7 +193,6 @@ pub fn time_key(at: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
-
 
     #[test]
     fn empty_and_over_long_keys_are_named() {

@@ -53,9 +53,14 @@ pub enum Skip {
 /// What to do with a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Rate { call_id: String, version: i64 },
+    Rate {
+        call_id: String,
+        version: i64,
+    },
     /// An erasure handed over unfinished: run its next round.
-    ContinueErasure { user_id: String },
+    ContinueErasure {
+        user_id: String,
+    },
     Skip(Skip),
 }
 

@@ -121,10 +121,12 @@ impl Config {
             },
             erasure_budget: match get("ERASURE_BUDGET_SECONDS") {
                 None => std::time::Duration::from_secs(20),
-                Some(raw) => raw.parse::<u64>().map(std::time::Duration::from_secs).map_err(|_| ConfigError::Invalid {
-                    name: "ERASURE_BUDGET_SECONDS",
-                    reason: format!("`{raw}` is not a whole number of seconds"),
-                })?,
+                Some(raw) => {
+                    raw.parse::<u64>().map(std::time::Duration::from_secs).map_err(|_| ConfigError::Invalid {
+                        name: "ERASURE_BUDGET_SECONDS",
+                        reason: format!("`{raw}` is not a whole number of seconds"),
+                    })?
+                }
             },
             console_sign_in: match (get("CONSOLE_OIDC_ISSUER"), get("CONSOLE_OIDC_CLIENT_ID")) {
                 (None, _) => ConsoleSignIn::Dev,

@@ -2,8 +2,8 @@
 
 use super::{AppError, ListPage, Paging, Query};
 use crate::domain::access::{CursorScope, Principal};
-use crate::domain::views::{Audience, UserSummary};
 use crate::domain::search;
+use crate::domain::views::{Audience, UserSummary};
 
 impl Query<'_> {
     /// Users whose name (any word) or address starts with every word of `search`,
