@@ -1,0 +1,86 @@
+//! Personal data never reaches the logs above debug level: the whole product — ingest of the
+//! sample calls, a refused body, classification, every helpdesk route in every role, a tenant
+//! file, an erasure — run with every log line at info and above captured, then searched for the
+//! sample's names, addresses, numbers, IPs and SSIDs.
+
+use callscope_tests::{
+    Pipeline, api_request, event_request, graph_record, json_response, query_app, raw_ingest_request,
+};
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// Every line the subscriber writes, kept.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
+
+#[tokio::test]
+async fn no_name_number_address_or_ssid_is_logged_above_debug() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt().json().with_env_filter("info").with_writer(move || writer.clone()).init();
+
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
+    let mut bad = graph_record("meeting.json");
+    bad["sessions"][0]["segments"][0]["endDateTime"] = json!("not a time");
+    let refused =
+        ingest::handle(&pipeline.ingest, raw_ingest_request(bad.to_string().as_bytes(), Some("application/json")));
+    assert_eq!(refused.await.status(), 400);
+    pipeline.classify_all().await;
+    assert_eq!(
+        json_response(ingest::handle(&pipeline.ingest, event_request("ingest-put-buildings.json")).await).0,
+        200
+    );
+    let app = query_app(pipeline.store().clone());
+    for role in [Some("support-specialist"), Some("support-engineer"), Some("admin"), Some("ingest"), None] {
+        for (path, query) in [
+            ("/users".to_owned(), vec![("search", "ada")]),
+            (format!("/users/{ADA}/calls"), vec![]),
+            (format!("/users/{ADA}/calls"), vec![("format", "csv")]),
+            (format!("/calls/{MEETING}"), vec![("user", ADA)]),
+            ("/audit".to_owned(), vec![]),
+        ] {
+            query::handle(&app, api_request("GET", role, &path, &query)).await;
+        }
+    }
+    let erase = api_request("DELETE", Some("admin"), &format!("/users/{ADA}"), &[]);
+    assert_eq!(json_response(ingest::handle(&pipeline.ingest, erase).await).0, 200);
+    pipeline.classify_all().await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for expected in ["ingested call records", "classified", "tenant file replaced", "user erasure ran"] {
+        assert!(logs.contains(expected), "the capture holds the run's info lines ({expected}): {logs}");
+    }
+    for personal in [
+        "Ada Lovelace",
+        "ada.lovelace@contoso.com",
+        "Bob Babbage",
+        "bob@fabrikam.com",
+        "Grace",
+        "+15551234567",
+        "+15552823456",
+        "10.20.30.41",
+        "192.168.1.23",
+        "203.0.113.10",
+        "CONTOSO-CORP",
+        "00:11:22:33:44:55",
+        "ADA-LAPTOP-01",
+    ] {
+        assert!(!logs.contains(personal), "{personal} was logged:\n{logs}");
+    }
+}
