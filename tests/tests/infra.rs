@@ -208,3 +208,46 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     assert_eq!(continued, 1, "the hand-over of an erasure out of time");
     assert!(records.len() > 10);
 }
+
+/// The statements of `function`'s inline policy whose leading keys include one matching `prefix`.
+fn statements_on<'a>(template: &'a Value, function: &str, prefix: &str) -> Vec<&'a Value> {
+    let policies = resource(template, function)["Policies"].as_sequence().unwrap();
+    let statements = policies.iter().flat_map(|p| p["Statement"].as_sequence().unwrap());
+    statements
+        .filter(|s| {
+            let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            keys.as_sequence().into_iter().flatten().any(|k| k.as_str().is_some_and(|k| k.starts_with(prefix)))
+        })
+        .collect()
+}
+
+fn actions(statement: &Value) -> BTreeSet<&str> {
+    match &statement["Action"] {
+        Value::String(one) => BTreeSet::from([one.as_str()]),
+        many => many.as_sequence().unwrap().iter().map(|a| a.as_str().unwrap()).collect(),
+    }
+}
+
+#[test]
+fn no_caller_can_starve_the_api_and_no_function_can_rewrite_the_audit_trail() {
+    let template = template();
+    let api = resource(&template, "HttpApi");
+    assert!(api["DefaultRouteSettings"]["ThrottlingRateLimit"].is_tagged(), "stage throttling, a parameter");
+    assert!(api["DefaultRouteSettings"]["ThrottlingBurstLimit"].is_tagged());
+    assert!(api["AccessLogSettings"]["Format"].as_str().unwrap().contains("$context.requestId"));
+    assert!(!api["AccessLogSettings"]["Format"].as_str().unwrap().contains("sourceIp"), "no IP in access logs");
+    for function in ["IngestFunction", "ClassifyFunction", "QueryFunction"] {
+        assert!(resource(&template, function)["ReservedConcurrentExecutions"].is_tagged(), "{function}");
+    }
+    for function in ["IngestFunction", "QueryFunction"] {
+        let audit = statements_on(&template, function, "AUDIT");
+        assert!(!audit.is_empty(), "{function} writes the audit trail");
+        for statement in audit {
+            let keys = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            let refusals_only = keys.as_sequence().unwrap().iter().all(|k| k.as_str().unwrap().ends_with("#refused"));
+            let allowed = if refusals_only { ["dynamodb:UpdateItem"] } else { ["dynamodb:PutItem"] };
+            assert_eq!(actions(statement), BTreeSet::from(allowed), "{function} may only add (or count refusals)");
+        }
+    }
+    assert!(statements_on(&template, "ClassifyFunction", "AUDIT").is_empty(), "classify never touches the trail");
+}
