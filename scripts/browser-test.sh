@@ -21,7 +21,7 @@ echo "==> installing playwright-core (tests/browser)"
 trap stack_down EXIT
 trap 'exit 130' INT TERM
 stack_up
-"$DEV" load-tenant "$GATEWAY_URL" >/dev/null
-"$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
+foreground "$DEV" load-tenant "$GATEWAY_URL" >/dev/null
+foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 echo "==> browser tests against $GATEWAY_URL"
 GATEWAY_URL="$GATEWAY_URL" ARTIFACTS_DIR="$TARGET_DIR/browser" npm --prefix tests/browser test

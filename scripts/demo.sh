@@ -12,9 +12,9 @@ trap 'exit 130' INT TERM
 stack_up
 ada=$FEATURED_USER
 echo "==> loading the sample tenant (150 calls over the last 30 days, three sites) through the gateway"
-"$DEV" load-tenant "$GATEWAY_URL"
+foreground "$DEV" load-tenant "$GATEWAY_URL"
 echo "==> waiting for the stream trigger to classify every call"
-"$DEV" wait-rated "$GATEWAY_URL" "$ada"
+foreground "$DEV" wait-rated "$GATEWAY_URL" "$ada"
 echo
 "$DEV" show "$GATEWAY_URL" "$ada"
 echo "==> done: stopping the gateway, the trigger, the functions and the local DynamoDB"

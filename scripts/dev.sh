@@ -15,8 +15,8 @@ for port in "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"; do
   fi
 done
 stack_up "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"
-"$DEV" load-tenant "$GATEWAY_URL"
-"$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
+foreground "$DEV" load-tenant "$GATEWAY_URL"
+foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 cat <<MSG
 
 The stack is up.

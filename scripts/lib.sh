@@ -73,13 +73,13 @@ stack_up() {
   local gateway_port=${1:-$(free_port)} functions_port=${2:-$(free_port)}
   export PATH="$PWD/.venv/bin:$PATH"
   echo "==> building the functions and dev tools (the first build takes a few minutes)"
-  cargo build -p ingest-function -p classify-function -p query-function -p callscope-dev
+  foreground cargo build -p ingest-function -p classify-function -p query-function -p callscope-dev
   echo "==> starting the local DynamoDB (moto server)"
   start_moto
   export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
   export TABLE_NAME=callscope-local HOME_TENANT_ID=b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e
   export CURSOR_KEY=local-development-cursor-key-not-a-secret SITES_REFRESH_SECONDS=2
-  "$DEV" create-table
+  foreground "$DEV" create-table
   echo "==> starting the functions under cargo lambda watch"
   local env_args=() name
   for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
@@ -99,9 +99,26 @@ stack_up() {
   echo "stack up: gateway $GATEWAY_URL, functions $FUNCTIONS_URL, DynamoDB $MOTO_URL (logs in .local/)"
 }
 
+# foreground CMD...: runs CMD to its end, but so that a TERM or INT sent to this script acts at
+# once (bash runs a trap only after the foreground command it is waiting for ends, and `wait`
+# is the exception). stack_down stops CMD too.
+foreground() {
+  "$@" &
+  FOREGROUND_PID=$!
+  local status=0
+  wait "$FOREGROUND_PID" || status=$?
+  FOREGROUND_PID=""
+  return "$status"
+}
+
 # stack_down: stops everything stack_up started, however far it got (moto included, even if
-# the table or the functions never came up).
+# the table or the functions never came up), and a command still running in the foreground.
 stack_down() {
+  if [ -n "${FOREGROUND_PID:-}" ]; then
+    kill -TERM "$FOREGROUND_PID" 2>/dev/null || true
+    wait "$FOREGROUND_PID" 2>/dev/null || true
+    FOREGROUND_PID=""
+  fi
   # shellcheck disable=SC2086
   stop_group ${STACK_PIDS:-} ${MOTO_PID:-}
   STACK_PIDS="" MOTO_PID=""

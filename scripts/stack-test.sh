@@ -10,8 +10,8 @@ trap 'exit 130' INT TERM
 
 stack_up
 user=$FEATURED_USER
-"$DEV" load-tenant "$GATEWAY_URL" 11 40
-"$DEV" wait-rated "$GATEWAY_URL" "$user"
+foreground "$DEV" load-tenant "$GATEWAY_URL" 11 40
+foreground "$DEV" wait-rated "$GATEWAY_URL" "$user"
 export SPECIALIST=$("$DEV" token support-specialist) ENGINEER=$("$DEV" token support-engineer)
 export INGEST=$("$DEV" token ingest) GATEWAY_URL user
 pids="$STACK_PIDS"

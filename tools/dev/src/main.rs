@@ -119,6 +119,9 @@ async fn run_trigger(upstream: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// How long one request to the local gateway may take before the tool gives up on it.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Sends one request to the gateway; the status and JSON body.
 async fn send(method: &str, url: &str, token: &str, body: Option<(String, &str)>) -> Result<(u16, Value), Error> {
     let client = gateway::client();
@@ -129,10 +132,16 @@ async fn send(method: &str, url: &str, token: &str, body: Option<(String, &str)>
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", if content_type.is_empty() { "application/json" } else { content_type })
         .body(Full::new(Bytes::from(content)))?;
-    let response = client.request(request).await?;
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    // A stack that stopped answering must not hang the script that waits on this.
+    let exchange = async {
+        let response = client.request(request).await?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok::<_, Error>((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    };
+    tokio::time::timeout(REQUEST_TIMEOUT, exchange)
+        .await
+        .map_err(|_| format!("{method} {url}: no answer within {} s", REQUEST_TIMEOUT.as_secs()))?
 }
 
 async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), Error> {
