@@ -4,6 +4,10 @@
 //! classification, and per helpdesk request.
 
 use callscope_core::app::ingest::prepare_calls;
+use callscope_core::domain::classify::{Thresholds, classify_sessions};
+use callscope_core::domain::graph::CallRecord;
+use callscope_core::store::PreparedClassification;
+use callscope_core::store::items::CallHeader;
 use callscope_core::store::size::item_size;
 use callscope_core::support::fixtures::{self, HOME_TENANT};
 use callscope_tests::{ANCHOR, StreamTail, clock, config, counted_store, event, fresh_store, stream_tail};
@@ -50,6 +54,7 @@ async fn counted() -> Counted {
 #[tokio::test]
 async fn requests_and_write_units_per_ingested_call() {
     println!("| participants | sessions | GetItem | TransactWriteItems (items) | PutItem | UpdateItem | write units |");
+    let mut per_version = Vec::new();
     for participants in [2usize, 10, 50, 250] {
         let c = counted().await;
         let record = fixtures::call_json("c", 1, participants, 1, ANCHOR - time::Duration::hours(2));
@@ -76,6 +81,21 @@ async fn requests_and_write_units_per_ingested_call() {
             1 + prepared.pages.len(),
             history + directory
         );
+        // Classify: the result pages, the header's rating (an update is billed at the item's
+        // size), and every history entry again, rated.
+        let header: CallHeader = serde_dynamo::from_item(prepared.header.clone()).unwrap();
+        let sessions: CallRecord = serde_json::from_value(record.clone()).unwrap();
+        let result = classify_sessions(&sessions.sessions, &Thresholds::default());
+        let rated = PreparedClassification::new(&header.summary, result, HOME_TENANT).unwrap();
+        let header_units = write_units(std::slice::from_ref(&prepared.header));
+        let classify_units = write_units(&rated.pages) + header_units + write_units(&rated.history);
+        let per_participant = (units + classify_units) as f64 / participants as f64;
+        per_version.push(format!(
+            "write units per participant-call version (ingest + classify): {participants} participants: {per_participant:.1}"
+        ));
+    }
+    for line in per_version {
+        println!("{line}");
     }
 }
 
