@@ -34,6 +34,12 @@ pub fn local_client() -> Client {
     Client::from_conf(client_config().build())
 }
 
+/// The DynamoDB operation of a request (`Query`, `PutItem`, ...), from its `x-amz-target`.
+fn operation<'a>(context: &'a BeforeTransmitInterceptorContextRef<'_>) -> &'a str {
+    let target = context.request().headers().get("x-amz-target").unwrap_or_default();
+    target.rsplit('.').next().unwrap_or_default()
+}
+
 /// The DynamoDB operations a client sent (`Query`, `PutItem`, ...), every attempt counted.
 #[derive(Debug, Clone, Default)]
 pub struct RequestLog(Arc<Mutex<Vec<String>>>);
@@ -56,9 +62,7 @@ impl Intercept for RequestLog {
         _components: &RuntimeComponents,
         _config: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
-        let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
-        self.0.lock().unwrap().push(operation);
+        self.0.lock().unwrap().push(operation(context).to_owned());
         Ok(())
     }
 }
@@ -82,10 +86,8 @@ impl Intercept for CutOff {
         _components: &RuntimeComponents,
         _config: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
         let write = ["PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"]
-            .iter()
-            .any(|op| target.ends_with(&format!(".{op}")));
+            .contains(&operation(context));
         if write && self.writes.fetch_add(1, Ordering::SeqCst) >= self.allowed {
             return Err("cut off".into());
         }
@@ -112,8 +114,7 @@ impl Intercept for HotPartitions {
         _components: &RuntimeComponents,
         _config: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let target = context.request().headers().get("x-amz-target").unwrap_or_default();
-        if !(target.ends_with(".PutItem") || target.ends_with(".UpdateItem")) {
+        if !["PutItem", "UpdateItem"].contains(&operation(context)) {
             return Ok(());
         }
         let body: serde_json::Value =
