@@ -214,3 +214,19 @@ fn expiry_is_end_plus_thirty_days() {
     let expires = callscope_core::domain::retention::call_expires_at(call.record().end_date_time);
     assert_eq!(expires, datetime!(2026-12-24 09:12:34 UTC));
 }
+
+#[test]
+fn a_record_with_a_page_link_left_is_incomplete() {
+    for link in ["sessions@odata.nextLink", "participants_v2@odata.nextLink"] {
+        let mut record = sample("p2p-pstn.json");
+        record[link] = json!("https://graph.microsoft.com/v1.0/communications/callRecords/x/sessions?$skiptoken=1");
+        let rejection = parse_one(&record).unwrap_err();
+        assert_eq!((paths(&rejection), rejection.severity()), (vec![link], Severity::Incomplete));
+        let batch = json!({ "value": [sample("p2p-pstn.json"), record] });
+        let rejection = parse_calls(batch.to_string().as_bytes(), NOW).unwrap_err();
+        assert_eq!(rejection.problems[0].index, Some(1));
+    }
+    let mut record = sample("p2p-pstn.json");
+    record["sessions@odata.nextLink"] = Value::Null;
+    assert!(parse_one(&record).is_ok(), "a null link is no link");
+}

@@ -151,6 +151,7 @@ impl From<Rejection> for ApiError {
     fn from(rejection: Rejection) -> Self {
         let (status, code, message) = match rejection.severity() {
             Severity::Invalid => (400, "invalid_request", "the request body is malformed or breaks the schema"),
+            Severity::Incomplete => (422, "incomplete_record", "a record still links to pages of itself; send it whole"),
             Severity::Unacceptable => (422, "unacceptable", "the request is well formed but cannot be accepted"),
         };
         let mut problems = rejection.problems;

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod calls;
 pub mod classify;
+pub mod connector;
 pub mod erasure;
 pub mod graph;
 pub mod ids;

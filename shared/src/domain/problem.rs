@@ -3,12 +3,15 @@
 
 use serde::Serialize;
 
-/// Whether a problem makes the request malformed (`400`) or merely unacceptable (`422`).
+/// Whether a problem makes the request malformed (`400`), incomplete or merely unacceptable (`422`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
     /// The record breaks the schema: wrong types, missing or contradictory fields.
     Invalid,
+    /// A record that still links to pages of itself (`sessions@odata.nextLink`): half a
+    /// meeting that would be stored as if it were whole.
+    Incomplete,
     /// Well formed, but outside what we keep (too old, from the future, too large to store).
     Unacceptable,
 }
@@ -44,6 +47,11 @@ impl Problem {
         Self::new(path.into(), message.into(), Severity::Invalid)
     }
 
+    /// A record with pages left unfollowed: the link at `path`.
+    pub fn incomplete(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(path.into(), message.into(), Severity::Incomplete)
+    }
+
     /// A well-formed value we will not keep.
     pub fn unacceptable(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(path.into(), message.into(), Severity::Unacceptable)
@@ -58,7 +66,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// `Invalid` when any problem is a schema problem, else `Unacceptable`.
+    /// The gravest severity found: `Invalid` before `Incomplete` before `Unacceptable`.
     pub fn severity(&self) -> Severity {
         self.problems.iter().map(|p| p.severity).min().unwrap_or(Severity::Invalid)
     }

@@ -47,6 +47,10 @@ pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, R
     let mut calls = Vec::with_capacity(raws.len());
     let mut problems = Vec::new();
     for (index, raw) in raws {
+        if let Some(link) = unfollowed_link(raw) {
+            problems.push(Problem { index, ..link });
+            continue;
+        }
         let record = CallRecord::deserialize(&mut serde_json::Deserializer::from_str(raw.get()));
         let outcome = match record {
             Ok(record) => ValidCall::new(record, now).map(|mut call| {
@@ -62,6 +66,30 @@ pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, R
     }
     problems.extend(repeated_ids(&calls));
     if problems.is_empty() { Ok(calls) } else { Err(Rejection { problems }) }
+}
+
+/// The page links Graph leaves in a record it hands out in parts.
+#[derive(Deserialize)]
+struct PageLinks<'a> {
+    #[serde(rename = "sessions@odata.nextLink", borrow, default)]
+    sessions: Option<&'a RawValue>,
+    #[serde(rename = "participants_v2@odata.nextLink", borrow, default)]
+    participants: Option<&'a RawValue>,
+}
+
+/// A record that still links to more of its sessions or participants is half a record: it is
+/// refused rather than stored as if it were whole.
+fn unfollowed_link(raw: &RawValue) -> Option<Problem> {
+    let links: PageLinks = serde_json::from_str(raw.get()).ok()?;
+    let present = |link: Option<&RawValue>| link.is_some_and(|l| l.get() != "null");
+    let path = if present(links.sessions) {
+        "sessions@odata.nextLink"
+    } else if present(links.participants) {
+        "participants_v2@odata.nextLink"
+    } else {
+        return None;
+    };
+    Some(Problem::incomplete(path, "the record has more pages: follow every nextLink and send the whole record"))
 }
 
 /// A batch naming one call twice (in any versions) is refused: which of the two should win

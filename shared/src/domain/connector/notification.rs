@@ -1,0 +1,240 @@
+//! Change and lifecycle notifications as Graph posts them. Only ids arrive (no record data), and
+//! only a notification that carries our `clientState` and names a call record is worth a fetch:
+//! anything else is dropped and counted, never fetched.
+
+use crate::domain::ids::id_problem;
+use crate::domain::problem::{Problem, Rejection};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+/// Most notifications one delivery may carry (Graph batches up to 1,000; more is not Graph).
+pub const MAX_NOTIFICATIONS: usize = 1_000;
+
+/// The body of a notification delivery: `{"value": [...]}`.
+#[derive(Debug, Deserialize)]
+struct Delivery<T> {
+    value: Vec<T>,
+}
+
+/// One change notification, as much of it as we read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeNotification {
+    #[serde(default)]
+    client_state: Option<String>,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default)]
+    resource_data: Option<ResourceData>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ResourceData {
+    #[serde(default)]
+    id: Option<String>,
+}
+
+/// Why a notification was dropped (counted, logged without its content, never fetched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Dropped {
+    /// Its `clientState` is missing or is not our secret: not from our subscription.
+    WrongClientState,
+    /// It does not name a call record (another resource, or no usable id).
+    NotACallRecord,
+}
+
+/// What one delivery of change notifications asks of us.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notified {
+    /// The call record ids to fetch, each once, in the order first named.
+    pub ids: Vec<String>,
+    /// How many notifications were dropped, and why.
+    pub dropped: Vec<Dropped>,
+}
+
+/// Compares `given` with our `secret` in time that does not depend on where they differ.
+pub fn client_state_matches(given: Option<&str>, secret: &str) -> bool {
+    given.is_some_and(|given| bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
+}
+
+/// The call record id a notification names: `resourceData.id`, or the last segment of
+/// `resource` (`communications/callRecords/{id}`), when the resource is a call record.
+fn call_record_id(notification: &ChangeNotification) -> Option<String> {
+    let resource = notification.resource.as_deref()?.trim_start_matches('/');
+    let (collection, from_resource) = resource.rsplit_once('/')?;
+    if !collection.eq_ignore_ascii_case("communications/callRecords") {
+        return None;
+    }
+    let id = notification.resource_data.as_ref().and_then(|d| d.id.clone()).unwrap_or_else(|| from_resource.to_owned());
+    (id_problem(&id).is_none() && !id.contains('/')).then_some(id)
+}
+
+/// Reads a change-notification delivery: the ids to fetch (deduplicated) and what was dropped.
+/// A body that is not a delivery at all is refused, with the path and position of the problem.
+pub fn parse_notifications(body: &[u8], secret: &str) -> Result<Notified, Rejection> {
+    let delivery: Delivery<ChangeNotification> = read(body)?;
+    let mut notified = Notified::default();
+    let mut seen = std::collections::HashSet::new();
+    for notification in &delivery.value {
+        if !client_state_matches(notification.client_state.as_deref(), secret) {
+            notified.dropped.push(Dropped::WrongClientState);
+        } else {
+            match call_record_id(notification) {
+                None => notified.dropped.push(Dropped::NotACallRecord),
+                Some(id) if seen.insert(id.clone()) => notified.ids.push(id),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(notified)
+}
+
+/// What a lifecycle notification asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LifecycleEvent {
+    /// Renew (reauthorize) the subscription now, or it stops.
+    ReauthorizationRequired,
+    /// The subscription is gone: create a new one (and backfill the gap).
+    SubscriptionRemoved,
+    /// Some notifications were never delivered: backfill.
+    Missed,
+    /// An event Graph added after this was written: logged, nothing done.
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LifecycleNotification {
+    #[serde(default)]
+    client_state: Option<String>,
+    #[serde(default)]
+    subscription_id: Option<String>,
+    lifecycle_event: LifecycleEvent,
+}
+
+/// One lifecycle notification that carried our secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub event: LifecycleEvent,
+    pub subscription_id: Option<String>,
+}
+
+/// Reads a lifecycle delivery: the events that carried our secret, and how many did not.
+pub fn parse_lifecycle(body: &[u8], secret: &str) -> Result<(Vec<Lifecycle>, usize), Rejection> {
+    let delivery: Delivery<LifecycleNotification> = read(body)?;
+    let total = delivery.value.len();
+    let ours: Vec<Lifecycle> = delivery
+        .value
+        .into_iter()
+        .filter(|n| client_state_matches(n.client_state.as_deref(), secret))
+        .map(|n| Lifecycle { event: n.lifecycle_event, subscription_id: n.subscription_id })
+        .collect();
+    let foreign = total - ours.len();
+    Ok((ours, foreign))
+}
+
+/// Reads `body` as a delivery, naming the path (and line and column) of what is wrong.
+fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Delivery<T>, Rejection> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let delivery: Delivery<T> = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let mut problem = Problem::invalid(if path == "." { "$".to_owned() } else { path }, inner.to_string());
+        if inner.line() > 0 {
+            problem.line = Some(inner.line());
+            problem.column = Some(inner.column());
+        }
+        Rejection { problems: vec![problem] }
+    })?;
+    if delivery.value.len() > MAX_NOTIFICATIONS {
+        let message = format!("holds {} notifications; at most {MAX_NOTIFICATIONS}", delivery.value.len());
+        return Err(Rejection { problems: vec![Problem::invalid("value", message)] });
+    }
+    Ok(delivery)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SECRET: &str = "our-client-state";
+
+    fn notification(state: &str, resource: &str, id: Option<&str>) -> serde_json::Value {
+        json!({
+            "subscriptionId": "sub-1", "clientState": state, "changeType": "created",
+            "resource": resource, "tenantId": "t",
+            "resourceData": { "@odata.type": "#microsoft.graph.callrecord", "@odata.id": resource, "id": id },
+        })
+    }
+
+    fn parse(value: serde_json::Value) -> Result<Notified, Rejection> {
+        parse_notifications(value.to_string().as_bytes(), SECRET)
+    }
+
+    #[test]
+    fn call_records_with_our_state_are_fetched_once_each() {
+        let delivery = json!({ "value": [
+            notification(SECRET, "communications/callRecords/a", Some("a")),
+            notification(SECRET, "communications/callRecords/b", Some("b")),
+            notification(SECRET, "communications/callRecords/a", Some("a")),
+        ]});
+        assert_eq!(parse(delivery).unwrap(), Notified { ids: vec!["a".into(), "b".into()], dropped: vec![] });
+    }
+
+    #[test]
+    fn wrong_or_missing_state_and_other_resources_are_dropped() {
+        let mut missing = notification(SECRET, "communications/callRecords/c", Some("c"));
+        missing.as_object_mut().unwrap().remove("clientState");
+        let delivery = json!({ "value": [
+            notification("guess", "communications/callRecords/a", Some("a")),
+            notification(&format!("{SECRET}x"), "communications/callRecords/a", Some("a")),
+            missing,
+            notification(SECRET, "users/u1/messages/m", Some("m")),
+            notification(SECRET, "communications/callRecords/", None),
+        ]});
+        let notified = parse(delivery).unwrap();
+        assert!(notified.ids.is_empty());
+        use Dropped::*;
+        assert_eq!(notified.dropped, vec![WrongClientState, WrongClientState, WrongClientState, NotACallRecord, NotACallRecord]);
+    }
+
+    #[test]
+    fn the_id_comes_from_the_resource_when_resource_data_lacks_it() {
+        let delivery = json!({ "value": [notification(SECRET, "/communications/callRecords/z9", None)] });
+        assert_eq!(parse(delivery).unwrap().ids, vec!["z9".to_owned()]);
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_delivery_names_where() {
+        let rejection = parse_notifications(b"{\"value\": [{\"resource\": 5}]}", SECRET).unwrap_err();
+        assert_eq!(rejection.problems[0].path, "value[0].resource");
+        let rejection = parse_notifications(b"{\n\"value\": [", SECRET).unwrap_err();
+        assert_eq!(rejection.problems[0].line, Some(2));
+        let rejection = parse_notifications(b"{}", SECRET).unwrap_err();
+        assert!(rejection.problems[0].message.contains("value"), "{:?}", rejection.problems);
+    }
+
+    #[test]
+    fn lifecycle_events_with_our_state_are_read() {
+        let body = json!({ "value": [
+            { "subscriptionId": "s", "clientState": SECRET, "lifecycleEvent": "missed" },
+            { "subscriptionId": "s", "clientState": SECRET, "lifecycleEvent": "somethingNew" },
+            { "subscriptionId": "s", "clientState": "no", "lifecycleEvent": "subscriptionRemoved" },
+        ]});
+        let (ours, foreign) = parse_lifecycle(body.to_string().as_bytes(), SECRET).unwrap();
+        assert_eq!(ours.iter().map(|l| l.event).collect::<Vec<_>>(), vec![LifecycleEvent::Missed, LifecycleEvent::Other]);
+        assert_eq!(foreign, 1);
+    }
+
+    #[test]
+    fn client_state_compare_needs_the_exact_secret() {
+        assert!(client_state_matches(Some(SECRET), SECRET));
+        assert!(!client_state_matches(Some(""), SECRET));
+        assert!(!client_state_matches(None, SECRET));
+        assert!(!client_state_matches(Some("our-client-statE"), SECRET));
+    }
+}
