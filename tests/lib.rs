@@ -163,12 +163,16 @@ pub async fn fresh_store() -> DynamoStore {
 /// The cursor key of the test deployment.
 pub const CURSOR_KEY: &str = "test-cursor-key-of-at-least-32-characters";
 
+/// The Graph client state of the test deployment.
+pub const GRAPH_CLIENT_STATE: &str = "test-graph-client-state-0123456789abcdef";
+
 /// Configuration as a deployment would set it, for `table`.
 pub fn config(table: &str) -> Config {
     Config::from_lookup(|name| match name {
         "TABLE_NAME" => Some(table.to_owned()),
         "HOME_TENANT_ID" => Some(callscope_core::support::fixtures::HOME_TENANT.to_owned()),
         "CURSOR_KEY" => Some(CURSOR_KEY.to_owned()),
+        "GRAPH_CLIENT_STATE" => Some(GRAPH_CLIENT_STATE.to_owned()),
         _ => None,
     })
     .expect("valid test configuration")

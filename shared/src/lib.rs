@@ -16,5 +16,7 @@
 pub mod app;
 pub mod domain;
 #[cfg(feature = "aws")]
+pub mod msgraph;
+#[cfg(feature = "aws")]
 pub mod store;
 pub mod support;

@@ -151,7 +151,9 @@ impl From<Rejection> for ApiError {
     fn from(rejection: Rejection) -> Self {
         let (status, code, message) = match rejection.severity() {
             Severity::Invalid => (400, "invalid_request", "the request body is malformed or breaks the schema"),
-            Severity::Incomplete => (422, "incomplete_record", "a record still links to pages of itself; send it whole"),
+            Severity::Incomplete => {
+                (422, "incomplete_record", "a record still links to pages of itself; send it whole")
+            }
             Severity::Unacceptable => (422, "unacceptable", "the request is well formed but cannot be accepted"),
         };
         let mut problems = rejection.problems;
@@ -184,6 +186,10 @@ impl From<AppError> for ApiError {
             AppError::NotFound(what) => Self::not_found(what),
             AppError::Auth(auth) => auth.into(),
             AppError::Store(store) => store.into(),
+            AppError::Graph(graph) => {
+                tracing::error!(error = %graph, "Microsoft Graph failed");
+                Self::new(502, "upstream", "Microsoft Graph did not answer as expected")
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! HTTP edge turns into a status once for every route.
 
 pub mod classify;
+pub mod connector;
 pub mod erase;
 pub mod ingest;
 pub mod query;
@@ -30,6 +31,9 @@ pub enum AppError {
     /// Storage failed. A batch of records may be stored in part (each record whole, none half).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Microsoft Graph did not give what the connector asked for.
+    #[error(transparent)]
+    Graph(#[from] crate::msgraph::GraphError),
 }
 
 impl From<InvalidCursor> for AppError {

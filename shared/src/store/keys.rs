@@ -12,6 +12,10 @@
 //! | active data set   | `DATASETS`         | `buildings`/`endpoints`|               |                     |
 //! | data set chunk    | `DATASET#<kind>#<version>` | `CHUNK#<nnnn>` |               |                     |
 //! | subnet usage      | `SUBNETS#<day>`    | `<subnet>`             |               |                     |
+//! | queued Graph fetch| `GRAPHFETCH#<callId>` | `#FETCH`            |               |                     |
+//! | queued Graph job  | `GRAPHJOB#<nonce>` | `#JOB`                 |               |                     |
+//! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              |               |                     |
+//! | subscription state| `GRAPHSUBSCRIPTION`| `#STATE`               |               |                     |
 //!
 //! Ids are validated (no control characters, bounded length) before they reach a key. Every
 //! partition key starts with a distinct literal prefix, so no id can reach another kind of item;
@@ -76,6 +80,31 @@ pub fn subnets_pk(day: time::Date) -> String {
 
 /// Sort key of an erasure marker.
 pub const ERASED_SK: &str = "#MARKER";
+
+/// Sort key of a queued Graph fetch (the Graph worker's stream filter matches it).
+pub const FETCH_SK: &str = "#FETCH";
+/// Sort key of a queued Graph job: keep the subscription, or backfill a window.
+pub const JOB_SK: &str = "#JOB";
+/// Sort key of a fetch that kept failing, kept with its reason.
+pub const DEAD_SK: &str = "#DEAD";
+/// The connector's subscription state: one item.
+pub const SUBSCRIPTION_PK: &str = "GRAPHSUBSCRIPTION";
+pub const SUBSCRIPTION_SK: &str = "#STATE";
+
+/// Partition of the queued fetch of call `call_id`.
+pub fn fetch_pk(call_id: &str) -> String {
+    format!("GRAPHFETCH#{call_id}")
+}
+
+/// Partition of a queued job.
+pub fn job_pk(nonce: &str) -> String {
+    format!("GRAPHJOB#{nonce}")
+}
+
+/// Partition of call `call_id`'s dead letter.
+pub fn dead_pk(call_id: &str) -> String {
+    format!("GRAPHDEAD#{call_id}")
+}
 
 /// Partition of the marker an erasure of `user_id` leaves.
 pub fn erased_pk(user_id: &str) -> String {

@@ -19,6 +19,11 @@ impl Clock {
         Self(Arc::new(move || at))
     }
 
+    /// A clock that reads `now` (tests that move time forward).
+    pub fn from_fn(now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+        Self(Arc::new(now))
+    }
+
     /// The current instant.
     pub fn now(&self) -> OffsetDateTime {
         (self.0)()

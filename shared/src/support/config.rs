@@ -29,6 +29,9 @@ pub struct Config {
     /// `CONSOLE_OIDC_ISSUER`, `CONSOLE_OIDC_CLIENT_ID`, `CONSOLE_OIDC_SCOPE`: how the web console
     /// signs in. Without an issuer, with the local gateway's dev tokens.
     pub console_sign_in: ConsoleSignIn,
+    /// `GRAPH_CLIENT_STATE`: the secret Graph echoes in every notification of our
+    /// subscription (the ingest function requires it: it serves `/graph/notifications`).
+    pub graph_client_state: Option<String>,
 }
 
 /// How the web console gets its bearer token; served to it as `/console/config.json`.
@@ -58,7 +61,30 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 /// Shortest accepted `CURSOR_KEY`: a guessable key would let clients forge cursors.
 pub const MIN_CURSOR_KEY_LEN: usize = 32;
 
+/// Shortest accepted `GRAPH_CLIENT_STATE` (Graph allows at most 128 characters).
+pub const MIN_CLIENT_STATE_LEN: usize = 32;
+pub const MAX_CLIENT_STATE_LEN: usize = 128;
+
+/// Checks a `GRAPH_CLIENT_STATE` value: long enough not to be guessed, short enough for Graph.
+pub fn check_client_state(value: &str) -> Result<(), ConfigError> {
+    if (MIN_CLIENT_STATE_LEN..=MAX_CLIENT_STATE_LEN).contains(&value.chars().count()) {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            name: "GRAPH_CLIENT_STATE",
+            reason: format!("must be {MIN_CLIENT_STATE_LEN} to {MAX_CLIENT_STATE_LEN} characters"),
+        })
+    }
+}
+
 impl Config {
+    /// The Graph client state, for the function that takes Graph's notifications.
+    pub fn require_graph_client_state(&self) -> Result<&str, ConfigError> {
+        let state = self.graph_client_state.as_deref().ok_or(ConfigError::Missing("GRAPH_CLIENT_STATE"))?;
+        check_client_state(state)?;
+        Ok(state)
+    }
+
     /// The cursor key, for functions that page.
     pub fn require_cursor_key(&self) -> Result<&str, ConfigError> {
         let key = self.cursor_key.as_deref().ok_or(ConfigError::Missing("CURSOR_KEY"))?;
@@ -137,6 +163,7 @@ impl Config {
                     scope: get("CONSOLE_OIDC_SCOPE").unwrap_or_else(|| "openid profile".to_owned()),
                 },
             },
+            graph_client_state: get("GRAPH_CLIENT_STATE"),
             thresholds: match get("CLASSIFY_THRESHOLDS") {
                 None => Thresholds::default(),
                 Some(json) => Thresholds::from_json(&json)

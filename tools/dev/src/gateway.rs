@@ -160,13 +160,18 @@ pub const DEV_ROLES: [&str; 3] = ["support-specialist", "support-engineer", "adm
 
 /// Whether `method route` is served without a token (the console's static files).
 fn is_public(method: &str, route: &str) -> bool {
-    query::PUBLIC_ROUTES.iter().any(|(m, r)| *m == method && *r == route)
+    query::PUBLIC_ROUTES.iter().chain(ingest::PUBLIC_ROUTES).any(|(m, r)| *m == method && *r == route)
 }
 
 /// The function, route template and path parameters serving `method path`.
 fn route(method: &str, path: &str) -> Option<(&'static str, &'static str, Value)> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let functions = [("ingest", ingest::ROUTES), ("query", query::ROUTES), ("query", query::PUBLIC_ROUTES)];
+    let functions = [
+        ("ingest", ingest::ROUTES),
+        ("ingest", ingest::PUBLIC_ROUTES),
+        ("query", query::ROUTES),
+        ("query", query::PUBLIC_ROUTES),
+    ];
     for (function, routes) in functions {
         for (route_method, template) in routes {
             if *route_method != method {

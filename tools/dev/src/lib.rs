@@ -2,7 +2,9 @@
 //! None of it is deployed; the functions themselves have no "local mode".
 
 pub mod cold_start;
+pub mod direct;
 pub mod gateway;
+pub mod graph;
 pub mod show;
 pub mod stream;
 pub mod tenant;

@@ -28,6 +28,8 @@ pub enum AuditAction {
     Detail,
     /// The right to erasure (`DELETE /users/{userId}`).
     Erase,
+    /// A backfill from Graph an admin started (`POST /graph/backfill`).
+    Backfill,
 }
 
 /// One audited access.

@@ -141,7 +141,9 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(pages.next_link(Part::Sessions), Some("https://g/next1"));
-        pages.add_page(Part::Sessions, json!({ "value": [{ "id": "s2" }], "@odata.nextLink": "https://g/next2" })).unwrap();
+        pages
+            .add_page(Part::Sessions, json!({ "value": [{ "id": "s2" }], "@odata.nextLink": "https://g/next2" }))
+            .unwrap();
         pages.add_page(Part::Sessions, json!({ "value": [{ "id": "s3" }] })).unwrap();
         assert_eq!(pages.next_link(Part::Sessions), None);
         pages
@@ -153,9 +155,12 @@ mod tests {
         let whole = pages.finish().unwrap();
         assert_eq!(whole.requests, 5);
         let record: Value = serde_json::from_slice(&whole.body).unwrap();
-        assert_eq!(record, json!({ "id": "c", "version": 2,
+        assert_eq!(
+            record,
+            json!({ "id": "c", "version": 2,
             "sessions": [{ "id": "s1" }, { "id": "s2" }, { "id": "s3" }],
-            "participants_v2": [{ "id": "p1" }, { "id": "p2" }] }));
+            "participants_v2": [{ "id": "p1" }, { "id": "p2" }] })
+        );
     }
 
     #[test]

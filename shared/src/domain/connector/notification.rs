@@ -199,7 +199,10 @@ mod tests {
         let notified = parse(delivery).unwrap();
         assert!(notified.ids.is_empty());
         use Dropped::*;
-        assert_eq!(notified.dropped, vec![WrongClientState, WrongClientState, WrongClientState, NotACallRecord, NotACallRecord]);
+        assert_eq!(
+            notified.dropped,
+            vec![WrongClientState, WrongClientState, WrongClientState, NotACallRecord, NotACallRecord]
+        );
     }
 
     #[test]
@@ -226,7 +229,10 @@ mod tests {
             { "subscriptionId": "s", "clientState": "no", "lifecycleEvent": "subscriptionRemoved" },
         ]});
         let (ours, foreign) = parse_lifecycle(body.to_string().as_bytes(), SECRET).unwrap();
-        assert_eq!(ours.iter().map(|l| l.event).collect::<Vec<_>>(), vec![LifecycleEvent::Missed, LifecycleEvent::Other]);
+        assert_eq!(
+            ours.iter().map(|l| l.event).collect::<Vec<_>>(),
+            vec![LifecycleEvent::Missed, LifecycleEvent::Other]
+        );
         assert_eq!(foreign, 1);
     }
 

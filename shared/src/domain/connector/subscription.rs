@@ -125,7 +125,8 @@ mod tests {
     #[test]
     fn a_lapsed_subscription_is_recreated_and_the_gap_backfilled() {
         let last_live = NOW - Duration::days(4);
-        let SubscriptionPlan::Create { backfill, .. } = plan(NOW, Some(&active(Duration::ZERO)), Some(last_live), false)
+        let SubscriptionPlan::Create { backfill, .. } =
+            plan(NOW, Some(&active(Duration::ZERO)), Some(last_live), false)
         else {
             panic!("expected a new subscription")
         };

@@ -1,0 +1,69 @@
+//! The Graph worker's handler. Two kinds of event reach it: a batch from the table's stream
+//! (queued fetches and jobs, filtered by the event source mapping) and the hourly schedule,
+//! whose constant input is `{"job": {"kind": "keep", ...}}`. Each queued piece of work runs
+//! through the core; the ones that must be delivered again are reported as batch failures.
+
+use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use callscope_core::app::connector::{Outcome, Worker};
+use callscope_core::domain::connector::Job;
+use callscope_core::store::connector::{Work, queued_work};
+use callscope_core::store::stream::{Change, ChangeKind};
+use callscope_core::support::clock::Clock;
+use futures::StreamExt;
+
+/// How many records of one batch are fetched at once (Graph throttles per app and tenant).
+pub const FETCH_CONCURRENCY: usize = 4;
+
+/// What invoked the worker.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Invocation {
+    /// A batch from the table's stream.
+    Stream(Event),
+    /// The schedule (or an operator): run one job now.
+    Scheduled { job: Job },
+}
+
+/// Runs an invocation; the stream records to deliver again (none for a scheduled job, whose
+/// failure is logged and left to the next run).
+pub async fn handle(worker: &Worker, clock: &Clock, invocation: Invocation) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    match invocation {
+        Invocation::Scheduled { job } => {
+            if let Err(error) = worker.run(Work::Job(job), clock.now()).await {
+                tracing::error!(%error, "scheduled job failed; the next run retries");
+            }
+        }
+        Invocation::Stream(event) => {
+            let results: Vec<_> = futures::stream::iter(&event.records)
+                .map(|record| async move { (record, handle_record(worker, clock, record).await) })
+                .buffered(FETCH_CONCURRENCY)
+                .collect()
+                .await;
+            for (record, result) in results {
+                if let Err(error) = result {
+                    tracing::error!(%error, event_id = %record.event_id, "queued work failed; delivered again");
+                    let mut failure = DynamoDbBatchItemFailure::default();
+                    failure.item_identifier = record.change.sequence_number.clone();
+                    response.batch_item_failures.push(failure);
+                }
+            }
+        }
+    }
+    response
+}
+
+async fn handle_record(worker: &Worker, clock: &Clock, record: &EventRecord) -> Result<(), String> {
+    let kind = ChangeKind::from_event_name(&record.event_name).map_err(|e| e.to_string())?;
+    let change =
+        Change { kind, new_image: record.change.new_image.clone(), old_image: record.change.old_image.clone() };
+    let Some(work) = queued_work(&change).map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    match worker.run(work, clock.now()).await.map_err(|e| e.to_string())? {
+        Outcome::Stored(accepted) => tracing::info!(records = accepted.len(), "fetched from Graph and stored"),
+        outcome => tracing::info!(?outcome, "queued work done"),
+    }
+    Ok(())
+}

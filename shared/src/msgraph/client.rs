@@ -1,0 +1,227 @@
+//! Requests to Graph with an app-only token: the token is fetched with the client-credentials
+//! grant and cached until shortly before it expires; `429`, `503` and `504` wait for
+//! `Retry-After` and retry, a bounded number of times; a `401` gets a new token once.
+
+use super::settings::GraphSettings;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// Attempts per request while Graph throttles or is unavailable.
+pub const MAX_ATTEMPTS: u32 = 6;
+/// Longest single wait for `Retry-After` (a longer one is cut to this).
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+/// How long before its expiry a token is replaced (or half its lifetime, if that is shorter).
+pub const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+/// Per-request timeout.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Why a Graph request did not give us what we asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    /// `404`: the record is gone (older than 30 days) or never was.
+    #[error("not found")]
+    NotFound,
+    /// Graph kept answering `429`/`503`/`504` (or the connection kept failing) through every attempt.
+    #[error("Graph is throttling or unavailable: {0}")]
+    Unavailable(String),
+    /// Any other refusal (a `400`, a `403` without consent, ...): retrying will not help.
+    #[error("Graph answered {status}: {detail}")]
+    Refused { status: u16, detail: String },
+    /// The token endpoint refused our credentials or answered nonsense.
+    #[error("no app-only token: {0}")]
+    Token(String),
+    /// A response that is not the JSON we asked for.
+    #[error("unreadable Graph response: {0}")]
+    Unreadable(String),
+    /// A link that does not point into the configured Graph: never followed with our token.
+    #[error("a link outside {0} was not followed")]
+    ForeignLink(String),
+}
+
+impl GraphError {
+    /// Whether asking again later may work.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_) | Self::Token(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    value: String,
+    refresh_at: Instant,
+}
+
+/// Counts of what the client did, for tests, benchmarks and the worker's log line.
+#[derive(Debug, Default)]
+pub struct GraphCounters {
+    pub requests: AtomicU64,
+    pub throttled: AtomicU64,
+    pub tokens: AtomicU64,
+}
+
+/// Graph, as one warm function talks to it; cheap to clone (shared token cache).
+#[derive(Debug, Clone)]
+pub struct GraphClient {
+    http: reqwest::Client,
+    settings: Arc<GraphSettings>,
+    token: Arc<Mutex<Option<Token>>>,
+    pub counters: Arc<GraphCounters>,
+}
+
+impl GraphClient {
+    /// A client for `settings`.
+    pub fn new(settings: GraphSettings) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Self { http, settings: Arc::new(settings), token: Arc::default(), counters: Arc::default() }
+    }
+
+    /// The settings the client was built with.
+    pub fn settings(&self) -> &GraphSettings {
+        &self.settings
+    }
+
+    /// `api_url` joined with `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> Result<reqwest::Url, GraphError> {
+        reqwest::Url::parse(&format!("{}{path}", self.settings.api_url))
+            .map_err(|e| GraphError::Unreadable(e.to_string()))
+    }
+
+    /// A link Graph handed out (`@odata.nextLink`), if it points into the configured Graph.
+    pub fn link(&self, link: &str) -> Result<reqwest::Url, GraphError> {
+        let inside = link.strip_prefix(self.settings.api_url.as_str()).is_some_and(|rest| rest.starts_with(['/', '?']));
+        if !inside {
+            return Err(GraphError::ForeignLink(self.settings.api_url.clone()));
+        }
+        reqwest::Url::parse(link).map_err(|e| GraphError::Unreadable(e.to_string()))
+    }
+
+    /// `GET url` as JSON.
+    pub async fn get(&self, url: reqwest::Url) -> Result<Value, GraphError> {
+        self.send(reqwest::Method::GET, url, None).await
+    }
+
+    /// Sends a request and reads its JSON answer (`Value::Null` for an empty one), waiting out
+    /// throttling and renewing the token once on a `401`.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        body: Option<&Value>,
+    ) -> Result<Value, GraphError> {
+        let mut renewed = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let token = self.token().await?;
+            let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(&token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let wait = match request.send().await {
+                Err(error) => {
+                    tracing::warn!(error = %error.without_url(), attempt, "Graph request failed");
+                    backoff(attempt)
+                }
+                Ok(response) => match response.status().as_u16() {
+                    200..=299 => {
+                        let bytes = response.bytes().await.map_err(|e| GraphError::Unreadable(e.to_string()))?;
+                        if bytes.is_empty() {
+                            return Ok(Value::Null);
+                        }
+                        return serde_json::from_slice(&bytes).map_err(|e| GraphError::Unreadable(e.to_string()));
+                    }
+                    404 => return Err(GraphError::NotFound),
+                    401 if !renewed => {
+                        renewed = true;
+                        self.forget_token(&token).await;
+                        attempt -= 1;
+                        continue;
+                    }
+                    429 | 503 | 504 => {
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                        retry_after(&response).unwrap_or_else(|| backoff(attempt))
+                    }
+                    status => {
+                        let detail: String = response.text().await.unwrap_or_default().chars().take(300).collect();
+                        return Err(GraphError::Refused { status, detail });
+                    }
+                },
+            };
+            if attempt >= MAX_ATTEMPTS {
+                return Err(GraphError::Unavailable(format!("gave up after {attempt} attempts")));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// The cached token, or a new one when it is close to expiry.
+    async fn token(&self) -> Result<String, GraphError> {
+        let mut cached = self.token.lock().await;
+        if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.refresh_at) {
+            return Ok(token.value.clone());
+        }
+        let token = self.new_token().await?;
+        let value = token.value.clone();
+        *cached = Some(token);
+        Ok(value)
+    }
+
+    /// Drops `stale` from the cache, unless another request already replaced it.
+    async fn forget_token(&self, stale: &str) {
+        let mut cached = self.token.lock().await;
+        if cached.as_ref().is_some_and(|t| t.value == stale) {
+            *cached = None;
+        }
+    }
+
+    /// The client-credentials grant.
+    async fn new_token(&self) -> Result<Token, GraphError> {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            access_token: String,
+            expires_in: u64,
+        }
+        let scope = self.settings.scope();
+        let form = [
+            ("client_id", self.settings.client_id.as_str()),
+            ("client_secret", self.settings.client_secret.as_str()),
+            ("scope", scope.as_str()),
+            ("grant_type", "client_credentials"),
+        ];
+        let response = self
+            .http
+            .post(&self.settings.token_url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| GraphError::Token(e.without_url().to_string()))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(GraphError::Token(format!("the token endpoint answered {status}")));
+        }
+        let answer: Answer = response.json().await.map_err(|e| GraphError::Token(e.to_string()))?;
+        self.counters.tokens.fetch_add(1, Ordering::Relaxed);
+        let lifetime = Duration::from_secs(answer.expires_in);
+        let margin = TOKEN_MARGIN.min(lifetime / 2);
+        Ok(Token { value: answer.access_token, refresh_at: Instant::now() + lifetime - margin })
+    }
+}
+
+/// `Retry-After` in seconds, capped at [`MAX_WAIT`].
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let seconds: u64 = response.headers().get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_WAIT))
+}
+
+/// Exponential backoff when Graph names no wait: 0.5 s, 1 s, 2 s, ... capped at [`MAX_WAIT`].
+fn backoff(attempt: u32) -> Duration {
+    (Duration::from_millis(500) * 2u32.saturating_pow(attempt.saturating_sub(1))).min(MAX_WAIT)
+}

@@ -1,0 +1,320 @@
+//! The Graph connector end to end, through the real handlers: the stand-in Graph (tools/dev)
+//! delivers notifications over HTTP to the ingest handler served in-process, the ids travel
+//! the table's stream (moto) to the Graph worker, which fetches from the stand-in and stores
+//! through the same path as `POST /calls`.
+
+use callscope_core::app::connector::{Outcome, Worker};
+use callscope_core::domain::connector::Job;
+use callscope_core::msgraph::{GraphClient, GraphSettings};
+use callscope_core::store::connector::Work;
+use callscope_core::support::clock::Clock;
+use callscope_core::support::fixtures::{self, HOME_TENANT};
+use callscope_dev::graph::{Behaviour, StandIn};
+use callscope_tests::*;
+use ingest::worker::{Invocation, handle};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use time::{Duration, OffsetDateTime};
+
+/// The connector on a fresh table: the stand-in Graph, the ingest handler behind an HTTP
+/// listener, the worker and the stream it reads; time can be moved forward.
+struct Connector {
+    pipeline: Pipeline,
+    stand_in: Arc<StandIn>,
+    worker: Worker,
+    worker_stream: StreamTail,
+    ingest_url: String,
+    offset: Arc<AtomicI64>,
+}
+
+impl Connector {
+    async fn new(behaviour: Behaviour) -> Self {
+        let pipeline = Pipeline::new().await;
+        let offset = Arc::new(AtomicI64::new(0));
+        let moved = offset.clone();
+        let clock = Clock::from_fn(move || ANCHOR + Duration::seconds(moved.load(Ordering::Relaxed)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stand_in = StandIn::start(listener, behaviour, clock);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ingest_url = callscope_dev::direct::serve_ingest(Arc::new(pipeline.ingest.clone()), listener);
+        let vars = [
+            ("GRAPH_API_URL", stand_in.api_url()),
+            ("GRAPH_TOKEN_URL", stand_in.token_url()),
+            ("GRAPH_CLIENT_ID", "callscope-tests".to_owned()),
+            ("GRAPH_CLIENT_STATE", GRAPH_CLIENT_STATE.to_owned()),
+            ("GRAPH_NOTIFICATION_URL", format!("{ingest_url}/graph/notifications")),
+        ];
+        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        let settings = GraphSettings::from_lookup(lookup, HOME_TENANT, "client-secret".into()).unwrap();
+        let worker = Worker {
+            store: pipeline.store().clone(),
+            graph: GraphClient::new(settings),
+            home_tenant: HOME_TENANT.to_owned(),
+            backfill_budget: std::time::Duration::from_secs(60),
+        };
+        let worker_stream = stream_tail(pipeline.store().table()).await;
+        Self { pipeline, stand_in, worker, worker_stream, ingest_url, offset }
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        ANCHOR + Duration::seconds(self.offset.load(Ordering::Relaxed))
+    }
+
+    fn clock(&self) -> Clock {
+        let offset = self.offset.clone();
+        Clock::from_fn(move || ANCHOR + Duration::seconds(offset.load(Ordering::Relaxed)))
+    }
+
+    /// Runs the worker over the stream until nothing is left for it, as the event source
+    /// mapping would; every batch must succeed.
+    async fn drain(&mut self) {
+        self.stand_in.deliveries_done().await;
+        loop {
+            let records = self.worker_stream.next_records().await.unwrap();
+            if records.is_empty() {
+                return;
+            }
+            for batch in records.chunks(50) {
+                let response = handle(&self.worker, &self.clock(), Invocation::Stream(event(batch.to_vec()))).await;
+                assert!(response.batch_item_failures.is_empty(), "the worker reported failures");
+            }
+        }
+    }
+
+    async fn keep(&self) -> Outcome {
+        self.worker.run(Work::Job(Job::Keep { reauthorize: false }), self.now()).await.unwrap()
+    }
+
+    fn api_requests(&self) -> u64 {
+        self.stand_in.stats.api_requests.load(Ordering::Relaxed)
+    }
+}
+
+fn record(id: &str, version: i64, participants: usize) -> Value {
+    fixtures::call_json(id, version, participants, 1, ANCHOR - Duration::hours(3))
+}
+
+async fn post_to_ingest(url: &str, body: &str) -> (u16, String, Option<String>) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    (response.status().as_u16(), response.text().await.unwrap(), content_type)
+}
+
+#[tokio::test]
+async fn the_validation_handshake_answers_the_token_as_plain_text() {
+    let connector = Connector::new(Behaviour::default()).await;
+    for path in ["notifications", "lifecycle"] {
+        let url = format!(
+            "{}/graph/{path}?validationToken=Validation%3A%20Testing%20client%20application%20%26%20more",
+            connector.ingest_url
+        );
+        let (status, body, content_type) = post_to_ingest(&url, "").await;
+        assert_eq!((status, body.as_str()), (200, "Validation: Testing client application & more"));
+        assert!(content_type.unwrap().starts_with("text/plain"));
+    }
+    // Graph's own handshake, when the keeper creates the subscription.
+    assert!(matches!(connector.keep().await, Outcome::JobDone { queued: 1 }), "created, with a first backfill");
+    assert_eq!(connector.stand_in.subscriptions().len(), 1);
+}
+
+#[tokio::test]
+async fn a_wrong_client_state_fetches_nothing() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.stand_in.publish_silently(vec![record("c-1", 1, 2)]);
+    let body = json!({ "value": [{
+        "subscriptionId": "s", "clientState": "not-the-secret-but-just-as-long-as-it", "changeType": "updated",
+        "resource": "communications/callRecords/c-1", "resourceData": { "id": "c-1" },
+    }]});
+    let (status, answer, _) =
+        post_to_ingest(&format!("{}/graph/notifications", connector.ingest_url), &body.to_string()).await;
+    assert_eq!(status, 202);
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer, json!({ "queued": 0, "dropped": { "wrongClientState": 1 } }));
+    connector.drain().await;
+    assert_eq!(connector.api_requests(), 0, "nothing fetched");
+    assert!(stored_item::<Value>(connector.pipeline.store().table(), "CALL#c-1", "#HEADER").await.is_none());
+}
+
+#[tokio::test]
+async fn bad_notification_bodies_get_a_clear_400() {
+    let connector = Connector::new(Behaviour::default()).await;
+    let url = format!("{}/graph/notifications", connector.ingest_url);
+    let (status, body, _) = post_to_ingest(&url, "{\"value\": [{\"resource\": 7}]}").await;
+    assert_eq!(status, 400);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"]["problems"][0]["path"], "value[0].resource");
+}
+
+#[tokio::test]
+async fn a_thousand_notifications_under_throttling_store_each_record_once_at_its_highest_version() {
+    let behaviour = Behaviour { throttle_percent: 30, retry_after_seconds: 0, ..Behaviour::default() };
+    let mut connector = Connector::new(behaviour).await;
+    connector.keep().await;
+    connector.drain().await; // the first backfill finds nothing yet
+    let ids: Vec<String> = (0..100).map(|n| format!("burst-{n:03}")).collect();
+    // 1,000 notifications in bursts of 100: each record notified at version 1 four times,
+    // then at version 2 six times. Duplicates in flight cost no second fetch.
+    for (version, times) in [(1, 4), (2, 6)] {
+        for _ in 0..times {
+            let records: Vec<Value> = ids.iter().map(|id| record(id, version, 2)).collect();
+            connector.stand_in.publish(records).await;
+        }
+        connector.drain().await;
+    }
+    assert_eq!(connector.stand_in.stats.notifications_delivered.load(Ordering::Relaxed), 10);
+    assert!(connector.stand_in.stats.throttled.load(Ordering::Relaxed) > 50, "throttling happened");
+    let items = all_items(connector.pipeline.store().table()).await;
+    let headers: Vec<&callscope_core::store::Item> =
+        items.iter().filter(|i| i["SK"].as_s().is_ok_and(|s| s == "#HEADER")).collect();
+    assert_eq!(headers.len(), ids.len(), "each record once");
+    assert!(headers.iter().all(|h| h["version"].as_n().is_ok_and(|v| v == "2")), "each at version 2");
+    let dead = items.iter().filter(|i| i["SK"].as_s().is_ok_and(|s| s == "#DEAD")).count();
+    assert_eq!(dead, 0, "nothing dead-lettered");
+}
+
+#[tokio::test]
+async fn a_large_meeting_is_fetched_whole_over_all_its_pages() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.keep().await;
+    connector.drain().await;
+    let before = connector.api_requests();
+    connector.stand_in.publish(vec![record("town-hall", 1, 250)]).await;
+    connector.drain().await;
+    // The record with 60 sessions, 4 more session pages; the participants, 1 more page.
+    assert_eq!(connector.api_requests() - before, 7);
+    let header = stored_header(connector.pipeline.store(), "town-hall").await;
+    assert_eq!(header.summary.version, 1);
+    for n in [0, 59, 60, 129, 130, 249] {
+        let entry = stored_history(connector.pipeline.store(), &fixtures::user_id(n), "town-hall").await;
+        assert_eq!(entry.version, 1, "participant {n} has the meeting in their history");
+    }
+}
+
+#[tokio::test]
+async fn a_record_gone_from_graph_is_dropped_and_the_queue_drains() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.keep().await;
+    connector.drain().await;
+    let old = fixtures::call_json("old", 1, 2, 1, ANCHOR - Duration::days(31));
+    connector.stand_in.publish(vec![old]).await;
+    connector.drain().await;
+    assert!(connector.worker.store.dead_letter_of("old").await.unwrap().is_none(), "not a failure");
+    assert!(stored_item::<Value>(connector.pipeline.store().table(), "CALL#old", "#HEADER").await.is_none());
+}
+
+#[tokio::test]
+async fn an_expired_token_is_replaced_once() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.keep().await;
+    connector.drain().await;
+    connector.stand_in.publish(vec![record("t-1", 1, 2)]).await;
+    connector.drain().await;
+    assert_eq!(connector.stand_in.stats.tokens_issued.load(Ordering::Relaxed), 1);
+    connector.stand_in.expire_tokens();
+    connector.stand_in.publish((2..12).map(|n| record(&format!("t-{n}"), 1, 2)).collect()).await;
+    connector.drain().await;
+    assert_eq!(connector.stand_in.stats.tokens_issued.load(Ordering::Relaxed), 2, "refreshed once");
+    assert_eq!(stored_header(connector.pipeline.store(), "t-11").await.summary.version, 1);
+}
+
+#[tokio::test]
+async fn a_revision_notified_later_replaces_the_first_version() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.keep().await;
+    connector.drain().await;
+    connector.stand_in.publish(vec![record("rev", 1, 2)]).await;
+    connector.drain().await;
+    assert_eq!(stored_header(connector.pipeline.store(), "rev").await.summary.version, 1);
+    connector.stand_in.publish(vec![record("rev", 2, 3)]).await;
+    connector.drain().await;
+    assert_eq!(stored_header(connector.pipeline.store(), "rev").await.summary.version, 2);
+    let third = stored_history(connector.pipeline.store(), &fixtures::user_id(2), "rev").await;
+    assert_eq!(third.version, 2, "the participant version 2 added has it");
+}
+
+#[tokio::test]
+async fn the_subscription_is_renewed_before_expiry_and_recreated_after_removal() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.keep().await;
+    connector.drain().await;
+    let (first, expires) = connector.stand_in.subscriptions()[0].clone();
+    // Half a day later (58 of 70 hours left): nothing changes.
+    connector.offset.store(12 * 3600, Ordering::Relaxed);
+    assert!(matches!(connector.keep().await, Outcome::JobDone { queued: 0 }));
+    assert_eq!(connector.stand_in.subscriptions(), vec![(first.clone(), expires)]);
+    // Less than two days left (47 hours): renewed, same subscription, later expiry.
+    connector.offset.store(23 * 3600, Ordering::Relaxed);
+    connector.keep().await;
+    let (renewed, later) = connector.stand_in.subscriptions()[0].clone();
+    assert_eq!(renewed, first);
+    assert!(later > expires);
+    // Removed: the lifecycle event queues a keep, which creates a new one and backfills the gap.
+    connector.stand_in.lifecycle("subscriptionRemoved").await;
+    let started = connector.now() - Duration::minutes(40);
+    connector.stand_in.publish_silently(vec![fixtures::call_json("during-gap", 1, 2, 1, started)]);
+    connector.drain().await;
+    let now_live = connector.stand_in.subscriptions();
+    assert_eq!(now_live.len(), 1);
+    assert_ne!(now_live[0].0, first, "a new subscription");
+    assert_eq!(
+        stored_header(connector.pipeline.store(), "during-gap").await.summary.version,
+        1,
+        "the gap was backfilled"
+    );
+}
+
+#[tokio::test]
+async fn a_missed_event_backfills_what_was_missed() {
+    let mut connector = Connector::new(Behaviour { list_page: 3, ..Behaviour::default() }).await;
+    connector.keep().await;
+    connector.drain().await;
+    let missed: Vec<Value> = (0..7).map(|n| record(&format!("missed-{n}"), 1, 2)).collect();
+    connector.stand_in.publish_silently(missed);
+    connector.stand_in.lifecycle("missed").await;
+    connector.drain().await;
+    for n in 0..7 {
+        assert_eq!(stored_header(connector.pipeline.store(), &format!("missed-{n}")).await.summary.version, 1);
+    }
+}
+
+#[tokio::test]
+async fn an_admin_backfill_is_audited_and_fetches_the_window() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.stand_in.publish_silently(vec![record("asked-for", 1, 2)]);
+    let from = ANCHOR - Duration::days(2);
+    let body = json!({ "from": from.format(&time::format_description::well_known::Rfc3339).unwrap(), "to": "2099-01-01T00:00:00Z" });
+    let mut request = api_request("POST", Some("admin"), "/graph/backfill", &[]);
+    *request.body_mut() = lambda_http::Body::Text(body.to_string());
+    request.headers_mut().insert("content-type", "application/json".parse().unwrap());
+    let (status, answer) = json_response(ingest::handle(&connector.pipeline.ingest, request).await);
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["queued"]["to"], "2026-11-25T12:00:00Z", "clamped to now");
+    connector.drain().await;
+    assert_eq!(stored_header(connector.pipeline.store(), "asked-for").await.summary.version, 1);
+    let mut refused = api_request("POST", Some("support-engineer"), "/graph/backfill", &[]);
+    *refused.body_mut() = lambda_http::Body::Text(body.to_string());
+    refused.headers_mut().insert("content-type", "application/json".parse().unwrap());
+    assert_eq!(json_response(ingest::handle(&connector.pipeline.ingest, refused).await).0, 403);
+}
+
+#[tokio::test]
+async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
+    let behaviour = Behaviour { throttle_percent: 100, retry_after_seconds: 0, ..Behaviour::default() };
+    let mut connector = Connector::new(behaviour).await;
+    let body = json!({ "value": [{ "clientState": GRAPH_CLIENT_STATE, "resource": "communications/callRecords/stuck",
+        "resourceData": { "id": "stuck" } }]});
+    let (status, _, _) =
+        post_to_ingest(&format!("{}/graph/notifications", connector.ingest_url), &body.to_string()).await;
+    assert_eq!(status, 202);
+    connector.drain().await;
+    let dead = connector.worker.store.dead_letter_of("stuck").await.unwrap().expect("a dead letter");
+    assert_eq!(dead.attempts, callscope_core::app::connector::MAX_FETCH_ATTEMPTS);
+    assert!(dead.reason.contains("throttling"), "{}", dead.reason);
+}
