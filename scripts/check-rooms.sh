@@ -15,6 +15,7 @@ check() { # ROOM PATTERN: no line of code (comments aside) under ROOM may match 
 check domain 'crate::(store|app)\b|aws_sdk|aws_config|tokio|serde_dynamo'
 check store 'crate::app\b'
 check support 'crate::(store|app)\b'
+check msgraph 'crate::(store|app)\b'
 [ "$bad" = 0 ] || exit 1
 cargo build --quiet -p callscope-core --no-default-features
 echo "rooms: domain <- store <- app holds; the domain builds without the AWS SDK"

@@ -167,6 +167,23 @@ def stream_record(name, sequence, keys_of, new=None, old=None, ttl=False):
 
 
 P2P_ID = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b"
+# GRAPH_CLIENT_STATE of the tests and the local stack.
+CLIENT_STATE = "test-graph-client-state-0123456789abcdef"
+
+
+def graph_notification(call_id):
+    resource = f"communications/callRecords/{call_id}"
+    return {"value": [{
+        "subscriptionId": "2f1c1a5e-5b9e-4a4e-9d64-0e7a5f3b8c21", "subscriptionExpirationDateTime": "2026-11-28T10:00:00Z",
+        "changeType": "updated", "clientState": CLIENT_STATE, "resource": resource, "tenantId": "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e",
+        "resourceData": {"@odata.type": "#microsoft.graph.callrecord", "@odata.id": resource, "id": call_id},
+    }]}
+
+
+def incomplete_record():
+    record = graph("meeting")
+    record["sessions@odata.nextLink"] = f"https://graph.microsoft.com/v1.0/communications/callRecords/{MEETING_ID}/sessions?$expand=segments&$skiptoken=60"
+    return record
 
 EVENT_FILES = {
     "ingest-post-call.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[ingest]"),
@@ -176,6 +193,17 @@ EVENT_FILES = {
     "ingest-post-too-old.json": lambda: http_event("POST", "/calls", too_old_record(), "[ingest]"),
     "ingest-post-no-claims.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), None),
     "ingest-post-wrong-role.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[support-specialist]", sub="helpdesk-1"),
+    "ingest-post-incomplete.json": lambda: http_event("POST", "/calls", incomplete_record(), "[ingest]"),
+    # Microsoft Graph's calls (no JWT) and the admin's backfill.
+    "ingest-graph-validation.json": lambda: http_event(
+        "POST", "/graph/notifications", "", None, content_type="text/plain",
+        query={"validationToken": "Validation: Testing client application"}),
+    "ingest-graph-notification.json": lambda: http_event("POST", "/graph/notifications", graph_notification(P2P_ID), None),
+    "ingest-graph-lifecycle.json": lambda: http_event("POST", "/graph/lifecycle", {"value": [{
+        "subscriptionId": "2f1c1a5e-5b9e-4a4e-9d64-0e7a5f3b8c21", "clientState": CLIENT_STATE, "lifecycleEvent": "missed",
+        "resource": "/communications/callRecords", "tenantId": "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e"}]}, None),
+    "ingest-graph-backfill-admin.json": lambda: http_event(
+        "POST", "/graph/backfill", {"from": "2026-11-20T00:00:00Z", "to": "2026-11-25T00:00:00Z"}, "[admin]", sub="callscope-admin"),
     # Tenant data uploads (admin only).
     "ingest-put-buildings.json": lambda: upload_event("/buildings", building_csv()),
     "ingest-put-buildings-tsv.json": lambda: upload_event(

@@ -79,10 +79,11 @@ stack_up() {
   export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
   export TABLE_NAME=callscope-local HOME_TENANT_ID=b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e
   export CURSOR_KEY=local-development-cursor-key-not-a-secret SITES_REFRESH_SECONDS=2
+  export GRAPH_CLIENT_STATE=test-graph-client-state-0123456789abcdef
   foreground "$DEV" create-table
   echo "==> starting the functions under cargo lambda watch"
   local env_args=() name
-  for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
+  for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY GRAPH_CLIENT_STATE SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
     env_args+=(--env-var "$name=${!name}")
   done
   setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$functions_port" "${env_args[@]}" > .local/watch.log 2>&1 &

@@ -73,15 +73,17 @@ fn served(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 #[test]
 fn every_route_served_is_declared_and_vice_versa() {
     let template = template();
-    assert_eq!(declared_routes(&template, "IngestFunction"), served(ingest::ROUTES));
+    let ingest_routes: Vec<(&str, &str)> = ingest::ROUTES.iter().chain(ingest::PUBLIC_ROUTES).copied().collect();
+    assert_eq!(declared_routes(&template, "IngestFunction"), served(&ingest_routes));
+    assert!(declared_routes(&template, "GraphWorkerFunction").is_empty());
     let query_routes: Vec<(&str, &str)> = query::ROUTES.iter().chain(query::PUBLIC_ROUTES).copied().collect();
     assert_eq!(declared_routes(&template, "QueryFunction"), served(&query_routes));
     assert!(declared_routes(&template, "ClassifyFunction").is_empty());
     let auth = &resource(&template, "HttpApi")["Auth"];
     assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Jwt"), "every route is behind the JWT authorizer ...");
-    let events = resource(&template, "QueryFunction")["Events"].as_mapping().unwrap();
-    let public: BTreeSet<(String, String)> = events
-        .values()
+    let public: BTreeSet<(String, String)> = ["QueryFunction", "IngestFunction"]
+        .iter()
+        .flat_map(|f| resource(&template, f)["Events"].as_mapping().unwrap().values())
         .filter(|e| e["Properties"]["Auth"]["Authorizer"].as_str() == Some("NONE"))
         .map(|e| {
             (
@@ -90,7 +92,8 @@ fn every_route_served_is_declared_and_vice_versa() {
             )
         })
         .collect();
-    assert_eq!(public, served(query::PUBLIC_ROUTES), "... but the console's static files, and only they");
+    let public_routes: Vec<(&str, &str)> = query::PUBLIC_ROUTES.iter().chain(ingest::PUBLIC_ROUTES).copied().collect();
+    assert_eq!(public, served(&public_routes), "... but the console's static files and Graph's notifications");
 }
 
 /// A request to `method path` without claims: a served route answers 401, an unknown one 404.
@@ -121,6 +124,13 @@ async fn the_declared_routes_are_the_ones_the_handlers_serve() {
         let path = path.replace("{asset}", "app.js");
         let status = query::handle(&query_app, unauthenticated(method, &path)).await.status();
         assert_eq!(status, 200, "query {method} {path} is served without a token");
+    }
+    for (method, path) in ingest::PUBLIC_ROUTES {
+        let mut request = unauthenticated(method, path);
+        let token = std::collections::HashMap::from([("validationToken".to_owned(), "t".to_owned())]);
+        request = lambda_http::RequestExt::with_query_string_parameters(request, token);
+        let status = ingest::handle(&pipeline.ingest, request).await.status();
+        assert_eq!(status, 200, "ingest {method} {path} is served without a token");
     }
     assert_eq!(ingest::handle(&pipeline.ingest, unauthenticated("GET", "/calls")).await.status(), 404);
     assert_eq!(query::handle(&query_app, unauthenticated("GET", "/elsewhere")).await.status(), 404);
@@ -236,7 +246,7 @@ fn no_caller_can_starve_the_api_and_no_function_can_rewrite_the_audit_trail() {
     assert!(api["DefaultRouteSettings"]["ThrottlingBurstLimit"].is_tagged());
     assert!(api["AccessLogSettings"]["Format"].as_str().unwrap().contains("$context.requestId"));
     assert!(!api["AccessLogSettings"]["Format"].as_str().unwrap().contains("sourceIp"), "no IP in access logs");
-    for function in ["IngestFunction", "ClassifyFunction", "QueryFunction"] {
+    for function in ["IngestFunction", "ClassifyFunction", "QueryFunction", "GraphWorkerFunction"] {
         assert!(resource(&template, function)["ReservedConcurrentExecutions"].is_tagged(), "{function}");
     }
     for function in ["IngestFunction", "QueryFunction"] {

@@ -173,6 +173,7 @@ async fn cold_start(runs: usize, binaries: &[&str]) -> Result<(), Error> {
         ("TABLE_NAME", "callscope"),
         ("HOME_TENANT_ID", "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e"),
         ("CURSOR_KEY", "cold-start-measurement-key-0123456789"),
+        ("GRAPH_CLIENT_STATE", "cold-start-measurement-client-state-0123456789"),
         ("AWS_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
