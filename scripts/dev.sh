@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make dev: the local stack with the sample tenant, kept up until Ctrl-C: the gateway on port
 # ${GATEWAY_PORT:-8787}, the functions (cargo lambda's invoke API) on ${FUNCTIONS_PORT:-9000}.
+# Calls arrive through the stand-in Microsoft Graph, or through the Graph that GRAPH_API_URL and
+# GRAPH_TOKEN_URL name when both are set (GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET then too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -16,7 +18,9 @@ for port in "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"; do
 done
 stack_up "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"
 foreground "$DEV" load-tenant "$GATEWAY_URL"
-foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
+if [ -n "${GRAPH_STANDIN_URL:-}" ]; then
+  foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
+fi
 cat <<MSG
 
 The stack is up.
@@ -25,6 +29,7 @@ Or the API (tokens: make token ROLE=support-specialist | support-engineer | admi
   TOKEN=\$(make -s token ROLE=support-specialist)
   curl -s "$GATEWAY_URL/users?search=ada" -H "Authorization: Bearer \$TOKEN"
   curl -s "$GATEWAY_URL/users/$FEATURED_USER/calls?limit=5" -H "Authorization: Bearer \$TOKEN"
+Calls come from Graph: ${GRAPH_STANDIN_URL:+the stand-in at $GRAPH_STANDIN_URL (publish a record: curl -X POST $GRAPH_STANDIN_URL/_standin/records -d @record.json; it notifies the gateway)}${GRAPH_STANDIN_URL:-$GRAPH_API_URL}
 Ctrl-C stops everything.
 MSG
 # Sleep in the background and wait for it, so Ctrl-C or a TERM runs the traps at once.

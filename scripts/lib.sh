@@ -66,9 +66,11 @@ stop_group() {
 }
 
 # stack_up [GATEWAY_PORT [FUNCTIONS_PORT]]: the whole product on this machine. moto (local
-# DynamoDB) and the table, the three functions under `cargo lambda watch`, the local stream
-# trigger and the local gateway (free ports unless given). Sets STACK_PIDS, GATEWAY_URL,
-# FUNCTIONS_URL.
+# DynamoDB) and the table, the stand-in Microsoft Graph (unless GRAPH_API_URL and
+# GRAPH_TOKEN_URL are set: then that Graph), the functions under `cargo lambda watch`, the local
+# stream triggers and schedule, the local gateway (free ports unless given), and the Graph
+# subscription. Sets STACK_PIDS, GATEWAY_URL, FUNCTIONS_URL, and GRAPH_STANDIN_URL when the
+# stand-in runs. GRAPH_THROTTLE_PERCENT makes the stand-in answer that share of requests 429.
 stack_up() {
   local gateway_port=${1:-$(free_port)} functions_port=${2:-$(free_port)}
   export PATH="$PWD/.venv/bin:$PATH"
@@ -80,24 +82,44 @@ stack_up() {
   export TABLE_NAME=callscope-local HOME_TENANT_ID=b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e
   export CURSOR_KEY=local-development-cursor-key-not-a-secret SITES_REFRESH_SECONDS=2
   export GRAPH_CLIENT_STATE=test-graph-client-state-0123456789abcdef
+  export GRAPH_CLIENT_ID=${GRAPH_CLIENT_ID:-callscope-local}
+  export GRAPH_CLIENT_SECRET=${GRAPH_CLIENT_SECRET:-local-client-secret-not-a-secret}
+  export GRAPH_NOTIFICATION_URL="http://127.0.0.1:$gateway_port/graph/notifications"
+  STACK_PIDS="$MOTO_PID"
+  if [ -n "${GRAPH_API_URL:-}" ] && [ -n "${GRAPH_TOKEN_URL:-}" ]; then
+    echo "==> using the Graph at $GRAPH_API_URL (token endpoint $GRAPH_TOKEN_URL)"
+    unset GRAPH_STANDIN_URL
+  else
+    echo "==> starting the stand-in Microsoft Graph"
+    local graph_port
+    graph_port=$(free_port)
+    setsid "$DEV" graph "127.0.0.1:$graph_port" "${GRAPH_THROTTLE_PERCENT:-0}" > .local/graph.log 2>&1 &
+    STACK_PIDS="$STACK_PIDS $!"
+    export GRAPH_STANDIN_URL="http://127.0.0.1:$graph_port"
+    export GRAPH_API_URL="$GRAPH_STANDIN_URL/v1.0" GRAPH_TOKEN_URL="$GRAPH_STANDIN_URL/oauth2/v2.0/token"
+    wait_http "$GRAPH_STANDIN_URL/_standin/stats" graph "$!"
+  fi
   foreground "$DEV" create-table
   echo "==> starting the functions under cargo lambda watch"
   local env_args=() name
-  for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY GRAPH_CLIENT_STATE SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION; do
+  for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
+      GRAPH_CLIENT_STATE GRAPH_CLIENT_ID GRAPH_CLIENT_SECRET GRAPH_API_URL GRAPH_TOKEN_URL GRAPH_NOTIFICATION_URL; do
     env_args+=(--env-var "$name=${!name}")
   done
   setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$functions_port" "${env_args[@]}" > .local/watch.log 2>&1 &
-  STACK_PIDS="$MOTO_PID $!"
+  STACK_PIDS="$STACK_PIDS $!"
   FUNCTIONS_URL="http://127.0.0.1:$functions_port"
   wait_http "$FUNCTIONS_URL/" watch "$!"
-  echo "==> starting the stream trigger and the gateway"
+  echo "==> starting the stream triggers, the schedule and the gateway"
   setsid "$DEV" trigger "$FUNCTIONS_URL" > .local/trigger.log 2>&1 &
   STACK_PIDS="$STACK_PIDS $!"
   setsid "$DEV" gateway "127.0.0.1:$gateway_port" "$FUNCTIONS_URL" > .local/gateway.log 2>&1 &
   STACK_PIDS="$STACK_PIDS $!"
   GATEWAY_URL="http://127.0.0.1:$gateway_port"
   wait_http "$GATEWAY_URL/" gateway "$!"
-  echo "stack up: gateway $GATEWAY_URL, functions $FUNCTIONS_URL, DynamoDB $MOTO_URL (logs in .local/)"
+  echo "==> subscribing to call records (Graph first checks the gateway's /graph/notifications)"
+  foreground "$DEV" keep "$FUNCTIONS_URL"
+  echo "stack up: gateway $GATEWAY_URL, functions $FUNCTIONS_URL, DynamoDB $MOTO_URL, Graph $GRAPH_API_URL (logs in .local/)"
 }
 
 # foreground CMD...: runs CMD to its end, but so that a TERM or INT sent to this script acts at

@@ -1,6 +1,8 @@
 //! Support for the integration tests: a fresh table on the local DynamoDB-compatible server
 //! (moto, started by `scripts/with-moto.sh`), the sample events, and the fixed test clock.
 
+pub mod connector;
+
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents};

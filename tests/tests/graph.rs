@@ -3,93 +3,14 @@
 //! the table's stream (moto) to the Graph worker, which fetches from the stand-in and stores
 //! through the same path as `POST /calls`.
 
-use callscope_core::app::connector::{Outcome, Worker};
-use callscope_core::domain::connector::Job;
-use callscope_core::msgraph::{GraphClient, GraphSettings};
-use callscope_core::store::connector::Work;
-use callscope_core::support::clock::Clock;
-use callscope_core::support::fixtures::{self, HOME_TENANT};
-use callscope_dev::graph::{Behaviour, StandIn};
+use callscope_core::app::connector::Outcome;
+use callscope_core::support::fixtures;
+use callscope_dev::graph::Behaviour;
+use callscope_tests::connector::Connector;
 use callscope_tests::*;
-use ingest::worker::{Invocation, handle};
 use serde_json::{Value, json};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use time::{Duration, OffsetDateTime};
-
-/// The connector on a fresh table: the stand-in Graph, the ingest handler behind an HTTP
-/// listener, the worker and the stream it reads; time can be moved forward.
-struct Connector {
-    pipeline: Pipeline,
-    stand_in: Arc<StandIn>,
-    worker: Worker,
-    worker_stream: StreamTail,
-    ingest_url: String,
-    offset: Arc<AtomicI64>,
-}
-
-impl Connector {
-    async fn new(behaviour: Behaviour) -> Self {
-        let pipeline = Pipeline::new().await;
-        let offset = Arc::new(AtomicI64::new(0));
-        let moved = offset.clone();
-        let clock = Clock::from_fn(move || ANCHOR + Duration::seconds(moved.load(Ordering::Relaxed)));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let stand_in = StandIn::start(listener, behaviour, clock);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let ingest_url = callscope_dev::direct::serve_ingest(Arc::new(pipeline.ingest.clone()), listener);
-        let vars = [
-            ("GRAPH_API_URL", stand_in.api_url()),
-            ("GRAPH_TOKEN_URL", stand_in.token_url()),
-            ("GRAPH_CLIENT_ID", "callscope-tests".to_owned()),
-            ("GRAPH_CLIENT_STATE", GRAPH_CLIENT_STATE.to_owned()),
-            ("GRAPH_NOTIFICATION_URL", format!("{ingest_url}/graph/notifications")),
-        ];
-        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-        let settings = GraphSettings::from_lookup(lookup, HOME_TENANT, "client-secret".into()).unwrap();
-        let worker = Worker {
-            store: pipeline.store().clone(),
-            graph: GraphClient::new(settings),
-            home_tenant: HOME_TENANT.to_owned(),
-            backfill_budget: std::time::Duration::from_secs(60),
-        };
-        let worker_stream = stream_tail(pipeline.store().table()).await;
-        Self { pipeline, stand_in, worker, worker_stream, ingest_url, offset }
-    }
-
-    fn now(&self) -> OffsetDateTime {
-        ANCHOR + Duration::seconds(self.offset.load(Ordering::Relaxed))
-    }
-
-    fn clock(&self) -> Clock {
-        let offset = self.offset.clone();
-        Clock::from_fn(move || ANCHOR + Duration::seconds(offset.load(Ordering::Relaxed)))
-    }
-
-    /// Runs the worker over the stream until nothing is left for it, as the event source
-    /// mapping would; every batch must succeed.
-    async fn drain(&mut self) {
-        self.stand_in.deliveries_done().await;
-        loop {
-            let records = self.worker_stream.next_records().await.unwrap();
-            if records.is_empty() {
-                return;
-            }
-            for batch in records.chunks(50) {
-                let response = handle(&self.worker, &self.clock(), Invocation::Stream(event(batch.to_vec()))).await;
-                assert!(response.batch_item_failures.is_empty(), "the worker reported failures");
-            }
-        }
-    }
-
-    async fn keep(&self) -> Outcome {
-        self.worker.run(Work::Job(Job::Keep { reauthorize: false }), self.now()).await.unwrap()
-    }
-
-    fn api_requests(&self) -> u64 {
-        self.stand_in.stats.api_requests.load(Ordering::Relaxed)
-    }
-}
+use std::sync::atomic::Ordering;
+use time::Duration;
 
 fn record(id: &str, version: i64, participants: usize) -> Value {
     fixtures::call_json(id, version, participants, 1, ANCHOR - Duration::hours(3))

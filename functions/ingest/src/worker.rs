@@ -5,6 +5,7 @@
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use callscope_core::app::AppError;
 use callscope_core::app::connector::{Outcome, Worker};
 use callscope_core::domain::connector::Job;
 use callscope_core::store::connector::{Work, queued_work};
@@ -25,15 +26,15 @@ pub enum Invocation {
     Scheduled { job: Job },
 }
 
-/// Runs an invocation; the stream records to deliver again (none for a scheduled job, whose
-/// failure is logged and left to the next run).
-pub async fn handle(worker: &Worker, clock: &Clock, invocation: Invocation) -> DynamoDbEventResponse {
+/// Runs an invocation; the stream records to deliver again. A scheduled job that fails is an
+/// error of the invocation (EventBridge retries it, the errors alarm counts it).
+pub async fn handle(worker: &Worker, clock: &Clock, invocation: Invocation) -> Result<DynamoDbEventResponse, AppError> {
     let mut response = DynamoDbEventResponse::default();
     match invocation {
         Invocation::Scheduled { job } => {
-            if let Err(error) = worker.run(Work::Job(job), clock.now()).await {
-                tracing::error!(%error, "scheduled job failed; the next run retries");
-            }
+            worker.run(Work::Job(job), clock.now()).await.inspect_err(|error| {
+                tracing::error!(%error, "scheduled job failed");
+            })?;
         }
         Invocation::Stream(event) => {
             let results: Vec<_> = futures::stream::iter(&event.records)
@@ -51,7 +52,7 @@ pub async fn handle(worker: &Worker, clock: &Clock, invocation: Invocation) -> D
             }
         }
     }
-    response
+    Ok(response)
 }
 
 async fn handle_record(worker: &Worker, clock: &Clock, record: &EventRecord) -> Result<(), String> {

@@ -22,8 +22,13 @@ const USAGE: &str = "usage: callscope-dev COMMAND
   create-table                      create $TABLE_NAME on the local DynamoDB
   token ROLE [SUBJECT]              print a dev token for ROLE
   gateway LISTEN UPSTREAM           API Gateway + JWT authorizer, in front of cargo lambda
-  trigger UPSTREAM                  the stream -> classify event source mapping
-  load-tenant GATEWAY [SEED CALLS]  post a generated tenant through the gateway
+  trigger UPSTREAM                  the stream -> classify and -> graph-worker event source
+                                    mappings, and the graph-worker's schedule
+  graph LISTEN [THROTTLE_PERCENT]   a stand-in Microsoft Graph (tokens, subscriptions,
+                                    notifications, paged records, 429s)
+  keep UPSTREAM                     run the graph-worker's keeper once (creates the subscription)
+  load-tenant GATEWAY [SEED CALLS]  a generated tenant: the building file through the gateway,
+                                    the calls published to the stand-in Graph ($GRAPH_STANDIN_URL)
   wait-rated GATEWAY USER           wait until USER's history has no pending call
   show GATEWAY USER                 history and a poor call, specialist | engineer
   tenant-jsonl SEED CALLS           the generated calls as JSON lines (for benchmarks)
@@ -40,6 +45,12 @@ async fn main() -> ExitCode {
         ["token", role, subject] => print_token(role, subject),
         ["gateway", listen, upstream] => run_gateway(listen, upstream).await,
         ["trigger", upstream] => run_trigger(upstream).await,
+        ["graph", listen] => run_graph(listen, 0).await,
+        ["graph", listen, throttle] => match throttle.parse() {
+            Ok(throttle) => run_graph(listen, throttle).await,
+            Err(_) => Err("THROTTLE_PERCENT is a number".into()),
+        },
+        ["keep", upstream] => keep(upstream).await,
         ["load-tenant", gateway] => load_tenant(gateway, 7, 150).await,
         ["load-tenant", gateway, seed, calls] => match (seed.parse(), calls.parse()) {
             (Ok(seed), Ok(calls)) => load_tenant(gateway, seed, calls).await,
@@ -107,16 +118,51 @@ async fn run_gateway(listen: &str, upstream: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// How often the local schedule runs the keeper (hourly in AWS).
+const KEEP_EVERY: Duration = Duration::from_secs(600);
+
 async fn run_trigger(upstream: &str) -> Result<(), Error> {
     let table = table_name()?;
     let client = aws_sdk_dynamodbstreams::Client::new(&aws_config::load_from_env().await);
-    let tail = StreamTail::new(client, &table).await?;
-    println!("trigger: {table}'s stream -> classify at {upstream}");
+    let upstream = upstream.trim_end_matches('/').to_owned();
+    let classify_tail = StreamTail::new(client.clone(), &table).await?;
+    let graph_tail = StreamTail::new(client, &table).await?;
+    println!("trigger: {table}'s stream -> classify and graph-worker at {upstream}");
     tokio::select! {
-        result = trigger::run(tail, upstream.trim_end_matches('/').to_owned()) => result?,
+        result = trigger::run(classify_tail, upstream.clone(), "classify", trigger::everything) => result?,
+        result = trigger::run(graph_tail, upstream.clone(), "graph-worker", trigger::graph_work) => result?,
+        () = trigger::schedule(upstream.clone(), KEEP_EVERY) => {}
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(())
+}
+
+async fn run_graph(listen: &str, throttle_percent: u64) -> Result<(), Error> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let behaviour = callscope_dev::graph::Behaviour { throttle_percent, ..Default::default() };
+    let stand_in =
+        callscope_dev::graph::StandIn::start(listener, behaviour, callscope_core::support::clock::Clock::system());
+    println!("stand-in Graph at {} ({throttle_percent}% of requests answered 429)", stand_in.api_url());
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+/// Runs the keeper once through the invoke API, retrying while the stack finishes starting.
+async fn keep(upstream: &str) -> Result<(), Error> {
+    let client = gateway::client();
+    let mut last = String::new();
+    for _ in 0..10 {
+        match gateway::invoke(&client, upstream.trim_end_matches('/'), "graph-worker", &trigger::keep_job()).await {
+            Ok(answer) if answer.get("errorMessage").is_none() => {
+                println!("subscription to call records: live");
+                return Ok(());
+            }
+            Ok(answer) => last = answer["errorMessage"].to_string(),
+            Err(error) => last = error.to_string(),
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    Err(format!("the Graph worker could not keep the subscription: {last} (see .local/watch.log)").into())
 }
 
 /// How long one request to the local gateway may take before the tool gives up on it.
@@ -150,21 +196,54 @@ async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), Error
     let (status, report) =
         send("PUT", &format!("{gateway}/buildings"), &admin, Some((tenant.building_file.clone(), "text/csv"))).await?;
     println!("building file: {status} ({} rows)", report["rows"]);
-    let ingest = dev_token("ingest", "local-ingest")?;
+    let Ok(stand_in) = std::env::var("GRAPH_STANDIN_URL") else {
+        println!("calls: none generated; they come from the Graph at $GRAPH_API_URL");
+        return Ok(());
+    };
     let mut stored = 0;
     for chunk in tenant.calls.chunks(25) {
-        let (status, body) =
-            send("POST", &format!("{gateway}/calls"), &ingest, Some((json!({ "value": chunk }).to_string(), "")))
-                .await?;
+        let url = format!("{stand_in}/_standin/records");
+        let (status, body) = send("POST", &url, "", Some((json!({ "value": chunk }).to_string(), ""))).await?;
         if status != 202 {
-            return Err(format!("ingest answered {status}: {body}").into());
+            return Err(format!("the stand-in Graph answered {status}: {body}").into());
         }
         stored += chunk.len();
-        print!("\rposted {stored}/{} call records", tenant.calls.len());
+        print!(
+            "\rpublished {stored}/{} call records to the stand-in Graph (it notifies the gateway)",
+            tenant.calls.len()
+        );
         use std::io::Write;
         std::io::stdout().flush()?;
     }
     println!();
+    wait_stored(&tenant.calls).await
+}
+
+/// Waits until every one of `calls` is in the table: Graph notified the gateway, and the Graph
+/// worker fetched and stored it.
+async fn wait_stored(calls: &[Value]) -> Result<(), Error> {
+    let store = callscope_core::store::DynamoStore::connect(table_name()?).await;
+    let started = std::time::Instant::now();
+    let mut waiting: Vec<&str> = calls.iter().filter_map(|c| c["id"].as_str()).collect();
+    while !waiting.is_empty() {
+        let mut still = Vec::new();
+        for id in waiting {
+            if store.rating(id).await?.is_none() {
+                still.push(id);
+            }
+        }
+        waiting = still;
+        if started.elapsed() > Duration::from_secs(600) {
+            return Err(format!("{} calls did not arrive from Graph within 10 minutes", waiting.len()).into());
+        }
+        if !waiting.is_empty() {
+            print!("\rwaiting for {} calls to arrive from Graph   ", waiting.len());
+            use std::io::Write;
+            std::io::stdout().flush()?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    println!("\revery call arrived from Graph (notified, fetched whole, stored)");
     Ok(())
 }
 

@@ -1,6 +1,7 @@
-//! The local stream trigger: what Lambda's event source mapping does for classify in AWS. It
-//! tails the table's stream, invokes classify with batches of the same record shape, and on
-//! `batchItemFailures` retries from the reported sequence number.
+//! The local stream triggers: what Lambda's event source mappings do in AWS. Each tails the
+//! table's stream on its own, passes the records its filter lets through to its function in
+//! batches of the same record shape, and on `batchItemFailures` retries from the reported
+//! sequence number. The Graph worker's schedule runs beside them.
 
 use crate::gateway;
 use crate::stream::{StreamTail, event};
@@ -12,14 +13,46 @@ pub const BATCH_SIZE: usize = 100;
 /// Attempts per record before it is set aside (the template's `MaximumRetryAttempts`).
 pub const MAX_ATTEMPTS: u32 = 10;
 
-/// Runs until the process is stopped.
-pub async fn run(mut tail: StreamTail, upstream: String) -> Result<(), crate::stream::StreamError> {
+/// The Graph worker's event filter (the template's): queued fetches and jobs only.
+pub fn graph_work(record: &EventRecord) -> bool {
+    matches!(record.event_name.as_str(), "INSERT" | "MODIFY")
+        && matches!(record.change.keys.get("SK"), Some(serde_dynamo::AttributeValue::S(sk)) if sk == "#FETCH" || sk == "#JOB")
+}
+
+/// Every record (classify's own decision mirrors its template filter).
+pub fn everything(_: &EventRecord) -> bool {
+    true
+}
+
+/// The schedule's input to the Graph worker: keep the subscription.
+pub fn keep_job() -> serde_json::Value {
+    serde_json::json!({ "job": { "kind": "keep", "reauthorize": false } })
+}
+
+/// Runs the Graph worker's schedule: `keep` every `every`, as EventBridge does hourly in AWS.
+pub async fn schedule(upstream: String, every: Duration) {
+    let client = gateway::client();
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(error) = gateway::invoke(&client, &upstream, "graph-worker", &keep_job()).await {
+            eprintln!("schedule: the Graph worker did not answer ({error})");
+        }
+    }
+}
+
+/// Feeds `function` the records `filter` passes, until the process is stopped.
+pub async fn run(
+    mut tail: StreamTail,
+    upstream: String,
+    function: &str,
+    filter: fn(&EventRecord) -> bool,
+) -> Result<(), crate::stream::StreamError> {
     let client = gateway::client();
     let mut pending: Vec<EventRecord> = Vec::new();
     let mut attempts = 0;
     loop {
         if pending.is_empty() {
-            pending = tail.next_records().await?;
+            pending = tail.next_records().await?.into_iter().filter(|r| filter(r)).collect();
             attempts = 0;
             if pending.is_empty() {
                 tokio::time::sleep(Duration::from_millis(250)).await;
@@ -29,11 +62,19 @@ pub async fn run(mut tail: StreamTail, upstream: String) -> Result<(), crate::st
         let batch: Vec<EventRecord> = pending.iter().take(BATCH_SIZE).cloned().collect();
         let sent = batch.len();
         let payload = serde_json::to_value(event(batch))?;
-        let answer = gateway::invoke(&client, &upstream, "classify", &payload).await;
+        let answer = gateway::invoke(&client, &upstream, function, &payload).await;
         let failed_at = match &answer {
-            Ok(answer) => answer["batchItemFailures"][0]["itemIdentifier"].as_str().map(str::to_owned),
-            Err(error) => {
-                eprintln!("trigger: classify did not answer ({error}); retrying the batch");
+            Ok(answer) if answer.get("errorMessage").is_none() => {
+                answer["batchItemFailures"][0]["itemIdentifier"].as_str().map(str::to_owned)
+            }
+            // The function failed as a whole (or was restarted by a rebuild): Lambda retries
+            // the batch, and so do we.
+            failed => {
+                let error = match failed {
+                    Ok(answer) => answer["errorMessage"].to_string(),
+                    Err(error) => error.to_string(),
+                };
+                eprintln!("trigger: {function} failed ({error}); retrying the batch");
                 pending.first().and_then(|r| r.change.sequence_number.clone())
             }
         };

@@ -27,7 +27,7 @@ async fn main() -> Result<(), Error> {
     };
     let clock = Clock::system();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Invocation>| async {
-        Ok::<_, Error>(handle(&worker, &clock, event.payload).await)
+        handle(&worker, &clock, event.payload).await.map_err(Error::from)
     }))
     .await
 }

@@ -1,0 +1,117 @@
+//! The Graph connector's figures (BENCHMARKS.md), against the stand-in Graph and moto:
+//! - how long `POST /graph/notifications` takes to answer with 10,000 ids already queued,
+//!   in-process (the handler) and over HTTP (the handler behind a local listener);
+//! - records fetched whole and stored per second, with and without throttling;
+//! - Graph requests per record for 2-, 50- and 250-participant calls.
+//!
+//! Run: `scripts/with-moto.sh cargo bench -p callscope-tests --bench connector`
+
+use callscope_core::support::fixtures;
+use callscope_dev::graph::Behaviour;
+use callscope_tests::connector::Connector;
+use callscope_tests::{ANCHOR, GRAPH_CLIENT_STATE};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Ids queued (and not fetched) before acknowledgements are timed.
+const QUEUED: usize = 10_000;
+/// Deliveries timed per case.
+const DELIVERIES: usize = 200;
+
+fn delivery(ids: impl Iterator<Item = String>) -> String {
+    let value: Vec<Value> = ids
+        .map(|id| {
+            json!({ "subscriptionId": "s", "clientState": GRAPH_CLIENT_STATE, "changeType": "updated",
+                "resource": format!("communications/callRecords/{id}"), "resourceData": { "id": id } })
+        })
+        .collect();
+    json!({ "value": value }).to_string()
+}
+
+fn quantiles(mut samples: Vec<Duration>) -> String {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)].as_secs_f64() * 1e3;
+    format!("p50 {:.1} ms, p99 {:.1} ms ({} deliveries)", at(0.5), at(0.99), samples.len())
+}
+
+async fn acknowledgement() {
+    let connector = Connector::new(Behaviour::default()).await;
+    let store = &connector.pipeline.ingest.store;
+    let prefilled: Vec<String> = (0..QUEUED).map(|n| format!("queued-{n:05}")).collect();
+    store.queue_fetches(&prefilled, ANCHOR).await.expect("prefill the queue");
+    let http = reqwest::Client::new();
+    let url = format!("{}/graph/notifications", connector.ingest_url);
+    for per_delivery in [1, 100] {
+        let (mut in_process, mut over_http) = (Vec::new(), Vec::new());
+        for round in 0..DELIVERIES {
+            let ids = |tag: &'static str| (0..per_delivery).map(move |n| format!("{tag}-{round}-{n}"));
+            let body = delivery(ids("a"));
+            let mut request = lambda_http::Request::new(lambda_http::Body::Text(body));
+            *request.method_mut() = lambda_http::http::Method::POST;
+            *request.uri_mut() = "/graph/notifications".parse().unwrap();
+            request.headers_mut().insert("content-type", "application/json".parse().unwrap());
+            let started = Instant::now();
+            let response = ingest::handle(&connector.pipeline.ingest, request).await;
+            in_process.push(started.elapsed());
+            assert_eq!(response.status(), 202);
+            let body = delivery(ids("b"));
+            let started = Instant::now();
+            let response = http.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+            over_http.push(started.elapsed());
+            assert_eq!(response.status(), 202);
+        }
+        println!("ack, {per_delivery} id(s) per delivery, {QUEUED}+ queued, in-process: {}", quantiles(in_process));
+        println!("ack, {per_delivery} id(s) per delivery, {QUEUED}+ queued, over HTTP:   {}", quantiles(over_http));
+    }
+}
+
+async fn throughput(throttle_percent: u64, retry_after_seconds: u64) {
+    const RECORDS: usize = 100;
+    let behaviour = Behaviour { throttle_percent, retry_after_seconds, ..Behaviour::default() };
+    let mut connector = Connector::new(behaviour).await;
+    connector.keep().await;
+    connector.drain().await;
+    let records: Vec<Value> = (0..RECORDS)
+        .map(|n| fixtures::call_json(&format!("t-{n}"), 1, 2, 1, ANCHOR - time::Duration::hours(2)))
+        .collect();
+    let started = Instant::now();
+    connector.stand_in.publish(records).await;
+    connector.drain().await;
+    let seconds = started.elapsed().as_secs_f64();
+    let throttled = connector.stand_in.stats.throttled.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "fetched and stored, {throttle_percent}% answered 429 (Retry-After {retry_after_seconds} s): {:.1} records/s ({RECORDS} records in {seconds:.1} s, {throttled} throttled)",
+        RECORDS as f64 / seconds
+    );
+}
+
+async fn requests_per_record() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.keep().await;
+    connector.drain().await;
+    for participants in [2, 50, 250] {
+        let before = connector.api_requests();
+        let record =
+            fixtures::call_json(&format!("size-{participants}"), 1, participants, 1, ANCHOR - time::Duration::hours(2));
+        connector.stand_in.publish(vec![record]).await;
+        connector.drain().await;
+        println!(
+            "Graph requests per record, {participants} participants ({participants} sessions): {}",
+            connector.api_requests() - before
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and the figures are not a test: only build it then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    acknowledgement().await;
+    throughput(0, 0).await;
+    throughput(30, 0).await;
+    throughput(30, 1).await;
+    requests_per_record().await;
+}

@@ -1,0 +1,100 @@
+//! The Graph connector on a fresh table, for its tests and its benchmark: the stand-in Graph
+//! (tools/dev) delivering over HTTP to the ingest handler served in-process, the Graph worker,
+//! and the stream it reads, as Lambda's event source mapping would.
+
+use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, StreamTail, event, stream_tail};
+use callscope_core::app::connector::{Outcome, Worker};
+use callscope_core::domain::connector::Job;
+use callscope_core::msgraph::{GraphClient, GraphSettings};
+use callscope_core::store::connector::Work;
+use callscope_core::support::clock::Clock;
+use callscope_core::support::fixtures::HOME_TENANT;
+use callscope_dev::graph::{Behaviour, StandIn};
+use ingest::worker::{Invocation, handle};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use time::{Duration, OffsetDateTime};
+
+/// The connector on a fresh table: the stand-in Graph, the ingest handler behind an HTTP
+/// listener, the worker and the stream it reads; time can be moved forward.
+pub struct Connector {
+    pub pipeline: Pipeline,
+    pub stand_in: Arc<StandIn>,
+    pub worker: Worker,
+    worker_stream: StreamTail,
+    pub ingest_url: String,
+    /// Seconds the clock is moved past [`ANCHOR`].
+    pub offset: Arc<AtomicI64>,
+}
+
+impl Connector {
+    /// The connector with the stand-in behaving as `behaviour`.
+    pub async fn new(behaviour: Behaviour) -> Self {
+        let pipeline = Pipeline::new().await;
+        let offset = Arc::new(AtomicI64::new(0));
+        let clock = moving_clock(offset.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stand_in = StandIn::start(listener, behaviour, clock);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ingest_url = callscope_dev::direct::serve_ingest(Arc::new(pipeline.ingest.clone()), listener);
+        let vars = [
+            ("GRAPH_API_URL", stand_in.api_url()),
+            ("GRAPH_TOKEN_URL", stand_in.token_url()),
+            ("GRAPH_CLIENT_ID", "callscope-tests".to_owned()),
+            ("GRAPH_CLIENT_STATE", GRAPH_CLIENT_STATE.to_owned()),
+            ("GRAPH_NOTIFICATION_URL", format!("{ingest_url}/graph/notifications")),
+        ];
+        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+        let settings = GraphSettings::from_lookup(lookup, HOME_TENANT, "client-secret".into()).unwrap();
+        let worker = Worker {
+            store: pipeline.store().clone(),
+            graph: GraphClient::new(settings),
+            home_tenant: HOME_TENANT.to_owned(),
+            backfill_budget: std::time::Duration::from_secs(60),
+        };
+        let worker_stream = stream_tail(pipeline.store().table()).await;
+        Self { pipeline, stand_in, worker, worker_stream, ingest_url, offset }
+    }
+
+    /// The connector's now.
+    pub fn now(&self) -> OffsetDateTime {
+        ANCHOR + Duration::seconds(self.offset.load(Ordering::Relaxed))
+    }
+
+    /// A clock reading [`Self::now`].
+    pub fn clock(&self) -> Clock {
+        moving_clock(self.offset.clone())
+    }
+
+    /// Runs the worker over the stream until nothing is left for it, as the event source
+    /// mapping would; every batch must succeed.
+    pub async fn drain(&mut self) {
+        self.stand_in.deliveries_done().await;
+        loop {
+            let records = self.worker_stream.next_records().await.unwrap();
+            if records.is_empty() {
+                return;
+            }
+            for batch in records.chunks(50) {
+                let response =
+                    handle(&self.worker, &self.clock(), Invocation::Stream(event(batch.to_vec()))).await.unwrap();
+                assert!(response.batch_item_failures.is_empty(), "the worker reported failures");
+            }
+        }
+    }
+
+    /// Runs the subscription keeper once.
+    pub async fn keep(&self) -> Outcome {
+        self.worker.run(Work::Job(Job::Keep { reauthorize: false }), self.now()).await.unwrap()
+    }
+
+    /// Graph API requests the stand-in served so far.
+    pub fn api_requests(&self) -> u64 {
+        self.stand_in.stats.api_requests.load(Ordering::Relaxed)
+    }
+}
+
+/// A clock at [`ANCHOR`] plus `offset` seconds.
+fn moving_clock(offset: Arc<AtomicI64>) -> Clock {
+    Clock::from_fn(move || ANCHOR + Duration::seconds(offset.load(Ordering::Relaxed)))
+}
