@@ -52,7 +52,7 @@ pub async fn run(
     let mut attempts = 0;
     loop {
         if pending.is_empty() {
-            pending = tail.next_records().await?.into_iter().filter(|r| filter(r)).collect();
+            pending = tail.next_records().await?.into_iter().filter(&filter).collect();
             attempts = 0;
             if pending.is_empty() {
                 tokio::time::sleep(Duration::from_millis(250)).await;
