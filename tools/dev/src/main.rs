@@ -33,7 +33,9 @@ const USAGE: &str = "usage: callscope-dev COMMAND
   show GATEWAY USER                 history and a poor call, specialist | engineer
   tenant-jsonl SEED CALLS           the generated calls as JSON lines (for benchmarks)
   cold-start RUNS BINARY...         spawn-to-ready times against a stub runtime API
-  bench-e2e GATEWAY CALLS           ingest -> classified throughput, request latencies";
+  bench-e2e GATEWAY CALLS           ingest -> classified throughput, request latencies
+  bench-ack GATEWAY QUEUED          Graph notification acknowledgements through the gateway,
+                                    with QUEUED ids already queued";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -65,6 +67,10 @@ async fn main() -> ExitCode {
         ["bench-e2e", gateway, calls] => match calls.parse() {
             Ok(calls) => bench_e2e(gateway, calls).await,
             Err(_) => Err("CALLS is a number".into()),
+        },
+        ["bench-ack", gateway, queued] => match queued.parse() {
+            Ok(queued) => bench_ack(gateway, queued).await,
+            Err(_) => Err("QUEUED is a number".into()),
         },
         ["tenant-jsonl", seed, calls] => match (seed.parse(), calls.parse()) {
             (Ok(seed), Ok(calls)) => tenant_jsonl(seed, calls),
@@ -244,6 +250,39 @@ async fn wait_stored(calls: &[Value]) -> Result<(), Error> {
         }
     }
     println!("\revery call arrived from Graph (notified, fetched whole, stored)");
+    Ok(())
+}
+
+/// Times `POST /graph/notifications` through the gateway (one id per delivery, as Graph sends
+/// most), after `queued` ids were queued and while the worker drains them.
+async fn bench_ack(gateway: &str, queued: usize) -> Result<(), Error> {
+    use std::time::Instant;
+    let store = callscope_core::store::DynamoStore::connect(table_name()?).await;
+    let state = std::env::var("GRAPH_CLIENT_STATE")?;
+    let prefill: Vec<String> = (0..queued).map(|n| format!("bench-queued-{n:06}")).collect();
+    let started = Instant::now();
+    store.queue_fetches(&prefill, time::OffsetDateTime::now_utc()).await?;
+    println!("queued {queued} ids in {:.1} s", started.elapsed().as_secs_f64());
+    let mut times = Vec::new();
+    for n in 0..200 {
+        let id = format!("bench-ack-{n}");
+        let body = json!({ "value": [{ "subscriptionId": "bench", "clientState": state, "changeType": "updated",
+            "resource": format!("communications/callRecords/{id}"), "resourceData": { "id": id } }] });
+        let started = Instant::now();
+        let (status, answer) =
+            send("POST", &format!("{gateway}/graph/notifications"), "", Some((body.to_string(), ""))).await?;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+        if status != 202 {
+            return Err(format!("the gateway answered {status}: {answer}").into());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "ack through the local gateway, 1 id per delivery, {queued}+ queued: p50 {:.1} ms, p99 {:.1} ms ({} deliveries)",
+        quantile(&times, 0.5),
+        quantile(&times, 0.99),
+        times.len()
+    );
     Ok(())
 }
 

@@ -58,14 +58,23 @@ pub fn client_state_matches(given: Option<&str>, secret: &str) -> bool {
     given.is_some_and(|given| bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
 }
 
-/// The call record id a notification names: `resourceData.id`, or the last segment of
-/// `resource` (`communications/callRecords/{id}`), when the resource is a call record.
+/// The collection of call records, as a notification's `resource` starts.
+const CALL_RECORDS: &str = "communications/callrecords";
+
+/// The call record id a notification names, when its resource is a call record: its
+/// `resourceData.id`, else the key in `resource` (`communications/callRecords/{id}`, or OData's
+/// `communications/callRecords('{id}')`).
 fn call_record_id(notification: &ChangeNotification) -> Option<String> {
     let resource = notification.resource.as_deref()?.trim_start_matches('/');
-    let (collection, from_resource) = resource.rsplit_once('/')?;
-    if !collection.eq_ignore_ascii_case("communications/callRecords") {
+    let prefix = resource.get(..CALL_RECORDS.len())?;
+    if !prefix.eq_ignore_ascii_case(CALL_RECORDS) {
         return None;
     }
+    let rest = &resource[CALL_RECORDS.len()..];
+    let from_resource = match rest.strip_prefix('/') {
+        Some(id) => id,
+        None => rest.strip_prefix('(')?.strip_suffix(')')?.trim_matches('\''),
+    };
     let id = notification.resource_data.as_ref().and_then(|d| d.id.clone()).unwrap_or_else(|| from_resource.to_owned());
     (id_problem(&id).is_none() && !id.contains('/')).then_some(id)
 }
@@ -207,8 +216,15 @@ mod tests {
 
     #[test]
     fn the_id_comes_from_the_resource_when_resource_data_lacks_it() {
-        let delivery = json!({ "value": [notification(SECRET, "/communications/callRecords/z9", None)] });
-        assert_eq!(parse(delivery).unwrap().ids, vec!["z9".to_owned()]);
+        let delivery = json!({ "value": [
+            notification(SECRET, "/communications/callRecords/z9", None),
+            notification(SECRET, "communications/callRecords('k7')", None),
+            notification(SECRET, "Communications/CallRecords(q1)", None),
+            notification(SECRET, "communications/callRecordsX/z9", None),
+        ]});
+        let notified = parse(delivery).unwrap();
+        assert_eq!(notified.ids, vec!["z9".to_owned(), "k7".to_owned(), "q1".to_owned()]);
+        assert_eq!(notified.dropped, vec![Dropped::NotACallRecord]);
     }
 
     #[test]
