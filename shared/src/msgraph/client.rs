@@ -5,7 +5,6 @@
 use super::settings::GraphSettings;
 use serde_json::Value;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
@@ -54,21 +53,12 @@ struct Token {
     refresh_at: Instant,
 }
 
-/// Counts of what the client did, for tests, benchmarks and the worker's log line.
-#[derive(Debug, Default)]
-pub struct GraphCounters {
-    pub requests: AtomicU64,
-    pub throttled: AtomicU64,
-    pub tokens: AtomicU64,
-}
-
 /// Graph, as one warm function talks to it; cheap to clone (shared token cache).
 #[derive(Debug, Clone)]
 pub struct GraphClient {
     http: reqwest::Client,
     settings: Arc<GraphSettings>,
     token: Arc<Mutex<Option<Token>>>,
-    pub counters: Arc<GraphCounters>,
 }
 
 impl GraphClient {
@@ -79,7 +69,7 @@ impl GraphClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Self { http, settings: Arc::new(settings), token: Arc::default(), counters: Arc::default() }
+        Self { http, settings: Arc::new(settings), token: Arc::default() }
     }
 
     /// The settings the client was built with.
@@ -124,7 +114,6 @@ impl GraphClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let wait = match request.send().await {
                 Err(error) => {
                     tracing::warn!(error = %error.without_url(), attempt, "Graph request failed");
@@ -145,10 +134,7 @@ impl GraphClient {
                         attempt -= 1;
                         continue;
                     }
-                    429 | 503 | 504 => {
-                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
-                        retry_after(&response).unwrap_or_else(|| backoff(attempt))
-                    }
+                    429 | 503 | 504 => retry_after(&response).unwrap_or_else(|| backoff(attempt)),
                     status => {
                         let detail: String = response.text().await.unwrap_or_default().chars().take(300).collect();
                         return Err(GraphError::Refused { status, detail });
@@ -208,7 +194,6 @@ impl GraphClient {
             return Err(GraphError::Token(format!("the token endpoint answered {status}")));
         }
         let answer: Answer = response.json().await.map_err(|e| GraphError::Token(e.to_string()))?;
-        self.counters.tokens.fetch_add(1, Ordering::Relaxed);
         let lifetime = Duration::from_secs(answer.expires_in);
         let margin = TOKEN_MARGIN.min(lifetime / 2);
         Ok(Token { value: answer.access_token, refresh_at: Instant::now() + lifetime - margin })
