@@ -26,7 +26,10 @@ fn query(c: &mut Criterion) {
         .map(|n| {
             let body =
                 fixtures::call_json(&format!("call-{n:02}"), 1, 2, 1, now - time::Duration::hours(n + 1)).to_string();
-            prepare_calls(body.as_bytes(), now, HOME_TENANT).unwrap().remove(0).history.remove(0)
+            let prepared = prepare_calls(body.as_bytes(), now, HOME_TENANT).unwrap().remove(0);
+            let header: callscope_core::store::items::CallHeader = serde_dynamo::from_item(prepared.header).unwrap();
+            let user = header.summary.history_parties(HOME_TENANT).next().unwrap();
+            serde_dynamo::to_item(callscope_core::store::items::HistoryItem::new(&header.summary, user)).unwrap()
         })
         .collect();
     // The SDK hands the Query's items over owned, so cloning them is setup, not measured.

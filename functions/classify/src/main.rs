@@ -1,4 +1,7 @@
 //! Wires the classify function: configuration, the DynamoDB client, the Lambda runtime.
+// The classification future nests the store's batched reads and an erasure's rewrite: deeper
+// than the default limit lets the compiler lay out.
+#![recursion_limit = "256"]
 
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config, telemetry};

@@ -1,12 +1,20 @@
 //! Writing and reading one call.
 //!
 //! Write protocol for one call version (see `docs/data-model.md`):
-//! 1. read the stored version (consistent `GetItem`): equal → `unchanged`, higher → `stale`;
-//! 2. commit header and session pages in one `TransactWriteItems`, the header guarded by
-//!    [`WriteGuard::NewerVersion`] — so the record is stored whole or not at all, and a lower
-//!    version can never overwrite a higher one however requests race;
-//! 3. fan out history and directory entries with guarded puts. They are idempotent, so a retry
-//!    of the same request (`unchanged`) repeats them and repairs an interrupted fan-out.
+//! 1. read the stored version (consistent `GetItem`): equal → `unchanged` (nothing is written),
+//!    higher → `stale`;
+//! 2. put the version's session pages, under keys of their own version (`BatchWriteItem`: no
+//!    other writer puts anything else there), so the committed version's pages stay untouched;
+//! 3. read which users' directory entries and which subnets of the day are known already
+//!    (`BatchGetItem`), and write only the rest: new or renamed users, entries that would expire
+//!    before the call, subnets not yet sampled enough that day;
+//! 4. commit: put the header, guarded by [`WriteGuard::NewerVersion`]. Readers follow the header
+//!    to its version's pages, so the record is seen whole or not at all, and a lower version can
+//!    never overwrite a higher one however requests race. A retry after an interruption before
+//!    the commit finds no header of this version and does everything again;
+//! 5. put the history entries (pending), guarded by the version: so they appear only for
+//!    committed versions. They are idempotent, so a retry of the same request (`unchanged`)
+//!    repeats them and repairs an interrupted fan-out.
 //!
 //! Publishing a classification writes result pages, then the header's rating (the commit
 //! point, guarded by the version), then the rated history entries.
@@ -16,13 +24,14 @@ use super::client::{DynamoStore, Item, WriteGuard, key_item, read_items, to_valu
 use super::items::{CallHeader, ResultPage, SessionPage};
 use super::keys::{self, SK};
 use super::prepare::{PreparedCall, PreparedClassification};
+use super::subnets::SUBNET_SAMPLE_CAP;
 use crate::domain::calls::StoredCall;
 use crate::domain::classify::Rating;
 use crate::domain::retention;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -52,30 +61,56 @@ pub enum Published {
 
 /// How many concurrent requests one fan-out may have in flight.
 const FAN_OUT_CONCURRENCY: usize = 16;
-/// How often a commit is retried when concurrent transactions cancel each other.
+/// How often a commit is tried when concurrent writers of the same call keep committing first.
 const COMMIT_ATTEMPTS: u32 = 5;
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct StoredVersion {
     version: i64,
-    session_pages: u32,
 }
 
-enum Commit {
-    Done,
-    /// The header's guard failed: another writer stored an equal or higher version first.
-    Lost,
-    /// Cancelled by a concurrent transaction on the same items, or throttled inside the
-    /// transaction: worth another attempt after a pause.
-    Conflict,
+/// What the store holds already of a call's directory entries and subnets.
+struct Known {
+    /// Listing sort key → expiry.
+    listings: std::collections::HashMap<String, i64>,
+    /// (day partition, subnet) → calls sampled.
+    subnets: std::collections::HashMap<(String, String), usize>,
+}
+
+impl Known {
+    fn read(items: Vec<Item>) -> Self {
+        let text = |item: &Item, name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+        let mut known = Self { listings: Default::default(), subnets: Default::default() };
+        for item in items {
+            let (pk, sk) = (text(&item, keys::PK), text(&item, SK));
+            if pk == keys::USERS_PK {
+                let expiry = item.get(keys::EXPIRES_AT).and_then(|v| v.as_n().ok()?.parse().ok());
+                known.listings.insert(sk, expiry.unwrap_or(0));
+            } else {
+                let seen = item.get("seen").and_then(|v| v.as_ss().ok()).map_or(0, Vec::len);
+                known.subnets.insert((pk, sk), seen);
+            }
+        }
+        known
+    }
+
+    /// Whether the listing entry `sk` is stored and lives at least until `expires_at`: then so
+    /// do the user's token entries, written with it.
+    fn lists_until(&self, sk: &str, expires_at: i64) -> bool {
+        self.listings.get(sk).is_some_and(|at| *at >= expires_at)
+    }
+
+    /// Whether the subnet has as many calls sampled that day as the report keeps.
+    fn sampled(&self, pk: &str, subnet: &str) -> bool {
+        self.subnets.get(&(pk.to_owned(), subnet.to_owned())).is_some_and(|n| *n >= SUBNET_SAMPLE_CAP)
+    }
 }
 
 impl DynamoStore {
-    /// Stores one call version if it is newer than what is stored, and fans it out.
+    /// Stores one call version if it is newer than what is stored.
     pub async fn upsert(&self, call: &PreparedCall) -> Result<UpsertStatus, StoreError> {
-        for attempt in 0..COMMIT_ATTEMPTS {
-            let stored: Option<StoredVersion> = self.header_fields(&call.call_id, "version, sessionPages").await?;
+        for _ in 0..COMMIT_ATTEMPTS {
+            let stored: Option<StoredVersion> = self.header_fields(&call.call_id, "version").await?;
             let status = match &stored {
                 Some(s) if s.version > call.version => return Ok(UpsertStatus::Stale),
                 Some(s) if s.version == call.version => UpsertStatus::Unchanged,
@@ -83,16 +118,15 @@ impl DynamoStore {
                 None => UpsertStatus::Created,
             };
             if status != UpsertStatus::Unchanged {
-                match self.commit(call, stored.as_ref().map_or(0, |s| s.session_pages)).await? {
-                    Commit::Done => {}
-                    Commit::Lost => continue,
-                    Commit::Conflict => {
-                        backoff(attempt).await;
-                        continue;
-                    }
+                self.batch_put(&call.pages).await?;
+                self.remember_parties(call).await?;
+                if !self.put_guarded(call.header.clone(), WriteGuard::NewerVersion(call.version)).await? {
+                    // Another writer committed this version or a newer one first: read which.
+                    continue;
                 }
             }
-            self.fan_out(call).await?;
+            let history = call.history.iter().map(|item| (item, WriteGuard::NewerVersion(call.version)));
+            self.put_all(history).await?;
             return Ok(status);
         }
         Err(StoreError::Contention(call.call_id.clone()))
@@ -107,45 +141,23 @@ impl DynamoStore {
         self.get_projected(&keys::call_pk(call_id), keys::CALL_HEADER_SK, Some(projection)).await
     }
 
-    async fn commit(&self, call: &PreparedCall, old_pages: u32) -> Result<Commit, StoreError> {
-        let header = guarded_put(self.table(), call.header.clone(), WriteGuard::NewerVersion(call.version));
-        let pages = call.pages.iter().map(|page| {
-            let put = Put::builder()
-                .table_name(self.table())
-                .set_item(Some(page.clone()))
-                .build()
-                .expect("table and item are set");
-            TransactWriteItem::builder().put(put).build()
-        });
-        let call_pk = keys::call_pk(&call.call_id);
-        let stale_pages = (call.pages.len() as u32..old_pages).map(|n| {
-            let delete = Delete::builder()
-                .table_name(self.table())
-                .set_key(Some(key_item(&call_pk, &keys::session_page_sk(n))))
-                .build()
-                .expect("table and key are set");
-            TransactWriteItem::builder().delete(delete).build()
-        });
-        let actions: Vec<_> = std::iter::once(header).chain(pages).chain(stale_pages).collect();
-        match self.client().transact_write_items().set_transact_items(Some(actions)).send().await {
-            Ok(_) => Ok(Commit::Done),
-            Err(error) if cancelled_by_condition(&error) => Ok(Commit::Lost),
-            Err(error)
-                if cancellation_reasons(&error)
-                    .iter()
-                    .any(|c| c == "TransactionConflict" || super::is_throttling(c)) =>
-            {
-                Ok(Commit::Conflict)
-            }
-            Err(error) => Err(StoreError::request("TransactWriteItems", error)),
+    /// Writes the directory entries and subnet samples of `call` that are not stored already,
+    /// after one eventually consistent read of the users' listing entries and the day's subnets.
+    async fn remember_parties(&self, call: &PreparedCall) -> Result<(), StoreError> {
+        let listings = call.directory.iter().map(|d| key_item(keys::USERS_PK, &d.listing_sk));
+        let subnets = call.subnets.iter().map(|u| key_item(&u.pk, &u.subnet));
+        let known = Known::read(self.batch_get(listings.chain(subnets), "PK, SK, expiresAt, seen", false).await?);
+        let mut directory: Vec<(&Item, WriteGuard)> = Vec::new();
+        for user in call.directory.iter().filter(|d| !known.lists_until(&d.listing_sk, call.expires_at)) {
+            directory.extend(user.items.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(user.expires_at))));
         }
-    }
-
-    async fn fan_out(&self, call: &PreparedCall) -> Result<(), StoreError> {
-        let history = call.history.iter().map(|item| (item, WriteGuard::NewerVersion(call.version)));
-        let directory = call.directory.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(call.expires_at)));
-        self.put_all(history.chain(directory)).await?;
-        let uses: Vec<_> = call.subnets.iter().map(|usage| self.record_subnet_use(usage)).collect();
+        self.put_all(directory.into_iter()).await?;
+        let uses: Vec<_> = call
+            .subnets
+            .iter()
+            .filter(|u| !known.sampled(&u.pk, &u.subnet))
+            .map(|usage| self.record_subnet_use(usage))
+            .collect();
         futures::stream::iter(uses).buffer_unordered(FAN_OUT_CONCURRENCY).try_collect::<Vec<_>>().await?;
         Ok(())
     }
@@ -290,9 +302,4 @@ fn cancellation_reasons(error: &SdkError<TransactWriteItemsError, HttpResponse>)
 /// puts the guarded item (a call's header) first in every transaction.
 pub(super) fn cancelled_by_condition(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
     cancellation_reasons(error).first().is_some_and(|c| c == "ConditionalCheckFailed")
-}
-
-/// Waits a little before retrying a conflicted transaction (5, 10, 20, ... ms).
-async fn backoff(attempt: u32) {
-    tokio::time::sleep(std::time::Duration::from_millis(5 << attempt.min(6))).await;
 }

@@ -7,11 +7,32 @@ use super::keys::{EXPIRES_AT, PK, SK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::classify::Rating;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use time::OffsetDateTime;
+
+/// Most keys one `BatchGetItem` reads.
+pub(super) const BATCH_GET_KEYS: usize = 100;
+/// Most items one `BatchWriteItem` writes.
+const BATCH_WRITE_ITEMS: usize = 25;
+
+/// How often a batch request is sent while DynamoDB leaves part of it unprocessed.
+const BATCH_ATTEMPTS: u32 = 8;
+
+/// DynamoDB kept leaving `left` keys or items of a batch unprocessed (it does so when throttled):
+/// a transient failure, answered `503` so the caller retries.
+fn unprocessed(operation: &'static str, left: usize) -> StoreError {
+    let detail = format!("{left} left unprocessed after {BATCH_ATTEMPTS} attempts");
+    StoreError::Request { operation, detail, transient: true }
+}
+
+/// Waits before asking again for what a batch request left unprocessed (10, 20, 40, ... ms, at
+/// most about a second), as DynamoDB asks.
+async fn pause(attempt: u32) {
+    tokio::time::sleep(std::time::Duration::from_millis(10 << attempt.min(7))).await;
+}
 
 /// A DynamoDB item as the SDK takes it.
 pub type Item = HashMap<String, AttributeValue>;
@@ -180,6 +201,88 @@ impl DynamoStore {
             .await
             .map_err(|e| StoreError::request("GetItem", e))?;
         output.item.map(|item| from_item(item, pk)).transpose()
+    }
+
+    /// The items at `keys` that exist (each once), with the attributes of `projection`: 100
+    /// keys per `BatchGetItem`, and what DynamoDB leaves unprocessed asked for again.
+    pub(super) async fn batch_get(
+        &self,
+        keys: impl IntoIterator<Item = Item>,
+        projection: &str,
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut unique: Vec<Item> = Vec::new();
+        for key in keys {
+            if !unique.contains(&key) {
+                unique.push(key);
+            }
+        }
+        let mut found = Vec::new();
+        for chunk in unique.chunks(BATCH_GET_KEYS) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0.. {
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == BATCH_ATTEMPTS {
+                    return Err(unprocessed("BatchGetItem", pending.len()));
+                }
+                if attempt > 0 {
+                    pause(attempt).await;
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .projection_expression(projection)
+                    .consistent_read(consistent)
+                    .build()
+                    .expect("keys are set");
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::request("BatchGetItem", e))?;
+                found.extend(output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default());
+                pending =
+                    output.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
+            }
+        }
+        Ok(found)
+    }
+
+    /// Puts `items` unconditionally, 25 per `BatchWriteItem`, asking again for what DynamoDB
+    /// leaves unprocessed: for items no other writer puts differently (a version's own pages).
+    pub(super) async fn batch_put(&self, items: &[Item]) -> Result<(), StoreError> {
+        for chunk in items.chunks(BATCH_WRITE_ITEMS) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder().set_item(Some(item.clone())).build().expect("the item is set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            for attempt in 0.. {
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == BATCH_ATTEMPTS {
+                    return Err(unprocessed("BatchWriteItem", pending.len()));
+                }
+                if attempt > 0 {
+                    pause(attempt).await;
+                }
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut pending))
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::request("BatchWriteItem", e))?;
+                pending = output.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
+            }
+        }
+        Ok(())
     }
 
     /// Deletes item `pk`/`sk` (nothing happens if it is absent).

@@ -63,9 +63,11 @@ struct ChunkHead {
 }
 
 #[derive(Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
 struct Chunk<T> {
     #[serde(flatten)]
     head: ChunkHead,
+    #[serde(with = "super::compact")]
     rows: Vec<T>,
 }
 

@@ -24,9 +24,9 @@ use crate::domain::calls::CallSummary;
 use crate::domain::erasure::ERASED_ID;
 use crate::domain::graph::{Party, PartyKind};
 use crate::domain::retention;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 /// What an erasure removed or rewrote, over every run of it.
@@ -86,8 +86,6 @@ pub type Erasures = std::collections::BTreeMap<String, OffsetDateTime>;
 
 /// How often one call's rewrite is retried when a new version or a rating lands meanwhile.
 const REWRITE_ATTEMPTS: u32 = 5;
-/// Most keys one `BatchGetItem` reads.
-const BATCH_GET_KEYS: usize = 100;
 
 impl DynamoStore {
     /// Removes `user_id`'s personal data, for good: marks them erased, then their directory
@@ -165,35 +163,12 @@ impl DynamoStore {
         }
         let ids: BTreeSet<&str> = user_ids.into_iter().filter(|id| *id != ERASED_ID).collect();
         let ids: Vec<&str> = ids.into_iter().collect();
+        let keys = ids.iter().map(|id| super::client::key_item(&keys::erased_pk(id), keys::ERASED_SK));
         let mut erased = Erasures::new();
-        for chunk in ids.chunks(BATCH_GET_KEYS) {
-            let mut pending: Vec<HashMap<String, AttributeValue>> =
-                chunk.iter().map(|id| super::client::key_item(&keys::erased_pk(id), keys::ERASED_SK)).collect();
-            while !pending.is_empty() {
-                let request = KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut pending)))
-                    .projection_expression("PK, requestedAt")
-                    .consistent_read(true)
-                    .build()
-                    .expect("keys are set");
-                let output = self
-                    .client()
-                    .batch_get_item()
-                    .request_items(self.table(), request)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::request("BatchGetItem", e))?;
-                for item in output.responses.unwrap_or_default().remove(self.table()).unwrap_or_default() {
-                    let mark: Mark = super::client::from_item(item, "an erasure marker")?;
-                    if let Some(id) = keys::erased_user(&mark.pk) {
-                        erased.insert(id.to_owned(), mark.requested_at);
-                    }
-                }
-                pending = output
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(self.table()))
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
+        for item in self.batch_get(keys, "PK, requestedAt", true).await? {
+            let mark: Mark = super::client::from_item(item, "an erasure marker")?;
+            if let Some(id) = keys::erased_user(&mark.pk) {
+                erased.insert(id.to_owned(), mark.requested_at);
             }
         }
         Ok(erased)

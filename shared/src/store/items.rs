@@ -65,11 +65,11 @@ pub struct PageHead {
 }
 
 impl PageHead {
-    /// Page `page` of `summary`'s version, under sort key `sk(page)`.
-    pub fn new(summary: &CallSummary, sk: fn(u32) -> String, page: u32) -> Self {
+    /// Page `page` of `summary`'s version, under sort key `sk`.
+    pub fn new(summary: &CallSummary, sk: String, page: u32) -> Self {
         Self {
             pk: keys::call_pk(&summary.call_id),
-            sk: sk(page),
+            sk,
             call_id: summary.call_id.clone(),
             version: summary.version,
             page,
@@ -78,11 +78,13 @@ impl PageHead {
     }
 }
 
-/// Up to ~350 KB of a call's sessions, so a large meeting is several items, not one oversized one.
+/// Up to ~350 KB of a call's sessions (as JSON, stored deflated), so a large meeting is several
+/// items, not one oversized one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionPage {
     #[serde(flatten)]
     pub head: PageHead,
+    #[serde(with = "super::compact")]
     pub sessions: Vec<Session>,
 }
 
@@ -91,6 +93,7 @@ pub struct SessionPage {
 pub struct ResultPage {
     #[serde(flatten)]
     pub head: PageHead,
+    #[serde(with = "super::compact")]
     pub results: Vec<SessionResult>,
 }
 
@@ -204,12 +207,12 @@ impl AuditItem {
     }
 }
 
-/// One session side seen on a subnet: an element of that day's set for the subnet.
+/// One call seen on a subnet: an element of that day's set for the subnet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubnetUsage {
     pub pk: String,
     pub subnet: String,
-    /// `<callId>#<session><c|e>|<audio streams>`: the same session always adds the same element.
+    /// `<callId>|<audio streams>`: the same call always adds the same element.
     pub element: String,
     pub expires_at: i64,
 }

@@ -3,7 +3,7 @@
 //! | item              | PK                 | SK                     | GSI1PK        | GSI1SK              |
 //! |-------------------|--------------------|------------------------|---------------|---------------------|
 //! | call header       | `CALL#<callId>`    | `#HEADER`              |               |                     |
-//! | session page      | `CALL#<callId>`    | `SESSIONS#<page:04>`   |               |                     |
+//! | session page      | `CALL#<callId>`    | `SESSIONS#<version>#<page:04>` |               |                     |
 //! | result page       | `CALL#<callId>`    | `RESULTS#<page:04>`    |               |                     |
 //! | history entry     | `USER#<userId>`    | `CALL#<callId>`        | `HIST#<userId>` | `<start>#<callId>` |
 //! | name token        | `NAME#<c>`         | `<token>#<userId>`     |               |                     |
@@ -126,9 +126,10 @@ pub fn call_pk(call_id: &str) -> String {
     format!("CALL#{call_id}")
 }
 
-/// The `page`-th session page of a call.
-pub fn session_page_sk(page: u32) -> String {
-    format!("{SESSION_PAGE_PREFIX}{page:04}")
+/// The `page`-th session page of a call's `version`: each version's pages have keys of their
+/// own, so writing a new version's pages never touches the committed version's.
+pub fn session_page_sk(version: i64, page: u32) -> String {
+    format!("{SESSION_PAGE_PREFIX}{version}#{page:04}")
 }
 
 /// The `page`-th classification result page of a call.
@@ -256,7 +257,7 @@ mod tests {
         assert_eq!(call_pk("abc"), "CALL#abc");
         assert_eq!(call_pk("abc").strip_prefix("CALL#"), Some("abc"));
         assert_eq!(user_pk("u1").strip_prefix("USER#"), Some("u1"));
-        assert_eq!(session_page_sk(3), "SESSIONS#0003");
+        assert_eq!(session_page_sk(7, 3), "SESSIONS#7#0003");
         assert_eq!(name_sk("ada", "u#1").split_once('#'), Some(("ada", "u#1")));
         assert_ne!(call_pk("USER#x"), user_pk("x"));
     }

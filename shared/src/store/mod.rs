@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod calls;
 pub mod client;
+pub mod compact;
 pub mod connector;
 pub mod datasets;
 pub mod erase;

@@ -3,9 +3,10 @@
 
 use super::StoreError;
 use super::client::Item;
+use super::compact;
 use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, SubnetUsage};
 use super::keys;
-use super::size::{MAX_ITEM_BYTES, item_size, value_size};
+use super::size::{MAX_ITEM_BYTES, item_size};
 use crate::domain::calls::CallSummary;
 use crate::domain::classify::{CallResult, IssueCode, Rating};
 use crate::domain::graph::{CallRecord, NetworkSource, Side, ValidCall};
@@ -14,12 +15,17 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// Budget for one page, leaving room under the 400 KB item limit for keys and framing.
+/// Budget for one page's JSON, leaving room under the 400 KB item limit for keys and framing
+/// (deflating only shrinks it).
 pub const PAGE_BUDGET: usize = 350 * 1024;
-/// Budget for one call's commit transaction (DynamoDB allows 4 MB and 100 actions).
+/// Most JSON bytes of one call's sessions: what a call may hold, so a version's pages stay a
+/// bounded number of writes.
 pub const COMMIT_BUDGET: usize = 3_900_000;
-/// Most session pages one call may have, leaving transaction actions for deleting old pages.
+/// Most session pages one call version may have.
 pub const MAX_SESSION_PAGES: usize = 45;
+/// How long a directory entry outlives the call that wrote it: a user's entries are rewritten
+/// only when a call would outlive them, so at most once a day, however many calls they make.
+pub const DIRECTORY_SLACK: time::Duration = time::Duration::days(1);
 
 /// The items of one call version, ready to write.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,21 +33,36 @@ pub struct PreparedCall {
     pub call_id: String,
     pub version: i64,
     pub expires_at: i64,
-    /// Written last, in the same transaction as the pages: the commit point.
+    /// Written last, by a put guarded on the version: the commit point.
     pub header: Item,
+    /// This version's session pages, under keys of their own: written before the header.
     pub pages: Vec<Item>,
-    /// History entries of every party that has a history, written after the commit.
+    /// History entries of every party that has a history (pending until rated), written after
+    /// the commit.
     pub history: Vec<Item>,
-    /// Directory entries (search tokens and listing) of those parties.
-    pub directory: Vec<Item>,
-    /// The subnets the call's sessions were seen on, for the unmapped-subnets report.
+    /// The directory entries of every party that has a history, per user.
+    pub directory: Vec<UserDirectory>,
+    /// The subnets the call's sessions were seen on, one per subnet, for the unmapped-subnets
+    /// report.
     pub subnets: Vec<SubnetUsage>,
 }
 
+/// One user's directory entries (search tokens and listing). Written only when the listing
+/// entry is missing (a new user, or a new name) or would expire before the call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDirectory {
+    /// The sort key of the user's listing entry, which the store reads first.
+    pub listing_sk: String,
+    /// Every entry.
+    pub items: Vec<Item>,
+    /// When they expire: [`DIRECTORY_SLACK`] after the call.
+    pub expires_at: i64,
+}
+
 impl PreparedCall {
-    /// Builds every item of `call`, ingested at `now`, with history and directory entries for
-    /// the users of `home_tenant`. Fails, naming the path, when the call cannot be stored within
-    /// DynamoDB's limits.
+    /// Builds every item of `call`, ingested at `now`, with directory entries for the users of
+    /// `home_tenant`. Fails, naming the path, when the call cannot be stored within DynamoDB's
+    /// limits.
     pub fn new(call: &ValidCall, now: OffsetDateTime, home_tenant: &str) -> Result<Self, Problem> {
         let record = call.record();
         let packed = pack(&record.sessions).map_err(|(i, size)| {
@@ -64,14 +85,20 @@ impl PreparedCall {
             ));
         }
         let summary = &header.summary;
-        let pages = page_items(summary, keys::session_page_sk, "sessions", packed.pages);
+        let pages = page_items(summary, |n| keys::session_page_sk(record.version, n), "sessions", packed.pages);
         let users: Vec<_> = summary.history_parties(home_tenant).collect();
         let history = users.iter().map(|user| to_item(&HistoryItem::new(summary, user))).collect::<Result<_, _>>()?;
+        let directory_expiry = expires_at + DIRECTORY_SLACK.whole_seconds();
         let directory = users
             .iter()
-            .flat_map(|user| DirectoryItem::all(user, record.end_date_time, expires_at))
-            .map(|item| to_item(&item))
-            .collect::<Result<_, _>>()?;
+            .map(|user| {
+                let entries = DirectoryItem::all(user, record.end_date_time, directory_expiry);
+                let listing_sk = entries.iter().find(|e| e.pk == keys::USERS_PK).map(|e| e.sk.clone());
+                let items = entries.iter().map(to_item).collect::<Result<_, _>>()?;
+                let listing_sk = listing_sk.expect("every user has a listing entry");
+                Ok(UserDirectory { listing_sk, items, expires_at: directory_expiry })
+            })
+            .collect::<Result<_, Problem>>()?;
         let prepared = Self {
             call_id: record.id.clone(),
             version: record.version,
@@ -86,10 +113,11 @@ impl PreparedCall {
         Ok(prepared)
     }
 
-    /// Every item within DynamoDB's key and size limits, so no write fails after the commit
-    /// for a reason that retrying cannot cure.
+    /// Every item within DynamoDB's key and size limits, so no write fails after the first for
+    /// a reason that retrying cannot cure.
     fn check_limits(&self) -> Result<(), Problem> {
-        let items = [&self.header].into_iter().chain(&self.pages).chain(&self.history).chain(&self.directory);
+        let directory = self.directory.iter().flat_map(|d| &d.items);
+        let items = [&self.header].into_iter().chain(&self.pages).chain(&self.history).chain(directory);
         for item in items {
             if let Some(message) = keys::key_problem(item) {
                 return Err(Problem::unacceptable("$", format!("the call cannot be stored: {message}")));
@@ -141,78 +169,87 @@ impl PreparedClassification {
     }
 }
 
-/// The subnet each session side reported on its audio, with the session's audio stream count;
-/// kept as long as the call.
+/// The subnets the call's session sides reported on their audio, each with the call's audio
+/// streams seen there: one element per call and subnet, so a replay adds nothing. Kept as long
+/// as the call.
 fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
     let day = record.end_date_time.to_offset(time::UtcOffset::UTC).date();
-    let mut usage = Vec::new();
-    for (i, session) in record.sessions.iter().enumerate() {
-        let streams = session.audio_stream_count();
-        if streams == 0 {
+    let mut streams: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for session in &record.sessions {
+        let count = session.audio_stream_count();
+        if count == 0 {
             continue;
         }
         for side in Side::BOTH {
             let subnet = session.first_network(side, NetworkSource::Audio).and_then(|n| n.subnet.as_deref());
             // Only an IPv4 subnet can be mapped to a building, and only it is a well-formed key.
             if let Some(subnet) = subnet.map(str::trim).filter(|s| s.parse::<std::net::Ipv4Addr>().is_ok()) {
-                let subnet = subnet.to_owned();
-                let mark = match side {
-                    Side::Caller => 'c',
-                    Side::Callee => 'e',
-                };
-                usage.push(SubnetUsage {
-                    pk: keys::subnets_pk(day),
-                    subnet,
-                    element: format!("{}#{i}{mark}|{streams}", record.id),
-                    expires_at,
-                });
+                *streams.entry(subnet.to_owned()).or_default() += count;
             }
         }
     }
-    usage
+    streams
+        .into_iter()
+        .map(|(subnet, count)| SubnetUsage {
+            pk: keys::subnets_pk(day),
+            subnet,
+            element: format!("{}|{count}", record.id),
+            expires_at,
+        })
+        .collect()
 }
 
-/// Values packed in order into pages of at most [`PAGE_BUDGET`] bytes.
+/// Values packed in order into pages of at most [`PAGE_BUDGET`] bytes of JSON, each page's
+/// list in the compact encoding (`store/compact.rs`).
 pub(super) struct Packed {
-    pub(super) pages: Vec<Vec<AttributeValue>>,
+    pub(super) pages: Vec<AttributeValue>,
+    /// The values' JSON bytes, before deflating.
     pub(super) total: usize,
 }
 
 /// Packs `values` in order; `Err((index, size))` names a value too large for any page.
 pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)> {
-    let mut packed = Packed { pages: Vec::new(), total: 0 };
-    let mut page_bytes = 0;
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    let (mut page_bytes, mut total) = (0, 0);
     for (i, value) in values.iter().enumerate() {
-        let value: AttributeValue = serde_dynamo::to_attribute_value(value).map_err(|_| (i, usize::MAX))?;
-        let size = value_size(&value);
+        let size = compact::json_len(value).map_err(|_| (i, usize::MAX))?;
         if size > PAGE_BUDGET {
             return Err((i, size));
         }
-        if packed.pages.is_empty() || page_bytes + size > PAGE_BUDGET {
-            packed.pages.push(Vec::new());
-            page_bytes = 0;
+        match ranges.last_mut() {
+            Some(range) if page_bytes + size <= PAGE_BUDGET => range.end = i + 1,
+            _ => {
+                ranges.push(i..i + 1);
+                page_bytes = 0;
+            }
         }
         page_bytes += size;
-        packed.total += size;
-        packed.pages.last_mut().expect("a page was just pushed").push(value);
+        total += size;
     }
-    Ok(packed)
+    let pages = ranges
+        .into_iter()
+        .map(|range| {
+            let bytes = compact::encode(&values[range.clone()]).map_err(|_| (range.start, usize::MAX))?;
+            Ok::<_, (usize, usize)>(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Packed { pages, total })
 }
 
 /// One item per page of `summary`'s version: the page head (sort key from `sk`) plus the page's
 /// values under `field`.
-fn page_items(summary: &CallSummary, sk: fn(u32) -> String, field: &str, pages: Vec<Vec<AttributeValue>>) -> Vec<Item> {
+fn page_items(summary: &CallSummary, sk: impl Fn(u32) -> String, field: &str, pages: Vec<AttributeValue>) -> Vec<Item> {
     pages
         .into_iter()
         .enumerate()
-        .map(|(n, values)| with_list(&PageHead::new(summary, sk, n as u32), field, values))
+        .map(|(n, values)| with_list(&PageHead::new(summary, sk(n as u32), n as u32), field, values))
         .collect()
 }
 
-/// `head` as an item, with `values` under `field`: a page item whose list was packed already.
-pub(super) fn with_list<H: Serialize>(head: &H, field: &str, values: Vec<AttributeValue>) -> Item {
+/// `head` as an item, with `values` (a packed page's list) under `field`.
+pub(super) fn with_list<H: Serialize>(head: &H, field: &str, values: AttributeValue) -> Item {
     let mut item: Item = serde_dynamo::to_item(head).expect("keys and numbers always serialize");
-    item.insert(field.to_owned(), AttributeValue::L(values));
+    item.insert(field.to_owned(), values);
     item
 }
 
@@ -240,7 +277,8 @@ mod tests {
             page: 0,
             expires_at: 9,
         };
-        let item = super::with_list(&head, "sessions", Vec::new());
+        let empty = aws_sdk_dynamodb::types::AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(Vec::new()));
+        let item = super::with_list(&head, "sessions", empty);
         let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
         names.sort();
         assert_eq!(names, ["PK", "SK", "callId", "expiresAt", "page", "sessions", "version"]);

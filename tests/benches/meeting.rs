@@ -1,0 +1,60 @@
+//! Ingesting one large meeting (BENCHMARKS.md): the requests the ingest handler makes to the
+//! table and its wall time against moto, for a 2-person call and a 250-participant meeting,
+//! the first call of new users and a later call of the same users that day.
+//!
+//! Run: `scripts/with-moto.sh cargo bench --profile dev -p callscope-tests --bench meeting` (the
+//! time is moto's and the network's; a debug build changes nothing measurable and builds in a
+//! fraction of the time).
+
+use callscope_core::support::fixtures;
+use callscope_tests::{ANCHOR, clock, config, counted_store, fresh_store};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// Meetings timed per case, each in a table of its own.
+const ROUNDS: usize = 7;
+
+fn median(mut samples: Vec<Duration>) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1e3
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and the figures are not a test: only build it then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    println!("| participants | call | requests to the table | wall time, median of {ROUNDS} |");
+    println!("|---|---|---|---|");
+    for participants in [2, 250] {
+        let (mut first, mut later) = (Vec::new(), Vec::new());
+        let mut requests = [BTreeMap::new(), BTreeMap::new()];
+        for round in 0..ROUNDS {
+            let table = fresh_store().await;
+            let (store, log) = counted_store(table.table());
+            let app = ingest::App { config: config(store.table()), store, clock: clock() };
+            for (n, times) in [&mut first, &mut later].into_iter().enumerate() {
+                let start = ANCHOR - time::Duration::hours(3 - n as i64);
+                let record = fixtures::call_json(&format!("m{round}-{n}"), 1, participants, 1, start);
+                log.take();
+                let started = Instant::now();
+                callscope_tests::post_calls(&app, &record).await;
+                times.push(started.elapsed());
+                let mut counts = BTreeMap::new();
+                for operation in log.take() {
+                    *counts.entry(operation).or_insert(0usize) += 1;
+                }
+                requests[n] = counts;
+            }
+        }
+        for (name, times, counts) in
+            [("first of new users", first, &requests[0]), ("later the same day", later, &requests[1])]
+        {
+            let total: usize = counts.values().sum();
+            let shown: Vec<String> = counts.iter().map(|(op, n)| format!("{n} {op}")).collect();
+            println!("| {participants} | {name} | {total}: {} | {:.0} ms |", shown.join(", "), median(times));
+        }
+    }
+}
