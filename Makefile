@@ -15,10 +15,12 @@ ROLE ?= support-specialist
 token:
 	@cargo run -q -p callscope-dev -- token $(ROLE)
 
+# The stack tests build what the Rust tests just built (STACK_BUILD=workspace), not a narrower
+# selection whose other features would mean a second build.
 test: venv check-rooms check-events infra-check
-	scripts/with-moto.sh cargo test --workspace --all-targets
-	scripts/stack-test.sh
-	scripts/browser-test.sh
+	scripts/test-rust.sh
+	STACK_BUILD=workspace scripts/stack-test.sh
+	STACK_BUILD=workspace scripts/browser-test.sh
 
 # The web console in headless Chromium against the local stack (screenshots in browser/ under the target directory).
 browser-test: venv

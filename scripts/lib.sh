@@ -65,8 +65,8 @@ stop_group() {
   done
 }
 
-# stack_up [GATEWAY_PORT [FUNCTIONS_PORT]]: the whole product on this machine. moto (local
-# DynamoDB) and the table, the stand-in Microsoft Graph (unless GRAPH_API_URL and
+# stack_up [GATEWAY_PORT [FUNCTIONS_PORT]]: the whole product on this machine (built as the
+# tests were when STACK_BUILD=workspace). moto (local DynamoDB) and the table, the stand-in Microsoft Graph (unless GRAPH_API_URL and
 # GRAPH_TOKEN_URL are set: then that Graph), the functions under `cargo lambda watch`, the local
 # stream triggers and schedule, the local gateway (free ports unless given), and the Graph
 # subscription. Sets STACK_PIDS, GATEWAY_URL, FUNCTIONS_URL, and GRAPH_STANDIN_URL when the
@@ -75,7 +75,13 @@ stack_up() {
   local gateway_port=${1:-$(free_port)} functions_port=${2:-$(free_port)}
   export PATH="$PWD/.venv/bin:$PATH"
   echo "==> building the functions and dev tools (the first build takes a few minutes)"
-  foreground cargo build -p ingest-function -p classify-function -p query-function -p callscope-dev
+  if [ "${STACK_BUILD:-}" = workspace ]; then
+    # After the workspace's tests were built: the same selection, so the same features, and
+    # nothing to build again.
+    foreground cargo build --workspace --all-targets
+  else
+    foreground cargo build -p ingest-function -p classify-function -p query-function -p callscope-dev
+  fi
   echo "==> starting the local DynamoDB (moto server)"
   start_moto
   export AWS_ENDPOINT_URL="$MOTO_URL" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1

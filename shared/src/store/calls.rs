@@ -146,7 +146,9 @@ impl DynamoStore {
     async fn remember_parties(&self, call: &PreparedCall) -> Result<(), StoreError> {
         let listings = call.directory.iter().map(|d| key_item(keys::USERS_PK, &d.listing_sk));
         let subnets = call.subnets.iter().map(|u| key_item(&u.pk, &u.subnet));
-        let known = Known::read(self.batch_get(listings.chain(subnets), "PK, SK, expiresAt, seen", false).await?);
+        let known = Known::read(
+            self.batch_get(listings.chain(subnets), &[keys::PK, SK, keys::EXPIRES_AT, "seen"], false).await?,
+        );
         let mut directory: Vec<(&Item, WriteGuard)> = Vec::new();
         for user in call.directory.iter().filter(|d| !known.lists_until(&d.listing_sk, call.expires_at)) {
             directory.extend(user.items.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(user.expires_at))));

@@ -203,14 +203,19 @@ impl DynamoStore {
         output.item.map(|item| from_item(item, pk)).transpose()
     }
 
-    /// The items at `keys` that exist (each once), with the attributes of `projection`: 100
-    /// keys per `BatchGetItem`, and what DynamoDB leaves unprocessed asked for again.
+    /// The items at `keys` that exist (each once), with only the attributes named in
+    /// `attributes`: 100 keys per `BatchGetItem`, and what DynamoDB leaves unprocessed asked for
+    /// again. The names go in as expression attribute names, so none can clash with a reserved
+    /// word.
     pub(super) async fn batch_get(
         &self,
         keys: impl IntoIterator<Item = Item>,
-        projection: &str,
+        attributes: &[&str],
         consistent: bool,
     ) -> Result<Vec<Item>, StoreError> {
+        let names: HashMap<String, String> =
+            attributes.iter().enumerate().map(|(i, name)| (format!("#a{i}"), (*name).to_owned())).collect();
+        let projection = (0..attributes.len()).map(|i| format!("#a{i}")).collect::<Vec<_>>().join(", ");
         let mut unique: Vec<Item> = Vec::new();
         for key in keys {
             if !unique.contains(&key) {
@@ -232,7 +237,8 @@ impl DynamoStore {
                 }
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(std::mem::take(&mut pending)))
-                    .projection_expression(projection)
+                    .projection_expression(&projection)
+                    .set_expression_attribute_names(Some(names.clone()))
                     .consistent_read(consistent)
                     .build()
                     .expect("keys are set");

@@ -163,9 +163,9 @@ impl DynamoStore {
         }
         let ids: BTreeSet<&str> = user_ids.into_iter().filter(|id| *id != ERASED_ID).collect();
         let ids: Vec<&str> = ids.into_iter().collect();
-        let keys = ids.iter().map(|id| super::client::key_item(&keys::erased_pk(id), keys::ERASED_SK));
+        let markers = ids.iter().map(|id| super::client::key_item(&keys::erased_pk(id), keys::ERASED_SK));
         let mut erased = Erasures::new();
-        for item in self.batch_get(keys, "PK, requestedAt", true).await? {
+        for item in self.batch_get(markers, &[keys::PK, "requestedAt"], true).await? {
             let mark: Mark = super::client::from_item(item, "an erasure marker")?;
             if let Some(id) = keys::erased_user(&mark.pk) {
                 erased.insert(id.to_owned(), mark.requested_at);
