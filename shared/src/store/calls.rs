@@ -1,8 +1,8 @@
 //! Writing and reading one call.
 //!
 //! Write protocol for one call version (see `docs/data-model.md`):
-//! 1. read the stored version (consistent `GetItem`): equal → `unchanged` (nothing is written),
-//!    higher → `stale`;
+//! 1. read the stored version (consistent `GetItem`): equal → `unchanged` (only step 5 again),
+//!    higher → `stale` (nothing is written);
 //! 2. put the version's session pages, under keys of their own version (`BatchWriteItem`: no
 //!    other writer puts anything else there), so the committed version's pages stay untouched;
 //! 3. read which users' directory entries and which subnets of the day are known already

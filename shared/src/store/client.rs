@@ -28,6 +28,32 @@ fn unprocessed(operation: &'static str, left: usize) -> StoreError {
     StoreError::Request { operation, detail, transient: true }
 }
 
+/// Sends `pending` (keys or writes of one batch request) with `send`, which answers what it got
+/// back and what DynamoDB left unprocessed; sends what is left again after a pause, up to
+/// [`BATCH_ATTEMPTS`] times. Everything got back, in order.
+async fn until_processed<T, R, Sent>(
+    operation: &'static str,
+    mut pending: Vec<T>,
+    mut send: impl FnMut(Vec<T>) -> Sent,
+) -> Result<Vec<R>, StoreError>
+where
+    Sent: Future<Output = Result<(Vec<R>, Vec<T>), StoreError>>,
+{
+    let mut got = Vec::new();
+    for attempt in 0..BATCH_ATTEMPTS {
+        if pending.is_empty() {
+            break;
+        }
+        if attempt > 0 {
+            pause(attempt).await;
+        }
+        let (answered, left) = send(pending).await?;
+        got.extend(answered);
+        pending = left;
+    }
+    if pending.is_empty() { Ok(got) } else { Err(unprocessed(operation, pending.len())) }
+}
+
 /// Waits before asking again for what a batch request left unprocessed (10, 20, 40, ... ms, at
 /// most about a second), as DynamoDB asks.
 async fn pause(attempt: u32) {
@@ -224,35 +250,24 @@ impl DynamoStore {
         }
         let mut found = Vec::new();
         for chunk in unique.chunks(BATCH_GET_KEYS) {
-            let mut pending = chunk.to_vec();
-            for attempt in 0.. {
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(unprocessed("BatchGetItem", pending.len()));
-                }
-                if attempt > 0 {
-                    pause(attempt).await;
-                }
+            let get = |keys: Vec<Item>| {
                 let request = KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .set_keys(Some(keys))
                     .projection_expression(&projection)
                     .set_expression_attribute_names(Some(names.clone()))
                     .consistent_read(consistent)
                     .build()
                     .expect("keys are set");
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::request("BatchGetItem", e))?;
-                found.extend(output.responses.unwrap_or_default().remove(&self.table).unwrap_or_default());
-                pending =
-                    output.unprocessed_keys.and_then(|mut u| u.remove(&self.table)).map(|k| k.keys).unwrap_or_default();
-            }
+                let sent = self.client.batch_get_item().request_items(&self.table, request).send();
+                let table = self.table.clone();
+                async move {
+                    let output = sent.await.map_err(|e| StoreError::request("BatchGetItem", e))?;
+                    let items = output.responses.unwrap_or_default().remove(&table).unwrap_or_default();
+                    let left = output.unprocessed_keys.and_then(|mut u| u.remove(&table)).map(|k| k.keys);
+                    Ok((items, left.unwrap_or_default()))
+                }
+            };
+            found.extend(until_processed("BatchGetItem", chunk.to_vec(), get).await?);
         }
         Ok(found)
     }
@@ -261,32 +276,23 @@ impl DynamoStore {
     /// leaves unprocessed: for items no other writer puts differently (a version's own pages).
     pub(super) async fn batch_put(&self, items: &[Item]) -> Result<(), StoreError> {
         for chunk in items.chunks(BATCH_WRITE_ITEMS) {
-            let mut pending: Vec<WriteRequest> = chunk
+            let requests: Vec<WriteRequest> = chunk
                 .iter()
                 .map(|item| {
                     let put = PutRequest::builder().set_item(Some(item.clone())).build().expect("the item is set");
                     WriteRequest::builder().put_request(put).build()
                 })
                 .collect();
-            for attempt in 0.. {
-                if pending.is_empty() {
-                    break;
+            let put = |requests: Vec<WriteRequest>| {
+                let sent = self.client.batch_write_item().request_items(&self.table, requests).send();
+                let table = self.table.clone();
+                async move {
+                    let output = sent.await.map_err(|e| StoreError::request("BatchWriteItem", e))?;
+                    let left = output.unprocessed_items.and_then(|mut u| u.remove(&table)).unwrap_or_default();
+                    Ok((Vec::<()>::new(), left))
                 }
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(unprocessed("BatchWriteItem", pending.len()));
-                }
-                if attempt > 0 {
-                    pause(attempt).await;
-                }
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, std::mem::take(&mut pending))
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::request("BatchWriteItem", e))?;
-                pending = output.unprocessed_items.and_then(|mut u| u.remove(&self.table)).unwrap_or_default();
-            }
+            };
+            until_processed("BatchWriteItem", requests, put).await?;
         }
         Ok(())
     }
