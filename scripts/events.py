@@ -9,6 +9,7 @@ The samples are anchored at ANCHOR; tests run the handlers with the clock set to
 than 30 days are refused, so `--fresh` shifts every timestamp by (now - ANCHOR) for local runs.
 """
 import datetime as dt
+import hashlib
 import json
 import pathlib
 import re
@@ -26,7 +27,8 @@ def graph(name):
 
 
 def http_event(method, path, body=None, roles=None, sub="ingest-service", content_type="application/json",
-               query=None, path_parameters=None, request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef", route=None):
+               query=None, path_parameters=None, request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef", route=None,
+               name=None):
     """An HTTP API (payload 2.0) event; `roles=None` means no JWT authorizer context at all."""
     context = {
         "accountId": "123456789012",
@@ -41,7 +43,10 @@ def http_event(method, path, body=None, roles=None, sub="ingest-service", conten
         "timeEpoch": int(ANCHOR.timestamp() * 1000),
     }
     if roles is not None:
-        context["authorizer"] = {"jwt": {"claims": {"sub": sub, "iss": "https://login.example.com/", "roles": roles}, "scopes": None}}
+        claims = {"sub": sub, "iss": "https://login.example.com/", "roles": roles}
+        if name is not None:
+            claims["name"] = name
+        context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
     event = {
         "version": "2.0",
         "routeKey": f"{method} {route or path}",
@@ -81,6 +86,35 @@ def history_event(role, user, n):
 def call_event(role, user, n):
     return query_event(role, f"/calls/{MEETING_ID}", {"user": user}, route="/calls/{callId}",
                        path_parameters={"callId": MEETING_ID}, n=n)
+
+
+# The sample escalation: the id the query function gives the escalation of ESCALATE_REQUEST (a hash
+# of the request id, the call and the user), so the later samples can name it.
+ESCALATE_REQUEST = "00000012-7b61-11e6-9a41-93e8deadbeef"
+ESCALATION_ID = hashlib.sha256(f"{ESCALATE_REQUEST}|{MEETING_ID}|{ADA}".encode()).hexdigest()[:32]
+STAFF_NAMES = {"helpdesk-tier1": "Sam Specialist", "helpdesk-tier2": "Erin Engineer", "callscope-admin": "Alex Admin"}
+
+
+def staff_event(method, role, path, route, n, body=None, query=None, path_parameters=None, sub=None):
+    """An escalation route as API Gateway hands it to the query function, by `role`'s sample person."""
+    sub = sub or ROLE_SUBJECTS.get(role, "someone")
+    return http_event(method, path, body=body, roles=f"[{role}]", sub=sub, query=query, route=route,
+                      path_parameters=path_parameters, request_id=f"000000{n}-7b61-11e6-9a41-93e8deadbeef",
+                      name=STAFF_NAMES.get(sub))
+
+
+def escalate_event(role, n):
+    body = {"note": "Ada says the meeting froze twice; she was on Wi-Fi in the Seattle office.", "ticket": "INC-4711",
+            "sessionId": graph("meeting")["sessions"][0]["id"]}
+    return staff_event("POST", role, f"/calls/{MEETING_ID}/escalations", "/calls/{callId}/escalations", n, body=body,
+                       query={"user": ADA}, path_parameters={"callId": MEETING_ID})
+
+
+def escalation_event(method, role, action, n, body=None, sub=None):
+    """`GET /escalations/{escalationId}` (`action` None) or `POST .../{action}` of the sample escalation."""
+    path = f"/escalations/{ESCALATION_ID}" + (f"/{action}" if action else "")
+    route = "/escalations/{escalationId}" + (f"/{action}" if action else "")
+    return staff_event(method, role, path, route, n, body=body, path_parameters={"escalationId": ESCALATION_ID}, sub=sub)
 
 
 def invalid_record():
@@ -226,6 +260,22 @@ EVENT_FILES = {
     "query-history-no-claims.json": lambda: history_event(None, ADA, 0),
     "query-buildings-admin.json": lambda: query_event("admin", "/buildings", {"limit": "10"}, n=10),
     "query-unmapped-subnets-admin.json": lambda: query_event("admin", "/buildings/unmapped-subnets", n=11),
+    # The tier 1 -> tier 2 handoff, per role: allowed and refused.
+    "query-escalate-specialist.json": lambda: escalate_event("support-specialist", 12),
+    "query-escalate-ingest.json": lambda: escalate_event("ingest", 13),
+    "query-escalations-engineer.json": lambda: staff_event(
+        "GET", "support-engineer", "/escalations", "/escalations", 14, query={"state": "open", "limit": "20"}),
+    "query-escalations-specialist.json": lambda: staff_event("GET", "support-specialist", "/escalations", "/escalations", 15),
+    "query-escalations-mine-specialist.json": lambda: staff_event(
+        "GET", "support-specialist", "/escalations", "/escalations", 16, query={"mine": "true"}),
+    "query-escalation-engineer.json": lambda: escalation_event("GET", "support-engineer", None, 17),
+    "query-escalation-other-specialist.json": lambda: escalation_event(
+        "GET", "support-specialist", None, 18, sub="helpdesk-tier1-other"),
+    "query-escalation-note-engineer.json": lambda: escalation_event(
+        "POST", "support-engineer", "notes", 19, body={"note": "Packet loss on the Seattle Wi-Fi; asked the network team."}),
+    "query-escalation-claim-engineer.json": lambda: escalation_event("POST", "support-engineer", "claim", 20),
+    "query-escalation-claim-specialist.json": lambda: escalation_event("POST", "support-specialist", "claim", 21),
+    "query-escalation-resolve-admin.json": lambda: escalation_event("POST", "admin", "resolve", 22),
     # Stream records for the classify function.
     "classify-insert.json": lambda: stream_record(
         "INSERT", "400000000000000000001", header_image(P2P_ID, 1, "pending"), new=header_image(P2P_ID, 1, "pending")),

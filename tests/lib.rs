@@ -299,6 +299,18 @@ pub fn api_request_with_roles_claim(
     path: &str,
     query: &[(&str, &str)],
 ) -> lambda_http::Request {
+    let mut event = api_event(method, path, query);
+    match claim {
+        Some(claim) => event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = serde_json::json!(claim),
+        None => {
+            event["requestContext"].as_object_mut().unwrap().remove("authorizer");
+        }
+    }
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// An HTTP API event `method path?query`, with `events/query-users-list-engineer.json`'s claims.
+fn api_event(method: &str, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
     use serde_json::{Value, json};
     let mut event: Value = serde_json::from_str(&event_text("query-users-list-engineer.json")).unwrap();
     event["rawPath"] = json!(path);
@@ -316,11 +328,34 @@ pub fn api_request_with_roles_claim(
     // Each request its own id, as API Gateway gives it: the audit trail keys entries by it.
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     event["requestContext"]["requestId"] = json!(format!("test-request-{}", NEXT.fetch_add(1, Ordering::Relaxed)));
-    match claim {
-        Some(claim) => event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(claim),
-        None => {
-            event["requestContext"].as_object_mut().unwrap().remove("authorizer");
-        }
+    event
+}
+
+/// A helpdesk person, as their verified token names them.
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+}
+
+/// [`api_request`] by `person` (their `sub` and `name` claims), with `body` sent as JSON.
+pub fn person_request(
+    method: &str,
+    person: Person,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<&str>,
+) -> lambda_http::Request {
+    use serde_json::json;
+    let mut event = api_event(method, path, query);
+    let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+    claims["roles"] = json!(format!("[{}]", person.role));
+    claims["sub"] = json!(person.id);
+    claims["name"] = json!(person.name);
+    if let Some(body) = body {
+        event["body"] = json!(body);
+        event["headers"]["content-type"] = json!("application/json");
     }
     lambda_http::request::from_str(&event.to_string()).unwrap()
 }

@@ -222,7 +222,7 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
 /// The statements of `function`'s inline policy whose leading keys include one matching `prefix`.
 fn statements_on<'a>(template: &'a Value, function: &str, prefix: &str) -> Vec<&'a Value> {
     let policies = resource(template, function)["Policies"].as_sequence().unwrap();
-    let statements = policies.iter().flat_map(|p| p["Statement"].as_sequence().unwrap());
+    let statements = policies.iter().flat_map(|p| p["Statement"].as_sequence().into_iter().flatten());
     statements
         .filter(|s| {
             let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
@@ -260,4 +260,26 @@ fn no_caller_can_starve_the_api_and_no_function_can_rewrite_the_audit_trail() {
         }
     }
     assert!(statements_on(&template, "ClassifyFunction", "AUDIT").is_empty(), "classify never touches the trail");
+}
+
+#[test]
+fn escalations_are_kept_by_the_query_function_and_reached_by_every_erasure() {
+    let template = template();
+    let kept: Vec<BTreeSet<&str>> = statements_on(&template, "QueryFunction", "ESC").into_iter().map(actions).collect();
+    let write = BTreeSet::from([
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    ]);
+    assert_eq!(kept, [write], "the query function writes escalations and their pointers, nothing more there");
+    // Erasures run in the ingest function, in the Graph worker (a record overtaken by one) and in
+    // classify (an erasure's next rounds): each must reach the escalations that name the person.
+    for function in ["IngestFunction", "GraphWorkerFunction", "ClassifyFunction"] {
+        let reach: BTreeSet<&str> =
+            statements_on(&template, function, "ESC").into_iter().flat_map(|s| actions(s).into_iter()).collect();
+        for action in ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"] {
+            assert!(reach.contains(action), "{function} needs {action} on escalations");
+        }
+    }
 }

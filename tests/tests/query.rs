@@ -496,6 +496,18 @@ async fn every_query_event_gets_its_documented_status() {
         ("query-history-no-claims.json", 401),
         ("query-buildings-admin.json", 404),
         ("query-unmapped-subnets-admin.json", 200),
+        // In order: the specialist escalates, tier 2 finds, notes, claims and resolves it.
+        ("query-escalate-specialist.json", 201),
+        ("query-escalate-ingest.json", 403),
+        ("query-escalations-engineer.json", 200),
+        ("query-escalations-specialist.json", 403),
+        ("query-escalations-mine-specialist.json", 200),
+        ("query-escalation-engineer.json", 200),
+        ("query-escalation-other-specialist.json", 404),
+        ("query-escalation-note-engineer.json", 201),
+        ("query-escalation-claim-engineer.json", 200),
+        ("query-escalation-claim-specialist.json", 403),
+        ("query-escalation-resolve-admin.json", 200),
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     callscope_tests::assert_every_event_listed("query-", &names);
@@ -503,4 +515,11 @@ async fn every_query_event_gets_its_documented_status() {
         let (got, body) = desk.send(event_request(name)).await;
         assert_eq!(got, status, "{name}: {body}");
     }
+    let (_, resolved) = desk.send(event_request("query-escalation-engineer.json")).await;
+    assert_eq!(resolved["state"], "resolved");
+    let labels: Vec<&str> =
+        resolved["notes"].as_array().unwrap().iter().map(|n| n["author"]["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["Sam Specialist", "Erin Engineer"]);
+    let (status, again) = desk.send(event_request("query-escalate-specialist.json")).await;
+    assert_eq!((status, &again["id"]), (201, &resolved["id"]), "the same request, repeated, opens nothing new");
 }

@@ -184,6 +184,7 @@ impl From<AppError> for ApiError {
                 Self::new(400, "invalid_parameter", format!("parameter `{name}`: {message}"))
             }
             AppError::NotFound(what) => Self::not_found(what),
+            AppError::Conflict(message) => Self::new(409, "conflict", message),
             AppError::Auth(auth) => auth.into(),
             AppError::Store(store) => store.into(),
             AppError::Graph(graph) => {

@@ -3,12 +3,15 @@
 mod console;
 mod params;
 
-use callscope_core::app::query::Query;
+use callscope_core::app::query::{EscalationFilter, Query};
 use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::CursorSigner;
+use callscope_core::domain::escalation::{MAX_BODY_BYTES, Transition};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
-use callscope_http::{ApiError, hardened, json, path_segments, query_params, request_id, verified_claims};
+use callscope_http::{
+    ApiError, hardened, json, path_segments, query_params, request_id, require_media_type, verified_claims,
+};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use params::Format;
@@ -35,14 +38,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/audit"),
     ("GET", "/buildings"),
     ("GET", "/buildings/unmapped-subnets"),
+    ("POST", "/calls/{callId}/escalations"),
+    ("GET", "/escalations"),
+    ("GET", "/escalations/{escalationId}"),
+    ("POST", "/escalations/{escalationId}/notes"),
+    ("POST", "/escalations/{escalationId}/claim"),
+    ("POST", "/escalations/{escalationId}/resolve"),
 ];
 
 /// The routes served without a token: the web console's static files.
 pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/console"), ("GET", "/console/{asset}")];
 
-/// Serves the helpdesk routes. Never fails: every outcome is an HTTP response.
+/// Serves the helpdesk routes. Never fails: every outcome is an HTTP response. The routes'
+/// futures together are large, so they live on the heap, not on the caller's stack.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    hardened(serve(app, &request).await.unwrap_or_else(ApiError::into_response))
+    hardened(Box::pin(serve(app, &request)).await.unwrap_or_else(ApiError::into_response))
 }
 
 async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
@@ -63,6 +73,12 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         (&Method::GET, ["audit"]) => Route::Audit,
         (&Method::GET, ["buildings"]) => Route::Buildings,
         (&Method::GET, ["buildings", "unmapped-subnets"]) => Route::UnmappedSubnets,
+        (&Method::POST, ["calls", call, "escalations"]) => Route::Escalate(call),
+        (&Method::GET, ["escalations"]) => Route::Escalations,
+        (&Method::GET, ["escalations", id]) => Route::Escalation(id),
+        (&Method::POST, ["escalations", id, "notes"]) => Route::Note(id),
+        (&Method::POST, ["escalations", id, "claim"]) => Route::Change(id, Transition::Claim),
+        (&Method::POST, ["escalations", id, "resolve"]) => Route::Change(id, Transition::Resolve),
         _ => return Err(ApiError::not_found("route")),
     };
     let principal = app.config.roles.principal(verified_claims(request).as_ref())?;
@@ -100,6 +116,40 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         }
         Route::Buildings => Ok(json(200, &query.buildings(&principal, &params::paging(&params)?).await?)),
         Route::UnmappedSubnets => Ok(json(200, &query.unmapped_subnets(&principal).await?)),
+        Route::Escalate(call) => {
+            let user = params.get("user").map(String::as_str);
+            Ok(json(201, &query.escalate(&principal, call, user, json_body(request)?).await?))
+        }
+        Route::Escalations => {
+            let (format, filter, paging) =
+                (params::format(&params)?, params::escalation_filter(&params)?, params::paging(&params)?);
+            let page = query.escalations(&principal, filter, &paging).await?;
+            Ok(match format {
+                Format::Json => json(200, &page),
+                Format::Csv => csv_attachment(page.to_csv(), &csv_name(filter), page.next_cursor()),
+            })
+        }
+        Route::Escalation(id) => Ok(json(200, &query.escalation(&principal, id).await?)),
+        Route::Note(id) => Ok(json(201, &query.add_note(&principal, id, json_body(request)?).await?)),
+        Route::Change(id, transition) => Ok(json(200, &query.change_escalation(&principal, id, transition).await?)),
+    }
+}
+
+/// The JSON body of an escalation route: `415` unless sent as JSON, `413` past its cap.
+fn json_body(request: &Request) -> Result<&[u8], ApiError> {
+    require_media_type(request, &[Some("application/json")])?;
+    let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::too_large(MAX_BODY_BYTES));
+    }
+    Ok(body)
+}
+
+/// The file name of a queue download.
+fn csv_name(filter: EscalationFilter) -> String {
+    match filter {
+        EscalationFilter::State(state) => format!("escalations-{}.csv", state.name()),
+        EscalationFilter::Mine => "escalations-mine.csv".to_owned(),
     }
 }
 
@@ -124,4 +174,9 @@ enum Route<'a> {
     Audit,
     Buildings,
     UnmappedSubnets,
+    Escalate(&'a str),
+    Escalations,
+    Escalation(&'a str),
+    Note(&'a str),
+    Change(&'a str, Transition),
 }

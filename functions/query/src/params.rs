@@ -2,7 +2,8 @@
 //! malformed parameter is a `400` that names it.
 
 use callscope_core::app::AppError;
-use callscope_core::app::query::{DEFAULT_LIMIT, MAX_LIMIT, Paging, TimeFilter};
+use callscope_core::app::query::{DEFAULT_LIMIT, EscalationFilter, MAX_LIMIT, Paging, TimeFilter};
+use callscope_core::domain::escalation::EscalationState;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -37,6 +38,24 @@ pub fn paging(params: &Params) -> Result<Paging, AppError> {
             .ok_or_else(|| bad("limit", &format!("must be a whole number from 1 to {MAX_LIMIT}")))?,
     };
     Ok(Paging { limit, cursor: params.get("cursor").cloned() })
+}
+
+/// `state` (`open`, the default, `claimed` or `resolved`) or `mine=true`, not both.
+pub fn escalation_filter(params: &Params) -> Result<EscalationFilter, AppError> {
+    let mine = match params.get("mine").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(bad("mine", "must be `true` or `false`")),
+    };
+    let state = params
+        .get("state")
+        .map(|raw| EscalationState::parse(raw).ok_or_else(|| bad("state", "must be `open`, `claimed` or `resolved`")))
+        .transpose()?;
+    match (mine, state) {
+        (true, Some(_)) => Err(bad("state", "lists one state's queue; leave it out with `mine=true`")),
+        (true, None) => Ok(EscalationFilter::Mine),
+        (false, state) => Ok(EscalationFilter::State(state.unwrap_or(EscalationState::Open))),
+    }
 }
 
 /// `from` and `to`, RFC 3339 date-times.
@@ -86,5 +105,20 @@ mod tests {
         assert!(matches!(time_filter(&params(&[("to", "yesterday")])), Err(AppError::BadParameter { name: "to", .. })));
         assert_eq!(format(&params(&[("format", "csv")])).unwrap(), Format::Csv);
         assert!(format(&params(&[("format", "xml")])).is_err());
+    }
+
+    #[test]
+    fn escalation_lists_are_a_state_or_the_callers_own() {
+        let filter = |pairs: &[(&str, &str)]| escalation_filter(&params(pairs));
+        assert_eq!(filter(&[]).unwrap(), EscalationFilter::State(EscalationState::Open));
+        assert_eq!(filter(&[("state", "resolved")]).unwrap(), EscalationFilter::State(EscalationState::Resolved));
+        assert_eq!(filter(&[("mine", "true")]).unwrap(), EscalationFilter::Mine);
+        assert_eq!(
+            filter(&[("mine", "false"), ("state", "claimed")]).unwrap(),
+            EscalationFilter::State(EscalationState::Claimed)
+        );
+        for bad in [&[("state", "closed")][..], &[("mine", "yes")], &[("mine", "true"), ("state", "open")]] {
+            assert!(matches!(filter(bad), Err(AppError::BadParameter { .. })), "{bad:?}");
+        }
     }
 }

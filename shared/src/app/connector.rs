@@ -114,14 +114,7 @@ pub async fn request_backfill(
 }
 
 fn read_backfill(body: &[u8]) -> Result<BackfillRequest, AppError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let mut problem = Problem::invalid(if path == "." { "$".to_owned() } else { path }, inner.to_string());
-        (problem.line, problem.column) = (Some(inner.line()), Some(inner.column()));
-        crate::domain::problem::Rejection { problems: vec![problem] }.into()
-    })
+    Ok(crate::domain::problem::read_json(body)?)
 }
 
 /// What one piece of queued work came to.

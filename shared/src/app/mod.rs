@@ -26,6 +26,9 @@ pub enum AppError {
     /// The user or call does not exist (or is not visible from the searched user).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The request conflicts with the state of what it changes (an escalation already claimed).
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// Storage failed. A batch of records may be stored in part (each record whole, none half).

@@ -7,6 +7,7 @@ pub mod calls;
 pub mod classify;
 pub mod connector;
 pub mod erasure;
+pub mod escalation;
 pub mod graph;
 pub mod ids;
 pub mod problem;

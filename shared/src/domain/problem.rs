@@ -2,6 +2,7 @@
 //! was a call record, a tenant file or a request parameter.
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// Whether a problem makes the request malformed (`400`), incomplete or merely unacceptable (`422`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -70,4 +71,19 @@ impl Rejection {
     pub fn severity(&self) -> Severity {
         self.problems.iter().map(|p| p.severity).min().unwrap_or(Severity::Invalid)
     }
+}
+
+/// Reads a JSON body as `T`, or the one problem that stops it: the JSON path of the value that
+/// is wrong, and the line and column in the text where that is a position.
+pub fn read_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let mut problem = Problem::invalid(if path == "." { WHOLE.to_owned() } else { path }, inner.to_string());
+        if inner.line() > 0 {
+            (problem.line, problem.column) = (Some(inner.line()), Some(inner.column()));
+        }
+        Rejection { problems: vec![problem] }
+    })
 }

@@ -230,9 +230,9 @@ impl DynamoStore {
     }
 
     /// The items at `keys` that exist (each once), with only the attributes named in
-    /// `attributes`: 100 keys per `BatchGetItem`, and what DynamoDB leaves unprocessed asked for
-    /// again. The names go in as expression attribute names, so none can clash with a reserved
-    /// word.
+    /// `attributes` (every attribute if it names none): 100 keys per `BatchGetItem`, and what
+    /// DynamoDB leaves unprocessed asked for again. The names go in as expression attribute
+    /// names, so none can clash with a reserved word.
     pub(super) async fn batch_get(
         &self,
         keys: impl IntoIterator<Item = Item>,
@@ -251,10 +251,11 @@ impl DynamoStore {
         let mut found = Vec::new();
         for chunk in unique.chunks(BATCH_GET_KEYS) {
             let get = |keys: Vec<Item>| {
+                let named = !attributes.is_empty();
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(keys))
-                    .projection_expression(&projection)
-                    .set_expression_attribute_names(Some(names.clone()))
+                    .set_projection_expression(named.then(|| projection.clone()))
+                    .set_expression_attribute_names(named.then(|| names.clone()))
                     .consistent_read(consistent)
                     .build()
                     .expect("keys are set");
@@ -401,9 +402,9 @@ pub(super) fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
     serde_dynamo::to_item(value).map_err(|source| StoreError::Corrupt { key: "an item to write".to_owned(), source })
 }
 
-/// `value` as one attribute value (ratings, issue codes).
+/// `value` as one attribute value (ratings, issue codes, escalation states, people, notes).
 pub(super) fn to_value<T: Serialize>(value: &T) -> AttributeValue {
-    serde_dynamo::to_attribute_value(value).expect("ratings and issue codes always serialize")
+    serde_dynamo::to_attribute_value(value).expect("the product's values always serialize")
 }
 
 /// The key of item `pk`/`sk`.

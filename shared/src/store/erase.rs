@@ -12,7 +12,8 @@
 //! session pages in one transaction, conditional on the version and rating read; pages of other
 //! versions deleted), with the other participants' history entries that show them — even where
 //! the call was already rewritten by an earlier run — and only then the user's history entry of
-//! that call: the entries left are the work the next run starts from. A run that meets its time
+//! that call: the entries left are the work the next run starts from. Escalations that name
+//! the user are rewritten before the calls (they are few), and their pointers deleted after. A run that meets its time
 //! budget hands the rest over through the marker. The marker records what was done.
 
 use super::StoreError;
@@ -44,6 +45,10 @@ pub struct Erased {
     /// Session pages of superseded versions, which still named the user, deleted.
     #[serde(default)]
     pub stale_pages_deleted: u32,
+    /// Escalations that named the user: about their call (notes removed), or opened, noted or
+    /// changed by them.
+    #[serde(default)]
+    pub escalations_rewritten: u32,
     /// Whether every step has run to its end.
     #[serde(default)]
     pub complete: bool,
@@ -56,6 +61,7 @@ impl Erased {
         self.directory_entries_deleted += run.directory_entries_deleted;
         self.history_entries_deleted += run.history_entries_deleted;
         self.stale_pages_deleted += run.stale_pages_deleted;
+        self.escalations_rewritten += run.escalations_rewritten;
     }
 }
 
@@ -89,8 +95,9 @@ const REWRITE_ATTEMPTS: u32 = 5;
 
 impl DynamoStore {
     /// Removes `user_id`'s personal data, for good: marks them erased, then their directory
-    /// entries, their identity, network and devices in every stored call they took part in, and
-    /// their history. `None` when nothing of the user is stored and they were never erased.
+    /// entries, the escalations that name them, their identity, network and devices in every
+    /// stored call they took part in, and their history. `None` when nothing of the user is
+    /// stored and they were never erased.
     pub async fn erase_user(
         &self,
         user_id: &str,
@@ -101,7 +108,8 @@ impl DynamoStore {
         let started = std::time::Instant::now();
         let history: Vec<HistoryItem> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
         let earlier = self.get::<ErasureMarker>(&keys::erased_pk(user_id), keys::ERASED_SK).await?;
-        if history.is_empty() && earlier.is_none() {
+        let escalations = self.escalations_naming(user_id).await?;
+        if history.is_empty() && earlier.is_none() && escalations.is_empty() {
             return Ok(None);
         }
         let mut marker = earlier.unwrap_or_else(|| ErasureMarker {
@@ -126,6 +134,7 @@ impl DynamoStore {
                 run.directory_entries_deleted += 1;
             }
         }
+        run.escalations_rewritten = self.erase_from_escalations(user_id, &escalations).await?;
         // Each history entry goes once its call is done: what is left is what the next run does.
         for entry in &history {
             if started.elapsed() > budget {

@@ -16,6 +16,10 @@
 //! | queued Graph job  | `GRAPHJOB#<nonce>` | `#JOB`                 |               |                     |
 //! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              |               |                     |
 //! | subscription state| `GRAPHSUBSCRIPTION`| `#STATE`               |               |                     |
+//! | escalation        | `ESC#<id>`         | `#ESCALATION`          | `ESCQ#<state>` | `<openedAt>#<id>`  |
+//! | opened by a person| `ESCBY#<personId>` | `OPENED#<openedAt>#<id>` |             |                     |
+//! | touched by a person| `ESCBY#<personId>`| `TOUCHED#<id>`         |               |                     |
+//! | about a user      | `ESCFOR#<userId>`  | `<id>`                 |               |                     |
 //!
 //! Ids are validated (no control characters, bounded length) before they reach a key. Every
 //! partition key starts with a distinct literal prefix, so no id can reach another kind of item;
@@ -76,6 +80,43 @@ pub fn dataset_chunk_sk(n: u32) -> String {
 /// Partition of the subnets seen on one day (UTC), for the unmapped-subnets report.
 pub fn subnets_pk(day: time::Date) -> String {
     format!("SUBNETS#{day}")
+}
+
+/// Partition of escalation `id` (one item).
+pub fn escalation_pk(id: &str) -> String {
+    format!("ESC#{id}")
+}
+
+/// Sort key of an escalation.
+pub const ESCALATION_SK: &str = "#ESCALATION";
+
+/// GSI1 partition of the escalations in `state`: the queue, moved between by a state change.
+pub fn escalation_queue_pk(state: crate::domain::escalation::EscalationState) -> String {
+    format!("ESCQ#{}", state.name())
+}
+
+/// Partition of the pointers to the escalations a person opened or acted on: their own list,
+/// and what an erasure of them reaches.
+pub fn escalations_by_pk(person_id: &str) -> String {
+    format!("ESCBY#{person_id}")
+}
+
+/// Sort key prefix of the escalations a person opened, newest last.
+pub const OPENED_PREFIX: &str = "OPENED#";
+
+/// Sort key of the pointer to escalation `id`, opened at `at`.
+pub fn opened_sk(at: OffsetDateTime, id: &str) -> String {
+    format!("{OPENED_PREFIX}{}#{id}", time_key(at))
+}
+
+/// Sort key of the pointer to escalation `id`, which a person wrote a note on or changed.
+pub fn touched_sk(id: &str) -> String {
+    format!("TOUCHED#{id}")
+}
+
+/// Partition of the pointers to the escalations about one user's calls (sort key: the id).
+pub fn escalations_about_pk(user_id: &str) -> String {
+    format!("ESCFOR#{user_id}")
 }
 
 /// Sort key of an erasure marker.

@@ -1,7 +1,7 @@
 //! Storage: the only code that knows DynamoDB. The single-table key design (`keys`, `schema`),
 //! the items and their sizes (`items`, `size`, `prepare`), the client and its write guards
 //! (`client`), and one module per kind of data: calls, lists (history, directory, audit),
-//! tenant data sets, subnets, erasure writes, and the stream read back (`stream`). See
+//! tenant data sets, subnets, escalations, erasure writes, and the stream read back (`stream`). See
 //! `docs/data-model.md` for the access patterns.
 
 pub mod audit;
@@ -11,6 +11,7 @@ pub mod compact;
 pub mod connector;
 pub mod datasets;
 pub mod erase;
+pub mod escalations;
 pub mod items;
 pub mod keys;
 pub mod lists;

@@ -5,11 +5,13 @@
 mod audit;
 mod buildings;
 mod call;
+mod escalations;
 mod history;
 mod users;
 
 pub use buildings::BuildingsPage;
 pub use call::CallView;
+pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
 pub use history::HistoryPageView;
 
 use super::AppError;

@@ -30,6 +30,18 @@ pub enum AuditAction {
     Erase,
     /// A backfill from Graph an admin started (`POST /graph/backfill`).
     Backfill,
+    /// A call escalated to tier 2 (`POST /calls/{callId}/escalations`).
+    Escalate,
+    /// A list of escalations (`GET /escalations`).
+    Escalations,
+    /// One escalation with its notes (`GET /escalations/{id}`).
+    Escalation,
+    /// A note added (`POST /escalations/{id}/notes`).
+    EscalationNote,
+    /// An escalation claimed (`POST /escalations/{id}/claim`).
+    EscalationClaim,
+    /// An escalation resolved (`POST /escalations/{id}/resolve`).
+    EscalationResolve,
 }
 
 /// One audited access.
@@ -47,6 +59,7 @@ pub struct AuditEvent {
     pub action: AuditAction,
     pub target_user: Option<String>,
     pub target_call: Option<String>,
+    pub target_escalation: Option<String>,
     /// On a refusal entry: how many attempts the caller made in its minute (refusals are
     /// counted, not listed one by one, so a flood of them cannot flood the trail).
     pub refused_attempts: Option<u32>,
@@ -69,6 +82,7 @@ impl AuditEvent {
             action,
             target_user: None,
             target_call: None,
+            target_escalation: None,
             refused_attempts: None,
         }
     }
@@ -81,6 +95,11 @@ impl AuditEvent {
     /// The same event about call `call`.
     pub fn call(self, call: &str) -> Self {
         Self { target_call: Some(call.to_owned()), ..self }
+    }
+
+    /// The same event about escalation `id`.
+    pub fn escalation(self, id: &str) -> Self {
+        Self { target_escalation: Some(id.to_owned()), ..self }
     }
 }
 

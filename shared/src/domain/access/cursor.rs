@@ -51,6 +51,8 @@ pub enum CursorScope<'a> {
     Buildings { version: i64 },
     /// `GET /audit` with its `from`/`to` as asked.
     Audit { from: Option<OffsetDateTime>, to: Option<OffsetDateTime> },
+    /// `GET /escalations`: one state's queue, or one person's own list (`opener`), in one view.
+    Escalations { state: &'a str, opener: &'a str, view: Audience },
 }
 
 impl CursorScope<'_> {
@@ -62,6 +64,7 @@ impl CursorScope<'_> {
             Self::History { user, from, to, view } => format!("history|{user}|{}|{}|{}", at(from), at(to), view.name()),
             Self::Buildings { version } => format!("buildings|{version}"),
             Self::Audit { from, to } => format!("audit|{}|{}", at(from), at(to)),
+            Self::Escalations { state, opener, view } => format!("escalations|{state}|{opener}|{}", view.name()),
         }
     }
 }

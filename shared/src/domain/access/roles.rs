@@ -45,6 +45,11 @@ impl Default for RoleNames {
 pub struct Principal {
     /// The token's `sub`, for the audit trail.
     pub subject: Option<String>,
+    /// The token's `oid`: the caller's object id in the directory, the id Graph's call records
+    /// give them; what an erasure of them names.
+    pub object_id: Option<String>,
+    /// The token's `name`, shown as the author of what they write (escalations, notes).
+    pub name: Option<String>,
     pub roles: BTreeSet<Role>,
 }
 
@@ -73,7 +78,12 @@ impl RoleNames {
             .get(&self.claim)
             .map(|raw| claim_values(raw).into_iter().filter_map(|name| self.role(&name)).collect())
             .unwrap_or_default();
-        Ok(Principal { subject: claims.get("sub").cloned(), roles })
+        Ok(Principal {
+            subject: claims.get("sub").cloned(),
+            object_id: claims.get("oid").cloned(),
+            name: claims.get("name").cloned(),
+            roles,
+        })
     }
 
     fn role(&self, name: &str) -> Option<Role> {
@@ -92,6 +102,12 @@ impl Principal {
     /// Succeeds when the caller holds any of `allowed`.
     pub fn require_any(&self, allowed: &[Role]) -> Result<(), AuthError> {
         if allowed.iter().any(|r| self.roles.contains(r)) { Ok(()) } else { Err(AuthError::Forbidden) }
+    }
+
+    /// The id that names the caller as a person: their directory object id (`oid`), else the
+    /// token's `sub`; `None` for a token with neither.
+    pub fn person_id(&self) -> Option<&str> {
+        [&self.object_id, &self.subject].into_iter().flatten().map(String::as_str).find(|id| !id.is_empty())
     }
 
     /// The most trusted support role the caller holds, which decides what a view may show.

@@ -147,17 +147,7 @@ pub fn parse_lifecycle(body: &[u8], secret: &str) -> Result<(Vec<Lifecycle>, usi
 
 /// Reads `body` as a delivery, naming the path (and line and column) of what is wrong.
 fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Delivery<T>, Rejection> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let delivery: Delivery<T> = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let mut problem = Problem::invalid(if path == "." { "$".to_owned() } else { path }, inner.to_string());
-        if inner.line() > 0 {
-            problem.line = Some(inner.line());
-            problem.column = Some(inner.column());
-        }
-        Rejection { problems: vec![problem] }
-    })?;
+    let delivery: Delivery<T> = crate::domain::problem::read_json(body)?;
     if delivery.value.len() > MAX_NOTIFICATIONS {
         let message = format!("holds {} notifications; at most {MAX_NOTIFICATIONS}", delivery.value.len());
         return Err(Rejection { problems: vec![Problem::invalid("value", message)] });

@@ -96,7 +96,7 @@ fn text<T: Serialize>(value: &T) -> Option<String> {
 /// `cell`, made inert for spreadsheets if it starts like a formula: a formula character, a TAB
 /// or CR (which spreadsheets also treat as a formula start), or whitespace before a formula
 /// character.
-fn defused(cell: String) -> String {
+pub(super) fn defused(cell: String) -> String {
     let formula = cell.starts_with(['\t', '\r']) || cell.trim_start().starts_with(['=', '+', '-', '@']);
     if formula { format!("'{cell}") } else { cell }
 }

@@ -2,11 +2,16 @@
 //! can only serialize what these types contain.
 
 pub mod detail;
+pub mod escalation;
 pub mod history;
 pub mod party;
 pub mod timeline;
 
 pub use detail::{CallDetail, EngineerCall, EngineerSession, Location, SessionOverview, SpecialistCall, call_detail};
+pub use escalation::{
+    AuthorView, EngineerAuthor, EngineerEscalation, EngineerEscalationRow, EscalationRow, EscalationView,
+    SpecialistAuthor, SpecialistEscalation, SpecialistEscalationRow, escalation_row, escalation_view, escalations_csv,
+};
 pub use history::{
     EndBuildings, EndsView, EngineerHistoryItem, HistoryItem, SpecialistHistoryItem, UserSummary, history_csv,
     history_item,

@@ -1,0 +1,302 @@
+//! The tier 1 → tier 2 handoff: `POST /calls/{callId}/escalations`, `GET /escalations`,
+//! `GET /escalations/{id}`, `POST /escalations/{id}/notes|claim|resolve`. Every read and change
+//! is audited first (fail-closed, as the other reads); refusals are counted.
+//!
+//! An erasure's marker holds here as on every write path: who is marked erased before a write
+//! is written as the placeholder, and who is marked while it is written is taken out of it after.
+
+use super::{AppError, ListPage, Paging, Query};
+use crate::domain::access::{AuditAction, AuditEvent, CursorScope, Principal, Role};
+use crate::domain::escalation::{
+    Escalation, EscalationState, MAX_NOTES, Note, Staff, Transition, parse_escalation, parse_note,
+};
+use crate::domain::problem::{Problem, Rejection};
+use crate::domain::views::{
+    Audience, ByRole, EngineerEscalation, EngineerEscalationRow, SpecialistEscalation, SpecialistEscalationRow,
+    escalation_row, escalation_view, escalations_csv,
+};
+use crate::store::escalations::EscalationItem;
+use crate::store::items::call_expiry;
+use crate::store::{Erasures, Page};
+use sha2::{Digest, Sha256};
+
+/// An escalation in the caller's view.
+pub type EscalationDetail = ByRole<SpecialistEscalation, EngineerEscalation>;
+
+/// A page of escalations in the caller's view.
+pub type EscalationList = ByRole<ListPage<SpecialistEscalationRow>, ListPage<EngineerEscalationRow>>;
+
+impl EscalationList {
+    /// The page as CSV (`GET /escalations?format=csv`), in the same view.
+    pub fn to_csv(&self) -> String {
+        match self {
+            ByRole::Specialist(page) => escalations_csv(&page.items),
+            ByRole::Engineer(page) => escalations_csv(&page.items),
+        }
+    }
+
+    /// Where the next page starts; `None` on the last.
+    pub fn next_cursor(&self) -> Option<&str> {
+        match self {
+            ByRole::Specialist(page) => page.next_cursor.as_deref(),
+            ByRole::Engineer(page) => page.next_cursor.as_deref(),
+        }
+    }
+}
+
+/// Which escalations a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EscalationFilter {
+    /// Tier 2's queue of one state (engineers and admins).
+    State(EscalationState),
+    /// The ones the caller opened (any support role).
+    Mine,
+}
+
+impl Query<'_> {
+    /// Escalates call `call_id` as `user_id` took part in it, with the note of `body`. The
+    /// caller must be allowed to see that call for that user, as for its detail.
+    pub async fn escalate(
+        &self,
+        principal: &Principal,
+        call_id: &str,
+        user_id: Option<&str>,
+        body: &[u8],
+    ) -> Result<EscalationDetail, AppError> {
+        let mut refused = self.event(principal, AuditAction::Escalate).call(call_id);
+        refused.target_user = user_id.map(str::to_owned);
+        let staff = self.staff_audited(principal, refused).await?;
+        let user_id = user_id.filter(|u| !u.is_empty()).ok_or(AppError::BadParameter {
+            name: "user",
+            message: "required: the id of the user whose call this is".into(),
+        })?;
+        AppError::check_id("user", user_id)?;
+        AppError::check_id("callId", call_id)?;
+        let request = parse_escalation(body)?;
+        let event = self.event(principal, AuditAction::Escalate).user(user_id).call(call_id);
+        let (stored, audit, before) = tokio::join!(
+            self.store.call(call_id, self.now),
+            self.audit(event),
+            self.store.erasures_among([user_id, staff.id.as_str()])
+        );
+        audit?;
+        let (stored, before) = (stored?, before?);
+        let stored = stored
+            .filter(|s| s.summary.involves(user_id, self.home_tenant))
+            .filter(|s| before.get(user_id).is_none_or(|erased| *erased <= s.summary.start_date_time))
+            .ok_or(AppError::NotFound("call"))?;
+        if let Some(session) = &request.session_id
+            && !stored.sessions.iter().any(|s| s.id.as_ref() == Some(session))
+        {
+            let problem = Problem::unacceptable("sessionId", "is not a session of this call");
+            return Err(Rejection { problems: vec![problem] }.into());
+        }
+        let staff = as_written(staff, &before);
+        let id = self.new_escalation_id(call_id, user_id);
+        let escalation = Escalation::open(id, request, &stored.summary, user_id, staff, self.now);
+        if !self.store.create_escalation(&escalation, call_expiry(&stored.summary)).await? {
+            tracing::info!("a repeated escalation request found its escalation already stored");
+        }
+        let people = [user_id, escalation.opened_by.id.as_str()];
+        self.settle_erasures(&escalation.id, &people, &before).await?;
+        let written = self.store.escalation(&escalation.id, self.now).await?.ok_or(AppError::NotFound("call"))?;
+        Ok(self.detail_view(principal, &written.escalation))
+    }
+
+    /// One page of escalations, newest first: a state's queue (engineers and admins; one Query
+    /// per page), or the caller's own.
+    pub async fn escalations(
+        &self,
+        principal: &Principal,
+        filter: EscalationFilter,
+        paging: &Paging,
+    ) -> Result<EscalationList, AppError> {
+        let event = self.event(principal, AuditAction::Escalations);
+        let staff = self.staff_audited(principal, event.clone()).await?;
+        if let EscalationFilter::State(_) = filter
+            && let Err(refused) = principal.require_any(&[Role::SupportEngineer, Role::Admin])
+        {
+            self.store.write_refusal(event).await;
+            return Err(refused.into());
+        }
+        let audience = Audience::of(principal)?;
+        let scope = match filter {
+            EscalationFilter::State(state) => {
+                CursorScope::Escalations { state: state.name(), opener: "", view: audience }
+            }
+            EscalationFilter::Mine => CursorScope::Escalations { state: "", opener: &staff.id, view: audience },
+        };
+        let position = self.position(scope, paging)?;
+        let start = position.as_ref().map(|p| p.key.clone());
+        let returned = position.map_or(0, |p| p.returned);
+        let read = async {
+            match filter {
+                EscalationFilter::State(state) => {
+                    self.store.escalation_queue(state, paging.limit, start.as_ref(), self.now).await
+                }
+                EscalationFilter::Mine => {
+                    self.store.escalations_opened_by(&staff.id, paging.limit, start.as_ref(), self.now).await
+                }
+            }
+        };
+        let (page, audit) = tokio::join!(read, self.audit(event));
+        audit?;
+        let Page { entries, last_key } = page?;
+        let next_cursor = self.next_cursor(scope, last_key, returned + entries.len() as u32);
+        Ok(match audience {
+            Audience::Specialist => ByRole::Specialist(ListPage {
+                items: entries.iter().map(|e| escalation_row(e, &staff.id)).collect(),
+                next_cursor,
+            }),
+            Audience::Engineer => ByRole::Engineer(ListPage {
+                items: entries.iter().map(|e| escalation_row(e, &staff.id)).collect(),
+                next_cursor,
+            }),
+        })
+    }
+
+    /// Escalation `id` with its notes; a specialist sees only the ones they opened.
+    pub async fn escalation(&self, principal: &Principal, id: &str) -> Result<EscalationDetail, AppError> {
+        let event = self.event(principal, AuditAction::Escalation).escalation(id);
+        let staff = self.staff_audited(principal, event.clone()).await?;
+        AppError::check_id("id", id)?;
+        let (item, audit) = tokio::join!(self.store.escalation(id, self.now), self.audit(event));
+        audit?;
+        let item = item?.filter(|i| i.escalation.visible_to(&staff)).ok_or(AppError::NotFound("escalation"))?;
+        Ok(self.detail_view(principal, &item.escalation))
+    }
+
+    /// Adds the note of `body` to escalation `id`: engineers and admins, and its opener.
+    pub async fn add_note(&self, principal: &Principal, id: &str, body: &[u8]) -> Result<EscalationDetail, AppError> {
+        let event = self.event(principal, AuditAction::EscalationNote).escalation(id);
+        let staff = self.staff_audited(principal, event.clone()).await?;
+        AppError::check_id("id", id)?;
+        let text = parse_note(body)?;
+        let (item, audit, before) = tokio::join!(
+            self.store.escalation(id, self.now),
+            self.audit(event),
+            self.store.erasures_among([staff.id.as_str()])
+        );
+        audit?;
+        let (item, before) = (item?, before?);
+        let item = item.filter(|i| i.escalation.visible_to(&staff)).ok_or(AppError::NotFound("escalation"))?;
+        if item.escalation.notes.len() >= MAX_NOTES {
+            return Err(full());
+        }
+        let note = Note { at: self.now, author: as_written(staff, &before), text: Some(text.into_inner()) };
+        let Some(written) = self.store.add_note(id, &note, self.now).await? else {
+            return Err(self.lost(id, |_| full()).await);
+        };
+        self.settle_erasures(id, &[note.author.id.as_str(), written.escalation.call.user_id.as_str()], &before).await?;
+        self.reread(principal, id).await
+    }
+
+    /// Claims or resolves escalation `id` (engineers and admins): `409` if it is no longer in a
+    /// state the change starts from, so of two engineers claiming at once, one wins.
+    pub async fn change_escalation(
+        &self,
+        principal: &Principal,
+        id: &str,
+        transition: Transition,
+    ) -> Result<EscalationDetail, AppError> {
+        let action = match transition {
+            Transition::Claim => AuditAction::EscalationClaim,
+            Transition::Resolve => AuditAction::EscalationResolve,
+        };
+        let event = self.event(principal, action).escalation(id);
+        let staff = self.staff_audited(principal, event.clone()).await?;
+        if let Err(refused) = principal.require_any(&[Role::SupportEngineer, Role::Admin]) {
+            self.store.write_refusal(event).await;
+            return Err(refused.into());
+        }
+        AppError::check_id("id", id)?;
+        let (audit, before) = tokio::join!(self.audit(event), self.store.erasures_among([staff.id.as_str()]));
+        audit?;
+        let before = before?;
+        let staff = as_written(staff, &before);
+        let Some(_) = self.store.transition_escalation(id, transition, &staff, self.now).await? else {
+            let verb = if transition == Transition::Claim { "claimed" } else { "resolved" };
+            let conflict = |e: &Escalation| {
+                AppError::Conflict(format!("the escalation is {}; it cannot be {verb} now", e.state.name()))
+            };
+            return Err(self.lost(id, conflict).await);
+        };
+        self.settle_erasures(id, &[staff.id.as_str()], &before).await?;
+        self.reread(principal, id).await
+    }
+
+    /// The caller as the author of a write; a caller without a support role (or without an id)
+    /// is refused, and the refusal audited.
+    async fn staff_audited(&self, principal: &Principal, event: AuditEvent) -> Result<Staff, AppError> {
+        match Staff::of(principal) {
+            Ok(staff) => Ok(staff),
+            Err(refused) => {
+                self.store.write_refusal(event).await;
+                Err(refused.into())
+            }
+        }
+    }
+
+    /// After a write to escalation `id`: takes out of it each of `people` whose erasure was
+    /// marked while it was written (not already in `before`).
+    async fn settle_erasures(&self, id: &str, people: &[&str], before: &Erasures) -> Result<(), AppError> {
+        let late = self.store.erasures_among(people.iter().copied()).await?;
+        for person in late.keys().filter(|p| !before.contains_key(*p)) {
+            tracing::info!("an erasure landed while an escalation was written; taking the person out again");
+            self.store.erase_from_escalation(id, person).await?;
+        }
+        Ok(())
+    }
+
+    /// Why a conditional change of escalation `id` did not hold: it is gone (`404`), or in a
+    /// state where `conflict` says why not (`409`).
+    async fn lost(&self, id: &str, conflict: impl FnOnce(&Escalation) -> AppError) -> AppError {
+        match self.store.escalation(id, self.now).await {
+            Ok(Some(item)) => conflict(&item.escalation),
+            Ok(None) => AppError::NotFound("escalation"),
+            Err(error) => error.into(),
+        }
+    }
+
+    /// Escalation `id` as it is now, in the caller's view.
+    async fn reread(&self, principal: &Principal, id: &str) -> Result<EscalationDetail, AppError> {
+        let item: EscalationItem =
+            self.store.escalation(id, self.now).await?.ok_or(AppError::NotFound("escalation"))?;
+        Ok(self.detail_view(principal, &item.escalation))
+    }
+
+    /// `escalation` in `principal`'s view.
+    fn detail_view(&self, principal: &Principal, escalation: &Escalation) -> EscalationDetail {
+        let reader = principal.person_id().unwrap_or_default();
+        match Audience::of(principal) {
+            Ok(Audience::Engineer) => ByRole::Engineer(escalation_view(escalation, reader)),
+            _ => ByRole::Specialist(escalation_view(escalation, reader)),
+        }
+    }
+
+    /// A new escalation's id: 128 bits of a hash over this request's id (unique per request, so
+    /// a repeated request finds its escalation rather than opening a second), the call and the
+    /// user. Without a request id, the time and a per-process counter stand in for it.
+    fn new_escalation_id(&self, call_id: &str, user_id: &str) -> String {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let request = if self.request_id.is_empty() {
+            let count = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            format!("{}|{}|{count}", wall.as_nanos(), std::process::id())
+        } else {
+            self.request_id.to_owned()
+        };
+        let seed = format!("{request}|{call_id}|{user_id}");
+        Sha256::digest(seed.as_bytes())[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// `staff` as a write records them: the placeholder if they are marked erased.
+fn as_written(staff: Staff, erased: &Erasures) -> Staff {
+    if erased.contains_key(&staff.id) { Staff::erased(staff.role) } else { staff }
+}
+
+/// The refusal of a note past [`MAX_NOTES`].
+fn full() -> AppError {
+    AppError::Conflict(format!("the escalation holds {MAX_NOTES} notes, as many as it can"))
+}

@@ -1,0 +1,308 @@
+//! Escalations in the table. Each is one item (`ESC#<id>`) that lives as long as the call it
+//! points to; GSI1 files it under its state (`ESCQ#<state>`, newest first), so a state change
+//! moves it from one queue to the next in the same conditional write, and reading a queue page
+//! is one Query. Pointer items name it under the people it concerns: the user whose call it is
+//! (`ESCFOR#`) and everyone who opened, noted or changed it (`ESCBY#`): a person's own list, and
+//! what an erasure of them reaches. See `docs/data-model.md`.
+
+use super::Page;
+use super::StoreError;
+use super::calls::{cancelled_by_condition, guarded_put};
+use super::client::{DynamoStore, Partition, WriteGuard, from_item, key_item, live_at, read_items, to_item, to_value};
+use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
+use crate::domain::access::cursor::PageKey;
+use crate::domain::escalation::{Escalation, MAX_NOTES, Note, Staff, Transition};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// An escalation as stored: keys, its queue on GSI1, the escalation, its version (each change
+/// adds one, so an erasure's rewrite cannot undo a note or a claim it did not see) and expiry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
+    #[serde(flatten)]
+    pub escalation: Escalation,
+    pub version: i64,
+    /// The call's expiry: the escalation goes with it.
+    pub expires_at: i64,
+}
+
+impl EscalationItem {
+    fn new(escalation: Escalation, version: i64, expires_at: i64) -> Self {
+        Self {
+            pk: keys::escalation_pk(&escalation.id),
+            sk: keys::ESCALATION_SK.to_owned(),
+            gsi1pk: keys::escalation_queue_pk(escalation.state),
+            gsi1sk: keys::history_gsi_sk(escalation.opened_at, &escalation.id),
+            escalation,
+            version,
+            expires_at,
+        }
+    }
+}
+
+/// A pointer to an escalation under a person it concerns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pointer {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    escalation_id: String,
+    expires_at: i64,
+}
+
+impl Pointer {
+    fn new(pk: String, sk: String, id: &str, expires_at: i64) -> Self {
+        Self { pk, sk, escalation_id: id.to_owned(), expires_at }
+    }
+}
+
+/// How often one escalation's erasure rewrite is retried when a note or a change lands meanwhile.
+const REWRITE_ATTEMPTS: u32 = 5;
+
+impl DynamoStore {
+    /// Stores a new escalation with its pointers, all or nothing; it expires at `expires_at`
+    /// (epoch seconds), with its call. `false` if an escalation with its id is already stored
+    /// (the same request, repeated).
+    pub async fn create_escalation(&self, escalation: &Escalation, expires_at: i64) -> Result<bool, StoreError> {
+        let id = &escalation.id;
+        let pointers = [
+            Pointer::new(
+                keys::escalations_by_pk(&escalation.opened_by.id),
+                keys::opened_sk(escalation.opened_at, id),
+                id,
+                expires_at,
+            ),
+            Pointer::new(keys::escalations_about_pk(&escalation.call.user_id), id.clone(), id, expires_at),
+        ];
+        let item = EscalationItem::new(escalation.clone(), 1, expires_at);
+        let mut actions: Vec<TransactWriteItem> = vec![guarded_put(self.table(), to_item(&item)?, WriteGuard::Absent)];
+        for pointer in &pointers {
+            actions.push(guarded_put(self.table(), to_item(pointer)?, WriteGuard::Absent));
+        }
+        match self.client().transact_write_items().set_transact_items(Some(actions)).send().await {
+            Ok(_) => Ok(true),
+            Err(error) if cancelled_by_condition(&error) => Ok(false),
+            Err(error) => Err(StoreError::request("TransactWriteItems", error)),
+        }
+    }
+
+    /// Escalation `id` and its version, read consistently; `None` if absent or expired.
+    pub async fn escalation(&self, id: &str, now: OffsetDateTime) -> Result<Option<EscalationItem>, StoreError> {
+        let item = self.get::<EscalationItem>(&keys::escalation_pk(id), keys::ESCALATION_SK).await?;
+        Ok(item.filter(|i| i.expires_at > now.unix_timestamp()))
+    }
+
+    /// One page of the escalations in the queue of `state`, newest first: one Query of GSI1.
+    pub async fn escalation_queue(
+        &self,
+        state: crate::domain::escalation::EscalationState,
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+    ) -> Result<Page<Escalation>, StoreError> {
+        let partition =
+            Partition { index: Some(GSI1), pk_name: GSI1PK, sk_name: GSI1SK, pk: keys::escalation_queue_pk(state) };
+        let page: Page<EscalationItem> = self.newest_first(partition, everything(), limit, start, now).await?;
+        Ok(page.map(|item| item.escalation))
+    }
+
+    /// One page of the escalations `person_id` opened, newest first: a Query of their pointers,
+    /// then one `BatchGetItem` of the escalations as they are now.
+    pub async fn escalations_opened_by(
+        &self,
+        person_id: &str,
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+    ) -> Result<Page<Escalation>, StoreError> {
+        let partition = Partition { index: None, pk_name: PK, sk_name: SK, pk: keys::escalations_by_pk(person_id) };
+        let range = (keys::OPENED_PREFIX.to_owned(), format!("{}~", keys::OPENED_PREFIX));
+        let pointers: Page<Pointer> = self.newest_first(partition, range, limit, start, now).await?;
+        let wanted =
+            pointers.entries.iter().map(|p| key_item(&keys::escalation_pk(&p.escalation_id), keys::ESCALATION_SK));
+        let found: Vec<EscalationItem> = read_items(self.batch_get(wanted, &[], true).await?, "an escalation")?;
+        let live = |id: &str| found.iter().find(|i| i.escalation.id == id && i.expires_at > now.unix_timestamp());
+        let entries =
+            pointers.entries.iter().filter_map(|p| live(&p.escalation_id)).map(|i| i.escalation.clone()).collect();
+        Ok(Page { entries, last_key: pointers.last_key })
+    }
+
+    /// Appends `note` to escalation `id` if it is live and has room; the escalation after it,
+    /// `None` if the condition did not hold (gone, or full meanwhile).
+    pub async fn add_note(
+        &self,
+        id: &str,
+        note: &Note,
+        now: OffsetDateTime,
+    ) -> Result<Option<EscalationItem>, StoreError> {
+        let update = self
+            .client()
+            .update_item()
+            .update_expression("SET #notes = list_append(#notes, :note), #version = #version + :one")
+            .condition_expression("attribute_exists(#pk) AND #expires > :now AND size(#notes) < :max")
+            .expression_attribute_names("#notes", "notes")
+            .expression_attribute_values(":note", AttributeValue::L(vec![to_value(note)]))
+            .expression_attribute_values(":max", AttributeValue::N(MAX_NOTES.to_string()));
+        let changed = self.update_escalation(id, update, now).await?;
+        if let Some(item) = &changed {
+            self.touched(&note.author, item).await?;
+        }
+        Ok(changed)
+    }
+
+    /// Moves escalation `id` by `transition`, done by `staff`, if it is live and in a state the
+    /// transition starts from: two engineers claiming at once, one wins. The escalation after
+    /// it; `None` if the condition did not hold.
+    pub async fn transition_escalation(
+        &self,
+        id: &str,
+        transition: Transition,
+        staff: &Staff,
+        now: OffsetDateTime,
+    ) -> Result<Option<EscalationItem>, StoreError> {
+        let (by, at) = match transition {
+            Transition::Claim => ("claimedBy", "claimedAt"),
+            Transition::Resolve => ("resolvedBy", "resolvedAt"),
+        };
+        let from: Vec<String> = (0..transition.from().len()).map(|i| format!(":from{i}")).collect();
+        let mut update = self
+            .client()
+            .update_item()
+            .update_expression("SET #state = :to, #queue = :queue, #by = :by, #at = :at, #version = #version + :one")
+            .condition_expression(format!(
+                "attribute_exists(#pk) AND #expires > :now AND #state IN ({})",
+                from.join(", ")
+            ))
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#queue", GSI1PK)
+            .expression_attribute_names("#by", by)
+            .expression_attribute_names("#at", at)
+            .expression_attribute_values(":to", to_value(&transition.to()))
+            .expression_attribute_values(":queue", AttributeValue::S(keys::escalation_queue_pk(transition.to())))
+            .expression_attribute_values(":by", to_value(staff))
+            .expression_attribute_values(":at", AttributeValue::S(rfc3339(now)));
+        for (name, state) in from.iter().zip(transition.from()) {
+            update = update.expression_attribute_values(name, to_value(state));
+        }
+        let changed = self.update_escalation(id, update, now).await?;
+        if let Some(item) = &changed {
+            self.touched(staff, item).await?;
+        }
+        Ok(changed)
+    }
+
+    /// Sends `update` to escalation `id` with the names and values every change shares; the
+    /// item after it, `None` if its condition did not hold.
+    async fn update_escalation(
+        &self,
+        id: &str,
+        update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+        now: OffsetDateTime,
+    ) -> Result<Option<EscalationItem>, StoreError> {
+        let result = update
+            .table_name(self.table())
+            .set_key(Some(key_item(&keys::escalation_pk(id), keys::ESCALATION_SK)))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":now", live_at(now))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => output.attributes.map(|item| from_item(item, "an escalation")).transpose(),
+            Err(e) if StoreError::condition_failed(&e) => Ok(None),
+            Err(e) => Err(StoreError::request("UpdateItem", e)),
+        }
+    }
+
+    /// Points from `staff` to the escalation of `item`, so that an erasure of them reaches it.
+    async fn touched(&self, staff: &Staff, item: &EscalationItem) -> Result<(), StoreError> {
+        let id = &item.escalation.id;
+        let pointer = Pointer::new(keys::escalations_by_pk(&staff.id), keys::touched_sk(id), id, item.expires_at);
+        self.put_value(&pointer, WriteGuard::NotEarlierExpiry(item.expires_at)).await?;
+        Ok(())
+    }
+
+    /// The ids of every escalation that names `person_id`: about their call, or opened, noted
+    /// or changed by them. Expired ones too: their data is stored until DynamoDB deletes it.
+    pub(super) async fn escalations_naming(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut pointers: Vec<Pointer> = Vec::new();
+        for pk in [keys::escalations_about_pk(person_id), keys::escalations_by_pk(person_id)] {
+            pointers.extend(read_items::<Pointer>(self.partition(&pk, true).await?, "an escalation pointer")?);
+        }
+        Ok(pointers.into_iter().map(|p| (p.pk, p.sk, p.escalation_id)).collect())
+    }
+
+    /// Takes `person_id` out of every escalation `pointers` lead to, then deletes the pointers
+    /// (their keys name the person). How many escalations changed.
+    pub(super) async fn erase_from_escalations(
+        &self,
+        person_id: &str,
+        pointers: &[(String, String, String)],
+    ) -> Result<u32, StoreError> {
+        let mut ids: Vec<&str> = pointers.iter().map(|(_, _, id)| id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut rewritten = 0;
+        for id in ids {
+            rewritten += u32::from(self.erase_from_escalation(id, person_id).await?);
+        }
+        for (pk, sk, _) in pointers {
+            self.delete(pk, sk).await?;
+        }
+        Ok(rewritten)
+    }
+
+    /// Takes `person_id` out of escalation `id` and deletes its pointers under them: also what a
+    /// write that an erasure of them overtook does afterwards. Whether the escalation changed.
+    pub async fn erase_from_escalation(&self, id: &str, person_id: &str) -> Result<bool, StoreError> {
+        for _ in 0..REWRITE_ATTEMPTS {
+            let Some(mut item) = self.get::<EscalationItem>(&keys::escalation_pk(id), keys::ESCALATION_SK).await?
+            else {
+                return Ok(false);
+            };
+            let opened_sk = keys::opened_sk(item.escalation.opened_at, id);
+            let changed = item.escalation.erase_person(person_id);
+            let read = item.version;
+            item.version += 1;
+            if !changed || self.put_value(&item, WriteGuard::AtVersion(read)).await? {
+                let by = keys::escalations_by_pk(person_id);
+                for (pk, sk) in [
+                    (keys::escalations_about_pk(person_id), id.to_owned()),
+                    (by.clone(), opened_sk),
+                    (by, keys::touched_sk(id)),
+                ] {
+                    self.delete(&pk, &sk).await?;
+                }
+                return Ok(changed);
+            }
+        }
+        Err(StoreError::Contention(id.to_owned()))
+    }
+}
+
+/// Sort-key bounds that hold every `<time>#<id>` key.
+fn everything() -> (String, String) {
+    ("0".to_owned(), "~".to_owned())
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).expect("a valid instant always formats")
+}
