@@ -3,7 +3,8 @@
 # up with a stand-in Microsoft Graph, publishes a generated sample tenant's calls to it (Graph
 # notifies the gateway, the Graph worker fetches each record whole, through throttling), waits
 # for the stream-triggered classification, shows one user's history and one poor call as a support specialist and as a
-# support engineer side by side, and stops everything it started.
+# support engineer side by side, then the specialist escalating that call with a note and the engineer's queue
+# holding it, and stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh

@@ -231,6 +231,82 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
   for (const name of names) assert.ok(!csv.join("\n").includes(name), `the specialist's CSV masks ${name}`);
 });
 
+/** POST `body` to `path` as `role`, through the gateway. */
+async function apiPost(role, path, body) {
+  const { token } = await (await fetch(`${GATEWAY}/dev/token?role=${role}`)).json();
+  const response = await fetch(`${GATEWAY}${path}`, { method: "POST", headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  assert.equal(response.status, 201, `${path} as ${role}`);
+  return response.json();
+}
+
+test("a specialist escalates a poor call with a note, by keyboard, and finds it under My escalations", async () => {
+  const call = await poorCall();
+  const page = await signIn("Support specialist");
+  await openHistory(page, "ada");
+  await openCall(page, call.callId);
+  const note = "Ada: <b>frozen</b> twice =1+1";
+  await page.getByRole("button", { name: "Escalate" }).focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "escalate-note", "the note field takes the focus");
+  await page.keyboard.type(note);
+  await page.getByLabel("Ticket (optional)").fill("INC-4711");
+  await assertAccessible(page, "the escalate form");
+  await page.getByRole("button", { name: "Send to tier 2" }).press("Enter");
+  await page.getByRole("heading", { name: "Notes" }).waitFor();
+
+  // The note is text: the markup shows as typed, and no element was made of it.
+  const text = page.locator(".note-text").first();
+  assert.equal(await text.textContent(), note);
+  assert.equal(await text.locator("b").count(), 0);
+  assert.match(await page.locator("main").textContent(), /Sam Specialist/, "their own name on what they wrote");
+  assert.deepEqual(await page.getByRole("tab").allTextContents(), ["Overview"], "the call in the specialist's own view");
+  assert.equal(await page.getByRole("button", { name: "Claim" }).count(), 0, "tier 1 cannot claim");
+  await assertAccessible(page, "an escalation (specialist)");
+  await page.screenshot({ path: `${ARTIFACTS}/specialist-escalation.png`, fullPage: true });
+
+  await page.getByRole("link", { name: "My escalations" }).click();
+  await page.locator("#escalations tbody tr").first().waitFor();
+  assert.match(await page.locator("#escalations tbody tr").first().textContent(), /INC-4711/);
+  await assertAccessible(page, "my escalations");
+});
+
+test("an engineer works the queue: opens an escalation beside the call in tier 2's view, claims, notes and resolves it", async () => {
+  const call = await poorCall();
+  const opened = await apiPost("support-specialist", `/calls/${encodeURIComponent(call.callId)}/escalations?user=${ADA}`, { note: "Choppy audio all afternoon", ticket: "INC-5000" });
+  const page = await signIn("Support engineer");
+  await page.getByRole("link", { name: "Escalations" }).click();
+  const row = page.locator(`#escalations tr[data-escalation="${opened.id}"]`);
+  await row.waitFor();
+  assert.match(await row.textContent(), /Sam Specialist/, "an engineer sees who escalated");
+  assert.match(await row.textContent(), /Choppy audio all afternoon/);
+  await assertAccessible(page, "the queue");
+  await page.screenshot({ path: `${ARTIFACTS}/engineer-queue.png`, fullPage: true });
+
+  await row.getByRole("link").focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Notes" }).waitFor();
+  await page.getByRole("tab", { name: "Overview" }).waitFor();
+  assert.deepEqual(await page.getByRole("tab").allTextContents(), ["Overview", "Advanced", "Debug"], "the call in the engineer's view");
+  await assertAccessible(page, "an escalation (engineer)");
+  await page.screenshot({ path: `${ARTIFACTS}/engineer-escalation.png`, fullPage: true });
+
+  await page.getByRole("button", { name: "Claim" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByText("Claimed", { exact: true }).first().waitFor();
+  assert.match(await page.locator("h1").textContent(), /Claimed/);
+  await page.getByLabel("Add a note").fill("Wi-Fi in building 2 drops packets; moved Ada to wired.");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await page.getByText("moved Ada to wired").waitFor();
+  await page.getByRole("button", { name: "Resolve" }).click();
+  await page.locator("h1", { hasText: "Resolved" }).waitFor();
+
+  await page.goto(`${GATEWAY}/console#/escalations/resolved`);
+  await page.locator(`#escalations tr[data-escalation="${opened.id}"]`).waitFor();
+  const seen = await api("support-specialist", `/escalations/${opened.id}`);
+  assert.equal(seen.state, "resolved");
+  assert.deepEqual(seen.notes.map((n) => n.author.label), ["Sam Specialist", "Support engineer"], "tier 1 sees tier 2 by role, not by name");
+});
+
 test("with an issuer configured, the console signs in by authorization code with PKCE", async () => {
   // A stand-in identity provider, answered inside the browser; its access token is a dev token
   // so the local gateway accepts it. CSP is bypassed only because the stand-in's origin is not

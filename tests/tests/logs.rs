@@ -1,6 +1,6 @@
 //! Personal data never reaches the logs above debug level: the whole product — ingest of the
-//! sample calls, a refused body, classification, every helpdesk route in every role, a tenant
-//! file, an erasure — run with every log line at info and above captured, then searched for the
+//! sample calls, a refused body, classification, every helpdesk route in every role, an
+//! escalation from tier 1 to tier 2, a tenant file, an erasure — run with every log line at info and above captured, then searched for the
 //! sample's names, addresses, numbers, IPs and SSIDs.
 
 use callscope_tests::{
@@ -58,6 +58,25 @@ async fn no_name_number_address_or_ssid_is_logged_above_debug() {
             query::handle(&app, api_request("GET", role, &path, &query)).await;
         }
     }
+    // The handoff, with a note that names people: written, listed, read, claimed, resolved.
+    let mut escalated = None;
+    for name in [
+        "query-escalate-specialist.json",
+        "query-escalate-ingest.json",
+        "query-escalations-engineer.json",
+        "query-escalation-engineer.json",
+        "query-escalation-note-engineer.json",
+        "query-escalation-claim-engineer.json",
+        "query-escalation-resolve-admin.json",
+    ] {
+        let (status, body) = json_response(query::handle(&app, event_request(name)).await);
+        if name == "query-escalate-specialist.json" {
+            escalated = Some((status, body));
+        }
+    }
+    assert_eq!(escalated.map(|(status, _)| status), Some(201));
+    let csv = api_request("GET", Some("support-engineer"), "/escalations", &[("format", "csv"), ("state", "resolved")]);
+    assert_eq!(query::handle(&app, csv).await.status(), 200);
     let erase = api_request("DELETE", Some("admin"), &format!("/users/{ADA}"), &[]);
     assert_eq!(json_response(ingest::handle(&pipeline.ingest, erase).await).0, 200);
     pipeline.classify_all().await;

@@ -162,7 +162,8 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
             // The marker that keeps her erased: her id, when, and what was done; nothing else.
             let names: std::collections::BTreeSet<&str> = item.keys().map(String::as_str).collect();
             let expected = "PK SK userId requestedAt expiresAt complete continued round callsRewritten \
-                            counterpartsRewritten directoryEntriesDeleted historyEntriesDeleted stalePagesDeleted";
+                            counterpartsRewritten directoryEntriesDeleted historyEntriesDeleted stalePagesDeleted \
+                            escalationsRewritten";
             assert_eq!(names, expected.split_whitespace().collect(), "{text}");
             continue;
         }

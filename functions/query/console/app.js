@@ -1,5 +1,5 @@
 // callscope console: search a user, scan their 30-day history, open a call and see why it was
-// poor. It talks only to the query API with the signed-in user's bearer token, so it shows
+// poor; hand it to tier 2 with a note, and work tier 2's queue. It talks only to the query API with the signed-in user's bearer token, so it shows
 // exactly what the API gives that role. Everything is built with DOM calls (no innerHTML), so
 // names from call records can never become markup.
 
@@ -133,21 +133,33 @@ class SignedOut extends Error {}
 
 /** GET `path` from the query API; JSON, or the response itself when `raw`. */
 async function api(path, params = {}, raw = false) {
+  return request("GET", path, params, undefined, raw);
+}
+
+/** POST `body` as JSON to `path` of the query API; the JSON answer. */
+async function post(path, params = {}, body) {
+  return request("POST", path, params, body, false);
+}
+
+async function request(method, path, params, body, raw) {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) url.searchParams.set(name, value);
-  const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } });
+  const headers = { Authorization: `Bearer ${token()}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
     throw new SignedOut();
   }
   if (raw && response.ok) return response;
-  const body = await response.json().catch(() => ({}));
+  const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = new Error(body.error?.message || `the API answered ${response.status}`);
+    const problem = answer.error?.problems?.[0];
+    const error = new Error([answer.error?.message || `the API answered ${response.status}`, problem && `${problem.path}: ${problem.message}`].filter(Boolean).join(" — "));
     error.status = response.status;
     throw error;
   }
-  return body;
+  return answer;
 }
 
 // ---- formatting --------------------------------------------------------------------------
@@ -442,6 +454,7 @@ async function sessionPage(userId, callId, number) {
   show(
     h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}` }, "← Back to the call")),
     h("h1", {}, `Session ${number} of ${call.sessions.length}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
+    s.id ? escalateForm(userId, callId, s.id) : null,
     h("dl", { class: "facts" },
       h("dt", {}, "Call"), h("dd", {}, `${words(call.type)}, ${when(call.startDateTime)}`),
       s.startDateTime ? [h("dt", {}, "Started"), h("dd", {}, when(s.startDateTime))] : null,
@@ -470,20 +483,167 @@ function tabs(panels) {
   return [list, ...views];
 }
 
-async function callPage(userId, callId) {
-  const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
+/** A call's facts and its tabs: Overview, and Advanced and Debug where the API gave this role them. */
+function callDetail(call, userId) {
   const panels = [["overview", overview(call, userId), "Overview"]];
   // Only what the API returned for this role: a specialist's sessions have neither section.
   if (call.sessions.some((s) => s.advanced)) panels.push(["advanced", sideBySide(call.sessions, "advanced"), "Advanced"]);
   if (call.sessions.some((s) => s.debug)) panels.push(["debug", sideBySide(call.sessions, "debug"), "Debug"]);
-  show(
-    h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}` }, "← Back to the history")),
-    h("h1", {}, `${words(call.type)}, ${when(call.startDateTime)} `, badge(call.rating)),
+  return [
     h("dl", { class: "facts" },
       h("dt", {}, "Duration"), h("dd", {}, duration(call.durationSeconds)),
       h("dt", {}, "Participants"), h("dd", {}, `${call.participantCount}: ${call.participants.map(party).join(", ")}`),
       h("dt", {}, "Sessions"), h("dd", {}, String(call.sessions.length))),
     ...tabs(panels),
+  ];
+}
+
+async function callPage(userId, callId) {
+  const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
+  show(
+    h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}` }, "← Back to the history")),
+    h("h1", {}, `${words(call.type)}, ${when(call.startDateTime)} `, badge(call.rating)),
+    escalateForm(userId, callId),
+    ...callDetail(call, userId),
+  );
+}
+
+// ---- escalations -------------------------------------------------------------------------
+
+const STATES = [["open", "Open"], ["claimed", "Claimed"], ["resolved", "Resolved"]];
+
+function stateBadge(state) {
+  return h("span", { class: `badge state-${state}` }, words(state));
+}
+
+/** The "Escalate" action: a note (and a ticket) for tier 2 about this call, or one session of it. */
+function escalateForm(userId, callId, sessionId) {
+  const note = h("textarea", { id: "escalate-note", required: true, maxlength: "2000", rows: "4" });
+  const ticket = h("input", { id: "escalate-ticket", type: "text", maxlength: "100", autocomplete: "off" });
+  const problem = h("p", { class: "error", role: "alert" });
+  const toggle = h("button", { type: "button", id: "escalate", "aria-expanded": "false", "aria-controls": "escalate-form" }, sessionId ? "Escalate this session" : "Escalate");
+  const send = async (event) => {
+    event.preventDefault();
+    try {
+      const escalation = await post(`/calls/${encodeURIComponent(callId)}/escalations`, { user: userId }, { note: note.value, ticket: ticket.value.trim() || undefined, sessionId });
+      say("Escalated to tier 2");
+      location.hash = `#/escalation/${encodeURIComponent(escalation.id)}`;
+    } catch (error) {
+      if (error instanceof SignedOut) return render();
+      problem.textContent = error.message;
+    }
+  };
+  const form = h("form", { id: "escalate-form", class: "escalate", hidden: true, onsubmit: send },
+    h("label", { for: "escalate-note" }, "What should tier 2 know?"), note,
+    h("label", { for: "escalate-ticket" }, "Ticket (optional)"), ticket,
+    h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, "Send to tier 2"),
+      h("button", { type: "button", onclick: () => { form.hidden = true; toggle.setAttribute("aria-expanded", "false"); toggle.focus(); } }, "Cancel")),
+    problem);
+  toggle.addEventListener("click", () => {
+    form.hidden = !form.hidden;
+    toggle.setAttribute("aria-expanded", String(!form.hidden));
+    if (!form.hidden) note.focus();
+  });
+  return h("div", { class: "escalate-box" }, toggle, form);
+}
+
+/** Tier 2's queue of one state, or a specialist's own escalations. */
+async function escalationsPage(state) {
+  const engineer = hasRole("support-engineer", "admin");
+  const params = engineer ? { state: state || "open" } : { mine: "true" };
+  const body = h("tbody");
+  const more = h("button", { type: "button", hidden: true }, "Older escalations");
+  let cursor;
+  const load = async () => {
+    const page = await api("/escalations", { ...params, limit: 50, cursor });
+    for (const e of page.items) {
+      body.append(h("tr", { "data-escalation": e.id },
+        h("td", {}, h("a", { href: `#/escalation/${encodeURIComponent(e.id)}` }, when(e.openedAt))),
+        h("td", {}, stateBadge(e.state)),
+        h("td", {}, e.call.userName || e.call.userId),
+        h("td", {}, `${words(e.call.type)}, ${when(e.call.startDateTime)} `, badge(e.call.rating)),
+        h("td", {}, e.ticket || "—"),
+        h("td", {}, e.openedBy.label),
+        h("td", {}, e.claimedBy ? e.claimedBy.label : "—"),
+        h("td", { class: "excerpt" }, e.excerpt ?? "(removed)")));
+    }
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    say(`${body.children.length} escalations shown`);
+  };
+  more.addEventListener("click", () => load().catch(failed));
+  await load();
+  const current = params.state;
+  const filters = engineer
+    ? h("nav", { "aria-label": "Escalation state", class: "row" }, STATES.map(([name, label]) => h("a", { href: `#/escalations/${name}`, "aria-current": name === current ? "page" : false }, label)))
+    : null;
+  show(
+    h("h1", {}, engineer ? `Escalations: ${words(current)}` : "My escalations"),
+    filters,
+    h("table", { id: "escalations" }, h("caption", { class: "skip" }, "Escalations, newest first"),
+      h("thead", {}, h("tr", {}, ["Opened", "State", "User", "Call", "Ticket", "Opened by", "Claimed by", "Note"].map((t) => h("th", { scope: "col" }, t)))), body),
+    more,
+  );
+  if (!body.children.length) say("No escalations");
+}
+
+/** One escalation: the call's detail in the reader's own role, the notes beside it, and the actions. */
+async function escalationPage(id) {
+  const e = await api(`/escalations/${encodeURIComponent(id)}`);
+  const engineer = hasRole("support-engineer", "admin");
+  let call = null;
+  let missing = "";
+  try {
+    call = await api(`/calls/${encodeURIComponent(e.call.callId)}`, { user: e.call.userId });
+  } catch (error) {
+    if (error instanceof SignedOut) throw error;
+    missing = error.message;
+  }
+  const change = (action) => async () => {
+    try {
+      await post(`/escalations/${encodeURIComponent(id)}/${action}`);
+      say(action === "claim" ? "Claimed" : "Resolved");
+      render();
+    } catch (error) { failed(error); }
+  };
+  const note = h("textarea", { id: "note-text", required: true, maxlength: "2000", rows: "3" });
+  const problem = h("p", { class: "error", role: "alert" });
+  const addNote = async (event) => {
+    event.preventDefault();
+    try {
+      await post(`/escalations/${encodeURIComponent(id)}/notes`, {}, { note: note.value });
+      say("Note added");
+      render();
+    } catch (error) {
+      if (error instanceof SignedOut) return render();
+      problem.textContent = error.message;
+    }
+  };
+  const session = e.call.sessionId && call ? call.sessions.findIndex((s) => s.id === e.call.sessionId) : -1;
+  const notes = h("aside", { class: "notes", "aria-labelledby": "notes-title" },
+    h("h2", { id: "notes-title" }, "Notes"),
+    h("ol", {}, e.notes.map((n) => h("li", {},
+      h("p", { class: "meta" }, h("strong", {}, n.author.label), ` · ${when(n.at)}`),
+      n.removed ? h("p", { class: "removed" }, "Removed: a person it concerned was erased.") : h("p", { class: "note-text" }, n.text)))),
+    h("form", { onsubmit: addNote },
+      h("label", { for: "note-text" }, "Add a note"), note,
+      h("button", { type: "submit" }, "Add note"), problem));
+  show(
+    h("p", {}, h("a", { href: "#/escalations" }, engineer ? "← Queue" : "← My escalations")),
+    h("h1", {}, `Escalation: ${e.call.userName || e.call.userId}, ${words(e.call.type)} of ${when(e.call.startDateTime)} `, stateBadge(e.state)),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Opened"), h("dd", {}, `${when(e.openedAt)} by ${e.openedBy.label}`),
+      h("dt", {}, "Ticket"), h("dd", {}, e.ticket || "—"),
+      e.claimedBy ? [h("dt", {}, "Claimed"), h("dd", {}, `${when(e.claimedAt)} by ${e.claimedBy.label}`)] : null,
+      e.resolvedBy ? [h("dt", {}, "Resolved"), h("dd", {}, `${when(e.resolvedAt)} by ${e.resolvedBy.label}`)] : null,
+      session >= 0 ? [h("dt", {}, "Session"), h("dd", {}, h("a", { href: sessionHref(e.call.userId, e.call.callId, session) }, `Session ${session + 1}`))] : null),
+    engineer ? h("div", { class: "row actions" },
+      e.state === "open" ? h("button", { type: "button", class: "primary", id: "claim", onclick: change("claim") }, "Claim") : null,
+      e.state !== "resolved" ? h("button", { type: "button", id: "resolve", onclick: change("resolve") }, "Resolve") : null) : null,
+    h("div", { class: "split" },
+      h("section", { class: "call", "aria-labelledby": "call-title" }, h("h2", { id: "call-title" }, "The call"),
+        call ? callDetail(call, e.call.userId) : h("p", {}, `The call cannot be shown: ${missing}`)),
+      notes),
   );
 }
 
@@ -502,12 +662,17 @@ async function render() {
   const roles = Array.isArray(me.roles) ? me.roles.join(", ") : me.roles || "";
   document.getElementById("who").textContent = `${me.name || me.preferred_username || me.sub || "signed in"}${roles ? ` (${roles})` : ""}`;
   document.getElementById("sign-out").hidden = false;
+  const queue = document.getElementById("queue-link");
+  queue.textContent = hasRole("support-engineer", "admin") ? "Escalations" : "My escalations";
+  queue.hidden = !hasRole("support-specialist", "support-engineer", "admin");
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   try {
     if (parts[0] === "users" && parts.length === 1) await usersPage();
     else if (parts[0] === "users" && parts.length === 2) await historyPage(parts[1]);
     else if (parts[0] === "users" && parts[2] === "calls" && parts.length === 4) await callPage(parts[1], parts[3]);
     else if (parts[0] === "users" && parts[2] === "calls" && parts[4] === "sessions" && parts.length === 6) await sessionPage(parts[1], parts[3], Number(parts[5]));
+    else if (parts[0] === "escalations" && parts.length <= 2) await escalationsPage(parts[1]);
+    else if (parts[0] === "escalation" && parts.length === 2) await escalationPage(parts[1]);
     else homePage();
   } catch (error) {
     failed(error);

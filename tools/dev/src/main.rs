@@ -460,5 +460,38 @@ async fn show_user(gateway: &str, user: &str) -> Result<(), Error> {
         "the same call, as a support engineer",
         &show::detail(&tier2),
     );
+    escalate(gateway, user, poor["callId"].as_str().unwrap_or(""), &specialist, &engineer).await
+}
+
+/// The handoff: the specialist escalates the poor call with a note; the engineer's queue holds
+/// it, and the engineer claims it.
+async fn escalate(gateway: &str, user: &str, call: &str, specialist: &str, engineer: &str) -> Result<(), Error> {
+    let note = json!({
+        "note": "The user says the call kept breaking up; it happens most afternoons.",
+        "ticket": "INC-4711",
+    });
+    let url = format!("{gateway}/calls/{call}/escalations?user={user}");
+    let (status, opened) = send("POST", &url, specialist, Some((note.to_string(), "application/json"))).await?;
+    if status != 201 {
+        return Err(format!("escalating answered {status}: {opened}").into());
+    }
+    let (_, queue) = send("GET", &format!("{gateway}/escalations?state=open"), engineer, None).await?;
+    let id = opened["id"].as_str().unwrap_or("");
+    let (status, claimed) = send("POST", &format!("{gateway}/escalations/{id}/claim"), engineer, None).await?;
+    if status != 200 {
+        return Err(format!("claiming answered {status}: {claimed}").into());
+    }
+    let (_, mine) = send("GET", &format!("{gateway}/escalations/{id}"), specialist, None).await?;
+    show::side_by_side(
+        "the specialist escalates it (tier 1)",
+        &show::escalation(&opened),
+        "the engineer's queue holds it (tier 2)",
+        &show::queue(&queue),
+    );
+    println!(
+        "the engineer claimed it; the specialist now sees it {} by \"{}\"\n",
+        mine["state"].as_str().unwrap_or(""),
+        mine["claimedBy"]["label"].as_str().unwrap_or("")
+    );
     Ok(())
 }

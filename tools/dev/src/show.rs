@@ -1,5 +1,6 @@
 //! The demo's view: one user's history and one poor call, as a support specialist and as a
-//! support engineer, side by side in the terminal, ratings and grades in red and yellow.
+//! support engineer, side by side in the terminal, ratings and grades in red and yellow; then the
+//! escalation that hands the call from one to the other.
 
 use serde_json::Value;
 
@@ -139,6 +140,45 @@ fn timeline(segments: &Value) -> Vec<String> {
                 stream["direction"].as_str().unwrap_or("?")
             ));
         }
+    }
+    lines
+}
+
+/// The lines of an escalation as its opener sees it: the call, the ticket, the notes.
+pub fn escalation(escalation: &Value) -> Vec<String> {
+    let call = &escalation["call"];
+    let mut lines = vec![
+        format!(
+            "{BOLD}escalation{RESET} {} ({})",
+            truncate(escalation["id"].as_str().unwrap_or(""), 12),
+            escalation["state"].as_str().unwrap_or("")
+        ),
+        format!(
+            "call of {}, {}",
+            call["userName"].as_str().unwrap_or(""),
+            paint(call["rating"].as_str().unwrap_or(""))
+        ),
+        format!("ticket {}", escalation["ticket"].as_str().unwrap_or("-")),
+    ];
+    for note in escalation["notes"].as_array().into_iter().flatten() {
+        lines.push(format!("{DIM}{}:{RESET}", note["author"]["label"].as_str().unwrap_or("")));
+        lines.extend(wrap(note["text"].as_str().unwrap_or("(removed)"), 60).into_iter().map(|l| format!("  {l}")));
+    }
+    lines
+}
+
+/// The lines of a queue page: when, whose call, who opened it, the start of the note.
+pub fn queue(page: &Value) -> Vec<String> {
+    let mut lines = vec![format!("{BOLD}{:<17} {:<16} {:<16} {}{RESET}", "opened (UTC)", "user", "opened by", "note")];
+    for item in page["items"].as_array().into_iter().flatten().take(8) {
+        let opened = item["openedAt"].as_str().unwrap_or("").replace('T', " ");
+        lines.push(format!(
+            "{:<17} {:<16} {:<16} {}",
+            opened.get(..16).unwrap_or(&opened),
+            truncate(item["call"]["userName"].as_str().unwrap_or(""), 16),
+            truncate(item["openedBy"]["label"].as_str().unwrap_or(""), 16),
+            truncate(item["excerpt"].as_str().unwrap_or(""), 24),
+        ));
     }
     lines
 }

@@ -172,22 +172,19 @@ impl Query<'_> {
         let staff = self.staff_audited(principal, event.clone()).await?;
         AppError::check_id("id", id)?;
         let text = parse_note(body)?;
-        let (item, audit, before) = tokio::join!(
-            self.store.escalation(id, self.now),
-            self.audit(event),
-            self.store.erasures_among([staff.id.as_str()])
-        );
+        let (item, audit) = tokio::join!(self.store.escalation(id, self.now), self.audit(event));
         audit?;
-        let (item, before) = (item?, before?);
-        let item = item.filter(|i| i.escalation.visible_to(&staff)).ok_or(AppError::NotFound("escalation"))?;
+        let item = item?.filter(|i| i.escalation.visible_to(&staff)).ok_or(AppError::NotFound("escalation"))?;
         if item.escalation.notes.len() >= MAX_NOTES {
             return Err(full());
         }
+        let people = [staff.id.clone(), item.escalation.call.user_id];
+        let before = self.store.erasures_among(people.iter().map(String::as_str)).await?;
         let note = Note { at: self.now, author: as_written(staff, &before), text: Some(text.into_inner()) };
-        let Some(written) = self.store.add_note(id, &note, self.now).await? else {
+        if self.store.add_note(id, &note, self.now).await?.is_none() {
             return Err(self.lost(id, |_| full()).await);
-        };
-        self.settle_erasures(id, &[note.author.id.as_str(), written.escalation.call.user_id.as_str()], &before).await?;
+        }
+        self.settle_erasures(id, &[people[0].as_str(), people[1].as_str()], &before).await?;
         self.reread(principal, id).await
     }
 
