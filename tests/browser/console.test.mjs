@@ -264,7 +264,7 @@ test("a specialist escalates a poor call with a note, by keyboard, and finds it 
   await assertAccessible(page, "an escalation (specialist)");
   await page.screenshot({ path: `${ARTIFACTS}/specialist-escalation.png`, fullPage: true });
 
-  await page.getByRole("link", { name: "My escalations" }).click();
+  await page.getByRole("link", { name: "My escalations", exact: true }).click();
   await page.locator("#escalations tbody tr").first().waitFor();
   assert.match(await page.locator("#escalations tbody tr").first().textContent(), /INC-4711/);
   await assertAccessible(page, "my escalations");
@@ -274,7 +274,7 @@ test("an engineer works the queue: opens an escalation beside the call in tier 2
   const call = await poorCall();
   const opened = await apiPost("support-specialist", `/calls/${encodeURIComponent(call.callId)}/escalations?user=${ADA}`, { note: "Choppy audio all afternoon", ticket: "INC-5000" });
   const page = await signIn("Support engineer");
-  await page.getByRole("link", { name: "Escalations" }).click();
+  await page.getByRole("link", { name: "Escalations", exact: true }).click();
   const row = page.locator(`#escalations tr[data-escalation="${opened.id}"]`);
   await row.waitFor();
   assert.match(await row.textContent(), /Sam Specialist/, "an engineer sees who escalated");
