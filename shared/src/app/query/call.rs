@@ -18,12 +18,7 @@ impl Query<'_> {
         let mut refused = self.event(principal, AuditAction::Detail).call(call_id);
         refused.target_user = user_id.map(str::to_owned);
         let audience = self.audience_audited(principal, refused).await?;
-        let user_id = user_id.filter(|u| !u.is_empty()).ok_or(AppError::BadParameter {
-            name: "user",
-            message: "required: the id of the user whose call this is".into(),
-        })?;
-        AppError::check_id("user", user_id)?;
-        AppError::check_id("callId", call_id)?;
+        let user_id = super::call_of_user(call_id, user_id)?;
         let event = self.event(principal, AuditAction::Detail).user(user_id).call(call_id);
         let (stored, audit, loaded) = tokio::join!(
             self.store.call(call_id, self.now),

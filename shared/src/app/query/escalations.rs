@@ -34,14 +34,6 @@ impl EscalationList {
             ByRole::Engineer(page) => escalations_csv(&page.items),
         }
     }
-
-    /// Where the next page starts; `None` on the last.
-    pub fn next_cursor(&self) -> Option<&str> {
-        match self {
-            ByRole::Specialist(page) => page.next_cursor.as_deref(),
-            ByRole::Engineer(page) => page.next_cursor.as_deref(),
-        }
-    }
 }
 
 /// Which escalations a list shows.
@@ -66,12 +58,7 @@ impl Query<'_> {
         let mut refused = self.event(principal, AuditAction::Escalate).call(call_id);
         refused.target_user = user_id.map(str::to_owned);
         let staff = self.staff_audited(principal, refused).await?;
-        let user_id = user_id.filter(|u| !u.is_empty()).ok_or(AppError::BadParameter {
-            name: "user",
-            message: "required: the id of the user whose call this is".into(),
-        })?;
-        AppError::check_id("user", user_id)?;
-        AppError::check_id("callId", call_id)?;
+        let user_id = super::call_of_user(call_id, user_id)?;
         let request = parse_escalation(body)?;
         let event = self.event(principal, AuditAction::Escalate).user(user_id).call(call_id);
         let (stored, audit, before) = tokio::join!(
@@ -113,11 +100,8 @@ impl Query<'_> {
     ) -> Result<EscalationList, AppError> {
         let event = self.event(principal, AuditAction::Escalations);
         let staff = self.staff_audited(principal, event.clone()).await?;
-        if let EscalationFilter::State(_) = filter
-            && let Err(refused) = principal.require_any(&[Role::SupportEngineer, Role::Admin])
-        {
-            self.store.write_refusal(event).await;
-            return Err(refused.into());
+        if let EscalationFilter::State(_) = filter {
+            self.or_refused(principal.require_any(&[Role::SupportEngineer, Role::Admin]), event.clone()).await?;
         }
         let audience = Audience::of(principal)?;
         let scope = match filter {
@@ -202,10 +186,7 @@ impl Query<'_> {
         };
         let event = self.event(principal, action).escalation(id);
         let staff = self.staff_audited(principal, event.clone()).await?;
-        if let Err(refused) = principal.require_any(&[Role::SupportEngineer, Role::Admin]) {
-            self.store.write_refusal(event).await;
-            return Err(refused.into());
-        }
+        self.or_refused(principal.require_any(&[Role::SupportEngineer, Role::Admin]), event.clone()).await?;
         AppError::check_id("id", id)?;
         let (audit, before) = tokio::join!(self.audit(event), self.store.erasures_among([staff.id.as_str()]));
         audit?;
@@ -225,13 +206,7 @@ impl Query<'_> {
     /// The caller as the author of a write; a caller without a support role (or without an id)
     /// is refused, and the refusal audited.
     async fn staff_audited(&self, principal: &Principal, event: AuditEvent) -> Result<Staff, AppError> {
-        match Staff::of(principal) {
-            Ok(staff) => Ok(staff),
-            Err(refused) => {
-                self.store.write_refusal(event).await;
-                Err(refused.into())
-            }
-        }
+        self.or_refused(Staff::of(principal), event).await
     }
 
     /// After a write to escalation `id`: takes out of it each of `people` whose erasure was

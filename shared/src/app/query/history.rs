@@ -24,14 +24,6 @@ impl HistoryPageView {
             ByRole::Engineer(page) => history_csv(&page.items),
         }
     }
-
-    /// Where the next page starts; `None` on the last.
-    pub fn next_cursor(&self) -> Option<&str> {
-        match self {
-            ByRole::Specialist(page) => page.next_cursor.as_deref(),
-            ByRole::Engineer(page) => page.next_cursor.as_deref(),
-        }
-    }
 }
 
 impl Query<'_> {

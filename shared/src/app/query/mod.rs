@@ -17,7 +17,9 @@ pub use history::HistoryPageView;
 use super::AppError;
 use super::site_cache::SiteCache;
 use crate::domain::access::cursor::PageKey;
-use crate::domain::access::{AuditAction, AuditEvent, AuditRole, CursorScope, CursorSigner, Position, Principal};
+use crate::domain::access::{
+    AuditAction, AuditEvent, AuditRole, AuthError, CursorScope, CursorSigner, Position, Principal,
+};
 use crate::domain::views::Audience;
 use crate::store::lists::Window;
 use crate::store::{DynamoStore, StoreError};
@@ -38,6 +40,28 @@ pub const MAX_HISTORY: u32 = 500;
 pub struct ListPage<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+impl<S, E> crate::domain::views::ByRole<ListPage<S>, ListPage<E>> {
+    /// Where the next page of a list in either view starts; `None` on the last.
+    pub fn next_cursor(&self) -> Option<&str> {
+        match self {
+            Self::Specialist(page) => page.next_cursor.as_deref(),
+            Self::Engineer(page) => page.next_cursor.as_deref(),
+        }
+    }
+}
+
+/// The call and user of a route about one user's call (`/calls/{callId}?user={userId}`),
+/// checked: `user` is required, and both must be valid ids.
+fn call_of_user<'a>(call_id: &str, user_id: Option<&'a str>) -> Result<&'a str, AppError> {
+    let user_id = user_id.filter(|u| !u.is_empty()).ok_or(AppError::BadParameter {
+        name: "user",
+        message: "required: the id of the user whose call this is".into(),
+    })?;
+    AppError::check_id("user", user_id)?;
+    AppError::check_id("callId", call_id)?;
+    Ok(user_id)
 }
 
 /// How much of a list to return, and where to continue (`limit` within 1..=[`MAX_LIMIT`]).
@@ -97,8 +121,13 @@ pub struct Query<'a> {
 impl Query<'_> {
     /// The caller's view; a caller without a support role is refused, and the refusal audited.
     async fn audience_audited(&self, principal: &Principal, event: AuditEvent) -> Result<Audience, AppError> {
-        match Audience::of(principal) {
-            Ok(audience) => Ok(audience),
+        self.or_refused(Audience::of(principal), event).await
+    }
+
+    /// What an access check `decided`; a refusal is counted in the audit trail as `event` first.
+    async fn or_refused<T>(&self, decided: Result<T, AuthError>, event: AuditEvent) -> Result<T, AppError> {
+        match decided {
+            Ok(allowed) => Ok(allowed),
             Err(refused) => {
                 self.store.write_refusal(event).await;
                 Err(refused.into())
