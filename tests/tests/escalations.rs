@@ -428,3 +428,38 @@ async fn the_queue_pages_newest_first_and_refuses_foreign_cursors() {
         desk.get(SAM, "/escalations", &[("mine", "true"), ("cursor", mine["nextCursor"].as_str().unwrap())]).await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn each_escalation_route_makes_few_requests_and_never_scans() {
+    let desk = desk().await;
+    let (store, requests) = callscope_tests::counted_store(desk.pipeline.store().table());
+    let counted = Desk { app: callscope_tests::query_app(store), ..desk };
+    // A warm function has put today into the audit trail's day index (once per day).
+    counted.get(ERIN, "/escalations", &[]).await;
+    requests.take();
+    let mut sent = || {
+        let mut sent = requests.take();
+        sent.sort();
+        sent
+    };
+    let id = counted.escalated(SAM, "freezing").await;
+    assert_eq!(
+        sent(),
+        ["BatchGetItem", "BatchGetItem", "PutItem", "Query", "TransactWriteItems"],
+        "the call's detail, the audit entry, erasure markers before and after, one transaction"
+    );
+    counted.get(ERIN, "/escalations", &[]).await;
+    assert_eq!(sent(), ["PutItem", "Query"], "a queue page is one Query");
+    counted.get(SAM, "/escalations", &[("mine", "true")]).await;
+    assert_eq!(sent(), ["BatchGetItem", "PutItem", "Query"], "the pointers, then the escalations as they are");
+    counted.get(ERIN, &format!("/escalations/{id}"), &[]).await;
+    assert_eq!(sent(), ["GetItem", "PutItem"]);
+    counted.note(ERIN, &id, "looking").await;
+    assert_eq!(sent(), ["BatchGetItem", "BatchGetItem", "GetItem", "PutItem", "PutItem", "UpdateItem"]);
+    counted.change(ERIN, &id, "claim").await;
+    assert_eq!(
+        sent(),
+        ["BatchGetItem", "BatchGetItem", "PutItem", "PutItem", "UpdateItem"],
+        "one conditional update decides"
+    );
+}

@@ -15,7 +15,6 @@ use crate::domain::views::{
     Audience, ByRole, EngineerEscalation, EngineerEscalationRow, SpecialistEscalation, SpecialistEscalationRow,
     escalation_row, escalation_view, escalations_csv,
 };
-use crate::store::escalations::EscalationItem;
 use crate::store::items::call_expiry;
 use crate::store::{Erasures, Page};
 use sha2::{Digest, Sha256};
@@ -81,13 +80,12 @@ impl Query<'_> {
         let staff = as_written(staff, &before);
         let id = self.new_escalation_id(call_id, user_id);
         let escalation = Escalation::open(id, request, &stored.summary, user_id, staff, self.now);
-        if !self.store.create_escalation(&escalation, call_expiry(&stored.summary)).await? {
+        let created = self.store.create_escalation(&escalation, call_expiry(&stored.summary)).await?;
+        if !created {
             tracing::info!("a repeated escalation request found its escalation already stored");
         }
-        let people = [user_id, escalation.opened_by.id.as_str()];
-        self.settle_erasures(&escalation.id, &people, &before).await?;
-        let written = self.store.escalation(&escalation.id, self.now).await?.ok_or(AppError::NotFound("call"))?;
-        Ok(self.detail_view(principal, &written.escalation))
+        let (id, opener) = (escalation.id.clone(), escalation.opened_by.id.clone());
+        self.settled(principal, &id, &[user_id, opener.as_str()], &before, created.then_some(escalation)).await
     }
 
     /// One page of escalations, newest first: a state's queue (engineers and admins; one Query
@@ -165,11 +163,11 @@ impl Query<'_> {
         let people = [staff.id.clone(), item.escalation.call.user_id];
         let before = self.store.erasures_among(people.iter().map(String::as_str)).await?;
         let note = Note { at: self.now, author: as_written(staff, &before), text: Some(text.into_inner()) };
-        if self.store.add_note(id, &note, self.now).await?.is_none() {
+        let Some(written) = self.store.add_note(id, &note, self.now).await? else {
             return Err(self.lost(id, |_| full()).await);
-        }
-        self.settle_erasures(id, &[people[0].as_str(), people[1].as_str()], &before).await?;
-        self.reread(principal, id).await
+        };
+        let people = [people[0].as_str(), people[1].as_str()];
+        self.settled(principal, id, &people, &before, Some(written.escalation)).await
     }
 
     /// Claims or resolves escalation `id` (engineers and admins): `409` if it is no longer in a
@@ -192,15 +190,14 @@ impl Query<'_> {
         audit?;
         let before = before?;
         let staff = as_written(staff, &before);
-        let Some(_) = self.store.transition_escalation(id, transition, &staff, self.now).await? else {
+        let Some(written) = self.store.transition_escalation(id, transition, &staff, self.now).await? else {
             let verb = if transition == Transition::Claim { "claimed" } else { "resolved" };
             let conflict = |e: &Escalation| {
                 AppError::Conflict(format!("the escalation is {}; it cannot be {verb} now", e.state.name()))
             };
             return Err(self.lost(id, conflict).await);
         };
-        self.settle_erasures(id, &[staff.id.as_str()], &before).await?;
-        self.reread(principal, id).await
+        self.settled(principal, id, &[staff.id.as_str()], &before, Some(written.escalation)).await
     }
 
     /// The caller as the author of a write; a caller without a support role (or without an id)
@@ -209,15 +206,29 @@ impl Query<'_> {
         self.or_refused(Staff::of(principal), event).await
     }
 
-    /// After a write to escalation `id`: takes out of it each of `people` whose erasure was
-    /// marked while it was written (not already in `before`).
-    async fn settle_erasures(&self, id: &str, people: &[&str], before: &Erasures) -> Result<(), AppError> {
+    /// The answer to a write that left escalation `id` as `written` (`None`: as stored): each
+    /// of `people` whose erasure was marked while it was written (not already in `before`) is
+    /// taken out of it first, and then it is read again.
+    async fn settled(
+        &self,
+        principal: &Principal,
+        id: &str,
+        people: &[&str],
+        before: &Erasures,
+        written: Option<Escalation>,
+    ) -> Result<EscalationDetail, AppError> {
         let late = self.store.erasures_among(people.iter().copied()).await?;
+        let mut changed = false;
         for person in late.keys().filter(|p| !before.contains_key(*p)) {
             tracing::info!("an erasure landed while an escalation was written; taking the person out again");
             self.store.erase_from_escalation(id, person).await?;
+            changed = true;
         }
-        Ok(())
+        let escalation = match written.filter(|_| !changed) {
+            Some(escalation) => escalation,
+            None => self.store.escalation(id, self.now).await?.ok_or(AppError::NotFound("escalation"))?.escalation,
+        };
+        Ok(self.detail_view(principal, &escalation))
     }
 
     /// Why a conditional change of escalation `id` did not hold: it is gone (`404`), or in a
@@ -228,13 +239,6 @@ impl Query<'_> {
             Ok(None) => AppError::NotFound("escalation"),
             Err(error) => error.into(),
         }
-    }
-
-    /// Escalation `id` as it is now, in the caller's view.
-    async fn reread(&self, principal: &Principal, id: &str) -> Result<EscalationDetail, AppError> {
-        let item: EscalationItem =
-            self.store.escalation(id, self.now).await?.ok_or(AppError::NotFound("escalation"))?;
-        Ok(self.detail_view(principal, &item.escalation))
     }
 
     /// `escalation` in `principal`'s view.
