@@ -4,6 +4,8 @@
 use callscope_core::store::keys;
 use callscope_tests::{ANCHOR, Person, Pipeline, json_response, person_request, stored_item};
 use serde_json::{Value, json};
+use std::sync::LazyLock;
+use tokio::sync::RwLock;
 
 const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
 const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
@@ -20,16 +22,26 @@ const INGEST: Person = Person { id: "graph-connector", name: "Graph connector", 
 struct Desk {
     pipeline: Pipeline,
     app: query::App,
+    /// Its hold on the local server (see [`FLOOD`]), kept as long as the test runs.
+    _turn: Box<dyn std::any::Any + Send>,
 }
+
+/// The claim race floods the local server with a thousand requests at once; the other tests of
+/// this file wait for it to finish rather than share the server with it.
+static FLOOD: LazyLock<RwLock<()>> = LazyLock::new(|| RwLock::new(()));
 
 /// The sample tenant (the peer-to-peer call and the meeting), ingested and classified.
 async fn desk() -> Desk {
+    desk_on(FLOOD.read().await).await
+}
+
+async fn desk_on(turn: impl std::any::Any + Send) -> Desk {
     let mut pipeline = Pipeline::new().await;
     let batch = json!({ "value": [callscope_tests::graph_record("p2p-pstn.json"), callscope_tests::graph_record("meeting.json")] });
     pipeline.post(&batch).await;
     pipeline.classify_all().await;
     let app = callscope_tests::query_app(pipeline.store().clone());
-    Desk { pipeline, app }
+    Desk { pipeline, app, _turn: Box::new(turn) }
 }
 
 impl Desk {
@@ -260,7 +272,7 @@ async fn notes_are_checked_kept_as_given_and_defused_in_csv() {
 
 #[tokio::test]
 async fn of_a_thousand_concurrent_claims_exactly_one_wins() {
-    let desk = desk().await;
+    let desk = desk_on(FLOOD.write().await).await;
     let id = desk.escalated(SAM, "freezing").await;
     let engineers: Vec<String> = (0..1_000).map(|n| format!("engineer-{n}")).collect();
     // Each client does as a 503's Retry-After asks: moto, one process, turns some of a
@@ -437,7 +449,7 @@ async fn each_escalation_route_makes_few_requests_and_never_scans() {
     // A warm function has put today into the audit trail's day index (once per day).
     counted.get(ERIN, "/escalations", &[]).await;
     requests.take();
-    let mut sent = || {
+    let sent = || {
         let mut sent = requests.take();
         sent.sort();
         sent
