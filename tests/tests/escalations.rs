@@ -131,6 +131,8 @@ async fn a_specialist_hands_a_call_to_tier_2_who_claims_notes_and_resolves_it() 
     assert_eq!(claimed["claimedBy"]["label"], "Erin Engineer");
     let (status, conflict) = desk.change(EDDY, &id, "claim").await;
     assert_eq!((status, conflict["error"]["code"].as_str()), (409, Some("conflict")), "{conflict}");
+    let (status, again) = desk.change(ERIN, &id, "claim").await;
+    assert_eq!((status, again["claimedBy"]["label"].as_str()), (200, Some("Erin Engineer")), "a retry keeps the claim");
     assert_eq!(desk.change(SAM, &id, "claim").await.0, 403);
     assert_eq!(desk.listed(ERIN, &[("state", "open")]).await, Vec::<String>::new());
     assert_eq!(desk.listed(ERIN, &[("state", "claimed")]).await, [id.as_str()]);
@@ -276,7 +278,8 @@ async fn of_a_thousand_concurrent_claims_exactly_one_wins() {
     let id = desk.escalated(SAM, "freezing").await;
     let engineers: Vec<String> = (0..1_000).map(|n| format!("engineer-{n}")).collect();
     // Each client does as a 503's Retry-After asks: moto, one process, turns some of a
-    // thousand simultaneous requests away, as a throttled table would.
+    // thousand simultaneous requests away, as a throttled table would, and an answer can be lost
+    // after the claim was made (the winner's retry then gets its claim back, never a second one).
     let claims = engineers.iter().map(|engineer| {
         let who = Person { id: engineer, name: engineer, role: "support-engineer" };
         let desk = &desk;

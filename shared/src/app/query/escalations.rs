@@ -164,14 +164,15 @@ impl Query<'_> {
         let before = self.store.erasures_among(people.iter().map(String::as_str)).await?;
         let note = Note { at: self.now, author: as_written(staff, &before), text: Some(text.into_inner()) };
         let Some(written) = self.store.add_note(id, &note, self.now).await? else {
-            return Err(self.lost(id, |_| full()).await);
+            return Err(self.lost_note(id).await);
         };
         let people = [people[0].as_str(), people[1].as_str()];
         self.settled(principal, id, &people, &before, Some(written.escalation)).await
     }
 
     /// Claims or resolves escalation `id` (engineers and admins): `409` if it is no longer in a
-    /// state the change starts from, so of two engineers claiming at once, one wins.
+    /// state the change starts from, so of two engineers claiming at once, one wins; the winner
+    /// asking again gets their claim back.
     pub async fn change_escalation(
         &self,
         principal: &Principal,
@@ -190,14 +191,24 @@ impl Query<'_> {
         audit?;
         let before = before?;
         let staff = as_written(staff, &before);
-        let Some(written) = self.store.transition_escalation(id, transition, &staff, self.now).await? else {
-            let verb = if transition == Transition::Claim { "claimed" } else { "resolved" };
-            let conflict = |e: &Escalation| {
-                AppError::Conflict(format!("the escalation is {}; it cannot be {verb} now", e.state.name()))
-            };
-            return Err(self.lost(id, conflict).await);
+        if let Some(written) = self.store.transition_escalation(id, transition, &staff, self.now).await? {
+            return self.settled(principal, id, &[staff.id.as_str()], &before, Some(written.escalation)).await;
+        }
+        // The same change by the same person already holds (a retry whose first answer was
+        // lost): it is theirs, and answered as such. Anything else is a conflict.
+        let current = self.store.escalation(id, self.now).await?.ok_or(AppError::NotFound("escalation"))?;
+        let by = match transition {
+            Transition::Claim => current.escalation.claimed_by.as_ref(),
+            Transition::Resolve => current.escalation.resolved_by.as_ref(),
         };
-        self.settled(principal, id, &[staff.id.as_str()], &before, Some(written.escalation)).await
+        if current.escalation.state == transition.to() && by.is_some_and(|by| *by == staff) {
+            return Ok(self.detail_view(principal, &current.escalation));
+        }
+        let verb = if transition == Transition::Claim { "claimed" } else { "resolved" };
+        Err(AppError::Conflict(format!(
+            "the escalation is {}; it cannot be {verb} now",
+            current.escalation.state.name()
+        )))
     }
 
     /// The caller as the author of a write; a caller without a support role (or without an id)
@@ -231,11 +242,10 @@ impl Query<'_> {
         Ok(self.detail_view(principal, &escalation))
     }
 
-    /// Why a conditional change of escalation `id` did not hold: it is gone (`404`), or in a
-    /// state where `conflict` says why not (`409`).
-    async fn lost(&self, id: &str, conflict: impl FnOnce(&Escalation) -> AppError) -> AppError {
+    /// Why a note could not be added to escalation `id`: it is gone (`404`), or full (`409`).
+    async fn lost_note(&self, id: &str) -> AppError {
         match self.store.escalation(id, self.now).await {
-            Ok(Some(item)) => conflict(&item.escalation),
+            Ok(Some(_)) => full(),
             Ok(None) => AppError::NotFound("escalation"),
             Err(error) => error.into(),
         }
