@@ -391,6 +391,14 @@ async fn erasing_the_opener_takes_their_name_and_notes_and_keeps_the_rest() {
     assert_eq!(status, 201, "{again}");
     let (_, engineer_view) = desk.get(EDDY, &format!("/escalations/{}", again["id"].as_str().unwrap()), &[]).await;
     assert_eq!(engineer_view["openedBy"]["label"], "Erased user");
+    let items = callscope_tests::all_items(desk.pipeline.store().table()).await;
+    let pointers: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i["PK"].as_s().ok())
+        .filter(|pk| pk.starts_with("ESCBY#"))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(pointers, Vec::<&str>::new(), "no pointer names Sam, Erin or the placeholder: {pointers:?}");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use super::calls::{cancelled_by_condition, guarded_put};
 use super::client::{DynamoStore, Partition, WriteGuard, from_item, key_item, live_at, read_items, to_item, to_value};
 use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
 use crate::domain::access::cursor::PageKey;
+use crate::domain::erasure::ERASED_ID;
 use crate::domain::escalation::{Escalation, MAX_NOTES, Note, Staff, Transition};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
@@ -66,6 +67,11 @@ impl Pointer {
     fn new(pk: String, sk: String, id: &str, expires_at: i64) -> Self {
         Self { pk, sk, escalation_id: id.to_owned(), expires_at }
     }
+
+    /// Whether it would point from an erased person's placeholder.
+    fn names_the_placeholder(&self) -> bool {
+        [keys::escalations_by_pk(ERASED_ID), keys::escalations_about_pk(ERASED_ID)].contains(&self.pk)
+    }
 }
 
 /// How often one escalation's erasure rewrite is retried when a note or a change lands meanwhile.
@@ -88,7 +94,8 @@ impl DynamoStore {
         ];
         let item = EscalationItem::new(escalation.clone(), 1, expires_at);
         let mut actions: Vec<TransactWriteItem> = vec![guarded_put(self.table(), to_item(&item)?, WriteGuard::Absent)];
-        for pointer in &pointers {
+        // The placeholder of an erased person gets no pointers: nobody's list, nothing to erase.
+        for pointer in pointers.iter().filter(|p| !p.names_the_placeholder()) {
             actions.push(guarded_put(self.table(), to_item(pointer)?, WriteGuard::Absent));
         }
         match self.client().transact_write_items().set_transact_items(Some(actions)).send().await {
@@ -233,7 +240,9 @@ impl DynamoStore {
     async fn touched(&self, staff: &Staff, item: &EscalationItem) -> Result<(), StoreError> {
         let id = &item.escalation.id;
         let pointer = Pointer::new(keys::escalations_by_pk(&staff.id), keys::touched_sk(id), id, item.expires_at);
-        self.put_value(&pointer, WriteGuard::NotEarlierExpiry(item.expires_at)).await?;
+        if !pointer.names_the_placeholder() {
+            self.put_value(&pointer, WriteGuard::NotEarlierExpiry(item.expires_at)).await?;
+        }
         Ok(())
     }
 
