@@ -261,11 +261,13 @@ test("a specialist escalates a poor call with a note, by keyboard, and finds it 
   assert.match(await page.locator("main").textContent(), /Sam Specialist/, "their own name on what they wrote");
   assert.deepEqual(await page.getByRole("tab").allTextContents(), ["Overview"], "the call in the specialist's own view");
   assert.equal(await page.getByRole("button", { name: "Claim" }).count(), 0, "tier 1 cannot claim");
+  assert.ok(!/\b(null|undefined)\b/.test(await page.locator("main").textContent()), "nothing left out shows as text");
   await assertAccessible(page, "an escalation (specialist)");
   await page.screenshot({ path: `${ARTIFACTS}/specialist-escalation.png`, fullPage: true });
 
   await page.getByRole("link", { name: "My escalations", exact: true }).click();
   await page.locator("#escalations tbody tr").first().waitFor();
+  assert.ok(!/\b(null|undefined)\b/.test(await page.locator("main").textContent()), "no state filter for tier 1, and no trace of it");
   assert.match(await page.locator("#escalations tbody tr").first().textContent(), /INC-4711/);
   await assertAccessible(page, "my escalations");
 });

@@ -27,8 +27,9 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** Replaces the page with `nodes` (arrays flattened; null, undefined and false left out). */
 function show(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat().filter((node) => node !== undefined && node !== null && node !== false));
   main.focus();
 }
 
