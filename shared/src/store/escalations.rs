@@ -43,7 +43,7 @@ impl EscalationItem {
             pk: keys::escalation_pk(&escalation.id),
             sk: keys::ESCALATION_SK.to_owned(),
             gsi1pk: keys::escalation_queue_pk(escalation.state),
-            gsi1sk: keys::history_gsi_sk(escalation.opened_at, &escalation.id),
+            gsi1sk: keys::escalation_queue_sk(escalation.opened_at, &escalation.id),
             escalation,
             version,
             expires_at,

@@ -106,7 +106,7 @@ pub const OPENED_PREFIX: &str = "OPENED#";
 
 /// Sort key of the pointer to escalation `id`, opened at `at`.
 pub fn opened_sk(at: OffsetDateTime, id: &str) -> String {
-    format!("{OPENED_PREFIX}{}#{id}", time_key(at))
+    format!("{OPENED_PREFIX}{}", time_id(at, id))
 }
 
 /// Sort key of the pointer to escalation `id`, which a person wrote a note on or changed.
@@ -195,7 +195,17 @@ pub fn history_gsi_pk(user_id: &str) -> String {
 
 /// GSI1 sort key: fixed-width UTC start time, then the call id.
 pub fn history_gsi_sk(start: OffsetDateTime, call_id: &str) -> String {
-    format!("{}#{call_id}", time_key(start))
+    time_id(start, call_id)
+}
+
+/// GSI1 sort key of an escalation in its state's queue: when it was opened, then its id.
+pub fn escalation_queue_sk(opened_at: OffsetDateTime, id: &str) -> String {
+    time_id(opened_at, id)
+}
+
+/// `<time>#<id>`: the sort key of everything listed newest first (history, audit, escalations).
+fn time_id(at: OffsetDateTime, id: &str) -> String {
+    format!("{}#{id}", time_key(at))
 }
 
 /// Sort-key bounds for `<time>#<id>` keys between `from` and `to`, both inclusive (history
@@ -207,7 +217,7 @@ pub fn time_range(from: OffsetDateTime, to: OffsetDateTime) -> (String, String) 
 
 /// Audit sort key: when, then the request id (unique per request).
 pub fn audit_sk(at: OffsetDateTime, request_id: &str) -> String {
-    format!("{}#{request_id}", time_key(at))
+    time_id(at, request_id)
 }
 
 /// Search-token partition: tokens are sharded by their first character.
