@@ -206,6 +206,26 @@ async fn search_finds_users_by_any_name_word_or_address_prefix() {
 }
 
 #[tokio::test]
+async fn a_users_last_call_is_their_latest_whatever_order_the_calls_arrived_in() {
+    // The directory entry is written by the first of a user's calls that day (here either);
+    // the last call shown is read from the history, so it is the meeting's end both ways.
+    for order in [["p2p-pstn.json", "meeting.json"], ["meeting.json", "p2p-pstn.json"]] {
+        let mut pipeline = Pipeline::new().await;
+        for record in order {
+            pipeline.post(&callscope_tests::graph_record(record)).await;
+        }
+        pipeline.classify_all().await;
+        let app = callscope_tests::query_app(pipeline.store().clone());
+        for search in [None, Some("ada")] {
+            let query: Vec<_> = search.map(|s| ("search", s)).into_iter().collect();
+            let (status, page) = desk_send(&app, request(SPECIALIST, "/users", &query)).await;
+            assert_eq!(status, 200, "{page}");
+            assert_eq!(page["items"][0]["lastCallAt"], "2026-11-24T14:45:30.5Z", "{order:?}, search {search:?}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn history_pages_through_120_calls_and_refuses_tampered_or_foreign_cursors() {
     let desk = helpdesk().await;
     let mut calls = Vec::new();
@@ -273,6 +293,17 @@ async fn expired_calls_are_not_listed_or_shown() {
     assert_eq!(ids, [MEETING]);
     let (status, _) = desk_send(&app, request(ENGINEER, &format!("/calls/{P2P}"), &[("user", ADA)])).await;
     assert_eq!(status, 404);
+    let (_, users) = desk_send(&app, request(ENGINEER, "/users", &[])).await;
+    assert_eq!(users["items"][0]["lastCallAt"], "2026-11-24T14:45:30.5Z");
+
+    // An hour after the meeting expired, too, Ada's directory entries live on (a day longer
+    // than her last call), but neither the listing nor search shows a user with no call left.
+    let gone = ANCHOR + time::Duration::days(30) + time::Duration::hours(1);
+    let app = query::App { clock: callscope_core::support::clock::Clock::fixed(gone), ..desk.app.clone() };
+    for query in [vec![], vec![("search", "ada")]] {
+        let (status, users) = desk_send(&app, request(ENGINEER, "/users", &query)).await;
+        assert_eq!((status, &users["items"]), (200, &json!([])), "{query:?}");
+    }
 }
 
 #[tokio::test]
@@ -323,10 +354,13 @@ async fn each_route_makes_the_fewest_requests_and_never_scans() {
     // A warm function has put today into the audit trail's day index (once per day).
     desk.get(SPECIALIST, &format!("/users/{ADA}/calls"), &[]).await;
     desk.requests.take();
+    // A directory page, then one Query per user it lists (Ada) for when they last called.
     desk.get(SPECIALIST, "/users", &[("search", "ada")]).await;
-    assert_eq!(desk.requests.take(), ["Query"]);
+    assert_eq!(desk.requests.take(), ["Query", "Query"]);
     desk.get(SPECIALIST, "/users", &[]).await;
-    assert_eq!(desk.requests.take(), ["Query"]);
+    assert_eq!(desk.requests.take(), ["Query", "Query"]);
+    desk.get(SPECIALIST, "/users", &[("search", "zzz")]).await;
+    assert_eq!(desk.requests.take(), ["Query"], "no user found, nothing more to read");
     desk.get(SPECIALIST, &format!("/users/{ADA}/calls"), &[]).await;
     let mut sent = desk.requests.take();
     sent.sort();

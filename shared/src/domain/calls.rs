@@ -186,16 +186,6 @@ impl HistoryEntry {
     }
 }
 
-/// A user the directory lists: the party as last seen in a call, and when.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectoryEntry {
-    #[serde(flatten)]
-    pub user: Party,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_call_at: OffsetDateTime,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,12 @@ pub const FUTURE_TOLERANCE: Duration = Duration::days(1);
 /// any realistic time between uploads. Once replaced it gets [`HISTORY`] from then.
 pub const ACTIVE_DATASET: Duration = Duration::days(3650);
 
+/// The calls a user's history lists at `now`: those that started in the last [`HISTORY`], or
+/// up to [`FUTURE_TOLERANCE`] ahead (both ends inclusive).
+pub fn history_window(now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+    (now - HISTORY, now + FUTURE_TOLERANCE)
+}
+
 /// When everything about a call that ended at `end` expires: its items, its participants'
 /// history and directory entries, the subnet use it reported.
 pub fn call_expires_at(end: OffsetDateTime) -> OffsetDateTime {

@@ -129,7 +129,7 @@ impl DynamoStore {
         let mut run = Erased::default();
         let calls: Vec<&str> = history.iter().map(|h| h.entry.call_id.as_str()).collect();
         for identity in self.identities_in(&calls, user_id).await? {
-            for entry in DirectoryItem::all(&identity, OffsetDateTime::UNIX_EPOCH, 0) {
+            for entry in DirectoryItem::all(&identity, 0) {
                 self.delete(&entry.pk, &entry.sk).await?;
                 run.directory_entries_deleted += 1;
             }

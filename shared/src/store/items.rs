@@ -4,12 +4,11 @@
 
 use super::keys;
 use crate::domain::access::AuditEvent;
-use crate::domain::calls::{CallSummary, DirectoryEntry, HistoryEntry};
+use crate::domain::calls::{CallSummary, HistoryEntry};
 use crate::domain::classify::SessionResult;
 use crate::domain::graph::{Party, Session};
 use crate::domain::{retention, search};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 /// A call's head: the summary of its committed version, and how many pages belong to that
 /// version. Writing it is what commits a version.
@@ -133,7 +132,9 @@ impl HistoryItem {
     }
 }
 
-/// A user in the directory, under one search token or in the alphabetical listing.
+/// A user in the directory, under one search token or in the alphabetical listing: the party
+/// as a call named them. When they last called is not kept here but read from their history
+/// (decision 59), so the entry need not be rewritten on every call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryItem {
@@ -142,19 +143,14 @@ pub struct DirectoryItem {
     #[serde(rename = "SK")]
     pub sk: String,
     #[serde(flatten)]
-    pub entry: DirectoryEntry,
+    pub user: Party,
     pub expires_at: i64,
 }
 
 impl DirectoryItem {
     /// Every directory item of `user` (one per search token, one in the listing).
-    pub fn all(user: &Party, last_call_at: OffsetDateTime, expires_at: i64) -> Vec<Self> {
-        let item = |pk: String, sk: String| Self {
-            pk,
-            sk,
-            entry: DirectoryEntry { user: user.clone(), last_call_at },
-            expires_at,
-        };
+    pub fn all(user: &Party, expires_at: i64) -> Vec<Self> {
+        let item = |pk: String, sk: String| Self { pk, sk, user: user.clone(), expires_at };
         let tokens = search::search_tokens(user.display_name.as_deref(), user.user_principal_name.as_deref());
         let listed_name = user.display_name.as_deref().or(user.user_principal_name.as_deref()).unwrap_or(&user.id);
         tokens

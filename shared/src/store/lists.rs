@@ -1,14 +1,20 @@
 //! The lists the helpdesk pages through: a user's history and the user directory. One Query
-//! per page, live items only.
+//! per page, live items only; a directory page adds one Query per user listed, for when they
+//! last called.
 
 use super::StoreError;
 use super::client::{DynamoStore, Page, Partition, live_at, page_key, read_items, start_key};
 use super::items::{DirectoryItem, HistoryItem};
 use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
 use crate::domain::access::cursor::PageKey;
-use crate::domain::calls::{DirectoryEntry, HistoryEntry};
+use crate::domain::calls::HistoryEntry;
+use crate::domain::graph::Party;
 use aws_sdk_dynamodb::types::AttributeValue;
+use futures::{StreamExt, TryStreamExt};
 use time::OffsetDateTime;
+
+/// How many users' last calls one directory page looks up at once.
+const LOOKUP_CONCURRENCY: usize = 16;
 
 /// A window of time, both ends inclusive.
 pub type Window = (OffsetDateTime, OffsetDateTime);
@@ -31,6 +37,30 @@ impl DynamoStore {
         Ok(page.map(|item| item.entry))
     }
 
+    /// When each of `user_ids` last called: the end of the newest call in their history that
+    /// started in `window` and has not expired (`None` if there is none). One Query (`Limit 1`)
+    /// per user, a few at a time; in the order given.
+    pub async fn last_calls(
+        &self,
+        user_ids: &[&str],
+        window: Window,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Option<OffsetDateTime>>, StoreError> {
+        let newest: Vec<_> = user_ids.iter().map(|user| self.last_call(user, window, now)).collect();
+        futures::stream::iter(newest).buffered(LOOKUP_CONCURRENCY).try_collect().await
+    }
+
+    /// The end of `user_id`'s newest live call that started in `window`.
+    async fn last_call(
+        &self,
+        user_id: &str,
+        window: Window,
+        now: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let page = self.user_history(user_id, window, 1, None, now).await?;
+        Ok(page.entries.first().map(|entry| entry.end_date_time))
+    }
+
     /// One page (one Query) of users whose search token starts with `token_prefix` (already
     /// normalized, non-empty), or of all users alphabetically when `None`.
     pub async fn directory(
@@ -39,7 +69,7 @@ impl DynamoStore {
         limit: u32,
         start: Option<&PageKey>,
         now: OffsetDateTime,
-    ) -> Result<Page<DirectoryEntry>, StoreError> {
+    ) -> Result<Page<Party>, StoreError> {
         let request = self
             .client()
             .query()
@@ -65,6 +95,6 @@ impl DynamoStore {
             entries: read_items(output.items.unwrap_or_default(), "directory")?,
             last_key: output.last_evaluated_key.and_then(page_key),
         };
-        Ok(page.map(|item| item.entry))
+        Ok(page.map(|item| item.user))
     }
 }

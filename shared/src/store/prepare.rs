@@ -92,7 +92,7 @@ impl PreparedCall {
         let directory = users
             .iter()
             .map(|user| {
-                let entries = DirectoryItem::all(user, record.end_date_time, directory_expiry);
+                let entries = DirectoryItem::all(user, directory_expiry);
                 let listing_sk = entries.iter().find(|e| e.pk == keys::USERS_PK).map(|e| e.sk.clone());
                 let items = entries.iter().map(to_item).collect::<Result<_, _>>()?;
                 let listing_sk = listing_sk.expect("every user has a listing entry");

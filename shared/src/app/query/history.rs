@@ -38,7 +38,8 @@ impl Query<'_> {
         let refused = self.event(principal, AuditAction::History).user(user_id);
         let audience = self.audience_audited(principal, refused).await?;
         AppError::check_id("userId", user_id)?;
-        let window = filter.within(self.now - retention::HISTORY, self.now + retention::FUTURE_TOLERANCE)?;
+        let (from, to) = retention::history_window(self.now);
+        let window = filter.within(from, to)?;
         let scope = CursorScope::History { user: user_id, from: filter.from, to: filter.to, view: audience };
         let position = self.position(scope, paging)?;
         let first_page = position.is_none();

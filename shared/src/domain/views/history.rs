@@ -2,7 +2,8 @@
 
 use super::detail::Location;
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
-use crate::domain::calls::{DirectoryEntry, EndSubnets, HistoryEntry};
+use crate::domain::calls::{EndSubnets, HistoryEntry};
+use crate::domain::graph::Party;
 use crate::domain::sites::Sites;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -113,13 +114,14 @@ pub struct UserSummary {
     pub last_call_at: OffsetDateTime,
 }
 
-impl From<&DirectoryEntry> for UserSummary {
-    fn from(entry: &DirectoryEntry) -> Self {
+impl UserSummary {
+    /// `user` as search lists them, with the end of their latest call.
+    pub fn new(user: &Party, last_call_at: OffsetDateTime) -> Self {
         Self {
-            id: entry.user.id.clone(),
-            display_name: entry.user.display_name.clone(),
-            user_principal_name: entry.user.user_principal_name.clone(),
-            last_call_at: entry.last_call_at,
+            id: user.id.clone(),
+            display_name: user.display_name.clone(),
+            user_principal_name: user.user_principal_name.clone(),
+            last_call_at,
         }
     }
 }
