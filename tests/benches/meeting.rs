@@ -1,6 +1,7 @@
 //! Ingesting one large meeting (BENCHMARKS.md): the requests the ingest handler makes to the
 //! table and its wall time against moto, for a 2-person call and a 250-participant meeting,
-//! the first call of new users and a later call of the same users that day.
+//! the first call of new users and a later call of the same users that day; then the first
+//! page of the user listing (up to 50 of those users) through the query handler.
 //!
 //! Run: `scripts/with-moto.sh cargo bench --profile dev -p callscope-tests --bench meeting` (the
 //! time is moto's and the network's; a debug build changes nothing measurable and builds in a
@@ -19,6 +20,15 @@ fn median(mut samples: Vec<Duration>) -> f64 {
     samples[samples.len() / 2].as_secs_f64() * 1e3
 }
 
+/// How many requests of each operation `log` holds.
+fn count(log: Vec<String>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for operation in log {
+        *counts.entry(operation).or_insert(0usize) += 1;
+    }
+    counts
+}
+
 #[tokio::main]
 async fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
@@ -29,8 +39,8 @@ async fn main() {
     println!("| participants | call | requests to the table | wall time, median of {ROUNDS} |");
     println!("|---|---|---|---|");
     for participants in [2, 250] {
-        let (mut first, mut later) = (Vec::new(), Vec::new());
-        let mut requests = [BTreeMap::new(), BTreeMap::new()];
+        let (mut first, mut later, mut listing) = (Vec::new(), Vec::new(), Vec::new());
+        let mut requests = [BTreeMap::new(), BTreeMap::new(), BTreeMap::new()];
         for round in 0..ROUNDS {
             let table = fresh_store().await;
             let (store, log) = counted_store(table.table());
@@ -42,16 +52,23 @@ async fn main() {
                 let started = Instant::now();
                 callscope_tests::post_calls(&app, &record).await;
                 times.push(started.elapsed());
-                let mut counts = BTreeMap::new();
-                for operation in log.take() {
-                    *counts.entry(operation).or_insert(0usize) += 1;
-                }
-                requests[n] = counts;
+                requests[n] = count(log.take());
             }
+            let desk = callscope_tests::query_app(app.store.clone());
+            let page = callscope_tests::api_request("GET", Some("support-specialist"), "/users", &[]);
+            log.take();
+            let started = Instant::now();
+            let (status, body) = callscope_tests::json_response(query::handle(&desk, page).await);
+            listing.push(started.elapsed());
+            assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(participants.min(50))));
+            requests[2] = count(log.take());
         }
-        for (name, times, counts) in
-            [("first of new users", first, &requests[0]), ("later the same day", later, &requests[1])]
-        {
+        let cases = [
+            ("first of new users", first, &requests[0]),
+            ("later the same day", later, &requests[1]),
+            ("then `GET /users` (a page of up to 50)", listing, &requests[2]),
+        ];
+        for (name, times, counts) in cases {
             let total: usize = counts.values().sum();
             let shown: Vec<String> = counts.iter().map(|(op, n)| format!("{n} {op}")).collect();
             println!("| {participants} | {name} | {total}: {} | {:.0} ms |", shown.join(", "), median(times));
