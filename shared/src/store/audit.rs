@@ -164,7 +164,7 @@ impl DynamoStore {
         let mut found = Vec::new();
         let mut start = None;
         loop {
-            let partition = Partition { index: None, pk_name: PK, sk_name: SK, pk: pk.clone() };
+            let partition = Partition::table(pk.clone());
             let page = self.newest_first(partition, range.clone(), need as u32 + 1, start.as_ref(), now).await?;
             found.extend(page.entries);
             match page.last_key {

@@ -3,7 +3,7 @@
 //! put, a whole partition, a newest-first page).
 
 use super::StoreError;
-use super::keys::{EXPIRES_AT, PK, SK};
+use super::keys::{EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::classify::Rating;
 use aws_sdk_dynamodb::Client;
@@ -368,6 +368,18 @@ pub(super) struct Partition<'a> {
     pub pk_name: &'a str,
     pub sk_name: &'a str,
     pub pk: String,
+}
+
+impl Partition<'static> {
+    /// The table's partition `pk`.
+    pub fn table(pk: String) -> Self {
+        Self { index: None, pk_name: PK, sk_name: SK, pk }
+    }
+
+    /// GSI1's partition `pk`.
+    pub fn gsi1(pk: String) -> Self {
+        Self { index: Some(GSI1), pk_name: GSI1PK, sk_name: GSI1SK, pk }
+    }
 }
 
 /// The `:now` value of a "live items only" filter (`expiresAt > :now`).

@@ -9,7 +9,7 @@ use super::Page;
 use super::StoreError;
 use super::calls::{cancelled_by_condition, guarded_put};
 use super::client::{DynamoStore, Partition, WriteGuard, from_item, key_item, live_at, read_items, to_item, to_value};
-use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
+use super::keys::{self, EXPIRES_AT, GSI1PK, PK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::erasure::ERASED_ID;
 use crate::domain::escalation::{Escalation, MAX_NOTES, Note, Staff, Transition};
@@ -119,8 +119,7 @@ impl DynamoStore {
         start: Option<&PageKey>,
         now: OffsetDateTime,
     ) -> Result<Page<Escalation>, StoreError> {
-        let partition =
-            Partition { index: Some(GSI1), pk_name: GSI1PK, sk_name: GSI1SK, pk: keys::escalation_queue_pk(state) };
+        let partition = Partition::gsi1(keys::escalation_queue_pk(state));
         let page: Page<EscalationItem> = self.newest_first(partition, everything(), limit, start, now).await?;
         Ok(page.map(|item| item.escalation))
     }
@@ -134,7 +133,7 @@ impl DynamoStore {
         start: Option<&PageKey>,
         now: OffsetDateTime,
     ) -> Result<Page<Escalation>, StoreError> {
-        let partition = Partition { index: None, pk_name: PK, sk_name: SK, pk: keys::escalations_by_pk(person_id) };
+        let partition = Partition::table(keys::escalations_by_pk(person_id));
         let range = (keys::OPENED_PREFIX.to_owned(), format!("{}~", keys::OPENED_PREFIX));
         let pointers: Page<Pointer> = self.newest_first(partition, range, limit, start, now).await?;
         let wanted =

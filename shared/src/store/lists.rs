@@ -5,7 +5,7 @@
 use super::StoreError;
 use super::client::{DynamoStore, Page, Partition, live_at, page_key, read_items, start_key};
 use super::items::{DirectoryItem, HistoryItem};
-use super::keys::{self, EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
+use super::keys::{self, EXPIRES_AT, PK, SK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::calls::HistoryEntry;
 use crate::domain::graph::Party;
@@ -30,8 +30,7 @@ impl DynamoStore {
         start: Option<&PageKey>,
         now: OffsetDateTime,
     ) -> Result<Page<HistoryEntry>, StoreError> {
-        let partition =
-            Partition { index: Some(GSI1), pk_name: GSI1PK, sk_name: GSI1SK, pk: keys::history_gsi_pk(user_id) };
+        let partition = Partition::gsi1(keys::history_gsi_pk(user_id));
         let page: Page<HistoryItem> =
             self.newest_first(partition, keys::time_range(from, to), limit, start, now).await?;
         Ok(page.map(|item| item.entry))
