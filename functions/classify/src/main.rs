@@ -12,7 +12,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let store = DynamoStore::connect(&config.table_name).await;
+    let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
     let app = App { store, thresholds: config.thresholds, clock: Clock::system(), home_tenant: config.home_tenant_id };
     lambda_runtime::run(service_fn(|event: LambdaEvent<aws_lambda_events::dynamodb::Event>| async {
         Ok::<_, Error>(handle(&app, event.payload).await)

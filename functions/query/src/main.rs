@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let cursor_key =
         config.require_cursor_key().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let (home_tenant, signer) = (config.home_tenant_id.clone(), CursorSigner::new(cursor_key));
-    let store = DynamoStore::connect(&config.table_name).await;
+    let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
     let sites = std::sync::Arc::new(SiteCache::new(config.sites_refresh));
     let app = App { config, store, signer, home_tenant, clock: Clock::system(), sites };
     lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await

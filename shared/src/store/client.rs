@@ -164,14 +164,23 @@ impl DynamoStore {
 
     /// A store over `table` with a client configured from the environment (region,
     /// credentials, and `AWS_ENDPOINT_URL_DYNAMODB` for a local server): what every function's
-    /// `main` needs.
-    pub async fn connect(table: impl Into<String>) -> Self {
-        Self::new(Client::new(&aws_config::load_from_env().await), table)
+    /// `main` needs. `caller` (the function's binary, `env!("CARGO_BIN_NAME")`) is the SDK's app
+    /// name: every request's user agent carries `app/<caller>`, which CloudTrail shows and by
+    /// which the local runs check each request against that function's role (`docs/testing.md`).
+    pub async fn connect(table: impl Into<String>, caller: &'static str) -> Self {
+        let app = aws_config::AppName::new(caller).expect("a binary's name is a valid SDK app name");
+        Self::new(Client::new(&aws_config::from_env().app_name(app).load().await), table)
     }
 
     /// The table's name.
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// The SDK client's configuration: a test rebuilds the client from it with layers of its
+    /// own (the role check, faults), keeping everything else.
+    pub fn sdk_config(&self) -> &aws_sdk_dynamodb::Config {
+        self.client.config()
     }
 
     pub(super) fn client(&self) -> &Client {

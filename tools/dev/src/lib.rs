@@ -5,6 +5,7 @@ pub mod cold_start;
 pub mod direct;
 pub mod gateway;
 pub mod graph;
+pub mod iam;
 pub mod show;
 pub mod stream;
 pub mod tenant;

@@ -27,6 +27,11 @@ const USAGE: &str = "usage: callscope-dev COMMAND
   graph LISTEN [THROTTLE_PERCENT]   a stand-in Microsoft Graph (tokens, subscriptions,
                                     notifications, paged records, 429s)
   keep UPSTREAM                     run the graph-worker's keeper once (creates the subscription)
+  iam-proxy LISTEN UPSTREAM LOG     IAM in front of the local DynamoDB: each function's request
+                                    checked against its role in infra/template.yaml (refused:
+                                    400 AccessDeniedException), every checked access logged to LOG
+  iam-report LOG                    what LOG shows: refusals (they fail it), each function's
+                                    requests, and which granted rights were used
   load-tenant GATEWAY [SEED CALLS]  a generated tenant: the building file through the gateway,
                                     the calls published to the stand-in Graph ($GRAPH_STANDIN_URL)
   wait-rated GATEWAY USER           wait until USER's history has no pending call
@@ -53,6 +58,8 @@ async fn main() -> ExitCode {
             Err(_) => Err("THROTTLE_PERCENT is a number".into()),
         },
         ["keep", upstream] => keep(upstream).await,
+        ["iam-proxy", listen, upstream, log] => run_iam_proxy(listen, upstream, log).await,
+        ["iam-report", log] => iam_report(log),
         ["load-tenant", gateway] => load_tenant(gateway, 7, 150).await,
         ["load-tenant", gateway, seed, calls] => match (seed.parse(), calls.parse()) {
             (Ok(seed), Ok(calls)) => load_tenant(gateway, seed, calls).await,
@@ -153,6 +160,32 @@ async fn run_graph(listen: &str, throttle_percent: u64) -> Result<(), Error> {
     Ok(())
 }
 
+async fn run_iam_proxy(listen: &str, upstream: &str, log: &str) -> Result<(), Error> {
+    let check = callscope_dev::iam::repository_check(&table_name()?)?;
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let functions: Vec<&str> = check.function_names().collect();
+    println!("IAM on http://{listen} -> {upstream}: the requests of {} checked", functions.join(", "));
+    let proxy = Arc::new(callscope_dev::iam::proxy::Proxy::new(upstream.trim_end_matches('/').to_owned(), check, log));
+    tokio::select! {
+        result = proxy.serve(listener) => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}
+
+fn iam_report(log: &str) -> Result<(), Error> {
+    let check = callscope_dev::iam::repository_check(&table_name().unwrap_or_default())?;
+    let report = callscope_dev::iam::report::Report::read(&std::fs::read_to_string(log)?);
+    print!("{}", report.usage(&check));
+    let problems = report.problems(&check);
+    if problems.is_empty() {
+        println!("every DynamoDB request was allowed by its function's role");
+        return Ok(());
+    }
+    Err(format!("requests the deployed roles would refuse:\n  {}", problems.join("\n  ")).into())
+}
+
 /// Runs the keeper once through the invoke API, retrying while the stack finishes starting.
 async fn keep(upstream: &str) -> Result<(), Error> {
     let client = gateway::client();
@@ -228,7 +261,7 @@ async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), Error
 /// Waits until every one of `calls` is in the table: Graph notified the gateway, and the Graph
 /// worker fetched and stored it.
 async fn wait_stored(calls: &[Value]) -> Result<(), Error> {
-    let store = callscope_core::store::DynamoStore::connect(table_name()?).await;
+    let store = callscope_core::store::DynamoStore::connect(table_name()?, "callscope-dev").await;
     let started = std::time::Instant::now();
     let mut waiting: Vec<&str> = calls.iter().filter_map(|c| c["id"].as_str()).collect();
     while !waiting.is_empty() {
@@ -257,7 +290,7 @@ async fn wait_stored(calls: &[Value]) -> Result<(), Error> {
 /// most), after `queued` ids were queued and while the worker drains them.
 async fn bench_ack(gateway: &str, queued: usize) -> Result<(), Error> {
     use std::time::Instant;
-    let store = callscope_core::store::DynamoStore::connect(table_name()?).await;
+    let store = callscope_core::store::DynamoStore::connect(table_name()?, "callscope-dev").await;
     let state = std::env::var("GRAPH_CLIENT_STATE")?;
     let prefill: Vec<String> = (0..queued).map(|n| format!("bench-queued-{n:06}")).collect();
     let started = Instant::now();
@@ -330,7 +363,7 @@ async fn bench_e2e(gateway: &str, calls: usize) -> Result<(), Error> {
     use std::time::Instant;
     let tenant = tenant::generate(99, calls, time::OffsetDateTime::now_utc());
     let ingest = dev_token("ingest", "bench-ingest")?;
-    let store = callscope_core::store::DynamoStore::connect(table_name()?).await;
+    let store = callscope_core::store::DynamoStore::connect(table_name()?, "callscope-dev").await;
     let started = Instant::now();
     let url = format!("{gateway}/calls");
     let mut posts = Vec::new();

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Error> {
     let settings = GraphSettings::from_lookup(|name| std::env::var(name).ok(), &config.home_tenant_id, secret)
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let worker = Worker {
-        store: DynamoStore::connect(&config.table_name).await,
+        store: DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await,
         graph: GraphClient::new(settings),
         home_tenant: config.home_tenant_id,
         backfill_budget: BACKFILL_BUDGET,
