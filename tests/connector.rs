@@ -47,7 +47,7 @@ impl Connector {
         let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
         let settings = GraphSettings::from_lookup(lookup, HOME_TENANT, "client-secret".into()).unwrap();
         let worker = Worker {
-            store: pipeline.store().clone(),
+            store: crate::as_function(pipeline.store(), "graph-worker"),
             graph: GraphClient::new(settings),
             home_tenant: HOME_TENANT.to_owned(),
             backfill_budget: std::time::Duration::from_secs(60),

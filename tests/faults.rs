@@ -165,7 +165,8 @@ fn error_response(status: u16, code: &str, message: &str) -> HttpResponse {
     response(status, body.to_string())
 }
 
-fn response(status: u16, body: String) -> HttpResponse {
+/// An answer of the local DynamoDB's shape: `status`, JSON `body`.
+pub(crate) fn response(status: u16, body: String) -> HttpResponse {
     let mut response = HttpResponse::new(StatusCode::try_from(status).expect("a valid status"), SdkBody::from(body));
     response.headers_mut().insert("content-type", "application/x-amz-json-1.0");
     response

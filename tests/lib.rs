@@ -2,6 +2,10 @@
 //! (moto, started by `scripts/with-moto.sh`), the sample events, and the fixed test clock.
 
 pub mod connector;
+pub mod iam;
+pub mod race;
+
+pub use iam::as_function;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
@@ -151,6 +155,12 @@ pub fn counted_store(table: &str) -> (DynamoStore, RequestLog) {
     (DynamoStore::new(client, table), log)
 }
 
+/// `table`'s own store: no function's, so its requests are not checked against a role. For what
+/// a test reads or sets up itself.
+pub fn table_store(table: &str) -> DynamoStore {
+    DynamoStore::new(local_client(), table)
+}
+
 /// A table of its own for one test, so tests run in parallel without seeing each other. Also
 /// routes the handlers' logs (warnings and errors) to the test's output.
 pub async fn fresh_store() -> DynamoStore {
@@ -185,12 +195,27 @@ pub fn clock() -> Clock {
     Clock::fixed(ANCHOR)
 }
 
-/// The query function's app on `store`, configured as a deployment would be; its tenant data is
+/// The ingest function's app on `store`'s table, configured as a deployment would be.
+pub fn ingest_app(store: &DynamoStore) -> ingest::App {
+    ingest::App { config: config(store.table()), store: as_function(store, "ingest"), clock: clock() }
+}
+
+/// The classify function's app on `store`'s table, with the default thresholds.
+pub fn classify_app(store: &DynamoStore) -> classify::App {
+    classify::App {
+        store: as_function(store, "classify"),
+        thresholds: callscope_core::domain::classify::Thresholds::default(),
+        clock: clock(),
+        home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
+    }
+}
+
+/// The query function's app on `store`'s table, configured as a deployment would be; its tenant data is
 /// re-checked on every request, so uploads show at once.
 pub fn query_app(store: DynamoStore) -> query::App {
     query::App {
         config: config(store.table()),
-        store,
+        store: as_function(&store, "query"),
         signer: callscope_core::domain::access::CursorSigner::new(CURSOR_KEY),
         home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
         clock: clock(),
@@ -366,6 +391,31 @@ pub async fn post_calls(app: &ingest::App, body: &serde_json::Value) {
     assert_eq!(response.status(), 202, "{:?}", response.body());
 }
 
+/// Erases `user` through the ingest function, given time for one round only (the rest is
+/// handed over to classify through the stream), while a specialist escalates `call` as `user`'s
+/// just before the erasure's marker lands: the escalation is written after the round looked for
+/// what names `user`, so only a later round, or a writer the erasure overtook, takes them out.
+pub async fn erasure_overtaking_an_escalation(store: &DynamoStore, user: &str, call: &str) {
+    let specialist = Person { id: "sam-oid", name: "Sam Specialist", role: "support-specialist" };
+    let path = format!("/calls/{call}/escalations");
+    let request = person_request("POST", specialist, &path, &[("user", user)], Some(r#"{"note": "it froze"}"#));
+    let desk = query_app(table_store(store.table()));
+    let escalate = async move {
+        let (status, body) = json_response(query::handle(&desk, request).await);
+        assert_eq!(status, 201, "the escalation racing the erasure: {body}");
+    };
+    let marker = |operation: &str, body: &serde_json::Value| {
+        operation == "PutItem" && race::partition(body).starts_with("ERASED#")
+    };
+    let mut hurried = config(store.table());
+    hurried.erasure_budget = std::time::Duration::ZERO;
+    let racing = race::before(&table_store(store.table()), marker, escalate);
+    let app = ingest::App { config: hurried, store: as_function(&racing, "ingest"), clock: clock() };
+    let erase = api_request("DELETE", Some("admin"), &format!("/users/{user}"), &[]);
+    let (status, report) = json_response(ingest::handle(&app, erase).await);
+    assert_eq!((status, report["complete"].as_bool()), (202, Some(false)), "{report}");
+}
+
 /// A handler's response as its status and JSON body; every response must be JSON.
 pub fn json_response(response: lambda_http::Response<lambda_http::Body>) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
@@ -418,6 +468,8 @@ pub struct Pipeline {
     pub ingest: ingest::App,
     pub classify: classify::App,
     pub stream: StreamTail,
+    /// The table's own store, no function's: what the tests read and set up with.
+    table: DynamoStore,
 }
 
 impl Pipeline {
@@ -426,25 +478,16 @@ impl Pipeline {
         Self::on(fresh_store().await).await
     }
 
-    /// A pipeline whose handlers use `store` (a fresh table's, perhaps through a fault layer);
-    /// the stream is read directly, as Lambda's event source mapping reads it.
+    /// A pipeline whose handlers use `store` (a fresh table's, perhaps through a fault layer),
+    /// each as its function; the stream is read directly, as Lambda's event source mapping reads it.
     pub async fn on(store: DynamoStore) -> Self {
         let stream = stream_tail(store.table()).await;
-        Self {
-            ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
-            classify: classify::App {
-                store,
-                thresholds: callscope_core::domain::classify::Thresholds::default(),
-                clock: clock(),
-                home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
-            },
-            stream,
-        }
+        Self { ingest: ingest_app(&store), classify: classify_app(&store), stream, table: store }
     }
 
-    /// The table's store.
+    /// The table's own store (no function's: its requests are not checked against a role).
     pub fn store(&self) -> &DynamoStore {
-        &self.classify.store
+        &self.table
     }
 
     /// Posts one Graph record (or a `{"value": [...]}` batch) through the ingest handler.

@@ -135,7 +135,7 @@ async fn a_result_computed_for_an_old_version_is_not_published() {
         callscope_core::support::fixtures::HOME_TENANT,
     )
     .unwrap();
-    let outcome = stack.store().publish(&stale).await.unwrap();
+    let outcome = callscope_tests::as_function(stack.store(), "classify").publish(&stale).await.unwrap();
     assert_eq!(outcome, callscope_core::store::Published::Superseded);
     let stored = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!((stored.summary.version, stored.results.map(|r| r.len())), (3, Some(2)));

@@ -10,7 +10,7 @@ use callscope_core::store::PreparedClassification;
 use callscope_core::store::items::CallHeader;
 use callscope_core::store::size::item_size;
 use callscope_core::support::fixtures::{self, HOME_TENANT};
-use callscope_tests::{ANCHOR, StreamTail, clock, config, counted_store, event, fresh_store, stream_tail};
+use callscope_tests::{ANCHOR, StreamTail, counted_store, event, fresh_store, stream_tail};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -28,6 +28,8 @@ fn write_units(items: &[callscope_core::store::Item]) -> usize {
 }
 
 struct Counted {
+    /// The table's own store (no function's), its requests logged too.
+    store: callscope_core::store::DynamoStore,
     ingest: ingest::App,
     classify: classify::App,
     stream: StreamTail,
@@ -39,13 +41,9 @@ async fn counted() -> Counted {
     let (store, log) = counted_store(table.table());
     let stream = stream_tail(store.table()).await;
     Counted {
-        ingest: ingest::App { config: config(store.table()), store: store.clone(), clock: clock() },
-        classify: classify::App {
-            store,
-            thresholds: Default::default(),
-            clock: clock(),
-            home_tenant: HOME_TENANT.into(),
-        },
+        ingest: callscope_tests::ingest_app(&store),
+        classify: callscope_tests::classify_app(&store),
+        store,
         stream,
         log,
     }
@@ -167,7 +165,7 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     // per started 4 KiB of items read); a detail is one consistent Query of the call's partition.
     let body = callscope_tests::graph_record("meeting.json").to_string();
     let prepared = prepare_calls(body.as_bytes(), ANCHOR, HOME_TENANT).unwrap().remove(0);
-    let stored_header = callscope_tests::stored_header(&c.classify.store, "e523d2ed-2966-4b6b-925b-754a88034cc5").await;
+    let stored_header = callscope_tests::stored_header(&c.store, "e523d2ed-2966-4b6b-925b-754a88034cc5").await;
     let rated = PreparedClassification::new(
         &stored_header.summary,
         classify_sessions(
@@ -179,9 +177,9 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     .unwrap();
     let history_bytes = 50 * item_size(&rated.history[0]);
     let history_units = history_bytes.div_ceil(4096) as f64 / 2.0;
-    let stored = c.classify.store.call("e523d2ed-2966-4b6b-925b-754a88034cc5", ANCHOR).await.unwrap().unwrap();
+    let stored = c.store.call("e523d2ed-2966-4b6b-925b-754a88034cc5", ANCHOR).await.unwrap().unwrap();
     let detail_items: Vec<callscope_core::store::Item> = {
-        let header = callscope_tests::stored_header(&c.classify.store, "e523d2ed-2966-4b6b-925b-754a88034cc5").await;
+        let header = callscope_tests::stored_header(&c.store, "e523d2ed-2966-4b6b-925b-754a88034cc5").await;
         let header: callscope_core::store::Item = serde_dynamo::to_item(&header).unwrap();
         let rated = callscope_core::store::PreparedClassification::new(
             &stored.summary,
@@ -198,7 +196,7 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     );
     assert!(history_units <= 5.0 && detail_bytes.div_ceil(4096) <= 10);
 
-    let query = callscope_tests::query_app(c.classify.store.clone());
+    let query = callscope_tests::query_app(c.store.clone());
     let warm = query::App {
         sites: std::sync::Arc::new(callscope_core::app::site_cache::SiteCache::new(time::Duration::hours(1))),
         ..query

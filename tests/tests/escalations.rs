@@ -486,3 +486,33 @@ async fn each_escalation_route_makes_few_requests_and_never_scans() {
         "one conditional update decides"
     );
 }
+
+#[tokio::test]
+async fn a_note_overtaken_by_an_erasure_of_its_author_is_taken_out_again() {
+    let desk = desk().await;
+    let id = desk.escalated(SAM, "Ada's meeting froze").await;
+    assert_eq!(desk.change(ERIN, &id, "claim").await.0, 200);
+    // Erin's erasure lands after the function read who is erased, just before it writes her note.
+    let ingest = desk.pipeline.ingest.clone();
+    let erase_erin = async move {
+        let request = callscope_tests::api_request("DELETE", Some("admin"), &format!("/users/{}", ERIN.id), &[]);
+        let (status, report) = json_response(ingest::handle(&ingest, request).await);
+        assert_eq!(status, 200, "{report}");
+    };
+    let escalation = keys::escalation_pk(&id);
+    let at_note = move |operation: &str, body: &Value| {
+        operation == "UpdateItem" && callscope_tests::race::partition(body) == escalation
+    };
+    let racing = callscope_tests::race::before(desk.pipeline.store(), at_note, erase_erin);
+    let app = query::App { store: callscope_tests::as_function(&racing, "query"), ..desk.app.clone() };
+    let note = Some(r#"{"note": "Asked the network team"}"#);
+    let request = person_request("POST", ERIN, &format!("/escalations/{id}/notes"), &[], note);
+    let (status, noted) = json_response(query::handle(&app, request).await);
+    assert_eq!(status, 201, "{noted}");
+    let (_, seen) = desk.get(EDDY, &format!("/escalations/{id}"), &[]).await;
+    assert!(!seen.to_string().contains("Erin Engineer"), "her name, taken out again: {seen}");
+    assert_eq!(seen["notes"][1]["removed"], true, "{seen}");
+    let (pk, sk) = (keys::escalations_by_pk(ERIN.id), keys::touched_sk(&id));
+    let pointer: Option<Value> = stored_item(desk.pipeline.store().table(), &pk, &sk).await;
+    assert!(pointer.is_none(), "the note's pointer to her, deleted again");
+}

@@ -7,9 +7,7 @@
 use callscope_core::domain::classify::Rating;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_tests::faults::{Fault, FaultLayer};
-use callscope_tests::{
-    ANCHOR, Pipeline, all_items, clock, config, fresh_store, graph_record, ingest_request, local_client,
-};
+use callscope_tests::{ANCHOR, Pipeline, all_items, fresh_store, graph_record, ingest_request};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 
@@ -66,10 +64,10 @@ async fn post_until_accepted(app: &ingest::App, clean: &DynamoStore, n: usize) -
 #[ignore = "a few minutes against a moto of its own: `make test` runs it beside the other tests (scripts/test-rust.sh)"]
 async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rated() {
     let table = fresh_store().await.table().to_owned();
-    let clean = DynamoStore::new(local_client(), &table);
+    let clean = callscope_tests::table_store(&table);
     let layer = FaultLayer::new(FAULT_RATE, 0x5eed_ca11);
     let mut pipeline = Pipeline::on(layer.store(&table)).await;
-    let app = ingest::App { config: config(&table), store: layer.store(&table), clock: clock() };
+    let app = callscope_tests::ingest_app(&layer.store(&table));
 
     let postings: Vec<Posting> = futures::stream::iter(0..CALLS)
         .map(|n| post_until_accepted(&app, &clean, n))

@@ -126,7 +126,7 @@ async fn a_record_gone_from_graph_is_dropped_and_the_queue_drains() {
     let old = fixtures::call_json("old", 1, 2, 1, ANCHOR - Duration::days(31));
     connector.stand_in.publish(vec![old]).await;
     connector.drain().await;
-    assert!(connector.worker.store.dead_letter_of("old").await.unwrap().is_none(), "not a failure");
+    assert!(connector.pipeline.store().dead_letter_of("old").await.unwrap().is_none(), "not a failure");
     assert!(stored_item::<Value>(connector.pipeline.store().table(), "CALL#old", "#HEADER").await.is_none());
 }
 
@@ -235,7 +235,35 @@ async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
         post_to_ingest(&format!("{}/graph/notifications", connector.ingest_url), &body.to_string()).await;
     assert_eq!(status, 202);
     connector.drain().await;
-    let dead = connector.worker.store.dead_letter_of("stuck").await.unwrap().expect("a dead letter");
+    let dead = connector.pipeline.store().dead_letter_of("stuck").await.unwrap().expect("a dead letter");
     assert_eq!(dead.attempts, callscope_core::app::connector::MAX_FETCH_ATTEMPTS);
     assert!(dead.reason.contains("throttling"), "{}", dead.reason);
+}
+
+#[tokio::test]
+async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
+    let mut connector = Connector::new(Behaviour::default()).await;
+    connector.keep().await;
+    connector.drain().await;
+    connector.stand_in.publish(vec![record("overtaken", 1, 3)]).await;
+    connector.drain().await;
+    // Version 2 is fetched; the erasure of one of its people (with an escalation racing that)
+    // lands after the worker read who is erased, just before it commits the version.
+    let (table, user) = (connector.pipeline.store().clone(), fixtures::user_id(1));
+    let (erased, at) = (user.clone(), table.clone());
+    let erase = async move { erasure_overtaking_an_escalation(&at, &erased, "overtaken").await };
+    let commit = |operation: &str, body: &Value| {
+        operation == "PutItem" && race::partition(body) == "CALL#overtaken" && race::sort_key(body) == "#HEADER"
+    };
+    connector.worker.store = as_function(&race::before(&table, commit, erase), "graph-worker");
+    connector.stand_in.publish(vec![record("overtaken", 2, 3)]).await;
+    connector.drain().await;
+    let marker: Value = stored_item(table.table(), &format!("ERASED#{user}"), "#MARKER").await.unwrap();
+    assert_eq!(marker["complete"], true, "the worker ran the erasure to its end: {marker}");
+    assert_eq!(marker["escalationsRewritten"], 1, "{marker}");
+    assert!(marker["stalePagesDeleted"].as_u64() > Some(0), "version 1's pages: {marker}");
+    assert!(stored_item::<Value>(table.table(), &format!("USER#{user}"), "CALL#overtaken").await.is_none());
+    let header = stored_header(&table, "overtaken").await;
+    assert_eq!(header.summary.version, 2);
+    assert!(header.summary.parties.iter().all(|p| p.id != user), "stored without them");
 }

@@ -3,8 +3,7 @@
 //! nothing written. Then ids built to collide with other items' keys, which must not.
 
 use callscope_core::store::keys;
-use callscope_tests::{ANCHOR, all_items, clock, config, fresh_store, graph_record, raw_ingest_request};
-use ingest::App;
+use callscope_tests::{ANCHOR, all_items, fresh_store, graph_record, raw_ingest_request};
 use serde_json::{Value, json};
 
 /// One hostile request and what it must get.
@@ -217,7 +216,7 @@ fn with_version(version: i64) -> Value {
 #[tokio::test]
 async fn every_hostile_body_gets_its_documented_4xx_and_writes_nothing() {
     let store = fresh_store().await;
-    let app = App { config: config(store.table()), store: store.clone(), clock: clock() };
+    let app = callscope_tests::ingest_app(&store);
     let mut failures = Vec::new();
     let cases = catalogue();
     for case in &cases {
@@ -253,7 +252,7 @@ async fn every_hostile_body_gets_its_documented_4xx_and_writes_nothing() {
 #[tokio::test]
 async fn an_error_body_lists_the_first_100_problems_and_counts_the_rest() {
     let store = fresh_store().await;
-    let app = App { config: config(store.table()), store: store.clone(), clock: clock() };
+    let app = callscope_tests::ingest_app(&store);
     // One record, 250 streams, each with a negative packet utilization.
     let mut record = sample();
     let stream = record["sessions"][0]["segments"][0]["media"][0]["streams"][0].clone();
@@ -280,7 +279,7 @@ async fn an_error_body_lists_the_first_100_problems_and_counts_the_rest() {
 #[tokio::test]
 async fn ids_built_from_key_delimiters_stay_in_their_own_items() {
     let store = fresh_store().await;
-    let app = App { config: config(store.table()), store: store.clone(), clock: clock() };
+    let app = callscope_tests::ingest_app(&store);
     // A call whose id looks like another item's key, between users whose ids extend each other.
     let tricky_call = "x#HEADER";
     for (call, user) in [(tricky_call, "u#1"), ("x", "u")] {

@@ -4,7 +4,13 @@
 
 use callscope_core::store::schema::table_definition;
 use callscope_core::store::stream::{Change, ChangeKind, Decision, decide};
-use callscope_tests::{ANCHOR, Pipeline};
+use callscope_dev::iam::Check;
+use callscope_dev::iam::policy::{self, Access};
+use callscope_dev::iam::template::{Deployment, Template};
+use callscope_tests::iam::{Roles, repository_template};
+use callscope_tests::{
+    ANCHOR, Pipeline, api_request, fresh_store, graph_record, ingest_app, ingest_request, query_app,
+};
 use serde_json::{Value as Json, json};
 use serde_norway::Value;
 use std::collections::BTreeSet;
@@ -184,8 +190,7 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     pipeline.deliver(callscope_tests::event(version_3.clone())).await;
     records.extend(version_3);
     records.extend(pipeline.stream.next_records().await.unwrap());
-    pipeline
-        .store()
+    callscope_tests::as_function(pipeline.store(), "ingest")
         .erase_user(
             "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b",
             callscope_core::support::fixtures::HOME_TENANT,
@@ -219,23 +224,43 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     assert!(records.len() > 10);
 }
 
-/// The statements of `function`'s inline policy whose leading keys include one matching `prefix`.
-fn statements_on<'a>(template: &'a Value, function: &str, prefix: &str) -> Vec<&'a Value> {
-    let policies = resource(template, function)["Policies"].as_sequence().unwrap();
-    let statements = policies.iter().flat_map(|p| p["Statement"].as_sequence().into_iter().flatten());
-    statements
-        .filter(|s| {
-            let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
-            keys.as_sequence().into_iter().flatten().any(|k| k.as_str().is_some_and(|k| k.starts_with(prefix)))
-        })
-        .collect()
+/// Whether the template lets `function` (its name: `ingest`, `query`, ...) do `action` to an item
+/// of partition `pk` of the table (or, with `index`, query that index), as IAM decides it.
+fn may(function: &str, action: &str, pk: &str, index: Option<&str>) -> bool {
+    let deployment = Deployment::local("t");
+    let check = Check::new(repository_template(), deployment.clone()).unwrap();
+    let function = check.function(function).unwrap_or_else(|| panic!("no function {function}"));
+    let table = deployment.table_arn("t");
+    let access = Access {
+        action: format!("dynamodb:{action}"),
+        resource: index.map_or(table.clone(), |index| format!("{table}/index/{index}")),
+        index: index.map(str::to_owned),
+        leading_keys: vec![pk.to_owned()],
+    };
+    policy::decide(&function.statements, &access).is_allowed()
 }
 
-fn actions(statement: &Value) -> BTreeSet<&str> {
-    match &statement["Action"] {
-        Value::String(one) => BTreeSet::from([one.as_str()]),
-        many => many.as_sequence().unwrap().iter().map(|a| a.as_str().unwrap()).collect(),
-    }
+/// The template's functions, by name.
+fn functions() -> Vec<String> {
+    repository_template().function_names().unwrap().into_iter().map(|(_, name)| name).collect()
+}
+
+/// Every item-level action IAM knows for DynamoDB.
+const ITEM_ACTIONS: [&str; 9] = [
+    "GetItem",
+    "BatchGetItem",
+    "Query",
+    "Scan",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchWriteItem",
+    "ConditionCheckItem",
+];
+
+/// The actions of `ITEM_ACTIONS` that `function` may do on `pk`.
+fn allowed(function: &str, pk: &str) -> BTreeSet<&'static str> {
+    ITEM_ACTIONS.into_iter().filter(|action| may(function, action, pk, None)).collect()
 }
 
 #[test]
@@ -249,37 +274,140 @@ fn no_caller_can_starve_the_api_and_no_function_can_rewrite_the_audit_trail() {
     for function in ["IngestFunction", "ClassifyFunction", "QueryFunction", "GraphWorkerFunction"] {
         assert!(resource(&template, function)["ReservedConcurrentExecutions"].is_tagged(), "{function}");
     }
-    for function in ["IngestFunction", "QueryFunction"] {
-        let audit = statements_on(&template, function, "AUDIT");
-        assert!(!audit.is_empty(), "{function} writes the audit trail");
-        for statement in audit {
-            let keys = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
-            let refusals_only = keys.as_sequence().unwrap().iter().all(|k| k.as_str().unwrap().ends_with("#refused"));
-            let allowed = if refusals_only { ["dynamodb:UpdateItem"] } else { ["dynamodb:PutItem"] };
-            assert_eq!(actions(statement), BTreeSet::from(allowed), "{function} may only add (or count refusals)");
+    // Decided as IAM decides it, over every statement a function has (inline or attached).
+    for function in functions() {
+        let writes_audit = ["ingest", "query"].contains(&function.as_str());
+        let writes = |pk: &str| -> BTreeSet<&str> {
+            allowed(&function, pk)
+                .into_iter()
+                .filter(|a| !["GetItem", "BatchGetItem", "Query", "Scan"].contains(a))
+                .collect()
+        };
+        let (entries, refusals, days) =
+            (writes("AUDIT#2026-11-25#3"), writes("AUDIT#2026-11-25#refused"), writes("AUDITDAYS"));
+        if writes_audit {
+            assert_eq!(entries, BTreeSet::from(["PutItem"]), "{function} may only add entries");
+            assert_eq!(days, BTreeSet::from(["PutItem"]), "{function} may only add days");
+            assert_eq!(refusals, BTreeSet::from(["PutItem", "UpdateItem"]), "{function} may add and count refusals");
+        } else {
+            assert!(entries.is_empty() && refusals.is_empty() && days.is_empty(), "{function} never touches the trail");
         }
     }
-    assert!(statements_on(&template, "ClassifyFunction", "AUDIT").is_empty(), "classify never touches the trail");
+}
+
+#[test]
+fn what_each_role_may_do_is_what_its_code_does() {
+    let set = |actions: &[&'static str]| actions.iter().copied().collect::<BTreeSet<_>>();
+    // Erasure markers are put and read, never changed or removed, by the three functions that
+    // run an erasure; the query function only reads who is erased.
+    for function in ["ingest", "graph-worker", "classify"] {
+        assert_eq!(allowed(function, "ERASED#u"), set(&["GetItem", "BatchGetItem", "PutItem"]), "{function}");
+    }
+    assert_eq!(allowed("query", "ERASED#u"), set(&["BatchGetItem"]));
+    // Dead letters are set aside by the Graph worker, and nobody reads, changes or removes one.
+    for function in functions() {
+        let expected = if function == "graph-worker" { set(&["PutItem"]) } else { set(&[]) };
+        assert_eq!(allowed(&function, "GRAPHDEAD#c"), expected, "{function} on dead letters");
+    }
+    // The query function reads only what it serves, and writes only escalations and the audit trail.
+    for pk in
+        ["CALL#c", "NAME#a", "USERS", "AUDITDAYS", "DATASETS", "DATASET#buildings#1", "SUBNETS#2026-11-25", "ESCBY#p"]
+    {
+        assert!(allowed("query", pk).contains("Query"), "query reads {pk}");
+    }
+    for pk in ["USER#u", "ERASED#u", "GRAPHFETCH#c", "GRAPHJOB#j", "GRAPHDEAD#c", "GRAPHSUBSCRIPTION", "ESCFOR#u"] {
+        assert!(!allowed("query", pk).contains("Query"), "query never reads {pk} by Query");
+    }
+    assert_eq!(allowed("query", "CALL#c"), set(&["Query"]), "a call is read whole, never written");
+    assert!(may("query", "Query", "HIST#u", Some("GSI1")) && may("query", "Query", "ESCQ#open", Some("GSI1")));
+    // Session pages are batch-written by the two functions that store call records, and nothing
+    // else is batch-written; nobody scans the table or its index.
+    for function in functions() {
+        for pk in ["CALL#c", "USER#u", "AUDIT#2026-11-25#3", "ESC#e", "ERASED#u"] {
+            let stores_records = ["ingest", "graph-worker"].contains(&function.as_str());
+            assert_eq!(may(&function, "BatchWriteItem", pk, None), stores_records && pk == "CALL#c", "{function} {pk}");
+            assert!(!may(&function, "Scan", pk, None), "{function} may not scan");
+        }
+        assert!(!may(&function, "Scan", "HIST#u", Some("GSI1")), "{function} may not scan GSI1");
+        assert_eq!(may(&function, "Query", "HIST#u", Some("GSI1")), function == "query", "only query reads GSI1");
+    }
 }
 
 #[test]
 fn escalations_are_kept_by_the_query_function_and_reached_by_every_erasure() {
-    let template = template();
-    let kept: Vec<BTreeSet<&str>> = statements_on(&template, "QueryFunction", "ESC").into_iter().map(actions).collect();
-    let write = BTreeSet::from([
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:ConditionCheckItem",
-    ]);
-    assert_eq!(kept, [write], "the query function writes escalations and their pointers, nothing more there");
+    let set = |actions: &[&'static str]| actions.iter().copied().collect::<BTreeSet<_>>();
+    assert_eq!(allowed("query", "ESC#e"), set(&["GetItem", "BatchGetItem", "PutItem", "UpdateItem"]));
+    assert_eq!(allowed("query", "ESCBY#p"), set(&["Query", "PutItem", "DeleteItem"]));
+    assert_eq!(allowed("query", "ESCFOR#u"), set(&["PutItem", "DeleteItem"]));
     // Erasures run in the ingest function, in the Graph worker (a record overtaken by one) and in
     // classify (an erasure's next rounds): each must reach the escalations that name the person.
-    for function in ["IngestFunction", "GraphWorkerFunction", "ClassifyFunction"] {
-        let reach: BTreeSet<&str> =
-            statements_on(&template, function, "ESC").into_iter().flat_map(|s| actions(s).into_iter()).collect();
-        for action in ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"] {
-            assert!(reach.contains(action), "{function} needs {action} on escalations");
+    for function in ["ingest", "graph-worker", "classify"] {
+        assert_eq!(allowed(function, "ESC#e"), set(&["GetItem", "PutItem"]), "{function}");
+        for pk in ["ESCBY#p", "ESCFOR#u"] {
+            assert_eq!(allowed(function, pk), set(&["Query", "DeleteItem"]), "{function} on {pk}");
         }
     }
+}
+
+/// The repository's template with `action` taken out of statement `sid` of `policy` (a
+/// function's inline policies, or a managed policy of the template); a statement left with no
+/// action goes.
+fn without(policy: &str, sid: &str, action: &str) -> Template {
+    let mut template = template();
+    let properties = &mut template["Resources"][policy]["Properties"];
+    let documents: Vec<&mut Value> = match properties["Policies"].as_sequence_mut() {
+        Some(policies) => policies.iter_mut().collect(),
+        None => vec![&mut properties["PolicyDocument"]],
+    };
+    let mut taken = false;
+    for statements in documents.into_iter().filter_map(|p| p["Statement"].as_sequence_mut()) {
+        for statement in statements.iter_mut().filter(|s| s["Sid"].as_str() == Some(sid)) {
+            match &mut statement["Action"] {
+                Value::Sequence(actions) => actions.retain(|a| a.as_str() != Some(action)),
+                one if one.as_str() == Some(action) => *one = Value::Sequence(Vec::new()),
+                _ => {}
+            }
+            taken = true;
+        }
+        statements.retain(|s| s["Action"].as_sequence().is_none_or(|a| !a.is_empty()));
+    }
+    assert!(taken, "{policy} has a statement {sid}");
+    Template::parse(&serde_norway::to_string(&template).unwrap()).unwrap()
+}
+
+/// The check catches the class of bug it was built for: a right taken out of a copy of the
+/// template fails the requests that need it, by function, action and key prefix, with the
+/// answer AWS gives (the handler's 500); the template as it is allows the same requests.
+#[tokio::test]
+async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
+    let store = fresh_store().await;
+    let ingest = |roles: &Roles| ingest::App { store: roles.store_as(&store, "ingest"), ..ingest_app(&store) };
+    let record = || ingest_request(graph_record("meeting.json").to_string());
+
+    // Ingest writes a call's session pages with BatchWriteItem, an action of its own in IAM.
+    let cut = Roles::new(&without("WriteCallRecordsPolicy", "WriteCalls", "dynamodb:BatchWriteItem"), store.table());
+    assert_eq!(ingest::handle(&ingest(&cut), record()).await.status(), 500);
+    assert_eq!(
+        BTreeSet::from_iter(cut.refusals()),
+        BTreeSet::from([
+            "ingest may not dynamodb:BatchWriteItem on CALL#… (no statement of IngestFunction allows it)".to_owned()
+        ])
+    );
+    let intact = Roles::new(repository_template(), store.table());
+    assert_eq!(ingest::handle(&ingest(&intact), record()).await.status(), 202);
+
+    // The history is read from GSI1, a resource of its own.
+    let query = |roles: &Roles| query::App { store: roles.store_as(&store, "query"), ..query_app(store.clone()) };
+    let history =
+        || api_request("GET", Some("support-engineer"), "/users/3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b/calls", &[]);
+    let cut = Roles::new(&without("QueryFunction", "ReadHistoryAndQueues", "dynamodb:Query"), store.table());
+    assert_eq!(query::handle(&query(&cut), history()).await.status(), 500);
+    assert_eq!(
+        BTreeSet::from_iter(cut.refusals()),
+        BTreeSet::from([
+            "query may not dynamodb:Query on index GSI1, HIST#… (no statement of QueryFunction allows it)".to_owned()
+        ])
+    );
+    assert_eq!(query::handle(&query(&intact), history()).await.status(), 200);
+    assert_eq!(intact.refusals(), Vec::<String>::new());
 }

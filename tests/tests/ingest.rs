@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_core::support::fixtures;
-use callscope_tests::{ANCHOR, clock, config, event_request, event_text, fresh_store};
+use callscope_tests::{ANCHOR, event_request, event_text, fresh_store};
 use ingest::{App, handle};
 use lambda_http::Request;
 use serde_json::{Value, json};
@@ -16,8 +16,12 @@ const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
 const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
 
 async fn app() -> App {
-    let store = fresh_store().await;
-    App { config: config(store.table()), store, clock: clock() }
+    callscope_tests::ingest_app(&fresh_store().await)
+}
+
+/// The app's table, read as the test itself (no function's role).
+fn own(app: &App) -> callscope_core::store::DynamoStore {
+    callscope_tests::table_store(app.store.table())
 }
 
 /// Sends `request` and returns the status and the JSON body.
@@ -68,7 +72,7 @@ async fn a_sample_call_is_accepted_and_stored_whole() {
     assert_eq!(status, 202, "{body}");
     assert_eq!(statuses(&body), [(MEETING.to_owned(), 2, "created".to_owned())]);
 
-    let stored = app.store.call(MEETING, ANCHOR).await.unwrap().expect("the meeting is stored");
+    let stored = own(&app).call(MEETING, ANCHOR).await.unwrap().expect("the meeting is stored");
     assert_eq!(stored.summary.version, 2);
     assert_eq!(stored.sessions.len(), 2);
     assert_eq!(stored.summary.parties.len(), 4, "Ada, Bob, the guest and the phone");
@@ -88,7 +92,7 @@ async fn versions_go_created_unchanged_updated_stale() {
         seen.push(statuses(&body)[0].2.clone());
     }
     assert_eq!(seen, ["created", "unchanged", "updated", "stale"]);
-    let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
+    let stored = own(&app).call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!(stored.summary.version, 3, "the stale version 1 did not overwrite version 3");
 }
 
@@ -101,12 +105,12 @@ async fn concurrent_versions_leave_the_highest() {
     for (status, body) in futures::future::join_all(posts).await {
         assert_eq!(status, 202, "{body}");
     }
-    let stored = app.store.call(MEETING, ANCHOR).await.unwrap().unwrap();
+    let stored = own(&app).call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!(stored.summary.version, 6);
     let history =
-        app.store.user_history(ADA, (ANCHOR - time::Duration::days(30), ANCHOR), 10, None, ANCHOR).await.unwrap();
+        own(&app).user_history(ADA, (ANCHOR - time::Duration::days(30), ANCHOR), 10, None, ANCHOR).await.unwrap();
     assert_eq!(history.entries.len(), 1);
-    let item = callscope_tests::stored_history(&app.store, ADA, MEETING).await;
+    let item = callscope_tests::stored_history(&own(&app), ADA, MEETING).await;
     assert_eq!((item.version, &item.entry), (6, &history.entries[0]), "the history entry carries the winning version");
 }
 
@@ -115,7 +119,7 @@ async fn every_item_expires_thirty_days_after_the_call_ends() {
     let app = app().await;
     assert_eq!(send(&app, event_request("ingest-post-meeting.json")).await.0, 202);
     let expected = datetime!(2026-11-24 14:45:30.5 UTC) + time::Duration::days(30);
-    assert_eq!(callscope_tests::stored_header(&app.store, MEETING).await.expires_at, expected.unix_timestamp());
+    assert_eq!(callscope_tests::stored_header(&own(&app), MEETING).await.expires_at, expected.unix_timestamp());
 
     // Every item written for the call carries the TTL attribute, not only the header; the
     // directory entries a day longer, so a user's next calls that day need not rewrite them.
@@ -152,17 +156,17 @@ async fn a_call_is_in_every_home_users_history_and_nobody_elses() {
     assert_eq!(status, 202, "{body}");
     assert_eq!(statuses(&body).iter().map(|s| s.2.as_str()).collect::<Vec<_>>(), ["created", "created"]);
 
-    assert_eq!(history_ids(&app.store, ADA, ANCHOR).await, [MEETING, P2P], "newest first");
-    assert!(history_ids(&app.store, BOB, ANCHOR).await.is_empty(), "another tenant's user has no history here");
-    assert!(history_ids(&app.store, GRACE_GUEST, ANCHOR).await.is_empty(), "nor has a guest");
-    assert!(history_ids(&app.store, "+15551234567", ANCHOR).await.is_empty(), "phone numbers have no history");
-    assert!(history_ids(&app.store, "someone-else", ANCHOR).await.is_empty());
+    assert_eq!(history_ids(&own(&app), ADA, ANCHOR).await, [MEETING, P2P], "newest first");
+    assert!(history_ids(&own(&app), BOB, ANCHOR).await.is_empty(), "another tenant's user has no history here");
+    assert!(history_ids(&own(&app), GRACE_GUEST, ANCHOR).await.is_empty(), "nor has a guest");
+    assert!(history_ids(&own(&app), "+15551234567", ANCHOR).await.is_empty(), "phone numbers have no history");
+    assert!(history_ids(&own(&app), "someone-else", ANCHOR).await.is_empty());
 
     let window = (ANCHOR - time::Duration::days(30), ANCHOR);
-    let entry = &app.store.user_history(ADA, window, 10, None, ANCHOR).await.unwrap().entries[1];
+    let entry = &own(&app).user_history(ADA, window, 10, None, ANCHOR).await.unwrap().entries[1];
     assert_eq!(entry.counterpart.as_ref().map(|p| p.id.as_str()), Some("+15552823456"), "p2p counterpart");
     assert_eq!((entry.duration_seconds, entry.participant_count), (754, 2));
-    let entry = &app.store.user_history(ADA, window, 10, None, ANCHOR).await.unwrap().entries[0];
+    let entry = &own(&app).user_history(ADA, window, 10, None, ANCHOR).await.unwrap().entries[0];
     assert_eq!(
         entry.counterpart.as_ref().map(|p| p.id.as_str()),
         Some(ADA),
@@ -177,13 +181,13 @@ async fn expired_items_are_not_returned_even_if_still_stored() {
     let expires = datetime!(2026-11-24 14:45:30.5 UTC) + time::Duration::days(30);
     let just_before = expires - time::Duration::seconds(1);
     let at_expiry = expires + time::Duration::milliseconds(500);
-    assert!(app.store.call(MEETING, just_before).await.unwrap().is_some());
+    assert!(own(&app).call(MEETING, just_before).await.unwrap().is_some());
     assert!(
-        app.store.call(MEETING, at_expiry).await.unwrap().is_none(),
+        own(&app).call(MEETING, at_expiry).await.unwrap().is_none(),
         "moto never deletes it; the read must drop it"
     );
     let everything = (ANCHOR - time::Duration::days(60), at_expiry);
-    let page = app.store.user_history(ADA, everything, 10, None, at_expiry).await.unwrap();
+    let page = own(&app).user_history(ADA, everything, 10, None, at_expiry).await.unwrap();
     assert!(page.entries.is_empty());
 }
 
@@ -193,12 +197,12 @@ async fn a_large_meeting_is_split_into_pages_and_read_back_whole() {
     let record = fixtures::call_json("big-meeting", 1, 250, 3, ANCHOR - time::Duration::hours(3));
     let (status, body) = send(&app, post(&record)).await;
     assert_eq!(status, 202, "{body}");
-    let stored = app.store.call("big-meeting", ANCHOR).await.unwrap().unwrap();
-    let header = callscope_tests::stored_header(&app.store, "big-meeting").await;
+    let stored = own(&app).call("big-meeting", ANCHOR).await.unwrap().unwrap();
+    let header = callscope_tests::stored_header(&own(&app), "big-meeting").await;
     assert!(header.session_pages > 1, "250 sessions do not fit one item");
     assert_eq!(stored.sessions.len(), 250);
     assert_eq!(stored.sessions[249].id.as_deref(), Some("big-meeting-s249"), "sessions keep their order");
-    assert_eq!(history_ids(&app.store, &fixtures::user_id(249), ANCHOR).await, ["big-meeting"]);
+    assert_eq!(history_ids(&own(&app), &fixtures::user_id(249), ANCHOR).await, ["big-meeting"]);
 }
 
 #[tokio::test]
@@ -207,7 +211,7 @@ async fn a_new_version_with_fewer_sessions_is_read_from_its_own_pages() {
     let start = ANCHOR - time::Duration::hours(3);
     assert_eq!(send(&app, post(&fixtures::call_json("shrinking", 1, 250, 3, start))).await.0, 202);
     assert_eq!(send(&app, post(&fixtures::call_json("shrinking", 2, 3, 1, start))).await.0, 202);
-    let stored = app.store.call("shrinking", ANCHOR).await.unwrap().unwrap();
+    let stored = own(&app).call("shrinking", ANCHOR).await.unwrap().unwrap();
     assert_eq!((stored.summary.version, stored.sessions.len()), (2, 3));
     let items = callscope_tests::local_client()
         .query()
@@ -248,7 +252,7 @@ async fn an_invalid_record_lists_every_problem_with_its_path() {
             (None, "sessions[0].segments[0].media[0].streams[0].averagePacketLossRate".to_owned()),
         ]
     );
-    assert!(app.store.call("", ANCHOR).await.unwrap().is_none());
+    assert!(own(&app).call("", ANCHOR).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -257,7 +261,7 @@ async fn a_call_outside_the_window_is_unacceptable() {
     let (status, body) = send(&app, event_request("ingest-post-too-old.json")).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(problems(&body), [(None, "endDateTime".to_owned())]);
-    assert!(app.store.call("old-call-1", ANCHOR).await.unwrap().is_none());
+    assert!(own(&app).call("old-call-1", ANCHOR).await.unwrap().is_none());
 
     let mut future = callscope_tests::graph_record("p2p-pstn.json");
     future["startDateTime"] = json!("2026-11-26T12:00:01Z");
@@ -297,8 +301,8 @@ async fn one_bad_record_in_a_batch_means_nothing_is_written() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(problems(&body), [(Some(1), "sessions[1].segments[0].media[0].streams[0].averageJitter".to_owned())]);
     assert!(body["error"]["problems"][0]["message"].as_str().unwrap().contains("ISO-8601"));
-    assert!(app.store.call(P2P, ANCHOR).await.unwrap().is_none(), "the good record was not written either");
-    assert!(history_ids(&app.store, ADA, ANCHOR).await.is_empty());
+    assert!(own(&app).call(P2P, ANCHOR).await.unwrap().is_none(), "the good record was not written either");
+    assert!(history_ids(&own(&app), ADA, ANCHOR).await.is_empty());
 }
 
 #[tokio::test]
@@ -364,7 +368,7 @@ async fn only_verified_ingest_or_admin_roles_may_post() {
     assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthenticated")));
     let (status, body) = send(&app, event_request("ingest-post-wrong-role.json")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("forbidden")));
-    assert!(app.store.call(P2P, ANCHOR).await.unwrap().is_none());
+    assert!(own(&app).call(P2P, ANCHOR).await.unwrap().is_none());
 
     // A role header or query parameter from the client counts for nothing.
     let mut event: Value = serde_json::from_str(&event_text("ingest-post-no-claims.json")).unwrap();

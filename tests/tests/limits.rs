@@ -3,8 +3,7 @@
 //! refused with `422` — never committed and then stuck at the fan-out.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use callscope_tests::{all_items, clock, config, fresh_store, graph_record, ingest_request};
-use ingest::App;
+use callscope_tests::{all_items, fresh_store, graph_record, ingest_request};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -78,7 +77,7 @@ proptest! {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
             let store = fresh_store().await;
-            let app = App { config: config(store.table()), store: store.clone(), clock: clock() };
+            let app = callscope_tests::ingest_app(&store);
             let body = record(&name, &upn, &subnet, id_len).to_string();
             let (status, answer) = callscope_tests::json_response(ingest::handle(&app, ingest_request(body)).await);
             prop_assert!(status == 202 || status == 422, "{status}: {answer}");

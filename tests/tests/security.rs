@@ -3,7 +3,7 @@
 //! right to erasure leaves no trace of the user outside the audit trail.
 
 use callscope_tests::{
-    Pipeline, all_items, api_request, api_request_with_roles_claim, graph_record, json_response, query_app,
+    Pipeline, all_items, api_request, api_request_with_roles_claim, as_function, graph_record, json_response, query_app,
 };
 use serde_json::{Value, json};
 
@@ -210,12 +210,14 @@ async fn an_erasure_cut_off_anywhere_is_completed_by_repeating_it() {
     let mut writes_seen = 0;
     for allowed in 0.. {
         let (pipeline, _) = tenant().await;
-        let cut = callscope_tests::cut_off_store(pipeline.store().table(), allowed);
+        // The erasure as the ingest function runs it, cut off after `allowed` writes, then repeated.
+        let cut = as_function(&callscope_tests::cut_off_store(pipeline.store().table(), allowed), "ingest");
         if cut.erase_user(ADA, home, now, ALL_AT_ONCE).await.is_ok() {
             writes_seen = allowed;
             break;
         }
-        let finished = pipeline.store().erase_user(ADA, home, now, ALL_AT_ONCE).await.unwrap().unwrap();
+        let finished =
+            as_function(pipeline.store(), "ingest").erase_user(ADA, home, now, ALL_AT_ONCE).await.unwrap().unwrap();
         assert!(finished.complete, "cut after {allowed} writes: {finished:?}");
         assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new(), "cut after {allowed} writes");
         let bob = pipeline.store().clone();
@@ -248,7 +250,7 @@ async fn a_classification_the_erasure_has_not_reached_yet_publishes_no_names() {
     pipeline.post(&sample_calls(None)).await;
     // The marker is written, the calls not yet rewritten: an erasure still on its way.
     let store = pipeline.store().clone();
-    let cut = callscope_tests::cut_off_store(store.table(), 1);
+    let cut = as_function(&callscope_tests::cut_off_store(store.table(), 1), "ingest");
     assert!(
         cut.erase_user(ADA, callscope_core::support::fixtures::HOME_TENANT, callscope_tests::ANCHOR, ALL_AT_ONCE)
             .await
@@ -272,7 +274,10 @@ async fn a_classification_the_erasure_has_not_reached_yet_publishes_no_names() {
 async fn a_flood_of_refused_requests_cannot_starve_the_audited_reads() {
     let (pipeline, app) = tenant().await;
     // Every partition takes at most 200 writes: a flood into one partition throttles it.
-    let app = query::App { store: callscope_tests::hot_partition_store(pipeline.store().table(), 200), ..app };
+    let app = query::App {
+        store: as_function(&callscope_tests::hot_partition_store(pipeline.store().table(), 200), "query"),
+        ..app
+    };
     let history = format!("/users/{ADA}/calls");
     for _ in 0..1000 {
         let (status, _) = get(&app, api_request("GET", Some("ingest"), &history, &[])).await;
@@ -343,4 +348,43 @@ async fn an_erasure_longer_than_its_request_answers_202_and_finishes_from_the_st
         "sending it again reads the result: {report}"
     );
     assert_eq!(report["historyEntriesDeleted"], 2, "{report}");
+}
+
+/// The erasure marker `DELETE /users/{ADA}` left, as stored.
+async fn marker_of_ada(pipeline: &Pipeline) -> Value {
+    let pk = format!("ERASED#{ADA}");
+    callscope_tests::stored_item(pipeline.store().table(), &pk, "#MARKER").await.expect("her erasure marker")
+}
+
+/// The sample calls stored at their own version and then at version 9 (the first version's
+/// session pages superseded, still stored), rated.
+async fn revised_tenant() -> Pipeline {
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&sample_calls(None)).await;
+    pipeline.post(&sample_calls(Some(9))).await;
+    pipeline.classify_all().await;
+    pipeline
+}
+
+#[tokio::test]
+async fn an_erasure_deletes_the_pages_of_superseded_versions_too() {
+    let pipeline = revised_tenant().await;
+    let erase = api_request("DELETE", ADMIN, &format!("/users/{ADA}"), &[]);
+    let (status, report) = json_response(ingest::handle(&pipeline.ingest, erase).await);
+    assert_eq!(status, 200, "{report}");
+    assert!(report["stalePagesDeleted"].as_u64() > Some(0), "version 1's pages named her: {report}");
+    assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_erasures_next_round_reaches_an_escalation_written_during_the_first() {
+    let mut pipeline = revised_tenant().await;
+    callscope_tests::erasure_overtaking_an_escalation(pipeline.store(), ADA, MEETING).await;
+    // classify runs the next round from the marker's change on the stream.
+    pipeline.classify_all().await;
+    let marker = marker_of_ada(&pipeline).await;
+    assert_eq!(marker["complete"], true, "{marker}");
+    assert_eq!(marker["escalationsRewritten"], 1, "the escalation opened during the first round: {marker}");
+    assert!(marker["stalePagesDeleted"].as_u64() > Some(0), "{marker}");
+    assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
 }
