@@ -25,3 +25,8 @@ foreground "$DEV" load-tenant "$GATEWAY_URL" >/dev/null
 foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 echo "==> browser tests against $GATEWAY_URL"
 GATEWAY_URL="$GATEWAY_URL" ARTIFACTS_DIR="$TARGET_DIR/browser" npm --prefix tests/browser test
+echo "==> every DynamoDB request the functions made was allowed by its role in infra/template.yaml"
+if ! "$DEV" iam-report "$IAM_LOG" > .local/iam-report.out 2>&1; then
+  grep -E "may not|made no" .local/iam-report.out >&2
+  exit 1
+fi

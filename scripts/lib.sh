@@ -67,9 +67,11 @@ stop_group() {
 
 # stack_up [GATEWAY_PORT [FUNCTIONS_PORT]]: the whole product on this machine (built as the
 # tests were when STACK_BUILD=workspace). moto (local DynamoDB) and the table, the stand-in Microsoft Graph (unless GRAPH_API_URL and
-# GRAPH_TOKEN_URL are set: then that Graph), the functions under `cargo lambda watch`, the local
+# GRAPH_TOKEN_URL are set: then that Graph), IAM in front of moto (`callscope-dev iam-proxy`: a
+# request the function's role in infra/template.yaml refuses is answered AccessDeniedException,
+# and every checked access goes to IAM_LOG), the functions under `cargo lambda watch`, the local
 # stream triggers and schedule, the local gateway (free ports unless given), and the Graph
-# subscription. Sets STACK_PIDS, GATEWAY_URL, FUNCTIONS_URL, and GRAPH_STANDIN_URL when the
+# subscription. Sets STACK_PIDS, GATEWAY_URL, FUNCTIONS_URL, IAM_LOG, and GRAPH_STANDIN_URL when the
 # stand-in runs. GRAPH_THROTTLE_PERCENT makes the stand-in answer that share of requests 429.
 stack_up() {
   local gateway_port=${1:-$(free_port)} functions_port=${2:-$(free_port)}
@@ -106,9 +108,17 @@ stack_up() {
     wait_http "$GRAPH_STANDIN_URL/_standin/stats" graph "$!"
   fi
   foreground "$DEV" create-table
-  echo "==> starting the functions under cargo lambda watch"
-  local env_args=() name
-  for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
+  echo "==> starting IAM in front of the local DynamoDB (each function's requests checked against its role)"
+  local iam_port
+  iam_port=$(free_port)
+  IAM_LOG=.local/iam.jsonl
+  : > "$IAM_LOG"
+  setsid "$DEV" iam-proxy "127.0.0.1:$iam_port" "$MOTO_URL" "$IAM_LOG" > .local/iam.log 2>&1 &
+  STACK_PIDS="$STACK_PIDS $!"
+  wait_http "http://127.0.0.1:$iam_port/moto-api/" iam "$!"
+  echo "==> starting the functions under cargo lambda watch (their DynamoDB: the IAM proxy)"
+  local env_args=(--env-var "AWS_ENDPOINT_URL=http://127.0.0.1:$iam_port") name
+  for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
       GRAPH_CLIENT_STATE GRAPH_CLIENT_ID GRAPH_CLIENT_SECRET GRAPH_API_URL GRAPH_TOKEN_URL GRAPH_NOTIFICATION_URL; do
     env_args+=(--env-var "$name=${!name}")
   done

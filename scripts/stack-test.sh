@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# The local stack end to end over HTTP: moto, the functions under cargo lambda watch, the stream
-# trigger and the gateway come up; a generated tenant goes in through the gateway; the history
-# and a poor call are checked per role; then everything stops, leaving no process or port behind.
+# The local stack end to end over HTTP: moto, IAM in front of it, the functions under cargo lambda
+# watch, the stream trigger and the gateway come up; a generated tenant goes in through the
+# gateway; the history and a poor call are checked per role; every DynamoDB request a function
+# made was allowed by its role; then everything stops, leaving no process or port behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-trap stack_down EXIT
+# On any way out, what IAM refused (a refused request is often why a step failed or waited).
+rm -f .local/iam.log
+show_refusals() {
+  if [ -f .local/iam.log ] && grep -q "^refused:" .local/iam.log; then
+    echo "IAM refused requests of the functions (.local/iam.log):"
+    grep "^refused:" .local/iam.log | sort | uniq -c | sort -rn | head -n 20
+  fi
+}
+trap 'stack_down; show_refusals' EXIT
 trap 'exit 130' INT TERM
 
 stack_up
@@ -79,6 +88,14 @@ pgrep -f "$TARGET_DIR/debug/(ingest|graph-worker|classify|query)$" >/dev/null &&
 result=$(tail -n 1 .local/stack-test.out)
 head -n -1 .local/stack-test.out
 passed=${result%% passed*}; failed=${result#*, }; failed=${failed%% failed*}
+if "$DEV" iam-report "$IAM_LOG" > .local/iam-report.out 2>&1; then
+  echo "ok   every DynamoDB request of every function was allowed by its role in infra/template.yaml ($(wc -l < "$IAM_LOG") checked)"
+  passed=$((passed + 1))
+else
+  echo "FAIL requests the deployed roles would refuse (whole report: .local/iam-report.out):"
+  grep -E "may not|made no" .local/iam-report.out | sed 's/^ */     /'
+  failed=$((failed + 1))
+fi
 if [ "$gone" = 1 ]; then echo "ok   the stack stopped: no process or port left"; passed=$((passed + 1)); else echo "FAIL processes or ports were left behind"; failed=$((failed + 1)); fi
 echo "stack: $passed passed, $failed failed"
 [ "$failed" = 0 ]
