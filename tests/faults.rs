@@ -3,12 +3,10 @@
 //! sending, forwards and then drops the answer (the write happened, the caller cannot know), or
 //! answers a batch write with every item unprocessed. Seeded, so a failing run can be repeated.
 
+use crate::layer::{Layer, over};
 use aws_sdk_dynamodb::config::http::{HttpRequest, HttpResponse};
 use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryPartition, TokenBucket};
-use aws_sdk_dynamodb::config::{HttpClient, RuntimeComponents, SharedHttpClient};
-use aws_smithy_runtime_api::client::http::{
-    HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
-};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture, SharedHttpConnector};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
@@ -80,12 +78,10 @@ impl FaultLayer {
     /// standard three attempts, with a short backoff and no retry quota so a test at a high
     /// fault rate finishes in seconds (a deployment keeps the SDK's defaults).
     pub fn store(&self, table: &str) -> DynamoStore {
-        let inner = aws_smithy_http_client::Builder::new().build_http();
-        let client = SharedHttpClient::new(FaultyClient { inner, layer: self.clone() });
         let retry = RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(2));
         let partition = RetryPartition::custom("fault-test").token_bucket(TokenBucket::unlimited()).build();
-        let config = crate::client_config().http_client(client).retry_config(retry).retry_partition(partition).build();
-        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), table)
+        let config = crate::client_config().retry_config(retry).retry_partition(partition).build();
+        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(over(&config, self.clone()).build()), table)
     }
 
     /// What has happened so far.
@@ -107,31 +103,11 @@ impl FaultLayer {
     }
 }
 
-#[derive(Debug)]
-struct FaultyClient {
-    inner: SharedHttpClient,
-    layer: FaultLayer,
-}
-
-impl HttpClient for FaultyClient {
-    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        let inner = self.inner.http_connector(settings, components);
-        SharedHttpConnector::new(FaultyConnector { inner, layer: self.layer.clone() })
-    }
-}
-
-#[derive(Debug)]
-struct FaultyConnector {
-    inner: SharedHttpConnector,
-    layer: FaultLayer,
-}
-
-impl HttpConnector for FaultyConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let target = request.headers().get("x-amz-target").unwrap_or_default();
-        let operation = target.rsplit('.').next().unwrap_or_default().to_owned();
-        match self.layer.draw(&operation) {
-            None => self.inner.call(request),
+impl Layer for FaultLayer {
+    fn call(&self, request: HttpRequest, next: &SharedHttpConnector) -> HttpConnectorFuture {
+        let operation = crate::layer::operation(&request).to_owned();
+        match self.draw(&operation) {
+            None => next.call(request),
             Some(Fault::Throttle) => HttpConnectorFuture::ready(Ok(error_response(
                 400,
                 "ThrottlingException",
@@ -144,7 +120,7 @@ impl HttpConnector for FaultyConnector {
                 HttpConnectorFuture::ready(Err(ConnectorError::io("injected: connection reset before sending".into())))
             }
             Some(Fault::DropAfterApply) => {
-                let sent = self.inner.call(request);
+                let sent = next.call(request);
                 HttpConnectorFuture::new(async move {
                     let _ = sent.await;
                     Err(ConnectorError::io("injected: connection reset after the request was applied".into()))

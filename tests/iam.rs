@@ -16,12 +16,11 @@
 //! iam-report <file>` sums them up: which granted rights were used); `CALLSCOPE_IAM=record` sends
 //! refused requests on anyway, so one run lists every refusal.
 
+use crate::layer::{Layer, over};
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::AppName;
 use aws_sdk_dynamodb::config::http::{HttpRequest, HttpResponse};
-use aws_sdk_dynamodb::config::{AppName, HttpClient, RuntimeComponents, SharedHttpClient};
-use aws_smithy_runtime_api::client::http::{
-    HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
-};
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorFuture, SharedHttpConnector};
 use callscope_core::store::DynamoStore;
 use callscope_dev::iam::template::{Deployment, Template};
 use callscope_dev::iam::{Check, Verdict, app_name};
@@ -88,11 +87,8 @@ impl Roles {
             config.app_name().is_none(),
             "the store is a function's already: give {function} the table's own store"
         );
-        let inner = config
-            .http_client()
-            .unwrap_or_else(|| SharedHttpClient::new(aws_smithy_http_client::Builder::new().build_http()));
         let app = AppName::new(function.to_owned()).expect("a function's name is a valid app name");
-        let checked = config.to_builder().app_name(app).http_client(Checked { inner, roles: self.clone() }).build();
+        let checked = over(config, self.clone()).app_name(app).build();
         DynamoStore::new(Client::from_conf(checked), store.table())
     }
 
@@ -117,40 +113,21 @@ impl Roles {
     }
 }
 
-/// The layer under the SDK that decides each request.
-#[derive(Debug)]
-struct Checked {
-    inner: SharedHttpClient,
-    roles: Roles,
-}
-
-impl HttpClient for Checked {
-    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        let inner = self.inner.http_connector(settings, components);
-        SharedHttpConnector::new(CheckedConnector { inner, roles: self.roles.clone() })
-    }
-}
-
-#[derive(Debug)]
-struct CheckedConnector {
-    inner: SharedHttpConnector,
-    roles: Roles,
-}
-
-impl HttpConnector for CheckedConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+/// The roles decide each request beneath the SDK.
+impl Layer for Roles {
+    fn call(&self, request: HttpRequest, next: &SharedHttpConnector) -> HttpConnectorFuture {
         let header = |name: &str| request.headers().get(name).unwrap_or_default();
         let function = app_name(header("x-amz-user-agent")).or(app_name(header("user-agent")));
         let body = request.body().bytes().unwrap_or_default();
-        if let Some(verdict) = self.roles.check.request(function, header("x-amz-target"), body) {
-            self.roles.record(&verdict);
-            let sent_anyway = self.roles.repository && record_only();
+        if let Some(verdict) = self.check.request(function, header("x-amz-target"), body) {
+            self.record(&verdict);
+            let sent_anyway = self.repository && record_only();
             if !verdict.is_allowed() && !sent_anyway {
                 let denied: HttpResponse = crate::faults::response(400, verdict.access_denied_body());
                 return HttpConnectorFuture::ready(Ok(denied));
             }
         }
-        self.inner.call(request)
+        next.call(request)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod connector;
 pub mod iam;
+pub mod layer;
 pub mod race;
 
 pub use iam::as_function;
@@ -125,7 +126,7 @@ impl Intercept for HotPartitions {
         }
         let body: serde_json::Value =
             context.request().body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
-        let pk = body["Item"]["PK"]["S"].as_str().or(body["Key"]["PK"]["S"].as_str()).unwrap_or_default().to_owned();
+        let pk = layer::partition(&body).to_owned();
         let mut writes = self.writes.lock().unwrap();
         let count = writes.entry(pk.clone()).or_default();
         *count += 1;

@@ -24,7 +24,8 @@ pub struct Gateway {
     next_id: AtomicU64,
 }
 
-type Reply = Response<Full<Bytes>>;
+/// An answer with its whole body.
+pub type Reply = Response<Full<Bytes>>;
 
 impl Gateway {
     /// A gateway in front of the functions served at `upstream`.
@@ -34,18 +35,11 @@ impl Gateway {
 
     /// Serves until the listener fails.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        loop {
-            let (stream, _) = listener.accept().await?;
+        serve(listener, move |request| {
             let gateway = self.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let gateway = gateway.clone();
-                    async move { Ok::<_, std::convert::Infallible>(gateway.handle(request).await) }
-                });
-                let _ =
-                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-            });
-        }
+            async move { gateway.handle(request).await }
+        })
+        .await
     }
 
     async fn handle(&self, request: Request<Incoming>) -> Reply {
@@ -126,6 +120,25 @@ impl Gateway {
         event: &Value,
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         invoke(&self.client, &self.upstream, function, event).await
+    }
+}
+
+/// Serves HTTP/1.1 on `listener`, each request answered by `handle`, until the listener fails.
+pub async fn serve<H, F>(listener: tokio::net::TcpListener, handle: H) -> std::io::Result<()>
+where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
+    F: Future<Output = Reply> + Send + 'static,
+{
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let answer = handle(request);
+                async move { Ok::<_, std::convert::Infallible>(answer.await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
     }
 }
 

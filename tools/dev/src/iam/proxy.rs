@@ -11,11 +11,10 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioIo;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-type Reply = Response<Full<Bytes>>;
+use crate::gateway::Reply;
 
 /// The proxy's state: where requests go, the check, and the log of checked accesses.
 pub struct Proxy {
@@ -33,18 +32,11 @@ impl Proxy {
 
     /// Serves until the listener fails.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        loop {
-            let (stream, _) = listener.accept().await?;
+        crate::gateway::serve(listener, move |request| {
             let proxy = self.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request| {
-                    let proxy = proxy.clone();
-                    async move { Ok::<_, std::convert::Infallible>(proxy.handle(request).await) }
-                });
-                let _ =
-                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-            });
-        }
+            async move { proxy.handle(request).await }
+        })
+        .await
     }
 
     async fn handle(&self, request: Request<Incoming>) -> Reply {
