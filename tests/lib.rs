@@ -1,5 +1,7 @@
 //! Support for the integration tests: a fresh table on the local DynamoDB-compatible server
-//! (moto, started by `scripts/with-moto.sh`), the sample events, and the fixed test clock.
+//! (moto, started by `scripts/with-moto.sh`), each handler's app reaching it as its function
+//! (every request checked against that function's role: `iam`), the sample events, and the
+//! fixed test clock.
 
 pub mod connector;
 pub mod iam;
