@@ -1,7 +1,7 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo dev token test lint check-rooms check-events infra-check stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
+.PHONY: demo dev token test lint check-rooms check-events check-package infra-check package stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
@@ -17,7 +17,7 @@ token:
 
 # The stack tests build what the Rust tests just built (STACK_BUILD=workspace), not a narrower
 # selection whose other features would mean a second build.
-test: venv check-rooms check-events infra-check
+test: venv check-rooms check-events check-package infra-check
 	scripts/test-rust.sh
 	STACK_BUILD=workspace scripts/stack-test.sh
 	STACK_BUILD=workspace scripts/browser-test.sh
@@ -29,6 +29,17 @@ browser-test: venv
 # The whole local stack over HTTP, then torn down.
 stack-test: venv
 	scripts/stack-test.sh
+
+# For deployment (not part of make test: release builds take minutes): every function of the
+# template built for Lambda (arm64, release) into the target/lambda/<binary>/ its CodeUri names,
+# then checked against the template. See infra/README.md.
+package: venv
+	@scripts/package.sh
+
+# The artifact check of make package, on small fake artifact trees, and the template's
+# functions against the workspace's binaries.
+check-package: venv
+	@.venv/bin/python scripts/test_package.py
 
 # The SAM template, checked by both validators and scanned by Checkov (no AWS credentials needed;
 # every failed check fails this, a skipped one carries its reason in the template).

@@ -23,6 +23,43 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+/// Every log line written through [`Captured::subscriber`], kept.
+#[derive(Debug, Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// The functions' own JSON-lines subscriber at `level`, writing here.
+    pub fn subscriber(&self, level: &str) -> impl tracing::Subscriber + Send + Sync {
+        let writer = self.clone();
+        callscope_core::support::telemetry::json_lines(
+            move || writer.clone(),
+            tracing_subscriber::EnvFilter::new(level),
+        )
+    }
+
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).expect("log lines are UTF-8")
+    }
+
+    /// Every line written since the last call, and forget them.
+    pub fn take_lines(&self) -> Vec<String> {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap());
+        String::from_utf8(bytes).expect("log lines are UTF-8").lines().map(str::to_owned).collect()
+    }
+}
+
 /// The instant the sample events were written for; handlers under test run at this time.
 pub const ANCHOR: OffsetDateTime = datetime!(2026-11-25 12:00:00 UTC);
 

@@ -1,19 +1,25 @@
 //! `infra/template.yaml` against the code: the table the template declares is the table the core
-//! creates, the routes it maps are the routes the handlers serve, and the stream filter passes
-//! exactly the changes classify acts on.
+//! creates, the routes it maps are the routes the handlers serve, the stream filter passes
+//! exactly the changes classify acts on, and a tampered audit trail raises the alarm's metric.
 
+use aws_lambda_events::dynamodb::{EventRecord, UserIdentity};
+use aws_sdk_dynamodb::types::AttributeValue;
+use callscope_core::store::keys::{self, AuditPartition};
 use callscope_core::store::schema::table_definition;
-use callscope_core::store::stream::{Change, ChangeKind, Decision, decide};
+use callscope_core::store::stream::{Change, ChangeKind, Decision, Skip, decide};
+use callscope_core::store::{DynamoStore, Item};
 use callscope_dev::iam::Check;
 use callscope_dev::iam::policy::{self, Access};
 use callscope_dev::iam::template::{Deployment, Template};
 use callscope_tests::iam::{Roles, repository_template};
 use callscope_tests::{
-    ANCHOR, Pipeline, api_request, fresh_store, graph_record, ingest_app, ingest_request, query_app,
+    ANCHOR, Captured, Pipeline, all_items, api_request, fresh_store, graph_record, ingest_app, ingest_request,
+    local_client, query_app,
 };
 use serde_json::{Value as Json, json};
 use serde_norway::Value;
 use std::collections::BTreeSet;
+use tracing_subscriber::util::SubscriberInitExt;
 
 fn template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
@@ -143,11 +149,18 @@ async fn the_declared_routes_are_the_ones_the_handlers_serve() {
 }
 
 /// Lambda's event filtering for the subset the template uses: objects nest, arrays list the
-/// allowed string values.
+/// allowed values, and an allowed value may be `{"prefix": "..."}` (a string that starts so).
+/// Any other rule is refused, so a pattern this cannot evaluate is never taken as agreeing.
 fn matches(pattern: &Json, event: &Json) -> bool {
     match pattern {
         Json::Object(fields) => fields.iter().all(|(key, p)| event.get(key).is_some_and(|e| matches(p, e))),
-        Json::Array(allowed) => allowed.contains(event),
+        Json::Array(allowed) => allowed.iter().any(|rule| match rule {
+            Json::Object(rule) => match (rule.len(), rule.get("prefix")) {
+                (1, Some(Json::String(prefix))) => event.as_str().is_some_and(|e| e.starts_with(prefix.as_str())),
+                _ => panic!("a filter rule this check does not model: {rule:?}"),
+            },
+            value => value == event,
+        }),
         _ => false,
     }
 }
@@ -173,11 +186,81 @@ impl Tagged for Value {
     }
 }
 
+/// A user of the sample meeting.
+const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+
+/// The audit trail's changes, as its stream reports them.
+struct AuditChanges {
+    /// What the product does to it: served reads' entries and the day's index, refused reads
+    /// counted (the first inserted, the rest increments), the day indexed again by a second
+    /// function.
+    product: Vec<EventRecord>,
+    /// An entry put over with a past `expiresAt`, as a function holding `PutItem` on `AUDIT#*`
+    /// could, hiding it from `GET /audit` at once.
+    overwrite: Vec<EventRecord>,
+    /// Another entry deleted outright (an operator, or a role that may delete).
+    deletion: Vec<EventRecord>,
+    /// That entry's removal as DynamoDB's TTL process reports it (moto never expires items).
+    expiry: EventRecord,
+    /// The overwritten and the deleted entry, as they were.
+    overwritten: Item,
+    deleted: Item,
+}
+
+/// Changes `pipeline`'s audit trail in every way the product does, then as an attacker would.
+/// The stream must be drained before.
+async fn change_the_audit_trail(pipeline: &mut Pipeline) -> AuditChanges {
+    let table = pipeline.store().table().to_owned();
+    let history = format!("/users/{ADA}/calls");
+    let app = callscope_tests::query_app(pipeline.store().clone());
+    for role in ["support-engineer", "admin"] {
+        assert_eq!(query::handle(&app, api_request("GET", Some(role), &history, &[])).await.status(), 200);
+    }
+    for _ in 0..3 {
+        assert_eq!(query::handle(&app, api_request("GET", Some("ingest"), &history, &[])).await.status(), 403);
+    }
+    // A second warm function indexes the day again (the first keeps it in memory).
+    let other = callscope_tests::query_app(DynamoStore::new(local_client(), &table));
+    assert_eq!(query::handle(&other, api_request("GET", Some("support-engineer"), &history, &[])).await.status(), 200);
+    let product = pipeline.stream.next_records().await.unwrap();
+
+    let key = |item: &Item| (text(item, "PK"), text(item, "SK"));
+    let mut entries: Vec<Item> = all_items(&table)
+        .await
+        .into_iter()
+        .filter(|item| matches!(keys::audit_partition(&text(item, "PK")), Some(AuditPartition::Entries { .. })))
+        .collect();
+    entries.sort_by_key(key);
+    assert_eq!(entries.len(), 3, "one entry per served read");
+    let client = local_client();
+    let mut hidden = entries[0].clone();
+    let past = ANCHOR - time::Duration::days(1);
+    hidden.insert("expiresAt".into(), AttributeValue::N(past.unix_timestamp().to_string()));
+    client.put_item().table_name(&table).set_item(Some(hidden)).send().await.unwrap();
+    let overwrite = pipeline.stream.next_records().await.unwrap();
+    let (pk, sk) = key(&entries[1]);
+    let keys = [("PK", pk), ("SK", sk)].map(|(name, value)| (name.to_owned(), AttributeValue::S(value)));
+    client.delete_item().table_name(&table).set_key(Some(keys.into())).send().await.unwrap();
+    let deletion = pipeline.stream.next_records().await.unwrap();
+    let mut expiry = deletion.first().expect("the deletion's record").clone();
+    let mut ttl = UserIdentity::default();
+    ttl.type_ = "Service".into();
+    ttl.principal_id = "dynamodb.amazonaws.com".into();
+    expiry.user_identity = Some(ttl);
+    let (overwritten, deleted) = (entries[0].clone(), entries[1].clone());
+    AuditChanges { product, overwrite, deletion, expiry, overwritten, deleted }
+}
+
+fn text(item: &Item, name: &str) -> String {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default()
+}
+
 #[tokio::test]
-async fn the_stream_filter_passes_exactly_what_classify_rates() {
+async fn the_stream_filter_passes_exactly_what_classify_acts_on() {
     let patterns = filter_patterns();
     // Every kind of change the product makes: ingest's items, classify's results and rating,
-    // a new version and its rating, an erasure rewriting the rated call, and a TTL removal sample.
+    // a new version and its rating, an erasure rewriting the rated call, a TTL removal sample,
+    // and every kind of change of the audit trail (the product's own, and tampering).
     let mut pipeline = Pipeline::new().await;
     pipeline.post(&callscope_tests::graph_record("meeting.json")).await;
     let mut records = pipeline.stream.next_records().await.unwrap();
@@ -191,37 +274,166 @@ async fn the_stream_filter_passes_exactly_what_classify_rates() {
     records.extend(version_3);
     records.extend(pipeline.stream.next_records().await.unwrap());
     callscope_tests::as_function(pipeline.store(), "ingest")
-        .erase_user(
-            "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b",
-            callscope_core::support::fixtures::HOME_TENANT,
-            ANCHOR,
-            std::time::Duration::ZERO,
-        )
+        .erase_user(ADA, callscope_core::support::fixtures::HOME_TENANT, ANCHOR, std::time::Duration::ZERO)
         .await
         .unwrap();
     records.extend(pipeline.stream.next_records().await.unwrap());
     let removal: aws_lambda_events::dynamodb::Event =
         serde_json::from_str(&callscope_tests::event_text("classify-remove-ttl.json")).unwrap();
     records.extend(removal.records);
+    let audit = change_the_audit_trail(&mut pipeline).await;
+    records.extend(audit.product.into_iter().chain(audit.overwrite).chain(audit.deletion).chain([audit.expiry]));
 
-    let (mut rated, mut continued) = (0, 0);
+    let (mut rated, mut continued, mut tampered, mut kept) = (0, 0, 0, 0);
     for record in &records {
-        let change = Change {
-            kind: ChangeKind::from_event_name(&record.event_name).unwrap(),
-            new_image: record.change.new_image.clone(),
-            old_image: record.change.old_image.clone(),
-        };
-        let decision = decide(&change).unwrap();
-        let wanted = !matches!(decision, Decision::Skip(_));
-        continued += usize::from(matches!(decision, Decision::ContinueErasure { .. }));
+        let decision = decide(&Change::from_record(record).unwrap()).unwrap();
+        // The filter passes what classify acts on, and every change of an audit item but its
+        // insert: whether that is the product's own (a refusal counted, an expiry) only the
+        // handler can tell, from both images and the record's principal.
+        let wanted = !matches!(decision, Decision::Skip(skip) if skip != Skip::AuditTrailKept);
         let event = serde_json::to_value(record).unwrap();
         let passed = patterns.iter().any(|pattern| matches(pattern, &event));
         assert_eq!(passed, wanted, "filter and handler disagree on {} {:?}", record.event_name, record.change.keys);
         rated += usize::from(matches!(decision, Decision::Rate { .. }));
+        continued += usize::from(matches!(decision, Decision::ContinueErasure { .. }));
+        tampered += usize::from(matches!(decision, Decision::Tampered(_)));
+        kept += usize::from(decision == Decision::Skip(Skip::AuditTrailKept));
     }
     assert_eq!(rated, 2, "the INSERT of version 2 and the MODIFY to version 3");
     assert_eq!(continued, 1, "the hand-over of an erasure out of time");
-    assert!(records.len() > 10);
+    assert_eq!(tampered, 2, "the entry put over and the entry deleted");
+    assert!(kept >= 3, "two refusals counted and the expiry: {kept}");
+    assert!(records.len() > 20);
+}
+
+/// CloudWatch Logs' JSON filter syntax, the subset the template uses: `{ SEL = "TEXT" }`, or
+/// several joined by `&&`, where SEL is `$.` and dot-separated field names and TEXT a string
+/// without wildcards, matched exactly. Any other pattern is refused (a panic naming it), so a
+/// pattern this cannot evaluate is never taken as matching.
+fn metric_filter_matches(pattern: &str, line: &str) -> bool {
+    let refuse = || panic!("a metric filter pattern this check does not model: {pattern}");
+    let Some(body) = pattern.trim().strip_prefix('{').and_then(|p| p.strip_suffix('}')) else { refuse() };
+    if body.contains("||") || body.contains('(') {
+        refuse();
+    }
+    let Ok(event) = serde_json::from_str::<Json>(line) else { return false };
+    body.split("&&").all(|comparison| {
+        let Some((selector, value)) = comparison.split_once('=') else { refuse() };
+        let path = selector.trim().strip_prefix("$.").unwrap_or_else(|| refuse());
+        let names: Vec<&str> = path.split('.').collect();
+        if names.iter().any(|n| n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            refuse();
+        }
+        let text = value.trim().strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or_else(|| refuse());
+        if text.contains(['"', '*', '\\']) || selector.contains(['!', '<', '>']) {
+            refuse();
+        }
+        names.iter().try_fold(&event, |node, name| node.get(name)).and_then(Json::as_str) == Some(text)
+    })
+}
+
+#[test]
+fn the_metric_filter_subset_is_evaluated_as_cloudwatch_does_and_nothing_else_is_accepted() {
+    let line = r#"{"level":"ERROR","fields":{"message":"audit trail changed","day":"2026-11-25"},"target":"classify"}"#;
+    assert!(metric_filter_matches(r#"{ $.fields.message = "audit trail changed" }"#, line));
+    assert!(metric_filter_matches(r#"{ $.level = "ERROR" && $.fields.message = "audit trail changed" }"#, line));
+    assert!(!metric_filter_matches(r#"{ $.level = "WARN" && $.fields.message = "audit trail changed" }"#, line));
+    assert!(!metric_filter_matches(r#"{ $.fields.message = "audit trail" }"#, line), "exact, not a substring");
+    assert!(!metric_filter_matches(r#"{ $.fields.missing = "x" }"#, line));
+    assert!(!metric_filter_matches(r#"{ $.fields.message = "audit trail changed" }"#, "not json"));
+    for outside in [
+        r#"{ $.fields.message = "audit*" }"#,
+        r#"{ $.level != "INFO" }"#,
+        r#"{ ($.level = "ERROR") || ($.level = "WARN") }"#,
+        r#"{ $.latency > 5 }"#,
+        r#"audit trail changed"#,
+        r#"{ $.fields[0] = "x" }"#,
+    ] {
+        assert!(std::panic::catch_unwind(|| metric_filter_matches(outside, line)).is_err(), "{outside} refused");
+    }
+    // Every metric filter of the template is within the subset.
+    let template = template();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"].as_str() == Some("AWS::Logs::MetricFilter") {
+            let pattern = resource["Properties"]["FilterPattern"].as_str().unwrap();
+            let modelled = std::panic::catch_unwind(|| metric_filter_matches(pattern, line)).is_ok();
+            assert!(modelled, "{name:?}'s pattern is outside the modelled subset: {pattern}");
+        }
+    }
+}
+
+/// The pattern of the metric filter `name`, checked to read `function`'s log group and to feed
+/// the alarm `alarm`.
+fn metric_filter_of(template: &Value, name: &str, function: &str, alarm: &str) -> String {
+    let filter = resource(template, name);
+    assert_eq!(filter["LogGroupName"], resource(template, function)["LoggingConfig"]["LogGroup"], "{function}'s logs");
+    let metric = &filter["MetricTransformations"][0];
+    let alarm = resource(template, alarm);
+    assert_eq!(alarm["Namespace"], metric["MetricNamespace"]);
+    assert_eq!(alarm["MetricName"], metric["MetricName"]);
+    assert_eq!(alarm["ComparisonOperator"].as_str(), Some("GreaterThanThreshold"));
+    assert_eq!(alarm["Threshold"].as_u64(), Some(0), "one is enough");
+    filter["FilterPattern"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_audit_entry_overwritten_or_deleted_raises_the_alarm_metric_and_nothing_else_does() {
+    let template = template();
+    let pattern = metric_filter_of(&template, "AuditTampering", "ClassifyFunction", "AuditTamperingAlarm");
+    let patterns = filter_patterns();
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&callscope_tests::graph_record("meeting.json")).await;
+    pipeline.classify_all().await;
+    let audit = change_the_audit_trail(&mut pipeline).await;
+
+    // What classify logs, line for line as a deployed function writes it.
+    let captured = Captured::default();
+    let _logs = captured.subscriber("info").set_default();
+    let alarms = |lines: Vec<String>| -> Vec<Json> {
+        lines.iter().filter(|l| metric_filter_matches(&pattern, l)).map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+
+    // The product's own changes raise nothing: inserts, refusals counted, the day indexed again,
+    // and an entry's expiry.
+    let changes: Vec<Change> = audit.product.iter().map(|r| Change::from_record(r).unwrap()).collect();
+    let refused = |c: &&Change| c.new_image.get("refusedAttempts").is_some();
+    assert!(changes.iter().any(|c| c.kind == ChangeKind::Insert && !refused(&c)), "an entry inserted");
+    assert!(changes.iter().filter(refused).any(|c| c.kind == ChangeKind::Modify), "a refusal counted once more");
+    assert!(pipeline.deliver(callscope_tests::event(audit.product.clone())).await.is_empty());
+    assert!(pipeline.deliver(callscope_tests::event(vec![audit.expiry.clone()])).await.is_empty());
+    assert_eq!(alarms(captured.take_lines()), Vec::<Json>::new());
+
+    // An entry put over, and one deleted: each reaches classify through the stream filter and
+    // raises the metric once, named by day, shard, time and request id.
+    for (records, entry, change) in
+        [(&audit.overwrite, &audit.overwritten, "Modify"), (&audit.deletion, &audit.deleted, "Remove")]
+    {
+        let (pk, sk) = (text(entry, "PK"), text(entry, "SK"));
+        assert_eq!(records.len(), 1);
+        let event = serde_json::to_value(&records[0]).unwrap();
+        assert!(patterns.iter().any(|p| matches(p, &event)), "the stream filter passes the {change}");
+        assert!(pipeline.deliver(callscope_tests::event(records.clone())).await.is_empty());
+        let raised = alarms(captured.take_lines());
+        assert_eq!(raised.len(), 1, "{change}: {raised:?}");
+        let fields = &raised[0]["fields"];
+        let (day, shard) = pk.strip_prefix("AUDIT#").unwrap().split_once('#').unwrap();
+        let (at, request_id) = sk.split_once('#').unwrap();
+        assert_eq!(
+            [
+                &fields["item"],
+                &fields["change"],
+                &fields["day"],
+                &fields["shard"],
+                &fields["at"],
+                &fields["request_id"]
+            ],
+            [&json!("Entry"), &json!(change), &json!(day), &json!(shard), &json!(at), &json!(request_id)]
+        );
+        assert_eq!(raised[0]["level"], "ERROR");
+        let line = raised[0].to_string();
+        let subject = text(entry, "subject");
+        assert!(!subject.is_empty() && !line.contains(&subject) && !line.contains(ADA), "no personal data: {line}");
+    }
 }
 
 /// Whether the template lets `function` (its name: `ingest`, `query`, ...) do `action` to an item
@@ -264,7 +476,7 @@ fn allowed(function: &str, pk: &str) -> BTreeSet<&'static str> {
 }
 
 #[test]
-fn no_caller_can_starve_the_api_and_no_function_can_rewrite_the_audit_trail() {
+fn no_caller_can_starve_the_api() {
     let template = template();
     let api = resource(&template, "HttpApi");
     assert!(api["DefaultRouteSettings"]["ThrottlingRateLimit"].is_tagged(), "stage throttling, a parameter");
@@ -274,6 +486,17 @@ fn no_caller_can_starve_the_api_and_no_function_can_rewrite_the_audit_trail() {
     for function in ["IngestFunction", "ClassifyFunction", "QueryFunction", "GraphWorkerFunction"] {
         assert!(resource(&template, function)["ReservedConcurrentExecutions"].is_tagged(), "{function}");
     }
+}
+
+/// What IAM can say about the audit trail, and all it can: no function may delete an audit item
+/// or update an entry or the day index; items may only be put, and refusal counts updated.
+/// `PutItem` cannot be told from an overwrite, so a function holding it on `AUDIT#*` can still
+/// put over an entry: that is detected, not prevented
+/// (`an_audit_entry_overwritten_or_deleted_raises_the_alarm_metric_and_nothing_else_does`).
+/// Every function of the template is checked, as IAM decides it over every statement it has
+/// (inline or attached).
+#[test]
+fn no_function_may_delete_or_update_an_audit_entry_only_put_one() {
     // Decided as IAM decides it, over every statement a function has (inline or attached).
     for function in functions() {
         let writes_audit = ["ingest", "query"].contains(&function.as_str());
@@ -294,6 +517,7 @@ fn no_caller_can_starve_the_api_and_no_function_can_rewrite_the_audit_trail() {
         }
     }
 }
+
 
 #[test]
 fn what_each_role_may_do_is_what_its_code_does() {

@@ -4,26 +4,10 @@
 //! sample's names, addresses, numbers, IPs and SSIDs.
 
 use callscope_tests::{
-    Pipeline, api_request, event_request, graph_record, json_response, query_app, raw_ingest_request,
+    Captured, Pipeline, api_request, event_request, graph_record, json_response, query_app, raw_ingest_request,
 };
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// Every line the subscriber writes, kept.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use tracing_subscriber::util::SubscriberInitExt;
 
 const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
 const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
@@ -31,8 +15,7 @@ const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
 #[tokio::test]
 async fn no_name_number_address_or_ssid_is_logged_above_debug() {
     let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt().json().with_env_filter("info").with_writer(move || writer.clone()).init();
+    captured.subscriber("info").init();
 
     let mut pipeline = Pipeline::new().await;
     pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
@@ -81,7 +64,7 @@ async fn no_name_number_address_or_ssid_is_logged_above_debug() {
     assert_eq!(json_response(ingest::handle(&pipeline.ingest, erase).await).0, 200);
     pipeline.classify_all().await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     for expected in ["ingested call records", "classified", "tenant file replaced", "user erasure ran"] {
         assert!(logs.contains(expected), "the capture holds the run's info lines ({expected}): {logs}");
     }

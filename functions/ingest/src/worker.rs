@@ -9,7 +9,7 @@ use callscope_core::app::AppError;
 use callscope_core::app::connector::{Outcome, Worker};
 use callscope_core::domain::connector::Job;
 use callscope_core::store::connector::{Work, queued_work};
-use callscope_core::store::stream::{Change, ChangeKind};
+use callscope_core::store::stream::Change;
 use callscope_core::support::clock::Clock;
 use futures::StreamExt;
 
@@ -56,9 +56,7 @@ pub async fn handle(worker: &Worker, clock: &Clock, invocation: Invocation) -> R
 }
 
 async fn handle_record(worker: &Worker, clock: &Clock, record: &EventRecord) -> Result<(), String> {
-    let kind = ChangeKind::from_event_name(&record.event_name).map_err(|e| e.to_string())?;
-    let change =
-        Change { kind, new_image: record.change.new_image.clone(), old_image: record.change.old_image.clone() };
+    let change = Change::from_record(record).map_err(|e| e.to_string())?;
     let Some(work) = queued_work(&change).map_err(|e| e.to_string())? else {
         return Ok(());
     };

@@ -1,8 +1,8 @@
 //! Classifying a call: what the classify function does with one change on the table's stream.
 //! The store decides whether the change is a call version to rate; this rates it with the
 //! domain's rules and publishes the result. Idempotent and safe to run more than once. The same
-//! stream carries the hand-over of an erasure too long for its request, and its next round runs
-//! here.
+//! stream carries the hand-over of an erasure too long for its request (its next round runs
+//! here) and the changes of the audit trail (judged for tampering).
 
 use crate::domain::classify::{Rating, Thresholds, classify_sessions};
 use crate::domain::graph::Party;
@@ -30,6 +30,8 @@ pub enum Outcome {
     Rated { call_id: String, version: i64, rated: Rated },
     /// A round of a handed-over erasure ran; `complete` once nothing is left.
     Erased { complete: bool },
+    /// The audit trail was changed as the product never changes it (the handler raises the alarm).
+    Tampered(crate::store::tamper::Tampering),
 }
 
 /// How long one round of a handed-over erasure may run in the classify function (whose timeout
@@ -46,6 +48,7 @@ pub async fn rate_change(
 ) -> Result<Outcome, StoreError> {
     match decide(change)? {
         Decision::Skip(reason) => Ok(Outcome::Skipped(reason)),
+        Decision::Tampered(tampering) => Ok(Outcome::Tampered(tampering)),
         Decision::Rate { call_id, version } => {
             let rated = rate_call(store, &call_id, version, thresholds, now, home_tenant).await?;
             Ok(Outcome::Rated { call_id, version, rated })

@@ -8,7 +8,9 @@
 //! | history entry     | `USER#<userId>`    | `CALL#<callId>`        | `HIST#<userId>` | `<start>#<callId>` |
 //! | name token        | `NAME#<c>`         | `<token>#<userId>`     |               |                     |
 //! | user listing      | `USERS`            | `<name>#<userId>`      |               |                     |
-//! | audit entry       | `AUDIT`            | `<time>#<requestId>`   |               |                     |
+//! | audit entry       | `AUDIT#<day>#<shard>` | `<time>#<requestId>` |              |                     |
+//! | refused attempts  | `AUDIT#<day>#refused` | `<minute>#<caller>` |               |                     |
+//! | audit day         | `AUDITDAYS`        | `<day>`                |               |                     |
 //! | active data set   | `DATASETS`         | `buildings`/`endpoints`|               |                     |
 //! | data set chunk    | `DATASET#<kind>#<version>` | `CHUNK#<nnnn>` |               |                     |
 //! | subnet usage      | `SUBNETS#<day>`    | `<subnet>`             |               |                     |
@@ -46,9 +48,13 @@ pub const EXPIRES_AT: &str = "expiresAt";
 pub const CALL_HEADER_SK: &str = "#HEADER";
 /// Sort key prefix of a call's session pages.
 pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
-/// Partition key of the audit trail (helpdesk reads are few: one partition serves them).
+/// How every partition key of the audit trail begins (entries, refusals and the day index), and
+/// no other: the stream filter that watches the trail matches it.
+pub const AUDIT_PREFIX: &str = "AUDIT";
 /// Partition of the index of days that have audit entries.
 pub const AUDIT_DAYS_PK: &str = "AUDITDAYS";
+/// The shard name of a day's refused attempts, in place of a number.
+const REFUSED_SHARD: &str = "refused";
 /// How many partitions one day's audit entries are spread over: no one partition takes every
 /// entry, so a flood cannot throttle the audit writes that reads depend on.
 pub const AUDIT_SHARDS: u32 = 8;
@@ -61,7 +67,27 @@ pub fn audit_pk(day: time::Date, shard: u32) -> String {
 /// Partition of `day`'s refused attempts, one entry per caller per minute: apart from the
 /// entries of served requests, so a flood of refusals throttles only itself.
 pub fn refused_pk(day: time::Date) -> String {
-    format!("AUDIT#{day}#refused")
+    format!("AUDIT#{day}#{REFUSED_SHARD}")
+}
+
+/// The part of the audit trail a partition key names, read back from the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditPartition<'a> {
+    /// `AUDIT#<day>#<shard>`: entries of served requests.
+    Entries { day: &'a str, shard: &'a str },
+    /// `AUDIT#<day>#refused`: refused attempts, counted per caller and minute.
+    Refusals { day: &'a str },
+    /// `AUDITDAYS`: the index of days with entries.
+    Days,
+}
+
+/// Which part of the audit trail `pk` is, if it is one.
+pub fn audit_partition(pk: &str) -> Option<AuditPartition<'_>> {
+    if pk == AUDIT_DAYS_PK {
+        return Some(AuditPartition::Days);
+    }
+    let (day, shard) = pk.strip_prefix("AUDIT#")?.rsplit_once('#')?;
+    Some(if shard == REFUSED_SHARD { AuditPartition::Refusals { day } } else { AuditPartition::Entries { day, shard } })
 }
 
 /// Partition of the pointers to the active tenant data sets (one item per kind).
@@ -289,6 +315,20 @@ mod tests {
         assert!(key_problem(&item("", "S")).unwrap().contains("PK would be empty"));
         assert!(key_problem(&item("P", &"s".repeat(1025))).unwrap().contains("SK would be 1025 bytes"));
         assert!(key_problem(&item(&"p".repeat(2049), "S")).unwrap().contains("PK"));
+    }
+
+    #[test]
+    fn audit_partitions_read_back_from_their_keys() {
+        let day = time::macros::date!(2026 - 11 - 25);
+        assert_eq!(audit_partition(&audit_pk(day, 7)), Some(AuditPartition::Entries { day: "2026-11-25", shard: "7" }));
+        assert_eq!(audit_partition(&refused_pk(day)), Some(AuditPartition::Refusals { day: "2026-11-25" }));
+        assert_eq!(audit_partition(AUDIT_DAYS_PK), Some(AuditPartition::Days));
+        for pk in [audit_pk(day, 0), refused_pk(day), AUDIT_DAYS_PK.to_owned()] {
+            assert!(pk.starts_with(AUDIT_PREFIX), "{pk}");
+        }
+        for other in ["AUDIT", "AUDIT#2026-11-25", "USER#AUDIT#a#b", "ESC#x"] {
+            assert_eq!(audit_partition(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Storage: the only code that knows DynamoDB. The single-table key design (`keys`, `schema`),
 //! the items and their sizes (`items`, `size`, `prepare`), the client and its write guards
 //! (`client`), and one module per kind of data: calls, lists (history, directory, audit),
-//! tenant data sets, subnets, escalations, erasure writes, and the stream read back (`stream`). See
+//! tenant data sets, subnets, escalations, erasure writes, the stream read back (`stream`) and the
+//! audit trail's tamper evidence on it (`tamper`). See
 //! `docs/data-model.md` for the access patterns.
 
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod schema;
 pub mod size;
 pub mod stream;
 pub mod subnets;
+pub mod tamper;
 
 pub use calls::{Published, UpsertStatus};
 pub use client::{DynamoStore, Item, Page, WriteGuard};

@@ -4,11 +4,15 @@
 //! The filter here and the event-source filter in `infra/template.yaml` must agree: rate
 //! INSERT and MODIFY of call headers, unless the MODIFY is our own result write (same version,
 //! already rated); run the next round of an erasure whose marker says it was handed over and is
-//! not complete; ignore REMOVE (TTL expiry) and every other item.
+//! not complete; judge every MODIFY and REMOVE of an audit item ([`tamper`](super::tamper)),
+//! which the template's filter passes whole because only here can the images be compared; ignore
+//! other REMOVEs (TTL expiry) and every other item.
 
 use super::StoreError;
 use super::keys;
+use super::tamper::{self, AuditVerdict, Tampering};
 use crate::domain::classify::Rating;
+use aws_lambda_events::dynamodb::EventRecord;
 use serde::Deserialize;
 
 /// The kind of change a stream record reports.
@@ -31,12 +35,46 @@ impl ChangeKind {
     }
 }
 
+/// Who made a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// DynamoDB's Time to Live process, deleting an expired item.
+    TimeToLive,
+    /// A request to the table (any principal's).
+    Request,
+}
+
+impl Origin {
+    /// The principal a TTL deletion's stream record names, exactly: `userIdentity` is
+    /// `{"type": "Service", "principalId": "dynamodb.amazonaws.com"}` (DynamoDB Streams' `Identity`).
+    /// Every other record, a request's, has no `userIdentity`.
+    pub fn from_user_identity(kind: &str, principal_id: &str) -> Self {
+        if kind == "Service" && principal_id == "dynamodb.amazonaws.com" { Self::TimeToLive } else { Self::Request }
+    }
+}
+
 /// One stream record, in DynamoDB's own terms (images may be empty).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub kind: ChangeKind,
     pub new_image: serde_dynamo::Item,
     pub old_image: serde_dynamo::Item,
+    pub origin: Origin,
+}
+
+impl Change {
+    /// The change a Lambda DynamoDB event record reports.
+    pub fn from_record(record: &EventRecord) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: ChangeKind::from_event_name(&record.event_name)?,
+            new_image: record.change.new_image.clone(),
+            old_image: record.change.old_image.clone(),
+            origin: record
+                .user_identity
+                .as_ref()
+                .map_or(Origin::Request, |who| Origin::from_user_identity(&who.type_, &who.principal_id)),
+        })
+    }
 }
 
 /// Why a change is not rated.
@@ -48,6 +86,9 @@ pub enum Skip {
     NotACallHeader,
     /// The header changed only by our own result write.
     OwnResultWrite,
+    /// An audit item changed the way the product changes it (a refusal counted, a day indexed
+    /// again, an expiry).
+    AuditTrailKept,
 }
 
 /// What to do with a change.
@@ -61,6 +102,8 @@ pub enum Decision {
     ContinueErasure {
         user_id: String,
     },
+    /// The audit trail was changed as the product never changes it: raise the alarm.
+    Tampered(Tampering),
     Skip(Skip),
 }
 
@@ -91,6 +134,11 @@ struct HeaderImage {
 
 /// Decides what `change` asks of classify.
 pub fn decide(change: &Change) -> Result<Decision, StoreError> {
+    match tamper::inspect(change) {
+        Some(AuditVerdict::Tampered(tampering)) => return Ok(Decision::Tampered(tampering)),
+        Some(AuditVerdict::Kept) => return Ok(Decision::Skip(Skip::AuditTrailKept)),
+        None => {}
+    }
     if change.kind == ChangeKind::Remove {
         return Ok(Decision::Skip(Skip::Removal));
     }
@@ -132,7 +180,7 @@ mod tests {
     }
 
     fn change(kind: ChangeKind, new: serde_dynamo::Item, old: serde_dynamo::Item) -> Change {
-        Change { kind, new_image: new, old_image: old }
+        Change { kind, new_image: new, old_image: old, origin: Origin::Request }
     }
 
     fn empty() -> serde_dynamo::Item {
@@ -156,6 +204,45 @@ mod tests {
         assert_eq!(decide(&removal).unwrap(), Decision::Skip(Skip::Removal));
         let page = image(json!({ "PK": "CALL#c1", "SK": "RESULTS#0000", "version": 2 }));
         assert_eq!(decide(&change(ChangeKind::Insert, page, empty())).unwrap(), Decision::Skip(Skip::NotACallHeader));
+    }
+
+    #[test]
+    fn a_changed_audit_entry_is_tampering_and_its_expiry_is_not() {
+        let entry =
+            image(json!({ "PK": "AUDIT#2026-11-25#0", "SK": "2026-11-25T12:00:00.000000Z#r1", "expiresAt": 9 }));
+        let hidden =
+            image(json!({ "PK": "AUDIT#2026-11-25#0", "SK": "2026-11-25T12:00:00.000000Z#r1", "expiresAt": 1 }));
+        assert!(matches!(decide(&change(ChangeKind::Modify, hidden, entry.clone())).unwrap(), Decision::Tampered(_)));
+        assert!(matches!(decide(&change(ChangeKind::Remove, empty(), entry.clone())).unwrap(), Decision::Tampered(_)));
+        let expiry = Change { origin: Origin::TimeToLive, ..change(ChangeKind::Remove, empty(), entry.clone()) };
+        assert_eq!(decide(&expiry).unwrap(), Decision::Skip(Skip::AuditTrailKept));
+        assert_eq!(decide(&change(ChangeKind::Insert, entry, empty())).unwrap(), Decision::Skip(Skip::NotACallHeader));
+    }
+
+    #[test]
+    fn only_the_ttl_service_principal_is_the_ttl_process() {
+        assert_eq!(Origin::from_user_identity("Service", "dynamodb.amazonaws.com"), Origin::TimeToLive);
+        for (kind, principal) in [
+            ("Service", "lambda.amazonaws.com"),
+            ("AssumedRole", "dynamodb.amazonaws.com"),
+            ("Service", "dynamodb.amazonaws.com.evil"),
+            ("service", "dynamodb.amazonaws.com"),
+            ("", ""),
+        ] {
+            assert_eq!(Origin::from_user_identity(kind, principal), Origin::Request, "{kind} {principal}");
+        }
+        let mut record = EventRecord::default();
+        record.event_name = "REMOVE".into();
+        assert_eq!(Change::from_record(&record).unwrap().origin, Origin::Request, "no userIdentity: a request");
+        let mut ttl = aws_lambda_events::dynamodb::UserIdentity::default();
+        ttl.type_ = "Service".into();
+        ttl.principal_id = "dynamodb.amazonaws.com".into();
+        record.user_identity = Some(ttl);
+        assert_eq!(Change::from_record(&record).unwrap().origin, Origin::TimeToLive);
+        // The sample TTL removal carries the identity as the stream writes it.
+        let sample: aws_lambda_events::dynamodb::Event =
+            serde_json::from_str(include_str!("../../../events/classify-remove-ttl.json")).unwrap();
+        assert_eq!(Change::from_record(&sample.records[0]).unwrap().origin, Origin::TimeToLive);
     }
 
     #[test]

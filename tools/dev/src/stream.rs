@@ -1,7 +1,7 @@
 //! Reads a table's DynamoDB stream the way Lambda's event source mapping does, handing out what
 //! arrived since the last read as the records of a Lambda DynamoDB event.
 
-use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 
@@ -65,6 +65,13 @@ fn lambda_record(record: &Record, arn: &str) -> EventRecord {
     out.event_version = record.event_version().map(str::to_owned);
     out.aws_region = "us-east-1".to_owned();
     out.event_source_arn = Some(arn.to_owned());
+    // Set on a TTL deletion's record only (the service as principal), as Lambda passes it on.
+    if let Some(identity) = record.user_identity() {
+        let mut who = UserIdentity::default();
+        who.type_ = identity.r#type().unwrap_or_default().to_owned();
+        who.principal_id = identity.principal_id().unwrap_or_default().to_owned();
+        out.user_identity = Some(who);
+    }
     if let Some(change) = record.dynamodb() {
         out.change.keys = change.keys().cloned().unwrap_or_default().into();
         out.change.new_image = change.new_image().cloned().unwrap_or_default().into();
