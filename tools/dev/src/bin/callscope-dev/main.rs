@@ -24,7 +24,7 @@ use std::time::Duration;
 
 /// The local stand-ins for AWS and Microsoft Graph around callscope's functions.
 #[derive(Debug, Parser)]
-#[command(name = "callscope-dev", version, about)]
+#[command(name = "callscope-dev", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
