@@ -10,9 +10,7 @@
 mod people;
 mod sessions;
 
-pub use people::{PARTNER_TENANT, user_id};
-
-use people::{NAMES, identity};
+use people::{NAMES, identity, user_id};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};

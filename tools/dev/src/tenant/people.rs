@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 /// The other tenant some participants come from.
-pub const PARTNER_TENANT: &str = "0d1c2b3a-4f5e-4d6c-8b7a-9e8f7a6b5c4d";
+const PARTNER_TENANT: &str = "0d1c2b3a-4f5e-4d6c-8b7a-9e8f7a6b5c4d";
 
 pub(super) const NAMES: [&str; 16] = [
     "Ada Lovelace",
@@ -54,7 +54,7 @@ pub(super) struct Person {
 }
 
 /// The id of home user `n`.
-pub fn user_id(n: usize) -> String {
+pub(super) fn user_id(n: usize) -> String {
     format!("5a3e0000-0000-4000-8000-{n:012}")
 }
 
