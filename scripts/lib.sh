@@ -5,9 +5,15 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# port_free PORT: whether nothing listens on loopback PORT.
+# port_free PORT: whether nothing listens on loopback PORT. It binds as a server would, with
+# SO_REUSEADDR: connections a stopped stack left in TIME_WAIT do not make the port look taken
+# (without it they do, for a minute), a listening socket still does.
 port_free() {
-  python3 -c 'import socket, sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.close()' "$1" 2>/dev/null
+  python3 -c 'import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.close()' "$1" 2>/dev/null
 }
 
 # wait_http URL NAME PID: waits until URL answers (any HTTP status), or fails if PID died.
@@ -36,7 +42,7 @@ TARGET_DIR=$(target_dir)
 # The local stand-ins for AWS (tools/dev), as built by stack_up.
 DEV="$TARGET_DIR/debug/callscope-dev"
 
-# The sample tenant's featured user (tools/dev/src/tenant.rs), whom the scripts wait for and show.
+# The sample tenant's featured user (tools/dev/src/tenant), whom the scripts wait for and show.
 FEATURED_USER=5a3e0000-0000-4000-8000-000000000000
 
 # start_moto: starts moto on a free port in its own process group; sets MOTO_PID and MOTO_URL.
@@ -101,7 +107,7 @@ stack_up() {
     echo "==> starting the stand-in Microsoft Graph"
     local graph_port
     graph_port=$(free_port)
-    setsid "$DEV" graph "127.0.0.1:$graph_port" "${GRAPH_THROTTLE_PERCENT:-0}" > .local/graph.log 2>&1 &
+    setsid "$DEV" graph-standin "127.0.0.1:$graph_port" "${GRAPH_THROTTLE_PERCENT:-0}" > .local/graph.log 2>&1 &
     STACK_PIDS="$STACK_PIDS $!"
     export GRAPH_STANDIN_URL="http://127.0.0.1:$graph_port"
     export GRAPH_API_URL="$GRAPH_STANDIN_URL/v1.0" GRAPH_TOKEN_URL="$GRAPH_STANDIN_URL/oauth2/v2.0/token"

@@ -1,6 +1,6 @@
 //! The Graph connector on a fresh table, for its tests and its benchmark: the stand-in Graph
-//! (tools/dev) delivering over HTTP to the ingest handler served in-process, the Graph worker,
-//! and the stream it reads, as Lambda's event source mapping would.
+//! (`callscope_dev::graph_standin`) delivering over HTTP to the ingest handler served
+//! in-process, the Graph worker, and the stream it reads, as Lambda's event source mapping would.
 
 use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, StreamTail, event, stream_tail};
 use callscope_core::app::connector::{Outcome, Worker};
@@ -9,7 +9,7 @@ use callscope_core::msgraph::{GraphClient, GraphSettings};
 use callscope_core::store::connector::Work;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::fixtures::HOME_TENANT;
-use callscope_dev::graph::{Behaviour, StandIn};
+use callscope_dev::graph_standin::{Behaviour, StandIn};
 use ingest::worker::{Invocation, handle};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -36,7 +36,7 @@ impl Connector {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stand_in = StandIn::start(listener, behaviour, clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let ingest_url = callscope_dev::direct::serve_ingest(Arc::new(pipeline.ingest.clone()), listener);
+        let ingest_url = callscope_dev::in_process::serve_ingest(Arc::new(pipeline.ingest.clone()), listener);
         let vars = [
             ("GRAPH_API_URL", stand_in.api_url()),
             ("GRAPH_TOKEN_URL", stand_in.token_url()),

@@ -7,7 +7,7 @@
 //! Run: `scripts/with-moto.sh cargo bench -p callscope-tests --bench connector`
 
 use callscope_core::support::fixtures;
-use callscope_dev::graph::Behaviour;
+use callscope_dev::graph_standin::Behaviour;
 use callscope_tests::connector::Connector;
 use callscope_tests::{ANCHOR, GRAPH_CLIENT_STATE};
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@
 
 use callscope_core::app::connector::Outcome;
 use callscope_core::support::fixtures;
-use callscope_dev::graph::Behaviour;
+use callscope_dev::graph_standin::Behaviour;
 use callscope_tests::connector::Connector;
 use callscope_tests::*;
 use serde_json::{Value, json};

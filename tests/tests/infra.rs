@@ -518,7 +518,6 @@ fn no_function_may_delete_or_update_an_audit_entry_only_put_one() {
     }
 }
 
-
 #[test]
 fn what_each_role_may_do_is_what_its_code_does() {
     let set = |actions: &[&'static str]| actions.iter().copied().collect::<BTreeSet<_>>();

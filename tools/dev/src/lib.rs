@@ -1,13 +1,23 @@
-//! Local-only tools for callscope: everything that plays AWS's part on a developer's machine.
-//! None of it is deployed; the functions themselves have no "local mode".
+//! Local-only stand-ins for what AWS and Microsoft Graph do around callscope's functions: the
+//! table on a local DynamoDB, dev tokens, API Gateway with its JWT authorizer, the stream
+//! triggers, a stand-in Graph, the ingest function served in-process, and a sample tenant.
+//!
+//! This library is what the tests, the benchmarks and the `callscope-dev` CLI share; the CLI
+//! (`src/bin/callscope-dev`) only parses arguments and prints. None of it is deployed: no
+//! function may depend on this crate, and the functions have no "local mode" for it to switch on.
+//! Every server here is an axum `Router` on `axum::serve`.
 
-pub mod cold_start;
-pub mod direct;
 pub mod gateway;
-pub mod graph;
+pub mod graph_standin;
 pub mod iam;
-pub mod show;
+pub mod in_process;
+pub mod invoke;
 pub mod stream;
+pub mod table;
 pub mod tenant;
 pub mod token;
 pub mod trigger;
+
+/// What a local stand-in reports when a request to a local server or to the local DynamoDB
+/// fails: the tools print it and stop, so its message is all that matters.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -1,6 +1,10 @@
 //! Reads a table's DynamoDB stream the way Lambda's event source mapping does, handing out what
 //! arrived since the last read as the records of a Lambda DynamoDB event.
+//!
+//! It only reads: filtering, batching and retrying are the trigger's (`trigger`), and tests hand
+//! the records to the handlers themselves.
 
+use crate::Error;
 use aws_lambda_events::dynamodb::{Event, EventRecord, UserIdentity};
 use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
@@ -13,12 +17,9 @@ pub struct StreamTail {
     iterators: Vec<String>,
 }
 
-/// A stream request that failed.
-pub type StreamError = Box<dyn std::error::Error + Send + Sync>;
-
 impl StreamTail {
     /// Starts at the beginning of `table`'s stream.
-    pub async fn new(client: Client, table: &str) -> Result<Self, StreamError> {
+    pub async fn new(client: Client, table: &str) -> Result<Self, Error> {
         let streams = client.list_streams().table_name(table).send().await?;
         let arn = streams.streams().first().and_then(|s| s.stream_arn()).ok_or("the table has no stream")?.to_owned();
         let description = client.describe_stream().stream_arn(&arn).send().await?;
@@ -37,7 +38,7 @@ impl StreamTail {
     }
 
     /// Every record that arrived since the last call, oldest first.
-    pub async fn next_records(&mut self) -> Result<Vec<EventRecord>, StreamError> {
+    pub async fn next_records(&mut self) -> Result<Vec<EventRecord>, Error> {
         let mut records = Vec::new();
         for iterator in &mut self.iterators {
             let output = self.client.get_records().shard_iterator(iterator.as_str()).send().await?;

@@ -2,8 +2,12 @@
 //! table's stream on its own, passes the records its filter lets through to its function in
 //! batches of the same record shape, and on `batchItemFailures` retries from the reported
 //! sequence number. The Graph worker's schedule runs beside them.
+//!
+//! A trigger decides what to send and when to retry, as the event source mapping does; it must
+//! not decide what a record means (the functions and their template filters do).
 
-use crate::gateway;
+use crate::Error;
+use crate::invoke::Functions;
 use crate::stream::{StreamTail, event};
 use aws_lambda_events::dynamodb::EventRecord;
 use std::time::Duration;
@@ -30,11 +34,10 @@ pub fn keep_job() -> serde_json::Value {
 }
 
 /// Runs the Graph worker's schedule: `keep` every `every`, as EventBridge does hourly in AWS.
-pub async fn schedule(upstream: String, every: Duration) {
-    let client = gateway::client();
+pub async fn schedule(functions: Functions, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
-        if let Err(error) = gateway::invoke(&client, &upstream, "graph-worker", &keep_job()).await {
+        if let Err(error) = functions.invoke("graph-worker", &keep_job()).await {
             eprintln!("schedule: the Graph worker did not answer ({error})");
         }
     }
@@ -43,11 +46,10 @@ pub async fn schedule(upstream: String, every: Duration) {
 /// Feeds `function` the records `filter` passes, until the process is stopped.
 pub async fn run(
     mut tail: StreamTail,
-    upstream: String,
+    functions: Functions,
     function: &str,
     filter: fn(&EventRecord) -> bool,
-) -> Result<(), crate::stream::StreamError> {
-    let client = gateway::client();
+) -> Result<(), Error> {
     let mut pending: Vec<EventRecord> = Vec::new();
     let mut attempts = 0;
     loop {
@@ -62,7 +64,7 @@ pub async fn run(
         let batch: Vec<EventRecord> = pending.iter().take(BATCH_SIZE).cloned().collect();
         let sent = batch.len();
         let payload = serde_json::to_value(event(batch))?;
-        let answer = gateway::invoke(&client, &upstream, function, &payload).await;
+        let answer = functions.invoke(function, &payload).await;
         let failed_at = match &answer {
             Ok(answer) if answer.get("errorMessage").is_none() => {
                 answer["batchItemFailures"][0]["itemIdentifier"].as_str().map(str::to_owned)

@@ -1,11 +1,12 @@
 //! Cold start, measured locally: from spawning a function's binary to its first request for an
 //! event (`GET /2018-06-01/runtime/invocation/next`) at a stub of the Lambda runtime API. That is
 //! the moment a deployed function is ready: config read, client built, runtime started.
+//!
+//! The stub never hands out an event: it must not run a function's handler, only see it ready.
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::{Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use axum::Router;
+use axum::http::{StatusCode, Uri};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -21,31 +22,21 @@ pub async fn process_floor(runs: usize) -> std::io::Result<Vec<f64>> {
 }
 
 /// Milliseconds from spawn to the first `invocation/next`, for each of `runs` starts of `binary`.
-pub async fn measure(binary: &str, runs: usize, env: &[(&str, &str)]) -> std::io::Result<Vec<f64>> {
+pub async fn measure(binary: &Path, runs: usize, env: &[(&str, &str)]) -> std::io::Result<Vec<f64>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (ready, mut arrivals) = mpsc::unbounded_channel::<Instant>();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let ready = ready.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    if request.uri().path().ends_with("/invocation/next") {
-                        let _ = ready.send(Instant::now());
-                    }
-                    async move {
-                        // Never hand out an event: the function waits, and is killed.
-                        tokio::time::sleep(Duration::from_secs(30)).await;
-                        Ok::<_, std::convert::Infallible>(
-                            Response::builder().status(StatusCode::NO_CONTENT).body(Full::new(Bytes::new())).unwrap(),
-                        )
-                    }
-                });
-                let _ =
-                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-            });
+    let stub = Router::new().fallback(move |uri: Uri| {
+        if uri.path().ends_with("/invocation/next") {
+            let _ = ready.send(Instant::now());
+        }
+        async {
+            // Never hand out an event: the function waits, and is killed.
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            StatusCode::NO_CONTENT
         }
     });
+    tokio::spawn(async move { axum::serve(listener, stub).await });
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let started = Instant::now();
@@ -65,7 +56,7 @@ pub async fn measure(binary: &str, runs: usize, env: &[(&str, &str)]) -> std::io
         child.kill().await?;
         match arrived {
             Ok(Some(at)) => times.push(at.duration_since(started).as_secs_f64() * 1000.0),
-            _ => return Err(std::io::Error::other(format!("{binary} never asked for an event"))),
+            _ => return Err(std::io::Error::other(format!("{} never asked for an event", binary.display()))),
         }
     }
     Ok(times)

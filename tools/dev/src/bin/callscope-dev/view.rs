@@ -1,6 +1,9 @@
 //! The demo's view: one user's history and one poor call, as a support specialist and as a
 //! support engineer, side by side in the terminal, ratings and grades in red and yellow; then the
 //! escalation that hands the call from one to the other.
+//!
+//! It lays out what the API answered; it must not fetch, and must not show anything the answer
+//! for that role did not contain.
 
 use serde_json::Value;
 
