@@ -65,6 +65,12 @@ def http_event(method, path, body=None, roles=None, sub="ingest-service", conten
     return event
 
 
+def with_headers(event, headers):
+    """`event` with `headers` added (lower-case names, as API Gateway hands them over)."""
+    event["headers"].update(headers)
+    return event
+
+
 ADA = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b"
 MEETING_ID = "e523d2ed-2966-4b6b-925b-754a88034cc5"
 ROLE_SUBJECTS = {"support-specialist": "helpdesk-tier1", "support-engineer": "helpdesk-tier2", "admin": "callscope-admin"}
@@ -228,14 +234,20 @@ EVENT_FILES = {
     "ingest-post-no-claims.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), None),
     "ingest-post-wrong-role.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[support-specialist]", sub="helpdesk-1"),
     "ingest-post-incomplete.json": lambda: http_event("POST", "/calls", incomplete_record(), "[ingest]"),
-    # Microsoft Graph's calls (no JWT) and the admin's backfill.
-    "ingest-graph-validation.json": lambda: http_event(
-        "POST", "/graph/notifications", "", None, content_type="text/plain",
+    # Microsoft Graph's calls to the webhook function (no JWT).
+    "webhook-validation.json": lambda: http_event(
+        "POST", "/graph/notifications", "", None, content_type="text/plain; charset=utf-8",
         query={"validationToken": "Validation: Testing client application"}),
-    "ingest-graph-notification.json": lambda: http_event("POST", "/graph/notifications", graph_notification(P2P_ID), None),
-    "ingest-graph-lifecycle.json": lambda: http_event("POST", "/graph/lifecycle", {"value": [{
+    "webhook-validation-with-body.json": lambda: http_event(
+        "POST", "/graph/notifications", graph_notification(P2P_ID), None,
+        query={"validationToken": "Validation: Testing client application"}),
+    "webhook-notification.json": lambda: http_event("POST", "/graph/notifications", graph_notification(P2P_ID), None),
+    "webhook-lifecycle.json": lambda: http_event("POST", "/graph/lifecycle", {"value": [{
         "subscriptionId": "2f1c1a5e-5b9e-4a4e-9d64-0e7a5f3b8c21", "clientState": CLIENT_STATE, "lifecycleEvent": "missed",
         "resource": "/communications/callRecords", "tenantId": "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e"}]}, None),
+    "webhook-too-large.json": lambda: with_headers(
+        http_event("POST", "/graph/notifications", graph_notification(P2P_ID), None), {"content-length": "2097152"}),
+    # The admin's backfill.
     "ingest-graph-backfill-admin.json": lambda: http_event(
         "POST", "/graph/backfill", {"from": "2026-11-20T00:00:00Z", "to": "2026-11-25T00:00:00Z"}, "[admin]", sub="callscope-admin"),
     # Tenant data uploads (admin only).

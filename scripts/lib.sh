@@ -88,7 +88,7 @@ stack_up() {
     # nothing to build again.
     foreground cargo build --workspace --all-targets
   else
-    foreground cargo build -p ingest-function -p classify-function -p query-function -p callscope-dev
+    foreground cargo build -p ingest-function -p webhook-function -p classify-function -p query-function -p callscope-dev
   fi
   echo "==> starting the local DynamoDB (moto server)"
   start_moto

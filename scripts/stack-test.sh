@@ -70,8 +70,9 @@ check("ingest answers 400 for a bad record", get("/calls", os.environ["INGEST"],
 check("ingest answers 415 for a body not sent as JSON", get("/calls", os.environ["INGEST"], "POST", b"{}", "application/x-www-form-urlencoded")[0] == 415)
 handshake = urllib.request.Request(base + "/graph/notifications?validationToken=Validation%3A%20a%20%26%20b", method="POST", data=b"")
 with urllib.request.urlopen(handshake, timeout=30) as r:
-    check("Graph's handshake passes the gateway without a token: 200, the token as plain text",
-          r.status == 200 and r.headers["Content-Type"].startswith("text/plain") and r.read() == b"Validation: a & b")
+    check("Graph's handshake reaches the webhook without a token: 200, the token as inert plain text",
+          r.status == 200 and r.headers["Content-Type"] == "text/plain; charset=utf-8"
+          and r.headers["Content-Security-Policy"] == "default-src 'none'; sandbox" and r.read() == b"Validation: a & b")
 foreign = json.dumps({"value": [{"clientState": "x" * 40, "resource": "communications/callRecords/c", "resourceData": {"id": "c"}}]}).encode()
 check("a notification without our clientState is dropped", get("/graph/notifications", None, "POST", foreign) == (202, {"queued": 0, "dropped": {"wrongClientState": 1}}))
 check("an incomplete record is 422 incomplete_record", get("/calls", os.environ["INGEST"], "POST", json.dumps({"id": "c", "version": 1, "startDateTime": "2026-11-30T10:00:00Z", "endDateTime": "2026-11-30T10:05:00Z", "sessions@odata.nextLink": "https://graph.microsoft.com/v1.0/x"}).encode())[1]["error"]["code"] == "incomplete_record")
@@ -84,7 +85,7 @@ for pid in $pids; do kill -0 "$pid" 2>/dev/null && gone=0; done
 for port in $functions_port $gateway_port $moto_port $graph_port; do
   python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $port))" 2>/dev/null || gone=0
 done
-pgrep -f "$TARGET_DIR/debug/(ingest|graph-worker|classify|query)$" >/dev/null && gone=0
+pgrep -f "$TARGET_DIR/debug/(ingest|webhook|graph-worker|classify|query)$" >/dev/null && gone=0
 result=$(tail -n 1 .local/stack-test.out)
 head -n -1 .local/stack-test.out
 passed=${result%% passed*}; failed=${result#*, }; failed=${failed%% failed*}

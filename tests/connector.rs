@@ -1,5 +1,5 @@
 //! The Graph connector on a fresh table, for its tests and its benchmark: the stand-in Graph
-//! (`callscope_dev::graph_standin`) delivering over HTTP to the ingest handler served
+//! (`callscope_dev::graph_standin`) delivering over HTTP to the webhook handler served
 //! in-process, the Graph worker, and the stream it reads, as Lambda's event source mapping would.
 
 use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, StreamTail, event, stream_tail};
@@ -15,14 +15,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use time::{Duration, OffsetDateTime};
 
-/// The connector on a fresh table: the stand-in Graph, the ingest handler behind an HTTP
+/// The connector on a fresh table: the stand-in Graph, the webhook handler behind an HTTP
 /// listener, the worker and the stream it reads; time can be moved forward.
 pub struct Connector {
     pub pipeline: Pipeline,
     pub stand_in: Arc<StandIn>,
     pub worker: Worker,
     worker_stream: StreamTail,
-    pub ingest_url: String,
+    pub webhook_url: String,
     /// Seconds the clock is moved past [`ANCHOR`].
     pub offset: Arc<AtomicI64>,
 }
@@ -36,13 +36,13 @@ impl Connector {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stand_in = StandIn::start(listener, behaviour, clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let ingest_url = callscope_dev::in_process::serve_ingest(Arc::new(pipeline.ingest.clone()), listener);
+        let webhook_url = callscope_dev::in_process::serve_webhook(Arc::new(pipeline.webhook.clone()), listener);
         let vars = [
             ("GRAPH_API_URL", stand_in.api_url()),
             ("GRAPH_TOKEN_URL", stand_in.token_url()),
             ("GRAPH_CLIENT_ID", "callscope-tests".to_owned()),
             ("GRAPH_CLIENT_STATE", GRAPH_CLIENT_STATE.to_owned()),
-            ("GRAPH_NOTIFICATION_URL", format!("{ingest_url}/graph/notifications")),
+            ("GRAPH_NOTIFICATION_URL", format!("{webhook_url}/graph/notifications")),
         ];
         let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
         let settings = GraphSettings::from_lookup(lookup, HOME_TENANT, "client-secret".into()).unwrap();
@@ -53,7 +53,7 @@ impl Connector {
             backfill_budget: std::time::Duration::from_secs(60),
         };
         let worker_stream = stream_tail(pipeline.store().table()).await;
-        Self { pipeline, stand_in, worker, worker_stream, ingest_url, offset }
+        Self { pipeline, stand_in, worker, worker_stream, webhook_url, offset }
     }
 
     /// The connector's now.

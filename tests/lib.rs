@@ -502,10 +502,16 @@ pub async fn stream_tail(table: &str) -> StreamTail {
     StreamTail::new(aws_sdk_dynamodbstreams::Client::from_conf(config), table).await.expect("the table has a stream")
 }
 
-/// The write side of the product on one fresh table: the ingest handler, the table's stream,
-/// and the classify handler it feeds.
+/// The webhook function's app on `store`'s table, with the tests' clientState.
+pub fn webhook_app(store: &DynamoStore) -> webhook::App {
+    webhook::App { client_state: GRAPH_CLIENT_STATE.to_owned(), store: as_function(store, "webhook"), clock: clock() }
+}
+
+/// The write side of the product on one fresh table: the ingest and webhook handlers, the
+/// table's stream, and the classify handler it feeds.
 pub struct Pipeline {
     pub ingest: ingest::App,
+    pub webhook: webhook::App,
     pub classify: classify::App,
     pub stream: StreamTail,
     /// The table's own store, no function's: what the tests read and set up with.
@@ -522,7 +528,13 @@ impl Pipeline {
     /// each as its function; the stream is read directly, as Lambda's event source mapping reads it.
     pub async fn on(store: DynamoStore) -> Self {
         let stream = stream_tail(store.table()).await;
-        Self { ingest: ingest_app(&store), classify: classify_app(&store), stream, table: store }
+        Self {
+            ingest: ingest_app(&store),
+            webhook: webhook_app(&store),
+            classify: classify_app(&store),
+            stream,
+            table: store,
+        }
     }
 
     /// The table's own store (no function's: its requests are not checked against a role).

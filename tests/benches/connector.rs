@@ -36,11 +36,11 @@ fn quantiles(mut samples: Vec<Duration>) -> String {
 
 async fn acknowledgement() {
     let connector = Connector::new(Behaviour::default()).await;
-    let store = &connector.pipeline.ingest.store;
+    let store = &connector.pipeline.webhook.store;
     let prefilled: Vec<String> = (0..QUEUED).map(|n| format!("queued-{n:05}")).collect();
     store.queue_fetches(&prefilled, ANCHOR).await.expect("prefill the queue");
     let http = reqwest::Client::new();
-    let url = format!("{}/graph/notifications", connector.ingest_url);
+    let url = format!("{}/graph/notifications", connector.webhook_url);
     for per_delivery in [1, 100] {
         let (mut in_process, mut over_http) = (Vec::new(), Vec::new());
         for round in 0..DELIVERIES {
@@ -51,7 +51,7 @@ async fn acknowledgement() {
             *request.uri_mut() = "/graph/notifications".parse().unwrap();
             request.headers_mut().insert("content-type", "application/json".parse().unwrap());
             let started = Instant::now();
-            let response = ingest::handle(&connector.pipeline.ingest, request).await;
+            let response = webhook::handle(&connector.pipeline.webhook, request).await;
             in_process.push(started.elapsed());
             assert_eq!(response.status(), 202);
             let body = delivery(ids("b"));

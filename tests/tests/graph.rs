@@ -1,5 +1,5 @@
 //! The Graph connector end to end, through the real handlers: the stand-in Graph (tools/dev)
-//! delivers notifications over HTTP to the ingest handler served in-process, the ids travel
+//! delivers notifications over HTTP to the webhook handler served in-process, the ids travel
 //! the table's stream (moto) to the Graph worker, which fetches from the stand-in and stores
 //! through the same path as `POST /calls`.
 
@@ -16,7 +16,7 @@ fn record(id: &str, version: i64, participants: usize) -> Value {
     fixtures::call_json(id, version, participants, 1, ANCHOR - Duration::hours(3))
 }
 
-async fn post_to_ingest(url: &str, body: &str) -> (u16, String, Option<String>) {
+async fn post_to_webhook(url: &str, body: &str) -> (u16, String, Option<String>) {
     let response = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
@@ -28,21 +28,140 @@ async fn post_to_ingest(url: &str, body: &str) -> (u16, String, Option<String>) 
     (response.status().as_u16(), response.text().await.unwrap(), content_type)
 }
 
+/// A request to the webhook as API Gateway hands it over: `path` with `query`, `body`, headers.
+fn webhook_request(path: &str, query: &[(&str, &str)], body: &str, headers: &[(&str, &str)]) -> lambda_http::Request {
+    use lambda_http::RequestExt;
+    let mut request = api_request("POST", None, path, &[]);
+    *request.body_mut() =
+        if body.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Text(body.to_owned()) };
+    for (name, value) in headers {
+        let name = lambda_http::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        request.headers_mut().insert(name, value.parse().unwrap());
+    }
+    let query: std::collections::HashMap<String, String> =
+        query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    request.with_query_string_parameters(query)
+}
+
 #[tokio::test]
-async fn the_validation_handshake_answers_the_token_as_plain_text() {
+async fn the_validation_handshake_answers_the_token_as_inert_text() {
     let connector = Connector::new(Behaviour::default()).await;
     for path in ["notifications", "lifecycle"] {
         let url = format!(
             "{}/graph/{path}?validationToken=Validation%3A%20Testing%20client%20application%20%26%20more",
-            connector.ingest_url
+            connector.webhook_url
         );
-        let (status, body, content_type) = post_to_ingest(&url, "").await;
-        assert_eq!((status, body.as_str()), (200, "Validation: Testing client application & more"));
-        assert!(content_type.unwrap().starts_with("text/plain"));
+        let response = reqwest::Client::new().post(&url).header("content-type", "text/plain; charset=utf-8").send();
+        let response = response.await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(response.headers()["content-security-policy"], "default-src 'none'; sandbox");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(response.text().await.unwrap(), "Validation: Testing client application & more");
     }
     // Graph's own handshake, when the keeper creates the subscription.
     assert!(matches!(connector.keep().await, Outcome::JobDone { queued: 1 }), "created, with a first backfill");
     assert_eq!(connector.stand_in.subscriptions().len(), 1);
+}
+
+#[tokio::test]
+async fn every_webhook_event_gets_its_documented_status() {
+    let pipeline = Pipeline::new().await;
+    let expected = [
+        ("webhook-validation.json", 200),
+        ("webhook-validation-with-body.json", 400),
+        ("webhook-notification.json", 202),
+        ("webhook-lifecycle.json", 202),
+        ("webhook-too-large.json", 413),
+    ];
+    let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    assert_every_event_listed("webhook-", &names);
+    for (name, status) in expected {
+        let response = webhook::handle(&pipeline.webhook, event_request(name)).await;
+        assert_eq!(response.status().as_u16(), status, "{name}");
+        if name == "webhook-validation.json" {
+            assert_eq!(response.body(), &lambda_http::Body::Text("Validation: Testing client application".into()));
+        }
+    }
+    let queued = "GRAPHFETCH#0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
+    let fetch = stored_item::<Value>(pipeline.store().table(), queued, "#FETCH").await;
+    assert!(fetch.is_some(), "the notification's record is queued for a fetch");
+}
+
+#[tokio::test]
+async fn only_the_handshakes_own_shape_is_echoed() {
+    let pipeline = Pipeline::new().await;
+    let longest = "t".repeat(webhook::MAX_VALIDATION_TOKEN_BYTES);
+    let request = webhook_request("/graph/notifications", &[("validationToken", &longest)], "", &[]);
+    let answer = webhook::handle(&pipeline.webhook, request).await;
+    assert_eq!((answer.status().as_u16(), answer.body()), (200, &lambda_http::Body::Text(longest.clone())));
+    let too_long = format!("{longest}t");
+    let refused = [
+        ("a body beside the token", "Validation", "{\"value\": []}"),
+        ("a token over 1 KiB", too_long.as_str(), ""),
+        ("an empty token", "", ""),
+        ("a header injected", "ok\r\nSet-Cookie: session=1", ""),
+        ("markup outside ASCII", "<b>caf\u{e9}</b>", ""),
+    ];
+    for (what, token, body) in refused {
+        let request = webhook_request("/graph/lifecycle", &[("validationToken", token)], body, &[]);
+        let (status, answer) = json_response(webhook::handle(&pipeline.webhook, request).await);
+        assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_request")), "{what}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_1_mib_is_refused_from_its_declared_length_before_it_is_read() {
+    let connector = Connector::new(Behaviour::default()).await;
+    let (store, requests) = counted_store(connector.pipeline.store().table());
+    let app = webhook::App { store, ..connector.pipeline.webhook.clone() };
+    // Declared, not sent: the length alone decides.
+    for length in ["2097152", "1048577"] {
+        let request = webhook_request("/graph/notifications", &[], "", &[("content-length", length)]);
+        let (status, answer) = json_response(webhook::handle(&app, request).await);
+        assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("payload_too_large")), "{length}: {answer}");
+    }
+    let request = webhook_request("/graph/notifications", &[], "", &[("content-length", "lots")]);
+    assert_eq!(webhook::handle(&app, request).await.status(), 400);
+    // Sent over HTTP: 2 MB of notifications.
+    let one = json!({ "clientState": GRAPH_CLIENT_STATE, "resource": "communications/callRecords/x", "resourceData": { "id": "x" } });
+    let many: Vec<Value> = std::iter::repeat_n(one, 2 * 1024 * 1024 / 100).collect();
+    let body = json!({ "value": many }).to_string();
+    assert!(body.len() > 2_000_000);
+    let (status, _, _) = post_to_webhook(&format!("{}/graph/notifications", connector.webhook_url), &body).await;
+    assert_eq!(status, 413);
+    assert!(requests.take().is_empty(), "nothing stored, nothing read");
+}
+
+/// The webhook is anyone's to call; what it refuses costs no storage request, and an admin's
+/// erasure (the ingest function's, with its own concurrency and throttle in AWS: checked in
+/// `infra.rs`) goes through in the middle of a flood of refused posts.
+#[tokio::test]
+async fn a_flood_of_refused_posts_costs_nothing_and_an_erasure_still_succeeds() {
+    const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+    let pipeline = Pipeline::new().await;
+    pipeline.post(&graph_record("p2p-pstn.json")).await;
+    let (store, requests) = counted_store(pipeline.store().table());
+    let app = webhook::App { store, ..pipeline.webhook.clone() };
+    let foreign = json!({ "value": [{ "clientState": "not-the-secret-but-just-as-long-as-it",
+        "resource": "communications/callRecords/c-1", "resourceData": { "id": "c-1" } }] })
+    .to_string();
+    let flood = (0..400).map(|n| {
+        let request = match n % 4 {
+            0 => webhook_request("/graph/notifications", &[], "", &[("content-length", "5242880")]),
+            1 => webhook_request("/graph/notifications", &[], &foreign, &[("content-type", "application/json")]),
+            2 => webhook_request("/graph/lifecycle", &[("validationToken", "x")], "{}", &[]),
+            _ => webhook_request("/graph/notifications", &[], "{}", &[("content-type", "text/html")]),
+        };
+        webhook::handle(&app, request)
+    });
+    let erase = ingest::handle(&pipeline.ingest, api_request("DELETE", Some("admin"), &format!("/users/{ADA}"), &[]));
+    let (refusals, erased) = tokio::join!(futures::future::join_all(flood), erase);
+    let statuses: std::collections::BTreeSet<u16> = refusals.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses, [202, 400, 413, 415].into());
+    let (status, report) = json_response(erased);
+    assert_eq!((status, &report["complete"], &report["callsRewritten"]), (200, &json!(true), &json!(1)), "{report}");
+    assert!(requests.take().is_empty(), "the flood reached no table");
 }
 
 #[tokio::test]
@@ -54,7 +173,7 @@ async fn a_wrong_client_state_fetches_nothing() {
         "resource": "communications/callRecords/c-1", "resourceData": { "id": "c-1" },
     }]});
     let (status, answer, _) =
-        post_to_ingest(&format!("{}/graph/notifications", connector.ingest_url), &body.to_string()).await;
+        post_to_webhook(&format!("{}/graph/notifications", connector.webhook_url), &body.to_string()).await;
     assert_eq!(status, 202);
     let answer: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(answer, json!({ "queued": 0, "dropped": { "wrongClientState": 1 } }));
@@ -66,8 +185,8 @@ async fn a_wrong_client_state_fetches_nothing() {
 #[tokio::test]
 async fn bad_notification_bodies_get_a_clear_400() {
     let connector = Connector::new(Behaviour::default()).await;
-    let url = format!("{}/graph/notifications", connector.ingest_url);
-    let (status, body, _) = post_to_ingest(&url, "{\"value\": [{\"resource\": 7}]}").await;
+    let url = format!("{}/graph/notifications", connector.webhook_url);
+    let (status, body, _) = post_to_webhook(&url, "{\"value\": [{\"resource\": 7}]}").await;
     assert_eq!(status, 400);
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(body["error"]["problems"][0]["path"], "value[0].resource");
@@ -232,7 +351,7 @@ async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
     let body = json!({ "value": [{ "clientState": GRAPH_CLIENT_STATE, "resource": "communications/callRecords/stuck",
         "resourceData": { "id": "stuck" } }]});
     let (status, _, _) =
-        post_to_ingest(&format!("{}/graph/notifications", connector.ingest_url), &body.to_string()).await;
+        post_to_webhook(&format!("{}/graph/notifications", connector.webhook_url), &body.to_string()).await;
     assert_eq!(status, 202);
     connector.drain().await;
     let dead = connector.pipeline.store().dead_letter_of("stuck").await.unwrap().expect("a dead letter");

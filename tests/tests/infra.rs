@@ -82,30 +82,81 @@ fn served(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
     routes.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect()
 }
 
+/// The API a function's `HttpApi` event is on (`!Ref <api>`).
+fn api_of(event: &Value) -> String {
+    match &event["Properties"]["ApiId"] {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().unwrap().to_owned(),
+        other => panic!("ApiId is not a !Ref: {other:?}"),
+    }
+}
+
+/// The `HttpApi` events of every function, as (function, api, method, path, authorizer).
+fn http_events(template: &Value) -> Vec<(String, String, String, String, Option<String>)> {
+    let functions = template["Resources"].as_mapping().unwrap().iter();
+    functions
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .flat_map(|(name, r)| {
+            let events = r["Properties"]["Events"].as_mapping().into_iter().flat_map(|m| m.values());
+            events.filter(|e| e["Type"].as_str() == Some("HttpApi")).map(move |e| {
+                let property = |field: &str| e["Properties"][field].as_str().unwrap().to_owned();
+                let authorizer = e["Properties"]["Auth"]["Authorizer"].as_str().map(str::to_owned);
+                (name.as_str().unwrap().to_owned(), api_of(e), property("Method"), property("Path"), authorizer)
+            })
+        })
+        .collect()
+}
+
 #[test]
 fn every_route_served_is_declared_and_vice_versa() {
     let template = template();
-    let ingest_routes: Vec<(&str, &str)> = ingest::ROUTES.iter().chain(ingest::PUBLIC_ROUTES).copied().collect();
-    assert_eq!(declared_routes(&template, "IngestFunction"), served(&ingest_routes));
+    assert_eq!(declared_routes(&template, "IngestFunction"), served(ingest::ROUTES));
+    assert_eq!(declared_routes(&template, "WebhookFunction"), served(webhook::ROUTES));
     assert!(declared_routes(&template, "GraphWorkerFunction").is_empty());
     let query_routes: Vec<(&str, &str)> = query::ROUTES.iter().chain(query::PUBLIC_ROUTES).copied().collect();
     assert_eq!(declared_routes(&template, "QueryFunction"), served(&query_routes));
     assert!(declared_routes(&template, "ClassifyFunction").is_empty());
     let auth = &resource(&template, "HttpApi")["Auth"];
     assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Jwt"), "every route is behind the JWT authorizer ...");
-    let public: BTreeSet<(String, String)> = ["QueryFunction", "IngestFunction"]
-        .iter()
-        .flat_map(|f| resource(&template, f)["Events"].as_mapping().unwrap().values())
-        .filter(|e| e["Properties"]["Auth"]["Authorizer"].as_str() == Some("NONE"))
-        .map(|e| {
-            (
-                e["Properties"]["Method"].as_str().unwrap().to_owned(),
-                e["Properties"]["Path"].as_str().unwrap().to_owned(),
-            )
-        })
+    let public: BTreeSet<(String, String)> = http_events(&template)
+        .into_iter()
+        .filter(|(_, api, _, _, authorizer)| api == "HttpApi" && authorizer.as_deref() == Some("NONE"))
+        .map(|(_, _, method, path, _)| (method, path))
         .collect();
-    let public_routes: Vec<(&str, &str)> = query::PUBLIC_ROUTES.iter().chain(ingest::PUBLIC_ROUTES).copied().collect();
-    assert_eq!(public, served(&public_routes), "... but the console's static files and Graph's notifications");
+    assert_eq!(public, served(query::PUBLIC_ROUTES), "... but the console's static files");
+}
+
+/// Graph's webhook is the one unauthenticated way in that takes data: it has an API of its own
+/// (its own origin, stage throttle and access log) that nothing else is on, and a function of
+/// its own with its own reserved concurrency, so that a flood of it cannot take the helpdesk's
+/// or the admins' capacity (their erasures included).
+#[test]
+fn the_webhook_is_apart_from_the_helpdesk_and_admin_routes() {
+    let template = template();
+    for (function, api, method, path, authorizer) in http_events(&template) {
+        let on_webhook_api = api == "WebhookApi";
+        assert_eq!(on_webhook_api, function == "WebhookFunction", "{function}: {method} {path} on {api}");
+        if on_webhook_api {
+            assert_eq!(authorizer, None, "Graph presents no token: the webhook API has no authorizer");
+        }
+    }
+    let api = resource(&template, "WebhookApi");
+    assert!(api.get("Auth").is_none(), "no authorizer on the webhook's API");
+    let throttle = &api["DefaultRouteSettings"];
+    for (limit, parameter) in
+        [("ThrottlingRateLimit", "WebhookRateLimit"), ("ThrottlingBurstLimit", "WebhookBurstLimit")]
+    {
+        match &throttle[limit] {
+            Value::Tagged(t) if t.tag == "Ref" => assert_eq!(t.value.as_str(), Some(parameter)),
+            other => panic!("{limit}: {other:?}"),
+        }
+    }
+    assert!(api["AccessLogSettings"]["Format"].as_str().unwrap().contains("$context.requestId"));
+    let concurrency = |function: &str| match &resource(&template, function)["ReservedConcurrentExecutions"] {
+        Value::Tagged(t) if t.tag == "Ref" => t.value.as_str().unwrap().to_owned(),
+        other => panic!("{function}: {other:?}"),
+    };
+    assert_eq!(concurrency("WebhookFunction"), "WebhookConcurrency");
+    assert_ne!(concurrency("IngestFunction"), concurrency("WebhookFunction"));
 }
 
 /// A request to `method path` without claims: a served route answers 401, an unknown one 404.
@@ -137,12 +188,12 @@ async fn the_declared_routes_are_the_ones_the_handlers_serve() {
         let status = query::handle(&query_app, unauthenticated(method, &path)).await.status();
         assert_eq!(status, 200, "query {method} {path} is served without a token");
     }
-    for (method, path) in ingest::PUBLIC_ROUTES {
+    for (method, path) in webhook::ROUTES {
         let mut request = unauthenticated(method, path);
         let token = std::collections::HashMap::from([("validationToken".to_owned(), "t".to_owned())]);
         request = lambda_http::RequestExt::with_query_string_parameters(request, token);
-        let status = ingest::handle(&pipeline.ingest, request).await.status();
-        assert_eq!(status, 200, "ingest {method} {path} is served without a token");
+        let status = webhook::handle(&pipeline.webhook, request).await.status();
+        assert_eq!(status, 200, "webhook {method} {path} is served without a token");
     }
     assert_eq!(ingest::handle(&pipeline.ingest, unauthenticated("GET", "/calls")).await.status(), 404);
     assert_eq!(query::handle(&query_app, unauthenticated("GET", "/elsewhere")).await.status(), 404);
@@ -483,7 +534,7 @@ fn no_caller_can_starve_the_api() {
     assert!(api["DefaultRouteSettings"]["ThrottlingBurstLimit"].is_tagged());
     assert!(api["AccessLogSettings"]["Format"].as_str().unwrap().contains("$context.requestId"));
     assert!(!api["AccessLogSettings"]["Format"].as_str().unwrap().contains("sourceIp"), "no IP in access logs");
-    for function in ["IngestFunction", "ClassifyFunction", "QueryFunction", "GraphWorkerFunction"] {
+    for function in ["IngestFunction", "WebhookFunction", "ClassifyFunction", "QueryFunction", "GraphWorkerFunction"] {
         assert!(resource(&template, function)["ReservedConcurrentExecutions"].is_tagged(), "{function}");
     }
 }
@@ -554,6 +605,24 @@ fn what_each_role_may_do_is_what_its_code_does() {
         assert!(!may(&function, "Scan", "HIST#u", Some("GSI1")), "{function} may not scan GSI1");
         assert_eq!(may(&function, "Query", "HIST#u", Some("GSI1")), function == "query", "only query reads GSI1");
     }
+}
+
+/// The webhook is anyone's to call: its role may queue work (put a fetch or a job) and nothing
+/// else, on any key: no read, no change, no delete, no erasure marker, no call.
+#[test]
+fn the_webhook_may_only_queue_work() {
+    let puts = BTreeSet::from(["PutItem"]);
+    assert_eq!(allowed("webhook", "GRAPHFETCH#c"), puts);
+    assert_eq!(allowed("webhook", "GRAPHJOB#j"), puts);
+    let elsewhere = ["CALL#c", "USER#u", "ERASED#u", "USERS", "NAME#a", "AUDIT#2026-11-25#3", "AUDITDAYS", "ESC#e"];
+    for pk in elsewhere.into_iter().chain(["DATASETS", "GRAPHDEAD#c", "GRAPHSUBSCRIPTION", "SUBNETS#2026-11-25"]) {
+        assert!(allowed("webhook", pk).is_empty(), "the webhook may not touch {pk}");
+        assert!(!may("webhook", "BatchWriteItem", pk, None), "the webhook may not batch-write {pk}");
+    }
+    assert!(!may("webhook", "Query", "HIST#u", Some("GSI1")));
+    // The ingest function queues only the backfills admins ask for.
+    assert_eq!(allowed("ingest", "GRAPHJOB#j"), puts);
+    assert!(allowed("ingest", "GRAPHFETCH#c").is_empty(), "fetches are queued by the webhook and the worker");
 }
 
 #[test]

@@ -3,16 +3,14 @@
 
 pub mod worker;
 
-use callscope_core::app::connector::{accept_lifecycle, accept_notifications, request_backfill};
+use callscope_core::app::connector::request_backfill;
 use callscope_core::app::erase::erase_user;
 use callscope_core::app::ingest::ingest_calls;
 use callscope_core::app::tenant_files::upload;
 use callscope_core::domain::access::Role;
 use callscope_core::store::{DatasetKind, DynamoStore};
 use callscope_core::support::{clock::Clock, config::Config};
-use callscope_http::{
-    ApiError, hardened, json, path_segments, query_params, request_id, require_media_type, verified_claims,
-};
+use callscope_http::{ApiError, hardened, json, path_segments, request_id, require_media_type, verified_claims};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
@@ -30,8 +28,8 @@ const CALL_MEDIA_TYPES: &[Option<&str>] = &[Some("application/json")];
 const FILE_MEDIA_TYPES: &[Option<&str>] =
     &[Some("text/csv"), Some("text/tab-separated-values"), Some("text/plain"), Some("application/octet-stream"), None];
 
-/// The routes this function serves behind the JWT authorizer; the IaC test checks the template
-/// declares exactly these (and [`PUBLIC_ROUTES`]).
+/// The routes this function serves, all behind the JWT authorizer; the IaC test checks the
+/// template declares exactly these. Graph's own (public) routes are the webhook function's.
 pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/calls"),
     ("PUT", "/buildings"),
@@ -39,13 +37,6 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/users/{userId}"),
     ("POST", "/graph/backfill"),
 ];
-
-/// The routes Microsoft Graph calls: no JWT authorizer (Graph cannot present one); the
-/// `clientState` secret in each notification is what is checked.
-pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("POST", "/graph/notifications"), ("POST", "/graph/lifecycle")];
-
-/// What Graph posts: JSON (with or without a charset), or nothing (the validation handshake).
-const GRAPH_MEDIA_TYPES: &[Option<&str>] = &[Some("application/json")];
 
 /// Serves the ingest routes. Never fails: every outcome is an HTTP response.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -55,12 +46,6 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
         (&Method::PUT, [file]) if file == "buildings" => put_tenant_file(app, &request, DatasetKind::Buildings).await,
         (&Method::PUT, [file]) if file == "endpoints" => put_tenant_file(app, &request, DatasetKind::Endpoints).await,
         (&Method::DELETE, [users, user]) if users == "users" => delete_user(app, &request, user).await,
-        (&Method::POST, [graph, what]) if graph == "graph" && what == "notifications" => {
-            from_graph(app, &request, Delivery::Changes).await
-        }
-        (&Method::POST, [graph, what]) if graph == "graph" && what == "lifecycle" => {
-            from_graph(app, &request, Delivery::Lifecycle).await
-        }
         (&Method::POST, [graph, what]) if graph == "graph" && what == "backfill" => backfill(app, &request).await,
         _ => Err(ApiError::not_found("route")),
     };
@@ -91,46 +76,6 @@ async fn delete_user(app: &App, request: &Request, user_id: &str) -> Result<Resp
     tracing::info!(calls = erased.calls_rewritten, complete = erased.complete, "user erasure ran");
     // Unfinished: it goes on asynchronously; sending the request again reads how far it got.
     Ok(json(if erased.complete { 200 } else { 202 }, &erased))
-}
-
-/// Which of Graph's two notification endpoints a delivery came to.
-#[derive(Debug, Clone, Copy)]
-enum Delivery {
-    Changes,
-    Lifecycle,
-}
-
-/// `POST /graph/notifications` and `POST /graph/lifecycle`: the validation handshake, or a
-/// delivery whose ids (or events) are queued before the `202`; a delivery that cannot be
-/// queued answers 5xx, so Graph delivers it again.
-async fn from_graph(app: &App, request: &Request, delivery: Delivery) -> Result<Response<Body>, ApiError> {
-    if let Some(token) = query_params(request).remove("validationToken") {
-        let mut response = Response::new(Body::Text(token));
-        *response.status_mut() = lambda_http::http::StatusCode::OK;
-        response.headers_mut().insert("content-type", lambda_http::http::HeaderValue::from_static("text/plain"));
-        return Ok(response);
-    }
-    let secret = app.config.require_graph_client_state().map_err(|e| {
-        tracing::error!(error = %e, "the Graph endpoints are not configured");
-        ApiError::new(503, "unavailable", "notifications cannot be taken now")
-    })?;
-    require_media_type(request, GRAPH_MEDIA_TYPES)?;
-    let body = request.body().as_ref();
-    if body.len() > app.config.max_body_bytes {
-        return Err(ApiError::too_large(app.config.max_body_bytes));
-    }
-    let now = app.clock.now();
-    match delivery {
-        Delivery::Changes => {
-            let report = accept_notifications(&app.store, body, secret, now).await?;
-            tracing::info!(queued = report.queued, "Graph notifications queued");
-            Ok(json(202, &report))
-        }
-        Delivery::Lifecycle => {
-            let queued = accept_lifecycle(&app.store, body, secret, now).await?;
-            Ok(json(202, &serde_json::json!({ "queuedJobs": queued })))
-        }
-    }
 }
 
 /// `POST /graph/backfill` (admin only, audited): queues a backfill of a window.

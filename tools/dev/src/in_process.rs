@@ -1,9 +1,8 @@
-//! The ingest function served over HTTP in-process, without cargo lambda: what tests and
+//! The webhook function served over HTTP in-process, without cargo lambda: what tests and
 //! benchmarks put behind the stand-in Graph's notification URL. Requests become `lambda_http`
 //! requests as API Gateway would hand them over (path, query parameters, headers, body).
 //!
-//! There is no authorizer here: only the public Graph routes are meant to be reached this way,
-//! and it must not become a way around the gateway's token check.
+//! There is no authorizer here, and none is needed: the webhook serves only Graph's public routes.
 
 use axum::Router;
 use axum::body::Body;
@@ -14,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Serves `app` on `listener` until the runtime stops; the URL it serves at.
-pub fn serve_ingest(app: Arc<ingest::App>, listener: tokio::net::TcpListener) -> String {
+pub fn serve_webhook(app: Arc<webhook::App>, listener: tokio::net::TcpListener) -> String {
     let url = format!("http://{}", listener.local_addr().expect("a bound listener"));
     // The function enforces its own body limit (413), as in AWS.
     let router = Router::new().fallback(handle).layer(DefaultBodyLimit::disable()).with_state(app);
@@ -23,7 +22,7 @@ pub fn serve_ingest(app: Arc<ingest::App>, listener: tokio::net::TcpListener) ->
 }
 
 async fn handle(
-    State(app): State<Arc<ingest::App>>,
+    State(app): State<Arc<webhook::App>>,
     Query(query): Query<HashMap<String, String>>,
     request: Request,
 ) -> Response {
@@ -38,6 +37,6 @@ async fn handle(
     *lambda_request.uri_mut() = parts.uri;
     *lambda_request.headers_mut() = parts.headers;
     let lambda_request = lambda_request.with_query_string_parameters(query);
-    let (parts, body) = ingest::handle(&app, lambda_request).await.into_parts();
+    let (parts, body) = webhook::handle(&app, lambda_request).await.into_parts();
     Response::from_parts(parts, Body::from(body.to_vec()))
 }

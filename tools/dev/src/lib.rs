@@ -1,6 +1,6 @@
 //! Local-only stand-ins for what AWS and Microsoft Graph do around callscope's functions: the
 //! table on a local DynamoDB, dev tokens, API Gateway with its JWT authorizer, the stream
-//! triggers, a stand-in Graph, the ingest function served in-process, and a sample tenant.
+//! triggers, a stand-in Graph, the webhook function served in-process, and a sample tenant.
 //!
 //! This library is what the tests, the benchmarks and the `callscope-dev` CLI share; the CLI
 //! (`src/bin/callscope-dev`) only parses arguments and prints. None of it is deployed: no

@@ -40,7 +40,7 @@ pub type RouteTable = &'static [(&'static str, &'static str)];
 /// Every function behind the gateway, once per route table: adding a function is one line here.
 pub const FUNCTIONS: &[(&str, RouteTable, Access)] = &[
     ("ingest", ingest::ROUTES, Access::Token),
-    ("ingest", ingest::PUBLIC_ROUTES, Access::Public),
+    ("webhook", webhook::ROUTES, Access::Public),
     ("query", query::ROUTES, Access::Token),
     ("query", query::PUBLIC_ROUTES, Access::Public),
 ];

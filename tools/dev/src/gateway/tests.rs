@@ -93,7 +93,7 @@ async fn tokens_are_verified_and_claims_arrive_as_api_gateway_flattens_them() {
     assert_eq!((&claims["roles"], &claims["sub"]), (&json!("[support-specialist admin]"), &json!("agent-1")));
     let (_, body) = call(Method::POST, &format!("{url}/graph/notifications"), None).await;
     let (function, event) = event_of(&body);
-    assert_eq!((function.as_str(), &event["requestContext"]["authorizer"]), ("ingest", &Value::Null));
+    assert_eq!((function.as_str(), &event["requestContext"]["authorizer"]), ("webhook", &Value::Null));
     assert!(event["headers"].get("authorization").is_none());
 }
 

@@ -555,7 +555,7 @@ mod tests {
     fn the_repository_template_names_every_function_by_its_code() {
         let template = repository();
         let names: Vec<String> = template.function_names().unwrap().into_iter().map(|(_, name)| name).collect();
-        for name in ["ingest", "graph-worker", "classify", "query"] {
+        for name in ["ingest", "webhook", "graph-worker", "classify", "query"] {
             assert!(names.contains(&name.to_owned()), "{name} in {names:?}");
         }
         let functions = template.functions(&Deployment::local("t")).unwrap();

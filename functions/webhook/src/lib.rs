@@ -1,0 +1,159 @@
+//! The webhook function's handler: the two public routes Microsoft Graph posts to. It is a
+//! function of its own so that the one unauthenticated way in can do nothing but queue work
+//! (its role may only put queued fetches and jobs), and a flood of it runs out of its own
+//! concurrency and throttle, not the helpdesk's or the admins'.
+//!
+//! Everything that can be refused is refused before the body is read: a declared length over
+//! [`MAX_BODY_BYTES`], then the handshake's shape, then the media type. A delivery is checked
+//! against the clientState notification by notification (the core's `accept_notifications`).
+
+use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
+use callscope_core::store::DynamoStore;
+use callscope_core::support::clock::Clock;
+use callscope_http::{ApiError, hardened, json, path_segments, query_params, require_media_type};
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+
+/// What the handler needs, built once per cold start.
+#[derive(Clone)]
+pub struct App {
+    /// The clientState Graph echoes in every notification of our subscription.
+    pub client_state: String,
+    pub store: DynamoStore,
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for App {
+    /// The clientState is a secret: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+/// The routes Microsoft Graph calls: no JWT authorizer (Graph cannot present one). The IaC test
+/// checks the template declares exactly these, on the webhook's own API.
+pub const ROUTES: &[(&str, &str)] = &[("POST", "/graph/notifications"), ("POST", "/graph/lifecycle")];
+
+/// Largest body taken (1 MiB). Graph's deliveries are a few kilobytes per notification; a
+/// larger body is refused from its declared `Content-Length`, before it is read.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Longest `validationToken` echoed in the handshake (Graph's are well under it).
+pub const MAX_VALIDATION_TOKEN_BYTES: usize = 1024;
+
+/// What Graph posts: JSON (with or without a charset).
+const GRAPH_MEDIA_TYPES: &[Option<&str>] = &[Some("application/json")];
+
+/// Which of Graph's two notification endpoints a delivery came to.
+#[derive(Debug, Clone, Copy)]
+enum Delivery {
+    Changes,
+    Lifecycle,
+}
+
+/// Serves Graph's routes. Never fails: every outcome is an HTTP response.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let segments = path_segments(&request).unwrap_or_default();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let result = match (request.method(), segments.as_slice()) {
+        (&Method::POST, ["graph", "notifications"]) => from_graph(app, &request, Delivery::Changes).await,
+        (&Method::POST, ["graph", "lifecycle"]) => from_graph(app, &request, Delivery::Lifecycle).await,
+        _ => Err(ApiError::not_found("route")),
+    };
+    hardened(result.unwrap_or_else(ApiError::into_response))
+}
+
+/// The validation handshake, or a delivery whose ids (or events) are queued before the `202`;
+/// a delivery that cannot be queued answers 5xx, so Graph delivers it again.
+async fn from_graph(app: &App, request: &Request, delivery: Delivery) -> Result<Response<Body>, ApiError> {
+    refuse_declared_oversize(request)?;
+    let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::too_large(MAX_BODY_BYTES));
+    }
+    if let Some(token) = query_params(request).remove("validationToken") {
+        return handshake(&token, body);
+    }
+    require_media_type(request, GRAPH_MEDIA_TYPES)?;
+    let now = app.clock.now();
+    match delivery {
+        Delivery::Changes => {
+            let report = accept_notifications(&app.store, body, &app.client_state, now).await?;
+            tracing::info!(queued = report.queued, "Graph notifications queued");
+            Ok(json(202, &report))
+        }
+        Delivery::Lifecycle => {
+            let queued = accept_lifecycle(&app.store, body, &app.client_state, now).await?;
+            Ok(json(202, &serde_json::json!({ "queuedJobs": queued })))
+        }
+    }
+}
+
+/// `413` when the request declares a body over [`MAX_BODY_BYTES`]; `400` when its
+/// `Content-Length` is not a number.
+fn refuse_declared_oversize(request: &Request) -> Result<(), ApiError> {
+    let Some(declared) = request.headers().get(header::CONTENT_LENGTH) else {
+        return Ok(());
+    };
+    let length =
+        declared.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()).ok_or_else(|| {
+            ApiError::new(400, "invalid_request", "the Content-Length header is not a number of bytes")
+        })?;
+    if length > MAX_BODY_BYTES as u64 {
+        return Err(ApiError::too_large(MAX_BODY_BYTES));
+    }
+    Ok(())
+}
+
+/// Graph's subscription handshake: the token back, as plain text that no browser renders or
+/// runs. Only the handshake's own shape is answered: an empty body and a token of at most
+/// [`MAX_VALIDATION_TOKEN_BYTES`] printable ASCII characters.
+fn handshake(token: &str, body: &[u8]) -> Result<Response<Body>, ApiError> {
+    if !body.is_empty() {
+        return Err(ApiError::new(400, "invalid_request", "a validation request has an empty body"));
+    }
+    if !is_validation_token(token) {
+        return Err(ApiError::new(
+            400,
+            "invalid_request",
+            format!("validationToken must be 1 to {MAX_VALIDATION_TOKEN_BYTES} printable ASCII characters"),
+        ));
+    }
+    let mut response = Response::new(Body::Text(token.to_owned()));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(response)
+}
+
+/// A token the handshake may echo: 1 to [`MAX_VALIDATION_TOKEN_BYTES`] characters from space
+/// to tilde (no control characters, no line breaks, nothing outside ASCII).
+pub fn is_validation_token(token: &str) -> bool {
+    (1..=MAX_VALIDATION_TOKEN_BYTES).contains(&token.len()) && token.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_tokens_are_short_printable_ascii() {
+        assert!(is_validation_token("Validation: Testing client application"));
+        assert!(is_validation_token(&"~".repeat(MAX_VALIDATION_TOKEN_BYTES)));
+        assert!(!is_validation_token(&"a".repeat(MAX_VALIDATION_TOKEN_BYTES + 1)));
+        for bad in ["", "a\r\nSet-Cookie: x", "tab\there", "\u{7f}", "caf\u{e9}", "\u{202e}evil"] {
+            assert!(!is_validation_token(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_handshake_is_inert_text() {
+        let response = handshake("<script>alert(1)</script>", b"").unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+        assert_eq!(response.headers()["content-security-policy"], "default-src 'none'; sandbox");
+        assert_eq!(response.body(), &Body::Text("<script>alert(1)</script>".into()));
+        assert_eq!(handshake("token", b"{}").unwrap_err().into_response().status(), 400);
+    }
+}
