@@ -42,10 +42,11 @@ impl Connector {
             ("GRAPH_TOKEN_URL", stand_in.token_url()),
             ("GRAPH_CLIENT_ID", "callscope-tests".to_owned()),
             ("GRAPH_CLIENT_STATE", GRAPH_CLIENT_STATE.to_owned()),
+            ("GRAPH_CLIENT_SECRET", "client-secret".to_owned()),
             ("GRAPH_NOTIFICATION_URL", format!("{webhook_url}/graph/notifications")),
         ];
         let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
-        let settings = GraphSettings::from_lookup(lookup, HOME_TENANT, "client-secret".into()).unwrap();
+        let settings = GraphSettings::from_lookup(lookup, HOME_TENANT).unwrap();
         let worker = Worker {
             store: crate::as_function(pipeline.store(), "graph-worker"),
             graph: GraphClient::new(settings),

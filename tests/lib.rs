@@ -75,6 +75,21 @@ fn client_config() -> aws_sdk_dynamodb::config::Builder {
         .endpoint_url(endpoint)
 }
 
+/// A Secrets Manager client on the local server (moto serves every service on one port), each
+/// of its requests written to the returned log.
+pub fn secrets_client() -> (aws_sdk_secretsmanager::Client, RequestLog) {
+    let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT").expect("run through `make test`");
+    let log = RequestLog::default();
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .interceptor(log.clone())
+        .build();
+    (aws_sdk_secretsmanager::Client::from_conf(config), log)
+}
+
 /// A client for the local server named by `CALLSCOPE_DYNAMODB_ENDPOINT`.
 pub fn local_client() -> Client {
     Client::from_conf(client_config().build())
@@ -504,7 +519,11 @@ pub async fn stream_tail(table: &str) -> StreamTail {
 
 /// The webhook function's app on `store`'s table, with the tests' clientState.
 pub fn webhook_app(store: &DynamoStore) -> webhook::App {
-    webhook::App { client_state: GRAPH_CLIENT_STATE.to_owned(), store: as_function(store, "webhook"), clock: clock() }
+    webhook::App {
+        client_state: callscope_core::support::secret::Rotating::new(GRAPH_CLIENT_STATE),
+        store: as_function(store, "webhook"),
+        clock: clock(),
+    }
 }
 
 /// The write side of the product on one fresh table: the ingest and webhook handlers, the

@@ -159,6 +159,65 @@ fn the_webhook_is_apart_from_the_helpdesk_and_admin_routes() {
     assert_ne!(concurrency("IngestFunction"), concurrency("WebhookFunction"));
 }
 
+/// The `!Ref` target of `value`, if it is one.
+fn reference(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// The secrets (`!Ref` targets) a policy tree lets read with `secretsmanager:GetSecretValue`.
+fn readable_secrets(value: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Mapping(map) => {
+            if value["Action"].as_str() == Some("secretsmanager:GetSecretValue") {
+                found.insert(reference(&value["Resource"]).expect("a secret named by !Ref"));
+            }
+            map.values().for_each(|v| readable_secrets(v, found));
+        }
+        Value::Sequence(items) => items.iter().for_each(|v| readable_secrets(v, found)),
+        Value::Tagged(tagged) => readable_secrets(&tagged.value, found),
+        _ => {}
+    }
+}
+
+/// Secrets reach the functions by name, never by value: nothing is resolved from Secrets
+/// Manager into an environment variable at deploy time (anyone allowed
+/// `lambda:GetFunctionConfiguration` reads those); each function that names a secret
+/// (`<NAME>_ARN`, read at cold start) may read exactly the secrets it names.
+#[test]
+fn secrets_are_named_in_the_environment_and_readable_only_by_their_functions() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+    assert!(
+        !std::fs::read_to_string(path).unwrap().contains("{{resolve:secretsmanager"),
+        "no secret value in the environment"
+    );
+    let template = template();
+    let mut named_by = std::collections::BTreeMap::new();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let variables = resource["Properties"]["Environment"]["Variables"].as_mapping();
+        let named: BTreeSet<String> = variables
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| k.as_str().is_some_and(|k| k.ends_with("_ARN")))
+            .map(|(k, v)| reference(v).unwrap_or_else(|| panic!("{k:?} names its secret by !Ref")))
+            .collect();
+        let mut readable = BTreeSet::new();
+        readable_secrets(&resource["Properties"]["Policies"], &mut readable);
+        assert_eq!(named, readable, "{name:?} may read exactly the secrets it names");
+        named_by.insert(name.as_str().unwrap().to_owned(), named);
+    }
+    let names = |secrets: &[&str]| secrets.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(named_by["WebhookFunction"], names(&["GraphClientState"]));
+    assert_eq!(named_by["GraphWorkerFunction"], names(&["GraphClientSecretArn", "GraphClientState"]));
+    assert_eq!(named_by["QueryFunction"], names(&["CursorKey"]));
+    assert!(named_by["IngestFunction"].is_empty() && named_by["ClassifyFunction"].is_empty());
+}
+
 /// A request to `method path` without claims: a served route answers 401, an unknown one 404.
 fn unauthenticated(method: &str, path: &str) -> lambda_http::Request {
     let path = path.replace("{userId}", "u1").replace("{callId}", "c1");

@@ -388,3 +388,60 @@ async fn an_erasures_next_round_reaches_an_escalation_written_during_the_first()
     assert!(marker["stalePagesDeleted"].as_u64() > Some(0), "{marker}");
     assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
 }
+
+/// Secrets live in Secrets Manager, not in the functions' environment: a cold start reads each
+/// once (its current value and, for a rotating one, the previous), and nothing after; both
+/// values of a rotated clientState are accepted, and a variable set locally is never looked up.
+#[tokio::test]
+async fn secrets_are_read_once_at_cold_start_and_a_rotation_accepts_both_values() {
+    use callscope_core::support::config::{Config, ConfigError};
+    use callscope_core::support::secrets_manager::resolve;
+    let (client, requests) = callscope_tests::secrets_client();
+    let unique =
+        format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let (before, now) = ("clientstate-before-rotation-0123456789", "clientstate-after-rotation-9876543210");
+    let state = client.create_secret().name(format!("state-{unique}")).secret_string(before).send().await.unwrap();
+    let state_arn = state.arn().unwrap().to_owned();
+    client.put_secret_value().secret_id(&state_arn).secret_string(now).send().await.unwrap();
+    let key = client.create_secret().name(format!("key-{unique}")).secret_string("k".repeat(64)).send().await.unwrap();
+    let key_arn = key.arn().unwrap().to_owned();
+    requests.take();
+
+    let table = Pipeline::new().await;
+    let vars = [
+        ("TABLE_NAME", table.store().table().to_owned()),
+        ("HOME_TENANT_ID", callscope_core::support::fixtures::HOME_TENANT.to_owned()),
+        ("GRAPH_CLIENT_STATE_ARN", state_arn.clone()),
+        ("CURSOR_KEY_ARN", key_arn),
+    ];
+    let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let resolved = resolve(&client, &lookup, &["GRAPH_CLIENT_STATE", "CURSOR_KEY"]).await.unwrap();
+    assert_eq!(requests.take(), ["GetSecretValue"; 4], "current and previous of each, once");
+    let config = Config::from_lookup(|name| lookup(name).or_else(|| resolved.get(name).cloned())).unwrap();
+    let states = config.require_graph_client_state().unwrap();
+    assert_eq!(states.accepted(), [now, before], "the current value first, the previous still accepted");
+    let keys = config.require_cursor_key().unwrap();
+    assert_eq!((keys.current.expose().len(), keys.previous.is_none()), (64, true), "never rotated: one key");
+    assert!(!format!("{config:?}").contains("clientstate-"), "no secret printed");
+
+    // The webhook built from it takes deliveries under either value, and reads no secret again.
+    let app = webhook::App { client_state: states.clone(), ..table.webhook.clone() };
+    for (state, queued) in [(now, 1), (before, 1), ("clientstate-of-someone-else-0123456789", 0)] {
+        let body = json!({ "value": [{ "clientState": state, "resource": format!("communications/callRecords/{state}"),
+            "resourceData": { "id": format!("c-{}", &state[12..18]) } }] });
+        let mut request = api_request("POST", None, "/graph/notifications", &[]);
+        *request.body_mut() = lambda_http::Body::Text(body.to_string());
+        request.headers_mut().insert("content-type", "application/json".parse().unwrap());
+        let (status, answer) = json_response(webhook::handle(&app, request).await);
+        assert_eq!((status, &answer["queued"]), (202, &json!(queued)), "{state}: {answer}");
+    }
+    assert!(requests.take().is_empty(), "no secret read after the cold start");
+
+    // Set locally: nothing is read. A secret that cannot be read names the setting.
+    let local = |name: &str| (name == "GRAPH_CLIENT_STATE").then(|| now.to_owned()).or_else(|| lookup(name));
+    assert!(resolve(&client, &local, &["GRAPH_CLIENT_STATE"]).await.unwrap().is_empty());
+    assert!(requests.take().is_empty(), "a variable set wins over its _ARN");
+    let gone = |name: &str| (name == "GRAPH_CLIENT_STATE_ARN").then(|| format!("{state_arn}-missing"));
+    let error = resolve(&client, &gone, &["GRAPH_CLIENT_STATE"]).await.unwrap_err();
+    assert!(matches!(error, ConfigError::Invalid { name: "GRAPH_CLIENT_STATE", .. }), "{error}");
+}

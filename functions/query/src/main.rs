@@ -1,19 +1,26 @@
-//! Wires the query function: configuration, the DynamoDB client, the Lambda runtime.
+//! Wires the query function: configuration (the cursor keys from Secrets Manager in AWS), the
+//! DynamoDB client, the Lambda runtime.
 
 use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::CursorSigner;
 use callscope_core::store::DynamoStore;
-use callscope_core::support::{clock::Clock, config::Config, telemetry};
+use callscope_core::support::secrets_manager::load_config;
+use callscope_core::support::{clock::Clock, telemetry};
 use lambda_http::{Error, Request, service_fn};
 use query::{App, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let cursor_key =
-        config.require_cursor_key().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let (home_tenant, signer) = (config.home_tenant_id.clone(), CursorSigner::new(cursor_key));
+    let config =
+        load_config(&["CURSOR_KEY"]).await.inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let keys = config.require_cursor_key().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let signer = CursorSigner::new(keys.current.expose());
+    let signer = match &keys.previous {
+        Some(previous) => signer.also_accepting(previous.expose()),
+        None => signer,
+    };
+    let home_tenant = config.home_tenant_id.clone();
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
     let sites = std::sync::Arc::new(SiteCache::new(config.sites_refresh));
     let app = App { config, store, signer, home_tenant, clock: Clock::system(), sites };

@@ -10,24 +10,19 @@
 use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::clock::Clock;
+use callscope_core::support::secret::Rotating;
 use callscope_http::{ApiError, hardened, json, path_segments, query_params, require_media_type};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
 /// What the handler needs, built once per cold start.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct App {
-    /// The clientState Graph echoes in every notification of our subscription.
-    pub client_state: String,
+    /// The clientState Graph echoes in every notification of our subscription (and, during a
+    /// rotation, the one before it).
+    pub client_state: Rotating,
     pub store: DynamoStore,
     pub clock: Clock,
-}
-
-impl std::fmt::Debug for App {
-    /// The clientState is a secret: never printed.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("store", &self.store).finish_non_exhaustive()
-    }
 }
 
 /// The routes Microsoft Graph calls: no JWT authorizer (Graph cannot present one). The IaC test
@@ -75,15 +70,15 @@ async fn from_graph(app: &App, request: &Request, delivery: Delivery) -> Result<
         return handshake(&token, body);
     }
     require_media_type(request, GRAPH_MEDIA_TYPES)?;
-    let now = app.clock.now();
+    let (now, accepted) = (app.clock.now(), app.client_state.accepted());
     match delivery {
         Delivery::Changes => {
-            let report = accept_notifications(&app.store, body, &app.client_state, now).await?;
+            let report = accept_notifications(&app.store, body, &accepted, now).await?;
             tracing::info!(queued = report.queued, "Graph notifications queued");
             Ok(json(202, &report))
         }
         Delivery::Lifecycle => {
-            let queued = accept_lifecycle(&app.store, body, &app.client_state, now).await?;
+            let queued = accept_lifecycle(&app.store, body, &accepted, now).await?;
             Ok(json(202, &serde_json::json!({ "queuedJobs": queued })))
         }
     }

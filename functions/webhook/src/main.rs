@@ -1,19 +1,22 @@
-//! Wires the webhook function: configuration (the clientState checked at cold start), the
-//! DynamoDB client, the Lambda runtime.
+//! Wires the webhook function: configuration (the clientState from Secrets Manager in AWS,
+//! checked at cold start), the DynamoDB client, the Lambda runtime.
 
 use callscope_core::store::DynamoStore;
-use callscope_core::support::{clock::Clock, config::Config, telemetry};
+use callscope_core::support::secrets_manager::load_config;
+use callscope_core::support::{clock::Clock, telemetry};
 use lambda_http::{Error, Request, service_fn};
 use webhook::{App, handle};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let config = load_config(&["GRAPH_CLIENT_STATE"])
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let client_state = config
         .require_graph_client_state()
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?
-        .to_owned();
+        .clone();
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
     let app = App { client_state, store, clock: Clock::system() };
     lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await

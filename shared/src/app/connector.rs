@@ -31,14 +31,14 @@ pub struct NotificationReport {
     pub dropped: BTreeMap<Dropped, usize>,
 }
 
-/// Queues a fetch of every call record a delivery names with our `client_state`.
+/// Queues a fetch of every call record a delivery names with one of our `client_states`.
 pub async fn accept_notifications(
     store: &DynamoStore,
     body: &[u8],
-    client_state: &str,
+    client_states: &[&str],
     now: OffsetDateTime,
 ) -> Result<NotificationReport, AppError> {
-    let notified = parse_notifications(body, client_state)?;
+    let notified = parse_notifications(body, client_states)?;
     let mut dropped = BTreeMap::new();
     for reason in notified.dropped {
         *dropped.entry(reason).or_insert(0) += 1;
@@ -54,10 +54,10 @@ pub async fn accept_notifications(
 pub async fn accept_lifecycle(
     store: &DynamoStore,
     body: &[u8],
-    client_state: &str,
+    client_states: &[&str],
     now: OffsetDateTime,
 ) -> Result<usize, AppError> {
-    let (events, foreign) = parse_lifecycle(body, client_state)?;
+    let (events, foreign) = parse_lifecycle(body, client_states)?;
     if foreign > 0 {
         tracing::warn!(foreign, "lifecycle notifications without our clientState dropped");
     }

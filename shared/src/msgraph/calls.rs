@@ -114,7 +114,7 @@ impl GraphClient {
             "lifecycleNotificationUrl": settings.lifecycle_url(),
             "resource": CALL_RECORDS,
             "expirationDateTime": rfc3339(expires_at)?,
-            "clientState": settings.client_state,
+            "clientState": settings.client_state.expose(),
         });
         let created = self.send(reqwest::Method::POST, self.url("/subscriptions")?, Some(&body)).await?;
         subscription(&created, expires_at)

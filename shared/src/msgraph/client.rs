@@ -3,6 +3,7 @@
 //! `Retry-After` and retry, a bounded number of times; a `401` gets a new token once.
 
 use super::settings::GraphSettings;
+use crate::support::secret::Secret;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,9 +48,10 @@ impl GraphError {
     }
 }
 
+/// An access token: a bearer credential, so a [`Secret`] (never printed).
 #[derive(Debug, Clone)]
 struct Token {
-    value: String,
+    value: Secret,
     refresh_at: Instant,
 }
 
@@ -152,10 +154,10 @@ impl GraphClient {
     async fn token(&self) -> Result<String, GraphError> {
         let mut cached = self.token.lock().await;
         if let Some(token) = cached.as_ref().filter(|t| Instant::now() < t.refresh_at) {
-            return Ok(token.value.clone());
+            return Ok(token.value.expose().to_owned());
         }
         let token = self.new_token().await?;
-        let value = token.value.clone();
+        let value = token.value.expose().to_owned();
         *cached = Some(token);
         Ok(value)
     }
@@ -163,7 +165,7 @@ impl GraphClient {
     /// Drops `stale` from the cache, unless another request already replaced it.
     async fn forget_token(&self, stale: &str) {
         let mut cached = self.token.lock().await;
-        if cached.as_ref().is_some_and(|t| t.value == stale) {
+        if cached.as_ref().is_some_and(|t| t.value.expose() == stale) {
             *cached = None;
         }
     }
@@ -178,7 +180,7 @@ impl GraphClient {
         let scope = self.settings.scope();
         let form = [
             ("client_id", self.settings.client_id.as_str()),
-            ("client_secret", self.settings.client_secret.as_str()),
+            ("client_secret", self.settings.client_secret.expose()),
             ("scope", scope.as_str()),
             ("grant_type", "client_credentials"),
         ];
@@ -196,7 +198,7 @@ impl GraphClient {
         let answer: Answer = response.json().await.map_err(|e| GraphError::Token(e.to_string()))?;
         let lifetime = Duration::from_secs(answer.expires_in);
         let margin = TOKEN_MARGIN.min(lifetime / 2);
-        Ok(Token { value: answer.access_token, refresh_at: Instant::now() + lifetime - margin })
+        Ok(Token { value: Secret::new(answer.access_token), refresh_at: Instant::now() + lifetime - margin })
     }
 }
 

@@ -1,5 +1,8 @@
-//! Configuration from environment variables, read and checked once at cold start.
+//! Configuration from environment variables, read and checked once at cold start. Secret
+//! settings are [`Secret`]s (never printed); in AWS their values come from Secrets Manager
+//! (`super::secrets_manager`), locally from the variables themselves.
 
+use super::secret::{Rotating, Secret};
 use crate::domain::access::RoleNames;
 use crate::domain::classify::Thresholds;
 
@@ -17,8 +20,9 @@ pub struct Config {
     pub home_tenant_id: String,
     /// `CLASSIFY_THRESHOLDS`: a JSON thresholds table replacing the defaults (optional).
     pub thresholds: Thresholds,
-    /// `CURSOR_KEY`: the secret that signs page cursors (the query function requires it).
-    pub cursor_key: Option<String>,
+    /// `CURSOR_KEY` (and `CURSOR_KEY_PREVIOUS` after a rotation): the secret that signs page
+    /// cursors (the query function requires it).
+    pub cursor_key: Option<Rotating>,
     /// `SITES_REFRESH_SECONDS`: how often a warm function re-checks the active building and
     /// endpoint files (default 60).
     pub sites_refresh: time::Duration,
@@ -29,9 +33,9 @@ pub struct Config {
     /// `CONSOLE_OIDC_ISSUER`, `CONSOLE_OIDC_CLIENT_ID`, `CONSOLE_OIDC_SCOPE`: how the web console
     /// signs in. Without an issuer, with the local gateway's dev tokens.
     pub console_sign_in: ConsoleSignIn,
-    /// `GRAPH_CLIENT_STATE`: the secret Graph echoes in every notification of our
-    /// subscription (the ingest function requires it: it serves `/graph/notifications`).
-    pub graph_client_state: Option<String>,
+    /// `GRAPH_CLIENT_STATE` (and `GRAPH_CLIENT_STATE_PREVIOUS` after a rotation): the secret
+    /// Graph echoes in every notification of our subscription (the webhook requires it).
+    pub graph_client_state: Option<Rotating>,
 }
 
 /// How the web console gets its bearer token; served to it as `/console/config.json`.
@@ -77,24 +81,32 @@ pub fn check_client_state(value: &str) -> Result<(), ConfigError> {
     }
 }
 
+/// Checks a `CURSOR_KEY` value: long enough not to be guessed.
+fn check_cursor_key(value: &str) -> Result<(), ConfigError> {
+    if value.len() >= MIN_CURSOR_KEY_LEN {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            name: "CURSOR_KEY",
+            reason: format!("must be at least {MIN_CURSOR_KEY_LEN} characters"),
+        })
+    }
+}
+
 impl Config {
-    /// The Graph client state, for the function that takes Graph's notifications.
-    pub fn require_graph_client_state(&self) -> Result<&str, ConfigError> {
-        let state = self.graph_client_state.as_deref().ok_or(ConfigError::Missing("GRAPH_CLIENT_STATE"))?;
-        check_client_state(state)?;
-        Ok(state)
+    /// The Graph client states (current, and previous during a rotation), for the function that
+    /// takes Graph's notifications; each value checked.
+    pub fn require_graph_client_state(&self) -> Result<&Rotating, ConfigError> {
+        let states = self.graph_client_state.as_ref().ok_or(ConfigError::Missing("GRAPH_CLIENT_STATE"))?;
+        states.accepted().into_iter().try_for_each(check_client_state)?;
+        Ok(states)
     }
 
-    /// The cursor key, for functions that page.
-    pub fn require_cursor_key(&self) -> Result<&str, ConfigError> {
-        let key = self.cursor_key.as_deref().ok_or(ConfigError::Missing("CURSOR_KEY"))?;
-        if key.len() < MIN_CURSOR_KEY_LEN {
-            return Err(ConfigError::Invalid {
-                name: "CURSOR_KEY",
-                reason: format!("must be at least {MIN_CURSOR_KEY_LEN} characters"),
-            });
-        }
-        Ok(key)
+    /// The cursor keys (current, and previous during a rotation), for functions that page.
+    pub fn require_cursor_key(&self) -> Result<&Rotating, ConfigError> {
+        let keys = self.cursor_key.as_ref().ok_or(ConfigError::Missing("CURSOR_KEY"))?;
+        keys.accepted().into_iter().try_for_each(check_cursor_key)?;
+        Ok(keys)
     }
 
     /// Reads the process environment.
@@ -117,6 +129,13 @@ impl Config {
                 ),
             }),
         };
+        // A secret setting, and its previous value after a rotation (`<NAME>_PREVIOUS`).
+        let rotating = |name: &str| {
+            get(name).map(|current| Rotating {
+                current: Secret::new(current),
+                previous: get(&format!("{name}_PREVIOUS")).map(Secret::new),
+            })
+        };
         let max_body_bytes = match get("MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
             Some(raw) => raw.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| ConfigError::Invalid {
@@ -135,7 +154,7 @@ impl Config {
             },
             max_body_bytes,
             home_tenant_id: get("HOME_TENANT_ID").ok_or(ConfigError::Missing("HOME_TENANT_ID"))?,
-            cursor_key: get("CURSOR_KEY"),
+            cursor_key: rotating("CURSOR_KEY"),
             sites_refresh: match get("SITES_REFRESH_SECONDS") {
                 None => time::Duration::seconds(60),
                 Some(raw) => {
@@ -163,7 +182,7 @@ impl Config {
                     scope: get("CONSOLE_OIDC_SCOPE").unwrap_or_else(|| "openid profile".to_owned()),
                 },
             },
-            graph_client_state: get("GRAPH_CLIENT_STATE"),
+            graph_client_state: rotating("GRAPH_CLIENT_STATE"),
             thresholds: match get("CLASSIFY_THRESHOLDS") {
                 None => Thresholds::default(),
                 Some(json) => Thresholds::from_json(&json)
@@ -230,6 +249,22 @@ mod tests {
         assert_eq!(c.require_cursor_key(), Err(ConfigError::Missing("CURSOR_KEY")));
         let c = config(&[("TABLE_NAME", "t"), ("CURSOR_KEY", "short")]).unwrap();
         assert!(matches!(c.require_cursor_key(), Err(ConfigError::Invalid { name: "CURSOR_KEY", .. })));
+        let long = "k".repeat(MIN_CURSOR_KEY_LEN);
+        let c = config(&[("TABLE_NAME", "t"), ("CURSOR_KEY", &long), ("CURSOR_KEY_PREVIOUS", "short")]).unwrap();
+        assert!(matches!(c.require_cursor_key(), Err(ConfigError::Invalid { name: "CURSOR_KEY", .. })), "both checked");
+    }
+
+    #[test]
+    fn a_rotated_secret_is_accepted_in_both_values_and_printed_in_neither() {
+        let (now, before) = ("n".repeat(MIN_CLIENT_STATE_LEN), "b".repeat(MIN_CLIENT_STATE_LEN));
+        let vars =
+            [("TABLE_NAME", "t"), ("GRAPH_CLIENT_STATE", now.as_str()), ("GRAPH_CLIENT_STATE_PREVIOUS", &before)];
+        let c = config(&vars).unwrap();
+        assert_eq!(c.require_graph_client_state().unwrap().accepted(), [now.as_str(), before.as_str()]);
+        let printed = format!("{c:?}");
+        assert!(!printed.contains(&now) && !printed.contains(&before), "{printed}");
+        let c = config(&[("TABLE_NAME", "t"), ("GRAPH_CLIENT_STATE", &now), ("GRAPH_CLIENT_STATE_PREVIOUS", "short")]);
+        assert!(matches!(c.unwrap().require_graph_client_state(), Err(ConfigError::Invalid { .. })));
     }
 
     #[test]

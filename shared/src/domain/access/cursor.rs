@@ -74,10 +74,12 @@ impl CursorScope<'_> {
 #[error("the cursor is invalid, altered or was issued for another request")]
 pub struct InvalidCursor;
 
-/// Signs and verifies cursors with one deployment-wide key.
+/// Signs and verifies cursors with one deployment-wide key (and, during a rotation, still
+/// verifies those signed with the key before it).
 #[derive(Clone)]
 pub struct CursorSigner {
     key: Vec<u8>,
+    previous: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for CursorSigner {
@@ -89,11 +91,17 @@ impl std::fmt::Debug for CursorSigner {
 impl CursorSigner {
     /// A signer with `key` (the `CURSOR_KEY` secret).
     pub fn new(key: impl Into<Vec<u8>>) -> Self {
-        Self { key: key.into() }
+        Self { key: key.into(), previous: None }
     }
 
-    fn mac(&self, payload: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+    /// This signer, also accepting cursors signed with `previous` (the key before a rotation):
+    /// a helpdesk person paging when the key changes is not thrown back to the first page.
+    pub fn also_accepting(self, previous: impl Into<Vec<u8>>) -> Self {
+        Self { previous: Some(previous.into()), ..self }
+    }
+
+    fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
         mac.update(payload);
         mac
     }
@@ -102,7 +110,7 @@ impl CursorSigner {
     pub fn sign(&self, scope: CursorScope, position: &Position) -> String {
         let payload = serde_json::to_vec(&Payload { scope: scope.text(), position: position.clone() })
             .expect("strings and numbers always serialize");
-        let tag = self.mac(&payload).finalize().into_bytes();
+        let tag = Self::mac(&self.key, &payload).finalize().into_bytes();
         format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
     }
 
@@ -111,7 +119,10 @@ impl CursorSigner {
         let (payload, tag) = cursor.split_once('.').ok_or(InvalidCursor)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| InvalidCursor)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| InvalidCursor)?;
-        self.mac(&payload).verify_slice(&tag).map_err(|_| InvalidCursor)?;
+        let signed_with = |key: &Vec<u8>| Self::mac(key, &payload).verify_slice(&tag).is_ok();
+        if !std::iter::once(&self.key).chain(&self.previous).any(signed_with) {
+            return Err(InvalidCursor);
+        }
         let payload: Payload = serde_json::from_slice(&payload).map_err(|_| InvalidCursor)?;
         if payload.scope != scope.text() {
             return Err(InvalidCursor);
@@ -143,6 +154,19 @@ mod tests {
         assert_eq!(signer.verify(users, &cursor), Err(InvalidCursor), "another route");
         let other = CursorSigner::new("another secret");
         assert_eq!(other.verify(scope("u1", Audience::Specialist), &cursor), Err(InvalidCursor));
+    }
+
+    #[test]
+    fn after_a_rotation_old_cursors_still_verify_and_new_ones_use_the_new_key() {
+        let scope = CursorScope::Buildings { version: 1 };
+        let before = CursorSigner::new("the key before").sign(scope, &position());
+        let rotated = CursorSigner::new("the key now").also_accepting("the key before");
+        assert_eq!(rotated.verify(scope, &before), Ok(position()), "issued before the rotation");
+        let after = rotated.sign(scope, &position());
+        assert_eq!(CursorSigner::new("the key now").verify(scope, &after), Ok(position()), "signed with the new key");
+        assert_eq!(CursorSigner::new("the key before").verify(scope, &after), Err(InvalidCursor));
+        let next = CursorSigner::new("a third key").also_accepting("the key now");
+        assert_eq!(next.verify(scope, &before), Err(InvalidCursor), "two rotations later: gone");
     }
 
     #[test]

@@ -53,9 +53,12 @@ pub struct Notified {
     pub dropped: Vec<Dropped>,
 }
 
-/// Compares `given` with our `secret` in time that does not depend on where they differ.
-pub fn client_state_matches(given: Option<&str>, secret: &str) -> bool {
-    given.is_some_and(|given| bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
+/// Whether `given` is one of our `accepted` clientStates (the current one, and the previous
+/// one during a rotation), compared with each in time that does not depend on where they differ.
+pub fn client_state_matches(given: Option<&str>, accepted: &[&str]) -> bool {
+    given.is_some_and(|given| {
+        accepted.iter().fold(false, |matched, secret| matched | bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
+    })
 }
 
 /// The collection of call records, as a notification's `resource` starts.
@@ -81,12 +84,12 @@ fn call_record_id(notification: &ChangeNotification) -> Option<String> {
 
 /// Reads a change-notification delivery: the ids to fetch (deduplicated) and what was dropped.
 /// A body that is not a delivery at all is refused, with the path and position of the problem.
-pub fn parse_notifications(body: &[u8], secret: &str) -> Result<Notified, Rejection> {
+pub fn parse_notifications(body: &[u8], accepted: &[&str]) -> Result<Notified, Rejection> {
     let delivery: Delivery<ChangeNotification> = read(body)?;
     let mut notified = Notified::default();
     let mut seen = std::collections::HashSet::new();
     for notification in &delivery.value {
-        if !client_state_matches(notification.client_state.as_deref(), secret) {
+        if !client_state_matches(notification.client_state.as_deref(), accepted) {
             notified.dropped.push(Dropped::WrongClientState);
         } else {
             match call_record_id(notification) {
@@ -131,14 +134,15 @@ pub struct Lifecycle {
     pub subscription_id: Option<String>,
 }
 
-/// Reads a lifecycle delivery: the events that carried our secret, and how many did not.
-pub fn parse_lifecycle(body: &[u8], secret: &str) -> Result<(Vec<Lifecycle>, usize), Rejection> {
+/// Reads a lifecycle delivery: the events that carried one of our `accepted` clientStates, and
+/// how many did not.
+pub fn parse_lifecycle(body: &[u8], accepted: &[&str]) -> Result<(Vec<Lifecycle>, usize), Rejection> {
     let delivery: Delivery<LifecycleNotification> = read(body)?;
     let total = delivery.value.len();
     let ours: Vec<Lifecycle> = delivery
         .value
         .into_iter()
-        .filter(|n| client_state_matches(n.client_state.as_deref(), secret))
+        .filter(|n| client_state_matches(n.client_state.as_deref(), accepted))
         .map(|n| Lifecycle { event: n.lifecycle_event, subscription_id: n.subscription_id })
         .collect();
     let foreign = total - ours.len();
@@ -171,7 +175,7 @@ mod tests {
     }
 
     fn parse(value: serde_json::Value) -> Result<Notified, Rejection> {
-        parse_notifications(value.to_string().as_bytes(), SECRET)
+        parse_notifications(value.to_string().as_bytes(), &[SECRET])
     }
 
     #[test]
@@ -219,11 +223,11 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_a_delivery_names_where() {
-        let rejection = parse_notifications(b"{\"value\": [{\"resource\": 5}]}", SECRET).unwrap_err();
+        let rejection = parse_notifications(b"{\"value\": [{\"resource\": 5}]}", &[SECRET]).unwrap_err();
         assert_eq!(rejection.problems[0].path, "value[0].resource");
-        let rejection = parse_notifications(b"{\n\"value\": [", SECRET).unwrap_err();
+        let rejection = parse_notifications(b"{\n\"value\": [", &[SECRET]).unwrap_err();
         assert_eq!(rejection.problems[0].line, Some(2));
-        let rejection = parse_notifications(b"{}", SECRET).unwrap_err();
+        let rejection = parse_notifications(b"{}", &[SECRET]).unwrap_err();
         assert!(rejection.problems[0].message.contains("value"), "{:?}", rejection.problems);
     }
 
@@ -234,7 +238,7 @@ mod tests {
             { "subscriptionId": "s", "clientState": SECRET, "lifecycleEvent": "somethingNew" },
             { "subscriptionId": "s", "clientState": "no", "lifecycleEvent": "subscriptionRemoved" },
         ]});
-        let (ours, foreign) = parse_lifecycle(body.to_string().as_bytes(), SECRET).unwrap();
+        let (ours, foreign) = parse_lifecycle(body.to_string().as_bytes(), &[SECRET]).unwrap();
         assert_eq!(
             ours.iter().map(|l| l.event).collect::<Vec<_>>(),
             vec![LifecycleEvent::Missed, LifecycleEvent::Other]
@@ -244,9 +248,15 @@ mod tests {
 
     #[test]
     fn client_state_compare_needs_the_exact_secret() {
-        assert!(client_state_matches(Some(SECRET), SECRET));
-        assert!(!client_state_matches(Some(""), SECRET));
-        assert!(!client_state_matches(None, SECRET));
-        assert!(!client_state_matches(Some("our-client-statE"), SECRET));
+        assert!(client_state_matches(Some(SECRET), &[SECRET]));
+        assert!(!client_state_matches(Some(""), &[SECRET]));
+        assert!(!client_state_matches(None, &[SECRET]));
+        assert!(!client_state_matches(Some("our-client-statE"), &[SECRET]));
+        // During a rotation both values are ours, and nothing else is.
+        let rotating = [SECRET, "our-previous-state"];
+        assert!(client_state_matches(Some("our-previous-state"), &rotating));
+        assert!(client_state_matches(Some(SECRET), &rotating));
+        assert!(!client_state_matches(Some("our-previous-statE"), &rotating));
+        assert!(!client_state_matches(Some(SECRET), &[]), "nothing accepted: nothing matches");
     }
 }
