@@ -1,7 +1,7 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo dev token test lint check-rooms check-events check-package infra-check package stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
+.PHONY: demo dev token test stress lint check-rooms check-events check-package infra-check package stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
@@ -21,6 +21,11 @@ test: venv check-rooms check-events check-package infra-check
 	scripts/test-rust.sh
 	STACK_BUILD=workspace scripts/stack-test.sh
 	STACK_BUILD=workspace scripts/browser-test.sh
+
+# The Rust tests with the stress tests at full size (1,000-way races, 1,000 faulty ingests);
+# make test runs them smaller on every commit.
+stress: venv
+	CALLSCOPE_STRESS=full scripts/test-rust.sh
 
 # The web console in headless Chromium against the local stack (screenshots in browser/ under the target directory).
 browser-test: venv

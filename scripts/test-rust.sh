@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every Rust test of the workspace, built once, then run as two groups side by side, each
-# against a moto server of its own: the fault run (tests/tests/faults.rs, a few minutes of
-# requests to one table, marked #[ignore] so that it only runs here) and everything else.
+# against a moto server of its own: the fault run (tests/tests/suite/faults.rs, marked #[ignore]
+# so that it only runs here) and everything else. CALLSCOPE_STRESS=full (make stress) runs the
+# stress tests at their full, 1,000-way sizes.
 # moto serves one request at a time, so two servers halve the wait. Stops both on any way out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ faults_pid=""
 trap 'stop_group "$faults_pid"' EXIT
 trap 'exit 130' INT TERM
 echo "==> the fault run, beside the other tests (its log: .local/faults.log)"
-setsid scripts/with-moto.sh cargo test --workspace --test faults -- --ignored --nocapture > .local/faults.log 2>&1 &
+setsid scripts/with-moto.sh cargo test --workspace --test suite -- --ignored --nocapture faults:: > .local/faults.log 2>&1 &
 faults_pid=$!
 status=0
 scripts/with-moto.sh cargo test --workspace --all-targets || status=$?

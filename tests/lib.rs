@@ -7,6 +7,7 @@ pub mod connector;
 pub mod iam;
 pub mod layer;
 pub mod race;
+pub mod samples;
 
 pub use iam::as_function;
 
@@ -58,6 +59,12 @@ impl Captured {
         let bytes = std::mem::take(&mut *self.0.lock().unwrap());
         String::from_utf8(bytes).expect("log lines are UTF-8").lines().map(str::to_owned).collect()
     }
+}
+
+/// The size of a stress test: `full` under `CALLSCOPE_STRESS=full` (`make stress`), else `quick`,
+/// the size every commit runs — smaller, but still enough that every write path contends.
+pub fn stress_size(full: usize, quick: usize) -> usize {
+    if std::env::var("CALLSCOPE_STRESS").is_ok_and(|v| v == "full") { full } else { quick }
 }
 
 /// The instant the sample events were written for; handlers under test run at this time.

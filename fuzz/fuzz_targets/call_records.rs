@@ -3,7 +3,7 @@
 //! words and addresses can become storage keys (non-empty, at most 256 bytes of free text), and
 //! every session gets exactly one verdict. (That an accepted record's
 //! items stay in its own partition is the store's property, tested with key-syntax ids in
-//! `tests/tests/hostile.rs`; this target builds the domain alone.)
+//! `tests/tests/suite/hostile.rs`; this target builds the domain alone.)
 #![no_main]
 
 use callscope_core::domain::calls::CallSummary;

@@ -3,19 +3,19 @@
 //! escalation from tier 1 to tier 2, a tenant file, an erasure — run with every log line at info and above captured, then searched for the
 //! sample's names, addresses, numbers, IPs and SSIDs.
 
+use callscope_tests::samples::{ADA, MEETING};
 use callscope_tests::{
     Captured, Pipeline, api_request, event_request, graph_record, json_response, query_app, raw_ingest_request,
 };
 use serde_json::json;
 use tracing_subscriber::util::SubscriberInitExt;
 
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
-const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
-
 #[tokio::test]
 async fn no_name_number_address_or_ssid_is_logged_above_debug() {
+    // This test's own subscriber, on its thread (a `#[tokio::test]` runs everything on one):
+    // other tests in the binary keep theirs.
     let captured = Captured::default();
-    captured.subscriber("info").init();
+    let _capturing = captured.subscriber("info").set_default();
 
     let mut pipeline = Pipeline::new().await;
     pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;

@@ -3,17 +3,12 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_core::support::fixtures;
+use callscope_tests::samples::{ADA, BOB, GRACE_GUEST, MEETING, P2P};
 use callscope_tests::{ANCHOR, event_request, event_text, fresh_store};
 use ingest::{App, handle};
 use lambda_http::Request;
 use serde_json::{Value, json};
 use time::macros::datetime;
-
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
-const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
-const GRACE_GUEST: &str = "c0ffee00-1234-4abc-9def-0123456789ab";
-const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
-const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
 
 async fn app() -> App {
     callscope_tests::ingest_app(&fresh_store().await)

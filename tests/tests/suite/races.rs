@@ -1,28 +1,30 @@
-//! The race run: 1,000 concurrent requests — versions 1–5 of the same calls in random order,
+//! The race run: 1,000 concurrent requests under `make stress` (200 on every commit) — versions
+//! 1–5 of the same calls in random order,
 //! each sent three times, calls that are already expired for the readers, and specialist
 //! readers of history and detail throughout. Readers never see a half-written, expired or
 //! unmasked item; afterwards every call holds exactly its highest version, rated, and every
 //! history count is exact.
 
 use callscope_core::domain::classify::Rating;
-use callscope_tests::{ANCHOR, Pipeline, api_request, graph_record, ingest_request, json_response, query_app};
+use callscope_tests::samples::{ADA, P2P, PHONE, SPECIALIST};
+use callscope_tests::{
+    ANCHOR, Pipeline, api_request, graph_record, ingest_request, json_response, query_app, stress_size,
+};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-const CALLS: usize = 40;
 const VERSIONS: i64 = 5;
 const DUPLICATES: usize = 3;
 const USERS: usize = 8;
-/// Calls posted by an ingest whose clock is two days behind: live when written, already past
-/// their expiry for the readers.
-const EXPIRED_CALLS: usize = 30;
-const READERS: usize = 1_000 - CALLS * VERSIONS as usize * DUPLICATES - EXPIRED_CALLS;
-const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
-const PHONE: &str = "+15552823456";
-const SPECIALIST: Option<&str> = Some("support-specialist");
+
+/// The run's size: its calls, the calls posted by an ingest whose clock is two days behind
+/// (live when written, already past their expiry for the readers), and its requests in all
+/// (the rest are readers).
+fn sizes() -> (usize, usize, usize) {
+    (stress_size(40, 8), stress_size(30, 6), stress_size(1_000, 200))
+}
 
 fn user(n: usize) -> String {
     format!("00000000-0000-4000-8000-{:012}", n % USERS)
@@ -68,7 +70,9 @@ fn check_read(status: u16, body: &Value, what: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_racing_requests_leave_exactly_the_newest_versions_and_readers_see_only_whole_items() {
+async fn racing_requests_leave_exactly_the_newest_versions_and_readers_see_only_whole_items() {
+    let (calls, expired_calls, total) = sizes();
+    let readers = total - calls * VERSIONS as usize * DUPLICATES - expired_calls;
     let mut pipeline = Pipeline::new().await;
     let query_app = query_app(pipeline.store().clone());
     let late = ingest::App {
@@ -77,16 +81,16 @@ async fn a_thousand_racing_requests_leave_exactly_the_newest_versions_and_reader
     };
 
     let mut requests = Vec::new();
-    for n in 0..CALLS {
+    for n in 0..calls {
         for version in 1..=VERSIONS {
             requests.extend((0..DUPLICATES).map(|_| Request::Post(record(n, version))));
         }
     }
-    requests.extend((0..EXPIRED_CALLS).map(|n| Request::PostLate(expired(n))));
+    requests.extend((0..expired_calls).map(|n| Request::PostLate(expired(n))));
     requests.extend(
-        (0..READERS).map(|i| if i % 2 == 0 { Request::History(i % USERS) } else { Request::Detail(i % CALLS) }),
+        (0..readers).map(|i| if i % 2 == 0 { Request::History(i % USERS) } else { Request::Detail(i % calls) }),
     );
-    assert_eq!(requests.len(), 1_000);
+    assert_eq!(requests.len(), total);
     fastrand::Rng::with_seed(0xace5).shuffle(&mut requests);
 
     let whole_reads = AtomicU32::new(0);
@@ -129,14 +133,14 @@ async fn a_thousand_racing_requests_leave_exactly_the_newest_versions_and_reader
 
     let store = pipeline.store();
     let mut per_user: BTreeMap<String, usize> = BTreeMap::new();
-    for n in 0..CALLS {
+    for n in 0..calls {
         let stored = store.call(&format!("race-{n:03}"), ANCHOR).await.unwrap().expect("stored");
         assert_eq!((stored.summary.version, stored.sessions.len() as i64), (VERSIONS, VERSIONS), "call {n}");
         assert_ne!(stored.summary.rating, Rating::Pending, "call {n} is rated");
         assert_eq!(stored.results.map(|r| r.len() as i64), Some(VERSIONS), "call {n}: a result per session");
         *per_user.entry(user(n)).or_default() += 1;
     }
-    for n in 0..EXPIRED_CALLS {
+    for n in 0..expired_calls {
         assert!(store.call(&format!("race-{:03}", 1_000 + n), ANCHOR).await.unwrap().is_none(), "expired call {n}");
     }
     for (u, expected) in &per_user {
@@ -150,9 +154,9 @@ async fn a_thousand_racing_requests_leave_exactly_the_newest_versions_and_reader
         }
     }
     println!(
-        "race run: 1000 requests ({} writes of {CALLS} calls x {VERSIONS} versions x {DUPLICATES}, {EXPIRED_CALLS} \
-         expired on arrival, {READERS} readers); {} detail reads found a whole version; final state exact",
-        CALLS * VERSIONS as usize * DUPLICATES,
+        "race run: {total} requests ({} writes of {calls} calls x {VERSIONS} versions x {DUPLICATES}, {expired_calls} \
+         expired on arrival, {readers} readers); {} detail reads found a whole version; final state exact",
+        calls * VERSIONS as usize * DUPLICATES,
         whole_reads.load(Ordering::Relaxed)
     );
 }

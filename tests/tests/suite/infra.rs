@@ -12,6 +12,7 @@ use callscope_dev::iam::Check;
 use callscope_dev::iam::policy::{self, Access};
 use callscope_dev::iam::template::{Deployment, Template};
 use callscope_tests::iam::{Roles, repository_template};
+use callscope_tests::samples::ADA;
 use callscope_tests::{
     ANCHOR, Captured, Pipeline, all_items, api_request, fresh_store, graph_record, ingest_app, ingest_request,
     local_client, query_app,
@@ -297,7 +298,6 @@ impl Tagged for Value {
 }
 
 /// A user of the sample meeting.
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
 
 /// The audit trail's changes, as its stream reports them.
 struct AuditChanges {

@@ -5,13 +5,9 @@
 use aws_lambda_events::dynamodb::Event;
 use callscope_core::domain::classify::Rating;
 use callscope_core::domain::classify::{IssueCode, Thresholds};
+use callscope_tests::samples::{ADA, BOB, MEETING, P2P};
 use callscope_tests::{ANCHOR, Pipeline, event_request};
 use serde_json::{Value, json};
-
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
-const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
-const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
-const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
 
 async fn stack() -> Pipeline {
     Pipeline::new().await

@@ -7,6 +7,7 @@ use callscope_core::app::connector::Outcome;
 use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_tests::connector::Connector;
+use callscope_tests::samples::ADA;
 use callscope_tests::*;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
@@ -138,7 +139,6 @@ async fn a_body_over_1_mib_is_refused_from_its_declared_length_before_it_is_read
 /// `infra.rs`) goes through in the middle of a flood of refused posts.
 #[tokio::test]
 async fn a_flood_of_refused_posts_costs_nothing_and_an_erasure_still_succeeds() {
-    const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
     let pipeline = Pipeline::new().await;
     pipeline.post(&graph_record("p2p-pstn.json")).await;
     let (store, requests) = counted_store(pipeline.store().table());

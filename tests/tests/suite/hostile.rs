@@ -3,6 +3,7 @@
 //! nothing written. Then ids built to collide with other items' keys, which must not.
 
 use callscope_core::store::keys;
+use callscope_tests::samples::{ADA, P2P};
 use callscope_tests::{ANCHOR, all_items, fresh_store, graph_record, raw_ingest_request};
 use serde_json::{Value, json};
 
@@ -17,8 +18,6 @@ struct Case {
     at: Option<(Option<u64>, &'static str)>,
 }
 
-const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
 const STREAM: &str = "sessions[0].segments[0].media[0].streams[0]";
 
 fn sample() -> Value {

@@ -2,17 +2,12 @@
 //! anything but verified claims, every attempt to look at a user or call is audited, and the
 //! right to erasure leaves no trace of the user outside the audit trail.
 
+use callscope_tests::samples::{ADA, ADMIN, BOB, ENGINEER, MEETING, SPECIALIST};
 use callscope_tests::{
     Pipeline, all_items, api_request, api_request_with_roles_claim, as_function, graph_record, json_response, query_app,
 };
 use serde_json::{Value, json};
 
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
-const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
-const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
-const SPECIALIST: Option<&str> = Some("support-specialist");
-const ENGINEER: Option<&str> = Some("support-engineer");
-const ADMIN: Option<&str> = Some("admin");
 /// No time budget: the erasure runs to its end in one go.
 const ALL_AT_ONCE: std::time::Duration = std::time::Duration::MAX;
 
@@ -279,7 +274,8 @@ async fn a_flood_of_refused_requests_cannot_starve_the_audited_reads() {
         ..app
     };
     let history = format!("/users/{ADA}/calls");
-    for _ in 0..1000 {
+    // More refusals than the partition takes (the full flood under `make stress`).
+    for _ in 0..callscope_tests::stress_size(1_000, 300) {
         let (status, _) = get(&app, api_request("GET", Some("ingest"), &history, &[])).await;
         assert_eq!(status, 403, "every refusal is answered, counted or not");
     }

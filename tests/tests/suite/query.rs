@@ -2,14 +2,10 @@
 //! then the helpdesk's routes through the real query handler, per role.
 
 use callscope_core::support::fixtures::{self};
+use callscope_tests::samples::{ADA, ADMIN, BOB, ENGINEER, MEETING, P2P, SPECIALIST};
 use callscope_tests::{ANCHOR, Pipeline, RequestLog, counted_store, event_request, event_text};
 use lambda_http::Request;
 use serde_json::{Value, json};
-
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
-const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
-const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
-const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
 
 struct Helpdesk {
     pipeline: Pipeline,
@@ -42,10 +38,6 @@ impl Helpdesk {
 fn request(role: Option<&str>, path: &str, query: &[(&str, &str)]) -> Request {
     callscope_tests::api_request("GET", role, path, query)
 }
-
-const SPECIALIST: Option<&str> = Some("support-specialist");
-const ENGINEER: Option<&str> = Some("support-engineer");
-const ADMIN: Option<&str> = Some("admin");
 
 fn names(parties: &Value) -> Vec<&str> {
     parties.as_array().unwrap().iter().map(|p| p["displayName"].as_str().unwrap_or("")).collect()

@@ -2,12 +2,10 @@
 //! the mapping shown on sessions through the query handler.
 
 use callscope_core::support::fixtures::{self};
+use callscope_tests::samples::{ADA, MEETING};
 use callscope_tests::{ANCHOR, Pipeline, event_request, event_text};
 use lambda_http::{Body, Request};
 use serde_json::{Value, json};
-
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
-const MEETING: &str = "e523d2ed-2966-4b6b-925b-754a88034cc5";
 
 struct Tenant {
     pipeline: Pipeline,

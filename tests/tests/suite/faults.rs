@@ -1,4 +1,4 @@
-//! The fault run: 1,000 ingests and their classification with 30 % of DynamoDB requests
+//! The fault run: 1,000 ingests under `make stress` (150 on every commit) and their classification with 30 % of DynamoDB requests
 //! failing (throttles, 5xx, connections dropped before sending or after the write was applied).
 //! Every record ends stored exactly once and rated; every refusal was a `503` with
 //! `Retry-After` that left no half-written record behind; classify reported its failed
@@ -7,17 +7,15 @@
 use callscope_core::domain::classify::Rating;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_tests::faults::{Fault, FaultLayer};
-use callscope_tests::{ANCHOR, Pipeline, all_items, fresh_store, graph_record, ingest_request};
+use callscope_tests::samples::{ADA, P2P};
+use callscope_tests::{ANCHOR, Pipeline, all_items, fresh_store, graph_record, ingest_request, stress_size};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 
-const CALLS: usize = 1_000;
 const USERS: usize = 40;
 const FAULT_RATE: f64 = 0.3;
 /// Attempts a client makes at one record before the test calls it lost.
 const CLIENT_ATTEMPTS: u32 = 40;
-const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
-const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
 
 fn user(n: usize) -> String {
     format!("00000000-0000-4000-8000-{:012}", n % USERS)
@@ -63,13 +61,14 @@ async fn post_until_accepted(app: &ingest::App, clean: &DynamoStore, n: usize) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a few minutes against a moto of its own: `make test` runs it beside the other tests (scripts/test-rust.sh)"]
 async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rated() {
+    let calls = stress_size(1_000, 150);
     let table = fresh_store().await.table().to_owned();
     let clean = callscope_tests::table_store(&table);
     let layer = FaultLayer::new(FAULT_RATE, 0x5eed_ca11);
     let mut pipeline = Pipeline::on(layer.store(&table)).await;
     let app = callscope_tests::ingest_app(&layer.store(&table));
 
-    let postings: Vec<Posting> = futures::stream::iter(0..CALLS)
+    let postings: Vec<Posting> = futures::stream::iter(0..calls)
         .map(|n| post_until_accepted(&app, &clean, n))
         .buffer_unordered(16)
         .collect()
@@ -80,7 +79,7 @@ async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rat
 
     // Every record exactly once, whole, rated; every user's history exact.
     let mut per_user: BTreeMap<String, usize> = BTreeMap::new();
-    for n in 0..CALLS {
+    for n in 0..calls {
         let stored = clean.call(&call_id(n), ANCHOR).await.unwrap().unwrap_or_else(|| panic!("call {n} lost"));
         assert_eq!((stored.summary.version, stored.sessions.len()), (1, 1), "call {n}");
         assert_ne!(stored.summary.rating, Rating::Pending, "call {n} was never rated");
@@ -110,7 +109,7 @@ async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rat
         *kinds.entry(kind).or_default() += 1;
     }
     for kind in ["header", "session page", "result page", "history entry"] {
-        assert_eq!(kinds.get(kind), Some(&CALLS), "{kind}s: {kinds:?}");
+        assert_eq!(kinds.get(kind), Some(&calls), "{kind}s: {kinds:?}");
     }
 
     let unavailable: u32 = postings.iter().map(|p| p.unavailable).sum();
@@ -122,7 +121,7 @@ async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rat
         "session pages are batch-written, and whole batches came back unprocessed"
     );
     println!(
-        "fault run: {CALLS} records, {} DynamoDB requests ({} during ingest), {} faults injected {:?}; \
+        "fault run: {calls} records, {} DynamoDB requests ({} during ingest), {} faults injected {:?}; \
          {unavailable} ingest answers were 503 (then retried); classify reported {failed_batches} failed \
          batches; records lost: 0, stored twice: 0",
         report.total_requests(),
