@@ -297,8 +297,6 @@ impl Tagged for Value {
     }
 }
 
-/// A user of the sample meeting.
-
 /// The audit trail's changes, as its stream reports them.
 struct AuditChanges {
     /// What the product does to it: served reads' entries and the day's index, refused reads
