@@ -65,6 +65,7 @@ fuzz-smoke:
 
 lint:
 	cargo fmt --all -- --check
+	scripts/unused-deps.sh
 	cargo clippy --workspace --all-targets -- -D warnings
 
 venv:
