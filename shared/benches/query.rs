@@ -8,7 +8,7 @@ use callscope_core::app::ingest::prepare_calls;
 use callscope_core::app::query::ListPage;
 use callscope_core::domain::classify::{Thresholds, classify_sessions};
 use callscope_core::domain::sites::Sites;
-use callscope_core::domain::views::{EngineerCall, SpecialistHistoryItem, Viewer, call_detail, history_item};
+use callscope_core::domain::views::{EngineerCall, SpecialistHistoryLine, Viewer, call_detail, history_line};
 use callscope_core::store::calls::assemble;
 use callscope_core::store::items::CallHeader;
 use callscope_core::store::{Item, PreparedClassification};
@@ -37,8 +37,8 @@ fn query(c: &mut Criterion) {
     let page = |items: Vec<Item>| {
         let stored: Vec<callscope_core::store::items::HistoryItem> =
             items.into_iter().map(|i| serde_dynamo::from_item(i).unwrap()).collect();
-        let items: Vec<SpecialistHistoryItem> =
-            stored.iter().map(|i| history_item(&i.entry, &viewer, &sites)).collect();
+        let items: Vec<SpecialistHistoryLine> =
+            stored.iter().map(|i| history_line(&i.entry, &viewer, &sites)).collect();
         ListPage { items, next_cursor: None }
     };
     let built = page(history.clone());

@@ -6,7 +6,7 @@ mod params;
 use callscope_core::app::query::{EscalationFilter, Query};
 use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::CursorSigner;
-use callscope_core::domain::escalation::{MAX_BODY_BYTES, Transition};
+use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
@@ -139,8 +139,8 @@ async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
 fn json_body(request: &Request) -> Result<&[u8], ApiError> {
     require_media_type(request, &[Some("application/json")])?;
     let body = request.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::too_large(MAX_BODY_BYTES));
+    if body.len() > MAX_ESCALATION_BODY_BYTES {
+        return Err(ApiError::too_large(MAX_ESCALATION_BODY_BYTES));
     }
     Ok(body)
 }

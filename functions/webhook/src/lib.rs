@@ -4,7 +4,7 @@
 //! concurrency and throttle, not the helpdesk's or the admins'.
 //!
 //! Everything that can be refused is refused before the body is read: a declared length over
-//! [`MAX_BODY_BYTES`], then the handshake's shape, then the media type. A delivery is checked
+//! [`MAX_NOTIFICATION_BODY_BYTES`], then the handshake's shape, then the media type. A delivery is checked
 //! against the clientState notification by notification (the core's `accept_notifications`).
 
 use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
@@ -31,7 +31,7 @@ pub const ROUTES: &[(&str, &str)] = &[("POST", "/graph/notifications"), ("POST",
 
 /// Largest body taken (1 MiB). Graph's deliveries are a few kilobytes per notification; a
 /// larger body is refused from its declared `Content-Length`, before it is read.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const MAX_NOTIFICATION_BODY_BYTES: usize = 1024 * 1024;
 
 /// Longest `validationToken` echoed in the handshake (Graph's are well under it).
 pub const MAX_VALIDATION_TOKEN_BYTES: usize = 1024;
@@ -63,8 +63,8 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 async fn from_graph(app: &App, request: &Request, delivery: Delivery) -> Result<Response<Body>, ApiError> {
     refuse_declared_oversize(request)?;
     let body = request.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::too_large(MAX_BODY_BYTES));
+    if body.len() > MAX_NOTIFICATION_BODY_BYTES {
+        return Err(ApiError::too_large(MAX_NOTIFICATION_BODY_BYTES));
     }
     if let Some(token) = query_params(request).remove("validationToken") {
         return handshake(&token, body);
@@ -84,7 +84,7 @@ async fn from_graph(app: &App, request: &Request, delivery: Delivery) -> Result<
     }
 }
 
-/// `413` when the request declares a body over [`MAX_BODY_BYTES`]; `400` when its
+/// `413` when the request declares a body over [`MAX_NOTIFICATION_BODY_BYTES`]; `400` when its
 /// `Content-Length` is not a number.
 fn refuse_declared_oversize(request: &Request) -> Result<(), ApiError> {
     let Some(declared) = request.headers().get(header::CONTENT_LENGTH) else {
@@ -94,8 +94,8 @@ fn refuse_declared_oversize(request: &Request) -> Result<(), ApiError> {
         declared.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()).ok_or_else(|| {
             ApiError::new(400, "invalid_request", "the Content-Length header is not a number of bytes")
         })?;
-    if length > MAX_BODY_BYTES as u64 {
-        return Err(ApiError::too_large(MAX_BODY_BYTES));
+    if length > MAX_NOTIFICATION_BODY_BYTES as u64 {
+        return Err(ApiError::too_large(MAX_NOTIFICATION_BODY_BYTES));
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use super::AppError;
 use super::ingest::{Accepted, ingest_calls};
-use crate::domain::access::{AuditAction, AuditEvent, AuditRole, Principal, Role};
+use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
     Dropped, Job, LifecycleEvent, SubscriptionPlan, parse_lifecycle, parse_notifications, plan, subscription,
 };
@@ -95,11 +95,8 @@ pub async fn request_backfill(
     now: OffsetDateTime,
     request_id: &str,
 ) -> Result<Job, AppError> {
-    let event = AuditEvent::new(principal, AuditRole::of(principal), AuditAction::Backfill, now, request_id);
-    if let Err(refused) = principal.require_any(&[Role::Admin]) {
-        store.write_refusal(event).await;
-        return Err(refused.into());
-    }
+    let event = AuditEvent::new(principal, AuditAction::Backfill, now, request_id);
+    super::authorize::audited(store, principal.require_any(&[Role::Admin]), &event).await?;
     let request = read_backfill(body)?;
     let job = Job::backfill(request.from, request.to, now);
     if let Job::Backfill { from, to, .. } = &job

@@ -3,8 +3,9 @@
 //! per caller and minute.
 
 use super::AppError;
-use crate::domain::access::{AuditAction, AuditEvent, AuditRole, Principal, Role};
-use crate::store::{DynamoStore, Erased};
+use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
+use crate::domain::erasure::ErasureReport;
+use crate::store::DynamoStore;
 use time::OffsetDateTime;
 
 /// Erases `user_id` for `principal` (an admin), auditing the attempt first. What `budget` does
@@ -17,12 +18,9 @@ pub async fn erase_user(
     request_id: &str,
     home_tenant: &str,
     budget: std::time::Duration,
-) -> Result<Erased, AppError> {
-    let event = AuditEvent::new(principal, AuditRole::of(principal), AuditAction::Erase, now, request_id).user(user_id);
-    if let Err(refused) = principal.require_any(&[Role::Admin]) {
-        store.write_refusal(event).await;
-        return Err(refused.into());
-    }
+) -> Result<ErasureReport, AppError> {
+    let event = AuditEvent::new(principal, AuditAction::Erase, now, request_id).user(user_id);
+    super::authorize::audited(store, principal.require_any(&[Role::Admin]), &event).await?;
     store.write_audit(event).await?;
     AppError::check_id("userId", user_id)?;
     store.erase_user(user_id, home_tenant, now, budget).await?.ok_or(AppError::NotFound("user"))

@@ -2,6 +2,7 @@
 //! the first write, so a bad record anywhere means nothing is written.
 
 use super::AppError;
+use crate::domain::access::{Principal, Role};
 use crate::domain::graph::{ValidCall, parse_calls};
 use crate::domain::problem::{Problem, Rejection};
 use crate::store::{DynamoStore, PreparedCall, StoreError, UpsertStatus};
@@ -13,12 +14,37 @@ use time::OffsetDateTime;
 /// How many records of one batch are stored concurrently.
 const RECORD_CONCURRENCY: usize = 8;
 
-/// What happened to one accepted record.
+/// What happened to one accepted record: an element of `POST /calls`' answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Accepted {
     pub id: String,
     pub version: i64,
-    pub status: UpsertStatus,
+    pub status: RecordStatus,
+}
+
+/// What storing a record did, as the API says it (`docs/api.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordStatus {
+    /// No version of this call was stored.
+    Created,
+    /// A lower version was replaced.
+    Updated,
+    /// This very version was already stored.
+    Unchanged,
+    /// A higher version is stored; nothing was written.
+    Stale,
+}
+
+impl From<UpsertStatus> for RecordStatus {
+    fn from(status: UpsertStatus) -> Self {
+        match status {
+            UpsertStatus::Created => Self::Created,
+            UpsertStatus::Updated => Self::Updated,
+            UpsertStatus::Unchanged => Self::Unchanged,
+            UpsertStatus::Stale => Self::Stale,
+        }
+    }
 }
 
 /// Parses, validates and prepares every record of `body`; the pure half of ingest.
@@ -39,10 +65,22 @@ fn prepare(calls: Vec<ValidCall>, now: OffsetDateTime, home_tenant: &str) -> Res
     if problems.is_empty() { Ok(prepared) } else { Err(Rejection { problems }) }
 }
 
+/// `POST /calls`: the ingest identity (or an admin) stores every record of `body`.
+pub async fn ingest_posted_calls(
+    store: &DynamoStore,
+    principal: &Principal,
+    body: &[u8],
+    now: OffsetDateTime,
+    home_tenant: &str,
+) -> Result<Vec<Accepted>, AppError> {
+    principal.require_any(&[Role::Ingest, Role::Admin])?;
+    ingest_calls(store, body, now, home_tenant).await
+}
+
 /// Stores every record of `body` (one record or a `{"value": [...]}` batch), in input order.
 /// Anyone erased before a call started is stored already replaced by the placeholder; anyone
 /// erased while the batch was being written is taken out again afterwards.
-pub async fn ingest_calls(
+pub(crate) async fn ingest_calls(
     store: &DynamoStore,
     body: &[u8],
     now: OffsetDateTime,
@@ -71,5 +109,5 @@ pub async fn ingest_calls(
 async fn store_one(store: &DynamoStore, call: &PreparedCall) -> Result<Accepted, StoreError> {
     let status = store.upsert(call).await?;
     tracing::debug!(call_id = %call.call_id, version = call.version, ?status, "stored call record");
-    Ok(Accepted { id: call.call_id.clone(), version: call.version, status })
+    Ok(Accepted { id: call.call_id.clone(), version: call.version, status: status.into() })
 }

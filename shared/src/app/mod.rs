@@ -2,6 +2,7 @@
 //! typed inputs (parsed by the function from its event) and answers with [`AppError`], which the
 //! HTTP edge turns into a status once for every route.
 
+pub mod authorize;
 pub mod classify;
 pub mod connector;
 pub mod erase;

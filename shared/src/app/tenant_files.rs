@@ -3,6 +3,7 @@
 //! misses.
 
 use super::AppError;
+use crate::domain::access::{Principal, Role};
 use crate::domain::problem::{Problem, Rejection};
 use crate::domain::retention;
 use crate::domain::sites::{BuildingMap, Delimiter, parse_buildings, parse_endpoints};
@@ -22,14 +23,17 @@ pub struct UploadReport {
     pub warnings: Vec<Problem>,
 }
 
-/// Validates a `kind` file and, if every row is valid, makes it the active one.
+/// Validates a `kind` file for `principal` (an admin) and, if every row is valid, makes it the
+/// active one.
 pub async fn upload(
     store: &DynamoStore,
+    principal: &Principal,
     kind: DatasetKind,
     body: &[u8],
     content_type: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<UploadReport, AppError> {
+    principal.require_any(&[Role::Admin])?;
     let delimiter = Delimiter::detect(content_type, body);
     let rejected = |problems| Rejection { problems };
     let (active, warnings) = match kind {

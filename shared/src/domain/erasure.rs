@@ -5,11 +5,49 @@
 
 use super::calls::{CallSummary, StoredCall};
 use super::graph::{CallRecord, Endpoint, Identity, IdentitySet, Participant, Party, PartyKind, Session};
+use serde::{Deserialize, Serialize};
 
 /// The id an erased person is shown under.
 pub const ERASED_ID: &str = "erased";
 /// The name an erased person is shown under.
 pub const ERASED_NAME: &str = "Erased user";
+
+/// What an erasure removed or rewrote, over every run of it: what `DELETE /users/{userId}`
+/// answers, and what the erasure marker keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureReport {
+    pub user_id: String,
+    /// Calls whose header and sessions no longer name the user.
+    pub calls_rewritten: u32,
+    /// Other participants' history entries that showed the user as the counterpart.
+    pub counterparts_rewritten: u32,
+    /// Search tokens and the listing entry.
+    pub directory_entries_deleted: u32,
+    pub history_entries_deleted: u32,
+    /// Session pages of superseded versions, which still named the user, deleted.
+    #[serde(default)]
+    pub stale_pages_deleted: u32,
+    /// Escalations that named the user: about their call (notes removed), or opened, noted or
+    /// changed by them.
+    #[serde(default)]
+    pub escalations_rewritten: u32,
+    /// Whether every step has run to its end.
+    #[serde(default)]
+    pub complete: bool,
+}
+
+impl ErasureReport {
+    /// Adds what one more run of the erasure did.
+    pub fn add(&mut self, run: &ErasureReport) {
+        self.calls_rewritten += run.calls_rewritten;
+        self.counterparts_rewritten += run.counterparts_rewritten;
+        self.directory_entries_deleted += run.directory_entries_deleted;
+        self.history_entries_deleted += run.history_entries_deleted;
+        self.stale_pages_deleted += run.stale_pages_deleted;
+        self.escalations_rewritten += run.escalations_rewritten;
+    }
+}
 
 impl Party {
     /// The placeholder that replaces an erased party of `kind`.

@@ -21,7 +21,7 @@ pub const MAX_TICKET_CHARS: usize = 100;
 pub const MAX_NOTES: usize = 40;
 /// Largest body an escalation route reads; a note and a ticket fit many times over, even with
 /// every character escaped.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_ESCALATION_BODY_BYTES: usize = 64 * 1024;
 
 /// Where an escalation is in its handoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,28 +81,6 @@ impl Transition {
     }
 }
 
-/// The support role a person acted in when they wrote or changed something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum StaffRole {
-    #[serde(rename = "support-specialist")]
-    SupportSpecialist,
-    #[serde(rename = "support-engineer")]
-    SupportEngineer,
-    #[serde(rename = "admin")]
-    Admin,
-}
-
-impl StaffRole {
-    /// How the role is shown where a person's name is not.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::SupportSpecialist => "Support specialist",
-            Self::SupportEngineer => "Support engineer",
-            Self::Admin => "Admin",
-        }
-    }
-}
-
 /// A helpdesk person as they acted: their id (what an erasure names), their name as their token
 /// gave it, and their role.
 #[serde_with::skip_serializing_none]
@@ -111,25 +89,20 @@ impl StaffRole {
 pub struct Staff {
     pub id: String,
     pub name: Option<String>,
-    pub role: StaffRole,
+    pub role: Role,
 }
 
 impl Staff {
     /// `principal` as an actor: their most trusted support role, and their person id (a token
     /// with neither `oid` nor `sub` cannot author anything).
     pub fn of(principal: &Principal) -> Result<Self, AuthError> {
-        let role = match principal.support_role() {
-            Some(Role::Admin) => StaffRole::Admin,
-            Some(Role::SupportEngineer) => StaffRole::SupportEngineer,
-            Some(Role::SupportSpecialist) => StaffRole::SupportSpecialist,
-            _ => return Err(AuthError::Forbidden),
-        };
+        let role = principal.support_role().ok_or(AuthError::Forbidden)?;
         let id = principal.person_id().ok_or(AuthError::Unauthenticated)?;
         Ok(Self { id: id.to_owned(), name: principal.name.clone(), role })
     }
 
     /// The placeholder an erased person is shown under.
-    pub fn erased(role: StaffRole) -> Self {
+    pub fn erased(role: Role) -> Self {
         Self { id: ERASED_ID.to_owned(), name: Some(ERASED_NAME.to_owned()), role }
     }
 }
@@ -224,7 +197,7 @@ impl Escalation {
     /// Whether `staff` may read it and add notes: engineers and admins always, a specialist
     /// only if they opened it.
     pub fn visible_to(&self, staff: &Staff) -> bool {
-        staff.role != StaffRole::SupportSpecialist || self.opened_by.id == staff.id
+        staff.role != Role::SupportSpecialist || self.opened_by.id == staff.id
     }
 
     /// Takes person `id` out (the right to erasure): if the call is theirs, the escalation no
@@ -353,7 +326,7 @@ mod tests {
 
     const ADA: &str = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
 
-    fn staff(id: &str, role: StaffRole) -> Staff {
+    fn staff(id: &str, role: Role) -> Staff {
         Staff { id: id.into(), name: Some(format!("{id}'s name")), role }
     }
 
@@ -362,14 +335,14 @@ mod tests {
         let now = datetime!(2026-11-25 12:00 UTC);
         let record = include_str!("../../../events/graph/meeting.json");
         let summary = CallSummary::of(&crate::domain::graph::parse_calls(record.as_bytes(), now).unwrap()[0], now);
-        let opener = staff("tier1", StaffRole::SupportSpecialist);
+        let opener = staff("tier1", Role::SupportSpecialist);
         let mut escalation = Escalation::open("e1".into(), request, &summary, ADA, opener, now);
         escalation.notes.push(Note {
             at: datetime!(2026-11-25 11:00 UTC),
-            author: staff("tier2", StaffRole::SupportEngineer),
+            author: staff("tier2", Role::SupportEngineer),
             text: Some("On it".into()),
         });
-        escalation.claimed_by = Some(staff("tier2", StaffRole::SupportEngineer));
+        escalation.claimed_by = Some(staff("tier2", Role::SupportEngineer));
         escalation
     }
 
@@ -415,10 +388,10 @@ mod tests {
     #[test]
     fn a_specialist_sees_only_what_they_opened() {
         let escalation = escalation();
-        assert!(escalation.visible_to(&staff("tier1", StaffRole::SupportSpecialist)));
-        assert!(!escalation.visible_to(&staff("other", StaffRole::SupportSpecialist)));
-        assert!(escalation.visible_to(&staff("anyone", StaffRole::SupportEngineer)));
-        assert!(escalation.visible_to(&staff("anyone", StaffRole::Admin)));
+        assert!(escalation.visible_to(&staff("tier1", Role::SupportSpecialist)));
+        assert!(!escalation.visible_to(&staff("other", Role::SupportSpecialist)));
+        assert!(escalation.visible_to(&staff("anyone", Role::SupportEngineer)));
+        assert!(escalation.visible_to(&staff("anyone", Role::Admin)));
     }
 
     #[test]
@@ -433,7 +406,7 @@ mod tests {
 
         let mut opener = escalation();
         assert!(opener.erase_person("tier1"));
-        assert_eq!(opener.opened_by, Staff::erased(StaffRole::SupportSpecialist));
+        assert_eq!(opener.opened_by, Staff::erased(Role::SupportSpecialist));
         assert_eq!(opener.notes[0].text, None);
         assert_eq!(opener.notes[1].text.as_deref(), Some("On it"), "the engineer's note stays");
         assert_eq!(opener.claimed_by.as_ref().unwrap().id, "tier2");
@@ -451,7 +424,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             Staff::of(&p),
-            Ok(Staff { id: "o".into(), name: Some("Sam".into()), role: StaffRole::SupportSpecialist })
+            Ok(Staff { id: "o".into(), name: Some("Sam".into()), role: Role::SupportSpecialist })
         );
         let ingest = names.principal(Some(&claims(&[("sub", "s"), ("roles", "[ingest]")]))).unwrap();
         assert_eq!(Staff::of(&ingest), Err(AuthError::Forbidden));

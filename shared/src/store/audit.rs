@@ -4,10 +4,11 @@
 //! at a time.
 
 use super::StoreError;
-use super::client::{DynamoStore, Partition, WriteGuard, read_items, to_item};
+use super::client::{DynamoStore, Page, Partition, WriteGuard, read_items, to_item};
 use super::items::AuditItem;
 use super::keys::{self, PK, SK};
 use crate::domain::access::AuditEvent;
+use crate::domain::access::cursor::PageKey;
 use crate::domain::retention;
 use crate::store::lists::Window;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -24,13 +25,6 @@ struct AuditDay {
     #[serde(rename = "SK")]
     sk: String,
     expires_at: i64,
-}
-
-/// A page of the trail: its entries, and the sort key the next page starts below.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEvent>,
-    pub last: Option<String>,
 }
 
 impl DynamoStore {
@@ -102,9 +96,12 @@ impl DynamoStore {
         &self,
         (from, to): Window,
         limit: u32,
-        below: Option<&str>,
+        start: Option<&PageKey>,
         now: OffsetDateTime,
-    ) -> Result<AuditPage, StoreError> {
+    ) -> Result<Page<AuditEvent>, StoreError> {
+        // The trail is read across shards, newest first: a page continues below the sort key
+        // where the last one ended.
+        let below = start.and_then(|key| key.get(SK)).map(String::as_str);
         let (low, mut high) = keys::time_range(from, to);
         if let Some(below) = below {
             high = high.min(below.to_owned());
@@ -125,7 +122,8 @@ impl DynamoStore {
             }
         }
         let last = (entries.len() == limit as usize).then(|| entries.last().map(|e| e.sk.clone())).flatten();
-        Ok(AuditPage { entries: entries.into_iter().map(|item| item.event).collect(), last })
+        let last_key = last.map(|sk| PageKey::from([(SK.to_owned(), sk)]));
+        Ok(Page { entries: entries.into_iter().map(|item| item.event).collect(), last_key })
     }
 
     /// The days of the index from the day of `low` to the day of `high`, newest first.

@@ -33,12 +33,11 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
 
-/// What storing one call record did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// What storing one call record did (the API says it as `app::ingest::RecordStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpsertStatus {
     /// No version of this call was stored.
     Created,
@@ -129,7 +128,7 @@ impl DynamoStore {
             self.put_all(history).await?;
             return Ok(status);
         }
-        Err(StoreError::Contention(call.call_id.clone()))
+        Err(StoreError::Contention { what: "a call" })
     }
 
     /// A few attributes of a call's header (one small consistent `GetItem`); `None` if unknown.
@@ -165,7 +164,10 @@ impl DynamoStore {
     }
 
     /// Puts every item under its guard, concurrently; whether each was written, in order.
-    async fn put_all<'a>(&self, writes: impl Iterator<Item = (&'a Item, WriteGuard)>) -> Result<Vec<bool>, StoreError> {
+    async fn put_all<'a>(
+        &self,
+        writes: impl Iterator<Item = (&'a Item, WriteGuard<'a>)>,
+    ) -> Result<Vec<bool>, StoreError> {
         let puts: Vec<_> = writes.map(|(item, guard)| self.put_guarded(item.clone(), guard)).collect();
         futures::stream::iter(puts).buffered(FAN_OUT_CONCURRENCY).try_collect().await
     }
@@ -179,24 +181,19 @@ impl DynamoStore {
         if self.put_all(rated.pages.iter().map(|page| (page, guard))).await?.contains(&false) {
             return Ok(Published::Superseded);
         }
-        let condition = WriteGuard::AtVersion(rated.version).condition();
-        let result = self
+        let update = self
             .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(key_item(&keys::call_pk(&rated.call_id), keys::CALL_HEADER_SK)))
             .update_expression("SET #rating = :rating, #codes = :codes, #pages = :pages")
-            .condition_expression(condition.expression)
-            .set_expression_attribute_names(Some(condition.names))
-            .set_expression_attribute_values(condition.values)
             .expression_attribute_names("#rating", "rating")
             .expression_attribute_names("#codes", "issueCodes")
             .expression_attribute_names("#pages", "resultPages")
             .expression_attribute_values(":rating", to_value(&rated.rating))
             .expression_attribute_values(":codes", to_value(&rated.issue_codes))
-            .expression_attribute_values(":pages", AttributeValue::N(rated.pages.len().to_string()))
-            .send()
-            .await;
+            .expression_attribute_values(":pages", AttributeValue::N(rated.pages.len().to_string()));
+        let result = WriteGuard::AtVersion(rated.version).on_update(update).send().await;
         match result {
             Ok(_) => {}
             Err(e) if StoreError::condition_failed(&e) => return Ok(Published::Superseded),
@@ -276,7 +273,7 @@ impl CallItems {
 }
 
 /// A transaction's put of `item` under `guard`.
-pub(super) fn guarded_put(table: &str, item: Item, guard: WriteGuard) -> TransactWriteItem {
+pub(super) fn guarded_put(table: &str, item: Item, guard: WriteGuard<'_>) -> TransactWriteItem {
     let condition = guard.condition();
     let put = Put::builder()
         .table_name(table)

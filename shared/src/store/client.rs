@@ -6,7 +6,9 @@ use super::StoreError;
 use super::keys::{EXPIRES_AT, GSI1, GSI1PK, GSI1SK, PK, SK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::classify::Rating;
+use crate::domain::escalation::EscalationState;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -86,11 +88,11 @@ pub struct DynamoStore {
     pub(super) audit_days: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<time::Date>>>,
 }
 
-/// When a write may replace what is stored. Each rule is what keeps one kind of write
-/// idempotent or ordered; naming it makes the difference between `<` and `<=` a type, not a
-/// string.
+/// When a write may replace or change what is stored: every conditional write of the store
+/// names its rule here. Each rule is what keeps one kind of write idempotent, ordered or
+/// bounded; naming it makes the difference between `<` and `<=` a type, not a string.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum WriteGuard {
+pub enum WriteGuard<'a> {
     /// Only where no item has this key (chunks of a data set, audit entries).
     Absent,
     /// Only onto an existing item (retiring a data set's chunks).
@@ -108,51 +110,105 @@ pub enum WriteGuard {
     /// Present at exactly this `version` and rating: nothing was committed or rated since it
     /// was read (erasure's rewrite of a call).
     Unchanged { version: i64, rating: Rating },
+    /// Absent, or already taken by a worker: a fetch still pending is not queued twice.
+    AbsentOrTaken,
+    /// Queued by exactly this notification (`nonce`): a newer one's change delivers it instead.
+    QueuedAs(&'a str),
+    /// A sample set with room for one more element (at most `cap`): a subnet's use is counted
+    /// from a bounded sample.
+    RoomInSample { cap: usize },
+    /// Live at `now` (unix seconds) with fewer than `max` notes: an escalation takes a note.
+    LiveWithRoomForNotes { now: i64, max: usize },
+    /// Live at `now` (unix seconds) and in one of `states`: of two claims, one wins.
+    LiveInState { now: i64, states: &'a [EscalationState] },
 }
+
+/// A condition's values by placeholder (`:v`), as a guard lists them.
+type Values = Vec<(String, AttributeValue)>;
 
 /// A condition as the SDK takes it: the expression and its names and values.
 pub(super) struct Condition {
-    pub expression: &'static str,
+    pub expression: String,
     pub names: HashMap<String, String>,
     pub values: Option<HashMap<String, AttributeValue>>,
 }
 
-impl WriteGuard {
+impl WriteGuard<'_> {
     /// The condition expression of this guard.
     pub(super) fn condition(self) -> Condition {
         let number = |n: i64| AttributeValue::N(n.to_string());
-        let (expression, names, values): (_, &[(&str, &str)], _) = match self {
-            Self::Absent => ("attribute_not_exists(#pk)", &[("#pk", PK)], None),
-            Self::Present => ("attribute_exists(#pk)", &[("#pk", PK)], None),
+        let text = |s: &str| AttributeValue::S(s.to_owned());
+        let (expression, names, values): (String, &[(&str, &str)], Option<Values>) = match self {
+            Self::Absent => ("attribute_not_exists(#pk)".into(), &[("#pk", PK)], None),
+            Self::Present => ("attribute_exists(#pk)".into(), &[("#pk", PK)], None),
             Self::NewerVersion(v) => (
-                "attribute_not_exists(#pk) OR #v < :v",
+                "attribute_not_exists(#pk) OR #v < :v".into(),
                 &[("#pk", PK), ("#v", "version")],
-                Some(vec![(":v", number(v))]),
+                Some(vec![(":v".into(), number(v))]),
             ),
             Self::NotOlderVersion(v) => (
-                "attribute_not_exists(#pk) OR #v <= :v",
+                "attribute_not_exists(#pk) OR #v <= :v".into(),
                 &[("#pk", PK), ("#v", "version")],
-                Some(vec![(":v", number(v))]),
+                Some(vec![(":v".into(), number(v))]),
             ),
             Self::NotEarlierExpiry(at) => (
-                "attribute_not_exists(#pk) OR #v <= :v",
+                "attribute_not_exists(#pk) OR #v <= :v".into(),
                 &[("#pk", PK), ("#v", EXPIRES_AT)],
-                Some(vec![(":v", number(at))]),
+                Some(vec![(":v".into(), number(at))]),
             ),
-            Self::AtVersion(v) => {
-                ("attribute_exists(#pk) AND #v = :v", &[("#pk", PK), ("#v", "version")], Some(vec![(":v", number(v))]))
-            }
+            Self::AtVersion(v) => (
+                "attribute_exists(#pk) AND #v = :v".into(),
+                &[("#pk", PK), ("#v", "version")],
+                Some(vec![(":v".into(), number(v))]),
+            ),
             Self::Unchanged { version, rating } => (
-                "#v = :v AND #rating = :rating",
+                "#v = :v AND #rating = :rating".into(),
                 &[("#v", "version"), ("#rating", "rating")],
-                Some(vec![(":v", number(version)), (":rating", to_value(&rating))]),
+                Some(vec![(":v".into(), number(version)), (":rating".into(), to_value(&rating))]),
             ),
+            Self::AbsentOrTaken => (
+                "attribute_not_exists(#pk) OR attribute_exists(#taken)".into(),
+                &[("#pk", PK), ("#taken", "takenAt")],
+                None,
+            ),
+            Self::QueuedAs(nonce) => {
+                ("#nonce = :nonce".into(), &[("#nonce", "nonce")], Some(vec![(":nonce".into(), text(nonce))]))
+            }
+            Self::RoomInSample { cap } => (
+                "attribute_not_exists(#seen) OR size(#seen) < :cap".into(),
+                &[("#seen", "seen")],
+                Some(vec![(":cap".into(), number(cap as i64))]),
+            ),
+            Self::LiveWithRoomForNotes { now, max } => (
+                "attribute_exists(#pk) AND #expires > :now AND size(#notes) < :max".into(),
+                &[("#pk", PK), ("#expires", EXPIRES_AT), ("#notes", "notes")],
+                Some(vec![(":now".into(), number(now)), (":max".into(), number(max as i64))]),
+            ),
+            Self::LiveInState { now, states } => {
+                let placeholders: Vec<String> = (0..states.len()).map(|i| format!(":from{i}")).collect();
+                let expression =
+                    format!("attribute_exists(#pk) AND #expires > :now AND #state IN ({})", placeholders.join(", "));
+                let mut values = vec![(":now".to_owned(), number(now))];
+                values.extend(placeholders.into_iter().zip(states.iter().map(to_value)));
+                (expression, &[("#pk", PK), ("#expires", EXPIRES_AT), ("#state", "state")], Some(values))
+            }
         };
         Condition {
             expression,
             names: names.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            values: values.map(|values| values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+            values: values.map(|values| values.into_iter().collect()),
         }
+    }
+
+    /// `update` made conditional on this guard; the update's own names and values stay (a
+    /// placeholder both use must mean the same).
+    pub(super) fn on_update(self, update: UpdateItemFluentBuilder) -> UpdateItemFluentBuilder {
+        let condition = self.condition();
+        let update = condition
+            .names
+            .into_iter()
+            .fold(update.condition_expression(condition.expression), |u, (k, v)| u.expression_attribute_names(k, v));
+        condition.values.into_iter().flatten().fold(update, |u, (k, v)| u.expression_attribute_values(k, v))
     }
 }
 
@@ -189,7 +245,7 @@ impl DynamoStore {
 
     /// Puts `item` if `guard` allows; `false` if the guard refused it (the expected outcome of
     /// a conditional write that lost, not a failure).
-    pub(super) async fn put_guarded(&self, item: Item, guard: WriteGuard) -> Result<bool, StoreError> {
+    pub(super) async fn put_guarded(&self, item: Item, guard: WriteGuard<'_>) -> Result<bool, StoreError> {
         let condition = guard.condition();
         let result = self
             .client
@@ -209,7 +265,7 @@ impl DynamoStore {
     }
 
     /// Puts `value` (any item type) if `guard` allows; see [`Self::put_guarded`].
-    pub(super) async fn put_value<T: Serialize>(&self, value: &T, guard: WriteGuard) -> Result<bool, StoreError> {
+    pub(super) async fn put_value<T: Serialize>(&self, value: &T, guard: WriteGuard<'_>) -> Result<bool, StoreError> {
         self.put_guarded(to_item(value)?, guard).await
     }
 

@@ -4,12 +4,13 @@
 //! Jobs (keep the subscription, backfill a window) travel the same way. Every item expires
 //! after a day; fetches that keep failing become dead letters, kept 30 days with their reason.
 
-use super::client::to_item;
+use super::client::{WriteGuard, to_item};
 use super::keys::{self, EXPIRES_AT};
 use super::stream::{Change, ChangeKind};
 use super::{DynamoStore, StoreError};
 use crate::domain::connector::Job;
 use crate::domain::retention;
+use crate::support::clock::rfc3339;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -136,15 +137,12 @@ pub fn queued_work(change: &Change) -> Result<Option<Work>, StoreError> {
     })
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-/// A value no other write of this or any other process repeats.
+/// A value no other write of this or any other process repeats: the request's time to the
+/// nanosecond (the system clock's in a function), the process, and a count within it.
 fn nonce(now: OffsetDateTime) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    format!("{}-{wall:x}-{:x}-{}", now.unix_timestamp(), std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    let at = now.unix_timestamp_nanos();
+    format!("{}-{at:x}-{:x}-{}", now.unix_timestamp(), std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 fn fetch_item(call_id: &str, attempts: u32, last_error: Option<String>, now: OffsetDateTime) -> FetchItem {
@@ -181,39 +179,21 @@ impl DynamoStore {
     /// Queues one fetch unless it is pending; whether it was queued.
     async fn queue_fetch(&self, id: &str, now: OffsetDateTime) -> Result<usize, StoreError> {
         let item = to_item(&fetch_item(id, 0, None, now))?;
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk) OR attribute_exists(#taken)")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#taken", "takenAt")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(1),
-            Err(e) if StoreError::condition_failed(&e) => Ok(0),
-            Err(e) => Err(StoreError::request("PutItem", e)),
-        }
+        Ok(usize::from(self.put_guarded(item, WriteGuard::AbsentOrTaken).await?))
     }
 
     /// Takes the pending fetch of `call_id` queued as `nonce`; `false` if a newer notification
     /// queued it again meanwhile (that queuing's own change delivers it).
     pub async fn take_fetch(&self, call_id: &str, nonce: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
-        let result = self
+        let update = self
             .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(super::client::key_item(&keys::fetch_pk(call_id), keys::FETCH_SK)))
             .update_expression("SET #taken = :now")
-            .condition_expression("#nonce = :nonce")
             .expression_attribute_names("#taken", "takenAt")
-            .expression_attribute_names("#nonce", "nonce")
-            .expression_attribute_values(":now", aws_sdk_dynamodb::types::AttributeValue::S(rfc3339(now)))
-            .expression_attribute_values(":nonce", aws_sdk_dynamodb::types::AttributeValue::S(nonce.to_owned()))
-            .send()
-            .await;
+            .expression_attribute_values(":now", aws_sdk_dynamodb::types::AttributeValue::S(rfc3339(now)));
+        let result = WriteGuard::QueuedAs(nonce).on_update(update).send().await;
         match result {
             Ok(_) => Ok(true),
             Err(e) if StoreError::condition_failed(&e) => Ok(false),

@@ -29,6 +29,14 @@ impl DatasetKind {
             Self::Endpoints => "endpoints",
         }
     }
+
+    /// The file as messages name it.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Buildings => "the building file",
+            Self::Endpoints => "the endpoint file",
+        }
+    }
 }
 
 /// The pointer to a data set's active version.
@@ -106,7 +114,7 @@ impl DynamoStore {
         }
         let written: Vec<bool> = futures::stream::iter(puts).buffer_unordered(8).try_collect().await?;
         if written.contains(&false) {
-            return Err(StoreError::Contention(format!("another {} upload", kind.name())));
+            return Err(StoreError::Contention { what: kind.file_name() });
         }
 
         let active = ActiveDataset {
@@ -120,7 +128,7 @@ impl DynamoStore {
             expires_at,
         };
         if !self.put_guarded(to_item(&active)?, WriteGuard::NewerVersion(version)).await? {
-            return Err(StoreError::Contention(format!("a newer {} upload", kind.name())));
+            return Err(StoreError::Contention { what: kind.file_name() });
         }
         if let Some(old) = previous {
             self.retire_dataset(kind, &old, now).await;
@@ -133,19 +141,15 @@ impl DynamoStore {
     async fn retire_dataset(&self, kind: DatasetKind, old: &ActiveDataset, now: OffsetDateTime) {
         let expires = AttributeValue::N(retention::dataset_expires_at(false, now).unix_timestamp().to_string());
         for n in 0..old.chunks {
-            let condition = WriteGuard::Present.condition();
-            let result = self
+            let update = self
                 .client()
                 .update_item()
                 .table_name(self.table())
                 .set_key(Some(key_item(&keys::dataset_pk(kind, old.version), &keys::dataset_chunk_sk(n))))
                 .update_expression("SET #e = :e")
-                .condition_expression(condition.expression)
-                .set_expression_attribute_names(Some(condition.names))
                 .expression_attribute_names("#e", EXPIRES_AT)
-                .expression_attribute_values(":e", expires.clone())
-                .send()
-                .await;
+                .expression_attribute_values(":e", expires.clone());
+            let result = WriteGuard::Present.on_update(update).send().await;
             if let Err(error) = result {
                 tracing::warn!(kind = kind.name(), version = old.version, chunk = n, error = %StoreError::request("UpdateItem", error), "could not retire an old chunk");
             }

@@ -23,47 +23,13 @@ use super::items::{CallHeader, DirectoryItem, HistoryItem, SessionPage};
 use super::keys;
 use crate::domain::calls::CallSummary;
 use crate::domain::erasure::ERASED_ID;
+use crate::domain::erasure::ErasureReport;
 use crate::domain::graph::{Party, PartyKind};
 use crate::domain::retention;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
-
-/// What an erasure removed or rewrote, over every run of it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Erased {
-    pub user_id: String,
-    /// Calls whose header and sessions no longer name the user.
-    pub calls_rewritten: u32,
-    /// Other participants' history entries that showed the user as the counterpart.
-    pub counterparts_rewritten: u32,
-    /// Search tokens and the listing entry.
-    pub directory_entries_deleted: u32,
-    pub history_entries_deleted: u32,
-    /// Session pages of superseded versions, which still named the user, deleted.
-    #[serde(default)]
-    pub stale_pages_deleted: u32,
-    /// Escalations that named the user: about their call (notes removed), or opened, noted or
-    /// changed by them.
-    #[serde(default)]
-    pub escalations_rewritten: u32,
-    /// Whether every step has run to its end.
-    #[serde(default)]
-    pub complete: bool,
-}
-
-impl Erased {
-    fn add(&mut self, run: &Erased) {
-        self.calls_rewritten += run.calls_rewritten;
-        self.counterparts_rewritten += run.counterparts_rewritten;
-        self.directory_entries_deleted += run.directory_entries_deleted;
-        self.history_entries_deleted += run.history_entries_deleted;
-        self.stale_pages_deleted += run.stale_pages_deleted;
-        self.escalations_rewritten += run.escalations_rewritten;
-    }
-}
 
 /// The mark an erasure leaves: the user is erased, and what was done so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,7 +42,7 @@ pub struct ErasureMarker {
     #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
     #[serde(flatten)]
-    pub report: Erased,
+    pub report: ErasureReport,
     /// Handed over to run on asynchronously: the table's stream delivers each change of an
     /// unfinished, continued marker to the classify function, which runs the next round.
     #[serde(default)]
@@ -104,7 +70,7 @@ impl DynamoStore {
         home_tenant: &str,
         now: OffsetDateTime,
         budget: std::time::Duration,
-    ) -> Result<Option<Erased>, StoreError> {
+    ) -> Result<Option<ErasureReport>, StoreError> {
         let started = std::time::Instant::now();
         let history: Vec<HistoryItem> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
         let earlier = self.get::<ErasureMarker>(&keys::erased_pk(user_id), keys::ERASED_SK).await?;
@@ -116,7 +82,7 @@ impl DynamoStore {
             pk: keys::erased_pk(user_id),
             sk: keys::ERASED_SK.to_owned(),
             requested_at: now,
-            report: Erased { user_id: user_id.to_owned(), ..Erased::default() },
+            report: ErasureReport { user_id: user_id.to_owned(), ..ErasureReport::default() },
             continued: false,
             round: 0,
             expires_at: 0,
@@ -126,7 +92,7 @@ impl DynamoStore {
         marker.report.complete = false;
         self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
 
-        let mut run = Erased::default();
+        let mut run = ErasureReport::default();
         let calls: Vec<&str> = history.iter().map(|h| h.entry.call_id.as_str()).collect();
         for identity in self.identities_in(&calls, user_id).await? {
             for entry in DirectoryItem::all(&identity, 0) {
@@ -220,7 +186,7 @@ impl DynamoStore {
         call_id: &str,
         user_id: &str,
         home_tenant: &str,
-        erased: &mut Erased,
+        erased: &mut ErasureReport,
     ) -> Result<(), StoreError> {
         let pk = keys::call_pk(call_id);
         for _ in 0..REWRITE_ATTEMPTS {
@@ -262,7 +228,7 @@ impl DynamoStore {
             }
             return Ok(());
         }
-        Err(StoreError::Contention(call_id.to_owned()))
+        Err(StoreError::Contention { what: "a call" })
     }
 
     /// Puts the rewritten header and pages in one transaction, if `guard` holds on the header;
@@ -271,7 +237,7 @@ impl DynamoStore {
         &self,
         header: &CallHeader,
         pages: &[SessionPage],
-        guard: WriteGuard,
+        guard: WriteGuard<'_>,
     ) -> Result<bool, StoreError> {
         let mut actions = vec![guarded_put(self.table(), to_item(header)?, guard)];
         for page in pages {

@@ -8,11 +8,12 @@
 use super::Page;
 use super::StoreError;
 use super::calls::{cancelled_by_condition, guarded_put};
-use super::client::{DynamoStore, Partition, WriteGuard, from_item, key_item, live_at, read_items, to_item, to_value};
-use super::keys::{self, EXPIRES_AT, GSI1PK, PK};
+use super::client::{DynamoStore, Partition, WriteGuard, from_item, key_item, read_items, to_item, to_value};
+use super::keys::{self, GSI1PK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::erasure::ERASED_ID;
 use crate::domain::escalation::{Escalation, MAX_NOTES, Note, Staff, Transition};
+use crate::support::clock::rfc3339;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -157,11 +158,10 @@ impl DynamoStore {
             .client()
             .update_item()
             .update_expression("SET #notes = list_append(#notes, :note), #version = #version + :one")
-            .condition_expression("attribute_exists(#pk) AND #expires > :now AND size(#notes) < :max")
             .expression_attribute_names("#notes", "notes")
-            .expression_attribute_values(":note", AttributeValue::L(vec![to_value(note)]))
-            .expression_attribute_values(":max", AttributeValue::N(MAX_NOTES.to_string()));
-        let changed = self.update_escalation(id, update, now).await?;
+            .expression_attribute_values(":note", AttributeValue::L(vec![to_value(note)]));
+        let guard = WriteGuard::LiveWithRoomForNotes { now: now.unix_timestamp(), max: MAX_NOTES };
+        let changed = self.update_escalation(id, update, guard).await?;
         if let Some(item) = &changed {
             self.touched(&note.author, item).await?;
         }
@@ -182,15 +182,10 @@ impl DynamoStore {
             Transition::Claim => ("claimedBy", "claimedAt"),
             Transition::Resolve => ("resolvedBy", "resolvedAt"),
         };
-        let from: Vec<String> = (0..transition.from().len()).map(|i| format!(":from{i}")).collect();
-        let mut update = self
+        let update = self
             .client()
             .update_item()
             .update_expression("SET #state = :to, #queue = :queue, #by = :by, #at = :at, #version = #version + :one")
-            .condition_expression(format!(
-                "attribute_exists(#pk) AND #expires > :now AND #state IN ({})",
-                from.join(", ")
-            ))
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#queue", GSI1PK)
             .expression_attribute_names("#by", by)
@@ -199,35 +194,29 @@ impl DynamoStore {
             .expression_attribute_values(":queue", AttributeValue::S(keys::escalation_queue_pk(transition.to())))
             .expression_attribute_values(":by", to_value(staff))
             .expression_attribute_values(":at", AttributeValue::S(rfc3339(now)));
-        for (name, state) in from.iter().zip(transition.from()) {
-            update = update.expression_attribute_values(name, to_value(state));
-        }
-        let changed = self.update_escalation(id, update, now).await?;
+        let guard = WriteGuard::LiveInState { now: now.unix_timestamp(), states: transition.from() };
+        let changed = self.update_escalation(id, update, guard).await?;
         if let Some(item) = &changed {
             self.touched(staff, item).await?;
         }
         Ok(changed)
     }
 
-    /// Sends `update` to escalation `id` with the names and values every change shares; the
-    /// item after it, `None` if its condition did not hold.
+    /// Sends `update` to escalation `id` under `guard`, with the names and values every change
+    /// shares; the item after it, `None` if the guard did not hold.
     async fn update_escalation(
         &self,
         id: &str,
         update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
-        now: OffsetDateTime,
+        guard: WriteGuard<'_>,
     ) -> Result<Option<EscalationItem>, StoreError> {
-        let result = update
+        let update = update
             .table_name(self.table())
             .set_key(Some(key_item(&keys::escalation_pk(id), keys::ESCALATION_SK)))
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#expires", EXPIRES_AT)
             .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":now", live_at(now))
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
+            .return_values(ReturnValue::AllNew);
+        let result = guard.on_update(update).send().await;
         match result {
             Ok(output) => output.attributes.map(|item| from_item(item, "an escalation")).transpose(),
             Err(e) if StoreError::condition_failed(&e) => Ok(None),
@@ -302,15 +291,11 @@ impl DynamoStore {
                 return Ok(changed);
             }
         }
-        Err(StoreError::Contention(id.to_owned()))
+        Err(StoreError::Contention { what: "an escalation" })
     }
 }
 
 /// Sort-key bounds that hold every `<time>#<id>` key.
 fn everything() -> (String, String) {
     ("0".to_owned(), "~".to_owned())
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339).expect("a valid instant always formats")
 }

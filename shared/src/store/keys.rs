@@ -14,6 +14,7 @@
 //! | active data set   | `DATASETS`         | `buildings`/`endpoints`|               |                     |
 //! | data set chunk    | `DATASET#<kind>#<version>` | `CHUNK#<nnnn>` |               |                     |
 //! | subnet usage      | `SUBNETS#<day>`    | `<subnet>`             |               |                     |
+//! | erasure marker    | `ERASED#<userId>`  | `#MARKER`              |               |                     |
 //! | queued Graph fetch| `GRAPHFETCH#<callId>` | `#FETCH`            |               |                     |
 //! | queued Graph job  | `GRAPHJOB#<nonce>` | `#JOB`                 |               |                     |
 //! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              |               |                     |

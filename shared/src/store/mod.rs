@@ -26,7 +26,7 @@ pub mod tamper;
 pub use calls::{Published, UpsertStatus};
 pub use client::{DynamoStore, Item, Page, WriteGuard};
 pub use datasets::{ActiveDataset, DatasetKind};
-pub use erase::{Erased, ErasureMarker, Erasures};
+pub use erase::{ErasureMarker, Erasures};
 pub use prepare::{PreparedCall, PreparedClassification};
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
@@ -52,9 +52,10 @@ pub enum StoreError {
     /// A record on the table's stream does not read as a change of the table.
     #[error("unreadable stream record: {0}")]
     UnreadableChange(String),
-    /// Concurrent writers kept cancelling each other's transaction.
-    #[error("call {0} is being written concurrently; retry")]
-    Contention(String),
+    /// Concurrent writers kept cancelling each other's writes of `what` (a call, an escalation,
+    /// a tenant file); retrying will likely work. Names the kind, never an id.
+    #[error("{what} is being written concurrently; retry")]
+    Contention { what: &'static str },
 }
 
 impl StoreError {
@@ -84,7 +85,7 @@ impl StoreError {
 
     /// Whether retrying later is likely to succeed (throttling, contention).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Request { transient: true, .. } | Self::Contention(_))
+        matches!(self, Self::Request { transient: true, .. } | Self::Contention { .. })
     }
 }
 

@@ -3,7 +3,7 @@
 //! capped so a busy subnet's item stays small.
 
 use super::StoreError;
-use super::client::{DynamoStore, from_item, key_item};
+use super::client::{DynamoStore, WriteGuard, from_item, key_item};
 use super::items::SubnetUsage;
 use super::keys::{self, EXPIRES_AT};
 use crate::domain::retention;
@@ -14,20 +14,17 @@ use time::OffsetDateTime;
 impl DynamoStore {
     /// Records that `usage` was seen (idempotent: a set of per-session elements, capped).
     pub(super) async fn record_subnet_use(&self, usage: &SubnetUsage) -> Result<(), StoreError> {
-        let result = self
+        let update = self
             .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(key_item(&usage.pk, &usage.subnet)))
             .update_expression("ADD #seen :seen SET #e = :e")
-            .condition_expression("attribute_not_exists(#seen) OR size(#seen) < :cap")
             .expression_attribute_names("#seen", "seen")
             .expression_attribute_names("#e", EXPIRES_AT)
             .expression_attribute_values(":seen", AttributeValue::Ss(vec![usage.element.clone()]))
-            .expression_attribute_values(":e", AttributeValue::N(usage.expires_at.to_string()))
-            .expression_attribute_values(":cap", AttributeValue::N(SUBNET_SAMPLE_CAP.to_string()))
-            .send()
-            .await;
+            .expression_attribute_values(":e", AttributeValue::N(usage.expires_at.to_string()));
+        let result = WriteGuard::RoomInSample { cap: SUBNET_SAMPLE_CAP }.on_update(update).send().await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if StoreError::condition_failed(&e) => Ok(()),

@@ -4,6 +4,13 @@
 use std::sync::Arc;
 use time::OffsetDateTime;
 
+/// `at` as RFC 3339 (`2026-11-25T12:00:00Z`): how the product writes an instant, in items,
+/// answers, CSV and Graph requests alike. Any `OffsetDateTime` formats; an impossible failure
+/// gives an empty string rather than a panic.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
 /// Where "now" comes from.
 #[derive(Clone)]
 pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);

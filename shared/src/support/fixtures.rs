@@ -1,9 +1,9 @@
 //! Synthetic Graph call records for tests and benchmarks: deterministic, Graph-shaped JSON
 //! (ISO-8601 durations, identity sets), sized by the number of participants.
 
+use super::clock::rfc3339;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// The home tenant of the synthetic records.
 pub const HOME_TENANT: &str = "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e";
@@ -11,10 +11,6 @@ pub const HOME_TENANT: &str = "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e";
 /// The id of synthetic user `n`.
 pub fn user_id(n: usize) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
-}
-
-fn at(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("valid instant")
 }
 
 fn user(n: usize) -> Value {
@@ -71,16 +67,16 @@ pub fn call_json(id: &str, version: i64, participants: usize, segments: usize, s
             let segment = |s: usize| {
                 json!({
                     "id": format!("{id}-s{n}-g{s}"),
-                    "startDateTime": at(start),
-                    "endDateTime": at(end),
+                    "startDateTime": rfc3339(start),
+                    "endDateTime": rfc3339(end),
                     "media": [audio_media(n)],
                 })
             };
             json!({
                 "id": format!("{id}-s{n}"),
                 "modalities": ["audio"],
-                "startDateTime": at(start),
-                "endDateTime": at(end),
+                "startDateTime": rfc3339(start),
+                "endDateTime": rfc3339(end),
                 "caller": { "name": format!("PC-{n}"), "identity": user(n), "userAgent": { "headerValue": "TeamsDesktop/1.7", "platform": "windows" } },
                 "callee": { "userAgent": { "headerValue": "av-mcu" } },
                 "segments": (0..segments).map(segment).collect::<Vec<_>>(),
@@ -92,8 +88,8 @@ pub fn call_json(id: &str, version: i64, participants: usize, segments: usize, s
         "version": version,
         "type": if participants == 2 { "peerToPeer" } else { "groupCall" },
         "modalities": ["audio"],
-        "startDateTime": at(start),
-        "endDateTime": at(end),
+        "startDateTime": rfc3339(start),
+        "endDateTime": rfc3339(end),
         "organizer_v2": { "id": user_id(0), "identity": user(0) },
         "participants_v2": (0..participants).map(|n| json!({ "id": user_id(n), "identity": user(n) })).collect::<Vec<_>>(),
         "sessions": sessions,

@@ -17,10 +17,9 @@ impl Query<'_> {
         let scope = CursorScope::Audit { from: filter.from, to: filter.to };
         let position = self.position(scope, paging)?;
         let returned = position.as_ref().map_or(0, |p| p.returned);
-        let below = position.as_ref().and_then(|p| p.key.get("SK")).map(String::as_str);
-        let page = self.store.audit(window, paging.limit, below, self.now).await?;
-        let last_key = page.last.map(|sk| [("SK".to_owned(), sk)].into());
-        let next_cursor = self.next_cursor(scope, last_key, returned + page.entries.len() as u32);
+        let start = position.as_ref().map(|p| &p.key);
+        let page = self.store.audit(window, paging.limit, start, self.now).await?;
+        let next_cursor = self.next_cursor(scope, page.last_key, returned + page.entries.len() as u32);
         Ok(ListPage { items: page.entries, next_cursor })
     }
 }

@@ -6,6 +6,7 @@
 //! is written as the placeholder, and who is marked while it is written is taken out of it after.
 
 use super::{AppError, ListPage, Paging, Query};
+use crate::app::authorize::audited;
 use crate::domain::access::{AuditAction, AuditEvent, CursorScope, Principal, Role};
 use crate::domain::escalation::{
     Escalation, EscalationState, MAX_NOTES, Note, Staff, Transition, parse_escalation, parse_note,
@@ -99,7 +100,7 @@ impl Query<'_> {
         let event = self.event(principal, AuditAction::Escalations);
         let staff = self.staff_audited(principal, event.clone()).await?;
         if let EscalationFilter::State(_) = filter {
-            self.or_refused(principal.require_any(&[Role::SupportEngineer, Role::Admin]), event.clone()).await?;
+            audited(self.store, principal.require_any(&[Role::SupportEngineer, Role::Admin]), &event).await?;
         }
         let audience = Audience::of(principal)?;
         let scope = match filter {
@@ -185,7 +186,7 @@ impl Query<'_> {
         };
         let event = self.event(principal, action).escalation(id);
         let staff = self.staff_audited(principal, event.clone()).await?;
-        self.or_refused(principal.require_any(&[Role::SupportEngineer, Role::Admin]), event.clone()).await?;
+        audited(self.store, principal.require_any(&[Role::SupportEngineer, Role::Admin]), &event).await?;
         AppError::check_id("id", id)?;
         let (audit, before) = tokio::join!(self.audit(event), self.store.erasures_among([staff.id.as_str()]));
         audit?;
@@ -214,7 +215,7 @@ impl Query<'_> {
     /// The caller as the author of a write; a caller without a support role (or without an id)
     /// is refused, and the refusal audited.
     async fn staff_audited(&self, principal: &Principal, event: AuditEvent) -> Result<Staff, AppError> {
-        self.or_refused(Staff::of(principal), event).await
+        audited(self.store, Staff::of(principal), &event).await
     }
 
     /// The answer to a write that left escalation `id` as `written` (`None`: as stored): each
@@ -262,13 +263,12 @@ impl Query<'_> {
 
     /// A new escalation's id: 128 bits of a hash over this request's id (unique per request, so
     /// a repeated request finds its escalation rather than opening a second), the call and the
-    /// user. Without a request id, the time and a per-process counter stand in for it.
+    /// user. Without a request id, the request's time and a per-process counter stand in for it.
     fn new_escalation_id(&self, call_id: &str, user_id: &str) -> String {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let request = if self.request_id.is_empty() {
             let count = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-            format!("{}|{}|{count}", wall.as_nanos(), std::process::id())
+            format!("{}|{}|{count}", self.now.unix_timestamp_nanos(), std::process::id())
         } else {
             self.request_id.to_owned()
         };

@@ -7,14 +7,14 @@ use crate::domain::calls::HistoryEntry;
 use crate::domain::retention;
 use crate::domain::sites::Sites;
 use crate::domain::views::{
-    Audience, ByRole, EndsView, EngineerHistoryItem, HistoryItem, PartyView, SpecialistHistoryItem, Viewer,
-    history_csv, history_item,
+    Audience, ByRole, EndsView, EngineerHistoryLine, HistoryLine, PartyView, SpecialistHistoryLine, Viewer,
+    history_csv, history_line,
 };
 use crate::store::Page;
 use std::sync::Arc;
 
 /// A user's history page in the caller's view.
-pub type HistoryPageView = ByRole<ListPage<SpecialistHistoryItem>, ListPage<EngineerHistoryItem>>;
+pub type HistoryPageView = ByRole<ListPage<SpecialistHistoryLine>, ListPage<EngineerHistoryLine>>;
 
 impl HistoryPageView {
     /// The page as CSV (`GET /users/{userId}/calls?format=csv`), in the same view.
@@ -83,6 +83,6 @@ fn list<P: PartyView, E: EndsView>(
     viewer: &Viewer,
     sites: &Sites,
     next_cursor: Option<String>,
-) -> ListPage<HistoryItem<P, E>> {
-    ListPage { items: entries.iter().map(|e| history_item(e, viewer, sites)).collect(), next_cursor }
+) -> ListPage<HistoryLine<P, E>> {
+    ListPage { items: entries.iter().map(|e| history_line(e, viewer, sites)).collect(), next_cursor }
 }

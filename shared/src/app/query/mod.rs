@@ -15,11 +15,10 @@ pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
 pub use history::HistoryPageView;
 
 use super::AppError;
+use super::authorize::audited;
 use super::site_cache::SiteCache;
 use crate::domain::access::cursor::PageKey;
-use crate::domain::access::{
-    AuditAction, AuditEvent, AuditRole, AuthError, CursorScope, CursorSigner, Position, Principal,
-};
+use crate::domain::access::{AuditAction, AuditEvent, CursorScope, CursorSigner, Position, Principal};
 use crate::domain::views::Audience;
 use crate::store::lists::Window;
 use crate::store::{DynamoStore, StoreError};
@@ -121,23 +120,12 @@ pub struct Query<'a> {
 impl Query<'_> {
     /// The caller's view; a caller without a support role is refused, and the refusal audited.
     async fn audience_audited(&self, principal: &Principal, event: AuditEvent) -> Result<Audience, AppError> {
-        self.or_refused(Audience::of(principal), event).await
-    }
-
-    /// What an access check `decided`; a refusal is counted in the audit trail as `event` first.
-    async fn or_refused<T>(&self, decided: Result<T, AuthError>, event: AuditEvent) -> Result<T, AppError> {
-        match decided {
-            Ok(allowed) => Ok(allowed),
-            Err(refused) => {
-                self.store.write_refusal(event).await;
-                Err(refused.into())
-            }
-        }
+        audited(self.store, Audience::of(principal), &event).await
     }
 
     /// The audit event of `principal` attempting `action` in this request, in their real role.
     fn event(&self, principal: &Principal, action: AuditAction) -> AuditEvent {
-        AuditEvent::new(principal, AuditRole::of(principal), action, self.now, self.request_id)
+        AuditEvent::new(principal, action, self.now, self.request_id)
     }
 
     /// Records `event`; reads are audited fail-closed, so a failed write fails the read.

@@ -5,19 +5,6 @@ use super::roles::{Principal, Role};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// The role a request was served as; `None` when it was refused for lack of one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuditRole {
-    #[serde(rename = "admin")]
-    Admin,
-    #[serde(rename = "support-engineer")]
-    SupportEngineer,
-    #[serde(rename = "support-specialist")]
-    SupportSpecialist,
-    #[serde(rename = "none")]
-    None,
-}
-
 /// What was attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,7 +42,11 @@ pub struct AuditEvent {
     pub request_id: String,
     /// The caller's JWT `sub`.
     pub subject: Option<String>,
-    pub role: AuditRole,
+    /// The role the request was served as: the caller's most trusted support role (an admin's
+    /// reads say `admin`); `none` when they had none (a refusal).
+    #[serde(with = "role_or_none")]
+    #[serialize_always]
+    pub role: Option<Role>,
     pub action: AuditAction,
     pub target_user: Option<String>,
     pub target_call: Option<String>,
@@ -66,19 +57,13 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// `principal`'s attempt at `action`, served as `role`.
-    pub fn new(
-        principal: &Principal,
-        role: AuditRole,
-        action: AuditAction,
-        at: OffsetDateTime,
-        request_id: &str,
-    ) -> Self {
+    /// `principal`'s attempt at `action`, served as their most trusted support role.
+    pub fn new(principal: &Principal, action: AuditAction, at: OffsetDateTime, request_id: &str) -> Self {
         Self {
             at,
             request_id: request_id.to_owned(),
             subject: principal.subject.clone(),
-            role,
+            role: principal.support_role(),
             action,
             target_user: None,
             target_call: None,
@@ -103,21 +88,61 @@ impl AuditEvent {
     }
 }
 
-impl AuditRole {
-    /// The role the trail records for `principal`: their most trusted support role (an
-    /// admin's reads say `admin`), or `none` without one.
-    pub fn of(principal: &Principal) -> Self {
-        principal.support_role().map_or(Self::None, Self::from)
+/// An entry's role as the trail writes it: the role's name, or `none`.
+mod role_or_none {
+    use super::Role;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(role: &Option<Role>, serializer: S) -> Result<S::Ok, S::Error> {
+        match role {
+            Some(role) => role.serialize(serializer),
+            None => serializer.serialize_str("none"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Role>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Role(Role),
+            None(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Role(role) => Ok(Some(role)),
+            Written::None(none) if none == "none" => Ok(None),
+            Written::None(other) => Err(serde::de::Error::custom(format!("unknown role `{other}`"))),
+        }
     }
 }
 
-impl From<Role> for AuditRole {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::Admin => Self::Admin,
-            Role::SupportEngineer => Self::SupportEngineer,
-            Role::SupportSpecialist => Self::SupportSpecialist,
-            Role::Ingest => Self::None,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn principal(roles: &[Role]) -> Principal {
+        let roles: BTreeSet<Role> = roles.iter().copied().collect();
+        Principal { subject: Some("s".into()), object_id: None, name: None, roles }
+    }
+
+    #[test]
+    fn an_entry_records_the_most_trusted_support_role_or_none() {
+        let at = time::macros::datetime!(2026-11-25 12:00 UTC);
+        let cases = [
+            (vec![Role::SupportSpecialist, Role::Admin], Some(Role::Admin), "admin"),
+            (vec![Role::SupportEngineer], Some(Role::SupportEngineer), "support-engineer"),
+            (vec![Role::Ingest], None, "none"),
+            (vec![], None, "none"),
+        ];
+        for (roles, role, written) in cases {
+            let event = AuditEvent::new(&principal(&roles), AuditAction::History, at, "r");
+            assert_eq!(event.role, role);
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["role"], written, "{roles:?}");
+            assert_eq!(serde_json::from_value::<AuditEvent>(json).unwrap(), event, "read back");
         }
+        let unknown =
+            serde_json::json!({ "at": "2026-11-25T12:00:00Z", "requestId": "r", "role": "root", "action": "history" });
+        assert!(serde_json::from_value::<AuditEvent>(unknown).is_err());
     }
 }

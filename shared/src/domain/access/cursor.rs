@@ -6,7 +6,7 @@
 //! scope, is refused: it cannot be used to read past another user's page boundary or to widen a
 //! role.
 
-use crate::domain::views::Audience;
+use super::roles::Audience;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};

@@ -5,6 +5,6 @@ pub mod audit;
 pub mod cursor;
 pub mod roles;
 
-pub use audit::{AuditAction, AuditEvent, AuditRole};
+pub use audit::{AuditAction, AuditEvent};
 pub use cursor::{CursorScope, CursorSigner, InvalidCursor, Position};
-pub use roles::{AuthError, Principal, Role, RoleNames, claim_values};
+pub use roles::{Audience, AuthError, Principal, Role, RoleNames, claim_values};

@@ -3,10 +3,14 @@
 //! This is the only place that decides a role. Nothing the client sends besides the verified
 //! claims (headers, query parameters, path ids) is ever read here.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
-/// What a caller may do. Ordered from least to most trusted for support views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What a caller may do: the one role vocabulary of the product (the audit trail, an
+/// escalation's authors and the views all say it so). Ordered from least to most trusted for
+/// support views; written as the default role names (`support-engineer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// A machine identity that posts call records.
     Ingest,
@@ -16,6 +20,47 @@ pub enum Role {
     SupportEngineer,
     /// Everything a support engineer sees, plus building uploads and the audit log.
     Admin,
+}
+
+impl Role {
+    /// How the role is shown where a person's name is not.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ingest => "Ingest",
+            Self::SupportSpecialist => "Support specialist",
+            Self::SupportEngineer => "Support engineer",
+            Self::Admin => "Admin",
+        }
+    }
+}
+
+/// Which view of the call data a caller gets: not a role, but what their most trusted support
+/// role allows (an admin reads as an engineer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Tier 1: names of others masked, no Advanced or Debug.
+    Specialist,
+    /// Tier 2 and admins: everything.
+    Engineer,
+}
+
+impl Audience {
+    /// The view `principal`'s most trusted support role allows.
+    pub fn of(principal: &Principal) -> Result<Self, AuthError> {
+        match principal.support_role() {
+            Some(Role::SupportSpecialist) => Ok(Self::Specialist),
+            Some(Role::SupportEngineer | Role::Admin) => Ok(Self::Engineer),
+            _ => Err(AuthError::Forbidden),
+        }
+    }
+
+    /// The view's name, as cursors record it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Specialist => "support-specialist",
+            Self::Engineer => "support-engineer",
+        }
+    }
 }
 
 /// The role names a deployment's identity provider puts into the role claim.

@@ -4,7 +4,8 @@
 //! detail in the reader's own role, so a note cannot unlock what a role may not see.
 
 use super::history::defused;
-use crate::domain::escalation::{EscalatedCall, Escalation, EscalationState, Note, Staff, StaffRole};
+use crate::domain::access::Role;
+use crate::domain::escalation::{EscalatedCall, Escalation, EscalationState, Note, Staff};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -20,7 +21,7 @@ pub trait AuthorView: Serialize {
 #[serde(rename_all = "camelCase")]
 pub struct EngineerAuthor {
     pub id: String,
-    pub role: StaffRole,
+    pub role: Role,
     /// Their name, or their id where their token gave no name.
     pub label: String,
     pub you: bool,
@@ -42,7 +43,7 @@ impl AuthorView for EngineerAuthor {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpecialistAuthor {
-    pub role: StaffRole,
+    pub role: Role,
     /// "Support engineer", "Admin", ...; the reader's own name on what they wrote.
     pub label: String,
     pub you: bool,
@@ -189,7 +190,7 @@ pub fn escalations_csv<A: AuthorView + Labelled>(rows: &[EscalationRow<A>]) -> S
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(ESCALATIONS_CSV_HEADER).expect("writing to memory");
     for row in rows {
-        let opened = row.opened_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let opened = crate::support::clock::rfc3339(row.opened_at);
         let record = [
             opened,
             row.state.name().to_owned(),
@@ -231,14 +232,14 @@ mod tests {
     use crate::domain::graph::CallType;
     use time::macros::datetime;
 
-    fn staff(id: &str, name: &str, role: StaffRole) -> Staff {
+    fn staff(id: &str, name: &str, role: Role) -> Staff {
         Staff { id: id.into(), name: Some(name.into()), role }
     }
 
     fn escalation(note: &str) -> Escalation {
         let at = datetime!(2026-11-25 10:00 UTC);
-        let sam = staff("sam", "Sam Specialist", StaffRole::SupportSpecialist);
-        let erin = staff("erin", "Erin Engineer", StaffRole::SupportEngineer);
+        let sam = staff("sam", "Sam Specialist", Role::SupportSpecialist);
+        let erin = staff("erin", "Erin Engineer", Role::SupportEngineer);
         Escalation {
             id: "e1".into(),
             call: EscalatedCall {

@@ -5,15 +5,16 @@ use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
 use crate::domain::calls::{EndSubnets, HistoryEntry};
 use crate::domain::graph::Party;
 use crate::domain::sites::Sites;
+use crate::support::clock::rfc3339;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 /// One call in a user's history, with the counterpart and the two ends as the role may see them.
-pub type HistoryItem<P, E> = HistoryEntry<P, E>;
+pub type HistoryLine<P, E> = HistoryEntry<P, E>;
 /// A support specialist's history line: nothing of where either end was.
-pub type SpecialistHistoryItem = HistoryItem<SpecialistParty, ()>;
+pub type SpecialistHistoryLine = HistoryLine<SpecialistParty, ()>;
 /// A support engineer's or admin's history line: the building of each end whose subnet is mapped.
-pub type EngineerHistoryItem = HistoryItem<EngineerParty, EndBuildings>;
+pub type EngineerHistoryLine = HistoryLine<EngineerParty, EndBuildings>;
 
 /// What a role's history line says of where the user's and the counterpart's endpoints were.
 pub trait EndsView: Serialize {
@@ -42,11 +43,11 @@ impl EndsView for EndBuildings {
 }
 
 /// `entry` for `viewer`, in the views `P` and `E`.
-pub fn history_item<P: PartyView, E: EndsView>(
+pub fn history_line<P: PartyView, E: EndsView>(
     entry: &HistoryEntry,
     viewer: &Viewer,
     sites: &Sites,
-) -> HistoryItem<P, E> {
+) -> HistoryLine<P, E> {
     entry.shown_as(|party| P::of(party, viewer), |ends| E::of(ends, sites))
 }
 
@@ -67,11 +68,10 @@ pub const HISTORY_CSV_HEADER: [&str; 9] = [
 /// label in that view, issue codes space-separated. A cell that a spreadsheet would run as a
 /// formula (`=`, `+`, `-`, `@`, TAB or CR first, or whitespace then a formula character) is
 /// prefixed with `'`: names come from outside.
-pub fn history_csv<P: PartyView, E>(items: &[HistoryItem<P, E>]) -> String {
+pub fn history_csv<P: PartyView, E>(items: &[HistoryLine<P, E>]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(HISTORY_CSV_HEADER).expect("writing to memory");
     for item in items {
-        let rfc3339 = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let codes: Vec<String> = item.issue_codes.iter().filter_map(text).collect();
         let record = [
             rfc3339(item.start_date_time),
@@ -142,7 +142,7 @@ mod tests {
         let mut entry = summary.history_entry(user);
         entry.counterpart = Some(Party { kind: PartyKind::User, display_name: Some(name.into()), ..user.clone() });
         let viewer = Viewer { searched_user: &user.id, home_tenant: "elsewhere" };
-        let item: HistoryItem<EngineerParty, ()> = history_item(&entry, &viewer, &Sites::default());
+        let item: HistoryLine<EngineerParty, ()> = history_line(&entry, &viewer, &Sites::default());
         history_csv(&[item])
     }
 

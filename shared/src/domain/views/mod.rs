@@ -13,41 +13,13 @@ pub use escalation::{
     SpecialistAuthor, SpecialistEscalation, SpecialistEscalationRow, escalation_row, escalation_view, escalations_csv,
 };
 pub use history::{
-    EndBuildings, EndsView, EngineerHistoryItem, HistoryItem, SpecialistHistoryItem, UserSummary, history_csv,
-    history_item,
+    EndBuildings, EndsView, EngineerHistoryLine, HistoryLine, SpecialistHistoryLine, UserSummary, history_csv,
+    history_line,
 };
 pub use party::{EngineerParty, MaskedPhone, PartyView, SpecialistParty, Viewer};
 
-use crate::domain::access::{AuthError, Principal, Role};
+pub use crate::domain::access::Audience;
 use serde::Serialize;
-
-/// Which view a caller gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// Tier 1: names of others masked, no Advanced or Debug.
-    Specialist,
-    /// Tier 2 and admins: everything.
-    Engineer,
-}
-
-impl Audience {
-    /// The view `principal`'s most trusted support role allows.
-    pub fn of(principal: &Principal) -> Result<Self, AuthError> {
-        match principal.support_role() {
-            Some(Role::SupportSpecialist) => Ok(Self::Specialist),
-            Some(Role::SupportEngineer | Role::Admin) => Ok(Self::Engineer),
-            _ => Err(AuthError::Forbidden),
-        }
-    }
-
-    /// The view's name, as cursors and the audit trail record it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Specialist => "support-specialist",
-            Self::Engineer => "support-engineer",
-        }
-    }
-}
 
 /// A response in the view of the caller's role.
 #[derive(Debug, Clone, Serialize)]

@@ -25,6 +25,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use callscope_core::support::clock::Clock;
+use callscope_core::support::clock::rfc3339;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
@@ -198,10 +199,6 @@ fn error(status: StatusCode, code: &str) -> Response {
 
 async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "NotFound")
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
 }
 
 /// An instant in RFC 3339, as Graph writes them.

@@ -10,11 +10,12 @@
 mod people;
 mod sessions;
 
+use callscope_core::support::clock::rfc3339;
 use people::{NAMES, identity, user_id};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use sessions::{Trouble, at, session, trouble};
+use sessions::{Trouble, session, trouble};
 use time::{Duration, OffsetDateTime};
 
 /// The generated tenant.
@@ -78,8 +79,8 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
             "version": 1,
             "type": kind,
             "modalities": ["audio"],
-            "startDateTime": at(start),
-            "endDateTime": at(end),
+            "startDateTime": rfc3339(start),
+            "endDateTime": rfc3339(end),
             "organizer_v2": { "id": people[organizer].id, "identity": identity(&people[organizer]) },
             "participants_v2": participants,
             "sessions": sessions,

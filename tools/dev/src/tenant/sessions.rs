@@ -5,16 +5,11 @@
 //! One session at a time; it must not decide who calls whom (`mod.rs` does).
 
 use super::people::{Person, identity};
+use callscope_core::support::clock::rfc3339;
 use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-/// `t` as Graph writes instants.
-pub(super) fn at(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("valid instant")
-}
 
 /// What went wrong in a session, if anything.
 #[derive(Clone, Copy, PartialEq)]
@@ -103,11 +98,11 @@ pub(super) fn session(
     let mut session = json!({
         "id": id,
         "modalities": ["audio"],
-        "startDateTime": at(start),
-        "endDateTime": at(end),
+        "startDateTime": rfc3339(start),
+        "endDateTime": rfc3339(end),
         "caller": { "identity": identity(caller), "name": caller.machine, "userAgent": { "headerValue": "TeamsDesktop/1.7 (Windows 11)", "platform": "windows", "productFamily": "teams" } },
         "callee": callee_endpoint,
-        "segments": [{ "id": format!("{id}-g0"), "startDateTime": at(start), "endDateTime": at(end), "media": [media] }],
+        "segments": [{ "id": format!("{id}-g0"), "startDateTime": rfc3339(start), "endDateTime": rfc3339(end), "media": [media] }],
     });
     if trouble == Trouble::Setup {
         session["failureInfo"] =
