@@ -2,10 +2,4 @@
 # End-to-end figures through the local stack: ingest N generated calls concurrently through the
 # gateway and time them until classified; then p50/p95 of history and detail requests, beside a
 # raw moto round trip. Usage: scripts/bench-e2e.sh [CALLS]   (default 500)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-. scripts/lib.sh
-trap stack_down EXIT
-trap 'exit 130' INT TERM
-stack_up
-"$DEV" bench-e2e "$GATEWAY_URL" "${1:-500}"
+exec "$(dirname "$0")/with-stack.sh" bench-e2e "${1:-500}"

@@ -92,7 +92,7 @@ pub fn secrets_client() -> (aws_sdk_secretsmanager::Client, RequestLog) {
         .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
         .endpoint_url(endpoint)
-        .interceptor(log.clone())
+        .interceptor(log.gate())
         .build();
     (aws_sdk_secretsmanager::Client::from_conf(config), log)
 }
@@ -108,7 +108,50 @@ fn operation<'a>(context: &'a BeforeTransmitInterceptorContextRef<'_>) -> &'a st
     target.rsplit('.').next().unwrap_or_default()
 }
 
-/// The DynamoDB operations a client sent (`Query`, `PutItem`, ...), every attempt counted.
+/// What a [`Gate`] decides a request from: its operation and its JSON body.
+type Decide = dyn Fn(&str, &serde_json::Value) -> Result<(), String> + Send + Sync;
+
+/// An SDK interceptor that sees every request before it is sent (every attempt) and may stop
+/// it, as a test's model of the world decides: a log, a cut-off, a hot partition.
+#[derive(Clone)]
+pub struct Gate {
+    name: &'static str,
+    decide: Arc<Decide>,
+}
+
+impl Gate {
+    fn new(
+        name: &'static str,
+        decide: impl Fn(&str, &serde_json::Value) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        Self { name, decide: Arc::new(decide) }
+    }
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl Intercept for Gate {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body: serde_json::Value =
+            context.request().body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+        (self.decide)(operation(context), &body).map_err(BoxError::from)
+    }
+}
+
+/// The operations a client sent (`Query`, `PutItem`, `GetSecretValue`, ...), every attempt.
 #[derive(Debug, Clone, Default)]
 pub struct RequestLog(Arc<Mutex<Vec<String>>>);
 
@@ -117,103 +160,51 @@ impl RequestLog {
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
-}
 
-impl Intercept for RequestLog {
-    fn name(&self) -> &'static str {
-        "RequestLog"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.lock().unwrap().push(operation(context).to_owned());
-        Ok(())
+    /// The interceptor that writes to this log.
+    fn gate(&self) -> Gate {
+        let log = self.0.clone();
+        Gate::new("RequestLog", move |operation, _| {
+            log.lock().unwrap().push(operation.to_owned());
+            Ok(())
+        })
     }
 }
 
-/// Fails every write request after the first `allowed` (the requests are never sent), as a
-/// Lambda timeout or an outage would cut a run off halfway.
-#[derive(Debug, Clone)]
-pub struct CutOff {
-    allowed: usize,
-    writes: Arc<AtomicUsize>,
-}
-
-impl Intercept for CutOff {
-    fn name(&self) -> &'static str {
-        "CutOff"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let write = ["PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"]
-            .contains(&operation(context));
-        if write && self.writes.fetch_add(1, Ordering::SeqCst) >= self.allowed {
-            return Err("cut off".into());
-        }
-        Ok(())
-    }
-}
-
-/// DynamoDB's per-partition write limit, modelled: once a partition key has taken `limit`
-/// writes, every further write to it is throttled (never sent), as a hot partition is.
-#[derive(Debug, Clone)]
-pub struct HotPartitions {
-    limit: usize,
-    writes: Arc<Mutex<std::collections::HashMap<String, usize>>>,
-}
-
-impl Intercept for HotPartitions {
-    fn name(&self) -> &'static str {
-        "HotPartitions"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _config: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if !["PutItem", "UpdateItem"].contains(&operation(context)) {
+/// A store on `table` whose partitions each take at most `limit` writes: DynamoDB's
+/// per-partition write limit, modelled (a further write to a hot partition is throttled, never
+/// sent).
+pub fn hot_partition_store(table: &str, limit: usize) -> DynamoStore {
+    let writes: Mutex<std::collections::HashMap<String, usize>> = Mutex::default();
+    let hot = Gate::new("HotPartitions", move |operation, body| {
+        if !["PutItem", "UpdateItem"].contains(&operation) {
             return Ok(());
         }
-        let body: serde_json::Value =
-            context.request().body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
-        let pk = layer::partition(&body).to_owned();
-        let mut writes = self.writes.lock().unwrap();
+        let pk = layer::partition(body).to_owned();
+        let mut writes = writes.lock().unwrap();
         let count = writes.entry(pk.clone()).or_default();
         *count += 1;
-        if *count > self.limit {
-            return Err(format!("ProvisionedThroughputExceededException on {pk}").into());
-        }
-        Ok(())
-    }
-}
-
-/// A store on `table` whose partitions each take at most `limit` writes.
-pub fn hot_partition_store(table: &str, limit: usize) -> DynamoStore {
-    let hot = HotPartitions { limit, writes: Arc::default() };
+        if *count > limit { Err(format!("ProvisionedThroughputExceededException on {pk}")) } else { Ok(()) }
+    });
     DynamoStore::new(Client::from_conf(client_config().interceptor(hot).build()), table)
 }
 
-/// A store on `table` that stops writing after `allowed` write requests.
+/// A store on `table` that stops writing after `allowed` write requests (the rest are never
+/// sent), as a Lambda timeout or an outage would cut a run off halfway.
 pub fn cut_off_store(table: &str, allowed: usize) -> DynamoStore {
-    let cut = CutOff { allowed, writes: Arc::default() };
+    let writes = AtomicUsize::new(0);
+    let cut = Gate::new("CutOff", move |operation, _| {
+        let write =
+            ["PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"].contains(&operation);
+        if write && writes.fetch_add(1, Ordering::SeqCst) >= allowed { Err("cut off".to_owned()) } else { Ok(()) }
+    });
     DynamoStore::new(Client::from_conf(client_config().interceptor(cut).build()), table)
 }
 
 /// A store on `table` whose every request is logged.
 pub fn counted_store(table: &str) -> (DynamoStore, RequestLog) {
     let log = RequestLog::default();
-    let client = Client::from_conf(client_config().interceptor(log.clone()).build());
+    let client = Client::from_conf(client_config().interceptor(log.gate()).build());
     (DynamoStore::new(client, table), log)
 }
 
