@@ -14,7 +14,11 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "fuzz: cargo fuzz needs the nightly toolchain (rustup toolchain list shows none)" >&2
   exit 1
 fi
-export PATH="$PWD/.tools/bin:$PATH"
+# cargo-fuzz 0.13.2: the one on PATH if it is that version, else one installed into .tools
+# (about a minute of compiling, once per checkout).
+if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz 0.13.2" ]; then
+  export PATH="$PWD/.tools/bin:$PATH"
+fi
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz 0.13.2" ]; then
   echo "==> installing cargo-fuzz 0.13.2 into .tools ..."
   cargo install --quiet --locked cargo-fuzz --version 0.13.2 --root .tools
