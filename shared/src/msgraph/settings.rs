@@ -149,9 +149,16 @@ mod tests {
         {
             assert!(with_api(local).is_ok(), "{local}");
         }
-        for remote in
-            ["http://graph.microsoft.com/v1.0", "http://10.0.0.1/v1.0", "http://localhost.evil.example/", "ftp://x/"]
-        {
+        let remote = [
+            "http://graph.microsoft.com/v1.0",
+            "http://10.0.0.1/v1.0",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost@evil.example/",
+            "http://[::ffff:10.0.0.1]/",
+            "ftp://x/",
+        ];
+        for remote in remote {
             let error = with_api(remote).unwrap_err();
             assert!(matches!(error, ConfigError::Invalid { name: "GRAPH_API_URL", .. }), "{remote}: {error}");
         }
