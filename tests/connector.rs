@@ -36,7 +36,7 @@ impl Connector {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stand_in = StandIn::start(listener, behaviour, clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let webhook_url = callscope_dev::in_process::serve_webhook(Arc::new(pipeline.webhook.clone()), listener);
+        let webhook_url = callscope_dev::in_process::serve_webhook(pipeline.webhook.clone(), listener);
         let vars = [
             ("GRAPH_API_URL", stand_in.api_url()),
             ("GRAPH_TOKEN_URL", stand_in.token_url()),

@@ -395,13 +395,7 @@ fn api_event(method: &str, path: &str, query: &[(&str, &str)]) -> serde_json::Va
     event["requestContext"]["http"]["path"] = json!(path);
     event["requestContext"]["http"]["method"] = json!(method);
     let params: serde_json::Map<String, Value> = query.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
-    event["rawQueryString"] = json!(
-        query
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B").replace(' ', "%20").replace('#', "%23")))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
+    event["rawQueryString"] = json!(form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish());
     event["queryStringParameters"] = Value::Object(params);
     // Each request its own id, as API Gateway gives it: the audit trail keys entries by it.
     static NEXT: AtomicUsize = AtomicUsize::new(0);

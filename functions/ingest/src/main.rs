@@ -2,14 +2,13 @@
 
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config, telemetry};
-use ingest::{App, handle};
-use lambda_http::{Error, Request, service_fn};
+use ingest::{App, edge};
+use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
-    let app = App { config, store, clock: Clock::system() };
-    lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await
+    lambda_http::run(edge(App { config, store, clock: Clock::system() })).await
 }

@@ -2,8 +2,9 @@
 //! token: they hold no data. Everything the console shows it reads from this API with the
 //! signed-in user's bearer token, so it can show no more than the API gives that role.
 
+use axum::body::Body;
+use axum::response::Response;
 use callscope_core::support::config::ConsoleSignIn;
-use lambda_http::{Body, Response};
 
 /// The console's files: name under `/console/`, content type, text.
 const FILES: &[(&str, &str, &str)] = &[
@@ -14,7 +15,7 @@ const FILES: &[(&str, &str, &str)] = &[
 
 /// `GET /console` (`asset` empty) and `GET /console/{asset}`; `None` for an unknown file.
 /// `config.json` tells the page how to sign in.
-pub fn serve(asset: &str, sign_in: &ConsoleSignIn) -> Option<Response<Body>> {
+pub fn serve(asset: &str, sign_in: &ConsoleSignIn) -> Option<Response> {
     let (content_type, body) = if asset == "config.json" {
         ("application/json", serde_json::to_string(sign_in).expect("the sign-in settings serialize"))
     } else {
@@ -38,7 +39,7 @@ pub fn serve(asset: &str, sign_in: &ConsoleSignIn) -> Option<Response<Body>> {
         .header("content-security-policy", policy)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
-        .body(Body::Text(body))
+        .body(Body::from(body))
         .expect("status and headers are valid");
     Some(response)
 }

@@ -3,18 +3,22 @@
 mod console;
 mod params;
 
+use axum::body::{Body as AxumBody, Bytes};
+use axum::extract::{FromRequestParts, State};
+use axum::http::{HeaderMap, request::Parts};
+use axum::response::Response as AxumResponse;
 use callscope_core::app::query::{EscalationFilter, Query};
 use callscope_core::app::site_cache::SiteCache;
-use callscope_core::domain::access::CursorSigner;
+use callscope_core::domain::access::{CursorSigner, Principal, RoleNames};
 use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
-    ApiError, hardened, json, path_segments, query_params, request_id, require_media_type, verified_claims,
+    Access, ApiError, Authenticates, Caller, Edge, PathParam, QueryParams, RequestId, Route, Routes, answer, json,
+    read_body, require_media_type,
 };
-use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use params::Format;
+use params::{Format, Params};
 use std::sync::Arc;
 
 /// What the handler needs, built once per cold start.
@@ -29,120 +33,179 @@ pub struct App {
     pub sites: Arc<SiteCache>,
 }
 
-/// The routes this function serves, as `(method, path)` with `{param}` placeholders; the IaC
-/// test checks that the template declares exactly these.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/users"),
-    ("GET", "/users/{userId}/calls"),
-    ("GET", "/calls/{callId}"),
-    ("GET", "/audit"),
-    ("GET", "/buildings"),
-    ("GET", "/buildings/unmapped-subnets"),
-    ("POST", "/calls/{callId}/escalations"),
-    ("GET", "/escalations"),
-    ("GET", "/escalations/{escalationId}"),
-    ("POST", "/escalations/{escalationId}/notes"),
-    ("POST", "/escalations/{escalationId}/claim"),
-    ("POST", "/escalations/{escalationId}/resolve"),
-];
-
-/// The routes served without a token: the web console's static files.
-pub const PUBLIC_ROUTES: &[(&str, &str)] = &[("GET", "/console"), ("GET", "/console/{asset}")];
-
-/// Serves the helpdesk routes. Never fails: every outcome is an HTTP response. The routes'
-/// futures together are large, so they live on the heap, not on the caller's stack.
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    hardened(Box::pin(serve(app, &request)).await.unwrap_or_else(ApiError::into_response))
+impl Authenticates for App {
+    fn role_names(&self) -> &RoleNames {
+        &self.config.roles
+    }
 }
 
-async fn serve(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
-    let segments = path_segments(request).ok_or_else(|| ApiError::not_found("route"))?;
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    if let (&Method::GET, ["console", rest @ ..]) = (request.method(), segments.as_slice()) {
-        let asset = match rest {
-            [] => "",
-            [asset] => asset,
-            _ => return Err(ApiError::not_found("file")),
-        };
-        return console::serve(asset, &app.config.console_sign_in).ok_or_else(|| ApiError::not_found("file"));
+/// The routes this function serves, as `(method, path)` with `{param}` placeholders; the IaC
+/// test checks that the template declares exactly these. The console's static files are served
+/// without a token.
+fn routes() -> Routes<Arc<App>> {
+    Routes::default()
+        .route(Access::Token, "GET", "/users", users)
+        .route(Access::Token, "GET", "/users/{userId}/calls", history)
+        .route(Access::Token, "GET", "/calls/{callId}", call)
+        .route(Access::Token, "GET", "/audit", audit)
+        .route(Access::Token, "GET", "/buildings", buildings)
+        .route(Access::Token, "GET", "/buildings/unmapped-subnets", unmapped_subnets)
+        .route(Access::Token, "POST", "/calls/{callId}/escalations", escalate)
+        .route(Access::Token, "GET", "/escalations", escalations)
+        .route(Access::Token, "GET", "/escalations/{escalationId}", escalation)
+        .route(Access::Token, "POST", "/escalations/{escalationId}/notes", note)
+        .route(Access::Token, "POST", "/escalations/{escalationId}/claim", |id: PathParam, asked: Asked| {
+            change(id, asked, Transition::Claim)
+        })
+        .route(Access::Token, "POST", "/escalations/{escalationId}/resolve", |id: PathParam, asked: Asked| {
+            change(id, asked, Transition::Resolve)
+        })
+        .route(Access::Public, "GET", "/console", console_page)
+        .route(Access::Public, "GET", "/console/{asset}", console_file)
+}
+
+/// The routes this function serves.
+pub fn route_table() -> Vec<Route> {
+    routes().table().to_vec()
+}
+
+/// The function's HTTP edge: what `main` hands `lambda_http::run`.
+pub fn edge<B>(app: App) -> Edge<B> {
+    routes().serve(Arc::new(app))
+}
+
+/// Serves one request as the Lambda runtime would. Never fails: every outcome is an HTTP response.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    answer(edge(app.clone()), request).await
+}
+
+/// A helpdesk request: who asks (refused before anything else is read), with what parameters,
+/// under which of API Gateway's request ids.
+struct Asked {
+    app: Arc<App>,
+    principal: Principal,
+    params: Params,
+    request_id: String,
+}
+
+impl FromRequestParts<Arc<App>> for Asked {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let Caller(principal) = Caller::from_request_parts(parts, app).await?;
+        let Ok(QueryParams(params)) = QueryParams::from_request_parts(parts, app).await;
+        let Ok(RequestId(request_id)) = RequestId::from_request_parts(parts, app).await;
+        Ok(Self { app: app.clone(), principal, params, request_id })
     }
-    let route = match (request.method(), segments.as_slice()) {
-        (&Method::GET, ["users"]) => Route::Users,
-        (&Method::GET, ["users", user, "calls"]) => Route::History(user),
-        (&Method::GET, ["calls", call]) => Route::Call(call),
-        (&Method::GET, ["audit"]) => Route::Audit,
-        (&Method::GET, ["buildings"]) => Route::Buildings,
-        (&Method::GET, ["buildings", "unmapped-subnets"]) => Route::UnmappedSubnets,
-        (&Method::POST, ["calls", call, "escalations"]) => Route::Escalate(call),
-        (&Method::GET, ["escalations"]) => Route::Escalations,
-        (&Method::GET, ["escalations", id]) => Route::Escalation(id),
-        (&Method::POST, ["escalations", id, "notes"]) => Route::Note(id),
-        (&Method::POST, ["escalations", id, "claim"]) => Route::Change(id, Transition::Claim),
-        (&Method::POST, ["escalations", id, "resolve"]) => Route::Change(id, Transition::Resolve),
-        _ => return Err(ApiError::not_found("route")),
-    };
-    let principal = app.config.roles.principal(verified_claims(request).as_ref())?;
-    let params = query_params(request);
-    let request_id = request_id(request);
-    let query = Query {
-        store: &app.store,
-        sites: &app.sites,
-        signer: &app.signer,
-        home_tenant: &app.home_tenant,
-        now: app.clock.now(),
-        request_id: &request_id,
-    };
-    match route {
-        Route::Users => {
-            let search = params.get("search").map(String::as_str);
-            Ok(json(200, &query.users(&principal, search, &params::paging(&params)?).await?))
+}
+
+impl Asked {
+    /// The core's queries, as this caller, now.
+    fn query(&self) -> Query<'_> {
+        Query {
+            store: &self.app.store,
+            sites: &self.app.sites,
+            signer: &self.app.signer,
+            home_tenant: &self.app.home_tenant,
+            now: self.app.clock.now(),
+            request_id: &self.request_id,
         }
-        Route::History(user) => {
-            let format = params::format(&params)?;
-            let (filter, paging) = (params::time_filter(&params)?, params::paging(&params)?);
-            let page = query.history(&principal, user, filter, &paging).await?;
-            Ok(match format {
-                Format::Json => json(200, &page),
-                Format::Csv => csv_attachment(page.to_csv(), &format!("calls-{user}.csv"), page.next_cursor()),
-            })
-        }
-        Route::Call(call) => {
-            let user = params.get("user").map(String::as_str);
-            Ok(json(200, &query.call(&principal, call, user).await?))
-        }
-        Route::Audit => {
-            let (filter, paging) = (params::time_filter(&params)?, params::paging(&params)?);
-            Ok(json(200, &query.audit_log(&principal, filter, &paging).await?))
-        }
-        Route::Buildings => Ok(json(200, &query.buildings(&principal, &params::paging(&params)?).await?)),
-        Route::UnmappedSubnets => Ok(json(200, &query.unmapped_subnets(&principal).await?)),
-        Route::Escalate(call) => {
-            let user = params.get("user").map(String::as_str);
-            Ok(json(201, &query.escalate(&principal, call, user, json_body(request)?).await?))
-        }
-        Route::Escalations => {
-            let (format, filter, paging) =
-                (params::format(&params)?, params::escalation_filter(&params)?, params::paging(&params)?);
-            let page = query.escalations(&principal, filter, &paging).await?;
-            Ok(match format {
-                Format::Json => json(200, &page),
-                Format::Csv => csv_attachment(page.to_csv(), &csv_name(filter), page.next_cursor()),
-            })
-        }
-        Route::Escalation(id) => Ok(json(200, &query.escalation(&principal, id).await?)),
-        Route::Note(id) => Ok(json(201, &query.add_note(&principal, id, json_body(request)?).await?)),
-        Route::Change(id, transition) => Ok(json(200, &query.change_escalation(&principal, id, transition).await?)),
     }
+
+    /// The `user` parameter, if given.
+    fn user(&self) -> Option<&str> {
+        self.params.get("user").map(String::as_str)
+    }
+}
+
+type Answer = Result<AxumResponse, ApiError>;
+
+/// `GET /users?search=`: people the caller may look up.
+async fn users(asked: Asked) -> Answer {
+    let search = asked.params.get("search").map(String::as_str);
+    Ok(json(200, &asked.query().users(&asked.principal, search, &params::paging(&asked.params)?).await?))
+}
+
+/// `GET /users/{userId}/calls`: a user's call history, as JSON or CSV.
+async fn history(PathParam(user): PathParam, asked: Asked) -> Answer {
+    let format = params::format(&asked.params)?;
+    let (filter, paging) = (params::time_filter(&asked.params)?, params::paging(&asked.params)?);
+    let page = asked.query().history(&asked.principal, &user, filter, &paging).await?;
+    Ok(match format {
+        Format::Json => json(200, &page),
+        Format::Csv => csv_attachment(page.to_csv(), &format!("calls-{user}.csv"), page.next_cursor()),
+    })
+}
+
+/// `GET /calls/{callId}?user=`: one call in the caller's view.
+async fn call(PathParam(call): PathParam, asked: Asked) -> Answer {
+    Ok(json(200, &asked.query().call(&asked.principal, &call, asked.user()).await?))
+}
+
+/// `GET /audit` (admin): the audit trail.
+async fn audit(asked: Asked) -> Answer {
+    let (filter, paging) = (params::time_filter(&asked.params)?, params::paging(&asked.params)?);
+    Ok(json(200, &asked.query().audit_log(&asked.principal, filter, &paging).await?))
+}
+
+/// `GET /buildings` (admin): the active building file.
+async fn buildings(asked: Asked) -> Answer {
+    Ok(json(200, &asked.query().buildings(&asked.principal, &params::paging(&asked.params)?).await?))
+}
+
+/// `GET /buildings/unmapped-subnets` (admin): subnets seen on sessions that no building maps.
+async fn unmapped_subnets(asked: Asked) -> Answer {
+    Ok(json(200, &asked.query().unmapped_subnets(&asked.principal).await?))
+}
+
+/// `POST /calls/{callId}/escalations?user=`: a specialist hands a call to tier 2.
+async fn escalate(PathParam(call): PathParam, asked: Asked, headers: HeaderMap, body: AxumBody) -> Answer {
+    let body = json_body(&headers, body).await?;
+    Ok(json(201, &asked.query().escalate(&asked.principal, &call, asked.user(), &body).await?))
+}
+
+/// `GET /escalations?state=|mine=true`: a queue, or the caller's own, as JSON or CSV.
+async fn escalations(asked: Asked) -> Answer {
+    let params = &asked.params;
+    let (format, filter, paging) =
+        (params::format(params)?, params::escalation_filter(params)?, params::paging(params)?);
+    let page = asked.query().escalations(&asked.principal, filter, &paging).await?;
+    Ok(match format {
+        Format::Json => json(200, &page),
+        Format::Csv => csv_attachment(page.to_csv(), &csv_name(filter), page.next_cursor()),
+    })
+}
+
+/// `GET /escalations/{escalationId}`.
+async fn escalation(PathParam(id): PathParam, asked: Asked) -> Answer {
+    Ok(json(200, &asked.query().escalation(&asked.principal, &id).await?))
+}
+
+/// `POST /escalations/{escalationId}/notes`.
+async fn note(PathParam(id): PathParam, asked: Asked, headers: HeaderMap, body: AxumBody) -> Answer {
+    let body = json_body(&headers, body).await?;
+    Ok(json(201, &asked.query().add_note(&asked.principal, &id, &body).await?))
+}
+
+/// `POST /escalations/{escalationId}/claim` and `/resolve`.
+async fn change(PathParam(id): PathParam, asked: Asked, transition: Transition) -> Answer {
+    Ok(json(200, &asked.query().change_escalation(&asked.principal, &id, transition).await?))
+}
+
+/// `GET /console`: the web console's page, without a token.
+async fn console_page(State(app): State<Arc<App>>) -> Answer {
+    console_file(State(app), PathParam(String::new())).await
+}
+
+/// `GET /console/{asset}`: the web console's other files, without a token.
+async fn console_file(State(app): State<Arc<App>>, PathParam(asset): PathParam) -> Answer {
+    console::serve(&asset, &app.config.console_sign_in).ok_or_else(|| ApiError::not_found("file"))
 }
 
 /// The JSON body of an escalation route: `415` unless sent as JSON, `413` past its cap.
-fn json_body(request: &Request) -> Result<&[u8], ApiError> {
-    require_media_type(request, &[Some("application/json")])?;
-    let body = request.body().as_ref();
-    if body.len() > MAX_ESCALATION_BODY_BYTES {
-        return Err(ApiError::too_large(MAX_ESCALATION_BODY_BYTES));
-    }
-    Ok(body)
+async fn json_body(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiError> {
+    require_media_type(headers, &[Some("application/json")])?;
+    read_body(body, MAX_ESCALATION_BODY_BYTES).await
 }
 
 /// The file name of a queue download.
@@ -154,29 +217,14 @@ fn csv_name(filter: EscalationFilter) -> String {
 }
 
 /// A CSV download; the next page's cursor, if any, in `x-next-cursor`.
-fn csv_attachment(body: String, filename: &str, next_cursor: Option<&str>) -> Response<Body> {
+fn csv_attachment(body: String, filename: &str, next_cursor: Option<&str>) -> AxumResponse {
     let safe_name: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
-    let mut response = Response::builder()
+    let mut response = AxumResponse::builder()
         .status(200)
         .header("content-type", "text/csv; charset=utf-8")
         .header("content-disposition", format!("attachment; filename=\"{safe_name}\""));
     if let Some(cursor) = next_cursor {
         response = response.header("x-next-cursor", cursor);
     }
-    response.body(Body::Text(body)).expect("status and headers are valid")
-}
-
-/// A served route, matched before anything else is read.
-enum Route<'a> {
-    Users,
-    History(&'a str),
-    Call(&'a str),
-    Audit,
-    Buildings,
-    UnmappedSubnets,
-    Escalate(&'a str),
-    Escalations,
-    Escalation(&'a str),
-    Note(&'a str),
-    Change(&'a str, Transition),
+    response.body(AxumBody::from(body)).expect("status and headers are valid")
 }

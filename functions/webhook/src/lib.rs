@@ -7,13 +7,17 @@
 //! [`MAX_NOTIFICATION_BODY_BYTES`], then the handshake's shape, then the media type. A delivery is checked
 //! against the clientState notification by notification (the core's `accept_notifications`).
 
+use axum::body::Body as AxumBody;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response as AxumResponse;
 use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::secret::Rotating;
-use callscope_http::{ApiError, hardened, json, path_segments, query_params, require_media_type};
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use callscope_http::{Access, ApiError, Edge, QueryParams, Route, Routes, answer, json, read_body, require_media_type};
 use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -27,7 +31,41 @@ pub struct App {
 
 /// The routes Microsoft Graph calls: no JWT authorizer (Graph cannot present one). The IaC test
 /// checks the template declares exactly these, on the webhook's own API.
-pub const ROUTES: &[(&str, &str)] = &[("POST", "/graph/notifications"), ("POST", "/graph/lifecycle")];
+fn routes() -> Routes<Arc<App>> {
+    Routes::default()
+        .route(
+            Access::Public,
+            "POST",
+            "/graph/notifications",
+            |app: State<_>, params: QueryParams, headers: HeaderMap, body: AxumBody| {
+                from_graph(app, params, headers, body, Delivery::Changes)
+            },
+        )
+        .route(
+            Access::Public,
+            "POST",
+            "/graph/lifecycle",
+            |app: State<_>, params: QueryParams, headers: HeaderMap, body: AxumBody| {
+                from_graph(app, params, headers, body, Delivery::Lifecycle)
+            },
+        )
+}
+
+/// The routes this function serves.
+pub fn route_table() -> Vec<Route> {
+    routes().table().to_vec()
+}
+
+/// The function's HTTP edge: what `main` hands `lambda_http::run`, and what a local server
+/// serves in-process.
+pub fn edge<B>(app: App) -> Edge<B> {
+    routes().serve(Arc::new(app))
+}
+
+/// Serves one request as the Lambda runtime would. Never fails: every outcome is an HTTP response.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    answer(edge(app.clone()), request).await
+}
 
 /// Largest body taken (1 MiB). Graph's deliveries are a few kilobytes per notification; a
 /// larger body is refused from its declared `Content-Length`, before it is read.
@@ -46,39 +84,30 @@ enum Delivery {
     Lifecycle,
 }
 
-/// Serves Graph's routes. Never fails: every outcome is an HTTP response.
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let segments = path_segments(&request).unwrap_or_default();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let result = match (request.method(), segments.as_slice()) {
-        (&Method::POST, ["graph", "notifications"]) => from_graph(app, &request, Delivery::Changes).await,
-        (&Method::POST, ["graph", "lifecycle"]) => from_graph(app, &request, Delivery::Lifecycle).await,
-        _ => Err(ApiError::not_found("route")),
-    };
-    hardened(result.unwrap_or_else(ApiError::into_response))
-}
-
 /// The validation handshake, or a delivery whose ids (or events) are queued before the `202`;
 /// a delivery that cannot be queued answers 5xx, so Graph delivers it again.
-async fn from_graph(app: &App, request: &Request, delivery: Delivery) -> Result<Response<Body>, ApiError> {
-    refuse_declared_oversize(request)?;
-    let body = request.body().as_ref();
-    if body.len() > MAX_NOTIFICATION_BODY_BYTES {
-        return Err(ApiError::too_large(MAX_NOTIFICATION_BODY_BYTES));
+async fn from_graph(
+    State(app): State<Arc<App>>,
+    QueryParams(mut params): QueryParams,
+    headers: HeaderMap,
+    body: AxumBody,
+    delivery: Delivery,
+) -> Result<AxumResponse, ApiError> {
+    refuse_declared_oversize(&headers)?;
+    let body = read_body(body, MAX_NOTIFICATION_BODY_BYTES).await?;
+    if let Some(token) = params.remove("validationToken") {
+        return handshake(&token, &body);
     }
-    if let Some(token) = query_params(request).remove("validationToken") {
-        return handshake(&token, body);
-    }
-    require_media_type(request, GRAPH_MEDIA_TYPES)?;
+    require_media_type(&headers, GRAPH_MEDIA_TYPES)?;
     let (now, accepted) = (app.clock.now(), app.client_state.accepted());
     match delivery {
         Delivery::Changes => {
-            let report = accept_notifications(&app.store, body, &accepted, now).await?;
+            let report = accept_notifications(&app.store, &body, &accepted, now).await?;
             tracing::info!(queued = report.queued, "Graph notifications queued");
             Ok(json(202, &report))
         }
         Delivery::Lifecycle => {
-            let queued = accept_lifecycle(&app.store, body, &accepted, now).await?;
+            let queued = accept_lifecycle(&app.store, &body, &accepted, now).await?;
             Ok(json(202, &serde_json::json!({ "queuedJobs": queued })))
         }
     }
@@ -86,14 +115,15 @@ async fn from_graph(app: &App, request: &Request, delivery: Delivery) -> Result<
 
 /// `413` when the request declares a body over [`MAX_NOTIFICATION_BODY_BYTES`]; `400` when its
 /// `Content-Length` is not a number.
-fn refuse_declared_oversize(request: &Request) -> Result<(), ApiError> {
-    let Some(declared) = request.headers().get(header::CONTENT_LENGTH) else {
+fn refuse_declared_oversize(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(declared) = headers.get(header::CONTENT_LENGTH) else {
         return Ok(());
     };
-    let length =
-        declared.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()).ok_or_else(|| {
-            ApiError::new(400, "invalid_request", "the Content-Length header is not a number of bytes")
-        })?;
+    let length = declared
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| ApiError::invalid_request("the Content-Length header is not a number of bytes"))?;
     if length > MAX_NOTIFICATION_BODY_BYTES as u64 {
         return Err(ApiError::too_large(MAX_NOTIFICATION_BODY_BYTES));
     }
@@ -103,19 +133,16 @@ fn refuse_declared_oversize(request: &Request) -> Result<(), ApiError> {
 /// Graph's subscription handshake: the token back, as plain text that no browser renders or
 /// runs. Only the handshake's own shape is answered: an empty body and a token of at most
 /// [`MAX_VALIDATION_TOKEN_BYTES`] printable ASCII characters.
-fn handshake(token: &str, body: &[u8]) -> Result<Response<Body>, ApiError> {
+fn handshake(token: &str, body: &[u8]) -> Result<AxumResponse, ApiError> {
     if !body.is_empty() {
-        return Err(ApiError::new(400, "invalid_request", "a validation request has an empty body"));
+        return Err(ApiError::invalid_request("a validation request has an empty body"));
     }
     if !is_validation_token(token) {
-        return Err(ApiError::new(
-            400,
-            "invalid_request",
-            format!("validationToken must be 1 to {MAX_VALIDATION_TOKEN_BYTES} printable ASCII characters"),
-        ));
+        return Err(ApiError::invalid_request(format!(
+            "validationToken must be 1 to {MAX_VALIDATION_TOKEN_BYTES} printable ASCII characters"
+        )));
     }
-    let mut response = Response::new(Body::Text(token.to_owned()));
-    *response.status_mut() = StatusCode::OK;
+    let mut response = AxumResponse::new(AxumBody::from(token.to_owned()));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
@@ -142,13 +169,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_handshake_is_inert_text() {
+    #[tokio::test]
+    async fn the_handshake_is_inert_text() {
         let response = handshake("<script>alert(1)</script>", b"").unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
         assert_eq!(response.headers()["content-security-policy"], "default-src 'none'; sandbox");
-        assert_eq!(response.body(), &Body::Text("<script>alert(1)</script>".into()));
-        assert_eq!(handshake("token", b"{}").unwrap_err().into_response().status(), 400);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        assert_eq!(body, "<script>alert(1)</script>");
+        assert_eq!(handshake("token", b"{}").unwrap_err().status, 400);
     }
 }

@@ -4,8 +4,8 @@
 use callscope_core::store::DynamoStore;
 use callscope_core::support::secrets_manager::load_config;
 use callscope_core::support::{clock::Clock, telemetry};
-use lambda_http::{Error, Request, service_fn};
-use webhook::{App, handle};
+use lambda_http::Error;
+use webhook::{App, edge};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,6 +18,5 @@ async fn main() -> Result<(), Error> {
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?
         .clone();
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
-    let app = App { client_state, store, clock: Clock::system() };
-    lambda_http::run(service_fn(|request: Request| async { Ok::<_, Error>(handle(&app, request).await) })).await
+    lambda_http::run(edge(App { client_state, store, clock: Clock::system() })).await
 }

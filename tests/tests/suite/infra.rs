@@ -11,6 +11,7 @@ use callscope_core::store::{DynamoStore, Item};
 use callscope_dev::iam::Check;
 use callscope_dev::iam::policy::{self, Access};
 use callscope_dev::iam::template::{Deployment, Template};
+use callscope_http::{Access as RouteAccess, Route};
 use callscope_tests::iam::{Roles, repository_template};
 use callscope_tests::samples::ADA;
 use callscope_tests::{
@@ -79,8 +80,13 @@ fn declared_routes(template: &Value, function: &str) -> BTreeSet<(String, String
         .collect()
 }
 
-fn served(routes: &[(&str, &str)]) -> BTreeSet<(String, String)> {
-    routes.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect()
+fn served(routes: &[Route]) -> BTreeSet<(String, String)> {
+    routes.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect()
+}
+
+/// The routes of `routes` served to `access`.
+fn served_to(routes: &[Route], access: RouteAccess) -> Vec<Route> {
+    routes.iter().filter(|r| r.access == access).copied().collect()
 }
 
 /// The API a function's `HttpApi` event is on (`!Ref <api>`).
@@ -110,11 +116,10 @@ fn http_events(template: &Value) -> Vec<(String, String, String, String, Option<
 #[test]
 fn every_route_served_is_declared_and_vice_versa() {
     let template = template();
-    assert_eq!(declared_routes(&template, "IngestFunction"), served(ingest::ROUTES));
-    assert_eq!(declared_routes(&template, "WebhookFunction"), served(webhook::ROUTES));
+    assert_eq!(declared_routes(&template, "IngestFunction"), served(&ingest::route_table()));
+    assert_eq!(declared_routes(&template, "WebhookFunction"), served(&webhook::route_table()));
     assert!(declared_routes(&template, "GraphWorkerFunction").is_empty());
-    let query_routes: Vec<(&str, &str)> = query::ROUTES.iter().chain(query::PUBLIC_ROUTES).copied().collect();
-    assert_eq!(declared_routes(&template, "QueryFunction"), served(&query_routes));
+    assert_eq!(declared_routes(&template, "QueryFunction"), served(&query::route_table()));
     assert!(declared_routes(&template, "ClassifyFunction").is_empty());
     let auth = &resource(&template, "HttpApi")["Auth"];
     assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Jwt"), "every route is behind the JWT authorizer ...");
@@ -123,7 +128,10 @@ fn every_route_served_is_declared_and_vice_versa() {
         .filter(|(_, api, _, _, authorizer)| api == "HttpApi" && authorizer.as_deref() == Some("NONE"))
         .map(|(_, _, method, path, _)| (method, path))
         .collect();
-    assert_eq!(public, served(query::PUBLIC_ROUTES), "... but the console's static files");
+    let console = served_to(&query::route_table(), RouteAccess::Public);
+    assert_eq!(public, served(&console), "... but the console's static files");
+    assert!(served_to(&ingest::route_table(), RouteAccess::Public).is_empty());
+    assert!(served_to(&webhook::route_table(), RouteAccess::Token).is_empty(), "Graph presents no token");
 }
 
 /// Graph's webhook is the one unauthenticated way in that takes data: it has an API of its own
@@ -222,8 +230,9 @@ fn secrets_are_named_in_the_environment_and_readable_only_by_their_functions() {
 /// A request to `method path` without claims: a served route answers 401, an unknown one 404.
 fn unauthenticated(method: &str, path: &str) -> lambda_http::Request {
     let path = path.replace("{userId}", "u1").replace("{callId}", "c1");
+    let (path, query) = path.split_once('?').unwrap_or((&path, ""));
     let event = json!({
-        "version": "2.0", "routeKey": format!("{method} {path}"), "rawPath": path, "rawQueryString": "",
+        "version": "2.0", "routeKey": format!("{method} {path}"), "rawPath": path, "rawQueryString": query,
         "headers": {}, "isBase64Encoded": false,
         "requestContext": { "http": { "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "t" },
             "requestId": "r", "routeKey": format!("{method} {path}"), "stage": "$default", "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d", "time": "t", "timeEpoch": 0 },
@@ -235,23 +244,18 @@ fn unauthenticated(method: &str, path: &str) -> lambda_http::Request {
 async fn the_declared_routes_are_the_ones_the_handlers_serve() {
     let pipeline = Pipeline::new().await;
     let query_app = callscope_tests::query_app(pipeline.store().clone());
-    for (method, path) in ingest::ROUTES {
+    for Route { method, path, .. } in ingest::route_table() {
         let status = ingest::handle(&pipeline.ingest, unauthenticated(method, path)).await.status();
         assert_eq!(status, 401, "ingest {method} {path} is served (and needs a token)");
     }
-    for (method, path) in query::ROUTES {
-        let status = query::handle(&query_app, unauthenticated(method, path)).await.status();
-        assert_eq!(status, 401, "query {method} {path} is served (and needs a token)");
-    }
-    for (method, path) in query::PUBLIC_ROUTES {
+    for Route { method, path, access } in query::route_table() {
         let path = path.replace("{asset}", "app.js");
         let status = query::handle(&query_app, unauthenticated(method, &path)).await.status();
-        assert_eq!(status, 200, "query {method} {path} is served without a token");
+        let expected = if access == RouteAccess::Public { 200 } else { 401 };
+        assert_eq!(status, expected, "query {method} {path} is served ({access:?})");
     }
-    for (method, path) in webhook::ROUTES {
-        let mut request = unauthenticated(method, path);
-        let token = std::collections::HashMap::from([("validationToken".to_owned(), "t".to_owned())]);
-        request = lambda_http::RequestExt::with_query_string_parameters(request, token);
+    for Route { method, path, .. } in webhook::route_table() {
+        let request = unauthenticated(method, &format!("{path}?validationToken=t"));
         let status = webhook::handle(&pipeline.webhook, request).await.status();
         assert_eq!(status, 200, "webhook {method} {path} is served without a token");
     }

@@ -3,8 +3,8 @@
 //! real authorizer fills them, and invokes the function through cargo lambda's invoke API.
 //! Missing or bad tokens get `401`, unknown routes `404`, as from the real one.
 //!
-//! Its routes are the functions' own `ROUTES` and `PUBLIC_ROUTES` tables ([`FUNCTIONS`]), the
-//! ones the template is checked against. It must not add a route of its own but the local role
+//! Its routes are the functions' own route tables ([`functions`]), the ones their routers serve
+//! and the template is checked against. It must not add a route of its own but the local role
 //! picker's [`DEV_TOKEN_PATH`], nor decide anything a function decides (roles, bodies, errors).
 
 mod payload;
@@ -18,6 +18,7 @@ use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get};
+use callscope_http::Access;
 use payload::Incoming;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -25,25 +26,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Only with a token the authorizer verifies.
-    Token,
-    /// Anyone: Graph's notifications, the console's files.
-    Public,
+/// Every function behind the gateway with its routes: adding a function is one line here.
+pub fn functions() -> [(&'static str, Vec<callscope_http::Route>); 3] {
+    [("ingest", ingest::route_table()), ("webhook", webhook::route_table()), ("query", query::route_table())]
 }
-
-/// A function's route table: (method, template) pairs, as each function declares them.
-pub type RouteTable = &'static [(&'static str, &'static str)];
-
-/// Every function behind the gateway, once per route table: adding a function is one line here.
-pub const FUNCTIONS: &[(&str, RouteTable, Access)] = &[
-    ("ingest", ingest::ROUTES, Access::Token),
-    ("webhook", webhook::ROUTES, Access::Public),
-    ("query", query::ROUTES, Access::Token),
-    ("query", query::PUBLIC_ROUTES, Access::Public),
-];
 
 /// Where the console's role picker gets its tokens.
 pub const DEV_TOKEN_PATH: &str = "/dev/token";
@@ -60,7 +46,7 @@ pub struct Gateway {
     next_id: AtomicU64,
 }
 
-/// One route as API Gateway declares it.
+/// One route as API Gateway declares it, and the function behind it.
 #[derive(Debug, Clone, Copy)]
 struct Route {
     function: &'static str,
@@ -87,8 +73,8 @@ impl Gateway {
     /// The gateway's routes: every function's tables, the role picker, `404` for the rest.
     pub fn into_router(self) -> Router {
         let mut templates: BTreeMap<&str, MethodRouter<Arc<Gateway>>> = BTreeMap::new();
-        for &(function, routes, access) in FUNCTIONS {
-            for &(method, template) in routes {
+        for (function, routes) in functions() {
+            for callscope_http::Route { method, path: template, access } in routes {
                 let route = Route { function, method, template, access };
                 let filter = Method::from_bytes(method.as_bytes())
                     .ok()
