@@ -18,6 +18,7 @@ use aws_sdk_dynamodb::error::BoxError;
 use callscope_core::store::{DynamoStore, schema};
 use callscope_core::support::clock::Clock;
 use callscope_core::support::config::Config;
+use callscope_http::HttpFunction;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -434,7 +435,7 @@ pub fn person_request(
 
 /// Posts `body` (a record or a `{"value": [...]}` batch) through `app`, expecting `202`.
 pub async fn post_calls(app: &ingest::App, body: &serde_json::Value) {
-    let response = ingest::handle(app, ingest_request(body.to_string())).await;
+    let response = HttpFunction::handle(app, ingest_request(body.to_string())).await;
     assert_eq!(response.status(), 202, "{:?}", response.body());
 }
 
@@ -448,7 +449,7 @@ pub async fn erasure_overtaking_an_escalation(store: &DynamoStore, user: &str, c
     let request = person_request("POST", specialist, &path, &[("user", user)], Some(r#"{"note": "it froze"}"#));
     let desk = query_app(table_store(store.table()));
     let escalate = async move {
-        let (status, body) = json_response(query::handle(&desk, request).await);
+        let (status, body) = json_response(desk.handle(request).await);
         assert_eq!(status, 201, "the escalation racing the erasure: {body}");
     };
     let marker = |operation: &str, body: &serde_json::Value| {
@@ -459,7 +460,7 @@ pub async fn erasure_overtaking_an_escalation(store: &DynamoStore, user: &str, c
     let racing = race::before(&table_store(store.table()), marker, escalate);
     let app = ingest::App { config: hurried, store: as_function(&racing, "ingest"), clock: clock() };
     let erase = api_request("DELETE", Some("admin"), &format!("/users/{user}"), &[]);
-    let (status, report) = json_response(ingest::handle(&app, erase).await);
+    let (status, report) = json_response(app.handle(erase).await);
     assert_eq!((status, report["complete"].as_bool()), (202, Some(false)), "{report}");
 }
 

@@ -8,6 +8,7 @@
 
 use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
+use callscope_http::HttpFunction;
 use callscope_tests::connector::Connector;
 use callscope_tests::{ANCHOR, GRAPH_CLIENT_STATE};
 use serde_json::{Value, json};
@@ -51,7 +52,7 @@ async fn acknowledgement() {
             *request.uri_mut() = "/graph/notifications".parse().unwrap();
             request.headers_mut().insert("content-type", "application/json".parse().unwrap());
             let started = Instant::now();
-            let response = webhook::handle(&connector.pipeline.webhook, request).await;
+            let response = connector.pipeline.webhook.handle(request).await;
             in_process.push(started.elapsed());
             assert_eq!(response.status(), 202);
             let body = delivery(ids("b"));

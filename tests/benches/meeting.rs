@@ -8,6 +8,7 @@
 //! fraction of the time).
 
 use callscope_core::support::fixtures;
+use callscope_http::HttpFunction;
 use callscope_tests::{ANCHOR, clock, config, counted_store, fresh_store};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -58,7 +59,7 @@ async fn main() {
             let page = callscope_tests::api_request("GET", Some("support-specialist"), "/users", &[]);
             log.take();
             let started = Instant::now();
-            let (status, body) = callscope_tests::json_response(query::handle(&desk, page).await);
+            let (status, body) = callscope_tests::json_response(desk.handle(page).await);
             listing.push(started.elapsed());
             assert_eq!((status, body["items"].as_array().map(Vec::len)), (200, Some(participants.min(50))));
             requests[2] = count(log.take());

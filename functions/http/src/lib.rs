@@ -9,4 +9,4 @@ pub mod routes;
 
 pub use error::{ApiError, MAX_PROBLEMS, json};
 pub use extract::{Authenticates, Caller, PathParam, QueryParams, RequestId, read_body, require_media_type};
-pub use routes::{Access, Edge, Route, Routes, answer};
+pub use routes::{Access, Edge, HttpFunction, Route, Routes, answer};

@@ -9,6 +9,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderValue, Method, Request, header};
 use axum::response::Response;
 use axum::routing::{MethodFilter, on};
+use std::sync::Arc;
 use tower::ServiceExt;
 use tower::util::MapRequest;
 
@@ -78,6 +79,32 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
             .layer(axum::middleware::map_response(hardened))
             .with_state(state);
         MapRequest::new(router, without_empty_segments::<B>)
+    }
+}
+
+/// An HTTP function: its state (built once per cold start) and its routes.
+pub trait HttpFunction: Clone + Send + Sync + Sized + 'static {
+    /// The function's routes, each declared once.
+    fn routes() -> Routes<Arc<Self>>;
+
+    /// The routes this function serves: what the template is checked against.
+    fn route_table() -> Vec<Route> {
+        Self::routes().table().to_vec()
+    }
+
+    /// The function's HTTP edge: what `main` hands `lambda_http::run`, and what a local server
+    /// serves in-process.
+    fn edge<B>(self) -> Edge<B> {
+        Self::routes().serve(Arc::new(self))
+    }
+
+    /// Serves one request as the Lambda runtime would. Never fails: every outcome is an HTTP
+    /// response.
+    fn handle(
+        &self,
+        request: lambda_http::Request,
+    ) -> impl Future<Output = lambda_http::Response<lambda_http::Body>> + Send {
+        answer(self.clone().edge(), request)
     }
 }
 

@@ -3,10 +3,11 @@
 
 pub mod worker;
 
-use axum::body::Body as AxumBody;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{Extension, State};
+use axum::handler::Handler;
 use axum::http::HeaderMap;
-use axum::response::Response as AxumResponse;
+use axum::response::Response;
 use callscope_core::app::connector::request_backfill;
 use callscope_core::app::erase::erase_user;
 use callscope_core::app::ingest::ingest_posted_calls;
@@ -15,10 +16,9 @@ use callscope_core::domain::access::RoleNames;
 use callscope_core::store::{DatasetKind, DynamoStore};
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
-    Access, ApiError, Authenticates, Caller, Edge, PathParam, RequestId, Route, Routes, answer, json, read_body,
+    Access, ApiError, Authenticates, Caller, HttpFunction, PathParam, RequestId, Routes, json, read_body,
     require_media_type,
 };
-use lambda_http::{Body, Request, Response};
 use std::sync::Arc;
 
 /// What the handler needs, built once per cold start.
@@ -43,52 +43,25 @@ const FILE_MEDIA_TYPES: &[Option<&str>] =
 
 /// The routes this function serves, all behind the JWT authorizer; the IaC test checks the
 /// template declares exactly these. Graph's own (public) routes are the webhook function's.
-fn routes() -> Routes<Arc<App>> {
-    Routes::default()
-        .route(Access::Token, "POST", "/calls", post_calls)
-        .route(
-            Access::Token,
-            "PUT",
-            "/buildings",
-            |app: State<_>, caller: Caller, headers: HeaderMap, body: AxumBody| {
-                put_tenant_file(app, caller, headers, body, DatasetKind::Buildings)
-            },
-        )
-        .route(
-            Access::Token,
-            "PUT",
-            "/endpoints",
-            |app: State<_>, caller: Caller, headers: HeaderMap, body: AxumBody| {
-                put_tenant_file(app, caller, headers, body, DatasetKind::Endpoints)
-            },
-        )
-        .route(Access::Token, "DELETE", "/users/{userId}", delete_user)
-        .route(Access::Token, "POST", "/graph/backfill", backfill)
-}
-
-/// The routes this function serves.
-pub fn route_table() -> Vec<Route> {
-    routes().table().to_vec()
-}
-
-/// The function's HTTP edge: what `main` hands `lambda_http::run`.
-pub fn edge<B>(app: App) -> Edge<B> {
-    routes().serve(Arc::new(app))
-}
-
-/// Serves one request as the Lambda runtime would. Never fails: every outcome is an HTTP response.
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    answer(edge(app.clone()), request).await
+impl HttpFunction for App {
+    fn routes() -> Routes<Arc<App>> {
+        Routes::default()
+            .route(Access::Token, "POST", "/calls", post_calls)
+            .route(Access::Token, "PUT", "/buildings", put_tenant_file.layer(Extension(DatasetKind::Buildings)))
+            .route(Access::Token, "PUT", "/endpoints", put_tenant_file.layer(Extension(DatasetKind::Endpoints)))
+            .route(Access::Token, "DELETE", "/users/{userId}", delete_user)
+            .route(Access::Token, "POST", "/graph/backfill", backfill)
+    }
 }
 
 /// `PUT /buildings` and `PUT /endpoints` (admin only): replaces the active file whole.
 async fn put_tenant_file(
     State(app): State<Arc<App>>,
     Caller(principal): Caller,
+    Extension(kind): Extension<DatasetKind>,
     headers: HeaderMap,
-    body: AxumBody,
-    kind: DatasetKind,
-) -> Result<AxumResponse, ApiError> {
+    body: Body,
+) -> Result<Response, ApiError> {
     require_media_type(&headers, FILE_MEDIA_TYPES)?;
     let body = read_body(body, app.config.max_body_bytes).await?;
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
@@ -103,7 +76,7 @@ async fn delete_user(
     PathParam(user_id): PathParam,
     Caller(principal): Caller,
     RequestId(request_id): RequestId,
-) -> Result<AxumResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let (now, home) = (app.clock.now(), &app.config.home_tenant_id);
     let budget = app.config.erasure_budget;
     let erased = erase_user(&app.store, &principal, &user_id, now, &request_id, home, budget).await?;
@@ -118,8 +91,8 @@ async fn backfill(
     Caller(principal): Caller,
     RequestId(request_id): RequestId,
     headers: HeaderMap,
-    body: AxumBody,
-) -> Result<AxumResponse, ApiError> {
+    body: Body,
+) -> Result<Response, ApiError> {
     require_media_type(&headers, CALL_MEDIA_TYPES)?;
     let body = read_body(body, app.config.max_body_bytes).await?;
     let job = request_backfill(&app.store, &principal, &body, app.clock.now(), &request_id).await?;
@@ -132,8 +105,8 @@ async fn post_calls(
     State(app): State<Arc<App>>,
     Caller(principal): Caller,
     headers: HeaderMap,
-    body: AxumBody,
-) -> Result<AxumResponse, ApiError> {
+    body: Body,
+) -> Result<Response, ApiError> {
     require_media_type(&headers, CALL_MEDIA_TYPES)?;
     let body = read_body(body, app.config.max_body_bytes).await?;
     let accepted =

@@ -2,7 +2,8 @@
 
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config, telemetry};
-use ingest::{App, edge};
+use callscope_http::HttpFunction;
+use ingest::App;
 use lambda_http::Error;
 
 #[tokio::main]
@@ -10,5 +11,5 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
-    lambda_http::run(edge(App { config, store, clock: Clock::system() })).await
+    lambda_http::run(App { config, store, clock: Clock::system() }.edge()).await
 }

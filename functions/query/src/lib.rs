@@ -3,10 +3,11 @@
 mod console;
 mod params;
 
-use axum::body::{Body as AxumBody, Bytes};
-use axum::extract::{FromRequestParts, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Extension, FromRequestParts, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, request::Parts};
-use axum::response::Response as AxumResponse;
+use axum::response::Response;
 use callscope_core::app::query::{EscalationFilter, Query};
 use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::{CursorSigner, Principal, RoleNames};
@@ -14,10 +15,9 @@ use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
-    Access, ApiError, Authenticates, Caller, Edge, PathParam, QueryParams, RequestId, Route, Routes, answer, json,
-    read_body, require_media_type,
+    Access, ApiError, Authenticates, Caller, HttpFunction, PathParam, QueryParams, RequestId, Routes, json, read_body,
+    require_media_type,
 };
-use lambda_http::{Body, Request, Response};
 use params::{Format, Params};
 use std::sync::Arc;
 
@@ -42,41 +42,34 @@ impl Authenticates for App {
 /// The routes this function serves, as `(method, path)` with `{param}` placeholders; the IaC
 /// test checks that the template declares exactly these. The console's static files are served
 /// without a token.
-fn routes() -> Routes<Arc<App>> {
-    Routes::default()
-        .route(Access::Token, "GET", "/users", users)
-        .route(Access::Token, "GET", "/users/{userId}/calls", history)
-        .route(Access::Token, "GET", "/calls/{callId}", call)
-        .route(Access::Token, "GET", "/audit", audit)
-        .route(Access::Token, "GET", "/buildings", buildings)
-        .route(Access::Token, "GET", "/buildings/unmapped-subnets", unmapped_subnets)
-        .route(Access::Token, "POST", "/calls/{callId}/escalations", escalate)
-        .route(Access::Token, "GET", "/escalations", escalations)
-        .route(Access::Token, "GET", "/escalations/{escalationId}", escalation)
-        .route(Access::Token, "POST", "/escalations/{escalationId}/notes", note)
-        .route(Access::Token, "POST", "/escalations/{escalationId}/claim", |id: PathParam, asked: Asked| {
-            change(id, asked, Transition::Claim)
-        })
-        .route(Access::Token, "POST", "/escalations/{escalationId}/resolve", |id: PathParam, asked: Asked| {
-            change(id, asked, Transition::Resolve)
-        })
-        .route(Access::Public, "GET", "/console", console_page)
-        .route(Access::Public, "GET", "/console/{asset}", console_file)
-}
-
-/// The routes this function serves.
-pub fn route_table() -> Vec<Route> {
-    routes().table().to_vec()
-}
-
-/// The function's HTTP edge: what `main` hands `lambda_http::run`.
-pub fn edge<B>(app: App) -> Edge<B> {
-    routes().serve(Arc::new(app))
-}
-
-/// Serves one request as the Lambda runtime would. Never fails: every outcome is an HTTP response.
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    answer(edge(app.clone()), request).await
+impl HttpFunction for App {
+    fn routes() -> Routes<Arc<App>> {
+        Routes::default()
+            .route(Access::Token, "GET", "/users", users)
+            .route(Access::Token, "GET", "/users/{userId}/calls", history)
+            .route(Access::Token, "GET", "/calls/{callId}", call)
+            .route(Access::Token, "GET", "/audit", audit)
+            .route(Access::Token, "GET", "/buildings", buildings)
+            .route(Access::Token, "GET", "/buildings/unmapped-subnets", unmapped_subnets)
+            .route(Access::Token, "POST", "/calls/{callId}/escalations", escalate)
+            .route(Access::Token, "GET", "/escalations", escalations)
+            .route(Access::Token, "GET", "/escalations/{escalationId}", escalation)
+            .route(Access::Token, "POST", "/escalations/{escalationId}/notes", note)
+            .route(
+                Access::Token,
+                "POST",
+                "/escalations/{escalationId}/claim",
+                change.layer(Extension(Transition::Claim)),
+            )
+            .route(
+                Access::Token,
+                "POST",
+                "/escalations/{escalationId}/resolve",
+                change.layer(Extension(Transition::Resolve)),
+            )
+            .route(Access::Public, "GET", "/console", console_page)
+            .route(Access::Public, "GET", "/console/{asset}", console_file)
+    }
 }
 
 /// A helpdesk request: who asks (refused before anything else is read), with what parameters,
@@ -118,7 +111,7 @@ impl Asked {
     }
 }
 
-type Answer = Result<AxumResponse, ApiError>;
+type Answer = Result<Response, ApiError>;
 
 /// `GET /users?search=`: people the caller may look up.
 async fn users(asked: Asked) -> Answer {
@@ -159,7 +152,7 @@ async fn unmapped_subnets(asked: Asked) -> Answer {
 }
 
 /// `POST /calls/{callId}/escalations?user=`: a specialist hands a call to tier 2.
-async fn escalate(PathParam(call): PathParam, asked: Asked, headers: HeaderMap, body: AxumBody) -> Answer {
+async fn escalate(PathParam(call): PathParam, asked: Asked, headers: HeaderMap, body: Body) -> Answer {
     let body = json_body(&headers, body).await?;
     Ok(json(201, &asked.query().escalate(&asked.principal, &call, asked.user(), &body).await?))
 }
@@ -182,13 +175,13 @@ async fn escalation(PathParam(id): PathParam, asked: Asked) -> Answer {
 }
 
 /// `POST /escalations/{escalationId}/notes`.
-async fn note(PathParam(id): PathParam, asked: Asked, headers: HeaderMap, body: AxumBody) -> Answer {
+async fn note(PathParam(id): PathParam, asked: Asked, headers: HeaderMap, body: Body) -> Answer {
     let body = json_body(&headers, body).await?;
     Ok(json(201, &asked.query().add_note(&asked.principal, &id, &body).await?))
 }
 
 /// `POST /escalations/{escalationId}/claim` and `/resolve`.
-async fn change(PathParam(id): PathParam, asked: Asked, transition: Transition) -> Answer {
+async fn change(PathParam(id): PathParam, Extension(transition): Extension<Transition>, asked: Asked) -> Answer {
     Ok(json(200, &asked.query().change_escalation(&asked.principal, &id, transition).await?))
 }
 
@@ -203,7 +196,7 @@ async fn console_file(State(app): State<Arc<App>>, PathParam(asset): PathParam) 
 }
 
 /// The JSON body of an escalation route: `415` unless sent as JSON, `413` past its cap.
-async fn json_body(headers: &HeaderMap, body: AxumBody) -> Result<Bytes, ApiError> {
+async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     require_media_type(headers, &[Some("application/json")])?;
     read_body(body, MAX_ESCALATION_BODY_BYTES).await
 }
@@ -217,14 +210,14 @@ fn csv_name(filter: EscalationFilter) -> String {
 }
 
 /// A CSV download; the next page's cursor, if any, in `x-next-cursor`.
-fn csv_attachment(body: String, filename: &str, next_cursor: Option<&str>) -> AxumResponse {
+fn csv_attachment(body: String, filename: &str, next_cursor: Option<&str>) -> Response {
     let safe_name: String = filename.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
-    let mut response = AxumResponse::builder()
+    let mut response = Response::builder()
         .status(200)
         .header("content-type", "text/csv; charset=utf-8")
         .header("content-disposition", format!("attachment; filename=\"{safe_name}\""));
     if let Some(cursor) = next_cursor {
         response = response.header("x-next-cursor", cursor);
     }
-    response.body(AxumBody::from(body)).expect("status and headers are valid")
+    response.body(Body::from(body)).expect("status and headers are valid")
 }

@@ -6,8 +6,9 @@ use callscope_core::domain::access::CursorSigner;
 use callscope_core::store::DynamoStore;
 use callscope_core::support::secrets_manager::load_config;
 use callscope_core::support::{clock::Clock, telemetry};
+use callscope_http::HttpFunction;
 use lambda_http::Error;
-use query::{App, edge};
+use query::App;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -23,5 +24,5 @@ async fn main() -> Result<(), Error> {
     let home_tenant = config.home_tenant_id.clone();
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
     let sites = std::sync::Arc::new(SiteCache::new(config.sites_refresh));
-    lambda_http::run(edge(App { config, store, signer, home_tenant, clock: Clock::system(), sites })).await
+    lambda_http::run(App { config, store, signer, home_tenant, clock: Clock::system(), sites }.edge()).await
 }

@@ -7,16 +7,16 @@
 //! [`MAX_NOTIFICATION_BODY_BYTES`], then the handshake's shape, then the media type. A delivery is checked
 //! against the clientState notification by notification (the core's `accept_notifications`).
 
-use axum::body::Body as AxumBody;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{Extension, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::Response as AxumResponse;
+use axum::response::Response;
 use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::secret::Rotating;
-use callscope_http::{Access, ApiError, Edge, QueryParams, Route, Routes, answer, json, read_body, require_media_type};
-use lambda_http::{Body, Request, Response};
+use callscope_http::{Access, ApiError, HttpFunction, QueryParams, Routes, json, read_body, require_media_type};
 use std::sync::Arc;
 
 /// What the handler needs, built once per cold start.
@@ -31,40 +31,12 @@ pub struct App {
 
 /// The routes Microsoft Graph calls: no JWT authorizer (Graph cannot present one). The IaC test
 /// checks the template declares exactly these, on the webhook's own API.
-fn routes() -> Routes<Arc<App>> {
-    Routes::default()
-        .route(
-            Access::Public,
-            "POST",
-            "/graph/notifications",
-            |app: State<_>, params: QueryParams, headers: HeaderMap, body: AxumBody| {
-                from_graph(app, params, headers, body, Delivery::Changes)
-            },
-        )
-        .route(
-            Access::Public,
-            "POST",
-            "/graph/lifecycle",
-            |app: State<_>, params: QueryParams, headers: HeaderMap, body: AxumBody| {
-                from_graph(app, params, headers, body, Delivery::Lifecycle)
-            },
-        )
-}
-
-/// The routes this function serves.
-pub fn route_table() -> Vec<Route> {
-    routes().table().to_vec()
-}
-
-/// The function's HTTP edge: what `main` hands `lambda_http::run`, and what a local server
-/// serves in-process.
-pub fn edge<B>(app: App) -> Edge<B> {
-    routes().serve(Arc::new(app))
-}
-
-/// Serves one request as the Lambda runtime would. Never fails: every outcome is an HTTP response.
-pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    answer(edge(app.clone()), request).await
+impl HttpFunction for App {
+    fn routes() -> Routes<Arc<App>> {
+        Routes::default()
+            .route(Access::Public, "POST", "/graph/notifications", from_graph.layer(Extension(Delivery::Changes)))
+            .route(Access::Public, "POST", "/graph/lifecycle", from_graph.layer(Extension(Delivery::Lifecycle)))
+    }
 }
 
 /// Largest body taken (1 MiB). Graph's deliveries are a few kilobytes per notification; a
@@ -88,11 +60,11 @@ enum Delivery {
 /// a delivery that cannot be queued answers 5xx, so Graph delivers it again.
 async fn from_graph(
     State(app): State<Arc<App>>,
+    Extension(delivery): Extension<Delivery>,
     QueryParams(mut params): QueryParams,
     headers: HeaderMap,
-    body: AxumBody,
-    delivery: Delivery,
-) -> Result<AxumResponse, ApiError> {
+    body: Body,
+) -> Result<Response, ApiError> {
     refuse_declared_oversize(&headers)?;
     let body = read_body(body, MAX_NOTIFICATION_BODY_BYTES).await?;
     if let Some(token) = params.remove("validationToken") {
@@ -133,7 +105,7 @@ fn refuse_declared_oversize(headers: &HeaderMap) -> Result<(), ApiError> {
 /// Graph's subscription handshake: the token back, as plain text that no browser renders or
 /// runs. Only the handshake's own shape is answered: an empty body and a token of at most
 /// [`MAX_VALIDATION_TOKEN_BYTES`] printable ASCII characters.
-fn handshake(token: &str, body: &[u8]) -> Result<AxumResponse, ApiError> {
+fn handshake(token: &str, body: &[u8]) -> Result<Response, ApiError> {
     if !body.is_empty() {
         return Err(ApiError::invalid_request("a validation request has an empty body"));
     }
@@ -142,7 +114,7 @@ fn handshake(token: &str, body: &[u8]) -> Result<AxumResponse, ApiError> {
             "validationToken must be 1 to {MAX_VALIDATION_TOKEN_BYTES} printable ASCII characters"
         )));
     }
-    let mut response = AxumResponse::new(AxumBody::from(token.to_owned()));
+    let mut response = Response::new(Body::from(token.to_owned()));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));

@@ -4,8 +4,9 @@
 use callscope_core::store::DynamoStore;
 use callscope_core::support::secrets_manager::load_config;
 use callscope_core::support::{clock::Clock, telemetry};
+use callscope_http::HttpFunction;
 use lambda_http::Error;
-use webhook::{App, edge};
+use webhook::App;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,5 +19,5 @@ async fn main() -> Result<(), Error> {
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?
         .clone();
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
-    lambda_http::run(edge(App { client_state, store, clock: Clock::system() })).await
+    lambda_http::run(App { client_state, store, clock: Clock::system() }.edge()).await
 }

@@ -2,6 +2,7 @@
 //! the mapping shown on sessions through the query handler.
 
 use callscope_core::support::fixtures::{self};
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, MEETING};
 use callscope_tests::{ANCHOR, Pipeline, event_request, event_text};
 use lambda_http::{Body, Request};
@@ -27,7 +28,7 @@ fn body(response: lambda_http::Response<Body>) -> (u16, Value) {
 
 impl Tenant {
     async fn upload(&self, request: Request) -> (u16, Value) {
-        body(ingest::handle(&self.pipeline.ingest, request).await)
+        body(self.pipeline.ingest.handle(request).await)
     }
 
     async fn upload_text(&self, path: &str, text: &str) -> (u16, Value) {
@@ -48,7 +49,7 @@ impl Tenant {
             query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), json!(v))).collect();
         event["queryStringParameters"] = Value::Object(params);
         event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(format!("[{role}]"));
-        body(query::handle(&self.query, lambda_http::request::from_str(&event.to_string()).unwrap()).await)
+        body(self.query.handle(lambda_http::request::from_str(&event.to_string()).unwrap()).await)
     }
 
     /// The first row of Ada's history in `role`'s view.
@@ -147,8 +148,7 @@ async fn a_new_upload_replaces_the_map_whole_and_a_failed_one_changes_nothing() 
     };
     let mut event: Value = serde_json::from_str(&event_text("ingest-put-buildings.json")).unwrap();
     event["body"] = json!(moved);
-    let (status, report) =
-        body(ingest::handle(&later, lambda_http::request::from_str(&event.to_string()).unwrap()).await);
+    let (status, report) = body(later.handle(lambda_http::request::from_str(&event.to_string()).unwrap()).await);
     assert_eq!((status, report["rows"].as_u64()), (200, Some(1)), "{report}");
     let engineer = t.meeting("support-engineer").await;
     assert_eq!(engineer["sessions"][0]["advanced"]["caller"]["building"]["buildingName"], "SEATTLE-SEA-2");

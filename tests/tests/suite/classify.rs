@@ -5,6 +5,7 @@
 use aws_lambda_events::dynamodb::Event;
 use callscope_core::domain::classify::Rating;
 use callscope_core::domain::classify::{IssueCode, Thresholds};
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, BOB, MEETING, P2P};
 use callscope_tests::{ANCHOR, Pipeline, event_request};
 use serde_json::{Value, json};
@@ -27,7 +28,7 @@ fn meeting(version: i64) -> Value {
 #[tokio::test]
 async fn an_ingested_call_is_rated_from_the_stream() {
     let mut stack = stack().await;
-    let response = ingest::handle(&stack.ingest, event_request("ingest-post-batch.json")).await;
+    let response = stack.ingest.handle(event_request("ingest-post-batch.json")).await;
     assert_eq!(response.status(), 202);
     assert_eq!(history_rating(&stack, ADA, MEETING).await.1, Rating::Pending, "pending until classified");
 

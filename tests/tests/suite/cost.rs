@@ -10,6 +10,7 @@ use callscope_core::store::PreparedClassification;
 use callscope_core::store::items::CallHeader;
 use callscope_core::store::size::item_size;
 use callscope_core::support::fixtures::{self, HOME_TENANT};
+use callscope_http::HttpFunction;
 use callscope_tests::{ANCHOR, StreamTail, counted_store, event, fresh_store, stream_tail};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -211,7 +212,7 @@ async fn requests_per_classification_and_per_helpdesk_request() {
         c.log.take();
         let mut request: Value = serde_json::from_str(&callscope_tests::event_text(name)).unwrap();
         request["requestContext"]["requestId"] = Value::String(format!("{name}-{}", expected.len()));
-        let response = query::handle(&warm, lambda_http::request::from_str(&request.to_string()).unwrap()).await;
+        let response = warm.handle(lambda_http::request::from_str(&request.to_string()).unwrap()).await;
         assert_eq!(response.status(), 200, "{name}");
         assert_eq!(
             by_operation(c.log.take()),

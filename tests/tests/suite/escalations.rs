@@ -2,6 +2,7 @@
 //! the real pipeline, then escalations through the real query handler, per role and person.
 
 use callscope_core::store::keys;
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, MEETING, P2P, SESSION};
 use callscope_tests::{ANCHOR, Person, Pipeline, json_response, person_request, stored_item};
 use serde_json::{Value, json};
@@ -50,7 +51,7 @@ impl Desk {
         query: &[(&str, &str)],
         body: Option<&str>,
     ) -> (u16, Value) {
-        json_response(query::handle(&self.app, person_request(method, who, path, query, body)).await)
+        json_response(self.app.handle(person_request(method, who, path, query, body)).await)
     }
 
     async fn get(&self, who: Person<'_>, path: &str, query: &[(&str, &str)]) -> (u16, Value) {
@@ -89,7 +90,7 @@ impl Desk {
     /// DELETE /users/{id} through the ingest function, as an admin.
     async fn erase(&self, id: &str) -> Value {
         let request = callscope_tests::api_request("DELETE", Some("admin"), &format!("/users/{id}"), &[]);
-        let (status, report) = json_response(ingest::handle(&self.pipeline.ingest, request).await);
+        let (status, report) = json_response(self.pipeline.ingest.handle(request).await);
         assert_eq!(status, 200, "{report}");
         report
     }
@@ -198,7 +199,7 @@ async fn every_route_refuses_who_may_not_and_finds_nothing_where_nothing_is() {
         let (status, _) = desk.send(method, INGEST, &path, &[("user", ADA)], body).await;
         assert_eq!(status, 403, "{method} {path} as ingest");
         let anonymous = callscope_tests::api_request(method, None, &path, &[("user", ADA)]);
-        assert_eq!(json_response(query::handle(&desk.app, anonymous).await).0, 401, "{method} {path} unauthenticated");
+        assert_eq!(json_response(desk.app.handle(anonymous).await).0, 401, "{method} {path} unauthenticated");
     }
     for action in ["claim", "resolve"] {
         assert_eq!(desk.change(SAM, &id, action).await.0, 403, "{action} by the opener, a specialist");
@@ -228,8 +229,7 @@ async fn notes_are_checked_kept_as_given_and_defused_in_csv() {
     let (_, seen) = desk.get(ERIN, &format!("/escalations/{id}"), &[]).await;
     assert_eq!(seen["notes"][0]["text"], hostile, "stored and served exactly as given, as JSON text");
 
-    let response =
-        query::handle(&desk.app, person_request("GET", ERIN, "/escalations", &[("format", "csv")], None)).await;
+    let response = desk.app.handle(person_request("GET", ERIN, "/escalations", &[("format", "csv")], None)).await;
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
     let lambda_http::Body::Text(csv) = response.body() else { panic!("a text body") };
     let row = csv.lines().nth(1).unwrap();
@@ -257,7 +257,7 @@ async fn notes_are_checked_kept_as_given_and_defused_in_csv() {
     assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")));
     let mut request = person_request("POST", ERIN, &path, &[], Some(r#"{"note":"n"}"#));
     request.headers_mut().insert("content-type", "text/plain".parse().unwrap());
-    assert_eq!(json_response(query::handle(&desk.app, request).await).0, 415);
+    assert_eq!(json_response(desk.app.handle(request).await).0, 415);
     let (_, seen) = desk.get(ERIN, &format!("/escalations/{id}"), &[]).await;
     assert_eq!(seen["notes"].as_array().unwrap().len(), 2, "only the note at the limit was added");
 
@@ -318,7 +318,7 @@ async fn an_escalation_expires_with_its_call() {
     let send = |app: &query::App, method: &str, path: &str, query: &[(&str, &str)]| {
         let request = person_request(method, ERIN, path, query, None);
         let app = app.clone();
-        async move { json_response(query::handle(&app, request).await) }
+        async move { json_response(app.handle(request).await) }
     };
     assert_eq!(send(&later, "GET", &format!("/escalations/{id}"), &[]).await.0, 200, "a second before");
     // DynamoDB deletes expired items late: until it does, reads filter them out.
@@ -326,9 +326,8 @@ async fn an_escalation_expires_with_its_call() {
     assert_eq!(send(&later, "GET", &format!("/escalations/{id}"), &[]).await.0, 404, "at expiry");
     let (_, queue) = send(&later, "GET", "/escalations", &[]).await;
     assert_eq!(queue["items"], json!([]));
-    let (_, mine) = json_response(
-        query::handle(&later, person_request("GET", SAM, "/escalations", &[("mine", "true")], None)).await,
-    );
+    let (_, mine) =
+        json_response(later.handle(person_request("GET", SAM, "/escalations", &[("mine", "true")], None)).await);
     assert_eq!(mine["items"], json!([]));
     assert_eq!(send(&later, "POST", &format!("/escalations/{id}/claim"), &[]).await.0, 404);
     assert!(ANCHOR.unix_timestamp() < expires);
@@ -417,7 +416,7 @@ async fn the_queue_pages_newest_first_and_refuses_foreign_cursors() {
             &[("user", ADA)],
             Some(r#"{"note":"n"}"#),
         );
-        let (status, body) = json_response(query::handle(&app, request).await);
+        let (status, body) = json_response(app.handle(request).await);
         assert_eq!(status, 201, "{body}");
         opened.push(body["id"].as_str().unwrap().to_owned());
     }
@@ -498,7 +497,7 @@ async fn a_note_overtaken_by_an_erasure_of_its_author_is_taken_out_again() {
     let ingest = desk.pipeline.ingest.clone();
     let erase_erin = async move {
         let request = callscope_tests::api_request("DELETE", Some("admin"), &format!("/users/{}", ERIN.id), &[]);
-        let (status, report) = json_response(ingest::handle(&ingest, request).await);
+        let (status, report) = json_response(ingest.handle(request).await);
         assert_eq!(status, 200, "{report}");
     };
     let escalation = keys::escalation_pk(&id);
@@ -509,7 +508,7 @@ async fn a_note_overtaken_by_an_erasure_of_its_author_is_taken_out_again() {
     let app = query::App { store: callscope_tests::as_function(&racing, "query"), ..desk.app.clone() };
     let note = Some(r#"{"note": "Asked the network team"}"#);
     let request = person_request("POST", ERIN, &format!("/escalations/{id}/notes"), &[], note);
-    let (status, noted) = json_response(query::handle(&app, request).await);
+    let (status, noted) = json_response(app.handle(request).await);
     assert_eq!(status, 201, "{noted}");
     let (_, seen) = desk.get(EDDY, &format!("/escalations/{id}"), &[]).await;
     assert!(!seen.to_string().contains("Erin Engineer"), "her name, taken out again: {seen}");

@@ -6,6 +6,7 @@
 
 use callscope_core::domain::classify::Rating;
 use callscope_core::store::{DynamoStore, keys};
+use callscope_http::HttpFunction;
 use callscope_tests::faults::{Fault, FaultLayer};
 use callscope_tests::samples::{ADA, P2P};
 use callscope_tests::{ANCHOR, Pipeline, all_items, fresh_store, graph_record, ingest_request, stress_size};
@@ -41,7 +42,7 @@ struct Posting {
 async fn post_until_accepted(app: &ingest::App, clean: &DynamoStore, n: usize) -> Posting {
     let mut posting = Posting::default();
     for _ in 0..CLIENT_ATTEMPTS {
-        let response = ingest::handle(app, ingest_request(record(n))).await;
+        let response = HttpFunction::handle(app, ingest_request(record(n))).await;
         let status = response.status().as_u16();
         if status == 202 {
             return posting;

@@ -6,6 +6,7 @@
 use callscope_core::app::connector::Outcome;
 use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
+use callscope_http::HttpFunction;
 use callscope_tests::connector::Connector;
 use callscope_tests::samples::ADA;
 use callscope_tests::*;
@@ -75,7 +76,7 @@ async fn every_webhook_event_gets_its_documented_status() {
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     assert_every_event_listed("webhook-", &names);
     for (name, status) in expected {
-        let response = webhook::handle(&pipeline.webhook, event_request(name)).await;
+        let response = pipeline.webhook.handle(event_request(name)).await;
         assert_eq!(response.status().as_u16(), status, "{name}");
         if name == "webhook-validation.json" {
             assert_eq!(response.body(), &lambda_http::Body::Text("Validation: Testing client application".into()));
@@ -91,7 +92,7 @@ async fn only_the_handshakes_own_shape_is_echoed() {
     let pipeline = Pipeline::new().await;
     let longest = "t".repeat(webhook::MAX_VALIDATION_TOKEN_BYTES);
     let request = webhook_request("/graph/notifications", &[("validationToken", &longest)], "", &[]);
-    let answer = webhook::handle(&pipeline.webhook, request).await;
+    let answer = pipeline.webhook.handle(request).await;
     assert_eq!((answer.status().as_u16(), answer.body()), (200, &lambda_http::Body::Text(longest.clone())));
     let too_long = format!("{longest}t");
     let refused = [
@@ -103,7 +104,7 @@ async fn only_the_handshakes_own_shape_is_echoed() {
     ];
     for (what, token, body) in refused {
         let request = webhook_request("/graph/lifecycle", &[("validationToken", token)], body, &[]);
-        let (status, answer) = json_response(webhook::handle(&pipeline.webhook, request).await);
+        let (status, answer) = json_response(pipeline.webhook.handle(request).await);
         assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_request")), "{what}: {answer}");
     }
 }
@@ -116,11 +117,11 @@ async fn a_body_over_1_mib_is_refused_from_its_declared_length_before_it_is_read
     // Declared, not sent: the length alone decides.
     for length in ["2097152", "1048577"] {
         let request = webhook_request("/graph/notifications", &[], "", &[("content-length", length)]);
-        let (status, answer) = json_response(webhook::handle(&app, request).await);
+        let (status, answer) = json_response(app.handle(request).await);
         assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("payload_too_large")), "{length}: {answer}");
     }
     let request = webhook_request("/graph/notifications", &[], "", &[("content-length", "lots")]);
-    assert_eq!(webhook::handle(&app, request).await.status(), 400);
+    assert_eq!(app.handle(request).await.status(), 400);
     // Sent over HTTP: 2 MB of notifications.
     let one = json!({ "clientState": GRAPH_CLIENT_STATE, "resource": "communications/callRecords/x", "resourceData": { "id": "x" } });
     let many: Vec<Value> = std::iter::repeat_n(one, 2 * 1024 * 1024 / 100).collect();
@@ -150,9 +151,9 @@ async fn a_flood_of_refused_posts_costs_nothing_and_an_erasure_still_succeeds() 
             2 => webhook_request("/graph/lifecycle", &[("validationToken", "x")], "{}", &[]),
             _ => webhook_request("/graph/notifications", &[], "{}", &[("content-type", "text/html")]),
         };
-        webhook::handle(&app, request)
+        app.handle(request)
     });
-    let erase = ingest::handle(&pipeline.ingest, api_request("DELETE", Some("admin"), &format!("/users/{ADA}"), &[]));
+    let erase = pipeline.ingest.handle(api_request("DELETE", Some("admin"), &format!("/users/{ADA}"), &[]));
     let (refusals, erased) = tokio::join!(futures::future::join_all(flood), erase);
     let statuses: std::collections::BTreeSet<u16> = refusals.iter().map(|r| r.status().as_u16()).collect();
     assert_eq!(statuses, [202, 400, 413, 415].into());
@@ -330,7 +331,7 @@ async fn an_admin_backfill_is_audited_and_fetches_the_window() {
     let mut request = api_request("POST", Some("admin"), "/graph/backfill", &[]);
     *request.body_mut() = lambda_http::Body::Text(body.to_string());
     request.headers_mut().insert("content-type", "application/json".parse().unwrap());
-    let (status, answer) = json_response(ingest::handle(&connector.pipeline.ingest, request).await);
+    let (status, answer) = json_response(connector.pipeline.ingest.handle(request).await);
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["queued"]["to"], "2026-11-25T12:00:00Z", "clamped to now");
     connector.drain().await;
@@ -338,7 +339,7 @@ async fn an_admin_backfill_is_audited_and_fetches_the_window() {
     let mut refused = api_request("POST", Some("support-engineer"), "/graph/backfill", &[]);
     *refused.body_mut() = lambda_http::Body::Text(body.to_string());
     refused.headers_mut().insert("content-type", "application/json".parse().unwrap());
-    assert_eq!(json_response(ingest::handle(&connector.pipeline.ingest, refused).await).0, 403);
+    assert_eq!(json_response(connector.pipeline.ingest.handle(refused).await).0, 403);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! nothing written. Then ids built to collide with other items' keys, which must not.
 
 use callscope_core::store::keys;
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, P2P};
 use callscope_tests::{ANCHOR, all_items, fresh_store, graph_record, raw_ingest_request};
 use serde_json::{Value, json};
@@ -219,7 +220,7 @@ async fn every_hostile_body_gets_its_documented_4xx_and_writes_nothing() {
     let mut failures = Vec::new();
     let cases = catalogue();
     for case in &cases {
-        let response = ingest::handle(&app, raw_ingest_request(&case.body, case.content_type)).await;
+        let response = app.handle(raw_ingest_request(&case.body, case.content_type)).await;
         let headers = [&response.headers()["cache-control"], &response.headers()["x-content-type-options"]];
         if headers != ["no-store", "nosniff"] {
             failures.push(format!("{}: a response that may be cached or sniffed: {headers:?}", case.name));
@@ -264,7 +265,7 @@ async fn an_error_body_lists_the_first_100_problems_and_counts_the_rest() {
         .collect();
     record["sessions"][0]["segments"][0]["media"][0]["streams"] = json!(streams);
     let body = record.to_string();
-    let response = ingest::handle(&app, raw_ingest_request(body.as_bytes(), Some("application/json"))).await;
+    let response = app.handle(raw_ingest_request(body.as_bytes(), Some("application/json"))).await;
     let (status, body) = callscope_tests::json_response(response);
     assert_eq!(status, 400);
     let listed = body["error"]["problems"].as_array().unwrap();
@@ -283,7 +284,7 @@ async fn ids_built_from_key_delimiters_stay_in_their_own_items() {
     let tricky_call = "x#HEADER";
     for (call, user) in [(tricky_call, "u#1"), ("x", "u")] {
         let body = sample().to_string().replace(P2P, call).replace(ADA, user);
-        let response = ingest::handle(&app, raw_ingest_request(body.as_bytes(), Some("application/json"))).await;
+        let response = app.handle(raw_ingest_request(body.as_bytes(), Some("application/json"))).await;
         assert_eq!(response.status(), 202);
     }
     let window = (ANCHOR - time::Duration::days(30), ANCHOR);

@@ -11,7 +11,7 @@ use callscope_core::store::{DynamoStore, Item};
 use callscope_dev::iam::Check;
 use callscope_dev::iam::policy::{self, Access};
 use callscope_dev::iam::template::{Deployment, Template};
-use callscope_http::{Access as RouteAccess, Route};
+use callscope_http::{Access as RouteAccess, HttpFunction, Route};
 use callscope_tests::iam::{Roles, repository_template};
 use callscope_tests::samples::ADA;
 use callscope_tests::{
@@ -116,10 +116,10 @@ fn http_events(template: &Value) -> Vec<(String, String, String, String, Option<
 #[test]
 fn every_route_served_is_declared_and_vice_versa() {
     let template = template();
-    assert_eq!(declared_routes(&template, "IngestFunction"), served(&ingest::route_table()));
-    assert_eq!(declared_routes(&template, "WebhookFunction"), served(&webhook::route_table()));
+    assert_eq!(declared_routes(&template, "IngestFunction"), served(&ingest::App::route_table()));
+    assert_eq!(declared_routes(&template, "WebhookFunction"), served(&webhook::App::route_table()));
     assert!(declared_routes(&template, "GraphWorkerFunction").is_empty());
-    assert_eq!(declared_routes(&template, "QueryFunction"), served(&query::route_table()));
+    assert_eq!(declared_routes(&template, "QueryFunction"), served(&query::App::route_table()));
     assert!(declared_routes(&template, "ClassifyFunction").is_empty());
     let auth = &resource(&template, "HttpApi")["Auth"];
     assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Jwt"), "every route is behind the JWT authorizer ...");
@@ -128,10 +128,10 @@ fn every_route_served_is_declared_and_vice_versa() {
         .filter(|(_, api, _, _, authorizer)| api == "HttpApi" && authorizer.as_deref() == Some("NONE"))
         .map(|(_, _, method, path, _)| (method, path))
         .collect();
-    let console = served_to(&query::route_table(), RouteAccess::Public);
+    let console = served_to(&query::App::route_table(), RouteAccess::Public);
     assert_eq!(public, served(&console), "... but the console's static files");
-    assert!(served_to(&ingest::route_table(), RouteAccess::Public).is_empty());
-    assert!(served_to(&webhook::route_table(), RouteAccess::Token).is_empty(), "Graph presents no token");
+    assert!(served_to(&ingest::App::route_table(), RouteAccess::Public).is_empty());
+    assert!(served_to(&webhook::App::route_table(), RouteAccess::Token).is_empty(), "Graph presents no token");
 }
 
 /// Graph's webhook is the one unauthenticated way in that takes data: it has an API of its own
@@ -244,23 +244,23 @@ fn unauthenticated(method: &str, path: &str) -> lambda_http::Request {
 async fn the_declared_routes_are_the_ones_the_handlers_serve() {
     let pipeline = Pipeline::new().await;
     let query_app = callscope_tests::query_app(pipeline.store().clone());
-    for Route { method, path, .. } in ingest::route_table() {
-        let status = ingest::handle(&pipeline.ingest, unauthenticated(method, path)).await.status();
+    for Route { method, path, .. } in ingest::App::route_table() {
+        let status = pipeline.ingest.handle(unauthenticated(method, path)).await.status();
         assert_eq!(status, 401, "ingest {method} {path} is served (and needs a token)");
     }
-    for Route { method, path, access } in query::route_table() {
+    for Route { method, path, access } in query::App::route_table() {
         let path = path.replace("{asset}", "app.js");
-        let status = query::handle(&query_app, unauthenticated(method, &path)).await.status();
+        let status = query_app.handle(unauthenticated(method, &path)).await.status();
         let expected = if access == RouteAccess::Public { 200 } else { 401 };
         assert_eq!(status, expected, "query {method} {path} is served ({access:?})");
     }
-    for Route { method, path, .. } in webhook::route_table() {
+    for Route { method, path, .. } in webhook::App::route_table() {
         let request = unauthenticated(method, &format!("{path}?validationToken=t"));
-        let status = webhook::handle(&pipeline.webhook, request).await.status();
+        let status = pipeline.webhook.handle(request).await.status();
         assert_eq!(status, 200, "webhook {method} {path} is served without a token");
     }
-    assert_eq!(ingest::handle(&pipeline.ingest, unauthenticated("GET", "/calls")).await.status(), 404);
-    assert_eq!(query::handle(&query_app, unauthenticated("GET", "/elsewhere")).await.status(), 404);
+    assert_eq!(pipeline.ingest.handle(unauthenticated("GET", "/calls")).await.status(), 404);
+    assert_eq!(query_app.handle(unauthenticated("GET", "/elsewhere")).await.status(), 404);
 }
 
 /// Lambda's event filtering for the subset the template uses: objects nest, arrays list the
@@ -326,14 +326,14 @@ async fn change_the_audit_trail(pipeline: &mut Pipeline) -> AuditChanges {
     let history = format!("/users/{ADA}/calls");
     let app = callscope_tests::query_app(pipeline.store().clone());
     for role in ["support-engineer", "admin"] {
-        assert_eq!(query::handle(&app, api_request("GET", Some(role), &history, &[])).await.status(), 200);
+        assert_eq!(app.handle(api_request("GET", Some(role), &history, &[])).await.status(), 200);
     }
     for _ in 0..3 {
-        assert_eq!(query::handle(&app, api_request("GET", Some("ingest"), &history, &[])).await.status(), 403);
+        assert_eq!(app.handle(api_request("GET", Some("ingest"), &history, &[])).await.status(), 403);
     }
     // A second warm function indexes the day again (the first keeps it in memory).
     let other = callscope_tests::query_app(DynamoStore::new(local_client(), &table));
-    assert_eq!(query::handle(&other, api_request("GET", Some("support-engineer"), &history, &[])).await.status(), 200);
+    assert_eq!(other.handle(api_request("GET", Some("support-engineer"), &history, &[])).await.status(), 200);
     let product = pipeline.stream.next_records().await.unwrap();
 
     let key = |item: &Item| (text(item, "PK"), text(item, "SK"));
@@ -739,7 +739,7 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
 
     // Ingest writes a call's session pages with BatchWriteItem, an action of its own in IAM.
     let cut = Roles::new(&without("WriteCallRecordsPolicy", "WriteCalls", "dynamodb:BatchWriteItem"), store.table());
-    assert_eq!(ingest::handle(&ingest(&cut), record()).await.status(), 500);
+    assert_eq!(HttpFunction::handle(&ingest(&cut), record()).await.status(), 500);
     assert_eq!(
         BTreeSet::from_iter(cut.refusals()),
         BTreeSet::from([
@@ -747,20 +747,20 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
         ])
     );
     let intact = Roles::new(repository_template(), store.table());
-    assert_eq!(ingest::handle(&ingest(&intact), record()).await.status(), 202);
+    assert_eq!(HttpFunction::handle(&ingest(&intact), record()).await.status(), 202);
 
     // The history is read from GSI1, a resource of its own.
     let query = |roles: &Roles| query::App { store: roles.store_as(&store, "query"), ..query_app(store.clone()) };
     let history =
         || api_request("GET", Some("support-engineer"), "/users/3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b/calls", &[]);
     let cut = Roles::new(&without("QueryFunction", "ReadHistoryAndQueues", "dynamodb:Query"), store.table());
-    assert_eq!(query::handle(&query(&cut), history()).await.status(), 500);
+    assert_eq!(HttpFunction::handle(&query(&cut), history()).await.status(), 500);
     assert_eq!(
         BTreeSet::from_iter(cut.refusals()),
         BTreeSet::from([
             "query may not dynamodb:Query on index GSI1, HIST#… (no statement of QueryFunction allows it)".to_owned()
         ])
     );
-    assert_eq!(query::handle(&query(&intact), history()).await.status(), 200);
+    assert_eq!(HttpFunction::handle(&query(&intact), history()).await.status(), 200);
     assert_eq!(intact.refusals(), Vec::<String>::new());
 }

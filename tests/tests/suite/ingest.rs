@@ -3,9 +3,10 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_core::support::fixtures;
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, BOB, GRACE_GUEST, MEETING, P2P};
 use callscope_tests::{ANCHOR, event_request, event_text, fresh_store};
-use ingest::{App, handle};
+use ingest::App;
 use lambda_http::Request;
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -21,7 +22,7 @@ fn own(app: &App) -> callscope_core::store::DynamoStore {
 
 /// Sends `request` and returns the status and the JSON body.
 async fn send(app: &App, request: Request) -> (u16, Value) {
-    callscope_tests::json_response(handle(app, request).await)
+    callscope_tests::json_response(app.handle(request).await)
 }
 
 /// The `ingest-post-call.json` event with `body` in place of its record.

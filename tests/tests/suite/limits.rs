@@ -3,6 +3,7 @@
 //! refused with `422` — never committed and then stuck at the fan-out.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use callscope_http::HttpFunction;
 use callscope_tests::{all_items, fresh_store, graph_record, ingest_request};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -79,7 +80,7 @@ proptest! {
             let store = fresh_store().await;
             let app = callscope_tests::ingest_app(&store);
             let body = record(&name, &upn, &subnet, id_len).to_string();
-            let (status, answer) = callscope_tests::json_response(ingest::handle(&app, ingest_request(body)).await);
+            let (status, answer) = callscope_tests::json_response(app.handle(ingest_request(body)).await);
             prop_assert!(status == 202 || status == 422, "{status}: {answer}");
             let items = all_items(store.table()).await;
             if status == 422 {

@@ -3,6 +3,7 @@
 //! escalation from tier 1 to tier 2, a tenant file, an erasure — run with every log line at info and above captured, then searched for the
 //! sample's names, addresses, numbers, IPs and SSIDs.
 
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, MEETING};
 use callscope_tests::{
     Captured, Pipeline, api_request, event_request, graph_record, json_response, query_app, raw_ingest_request,
@@ -21,14 +22,13 @@ async fn no_name_number_address_or_ssid_is_logged_above_debug() {
     pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
     let mut bad = graph_record("meeting.json");
     bad["sessions"][0]["segments"][0]["endDateTime"] = json!("not a time");
-    let refused =
-        ingest::handle(&pipeline.ingest, raw_ingest_request(bad.to_string().as_bytes(), Some("application/json")));
+    let refused = HttpFunction::handle(
+        &pipeline.ingest,
+        raw_ingest_request(bad.to_string().as_bytes(), Some("application/json")),
+    );
     assert_eq!(refused.await.status(), 400);
     pipeline.classify_all().await;
-    assert_eq!(
-        json_response(ingest::handle(&pipeline.ingest, event_request("ingest-put-buildings.json")).await).0,
-        200
-    );
+    assert_eq!(json_response(pipeline.ingest.handle(event_request("ingest-put-buildings.json")).await).0, 200);
     let app = query_app(pipeline.store().clone());
     for role in [Some("support-specialist"), Some("support-engineer"), Some("admin"), Some("ingest"), None] {
         for (path, query) in [
@@ -38,7 +38,7 @@ async fn no_name_number_address_or_ssid_is_logged_above_debug() {
             (format!("/calls/{MEETING}"), vec![("user", ADA)]),
             ("/audit".to_owned(), vec![]),
         ] {
-            query::handle(&app, api_request("GET", role, &path, &query)).await;
+            app.handle(api_request("GET", role, &path, &query)).await;
         }
     }
     // The handoff, with a note that names people: written, listed, read, claimed, resolved.
@@ -52,16 +52,16 @@ async fn no_name_number_address_or_ssid_is_logged_above_debug() {
         "query-escalation-claim-engineer.json",
         "query-escalation-resolve-admin.json",
     ] {
-        let (status, body) = json_response(query::handle(&app, event_request(name)).await);
+        let (status, body) = json_response(app.handle(event_request(name)).await);
         if name == "query-escalate-specialist.json" {
             escalated = Some((status, body));
         }
     }
     assert_eq!(escalated.map(|(status, _)| status), Some(201));
     let csv = api_request("GET", Some("support-engineer"), "/escalations", &[("format", "csv"), ("state", "resolved")]);
-    assert_eq!(query::handle(&app, csv).await.status(), 200);
+    assert_eq!(app.handle(csv).await.status(), 200);
     let erase = api_request("DELETE", Some("admin"), &format!("/users/{ADA}"), &[]);
-    assert_eq!(json_response(ingest::handle(&pipeline.ingest, erase).await).0, 200);
+    assert_eq!(json_response(pipeline.ingest.handle(erase).await).0, 200);
     pipeline.classify_all().await;
 
     let logs = captured.text();

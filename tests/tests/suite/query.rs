@@ -2,6 +2,7 @@
 //! then the helpdesk's routes through the real query handler, per role.
 
 use callscope_core::support::fixtures::{self};
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, ADMIN, BOB, ENGINEER, MEETING, P2P, SPECIALIST};
 use callscope_tests::{ANCHOR, Pipeline, RequestLog, counted_store, event_request, event_text};
 use lambda_http::Request;
@@ -337,7 +338,7 @@ async fn the_audit_trail_pages_newest_first_across_days_and_shards() {
 }
 
 async fn desk_send(app: &query::App, request: Request) -> (u16, Value) {
-    callscope_tests::json_response(query::handle(app, request).await)
+    callscope_tests::json_response(HttpFunction::handle(app, request).await)
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 //! history count is exact.
 
 use callscope_core::domain::classify::Rating;
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, P2P, PHONE, SPECIALIST};
 use callscope_tests::{
     ANCHOR, Pipeline, api_request, graph_record, ingest_request, json_response, query_app, stress_size,
@@ -100,23 +101,26 @@ async fn racing_requests_leave_exactly_the_newest_versions_and_readers_see_only_
             match request {
                 Request::Post(body) => {
                     let (status, answer) =
-                        json_response(ingest::handle(ingest, ingest_request(body.to_string())).await);
+                        json_response(HttpFunction::handle(ingest, ingest_request(body.to_string())).await);
                     assert_eq!(status, 202, "{answer}");
                 }
                 Request::PostLate(body) => {
-                    let (status, answer) = json_response(ingest::handle(late, ingest_request(body.to_string())).await);
+                    let (status, answer) =
+                        json_response(HttpFunction::handle(late, ingest_request(body.to_string())).await);
                     assert_eq!(status, 202, "{answer}");
                 }
                 Request::History(u) => {
                     let path = format!("/users/{}/calls", user(u));
-                    let (status, body) =
-                        json_response(query::handle(query_app, api_request("GET", SPECIALIST, &path, &[])).await);
+                    let (status, body) = json_response(
+                        HttpFunction::handle(query_app, api_request("GET", SPECIALIST, &path, &[])).await,
+                    );
                     check_read(status, &body, &path);
                 }
                 Request::Detail(n) => {
                     let path = format!("/calls/race-{n:03}");
                     let (status, body) = json_response(
-                        query::handle(query_app, api_request("GET", SPECIALIST, &path, &[("user", &user(n))])).await,
+                        HttpFunction::handle(query_app, api_request("GET", SPECIALIST, &path, &[("user", &user(n))]))
+                            .await,
                     );
                     check_read(status, &body, &path);
                     if status == 200 {
@@ -145,7 +149,7 @@ async fn racing_requests_leave_exactly_the_newest_versions_and_readers_see_only_
     }
     for (u, expected) in &per_user {
         let path = format!("/users/{u}/calls");
-        let (status, body) = json_response(query::handle(&query_app, api_request("GET", SPECIALIST, &path, &[])).await);
+        let (status, body) = json_response(query_app.handle(api_request("GET", SPECIALIST, &path, &[])).await);
         check_read(status, &body, &path);
         let items = body["items"].as_array().unwrap();
         assert_eq!(items.len(), *expected, "{u}'s history");

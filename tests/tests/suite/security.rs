@@ -2,6 +2,7 @@
 //! anything but verified claims, every attempt to look at a user or call is audited, and the
 //! right to erasure leaves no trace of the user outside the audit trail.
 
+use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, ADMIN, BOB, ENGINEER, MEETING, SPECIALIST};
 use callscope_tests::{
     Pipeline, all_items, api_request, api_request_with_roles_claim, as_function, graph_record, json_response, query_app,
@@ -35,7 +36,7 @@ fn sample_calls(version: Option<i64>) -> Value {
 }
 
 async fn get(app: &query::App, request: lambda_http::Request) -> (u16, Value) {
-    json_response(query::handle(app, request).await)
+    json_response(HttpFunction::handle(app, request).await)
 }
 
 async fn audit_entries(app: &query::App) -> Vec<Value> {
@@ -110,12 +111,12 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
     let erase = |role| api_request("DELETE", role, &format!("/users/{ADA}"), &[]);
 
     for role in [SPECIALIST, ENGINEER, Some("ingest")] {
-        let (status, _) = json_response(ingest::handle(&pipeline.ingest, erase(role)).await);
+        let (status, _) = json_response(pipeline.ingest.handle(erase(role)).await);
         assert_eq!(status, 403, "{role:?} may not erase");
     }
     assert_eq!(get(&app, api_request("GET", ENGINEER, &format!("/users/{ADA}/calls"), &[])).await.0, 200);
 
-    let (status, erased) = json_response(ingest::handle(&pipeline.ingest, erase(ADMIN)).await);
+    let (status, erased) = json_response(pipeline.ingest.handle(erase(ADMIN)).await);
     assert_eq!(status, 200, "{erased}");
     assert_eq!(
         (erased["callsRewritten"].as_u64(), erased["historyEntriesDeleted"].as_u64()),
@@ -142,8 +143,7 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
     let (_, bobs) = get(&app, api_request("GET", ENGINEER, &format!("/users/{BOB}/calls"), &[])).await;
     assert_eq!(bobs["items"].as_array().map(Vec::len), Some(1), "{bobs}");
     assert_eq!(bobs["items"][0]["counterpart"]["displayName"], "Erased user", "{bobs}");
-    let csv =
-        query::handle(&app, api_request("GET", ENGINEER, &format!("/users/{BOB}/calls"), &[("format", "csv")])).await;
+    let csv = app.handle(api_request("GET", ENGINEER, &format!("/users/{BOB}/calls"), &[("format", "csv")])).await;
     let csv = String::from_utf8(csv.body().to_vec()).unwrap();
     assert!(csv.contains("Erased user") && !csv.contains("Ada"), "{csv}");
 
@@ -175,11 +175,11 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
     assert_eq!(audited.iter().filter(|e| e["role"] == "admin").count(), 1);
     let refused = audited.iter().find(|e| e["role"] != "admin").unwrap();
     assert_eq!(refused["refusedAttempts"], 3, "{refused}");
-    let (status, again) = json_response(ingest::handle(&pipeline.ingest, erase(ADMIN)).await);
+    let (status, again) = json_response(pipeline.ingest.handle(erase(ADMIN)).await);
     assert_eq!((status, again["complete"].as_bool()), (200, Some(true)), "a repeat reports the erasure: {again}");
     assert_eq!(again["callsRewritten"], erased["callsRewritten"], "and finds nothing more to do");
     let unknown = api_request("DELETE", ADMIN, "/users/never-seen", &[]);
-    assert_eq!(json_response(ingest::handle(&pipeline.ingest, unknown).await).0, 404, "nobody to erase");
+    assert_eq!(json_response(pipeline.ingest.handle(unknown).await).0, 404, "nobody to erase");
 }
 
 /// Every item that still names Ada, outside the audit trail and her erasure marker.
@@ -228,7 +228,7 @@ async fn erasing_a_pending_call_gives_the_placeholder_no_history_and_classify_no
     let mut pipeline = Pipeline::new().await;
     pipeline.post(&sample_calls(None)).await;
     let admin = api_request("DELETE", ADMIN, &format!("/users/{ADA}"), &[]);
-    assert_eq!(json_response(ingest::handle(&pipeline.ingest, admin).await).0, 200);
+    assert_eq!(json_response(pipeline.ingest.handle(admin).await).0, 200);
     pipeline.classify_all().await;
     assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
     let placeholder = all_items(pipeline.store().table())
@@ -329,7 +329,7 @@ async fn an_erasure_longer_than_its_request_answers_202_and_finishes_from_the_st
     config.erasure_budget = std::time::Duration::ZERO;
     let hurried = ingest::App { config, ..pipeline.ingest.clone() };
     let erase = || api_request("DELETE", ADMIN, &format!("/users/{ADA}"), &[]);
-    let (status, report) = json_response(ingest::handle(&hurried, erase()).await);
+    let (status, report) = json_response(hurried.handle(erase()).await);
     assert_eq!((status, report["complete"].as_bool()), (202, Some(false)), "{report}");
     assert!(report["directoryEntriesDeleted"].as_u64() > Some(0), "the first round did what it could: {report}");
     assert_eq!(get(&app, api_request("GET", ENGINEER, "/users", &[("search", "ada")])).await.1["items"], json!([]));
@@ -337,7 +337,7 @@ async fn an_erasure_longer_than_its_request_answers_202_and_finishes_from_the_st
     // The marker's change reaches classify through the stream, which runs the rest.
     pipeline.classify_all().await;
     assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
-    let (status, report) = json_response(ingest::handle(&pipeline.ingest, erase()).await);
+    let (status, report) = json_response(pipeline.ingest.handle(erase()).await);
     assert_eq!(
         (status, report["complete"].as_bool()),
         (200, Some(true)),
@@ -366,7 +366,7 @@ async fn revised_tenant() -> Pipeline {
 async fn an_erasure_deletes_the_pages_of_superseded_versions_too() {
     let pipeline = revised_tenant().await;
     let erase = api_request("DELETE", ADMIN, &format!("/users/{ADA}"), &[]);
-    let (status, report) = json_response(ingest::handle(&pipeline.ingest, erase).await);
+    let (status, report) = json_response(pipeline.ingest.handle(erase).await);
     assert_eq!(status, 200, "{report}");
     assert!(report["stalePagesDeleted"].as_u64() > Some(0), "version 1's pages named her: {report}");
     assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new());
@@ -428,7 +428,7 @@ async fn secrets_are_read_once_at_cold_start_and_a_rotation_accepts_both_values(
         let mut request = api_request("POST", None, "/graph/notifications", &[]);
         *request.body_mut() = lambda_http::Body::Text(body.to_string());
         request.headers_mut().insert("content-type", "application/json".parse().unwrap());
-        let (status, answer) = json_response(webhook::handle(&app, request).await);
+        let (status, answer) = json_response(app.handle(request).await);
         assert_eq!((status, &answer["queued"]), (202, &json!(queued)), "{state}: {answer}");
     }
     assert!(requests.take().is_empty(), "no secret read after the cold start");

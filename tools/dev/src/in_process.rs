@@ -5,11 +5,12 @@
 //! There is no authorizer here, and none is needed: the webhook serves only Graph's public routes.
 
 use axum::ServiceExt;
+use callscope_http::HttpFunction;
 
 /// Serves `app` on `listener` until the runtime stops; the URL it serves at.
 pub fn serve_webhook(app: webhook::App, listener: tokio::net::TcpListener) -> String {
     let url = format!("http://{}", listener.local_addr().expect("a bound listener"));
-    let edge = webhook::edge::<axum::body::Body>(app);
+    let edge = app.edge::<axum::body::Body>();
     tokio::spawn(async move { axum::serve(listener, edge.into_make_service()).await });
     url
 }

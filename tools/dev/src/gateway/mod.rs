@@ -18,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get};
-use callscope_http::Access;
+use callscope_http::{Access, HttpFunction};
 use payload::Incoming;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,7 +28,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Every function behind the gateway with its routes: adding a function is one line here.
 pub fn functions() -> [(&'static str, Vec<callscope_http::Route>); 3] {
-    [("ingest", ingest::route_table()), ("webhook", webhook::route_table()), ("query", query::route_table())]
+    [
+        ("ingest", ingest::App::route_table()),
+        ("webhook", webhook::App::route_table()),
+        ("query", query::App::route_table()),
+    ]
 }
 
 /// Where the console's role picker gets its tokens.
