@@ -41,6 +41,10 @@ target_dir() {
 TARGET_DIR=$(target_dir)
 # The local stand-ins for AWS (tools/dev), as built by stack_up.
 DEV="$TARGET_DIR/debug/callscope-dev"
+# What the tests build and run: the binaries, every target with tests (unit tests, the
+# integration suite; a binary or library with none of its own is marked `test = false`, so no
+# empty test harness is compiled and linked for it) and the benchmarks (run once each as tests).
+WORKSPACE_TARGETS="--workspace --bins --tests --benches"
 
 # The sample tenant's featured user (tools/dev/src/tenant), whom the scripts wait for and show.
 FEATURED_USER=5a3e0000-0000-4000-8000-000000000000
@@ -86,7 +90,7 @@ stack_up() {
   if [ "${STACK_BUILD:-}" = workspace ]; then
     # After the workspace's tests were built: the same selection, so the same features, and
     # nothing to build again.
-    foreground cargo build --workspace --all-targets
+    foreground cargo build $WORKSPACE_TARGETS
   else
     foreground cargo build -p ingest-function -p webhook-function -p classify-function -p query-function -p callscope-dev
   fi

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 mkdir -p .local
-echo "==> building every test target once"
-cargo test --workspace --all-targets --no-run --quiet
+echo "==> building the binaries and every test target once"
+cargo build $WORKSPACE_TARGETS --quiet
 faults_pid=""
 trap 'stop_group "$faults_pid"' EXIT
 trap 'exit 130' INT TERM
@@ -17,7 +17,7 @@ echo "==> the fault run, beside the other tests (its log: .local/faults.log)"
 setsid scripts/with-moto.sh cargo test --workspace --test suite -- --ignored --nocapture faults:: > .local/faults.log 2>&1 &
 faults_pid=$!
 status=0
-scripts/with-moto.sh cargo test --workspace --all-targets || status=$?
+scripts/with-moto.sh cargo test --workspace --tests --benches || status=$?
 faults=0
 wait "$faults_pid" || faults=$?
 faults_pid=""
