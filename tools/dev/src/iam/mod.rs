@@ -10,6 +10,7 @@
 //! tests (an HTTP client layer in `tests/iam.rs`) and the local stack ([`proxy`], in front of
 //! moto); a refused request is answered `400 AccessDeniedException`, as AWS answers it.
 
+mod intrinsics;
 pub mod policy;
 pub mod proxy;
 pub mod report;
