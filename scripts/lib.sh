@@ -132,7 +132,11 @@ stack_up() {
       GRAPH_CLIENT_STATE GRAPH_CLIENT_ID GRAPH_CLIENT_SECRET GRAPH_API_URL GRAPH_TOKEN_URL GRAPH_NOTIFICATION_URL; do
     env_args+=(--env-var "$name=${!name}")
   done
-  setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$functions_port" "${env_args[@]}" > .local/watch.log 2>&1 &
+  # Each function's build under watch selects its package alone; the build above selected the
+  # local tools too, which turn on the core's fixtures. With them on here as well, watch finds
+  # every function already built (the deployed build has none: `make package`).
+  setsid cargo lambda watch --features callscope-core/fixtures --invoke-address 127.0.0.1 --invoke-port "$functions_port" \
+    "${env_args[@]}" > .local/watch.log 2>&1 &
   STACK_PIDS="$STACK_PIDS $!"
   FUNCTIONS_URL="http://127.0.0.1:$functions_port"
   wait_http "$FUNCTIONS_URL/" watch "$!"
