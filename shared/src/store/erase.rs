@@ -112,7 +112,7 @@ impl DynamoStore {
                 return Ok(Some(marker.report));
             }
             self.erase_from_call(&entry.entry.call_id, user_id, home_tenant, &mut run).await?;
-            self.delete(&entry.pk, &entry.sk).await?;
+            self.delete(&entry.keys.pk, &entry.keys.sk).await?;
             run.history_entries_deleted += 1;
         }
         marker.report.add(&run);

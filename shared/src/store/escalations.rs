@@ -9,6 +9,7 @@ use super::Page;
 use super::StoreError;
 use super::calls::{cancelled_by_condition, guarded_put};
 use super::client::{DynamoStore, Partition, WriteGuard, from_item, key_item, read_items, to_item, to_value};
+use super::items::IndexedKeys;
 use super::keys::{self, GSI1PK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::erasure::ERASED_ID;
@@ -23,14 +24,8 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EscalationItem {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    #[serde(rename = "GSI1PK")]
-    pub gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    pub gsi1sk: String,
+    #[serde(flatten)]
+    pub keys: IndexedKeys,
     #[serde(flatten)]
     pub escalation: Escalation,
     pub version: i64,
@@ -41,10 +36,12 @@ pub struct EscalationItem {
 impl EscalationItem {
     fn new(escalation: Escalation, version: i64, expires_at: i64) -> Self {
         Self {
-            pk: keys::escalation_pk(&escalation.id),
-            sk: keys::ESCALATION_SK.to_owned(),
-            gsi1pk: keys::escalation_queue_pk(escalation.state),
-            gsi1sk: keys::escalation_queue_sk(escalation.opened_at, &escalation.id),
+            keys: IndexedKeys {
+                pk: keys::escalation_pk(&escalation.id),
+                sk: keys::ESCALATION_SK.to_owned(),
+                gsi1pk: keys::escalation_queue_pk(escalation.state),
+                gsi1sk: keys::escalation_queue_sk(escalation.opened_at, &escalation.id),
+            },
             escalation,
             version,
             expires_at,

@@ -96,10 +96,10 @@ pub struct ResultPage {
     pub results: Vec<SessionResult>,
 }
 
-/// One line of a user's history, found by the user's id and by time (GSI1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryItem {
+/// The table keys of an item also filed on GSI1: one struct, flattened into each such item,
+/// so the stored attribute names are spelled once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexedKeys {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]
@@ -108,6 +108,14 @@ pub struct HistoryItem {
     pub gsi1pk: String,
     #[serde(rename = "GSI1SK")]
     pub gsi1sk: String,
+}
+
+/// One line of a user's history, found by the user's id and by time (GSI1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryItem {
+    #[serde(flatten)]
+    pub keys: IndexedKeys,
     pub user_id: String,
     /// The call version this line was written from: a lower version never overwrites it.
     pub version: i64,
@@ -120,10 +128,12 @@ impl HistoryItem {
     /// `user`'s history line for the call of `summary`, with its verdict.
     pub fn new(summary: &CallSummary, user: &Party) -> Self {
         Self {
-            pk: keys::user_pk(&user.id),
-            sk: keys::history_sk(&summary.call_id),
-            gsi1pk: keys::history_gsi_pk(&user.id),
-            gsi1sk: keys::history_gsi_sk(summary.start_date_time, &summary.call_id),
+            keys: IndexedKeys {
+                pk: keys::user_pk(&user.id),
+                sk: keys::history_sk(&summary.call_id),
+                gsi1pk: keys::history_gsi_pk(&user.id),
+                gsi1sk: keys::history_gsi_sk(summary.start_date_time, &summary.call_id),
+            },
             user_id: user.id.clone(),
             version: summary.version,
             entry: summary.history_entry(user),
