@@ -29,10 +29,7 @@ pub type EscalationList = ByRole<ListPage<SpecialistEscalationRow>, ListPage<Eng
 impl EscalationList {
     /// The page as CSV (`GET /escalations?format=csv`), in the same view.
     pub fn to_csv(&self) -> String {
-        match self {
-            ByRole::Specialist(page) => escalations_csv(&page.items),
-            ByRole::Engineer(page) => escalations_csv(&page.items),
-        }
+        self.render(escalations_csv, escalations_csv)
     }
 }
 

@@ -19,10 +19,7 @@ pub type HistoryPageView = ByRole<ListPage<SpecialistHistoryLine>, ListPage<Engi
 impl HistoryPageView {
     /// The page as CSV (`GET /users/{userId}/calls?format=csv`), in the same view.
     pub fn to_csv(&self) -> String {
-        match self {
-            ByRole::Specialist(page) => history_csv(&page.items),
-            ByRole::Engineer(page) => history_csv(&page.items),
-        }
+        self.render(history_csv, history_csv)
     }
 }
 

@@ -49,6 +49,15 @@ impl<S, E> crate::domain::views::ByRole<ListPage<S>, ListPage<E>> {
             Self::Engineer(page) => page.next_cursor.as_deref(),
         }
     }
+
+    /// The page's items rendered by the function of its view: one place that picks the view,
+    /// so each list's `to_csv` only names its renderer.
+    pub fn render<R>(&self, specialist: impl FnOnce(&[S]) -> R, engineer: impl FnOnce(&[E]) -> R) -> R {
+        match self {
+            Self::Specialist(page) => specialist(&page.items),
+            Self::Engineer(page) => engineer(&page.items),
+        }
+    }
 }
 
 /// The call and user of a route about one user's call (`/calls/{callId}?user={userId}`),
