@@ -130,9 +130,7 @@ impl DynamoStore {
     async fn audit_days(&self, low: &str, high: &str) -> Result<Vec<Date>, StoreError> {
         let day_of = |key: &str| key.get(..10).unwrap_or_default().to_owned();
         let items = self
-            .client()
             .query()
-            .table_name(self.table())
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#sk", SK)

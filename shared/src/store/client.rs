@@ -8,6 +8,7 @@ use crate::domain::access::cursor::PageKey;
 use crate::domain::classify::Rating;
 use crate::domain::escalation::EscalationState;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use serde::Serialize;
@@ -243,6 +244,11 @@ impl DynamoStore {
         &self.client
     }
 
+    /// A Query of this store's table: every Query starts here, so none can name another table.
+    pub(super) fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&self.table)
+    }
+
     /// Puts `item` if `guard` allows; `false` if the guard refused it (the expected outcome of
     /// a conditional write that lost, not a failure).
     pub(super) async fn put_guarded(&self, item: Item, guard: WriteGuard<'_>) -> Result<bool, StoreError> {
@@ -377,9 +383,7 @@ impl DynamoStore {
 
     /// Every item of partition `pk`: one Query, paged by the SDK past 1 MB.
     pub(super) async fn partition(&self, pk: &str, consistent: bool) -> Result<Vec<Item>, StoreError> {
-        self.client
-            .query()
-            .table_name(&self.table)
+        self.query()
             .key_condition_expression("#pk = :pk")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
@@ -402,27 +406,39 @@ impl DynamoStore {
         start: Option<&PageKey>,
         now: OffsetDateTime,
     ) -> Result<Page<T>, StoreError> {
-        let output = self
-            .client
+        let request = self
             .query()
-            .table_name(&self.table)
             .set_index_name(partition.index.map(str::to_owned))
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-            .filter_expression("#expires > :now")
             .expression_attribute_names("#pk", partition.pk_name)
             .expression_attribute_names("#sk", partition.sk_name)
-            .expression_attribute_names("#expires", EXPIRES_AT)
             .expression_attribute_values(":pk", AttributeValue::S(partition.pk.clone()))
             .expression_attribute_values(":low", AttributeValue::S(low))
             .expression_attribute_values(":high", AttributeValue::S(high))
+            .scan_index_forward(false);
+        self.live_page(request, limit, start, now, &partition.pk).await
+    }
+
+    /// One page of `request` (a Query naming its keys), live items only: a page may hold fewer
+    /// than `limit`. Every paged list of the table ends here; `what` names it in errors.
+    pub(super) async fn live_page<T: DeserializeOwned>(
+        &self,
+        request: QueryFluentBuilder,
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+        what: &str,
+    ) -> Result<Page<T>, StoreError> {
+        let output = request
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#expires", EXPIRES_AT)
             .expression_attribute_values(":now", live_at(now))
-            .scan_index_forward(false)
             .limit(limit as i32)
             .set_exclusive_start_key(start.map(start_key))
             .send()
             .await
             .map_err(|e| StoreError::request("Query", e))?;
-        let entries = read_items(output.items.unwrap_or_default(), &partition.pk)?;
+        let entries = read_items(output.items.unwrap_or_default(), what)?;
         Ok(Page { entries, last_key: output.last_evaluated_key.and_then(page_key) })
     }
 }

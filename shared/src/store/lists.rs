@@ -3,9 +3,9 @@
 //! last called.
 
 use super::StoreError;
-use super::client::{DynamoStore, Page, Partition, live_at, page_key, read_items, start_key};
+use super::client::{DynamoStore, Page, Partition};
 use super::items::{DirectoryItem, HistoryItem};
-use super::keys::{self, EXPIRES_AT, PK, SK};
+use super::keys::{self, PK, SK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::calls::HistoryEntry;
 use crate::domain::graph::Party;
@@ -69,16 +69,7 @@ impl DynamoStore {
         start: Option<&PageKey>,
         now: OffsetDateTime,
     ) -> Result<Page<Party>, StoreError> {
-        let request = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .filter_expression("#expires > :now")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#expires", EXPIRES_AT)
-            .expression_attribute_values(":now", live_at(now))
-            .limit(limit as i32)
-            .set_exclusive_start_key(start.map(start_key));
+        let request = self.query().expression_attribute_names("#pk", PK);
         let request = match token_prefix {
             Some(prefix) => request
                 .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
@@ -89,11 +80,7 @@ impl DynamoStore {
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_values(":pk", AttributeValue::S(keys::USERS_PK.to_owned())),
         };
-        let output = request.send().await.map_err(|e| StoreError::request("Query", e))?;
-        let page: Page<DirectoryItem> = Page {
-            entries: read_items(output.items.unwrap_or_default(), "directory")?,
-            last_key: output.last_evaluated_key.and_then(page_key),
-        };
+        let page: Page<DirectoryItem> = self.live_page(request, limit, start, now, "directory").await?;
         Ok(page.map(|item| item.user))
     }
 }
