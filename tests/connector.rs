@@ -57,6 +57,21 @@ impl Connector {
         Self { pipeline, stand_in, worker, worker_stream, webhook_url, offset }
     }
 
+    /// The connector with its subscription made and the first backfill drained: where a test
+    /// of what Graph delivers starts.
+    pub async fn subscribed(behaviour: Behaviour) -> Self {
+        let mut connector = Self::new(behaviour).await;
+        connector.keep().await;
+        connector.drain().await;
+        connector
+    }
+
+    /// Publishes `records` on the stand-in and runs the worker until the stream is drained.
+    pub async fn publish_and_drain(&mut self, records: Vec<serde_json::Value>) {
+        self.stand_in.publish(records).await;
+        self.drain().await;
+    }
+
     /// The connector's now.
     pub fn now(&self) -> OffsetDateTime {
         ANCHOR + Duration::seconds(self.offset.load(Ordering::Relaxed))

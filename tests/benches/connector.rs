@@ -69,15 +69,12 @@ async fn acknowledgement() {
 async fn throughput(throttle_percent: u64, retry_after_seconds: u64) {
     const RECORDS: usize = 100;
     let behaviour = Behaviour { throttle_percent, retry_after_seconds, ..Behaviour::default() };
-    let mut connector = Connector::new(behaviour).await;
-    connector.keep().await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(behaviour).await;
     let records: Vec<Value> = (0..RECORDS)
         .map(|n| fixtures::call_json(&format!("t-{n}"), 1, 2, 1, ANCHOR - time::Duration::hours(2)))
         .collect();
     let started = Instant::now();
-    connector.stand_in.publish(records).await;
-    connector.drain().await;
+    connector.publish_and_drain(records).await;
     let seconds = started.elapsed().as_secs_f64();
     let throttled = connector.stand_in.stats.throttled.load(std::sync::atomic::Ordering::Relaxed);
     println!(
@@ -87,15 +84,12 @@ async fn throughput(throttle_percent: u64, retry_after_seconds: u64) {
 }
 
 async fn requests_per_record() {
-    let mut connector = Connector::new(Behaviour::default()).await;
-    connector.keep().await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
     for participants in [2, 50, 250] {
         let before = connector.api_requests();
         let record =
             fixtures::call_json(&format!("size-{participants}"), 1, participants, 1, ANCHOR - time::Duration::hours(2));
-        connector.stand_in.publish(vec![record]).await;
-        connector.drain().await;
+        connector.publish_and_drain(vec![record]).await;
         println!(
             "Graph requests per record, {participants} participants ({participants} sessions): {}",
             connector.api_requests() - before

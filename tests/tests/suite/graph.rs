@@ -193,9 +193,7 @@ async fn bad_notification_bodies_get_a_clear_400() {
 #[tokio::test]
 async fn a_thousand_notifications_under_throttling_store_each_record_once_at_its_highest_version() {
     let behaviour = Behaviour { throttle_percent: 30, retry_after_seconds: 0, ..Behaviour::default() };
-    let mut connector = Connector::new(behaviour).await;
-    connector.keep().await;
-    connector.drain().await; // the first backfill finds nothing yet
+    let mut connector = Connector::subscribed(behaviour).await; // the first backfill finds nothing yet
     let ids: Vec<String> = (0..100).map(|n| format!("burst-{n:03}")).collect();
     // 1,000 notifications in bursts of 100: each record notified at version 1 four times,
     // then at version 2 six times. Duplicates in flight cost no second fetch.
@@ -219,12 +217,9 @@ async fn a_thousand_notifications_under_throttling_store_each_record_once_at_its
 
 #[tokio::test]
 async fn a_large_meeting_is_fetched_whole_over_all_its_pages() {
-    let mut connector = Connector::new(Behaviour::default()).await;
-    connector.keep().await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
     let before = connector.api_requests();
-    connector.stand_in.publish(vec![record("town-hall", 1, 250)]).await;
-    connector.drain().await;
+    connector.publish_and_drain(vec![record("town-hall", 1, 250)]).await;
     // The record with 60 sessions, 4 more session pages; the participants, 1 more page.
     assert_eq!(connector.api_requests() - before, 7);
     let header = stored_header(connector.pipeline.store(), "town-hall").await;
@@ -237,41 +232,30 @@ async fn a_large_meeting_is_fetched_whole_over_all_its_pages() {
 
 #[tokio::test]
 async fn a_record_gone_from_graph_is_dropped_and_the_queue_drains() {
-    let mut connector = Connector::new(Behaviour::default()).await;
-    connector.keep().await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
     let old = fixtures::call_json("old", 1, 2, 1, ANCHOR - Duration::days(31));
-    connector.stand_in.publish(vec![old]).await;
-    connector.drain().await;
+    connector.publish_and_drain(vec![old]).await;
     assert!(connector.pipeline.store().dead_letter_of("old").await.unwrap().is_none(), "not a failure");
     assert!(stored_item::<Value>(connector.pipeline.store().table(), "CALL#old", "#HEADER").await.is_none());
 }
 
 #[tokio::test]
 async fn an_expired_token_is_replaced_once() {
-    let mut connector = Connector::new(Behaviour::default()).await;
-    connector.keep().await;
-    connector.drain().await;
-    connector.stand_in.publish(vec![record("t-1", 1, 2)]).await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    connector.publish_and_drain(vec![record("t-1", 1, 2)]).await;
     assert_eq!(connector.stand_in.stats.tokens_issued.load(Ordering::Relaxed), 1);
     connector.stand_in.expire_tokens();
-    connector.stand_in.publish((2..12).map(|n| record(&format!("t-{n}"), 1, 2)).collect()).await;
-    connector.drain().await;
+    connector.publish_and_drain((2..12).map(|n| record(&format!("t-{n}"), 1, 2)).collect()).await;
     assert_eq!(connector.stand_in.stats.tokens_issued.load(Ordering::Relaxed), 2, "refreshed once");
     assert_eq!(stored_header(connector.pipeline.store(), "t-11").await.summary.version, 1);
 }
 
 #[tokio::test]
 async fn a_revision_notified_later_replaces_the_first_version() {
-    let mut connector = Connector::new(Behaviour::default()).await;
-    connector.keep().await;
-    connector.drain().await;
-    connector.stand_in.publish(vec![record("rev", 1, 2)]).await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    connector.publish_and_drain(vec![record("rev", 1, 2)]).await;
     assert_eq!(stored_header(connector.pipeline.store(), "rev").await.summary.version, 1);
-    connector.stand_in.publish(vec![record("rev", 2, 3)]).await;
-    connector.drain().await;
+    connector.publish_and_drain(vec![record("rev", 2, 3)]).await;
     assert_eq!(stored_header(connector.pipeline.store(), "rev").await.summary.version, 2);
     let third = stored_history(connector.pipeline.store(), &fixtures::user_id(2), "rev").await;
     assert_eq!(third.version, 2, "the participant version 2 added has it");
@@ -279,9 +263,7 @@ async fn a_revision_notified_later_replaces_the_first_version() {
 
 #[tokio::test]
 async fn the_subscription_is_renewed_before_expiry_and_recreated_after_removal() {
-    let mut connector = Connector::new(Behaviour::default()).await;
-    connector.keep().await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
     let (first, expires) = connector.stand_in.subscriptions()[0].clone();
     // Half a day later (58 of 70 hours left): nothing changes.
     connector.offset.store(12 * 3600, Ordering::Relaxed);
@@ -310,9 +292,7 @@ async fn the_subscription_is_renewed_before_expiry_and_recreated_after_removal()
 
 #[tokio::test]
 async fn a_missed_event_backfills_what_was_missed() {
-    let mut connector = Connector::new(Behaviour { list_page: 3, ..Behaviour::default() }).await;
-    connector.keep().await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour { list_page: 3, ..Behaviour::default() }).await;
     let missed: Vec<Value> = (0..7).map(|n| record(&format!("missed-{n}"), 1, 2)).collect();
     connector.stand_in.publish_silently(missed);
     connector.stand_in.lifecycle("missed").await;
@@ -359,11 +339,8 @@ async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
 
 #[tokio::test]
 async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
-    let mut connector = Connector::new(Behaviour::default()).await;
-    connector.keep().await;
-    connector.drain().await;
-    connector.stand_in.publish(vec![record("overtaken", 1, 3)]).await;
-    connector.drain().await;
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    connector.publish_and_drain(vec![record("overtaken", 1, 3)]).await;
     // Version 2 is fetched; the erasure of one of its people (with an escalation racing that)
     // lands after the worker read who is erased, just before it commits the version.
     let (table, user) = (connector.pipeline.store().clone(), fixtures::user_id(1));
@@ -373,8 +350,7 @@ async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
         operation == "PutItem" && race::partition(body) == "CALL#overtaken" && race::sort_key(body) == "#HEADER"
     };
     connector.worker.store = as_function(&race::before(&table, commit, erase), "graph-worker");
-    connector.stand_in.publish(vec![record("overtaken", 2, 3)]).await;
-    connector.drain().await;
+    connector.publish_and_drain(vec![record("overtaken", 2, 3)]).await;
     let marker: Value = stored_item(table.table(), &format!("ERASED#{user}"), "#MARKER").await.unwrap();
     assert_eq!(marker["complete"], true, "the worker ran the erasure to its end: {marker}");
     assert_eq!(marker["escalationsRewritten"], 1, "{marker}");
