@@ -162,6 +162,14 @@ impl RequestLog {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
 
+    /// [`Self::take`], sorted: the order of requests sent concurrently (the audit write beside
+    /// a read) is not part of what a test checks.
+    pub fn take_sorted(&self) -> Vec<String> {
+        let mut sent = self.take();
+        sent.sort();
+        sent
+    }
+
     /// The interceptor that writes to this log.
     fn gate(&self) -> Gate {
         let log = self.0.clone();
@@ -491,9 +499,46 @@ pub fn event_request(name: &str) -> lambda_http::Request {
         .unwrap_or_else(|e| panic!("events/{name} is not an HTTP API event: {e}"))
 }
 
+/// Every page of a list, following `nextCursor` until the last: `get` fetches one page with
+/// the query it is given (`limit`, then the cursor too), and every page must be a 200.
+pub async fn every_page(
+    limit: u32,
+    mut get: impl AsyncFnMut(&[(&str, &str)]) -> (u16, serde_json::Value),
+) -> Vec<serde_json::Value> {
+    let limit = limit.to_string();
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", limit.as_str())];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let (status, page) = get(&query).await;
+        assert_eq!(status, 200, "{page}");
+        cursor = page["nextCursor"].as_str().map(str::to_owned);
+        pages.push(page);
+        if cursor.is_none() {
+            return pages;
+        }
+    }
+}
+
+/// The items of every page of `pages`, in order.
+pub fn page_items(pages: &[serde_json::Value]) -> impl Iterator<Item = &serde_json::Value> {
+    pages.iter().flat_map(|page| page["items"].as_array().expect("a list page has items"))
+}
+
 /// `events/graph/<name>` as JSON.
 pub fn graph_record(name: &str) -> serde_json::Value {
     serde_json::from_str(&event_text(&format!("graph/{name}"))).expect("graph samples are JSON")
+}
+
+/// The sample meeting (`events/graph/meeting.json`) as revised to `version`: what the tests of
+/// revisions post.
+pub fn meeting_record(version: i64) -> serde_json::Value {
+    let mut record = graph_record("meeting.json");
+    record["version"] = serde_json::json!(version);
+    record
 }
 
 pub use callscope_dev::stream::{StreamTail, event};

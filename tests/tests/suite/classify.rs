@@ -7,7 +7,7 @@ use callscope_core::domain::classify::Rating;
 use callscope_core::domain::classify::{IssueCode, Thresholds};
 use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, BOB, MEETING, P2P};
-use callscope_tests::{ANCHOR, Pipeline, event_request};
+use callscope_tests::{ANCHOR, Pipeline, event_request, meeting_record};
 use serde_json::{Value, json};
 
 async fn stack() -> Pipeline {
@@ -17,12 +17,6 @@ async fn stack() -> Pipeline {
 async fn history_rating(stack: &Pipeline, user: &str, call: &str) -> (i64, Rating, Vec<IssueCode>) {
     let item = callscope_tests::stored_history(stack.store(), user, call).await;
     (item.version, item.entry.rating, item.entry.issue_codes)
-}
-
-fn meeting(version: i64) -> Value {
-    let mut record = callscope_tests::graph_record("meeting.json");
-    record["version"] = json!(version);
-    record
 }
 
 #[tokio::test]
@@ -77,7 +71,7 @@ async fn an_ingested_call_is_rated_from_the_stream() {
 #[tokio::test]
 async fn the_same_batch_delivered_twice_changes_nothing() {
     let mut stack = stack().await;
-    stack.post(&meeting(2)).await;
+    stack.post(&meeting_record(2)).await;
     let records = stack.stream.next_records().await.unwrap();
     assert!(stack.deliver(callscope_tests::event(records.clone())).await.is_empty());
     let first = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
@@ -90,9 +84,9 @@ async fn the_same_batch_delivered_twice_changes_nothing() {
 #[tokio::test]
 async fn a_late_older_version_never_overwrites_a_newer_result() {
     let mut stack = stack().await;
-    stack.post(&meeting(2)).await;
+    stack.post(&meeting_record(2)).await;
     let version_2 = stack.stream.next_records().await.unwrap();
-    let mut better = meeting(3);
+    let mut better = meeting_record(3);
     let stream = &mut better["sessions"][1]["segments"][0]["media"][0]["streams"][0];
     for (field, value) in [
         ("averageJitter", json!("PT0.01S")),
@@ -118,9 +112,9 @@ async fn a_late_older_version_never_overwrites_a_newer_result() {
 #[tokio::test]
 async fn a_result_computed_for_an_old_version_is_not_published() {
     let mut stack = stack().await;
-    stack.post(&meeting(2)).await;
+    stack.post(&meeting_record(2)).await;
     let old = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
-    stack.post(&meeting(3)).await;
+    stack.post(&meeting_record(3)).await;
     let event = callscope_tests::event(stack.stream.next_records().await.unwrap());
     assert!(stack.deliver(event).await.is_empty());
 
@@ -144,7 +138,7 @@ async fn an_unreadable_record_is_reported_and_nothing_after_it_is_written() {
     let mut stack = stack().await;
     stack.post(&callscope_tests::graph_record("p2p-pstn.json")).await;
     let first: Vec<_> = stack.stream.next_records().await.unwrap();
-    stack.post(&meeting(2)).await;
+    stack.post(&meeting_record(2)).await;
     let second = stack.stream.next_records().await.unwrap();
 
     let header = |records: &[aws_lambda_events::dynamodb::EventRecord]| {

@@ -420,21 +420,8 @@ async fn the_queue_pages_newest_first_and_refuses_foreign_cursors() {
         assert_eq!(status, 201, "{body}");
         opened.push(body["id"].as_str().unwrap().to_owned());
     }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut query = vec![("limit", "10")];
-        if let Some(c) = &cursor {
-            query.push(("cursor", c));
-        }
-        let (status, page) = desk.get(ERIN, "/escalations", &query).await;
-        assert_eq!(status, 200, "{page}");
-        seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()));
-        match page["nextCursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let pages = callscope_tests::every_page(10, async |query| desk.get(ERIN, "/escalations", query).await).await;
+    let seen: Vec<String> = callscope_tests::page_items(&pages).map(|i| i["id"].as_str().unwrap().to_owned()).collect();
     assert_eq!(seen, opened, "every escalation once, newest first");
     let (_, first) = desk.get(ERIN, "/escalations", &[("limit", "10")]).await;
     let cursor = first["nextCursor"].as_str().unwrap();
@@ -461,11 +448,7 @@ async fn each_escalation_route_makes_few_requests_and_never_scans() {
     // A warm function has put today into the audit trail's day index (once per day).
     counted.get(ERIN, "/escalations", &[]).await;
     requests.take();
-    let sent = || {
-        let mut sent = requests.take();
-        sent.sort();
-        sent
-    };
+    let sent = || requests.take_sorted();
     let id = counted.escalated(SAM, "freezing").await;
     assert_eq!(
         sent(),

@@ -378,9 +378,7 @@ async fn the_stream_filter_passes_exactly_what_classify_acts_on() {
     let mut records = pipeline.stream.next_records().await.unwrap();
     pipeline.deliver(callscope_tests::event(records.clone())).await;
     records.extend(pipeline.stream.next_records().await.unwrap());
-    let mut newer = callscope_tests::graph_record("meeting.json");
-    newer["version"] = json!(3);
-    pipeline.post(&newer).await;
+    pipeline.post(&callscope_tests::meeting_record(3)).await;
     let version_3 = pipeline.stream.next_records().await.unwrap();
     pipeline.deliver(callscope_tests::event(version_3.clone())).await;
     records.extend(version_3);
@@ -739,13 +737,8 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
 
     // Ingest writes a call's session pages with BatchWriteItem, an action of its own in IAM.
     let cut = Roles::new(&without("WriteCallRecordsPolicy", "WriteCalls", "dynamodb:BatchWriteItem"), store.table());
-    assert_eq!(HttpFunction::handle(&ingest(&cut), record()).await.status(), 500);
-    assert_eq!(
-        BTreeSet::from_iter(cut.refusals()),
-        BTreeSet::from([
-            "ingest may not dynamodb:BatchWriteItem on CALL#… (no statement of IngestFunction allows it)".to_owned()
-        ])
-    );
+    let refusal = "ingest may not dynamodb:BatchWriteItem on CALL#… (no statement of IngestFunction allows it)";
+    assert_refused(&ingest(&cut), record(), &cut, refusal).await;
     let intact = Roles::new(repository_template(), store.table());
     assert_eq!(HttpFunction::handle(&ingest(&intact), record()).await.status(), 202);
 
@@ -754,13 +747,15 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
     let history =
         || api_request("GET", Some("support-engineer"), "/users/3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b/calls", &[]);
     let cut = Roles::new(&without("QueryFunction", "ReadHistoryAndQueues", "dynamodb:Query"), store.table());
-    assert_eq!(HttpFunction::handle(&query(&cut), history()).await.status(), 500);
-    assert_eq!(
-        BTreeSet::from_iter(cut.refusals()),
-        BTreeSet::from([
-            "query may not dynamodb:Query on index GSI1, HIST#… (no statement of QueryFunction allows it)".to_owned()
-        ])
-    );
+    let refusal = "query may not dynamodb:Query on index GSI1, HIST#… (no statement of QueryFunction allows it)";
+    assert_refused(&query(&cut), history(), &cut, refusal).await;
     assert_eq!(HttpFunction::handle(&query(&intact), history()).await.status(), 200);
     assert_eq!(intact.refusals(), Vec::<String>::new());
+}
+
+/// `app`, on `roles` with a right cut out, answers `request` with AWS's refusal (the handler's
+/// 500), and `refusal` is the one request the check refused.
+async fn assert_refused(app: &impl HttpFunction, request: lambda_http::Request, roles: &Roles, refusal: &str) {
+    assert_eq!(HttpFunction::handle(app, request).await.status(), 500);
+    assert_eq!(BTreeSet::from_iter(roles.refusals()), BTreeSet::from([refusal.to_owned()]));
 }

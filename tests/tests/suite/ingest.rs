@@ -5,7 +5,7 @@ use callscope_core::store::{DynamoStore, keys};
 use callscope_core::support::fixtures;
 use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, BOB, GRACE_GUEST, MEETING, P2P};
-use callscope_tests::{ANCHOR, event_request, event_text, fresh_store};
+use callscope_tests::{ANCHOR, event_request, event_text, fresh_store, meeting_record};
 use ingest::App;
 use lambda_http::Request;
 use serde_json::{Value, json};
@@ -55,12 +55,6 @@ async fn history_ids(store: &DynamoStore, user: &str, now: time::OffsetDateTime)
     page.entries.into_iter().map(|e| e.call_id).collect()
 }
 
-fn meeting_with_version(version: i64) -> Value {
-    let mut record = callscope_tests::graph_record("meeting.json");
-    record["version"] = json!(version);
-    record
-}
-
 #[tokio::test]
 async fn a_sample_call_is_accepted_and_stored_whole() {
     let app = app().await;
@@ -83,7 +77,7 @@ async fn versions_go_created_unchanged_updated_stale() {
     let app = app().await;
     let mut seen = Vec::new();
     for version in [2, 2, 3, 1] {
-        let (status, body) = send(&app, post(&meeting_with_version(version))).await;
+        let (status, body) = send(&app, post(&meeting_record(version))).await;
         assert_eq!(status, 202, "{body}");
         seen.push(statuses(&body)[0].2.clone());
     }
@@ -97,7 +91,7 @@ async fn concurrent_versions_leave_the_highest() {
     let app = app().await;
     let mut versions: Vec<i64> = (1..=6).chain(1..=6).collect();
     versions.reverse();
-    let posts = versions.iter().map(|v| send(&app, post(&meeting_with_version(*v))));
+    let posts = versions.iter().map(|v| send(&app, post(&meeting_record(*v))));
     for (status, body) in futures::future::join_all(posts).await {
         assert_eq!(status, 202, "{body}");
     }

@@ -230,46 +230,32 @@ async fn history_pages_through_120_calls_and_refuses_tampered_or_foreign_cursors
     }
     let user = fixtures::user_id(0);
     desk.get(ENGINEER, &format!("/users/{user}/calls"), &[]).await; // warm: the audit day is indexed
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut pages = Vec::new();
-    loop {
-        let mut query = vec![("limit", "50")];
-        if let Some(c) = &cursor {
-            query.push(("cursor", c));
-        }
+    let pages = callscope_tests::every_page(50, async |query| {
         desk.requests.take();
-        let (status, page) = desk.get(ENGINEER, &format!("/users/{user}/calls"), &query).await;
-        assert_eq!(status, 200, "{page}");
-        let mut sent = desk.requests.take();
-        sent.sort();
+        let (status, page) = desk.get(ENGINEER, &format!("/users/{user}/calls"), query).await;
         assert_eq!(
-            sent,
+            desk.requests.take_sorted(),
             ["PutItem", "Query", "Query"],
             "one Query per page, the audit entry, and the tenant-data version check for the buildings"
         );
-        let items = page["items"].as_array().unwrap();
-        pages.push(items.len());
-        seen.extend(items.iter().map(|i| i["callId"].as_str().unwrap().to_owned()));
-        cursor = page["nextCursor"].as_str().map(str::to_owned);
-        if cursor.is_none() {
-            break;
-        }
-        if pages.len() == 1 {
-            let c = cursor.as_deref().unwrap();
-            let tampered = format!("{}A{}", &c[..10], &c[11..]);
-            let (status, body) = desk.get(ENGINEER, &format!("/users/{user}/calls"), &[("cursor", &tampered)]).await;
-            assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")));
-            assert!(body["error"]["message"].as_str().unwrap().contains("cursor"));
-            let other = fixtures::user_id(1);
-            let (status, _) = desk.get(ENGINEER, &format!("/users/{other}/calls"), &[("cursor", c)]).await;
-            assert_eq!(status, 400, "a cursor minted for another user");
-            let (status, _) = desk.get(SPECIALIST, &format!("/users/{user}/calls"), &[("cursor", c)]).await;
-            assert_eq!(status, 400, "a cursor minted for another role");
-        }
-    }
-    assert_eq!(pages.iter().sum::<usize>(), 120);
-    assert!(pages.len() >= 3 && pages.iter().all(|n| *n <= 50), "{pages:?}");
+        (status, page)
+    })
+    .await;
+    let c = pages[0]["nextCursor"].as_str().unwrap();
+    let tampered = format!("{}A{}", &c[..10], &c[11..]);
+    let (status, body) = desk.get(ENGINEER, &format!("/users/{user}/calls"), &[("cursor", &tampered)]).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")));
+    assert!(body["error"]["message"].as_str().unwrap().contains("cursor"));
+    let other = fixtures::user_id(1);
+    let (status, _) = desk.get(ENGINEER, &format!("/users/{other}/calls"), &[("cursor", c)]).await;
+    assert_eq!(status, 400, "a cursor minted for another user");
+    let (status, _) = desk.get(SPECIALIST, &format!("/users/{user}/calls"), &[("cursor", c)]).await;
+    assert_eq!(status, 400, "a cursor minted for another role");
+    let sizes: Vec<usize> = pages.iter().map(|page| page["items"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 120);
+    assert!(sizes.len() >= 3 && sizes.iter().all(|n| *n <= 50), "{sizes:?}");
+    let seen: Vec<String> =
+        callscope_tests::page_items(&pages).map(|i| i["callId"].as_str().unwrap().to_owned()).collect();
     let expected: Vec<String> = (0..120).rev().map(|n| format!("call-{n:03}")).collect();
     assert_eq!(seen, expected, "newest first, each once");
 }
@@ -313,27 +299,13 @@ async fn the_audit_trail_pages_newest_first_across_days_and_shards() {
         }
     }
     expected.reverse();
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut query = vec![("limit", "7")];
-        if let Some(c) = &cursor {
-            query.push(("cursor", c));
-        }
-        let (status, page) = desk.get(ADMIN, "/audit", &query).await;
-        assert_eq!(status, 200, "{page}");
-        for entry in page["items"].as_array().unwrap() {
-            let at = time::OffsetDateTime::parse(
-                entry["at"].as_str().unwrap(),
-                &time::format_description::well_known::Rfc3339,
-            );
-            seen.push(at.unwrap());
-        }
-        cursor = page["nextCursor"].as_str().map(str::to_owned);
-        if cursor.is_none() {
-            break;
-        }
-    }
+    let pages = callscope_tests::every_page(7, async |query| desk.get(ADMIN, "/audit", query).await).await;
+    let seen: Vec<time::OffsetDateTime> = callscope_tests::page_items(&pages)
+        .map(|entry| {
+            let at = entry["at"].as_str().unwrap();
+            time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).unwrap()
+        })
+        .collect();
     assert_eq!(seen, expected, "27 entries over 3 days and 8 shards, newest first, each once");
 }
 
@@ -355,14 +327,10 @@ async fn each_route_makes_the_fewest_requests_and_never_scans() {
     desk.get(SPECIALIST, "/users", &[("search", "zzz")]).await;
     assert_eq!(desk.requests.take(), ["Query"], "no user found, nothing more to read");
     desk.get(SPECIALIST, &format!("/users/{ADA}/calls"), &[]).await;
-    let mut sent = desk.requests.take();
-    sent.sort();
-    assert_eq!(sent, ["PutItem", "Query"]);
+    assert_eq!(desk.requests.take_sorted(), ["PutItem", "Query"]);
     desk.get(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)]).await;
-    let mut sent = desk.requests.take();
-    sent.sort();
     assert_eq!(
-        sent,
+        desk.requests.take_sorted(),
         ["PutItem", "Query", "Query"],
         "the whole detail (header, sessions, results) in one Query, plus the tenant-data version check"
     );
@@ -373,9 +341,11 @@ async fn each_route_makes_the_fewest_requests_and_never_scans() {
     desk_send(&warm, request(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)])).await;
     desk.requests.take();
     desk_send(&warm, request(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)])).await;
-    let mut sent = desk.requests.take();
-    sent.sort();
-    assert_eq!(sent, ["PutItem", "Query"], "a warm function checks the tenant data at most once a minute");
+    assert_eq!(
+        desk.requests.take_sorted(),
+        ["PutItem", "Query"],
+        "a warm function checks the tenant data at most once a minute"
+    );
     desk.get(ADMIN, "/audit", &[]).await;
     assert_eq!(
         desk.requests.take(),
