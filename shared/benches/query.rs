@@ -57,12 +57,12 @@ fn query(c: &mut Criterion) {
     let record: callscope_core::domain::graph::CallRecord = serde_json::from_slice(&sample).unwrap();
     let result = classify_sessions(&record.sessions, &Thresholds::default());
     let rated = PreparedClassification::new(&header.summary, result.clone(), HOME_TENANT).unwrap();
-    let mut header = CallHeader { result_pages: rated.pages.len() as u32, ..header };
+    let mut header = CallHeader { result_pages: rated.writes.pages.len() as u32, ..header };
     header.summary.rating = result.rating;
     header.summary.issue_codes = result.issue_codes;
     let mut items: Vec<Item> = vec![serde_dynamo::to_item(&header).unwrap()];
-    items.extend(prepared.pages.iter().cloned());
-    items.extend(rated.pages.iter().cloned());
+    items.extend(prepared.writes.pages.iter().cloned());
+    items.extend(rated.writes.pages.iter().cloned());
     let detail = |items: Vec<Item>| {
         let stored = assemble(&header.pk, items, now).unwrap().unwrap();
         let view: EngineerCall = call_detail(

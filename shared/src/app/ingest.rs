@@ -108,6 +108,6 @@ pub(crate) async fn ingest_calls(
 
 async fn store_one(store: &DynamoStore, call: &PreparedCall) -> Result<Accepted, StoreError> {
     let status = store.upsert(call).await?;
-    tracing::debug!(call_id = %call.call_id, version = call.version, ?status, "stored call record");
-    Ok(Accepted { id: call.call_id.clone(), version: call.version, status: status.into() })
+    tracing::debug!(call_id = %call.writes.call_id, version = call.writes.version, ?status, "stored call record");
+    Ok(Accepted { id: call.writes.call_id.clone(), version: call.writes.version, status: status.into() })
 }

@@ -109,22 +109,22 @@ impl DynamoStore {
     /// Stores one call version if it is newer than what is stored.
     pub async fn upsert(&self, call: &PreparedCall) -> Result<UpsertStatus, StoreError> {
         for _ in 0..COMMIT_ATTEMPTS {
-            let stored: Option<StoredVersion> = self.header_fields(&call.call_id, "version").await?;
+            let stored: Option<StoredVersion> = self.header_fields(&call.writes.call_id, "version").await?;
             let status = match &stored {
-                Some(s) if s.version > call.version => return Ok(UpsertStatus::Stale),
-                Some(s) if s.version == call.version => UpsertStatus::Unchanged,
+                Some(s) if s.version > call.writes.version => return Ok(UpsertStatus::Stale),
+                Some(s) if s.version == call.writes.version => UpsertStatus::Unchanged,
                 Some(_) => UpsertStatus::Updated,
                 None => UpsertStatus::Created,
             };
             if status != UpsertStatus::Unchanged {
-                self.batch_put(&call.pages).await?;
+                self.batch_put(&call.writes.pages).await?;
                 self.remember_parties(call).await?;
-                if !self.put_guarded(call.header.clone(), WriteGuard::NewerVersion(call.version)).await? {
+                if !self.put_guarded(call.header.clone(), WriteGuard::NewerVersion(call.writes.version)).await? {
                     // Another writer committed this version or a newer one first: read which.
                     continue;
                 }
             }
-            let history = call.history.iter().map(|item| (item, WriteGuard::NewerVersion(call.version)));
+            let history = call.writes.history.iter().map(|item| (item, WriteGuard::NewerVersion(call.writes.version)));
             self.put_all(history).await?;
             return Ok(status);
         }
@@ -177,29 +177,29 @@ impl DynamoStore {
     /// this version: the commit point), then every participant's history entry. Repeating it
     /// rewrites the same values, so redelivered stream records are harmless.
     pub async fn publish(&self, rated: &PreparedClassification) -> Result<Published, StoreError> {
-        let guard = WriteGuard::NotOlderVersion(rated.version);
-        if self.put_all(rated.pages.iter().map(|page| (page, guard))).await?.contains(&false) {
+        let guard = WriteGuard::NotOlderVersion(rated.writes.version);
+        if self.put_all(rated.writes.pages.iter().map(|page| (page, guard))).await?.contains(&false) {
             return Ok(Published::Superseded);
         }
         let update = self
             .client()
             .update_item()
             .table_name(self.table())
-            .set_key(Some(key_item(&keys::call_pk(&rated.call_id), keys::CALL_HEADER_SK)))
+            .set_key(Some(key_item(&keys::call_pk(&rated.writes.call_id), keys::CALL_HEADER_SK)))
             .update_expression("SET #rating = :rating, #codes = :codes, #pages = :pages")
             .expression_attribute_names("#rating", "rating")
             .expression_attribute_names("#codes", "issueCodes")
             .expression_attribute_names("#pages", "resultPages")
             .expression_attribute_values(":rating", to_value(&rated.rating))
             .expression_attribute_values(":codes", to_value(&rated.issue_codes))
-            .expression_attribute_values(":pages", AttributeValue::N(rated.pages.len().to_string()));
-        let result = WriteGuard::AtVersion(rated.version).on_update(update).send().await;
+            .expression_attribute_values(":pages", AttributeValue::N(rated.writes.pages.len().to_string()));
+        let result = WriteGuard::AtVersion(rated.writes.version).on_update(update).send().await;
         match result {
             Ok(_) => {}
             Err(e) if StoreError::condition_failed(&e) => return Ok(Published::Superseded),
             Err(e) => return Err(StoreError::request("UpdateItem", e)),
         }
-        self.put_all(rated.history.iter().map(|entry| (entry, guard))).await?;
+        self.put_all(rated.writes.history.iter().map(|entry| (entry, guard))).await?;
         Ok(Published::Published)
     }
 

@@ -30,16 +30,11 @@ pub const DIRECTORY_SLACK: time::Duration = time::Duration::days(1);
 /// The items of one call version, ready to write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedCall {
-    pub call_id: String,
-    pub version: i64,
+    /// The session pages, and the history entries (pending until rated).
+    pub writes: VersionWrites,
     pub expires_at: i64,
     /// Written last, by a put guarded on the version: the commit point.
     pub header: Item,
-    /// This version's session pages, under keys of their own: written before the header.
-    pub pages: Vec<Item>,
-    /// History entries of every party that has a history (pending until rated), written after
-    /// the commit.
-    pub history: Vec<Item>,
     /// The directory entries of every party that has a history, per user.
     pub directory: Vec<UserDirectory>,
     /// The subnets the call's sessions were seen on, one per subnet, for the unmapped-subnets
@@ -100,12 +95,9 @@ impl PreparedCall {
             })
             .collect::<Result<_, Problem>>()?;
         let prepared = Self {
-            call_id: record.id.clone(),
-            version: record.version,
+            writes: VersionWrites { call_id: record.id.clone(), version: record.version, pages, history },
             expires_at,
             header: header_item,
-            pages,
-            history,
             directory,
             subnets: subnet_usage(record, expires_at),
         };
@@ -117,7 +109,7 @@ impl PreparedCall {
     /// a reason that retrying cannot cure.
     fn check_limits(&self) -> Result<(), Problem> {
         let directory = self.directory.iter().flat_map(|d| &d.items);
-        let items = [&self.header].into_iter().chain(&self.pages).chain(&self.history).chain(directory);
+        let items = [&self.header].into_iter().chain(&self.writes.pages).chain(&self.writes.history).chain(directory);
         for item in items {
             if let Some(message) = keys::key_problem(item) {
                 return Err(Problem::unacceptable("$", format!("the call cannot be stored: {message}")));
@@ -134,14 +126,11 @@ impl PreparedCall {
 /// The writes that publish a classification of one call version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreparedClassification {
-    pub call_id: String,
-    pub version: i64,
+    /// The result pages, written first, each conditional on no newer version's results being
+    /// there; every participant's history entry, rated, written after the header update.
+    pub writes: VersionWrites,
     pub rating: Rating,
     pub issue_codes: Vec<IssueCode>,
-    /// Written first, each conditional on no newer version's results being there.
-    pub pages: Vec<Item>,
-    /// Every participant's history entry, rated; written after the header update.
-    pub history: Vec<Item>,
 }
 
 impl PreparedClassification {
@@ -159,14 +148,24 @@ impl PreparedClassification {
             .map(|user| super::client::to_item(&HistoryItem::new(&rated, user)))
             .collect::<Result<_, _>>()?;
         Ok(Self {
-            call_id: summary.call_id.clone(),
-            version: summary.version,
+            writes: VersionWrites { call_id: summary.call_id.clone(), version: summary.version, pages, history },
             rating: result.rating,
             issue_codes: result.issue_codes,
-            pages,
-            history,
         })
     }
+}
+
+/// What both an ingest and a classification write of one call version, around its commit
+/// point (the header): pages before it, history entries after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionWrites {
+    pub call_id: String,
+    pub version: i64,
+    /// This version's pages (sessions, or results), under keys of their own: written before the
+    /// header.
+    pub pages: Vec<Item>,
+    /// History entries of every party that has a history, written after the header.
+    pub history: Vec<Item>,
 }
 
 /// The subnets the call's session sides reported on their audio, each with the call's audio

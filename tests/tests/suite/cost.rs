@@ -85,16 +85,16 @@ async fn ingest_and_classify(c: &Counted, id: &str, participants: usize, known: 
     let mut expected = BTreeMap::from([
         ("GetItem".to_owned(), 1),
         ("BatchGetItem".to_owned(), 2 * lookups + (participants + 1).div_ceil(100)),
-        ("BatchWriteItem".to_owned(), prepared.pages.len().div_ceil(25)),
+        ("BatchWriteItem".to_owned(), prepared.writes.pages.len().div_ceil(25)),
         ("PutItem".to_owned(), 1 + participants + if known { 0 } else { directory.len() }),
         ("UpdateItem".to_owned(), 1),
     ]);
     expected.retain(|_, n| *n > 0);
     assert_eq!(counts, expected);
     let header_units = write_units(std::slice::from_ref(&prepared.header));
-    let ingest = write_units(&prepared.pages)
+    let ingest = write_units(&prepared.writes.pages)
         + header_units
-        + write_units(&prepared.history)
+        + write_units(&prepared.writes.history)
         + if known { 0 } else { write_units(&directory) }
         + 1;
 
@@ -104,11 +104,11 @@ async fn ingest_and_classify(c: &Counted, id: &str, participants: usize, known: 
     let sessions: CallRecord = serde_json::from_value(record.clone()).unwrap();
     let result = classify_sessions(&sessions.sessions, &Thresholds::default());
     let rated = PreparedClassification::new(&header.summary, result, HOME_TENANT).unwrap();
-    assert_eq!(rated.history.len(), participants);
+    assert_eq!(rated.writes.history.len(), participants);
     Written {
         ingest,
-        classify: write_units(&rated.pages) + header_units + write_units(&rated.history),
-        index: write_units(&prepared.history) + write_units(&rated.history),
+        classify: write_units(&rated.writes.pages) + header_units + write_units(&rated.writes.history),
+        index: write_units(&prepared.writes.history) + write_units(&rated.writes.history),
     }
 }
 
@@ -176,7 +176,7 @@ async fn requests_per_classification_and_per_helpdesk_request() {
         HOME_TENANT,
     )
     .unwrap();
-    let history_bytes = 50 * item_size(&rated.history[0]);
+    let history_bytes = 50 * item_size(&rated.writes.history[0]);
     let history_units = history_bytes.div_ceil(4096) as f64 / 2.0;
     let stored = c.store.call("e523d2ed-2966-4b6b-925b-754a88034cc5", ANCHOR).await.unwrap().unwrap();
     let detail_items: Vec<callscope_core::store::Item> = {
@@ -188,7 +188,7 @@ async fn requests_per_classification_and_per_helpdesk_request() {
             HOME_TENANT,
         )
         .unwrap();
-        std::iter::once(header).chain(prepared.pages.clone()).chain(rated.pages).collect()
+        std::iter::once(header).chain(prepared.writes.pages.clone()).chain(rated.writes.pages).collect()
     };
     let detail_bytes: usize = detail_items.iter().map(item_size).sum();
     println!(
