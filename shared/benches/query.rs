@@ -14,6 +14,7 @@ use callscope_core::store::items::CallHeader;
 use callscope_core::store::{Item, PreparedClassification};
 use callscope_core::support::fixtures::{self, HOME_TENANT};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use serde::Serialize;
 use std::hint::black_box;
 use time::macros::datetime;
 
@@ -41,15 +42,7 @@ fn query(c: &mut Criterion) {
             stored.iter().map(|i| history_line(&i.entry, &viewer, &sites)).collect();
         ListPage { items, next_cursor: None }
     };
-    let built = page(history.clone());
-    let mut group = c.benchmark_group("history page of 50");
-    group.bench_function("floor: serialize the response", |b| {
-        b.iter(|| serde_json::to_string(black_box(&built)).unwrap())
-    });
-    group.bench_function("items -> view -> JSON", |b| {
-        b.iter_batched(|| history.clone(), |items| serde_json::to_string(&page(items)).unwrap(), BatchSize::SmallInput)
-    });
-    group.finish();
+    view_group(c, "history page of 50", &history, page);
 
     let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/graph/meeting.json")).unwrap();
     let prepared = prepare_calls(&sample, now, HOME_TENANT).unwrap().remove(0);
@@ -72,14 +65,20 @@ fn query(c: &mut Criterion) {
         );
         view
     };
-    let built = detail(items.clone());
-    assert!(built.sessions[0].overview.metrics.len() > 20);
-    let mut group = c.benchmark_group("call detail (sample meeting, engineer)");
+    assert!(detail(items.clone()).sessions[0].overview.metrics.len() > 20);
+    view_group(c, "call detail (sample meeting, engineer)", &items, detail);
+}
+
+/// One group per view: serializing the built response (the floor), against the whole path
+/// from the stored items through `view` to JSON.
+fn view_group<T: Serialize>(c: &mut Criterion, name: &str, items: &[Item], view: impl Fn(Vec<Item>) -> T) {
+    let built = view(items.to_vec());
+    let mut group = c.benchmark_group(name);
     group.bench_function("floor: serialize the response", |b| {
         b.iter(|| serde_json::to_string(black_box(&built)).unwrap())
     });
     group.bench_function("items -> view -> JSON", |b| {
-        b.iter_batched(|| items.clone(), |items| serde_json::to_string(&detail(items)).unwrap(), BatchSize::SmallInput)
+        b.iter_batched(|| items.to_vec(), |items| serde_json::to_string(&view(items)).unwrap(), BatchSize::SmallInput)
     });
     group.finish();
 }
