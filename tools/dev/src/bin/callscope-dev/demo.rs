@@ -97,14 +97,8 @@ pub async fn show_user(gateway: &str, user: &str) -> Result<(), Error> {
     let specialist = dev_token("support-specialist", "local-specialist")?;
     let engineer = dev_token("support-engineer", "local-engineer")?;
     let history_url = format!("{gateway}/users/{user}/calls?limit=50");
-    let (_, tier1) = send(Method::GET, &history_url, Some(&specialist), None).await?;
-    let (_, tier2) = send(Method::GET, &history_url, Some(&engineer), None).await?;
-    view::side_by_side(
-        "history, as a support specialist (tier 1)",
-        &view::history(&tier1),
-        "history, as a support engineer (tier 2)",
-        &view::history(&tier2),
-    );
+    let titles = ("history, as a support specialist (tier 1)", "history, as a support engineer (tier 2)");
+    let tier2 = show_both(&history_url, (&specialist, &engineer), titles, view::history).await?;
     let poor = tier2["items"]
         .as_array()
         .into_iter()
@@ -113,15 +107,23 @@ pub async fn show_user(gateway: &str, user: &str) -> Result<(), Error> {
         .ok_or("no poor call to show")?;
     let call = poor["callId"].as_str().unwrap_or("");
     let call_url = format!("{gateway}/calls/{call}?user={user}");
-    let (_, tier1) = send(Method::GET, &call_url, Some(&specialist), None).await?;
-    let (_, tier2) = send(Method::GET, &call_url, Some(&engineer), None).await?;
-    view::side_by_side(
-        "a poor call, as a support specialist",
-        &view::detail(&tier1),
-        "the same call, as a support engineer",
-        &view::detail(&tier2),
-    );
+    let titles = ("a poor call, as a support specialist", "the same call, as a support engineer");
+    show_both(&call_url, (&specialist, &engineer), titles, view::detail).await?;
     escalate(gateway, user, call, &specialist, &engineer).await
+}
+
+/// GETs `url` with each of the `(specialist, engineer)` tokens and shows the answers side by side
+/// under `titles`, drawn by `draw`: what one role sees against the other. The engineer's answer.
+async fn show_both(
+    url: &str,
+    (specialist, engineer): (&str, &str),
+    titles: (&str, &str),
+    draw: fn(&Value) -> Vec<String>,
+) -> Result<Value, Error> {
+    let (_, tier1) = send(Method::GET, url, Some(specialist), None).await?;
+    let (_, tier2) = send(Method::GET, url, Some(engineer), None).await?;
+    view::side_by_side(titles.0, &draw(&tier1), titles.1, &draw(&tier2));
+    Ok(tier2)
 }
 
 /// The handoff: the specialist escalates the poor call with a note; the engineer's queue holds
