@@ -23,7 +23,7 @@ use super::StoreError;
 use super::client::{DynamoStore, Item, WriteGuard, key_item, read_items, to_value};
 use super::items::{CallHeader, ResultPage, SessionPage};
 use super::keys::{self, SK};
-use super::prepare::{PreparedCall, PreparedClassification};
+use super::prepare::{PartyWrites, PreparedCall, PreparedClassification};
 use super::subnets::SUBNET_SAMPLE_CAP;
 use crate::domain::calls::StoredCall;
 use crate::domain::classify::Rating;
@@ -118,7 +118,7 @@ impl DynamoStore {
             };
             if status != UpsertStatus::Unchanged {
                 self.batch_put(&call.writes.pages).await?;
-                self.remember_parties(call).await?;
+                self.remember_parties(&call.parties, call.expires_at).await?;
                 if !self.put_guarded(call.header.clone(), WriteGuard::NewerVersion(call.writes.version)).await? {
                     // Another writer committed this version or a newer one first: read which.
                     continue;
@@ -140,20 +140,21 @@ impl DynamoStore {
         self.get_projected(&keys::call_pk(call_id), keys::CALL_HEADER_SK, Some(projection)).await
     }
 
-    /// Writes the directory entries and subnet samples of `call` that are not stored already,
-    /// after one eventually consistent read of the users' listing entries and the day's subnets.
-    async fn remember_parties(&self, call: &PreparedCall) -> Result<(), StoreError> {
-        let listings = call.directory.iter().map(|d| key_item(keys::USERS_PK, &d.listing_sk));
-        let subnets = call.subnets.iter().map(|u| key_item(&u.pk, &u.subnet));
+    /// Writes the directory entries and subnet samples of `parties` that are not stored already
+    /// (a listing entry counts only if it lives until `expires_at`, the call's expiry), after one
+    /// eventually consistent read of the users' listing entries and the day's subnets.
+    async fn remember_parties(&self, parties: &PartyWrites, expires_at: i64) -> Result<(), StoreError> {
+        let listings = parties.directory.iter().map(|d| key_item(keys::USERS_PK, &d.listing_sk));
+        let subnets = parties.subnets.iter().map(|u| key_item(&u.pk, &u.subnet));
         let known = Known::read(
             self.batch_get(listings.chain(subnets), &[keys::PK, SK, keys::EXPIRES_AT, "seen"], false).await?,
         );
         let mut directory: Vec<(&Item, WriteGuard)> = Vec::new();
-        for user in call.directory.iter().filter(|d| !known.lists_until(&d.listing_sk, call.expires_at)) {
+        for user in parties.directory.iter().filter(|d| !known.lists_until(&d.listing_sk, expires_at)) {
             directory.extend(user.items.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(user.expires_at))));
         }
         self.put_all(directory.into_iter()).await?;
-        let uses: Vec<_> = call
+        let uses: Vec<_> = parties
             .subnets
             .iter()
             .filter(|u| !known.sampled(&u.pk, &u.subnet))

@@ -27,7 +27,7 @@ pub use calls::{Published, UpsertStatus};
 pub use client::{DynamoStore, Item, Page, WriteGuard};
 pub use datasets::{ActiveDataset, DatasetKind};
 pub use erase::{ErasureMarker, Erasures};
-pub use prepare::{PreparedCall, PreparedClassification};
+pub use prepare::{PartyWrites, PreparedCall, PreparedClassification, VersionWrites};
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};

@@ -35,6 +35,14 @@ pub struct PreparedCall {
     pub expires_at: i64,
     /// Written last, by a put guarded on the version: the commit point.
     pub header: Item,
+    /// The directory entries and subnets of the call's parties.
+    pub parties: PartyWrites,
+}
+
+/// What a call tells the store about its parties beyond the call itself, each written only
+/// where the store does not know it already.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartyWrites {
     /// The directory entries of every party that has a history, per user.
     pub directory: Vec<UserDirectory>,
     /// The subnets the call's sessions were seen on, one per subnet, for the unmapped-subnets
@@ -98,8 +106,7 @@ impl PreparedCall {
             writes: VersionWrites { call_id: record.id.clone(), version: record.version, pages, history },
             expires_at,
             header: header_item,
-            directory,
-            subnets: subnet_usage(record, expires_at),
+            parties: PartyWrites { directory, subnets: subnet_usage(record, expires_at) },
         };
         prepared.check_limits()?;
         Ok(prepared)
@@ -108,7 +115,7 @@ impl PreparedCall {
     /// Every item within DynamoDB's key and size limits, so no write fails after the first for
     /// a reason that retrying cannot cure.
     fn check_limits(&self) -> Result<(), Problem> {
-        let directory = self.directory.iter().flat_map(|d| &d.items);
+        let directory = self.parties.directory.iter().flat_map(|d| &d.items);
         let items = [&self.header].into_iter().chain(&self.writes.pages).chain(&self.writes.history).chain(directory);
         for item in items {
             if let Some(message) = keys::key_problem(item) {

@@ -74,9 +74,9 @@ async fn ingest_and_classify(c: &Counted, id: &str, participants: usize, known: 
     c.log.take();
     callscope_tests::post_calls(&c.ingest, &record).await;
     let counts = by_operation(c.log.take());
-    assert_eq!(prepared.directory.len(), participants);
-    assert_eq!(prepared.subnets.len(), 1, "the fixture's sessions share one subnet");
-    let directory: Vec<_> = prepared.directory.iter().flat_map(|d| d.items.clone()).collect();
+    assert_eq!(prepared.parties.directory.len(), participants);
+    assert_eq!(prepared.parties.subnets.len(), 1, "the fixture's sessions share one subnet");
+    let directory: Vec<_> = prepared.parties.directory.iter().flat_map(|d| d.items.clone()).collect();
     assert_eq!(directory.len(), 4 * participants, "3 search tokens and the listing per user");
     // One version check; the erasure markers read before and after; what is known of the users
     // and the subnet; the pages in batches of 25; the directory entries only of new users; one
