@@ -5,7 +5,7 @@
 //! Advanced or Debug data into a specialist's response.
 
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
-use super::timeline::{DeviceReport, NetworkReport, SegmentDetail, timeline};
+use super::timeline::{DeviceReport, NetworkDebug, NetworkReport, SegmentDetail, timeline};
 use crate::domain::calls::{CallSummary, StoredCall};
 use crate::domain::classify::{GradedMetric, Issue, Rating, SessionResult};
 use crate::domain::graph::{CallType, Endpoint, NetworkInfo, NetworkSource, Session, Side, parties::endpoint_party};
@@ -127,14 +127,9 @@ pub struct Advanced {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Debug {
-    pub dns_suffix: Option<String>,
-    pub ssid: Option<String>,
-    pub bssid: Option<String>,
-    pub mac_address: Option<String>,
-    pub reflexive_ip_address: Option<String>,
-    pub relay_ip_address: Option<String>,
-    pub relay_port: Option<i64>,
-    pub port: Option<i64>,
+    /// The Debug fields of the same network report as Advanced's.
+    #[serde(flatten)]
+    pub network: Option<NetworkDebug>,
     pub user_agent: Option<String>,
 }
 
@@ -264,16 +259,8 @@ fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>, sites:
 }
 
 fn debug(endpoint: Option<&Endpoint>, network: Option<&NetworkInfo>) -> Debug {
-    let network = network.cloned().unwrap_or_default();
     Debug {
-        dns_suffix: network.dns_suffix,
-        ssid: network.ssid,
-        bssid: network.basic_service_set_identifier,
-        mac_address: network.mac_address,
-        reflexive_ip_address: network.reflexive_ip_address,
-        relay_ip_address: network.relay_ip_address,
-        relay_port: network.relay_port,
-        port: network.port,
+        network: network.map(NetworkDebug::of),
         user_agent: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.header_value.clone()),
     }
 }

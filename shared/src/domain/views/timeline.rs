@@ -75,6 +75,22 @@ pub struct NetworkReport {
     pub relay_used: bool,
 }
 
+/// The Debug fields of one network report (tier 2 and admin only): what [`NetworkReport`]
+/// leaves out, shown in a session's `debug`, never in the timeline.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkDebug {
+    pub dns_suffix: Option<String>,
+    pub ssid: Option<String>,
+    pub bssid: Option<String>,
+    pub mac_address: Option<String>,
+    pub reflexive_ip_address: Option<String>,
+    pub relay_ip_address: Option<String>,
+    pub relay_port: Option<i64>,
+    pub port: Option<i64>,
+}
+
 /// One device report: devices, drivers and how well they worked.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
@@ -170,6 +186,22 @@ impl NetworkReport {
             link_speed: network.link_speed,
             transport_protocol: network.network_transport_protocol.clone(),
             relay_used: network.relay_ip_address.is_some(),
+        }
+    }
+}
+
+impl NetworkDebug {
+    /// The Debug fields of `network`.
+    pub fn of(network: &NetworkInfo) -> Self {
+        Self {
+            dns_suffix: network.dns_suffix.clone(),
+            ssid: network.ssid.clone(),
+            bssid: network.basic_service_set_identifier.clone(),
+            mac_address: network.mac_address.clone(),
+            reflexive_ip_address: network.reflexive_ip_address.clone(),
+            relay_ip_address: network.relay_ip_address.clone(),
+            relay_port: network.relay_port,
+            port: network.port,
         }
     }
 }
