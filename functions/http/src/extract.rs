@@ -141,6 +141,18 @@ pub fn require_media_type(headers: &HeaderMap, accepted: &[Option<&str>]) -> Res
     Err(ApiError::unsupported_media_type(&names.join(" or ")))
 }
 
+/// A body sent as one of `accepted` (`415` otherwise, before it is read), read whole up to
+/// `limit` bytes (`413` past it).
+pub async fn read_sent_as(
+    headers: &HeaderMap,
+    body: Body,
+    accepted: &[Option<&str>],
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    require_media_type(headers, accepted)?;
+    read_body(body, limit).await
+}
+
 /// The whole body, `413` as soon as it passes `limit` bytes: a route's own cap, under the one
 /// API Gateway and Lambda put on every request.
 pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {

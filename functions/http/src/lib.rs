@@ -8,5 +8,7 @@ pub mod extract;
 pub mod routes;
 
 pub use error::{ApiError, MAX_PROBLEMS, json};
-pub use extract::{Authenticates, Caller, PathParam, QueryParams, RequestId, read_body, require_media_type};
+pub use extract::{
+    Authenticates, Caller, PathParam, QueryParams, RequestId, read_body, read_sent_as, require_media_type,
+};
 pub use routes::{Access, Edge, HttpFunction, Route, Routes, answer};

@@ -16,8 +16,7 @@ use callscope_core::domain::access::RoleNames;
 use callscope_core::store::{DatasetKind, DynamoStore};
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
-    Access, ApiError, Authenticates, Caller, HttpFunction, PathParam, RequestId, Routes, json, read_body,
-    require_media_type,
+    Access, ApiError, Authenticates, Caller, HttpFunction, PathParam, RequestId, Routes, json, read_sent_as,
 };
 use std::sync::Arc;
 
@@ -62,8 +61,7 @@ async fn put_tenant_file(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    require_media_type(&headers, FILE_MEDIA_TYPES)?;
-    let body = read_body(body, app.config.max_body_bytes).await?;
+    let body = read_sent_as(&headers, body, FILE_MEDIA_TYPES, app.config.max_body_bytes).await?;
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
     let report = upload(&app.store, &principal, kind, &body, content_type, app.clock.now()).await?;
     tracing::info!(kind = kind.name(), rows = report.rows, version = report.version, "tenant file replaced");
@@ -93,8 +91,7 @@ async fn backfill(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    require_media_type(&headers, CALL_MEDIA_TYPES)?;
-    let body = read_body(body, app.config.max_body_bytes).await?;
+    let body = read_sent_as(&headers, body, CALL_MEDIA_TYPES, app.config.max_body_bytes).await?;
     let job = request_backfill(&app.store, &principal, &body, app.clock.now(), &request_id).await?;
     tracing::info!("backfill queued");
     Ok(json(202, &serde_json::json!({ "queued": job })))
@@ -107,8 +104,7 @@ async fn post_calls(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    require_media_type(&headers, CALL_MEDIA_TYPES)?;
-    let body = read_body(body, app.config.max_body_bytes).await?;
+    let body = read_sent_as(&headers, body, CALL_MEDIA_TYPES, app.config.max_body_bytes).await?;
     let accepted =
         ingest_posted_calls(&app.store, &principal, &body, app.clock.now(), &app.config.home_tenant_id).await?;
     tracing::info!(records = accepted.len(), "ingested call records");

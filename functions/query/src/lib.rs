@@ -15,8 +15,8 @@ use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
-    Access, ApiError, Authenticates, Caller, HttpFunction, PathParam, QueryParams, RequestId, Routes, json, read_body,
-    require_media_type,
+    Access, ApiError, Authenticates, Caller, HttpFunction, PathParam, QueryParams, RequestId, Routes, json,
+    read_sent_as,
 };
 use params::{Format, Params};
 use std::sync::Arc;
@@ -197,8 +197,7 @@ async fn console_file(State(app): State<Arc<App>>, PathParam(asset): PathParam) 
 
 /// The JSON body of an escalation route: `415` unless sent as JSON, `413` past its cap.
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    require_media_type(headers, &[Some("application/json")])?;
-    read_body(body, MAX_ESCALATION_BODY_BYTES).await
+    read_sent_as(headers, body, &[Some("application/json")], MAX_ESCALATION_BODY_BYTES).await
 }
 
 /// The file name of a queue download.
