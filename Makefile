@@ -71,7 +71,8 @@ lint:
 venv:
 	@scripts/venv.sh
 
-# The core crate's rooms depend only downwards, and the domain builds without the AWS SDK.
+# The core crate's rooms depend only downwards, and the domain (and the fuzz targets on it)
+# builds without the AWS SDK.
 check-rooms:
 	@scripts/check-rooms.sh
 
