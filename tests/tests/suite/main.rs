@@ -4,20 +4,18 @@
 //!
 //! The stress tests run at a size that still proves their property on every commit (a few
 //! hundred racing requests); `make stress` runs them at full size (`CALLSCOPE_STRESS=full`,
-//! [`callscope_tests::stress_size`]). The fault run (`faults`) is `#[ignore]`d: `make test`
-//! runs it beside the others, against a server of its own.
+//! [`callscope_tests::stress_size`]). The modules under `beside` (the fault run, `#[ignore]`d so
+//! that a plain `cargo test` skips it, and the ones that wait longest on moto) run beside the
+//! others in `make test`, against a server of their own: their names all start `beside::`.
 
+mod beside;
 mod buildings;
 mod classify;
 mod cost;
 mod escalations;
-mod faults;
-mod graph;
 mod hostile;
 mod infra;
 mod ingest;
 mod limits;
 mod logs;
 mod query;
-mod races;
-mod security;
