@@ -443,7 +443,7 @@ pub fn person_request(
 
 /// Posts `body` (a record or a `{"value": [...]}` batch) through `app`, expecting `202`.
 pub async fn post_calls(app: &ingest::App, body: &serde_json::Value) {
-    let response = HttpFunction::handle(app, ingest_request(body.to_string())).await;
+    let response = app.handle(ingest_request(body.to_string())).await;
     assert_eq!(response.status(), 202, "{:?}", response.body());
 }
 

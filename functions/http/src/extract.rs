@@ -59,14 +59,17 @@ pub fn verified_claims(parts: &Parts) -> Option<HashMap<String, String>> {
     )
 }
 
-/// The payload of the request's `Authorization: Bearer` JWT, undecoded claims as JSON.
+/// The payload of the JWT in the request's `Authorization` header, undecoded claims as JSON. The
+/// token is read as API Gateway's JWT authorizer reads it: after a `Bearer ` prefix if there is
+/// one, else the whole value. A client that left the prefix out must not get the flattened
+/// claim split on its spaces.
 fn bearer_payload(headers: &HeaderMap) -> Option<serde_json::Map<String, serde_json::Value>> {
     use base64::Engine;
-    let header = headers.get("authorization")?.to_str().ok()?;
-    let (scheme, token) = header.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
+    let header = headers.get("authorization")?.to_str().ok()?.trim();
+    let token = match header.split_once(char::is_whitespace) {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token,
+        _ => header,
+    };
     let payload = token.trim().split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     serde_json::from_slice(&bytes).ok()

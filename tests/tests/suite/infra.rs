@@ -740,7 +740,7 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
     let refusal = "ingest may not dynamodb:BatchWriteItem on CALL#… (no statement of IngestFunction allows it)";
     assert_refused(&ingest(&cut), record(), &cut, refusal).await;
     let intact = Roles::new(repository_template(), store.table());
-    assert_eq!(HttpFunction::handle(&ingest(&intact), record()).await.status(), 202);
+    assert_eq!(ingest(&intact).handle(record()).await.status(), 202);
 
     // The history is read from GSI1, a resource of its own.
     let query = |roles: &Roles| query::App { store: roles.store_as(&store, "query"), ..query_app(store.clone()) };
@@ -749,13 +749,13 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
     let cut = Roles::new(&without("QueryFunction", "ReadHistoryAndQueues", "dynamodb:Query"), store.table());
     let refusal = "query may not dynamodb:Query on index GSI1, HIST#… (no statement of QueryFunction allows it)";
     assert_refused(&query(&cut), history(), &cut, refusal).await;
-    assert_eq!(HttpFunction::handle(&query(&intact), history()).await.status(), 200);
+    assert_eq!(query(&intact).handle(history()).await.status(), 200);
     assert_eq!(intact.refusals(), Vec::<String>::new());
 }
 
 /// `app`, on `roles` with a right cut out, answers `request` with AWS's refusal (the handler's
 /// 500), and `refusal` is the one request the check refused.
 async fn assert_refused(app: &impl HttpFunction, request: lambda_http::Request, roles: &Roles, refusal: &str) {
-    assert_eq!(HttpFunction::handle(app, request).await.status(), 500);
+    assert_eq!(app.handle(request).await.status(), 500);
     assert_eq!(BTreeSet::from_iter(roles.refusals()), BTreeSet::from([refusal.to_owned()]));
 }

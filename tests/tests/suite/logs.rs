@@ -22,10 +22,7 @@ async fn no_name_number_address_or_ssid_is_logged_above_debug() {
     pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
     let mut bad = graph_record("meeting.json");
     bad["sessions"][0]["segments"][0]["endDateTime"] = json!("not a time");
-    let refused = HttpFunction::handle(
-        &pipeline.ingest,
-        raw_ingest_request(bad.to_string().as_bytes(), Some("application/json")),
-    );
+    let refused = pipeline.ingest.handle(raw_ingest_request(bad.to_string().as_bytes(), Some("application/json")));
     assert_eq!(refused.await.status(), 400);
     pipeline.classify_all().await;
     assert_eq!(json_response(pipeline.ingest.handle(event_request("ingest-put-buildings.json")).await).0, 200);

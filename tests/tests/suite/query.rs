@@ -310,7 +310,7 @@ async fn the_audit_trail_pages_newest_first_across_days_and_shards() {
 }
 
 async fn desk_send(app: &query::App, request: Request) -> (u16, Value) {
-    callscope_tests::json_response(HttpFunction::handle(app, request).await)
+    callscope_tests::json_response(app.handle(request).await)
 }
 
 #[tokio::test]
@@ -467,6 +467,10 @@ async fn a_group_whose_name_starts_with_a_role_name_grants_nothing() {
     let (status, _) =
         desk.send(audit("[admin assistants]", Some(bearer(json!({ "roles": ["admin assistants"] }))))).await;
     assert_eq!(status, 403, "the group \"admin assistants\" is not the role admin");
+    // The authorizer takes the token without its `Bearer ` prefix too; so does the edge.
+    let bare = bearer(json!({ "roles": ["admin assistants"] })).replacen("Bearer ", "", 1);
+    let (status, _) = desk.send(audit("[admin assistants]", Some(bare))).await;
+    assert_eq!(status, 403, "leaving out `Bearer ` does not split the group into two roles");
     let (status, _) =
         desk.send(audit("[admin assistants]", Some(bearer(json!({ "roles": ["admin", "assistants"] }))))).await;
     assert_eq!(status, 200, "two groups, one of them admin");

@@ -42,7 +42,7 @@ struct Posting {
 async fn post_until_accepted(app: &ingest::App, clean: &DynamoStore, n: usize) -> Posting {
     let mut posting = Posting::default();
     for _ in 0..CLIENT_ATTEMPTS {
-        let response = HttpFunction::handle(app, ingest_request(record(n))).await;
+        let response = app.handle(ingest_request(record(n))).await;
         let status = response.status().as_u16();
         if status == 202 {
             return posting;

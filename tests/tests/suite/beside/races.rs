@@ -100,27 +100,23 @@ async fn racing_requests_leave_exactly_the_newest_versions_and_readers_see_only_
         async move {
             match request {
                 Request::Post(body) => {
-                    let (status, answer) =
-                        json_response(HttpFunction::handle(ingest, ingest_request(body.to_string())).await);
+                    let (status, answer) = json_response(ingest.handle(ingest_request(body.to_string())).await);
                     assert_eq!(status, 202, "{answer}");
                 }
                 Request::PostLate(body) => {
-                    let (status, answer) =
-                        json_response(HttpFunction::handle(late, ingest_request(body.to_string())).await);
+                    let (status, answer) = json_response(late.handle(ingest_request(body.to_string())).await);
                     assert_eq!(status, 202, "{answer}");
                 }
                 Request::History(u) => {
                     let path = format!("/users/{}/calls", user(u));
-                    let (status, body) = json_response(
-                        HttpFunction::handle(query_app, api_request("GET", SPECIALIST, &path, &[])).await,
-                    );
+                    let (status, body) =
+                        json_response(query_app.handle(api_request("GET", SPECIALIST, &path, &[])).await);
                     check_read(status, &body, &path);
                 }
                 Request::Detail(n) => {
                     let path = format!("/calls/race-{n:03}");
                     let (status, body) = json_response(
-                        HttpFunction::handle(query_app, api_request("GET", SPECIALIST, &path, &[("user", &user(n))]))
-                            .await,
+                        query_app.handle(api_request("GET", SPECIALIST, &path, &[("user", &user(n))])).await,
                     );
                     check_read(status, &body, &path);
                     if status == 200 {

@@ -36,7 +36,7 @@ fn sample_calls(version: Option<i64>) -> Value {
 }
 
 async fn get(app: &query::App, request: lambda_http::Request) -> (u16, Value) {
-    json_response(HttpFunction::handle(app, request).await)
+    json_response(app.handle(request).await)
 }
 
 async fn audit_entries(app: &query::App) -> Vec<Value> {
