@@ -120,7 +120,7 @@ async fn users(asked: Asked) -> Answer {
 }
 
 /// `GET /users/{userId}/calls`: a user's call history, as JSON or CSV.
-async fn history(PathParam(user): PathParam, asked: Asked) -> Answer {
+async fn history(asked: Asked, PathParam(user): PathParam) -> Answer {
     let format = params::format(&asked.params)?;
     let (filter, paging) = (params::time_filter(&asked.params)?, params::paging(&asked.params)?);
     let page = asked.query().history(&asked.principal, &user, filter, &paging).await?;
@@ -131,7 +131,7 @@ async fn history(PathParam(user): PathParam, asked: Asked) -> Answer {
 }
 
 /// `GET /calls/{callId}?user=`: one call in the caller's view.
-async fn call(PathParam(call): PathParam, asked: Asked) -> Answer {
+async fn call(asked: Asked, PathParam(call): PathParam) -> Answer {
     Ok(json(200, &asked.query().call(&asked.principal, &call, asked.user()).await?))
 }
 
@@ -152,7 +152,7 @@ async fn unmapped_subnets(asked: Asked) -> Answer {
 }
 
 /// `POST /calls/{callId}/escalations?user=`: a specialist hands a call to tier 2.
-async fn escalate(PathParam(call): PathParam, asked: Asked, headers: HeaderMap, body: Body) -> Answer {
+async fn escalate(asked: Asked, PathParam(call): PathParam, headers: HeaderMap, body: Body) -> Answer {
     let body = json_body(&headers, body).await?;
     Ok(json(201, &asked.query().escalate(&asked.principal, &call, asked.user(), &body).await?))
 }
@@ -170,18 +170,18 @@ async fn escalations(asked: Asked) -> Answer {
 }
 
 /// `GET /escalations/{escalationId}`.
-async fn escalation(PathParam(id): PathParam, asked: Asked) -> Answer {
+async fn escalation(asked: Asked, PathParam(id): PathParam) -> Answer {
     Ok(json(200, &asked.query().escalation(&asked.principal, &id).await?))
 }
 
 /// `POST /escalations/{escalationId}/notes`.
-async fn note(PathParam(id): PathParam, asked: Asked, headers: HeaderMap, body: Body) -> Answer {
+async fn note(asked: Asked, PathParam(id): PathParam, headers: HeaderMap, body: Body) -> Answer {
     let body = json_body(&headers, body).await?;
     Ok(json(201, &asked.query().add_note(&asked.principal, &id, &body).await?))
 }
 
 /// `POST /escalations/{escalationId}/claim` and `/resolve`.
-async fn change(PathParam(id): PathParam, Extension(transition): Extension<Transition>, asked: Asked) -> Answer {
+async fn change(asked: Asked, PathParam(id): PathParam, Extension(transition): Extension<Transition>) -> Answer {
     Ok(json(200, &asked.query().change_escalation(&asked.principal, &id, transition).await?))
 }
 

@@ -3,9 +3,11 @@
 //! (its role may only put queued fetches and jobs), and a flood of it runs out of its own
 //! concurrency and throttle, not the helpdesk's or the admins'.
 //!
-//! Everything that can be refused is refused before the body is read: a declared length over
-//! [`MAX_NOTIFICATION_BODY_BYTES`], then the handshake's shape, then the media type. A delivery is checked
-//! against the clientState notification by notification (the core's `accept_notifications`).
+//! What can be refused from the headers is refused before the body is read: a declared length
+//! over [`MAX_NOTIFICATION_BODY_BYTES`], then a delivery's media type. No body is read past that
+//! cap; the handshake's shape (an empty body, a short printable token) is checked on what was
+//! read. A delivery is checked against the clientState notification by notification (the core's
+//! `accept_notifications`).
 
 use axum::body::Body;
 use axum::extract::{Extension, State};
@@ -16,7 +18,7 @@ use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::secret::Rotating;
-use callscope_http::{Access, ApiError, HttpFunction, QueryParams, Routes, json, read_body, require_media_type};
+use callscope_http::{Access, ApiError, HttpFunction, QueryParams, Routes, json, read_body, read_sent_as};
 use std::sync::Arc;
 
 /// What the handler needs, built once per cold start.
@@ -66,11 +68,10 @@ async fn from_graph(
     body: Body,
 ) -> Result<Response, ApiError> {
     refuse_declared_oversize(&headers)?;
-    let body = read_body(body, MAX_NOTIFICATION_BODY_BYTES).await?;
     if let Some(token) = params.remove("validationToken") {
-        return handshake(&token, &body);
+        return handshake(&token, &read_body(body, MAX_NOTIFICATION_BODY_BYTES).await?);
     }
-    require_media_type(&headers, GRAPH_MEDIA_TYPES)?;
+    let body = read_sent_as(&headers, body, GRAPH_MEDIA_TYPES, MAX_NOTIFICATION_BODY_BYTES).await?;
     let (now, accepted) = (app.clock.now(), app.client_state.accepted());
     match delivery {
         Delivery::Changes => {
