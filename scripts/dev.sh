@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-trap stack_down EXIT
+# The background sleep below ignores Ctrl-C (a script's background jobs do), so it is stopped too.
+trap 'stack_down; [ -z "${sleep_pid:-}" ] || kill "$sleep_pid" 2>/dev/null || true' EXIT
 trap 'exit 0' INT TERM
 
 for port in "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"; do
@@ -21,6 +22,11 @@ foreground "$DEV" load-tenant "$GATEWAY_URL"
 if [ -n "${GRAPH_STANDIN_URL:-}" ]; then
   foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 fi
+if [ -n "${GRAPH_STANDIN_URL:-}" ]; then
+  graph="the stand-in at $GRAPH_STANDIN_URL (publish a record: curl -X POST $GRAPH_STANDIN_URL/_standin/records -d @record.json; it notifies the gateway)"
+else
+  graph=$GRAPH_API_URL
+fi
 cat <<MSG
 
 The stack is up.
@@ -29,11 +35,12 @@ Or the API (tokens: make token ROLE=support-specialist | support-engineer | admi
   TOKEN=\$(make -s token ROLE=support-specialist)
   curl -s "$GATEWAY_URL/users?search=ada" -H "Authorization: Bearer \$TOKEN"
   curl -s "$GATEWAY_URL/users/$FEATURED_USER/calls?limit=5" -H "Authorization: Bearer \$TOKEN"
-Calls come from Graph: ${GRAPH_STANDIN_URL:+the stand-in at $GRAPH_STANDIN_URL (publish a record: curl -X POST $GRAPH_STANDIN_URL/_standin/records -d @record.json; it notifies the gateway)}${GRAPH_STANDIN_URL:-$GRAPH_API_URL}
+Calls come from Graph: $graph
 Ctrl-C stops everything.
 MSG
 # Sleep in the background and wait for it, so Ctrl-C or a TERM runs the traps at once.
 while true; do
   sleep 3600 &
-  wait $! || true
+  sleep_pid=$!
+  wait "$sleep_pid" || true
 done
