@@ -30,7 +30,7 @@ fn query(c: &mut Criterion) {
             let prepared = prepare_calls(body.as_bytes(), now, HOME_TENANT).unwrap().remove(0);
             let header: callscope_core::store::items::CallHeader = serde_dynamo::from_item(prepared.header).unwrap();
             let user = header.summary.history_parties(HOME_TENANT).next().unwrap();
-            serde_dynamo::to_item(callscope_core::store::items::HistoryItem::new(&header.summary, user)).unwrap()
+            serde_dynamo::to_item(callscope_core::store::items::HistoryItem::new(&header.summary, user, None)).unwrap()
         })
         .collect();
     // The SDK hands the Query's items over owned, so cloning them is setup, not measured.

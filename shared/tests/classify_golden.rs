@@ -4,7 +4,9 @@
 //! what the case is about.
 
 use callscope_core::domain::classify::Rating;
-use callscope_core::domain::classify::{Grade, IssueCode, Metric, Thresholds, classify_session, classify_sessions};
+use callscope_core::domain::classify::{
+    Grade, IssueCode, LikelyAt, Metric, Thresholds, classify_session, classify_sessions,
+};
 use callscope_core::domain::graph::Session;
 use callscope_core::domain::graph::Side;
 use serde_json::{Value, json};
@@ -24,10 +26,29 @@ fn good_stream(direction: &str) -> Value {
     })
 }
 
+/// A person's endpoint, as Graph sends it.
+fn person(id: &str) -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.callRecords.participantEndpoint",
+        "associatedIdentity": { "id": id, "displayName": id, "tenantId": "t" },
+        "userAgent": { "@odata.type": "#microsoft.graph.callRecords.clientUserAgent", "platform": "windows" },
+    })
+}
+
+/// A service endpoint in `role` (conference server, gateway, ...).
+fn service(role: &str) -> Value {
+    json!({
+        "@odata.type": "#microsoft.graph.callRecords.serviceEndpoint",
+        "userAgent": { "@odata.type": "#microsoft.graph.callRecords.serviceUserAgent", "role": role },
+    })
+}
+
 fn base() -> Value {
     let device = json!({ "captureNotFunctioningEventRatio": 0.0, "renderNotFunctioningEventRatio": 0.0 });
     json!({
         "id": "s1",
+        "caller": person("ada"),
+        "callee": person("bob"),
         "segments": [{
             "id": "g1",
             "media": [{
@@ -562,7 +583,7 @@ fn the_main_cause_names_side_direction_metric_and_value() {
     let mut value = base();
     set(&mut value, OUT, "averagePacketLossRate", json!(0.14));
     let result = classify_session(&session(value), &Thresholds::default());
-    assert_eq!(result.main_cause, "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %.");
+    assert_eq!(result.main_cause, "Caller's network, audio sent: average packet loss 14 %, above 10 %.");
     let issue = &result.issues[0];
     assert_eq!(
         (issue.side, issue.metric, issue.value, issue.threshold),
@@ -660,4 +681,92 @@ fn overridden_thresholds_change_the_verdict_without_code() {
     let mut value = base();
     set(&mut value, OUT, "averageJitter", json!("PT0.025S"));
     assert_eq!(classify_session(&session(value), &thresholds).rating, Rating::Poor);
+}
+
+/// The likely end and the main cause of `value` with `change` applied.
+fn likely(value: Value) -> (Option<LikelyAt>, String) {
+    let result = classify_session(&session(value), &Thresholds::default());
+    assert_eq!(result.rating, Rating::Poor);
+    (result.likely_at, result.main_cause)
+}
+
+#[test]
+fn a_service_end_is_never_the_likely_end() {
+    for role in ["skypeForBusinessAudioVideoMcu", "mediationServer", "skypeForBusinessCallQueues", "customBot"] {
+        // The participant calls the service: loss on the stream the server received...
+        let mut value = base();
+        value["callee"] = service(role);
+        set(&mut value, OUT, "averagePacketLossRate", json!(0.14));
+        assert_eq!(
+            likely(value),
+            (Some(LikelyAt::Caller), "Caller's network, audio sent: average packet loss 14 %, above 10 %.".into()),
+            "{role}"
+        );
+        // ...and on the one the participant received, with the service as the caller.
+        let mut value = base();
+        value["caller"] = service(role);
+        set(&mut value, OUT, "averageJitter", json!("PT0.045S"));
+        assert_eq!(
+            likely(value),
+            (Some(LikelyAt::Callee), "Callee's network, audio received: average jitter 45 ms, above 30 ms.".into()),
+            "{role}"
+        );
+    }
+    // A device fault of the server's side is still the participant's to look at.
+    let mut value = base();
+    value["callee"] = json!({ "@odata.type": "#microsoft.graph.callRecords.serviceEndpoint" });
+    set(&mut value, "/segments/0/media/0/calleeDevice", "renderNotFunctioningEventRatio", json!(0.01));
+    assert_eq!(likely(value).0, Some(LikelyAt::Caller));
+    // Two services: nobody to point at.
+    let mut value = base();
+    (value["caller"], value["callee"]) = (service("mediationServer"), service("skypeForBusinessAudioVideoMcu"));
+    set(&mut value, OUT, "averagePacketLossRate", json!(0.14));
+    assert_eq!(likely(value).0, None);
+}
+
+#[test]
+fn between_two_people_the_evidence_decides_the_end() {
+    let network = |connection: &str, extra: Value| {
+        let mut network = json!({ "connectionType": connection });
+        network.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        network
+    };
+    let with = |caller: Value, callee: Value, poor: &[&str]| {
+        let mut value = base();
+        set(&mut value, "/segments/0/media/0", "callerNetwork", caller);
+        set(&mut value, "/segments/0/media/0", "calleeNetwork", callee);
+        for stream in poor {
+            set(&mut value, stream, "averagePacketLossRate", json!(0.2));
+        }
+        likely(value)
+    };
+    let wired = || network("wired", json!({}));
+    // The caller on weak Wi-Fi, the callee wired: the caller, whichever way the loss was.
+    let weak_wifi = || network("wifi", json!({ "wifiSignalStrength": 30 }));
+    assert_eq!(with(weak_wifi(), wired(), &[BACK]).0, Some(LikelyAt::Caller));
+    let (at, cause) = with(weak_wifi(), wired(), &[OUT, BACK]);
+    assert_eq!((at, cause.starts_with("Caller's network, audio ")), (Some(LikelyAt::Caller), true), "{cause}");
+    // The callee through a VPN tunnel and a relay, the caller wired.
+    let tunnel = || network("tunnel", json!({ "relayIPAddress": "52.112.0.10" }));
+    assert_eq!(with(wired(), tunnel(), &[OUT, BACK]).0, Some(LikelyAt::Callee));
+    // A Wi-Fi signal at 50 % is not weak: one point each way, plus the sender's.
+    let fair_wifi = || network("wifi", json!({ "wifiSignalStrength": 50 }));
+    assert_eq!(with(fair_wifi(), fair_wifi(), &[BACK]).0, Some(LikelyAt::Callee));
+    // The same evidence on both ends: both.
+    let (at, cause) = with(fair_wifi(), fair_wifi(), &[OUT, BACK]);
+    assert_eq!(at, Some(LikelyAt::Both));
+    assert!(cause.starts_with("Both ends' networks, audio from "), "{cause}");
+    // No evidence at all: nothing is claimed.
+    let (at, cause) = with(wired(), wired(), &[OUT, BACK]);
+    assert_eq!(at, None);
+    assert!(cause.starts_with("The network between the ends, audio from "), "{cause}");
+    // Only the evidence of the poor stream's direction: its sender.
+    assert_eq!(with(wired(), wired(), &[OUT]).0, Some(LikelyAt::Caller));
+    // A device fault lies with the device, and a failed setup with no one in particular.
+    let mut value = base();
+    set(&mut value, "/segments/0/media/0/calleeDevice", "captureNotFunctioningEventRatio", json!(0.02));
+    assert_eq!(likely(value).0, Some(LikelyAt::Callee));
+    let mut value = base();
+    value["failureInfo"] = json!({ "msDiagCode": 21 });
+    assert_eq!(likely(value), (None, "Call setup failed (Ms-diag 21): the user could not join.".into()));
 }

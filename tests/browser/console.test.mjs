@@ -215,7 +215,7 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
   );
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
   const csv = (await readFile(await download.path(), "utf8")).trim().split("\n");
-  assert.equal(csv[0], "startDateTime,endDateTime,type,counterpart,durationSeconds,participantCount,rating,issueCodes,callId");
+  assert.equal(csv[0], "startDateTime,endDateTime,type,counterpart,durationSeconds,participantCount,rating,callRating,issueCodes,callId");
   const records = csv.slice(1).map((line) => line.split(","));
   assert.equal(records.length, rows.length, "one CSV row per row on the page");
   records.forEach((record, i) => {

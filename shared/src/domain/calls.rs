@@ -3,7 +3,7 @@
 //! participant's history and the user directory say about it. Storage adds keys and expiry to
 //! these; views are built from them.
 
-use crate::domain::classify::{IssueCode, Rating, SessionResult};
+use crate::domain::classify::{IssueCode, Rating, SessionResult, Verdict, party_verdicts};
 use crate::domain::graph::parties::{endpoint_party, organizer_id};
 use crate::domain::graph::{CallRecord, CallType, Modality, NetworkSource, Party, Session, Side, ValidCall};
 use serde::{Deserialize, Serialize};
@@ -76,19 +76,27 @@ impl CallSummary {
         (self.end_date_time - self.start_date_time).whole_seconds()
     }
 
-    /// The party `user` sees on the other side: the other party of a peer-to-peer call, the
-    /// organizer of a meeting.
+    /// The party `user` sees on the other side: the other party of a peer-to-peer call; the
+    /// organizer of a meeting, unless that is `user` (then nobody: a meeting has no one other
+    /// side, and the console says "Meeting · N participants").
     pub fn counterpart(&self, user: &Party) -> Option<&Party> {
+        let is_user = |p: &Party| p.id == user.id && p.kind == user.kind;
         let organizer = self.organizer_id.as_deref().and_then(|id| self.parties.iter().find(|p| p.id == id));
-        let other = self.parties.iter().find(|p| p.id != user.id || p.kind != user.kind);
+        let other = self.parties.iter().find(|p| !is_user(p));
         match self.call_type {
-            CallType::GroupCall => organizer.or(other),
-            _ => other.or(organizer),
+            CallType::GroupCall => organizer.filter(|p| !is_user(p)),
+            _ => other.or(organizer.filter(|p| !is_user(p))),
         }
     }
 
-    /// The line `user`'s history shows for this call.
-    pub fn history_entry(&self, user: &Party) -> HistoryEntry {
+    /// The line `user`'s history shows for this call: rated by `own`, the verdict on the
+    /// sessions they took part in (`unavailable` without any), once the call is rated.
+    pub fn history_entry(&self, user: &Party, own: Option<&Verdict>) -> HistoryEntry {
+        let own = match (self.rating, own) {
+            (Rating::Pending, _) => Verdict::default(),
+            (_, Some(own)) => own.clone(),
+            (_, None) => Verdict { rating: Rating::Unavailable, issue_codes: Vec::new() },
+        };
         let counterpart = self.counterpart(user);
         let subnet = |party: Option<&Party>| party.and_then(|p| self.subnets.get(&p.id)).cloned();
         HistoryEntry {
@@ -99,8 +107,9 @@ impl CallSummary {
             duration_seconds: self.duration_seconds(),
             participant_count: self.parties.len() as u32,
             counterpart: counterpart.cloned(),
-            rating: self.rating,
-            issue_codes: self.issue_codes.clone(),
+            rating: own.rating,
+            call_rating: self.rating,
+            issue_codes: own.issue_codes,
             ends: EndSubnets { user_subnet: subnet(Some(user)), counterpart_subnet: subnet(counterpart) },
         }
     }
@@ -130,6 +139,19 @@ pub struct StoredCall {
     pub results: Option<Vec<SessionResult>>,
 }
 
+impl StoredCall {
+    /// The verdict on the sessions `user_id` took part in (`pending` until rated,
+    /// `unavailable` if they had none).
+    pub fn verdict_of(&self, user_id: &str) -> Verdict {
+        match &self.results {
+            None => Verdict::default(),
+            Some(results) => party_verdicts(&self.sessions, results)
+                .remove(user_id)
+                .unwrap_or(Verdict { rating: Rating::Unavailable, issue_codes: Vec::new() }),
+        }
+    }
+}
+
 /// One call in a user's history: enough to list it without reading it. `P` is how the
 /// counterpart is shown: the stored [`Party`], or a role's view of it. `E` is what the line says
 /// of where its two ends were: their subnets as stored, and in a role's view what that role may
@@ -147,9 +169,16 @@ pub struct HistoryEntry<P = Party, E = EndSubnets> {
     pub end_date_time: OffsetDateTime,
     pub duration_seconds: i64,
     pub participant_count: u32,
-    /// The other party of a peer-to-peer call, or the organizer of a meeting.
+    /// The other party of a peer-to-peer call, or the organizer of a meeting (none for the
+    /// organizer's own line).
     pub counterpart: Option<P>,
+    /// The user's own rating: of the sessions they took part in.
     pub rating: Rating,
+    /// The whole call's rating: its worst session of anyone's. The same as `rating` for a
+    /// peer-to-peer call.
+    #[serde(default)]
+    pub call_rating: Rating,
+    /// The issue codes of the user's own sessions.
     pub issue_codes: Vec<IssueCode>,
     #[serde(flatten)]
     pub ends: E,
@@ -180,6 +209,7 @@ impl HistoryEntry {
             participant_count: self.participant_count,
             counterpart: self.counterpart.as_ref().map(view),
             rating: self.rating,
+            call_rating: self.call_rating,
             issue_codes: self.issue_codes.clone(),
             ends: ends(&self.ends),
         }
@@ -207,12 +237,15 @@ mod tests {
         assert_eq!(summary.subnets.get(ADA).map(String::as_str), Some("10.20.30.0"));
         assert_eq!(summary.subnets.get(BOB).map(String::as_str), Some("192.168.1.0"));
         let ada = summary.parties.iter().find(|p| p.id == ADA).unwrap();
-        let ends = summary.history_entry(ada).ends;
+        let ends = summary.history_entry(ada, None).ends;
         assert_eq!(
             (ends.user_subnet.as_deref(), ends.counterpart_subnet.as_deref()),
-            (Some("10.20.30.0"), Some("10.20.30.0")),
-            "the counterpart of a meeting is its organizer, Ada herself"
+            (Some("10.20.30.0"), None),
+            "the organizer of a meeting, Ada, has no counterpart in it"
         );
+        let bob = summary.parties.iter().find(|p| p.id == BOB).unwrap();
+        let ends = summary.history_entry(bob, None).ends;
+        assert_eq!(ends.counterpart_subnet.as_deref(), Some("10.20.30.0"), "everyone else's is the organizer");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! notes: text from people, stored as given and only ever shown as text.
 
 use super::access::{AuthError, Principal, Role};
-use super::calls::CallSummary;
+use super::calls::StoredCall;
 use super::classify::Rating;
 use super::erasure::{ERASED_ID, ERASED_NAME};
 use super::graph::CallType;
@@ -161,15 +161,17 @@ pub struct Escalation {
 }
 
 impl Escalation {
-    /// A new, open escalation `id` of the call of `summary` as `user_id` took part in it.
+    /// A new, open escalation `id` of call `stored` as `user_id` took part in it, with their own
+    /// rating of it.
     pub fn open(
         id: String,
         request: EscalationRequest,
-        summary: &CallSummary,
+        stored: &StoredCall,
         user_id: &str,
         opener: Staff,
         now: OffsetDateTime,
     ) -> Self {
+        let summary = &stored.summary;
         let user_name = summary.parties.iter().find(|p| p.id == user_id).and_then(|p| p.display_name.clone());
         Self {
             id,
@@ -180,7 +182,7 @@ impl Escalation {
                 session_id: request.session_id,
                 call_type: summary.call_type,
                 start_date_time: summary.start_date_time,
-                rating: summary.rating,
+                rating: stored.verdict_of(user_id).rating,
             },
             ticket: request.ticket,
             state: EscalationState::Open,
@@ -334,9 +336,10 @@ mod tests {
         let request = parse_escalation(br#"{"note":"Choppy audio","ticket":"INC-1","sessionId":"s1"}"#).unwrap();
         let now = datetime!(2026-11-25 12:00 UTC);
         let record = include_str!("../../../events/graph/meeting.json");
-        let summary = CallSummary::of(&crate::domain::graph::parse_calls(record.as_bytes(), now).unwrap()[0], now);
+        let summary = crate::domain::calls::CallSummary::of(&crate::domain::graph::parse_calls(record.as_bytes(), now).unwrap()[0], now);
         let opener = staff("tier1", Role::SupportSpecialist);
-        let mut escalation = Escalation::open("e1".into(), request, &summary, ADA, opener, now);
+        let stored = StoredCall { summary, sessions: Vec::new(), results: None };
+        let mut escalation = Escalation::open("e1".into(), request, &stored, ADA, opener, now);
         escalation.notes.push(Note {
             at: datetime!(2026-11-25 11:00 UTC),
             author: staff("tier2", Role::SupportEngineer),

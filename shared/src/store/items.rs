@@ -5,7 +5,7 @@
 use super::keys;
 use crate::domain::access::AuditEvent;
 use crate::domain::calls::{CallSummary, HistoryEntry};
-use crate::domain::classify::SessionResult;
+use crate::domain::classify::{SessionResult, Verdict};
 use crate::domain::graph::{Party, Session};
 use crate::domain::{retention, search};
 use serde::{Deserialize, Serialize};
@@ -125,8 +125,9 @@ pub struct HistoryItem {
 }
 
 impl HistoryItem {
-    /// `user`'s history line for the call of `summary`, with its verdict.
-    pub fn new(summary: &CallSummary, user: &Party) -> Self {
+    /// `user`'s history line for the call of `summary`, with their own verdict `own` (see
+    /// [`CallSummary::history_entry`]).
+    pub fn new(summary: &CallSummary, user: &Party, own: Option<&Verdict>) -> Self {
         Self {
             keys: IndexedKeys {
                 pk: keys::user_pk(&user.id),
@@ -136,7 +137,7 @@ impl HistoryItem {
             },
             user_id: user.id.clone(),
             version: summary.version,
-            entry: summary.history_entry(user),
+            entry: summary.history_entry(user, own),
             expires_at: call_expiry(summary),
         }
     }

@@ -90,7 +90,7 @@ impl PreparedCall {
         let summary = &header.summary;
         let pages = page_items(summary, |n| keys::session_page_sk(record.version, n), "sessions", packed.pages);
         let users: Vec<_> = summary.history_parties(home_tenant).collect();
-        let history = users.iter().map(|user| to_item(&HistoryItem::new(summary, user))).collect::<Result<_, _>>()?;
+        let history = users.iter().map(|user| to_item(&HistoryItem::new(summary, user, None))).collect::<Result<_, _>>()?;
         let directory_expiry = expires_at + DIRECTORY_SLACK.whole_seconds();
         let directory = users
             .iter()
@@ -152,7 +152,7 @@ impl PreparedClassification {
         let pages = page_items(summary, keys::result_page_sk, "results", packed.pages);
         let history = rated
             .history_parties(home_tenant)
-            .map(|user| super::client::to_item(&HistoryItem::new(&rated, user)))
+            .map(|user| super::client::to_item(&HistoryItem::new(&rated, user, result.parties.get(&user.id))))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             writes: VersionWrites { call_id: summary.call_id.clone(), version: summary.version, pages, history },

@@ -4,7 +4,7 @@
 
 use aws_lambda_events::dynamodb::Event;
 use callscope_core::domain::classify::Rating;
-use callscope_core::domain::classify::{IssueCode, Thresholds};
+use callscope_core::domain::classify::{IssueCode, LikelyAt, Thresholds};
 use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, BOB, MEETING, P2P};
 use callscope_tests::{ANCHOR, Pipeline, event_request, meeting_record};
@@ -42,12 +42,15 @@ async fn an_ingested_call_is_rated_from_the_stream() {
         "Ada fine, Bob poor"
     );
     assert_eq!(
-        results[1].main_cause,
-        "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %."
+        (results[1].main_cause.as_str(), results[1].likely_at),
+        ("Caller's network, audio sent: average packet loss 14 %, above 10 %.", Some(LikelyAt::Caller)),
+        "Bob's stream to the conference server lost the packets: Bob's network, never the server's"
     );
     assert!(results[0].metrics.len() > 20, "every metric of Ada's session is graded");
 
-    assert_eq!(history_rating(&stack, ADA, MEETING).await, (2, Rating::Poor, vec![IssueCode::AudioNetworkPoor]));
+    assert_eq!(history_rating(&stack, ADA, MEETING).await, (2, Rating::Good, vec![]), "Ada's own sessions were good");
+    let ada = callscope_tests::stored_history(stack.store(), ADA, MEETING).await;
+    assert_eq!(ada.entry.call_rating, Rating::Poor, "the meeting as a whole had a poor session");
     assert!(
         callscope_tests::stored_item::<Value>(
             stack.store().table(),
@@ -78,7 +81,7 @@ async fn the_same_batch_delivered_twice_changes_nothing() {
     assert!(stack.deliver(callscope_tests::event(records)).await.is_empty());
     let second = stack.store().call(MEETING, ANCHOR).await.unwrap().unwrap();
     assert_eq!(first, second);
-    assert_eq!(history_rating(&stack, ADA, MEETING).await, (2, Rating::Poor, vec![IssueCode::AudioNetworkPoor]));
+    assert_eq!(history_rating(&stack, ADA, MEETING).await, (2, Rating::Good, vec![]));
 }
 
 #[tokio::test]
@@ -186,4 +189,30 @@ async fn every_classify_event_drives_the_handler() {
     }
     let rated = stack.store().call(P2P, ANCHOR).await.unwrap().unwrap();
     assert_eq!(rated.summary.rating, Rating::Good, "the INSERT sample rated the stored call");
+}
+
+/// The sample meeting with Bob, whose session is poor, a user of the home tenant too.
+fn meeting_with_bob_at_home() -> Value {
+    let text = callscope_tests::graph_record("meeting.json").to_string();
+    serde_json::from_str(&text.replace(BOB_TENANT, callscope_core::support::fixtures::HOME_TENANT)).unwrap()
+}
+
+/// The tenant Bob belongs to in the sample meeting.
+const BOB_TENANT: &str = "0d1c2b3a-4f5e-4d6c-8b7a-9e8f7a6b5c4d";
+
+#[tokio::test]
+async fn each_attendee_sees_the_meeting_as_they_lived_it() {
+    let mut stack = stack().await;
+    stack.post(&json!({ "value": [meeting_with_bob_at_home()] })).await;
+    stack.classify_all().await;
+    let ada = callscope_tests::stored_history(stack.store(), ADA, MEETING).await.entry;
+    let bob = callscope_tests::stored_history(stack.store(), BOB, MEETING).await.entry;
+    assert_eq!((ada.rating, ada.call_rating, ada.issue_codes.as_slice()), (Rating::Good, Rating::Poor, &[][..]));
+    assert_eq!(
+        (bob.rating, bob.call_rating, bob.issue_codes.as_slice()),
+        (Rating::Poor, Rating::Poor, &[IssueCode::AudioNetworkPoor][..])
+    );
+    // Ada organized it: nobody is her other side. Everyone else's is Ada.
+    assert_eq!(ada.counterpart, None);
+    assert_eq!(bob.counterpart.map(|p| p.id).as_deref(), Some(ADA));
 }

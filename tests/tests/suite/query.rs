@@ -79,9 +79,11 @@ async fn a_specialist_sees_only_the_searched_users_name_and_no_advanced_or_debug
         (Some("External User"), Some("poor"))
     );
     assert_eq!(
-        bob_session["mainCause"],
-        "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %."
+        (bob_session["mainCause"].as_str(), bob_session["likelyAt"].as_str()),
+        (Some("External User's network, audio sent: average packet loss 14 %, above 10 %."), Some("caller")),
+        "Bob's network as a specialist may name him, never the conference server's"
     );
+    assert_eq!((call["rating"].as_str(), call["callRating"].as_str()), (Some("good"), Some("poor")), "Ada's own, the meeting's");
     assert_eq!(bob_session["callee"]["kind"], "service");
 
     // Bob is another tenant's user: he is in the call, but has no calls here to look at.
@@ -135,10 +137,12 @@ async fn history_lists_the_users_calls_newest_first_in_the_roles_view() {
     let ids: Vec<_> = items.iter().map(|i| i["callId"].as_str().unwrap()).collect();
     assert_eq!(ids, [MEETING, P2P]);
     assert_eq!(
-        (items[0]["rating"].as_str(), items[0]["issueCodes"].clone()),
-        (Some("poor"), json!(["audio_network_poor"]))
+        (items[0]["rating"].as_str(), items[0]["callRating"].as_str(), items[0]["issueCodes"].clone()),
+        (Some("good"), Some("poor"), json!([])),
+        "Ada's own sessions were good; Bob's, in the same meeting, poor"
     );
-    assert_eq!(items[0]["counterpart"]["displayName"], "Ada Lovelace", "she organized the meeting");
+    assert!(items[0].get("counterpart").is_none(), "she organized the meeting: no other side");
+    assert_eq!(items[1]["callRating"], items[1]["rating"], "a peer-to-peer call's two ratings are one");
     assert_eq!(
         items[1]["counterpart"],
         json!({ "displayName": "External User", "kind": "phone", "phone": "+15552823***" })

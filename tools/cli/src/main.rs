@@ -5,11 +5,11 @@
 //! Each FILE, whatever its extension, holds call records or `{"value": [record, ...]}` pages as
 //! Graph sends them: one document, or several one after another (JSON lines). With no FILE, or
 //! `-`, standard input holds one record or page per line. Prints one JSON line per session:
-//! `{callId, sessionId, rating, issues, mainCause}`. A record that cannot be read is reported on
+//! `{callId, sessionId, rating, issues, mainCause, likelyAt}`. A record that cannot be read is reported on
 //! standard error with its file and line, and the rest go on (exit status 1).
 
 use callscope_core::domain::classify::Rating;
-use callscope_core::domain::classify::{Issue, Thresholds, classify_sessions};
+use callscope_core::domain::classify::{Issue, LikelyAt, Thresholds, classify_sessions};
 use callscope_core::domain::graph::CallRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -26,6 +26,8 @@ struct Verdict<'a> {
     issues: &'a [Issue],
     #[serde(skip_serializing_if = "str::is_empty")]
     main_cause: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    likely_at: Option<LikelyAt>,
 }
 
 #[derive(Deserialize)]
@@ -53,6 +55,7 @@ impl<W: Write> Rater<W> {
                         rating: verdict.rating,
                         issues: &verdict.issues,
                         main_cause: &verdict.main_cause,
+                        likely_at: verdict.likely_at,
                     };
                     serde_json::to_writer(&mut self.out, &line)?;
                     self.out.write_all(b"\n")?;

@@ -43,7 +43,7 @@ fn files_give_one_line_per_session_with_the_functions_verdict() {
     );
     assert_eq!(
         lines[1]["mainCause"],
-        "Callee's network, caller-to-callee audio: average packet loss 14 %, above 10 %."
+        "Caller's network, audio sent: average packet loss 14 %, above 10 %."
     );
     assert_eq!(lines[1]["issues"][0]["code"], "audio_network_poor");
 }

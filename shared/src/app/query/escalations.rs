@@ -77,7 +77,7 @@ impl Query<'_> {
         }
         let staff = as_written(staff, &before);
         let id = self.new_escalation_id(call_id, user_id);
-        let escalation = Escalation::open(id, request, &stored.summary, user_id, staff, self.now);
+        let escalation = Escalation::open(id, request, &stored, user_id, staff, self.now);
         let created = self.store.create_escalation(&escalation, call_expiry(&stored.summary)).await?;
         if !created {
             tracing::info!("a repeated escalation request found its escalation already stored");

@@ -1,5 +1,6 @@
 //! The main cause of a poor session, in one plain sentence.
 
+use super::likely::LikelyAt;
 use super::rules::{Issue, IssueCode};
 use super::thresholds::{Comparison, Metric};
 use crate::domain::graph::{MediaKind, Side, StreamDirection};
@@ -16,22 +17,34 @@ pub fn main_cause(issues: &[Issue]) -> Option<&Issue> {
     issues.iter().min_by(|a, b| group(a).cmp(&group(b)).then(b.excess().total_cmp(&a.excess())))
 }
 
-/// The sentence for `issue`, e.g. "Callee's network, caller-to-callee audio: average packet
-/// loss 14 %, above 10 %."
-pub fn describe(issue: &Issue) -> String {
+/// The sentence for `issue` with the ends named generically, as classification stores it:
+/// "Caller's network, audio received: average packet loss 14 %, above 10 %."
+pub fn describe(issue: &Issue, likely_at: Option<LikelyAt>) -> String {
+    describe_as(issue, likely_at, |side| match side {
+        Side::Caller => "Caller".to_owned(),
+        Side::Callee => "Callee".to_owned(),
+    })
+}
+
+/// The sentence for `issue`, naming each end as `name` shows it (a role's label of the party):
+/// the end it most likely lies at (`likely_at`), and whether the poor stream was that end's
+/// sending or receiving. Never the service's network: `likely_at` never names a service.
+pub fn describe_as(issue: &Issue, likely_at: Option<LikelyAt>, name: impl Fn(Side) -> String) -> String {
+    let at = |likely: LikelyAt| match likely {
+        LikelyAt::Caller => Some(Side::Caller),
+        LikelyAt::Callee => Some(Side::Callee),
+        LikelyAt::Both => None,
+    };
+    let end = likely_at.and_then(at);
     if issue.code == IssueCode::CallSetupFailed {
+        let who = end.map_or_else(|| "the user".to_owned(), &name);
         return match issue.value {
-            Some(code) => format!("Call setup failed (Ms-diag {code}): the user could not join."),
-            None => "Call setup failed: the user could not join.".to_owned(),
+            Some(code) => format!("Call setup failed (Ms-diag {code}): {who} could not join."),
+            None => format!("Call setup failed: {who} could not join."),
         };
     }
     let (Some(metric), Some(value), Some(threshold)) = (issue.metric, issue.value, issue.threshold) else {
         return "Poor quality.".to_owned();
-    };
-    let side = match issue.side {
-        Some(Side::Caller) => "Caller's",
-        Some(Side::Callee) => "Callee's",
-        None => "An endpoint's",
     };
     let relation = match issue.comparison.unwrap_or(Comparison::Above) {
         Comparison::Above => "above",
@@ -41,20 +54,32 @@ pub fn describe(issue: &Issue) -> String {
     let (label, unit) = describe_metric(metric);
     let measured = format!("{label} {}, {relation} {}", unit.show(value), unit.show(threshold));
     if issue.code == IssueCode::DeviceNotFunctioning {
-        return format!("{side} device: {measured}.");
+        let owner = end.or(issue.side).map_or_else(|| "An endpoint".to_owned(), &name);
+        return format!("{owner}'s device: {measured}.");
     }
-    let direction = match issue.direction {
-        Some(StreamDirection::CallerToCallee) => "caller-to-callee ",
-        Some(StreamDirection::CalleeToCaller) => "callee-to-caller ",
-        _ => "",
-    };
     let media = match issue.media {
         Some(MediaKind::Audio) | None => "audio",
         Some(MediaKind::Video) => "video",
         Some(MediaKind::ScreenSharing) => "screen sharing",
         Some(MediaKind::AppSharing) => "app sharing",
     };
-    format!("{side} network, {direction}{media}: {measured}.")
+    let sender = match issue.direction {
+        Some(StreamDirection::CallerToCallee) => Some(Side::Caller),
+        Some(StreamDirection::CalleeToCaller) => Some(Side::Callee),
+        _ => None,
+    };
+    let stream = match (end, sender) {
+        (Some(end), Some(sender)) if end == sender => format!("{media} sent"),
+        (Some(_), Some(_)) => format!("{media} received"),
+        (None, Some(sender)) => format!("{media} from {}", name(sender)),
+        (_, None) => media.to_owned(),
+    };
+    let owner = match (likely_at, end) {
+        (_, Some(end)) => format!("{}'s network", name(end)),
+        (Some(LikelyAt::Both), None) => "Both ends' networks".to_owned(),
+        _ => "The network between the ends".to_owned(),
+    };
+    format!("{owner}, {stream}: {measured}.")
 }
 
 #[derive(Clone, Copy)]

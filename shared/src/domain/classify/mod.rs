@@ -4,25 +4,43 @@
 
 pub mod cause;
 pub mod grade;
+pub mod likely;
 pub mod rules;
 pub mod thresholds;
 pub mod verdict;
 
 pub use grade::{Grade, GradedMetric};
+pub use likely::LikelyAt;
 pub use rules::{Area, Issue, IssueCode};
 pub use thresholds::{Comparison, Metric, Thresholds, ThresholdsError};
-pub use verdict::{CallResult, Rating, SessionResult};
+pub use verdict::{CallResult, Rating, SessionResult, Verdict};
 
+use crate::domain::graph::parties::endpoint_party;
 use crate::domain::graph::{MediaKind, Session, Side};
+use std::collections::BTreeMap;
 
-/// Classifies every session; the call is rated by its worst session (`unavailable` if none).
+/// Classifies every session; the call is rated by its worst session (`unavailable` if none),
+/// and each party by the worst of the sessions they took part in.
 pub fn classify_sessions(sessions: &[Session], thresholds: &Thresholds) -> CallResult {
-    let sessions: Vec<SessionResult> = sessions.iter().map(|s| classify_session(s, thresholds)).collect();
-    let rating = sessions.iter().map(|s| s.rating).max().unwrap_or(Rating::Unavailable);
-    let mut issue_codes: Vec<IssueCode> = sessions.iter().flat_map(|s| s.issues.iter().map(|i| i.code)).collect();
-    issue_codes.sort();
-    issue_codes.dedup();
-    CallResult { rating, issue_codes, sessions }
+    let results: Vec<SessionResult> = sessions.iter().map(|s| classify_session(s, thresholds)).collect();
+    let Verdict { rating, issue_codes } = Verdict::of(results.iter());
+    let parties = party_verdicts(sessions, &results);
+    CallResult { rating, issue_codes, sessions: results, parties }
+}
+
+/// Each party's own verdict, by party id: the worst rating and every issue code of the sessions
+/// they were the caller or callee of. A party with no session of their own is not listed.
+pub fn party_verdicts(sessions: &[Session], results: &[SessionResult]) -> BTreeMap<String, Verdict> {
+    let mut theirs: BTreeMap<String, Vec<&SessionResult>> = BTreeMap::new();
+    for (session, result) in sessions.iter().zip(results) {
+        let ends = Side::BOTH.map(|side| session.endpoint(side).and_then(endpoint_party).map(|p| p.id));
+        for (i, id) in ends.iter().enumerate() {
+            if let Some(id) = id.as_ref().filter(|id| ends[..i].iter().all(|e| e.as_ref() != Some(*id))) {
+                theirs.entry(id.clone()).or_default().push(result);
+            }
+        }
+    }
+    theirs.into_iter().map(|(id, results)| (id, Verdict::of(results.into_iter()))).collect()
 }
 
 /// Classifies one session: the poor rules, every metric graded, the main cause.
@@ -100,8 +118,10 @@ pub fn classify_session(session: &Session, thresholds: &Thresholds) -> SessionRe
     } else {
         Rating::Unavailable
     };
-    let main_cause = cause::main_cause(&issues).map(cause::describe).unwrap_or_default();
-    SessionResult { session_id: session.id.clone(), rating, issues, metrics, main_cause }
+    let main = cause::main_cause(&issues);
+    let likely_at = main.and_then(|main| likely::likely_at(session, main, &issues));
+    let main_cause = main.map(|main| cause::describe(main, likely_at)).unwrap_or_default();
+    SessionResult { session_id: session.id.clone(), rating, issues, metrics, main_cause, likely_at }
 }
 
 /// One issue per (code, side, direction, metric): the worst value across segments, so a long

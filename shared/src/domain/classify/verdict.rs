@@ -2,6 +2,7 @@
 //! graded and the main cause. What classification produces and every view shows.
 
 use super::grade::GradedMetric;
+use super::likely::LikelyAt;
 use super::rules::{Issue, IssueCode};
 use serde::{Deserialize, Serialize};
 
@@ -25,15 +26,44 @@ pub struct SessionResult {
     pub rating: Rating,
     pub issues: Vec<Issue>,
     pub metrics: Vec<GradedMetric>,
-    /// One sentence for a poor session; empty otherwise.
+    /// One sentence for a poor session; empty otherwise. Names the ends generically ("Caller",
+    /// "Callee"); views say it again with the parties as the reader's role may see them.
     pub main_cause: String,
+    /// The end the main cause most likely lies at; never a service's.
+    pub likely_at: Option<LikelyAt>,
 }
 
-/// The verdict on a call: the worst session rating and every issue code, for the history list.
+/// The verdict on a call: the worst session rating and every issue code; each session's
+/// result; and each party's own verdict, which their history line shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallResult {
     pub rating: Rating,
     pub issue_codes: Vec<IssueCode>,
     pub sessions: Vec<SessionResult>,
+    /// By party id: the verdict on the sessions that party took part in.
+    pub parties: std::collections::BTreeMap<String, Verdict>,
+}
+
+/// A rating with the issue codes behind it: of a whole call, or of one party's sessions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub rating: Rating,
+    pub issue_codes: Vec<IssueCode>,
+}
+
+impl Verdict {
+    /// The worst rating of `results` (`unavailable` without any) and their issue codes, sorted
+    /// and once each.
+    pub fn of<'a>(results: impl Iterator<Item = &'a SessionResult>) -> Self {
+        let (mut rating, mut issue_codes) = (None, Vec::new());
+        for result in results {
+            rating = rating.max(Some(result.rating));
+            issue_codes.extend(result.issues.iter().map(|i| i.code));
+        }
+        issue_codes.sort();
+        issue_codes.dedup();
+        Self { rating: rating.unwrap_or(Rating::Unavailable), issue_codes }
+    }
 }

@@ -247,6 +247,9 @@ impl MediaKind {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
+    /// `#microsoft.graph.callRecords.participantEndpoint` or `...serviceEndpoint`.
+    #[serde(rename = "@odata.type")]
+    pub odata_type: Option<String>,
     pub identity: Option<IdentitySet>,
     pub associated_identity: Option<Identity>,
     pub user_agent: Option<UserAgent>,
@@ -259,10 +262,30 @@ pub struct Endpoint {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserAgent {
+    /// `#microsoft.graph.callRecords.clientUserAgent` or `...serviceUserAgent`.
+    #[serde(rename = "@odata.type")]
+    pub odata_type: Option<String>,
     pub header_value: Option<String>,
     pub platform: Option<String>,
     pub product_family: Option<String>,
     pub application_version: Option<String>,
+    /// What a service endpoint is (`skypeForBusinessAudioVideoMcu`, `mediationServer`,
+    /// `gateway`, `skypeForBusinessCallQueues`, `customBot`, ...).
+    pub role: Option<String>,
+}
+
+impl Endpoint {
+    /// Whether this end is a service rather than a person's device: a conference server, PSTN or
+    /// SBC gateway, call queue, auto attendant, bot or voicemail. Graph says so by the endpoint's
+    /// or user agent's type or a service role; an endpoint naming nobody, or an application, is
+    /// one too. A service's network is never the cause the helpdesk should chase.
+    pub fn is_service(&self) -> bool {
+        let typed = |t: &Option<String>| t.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("service"));
+        let agent = self.user_agent.as_ref();
+        typed(&self.odata_type)
+            || agent.is_some_and(|a| typed(&a.odata_type) || a.role.is_some())
+            || super::parties::endpoint_party(self).is_none_or(|p| p.kind == super::parties::PartyKind::Application)
+    }
 }
 
 /// Why a session or segment failed.

@@ -7,7 +7,8 @@
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
 use super::timeline::{DeviceReport, NetworkDebug, NetworkReport, SegmentDetail, timeline};
 use crate::domain::calls::{CallSummary, StoredCall};
-use crate::domain::classify::{GradedMetric, Issue, Rating, SessionResult};
+use crate::domain::classify::cause::{describe_as, main_cause};
+use crate::domain::classify::{GradedMetric, Issue, LikelyAt, Rating, SessionResult};
 use crate::domain::graph::{CallType, Endpoint, NetworkInfo, NetworkSource, Session, Side, parties::endpoint_party};
 use crate::domain::sites::{Building, EndpointRow, Sites};
 use serde::Serialize;
@@ -31,7 +32,10 @@ pub struct CallDetail<P, S> {
     #[serde(with = "time::serde::rfc3339")]
     pub end_date_time: OffsetDateTime,
     pub duration_seconds: i64,
+    /// The searched user's own rating: of the sessions they took part in.
     pub rating: Rating,
+    /// The whole call's: its worst session of anyone's.
+    pub call_rating: Rating,
     pub participant_count: usize,
     pub participants: Vec<P>,
     pub sessions: Vec<S>,
@@ -52,7 +56,11 @@ pub struct SessionOverview<P> {
     /// `pending` until classify has rated the call.
     pub rating: Rating,
     pub issues: Vec<Issue>,
+    /// The main cause in one sentence, the ends named as this role may see them.
     pub main_cause: String,
+    /// The end the main cause most likely lies at (`caller`, `callee`, `both`); never a
+    /// service's.
+    pub likely_at: Option<LikelyAt>,
     pub metrics: Vec<MetricView>,
     /// Where each side was, from the building file: building and city only.
     pub location: Option<Sides<Option<Location>>>,
@@ -161,7 +169,8 @@ pub fn call_detail<P: PartyView, S: SessionView>(
         start_date_time: summary.start_date_time,
         end_date_time: summary.end_date_time,
         duration_seconds: summary.duration_seconds(),
-        rating: summary.rating,
+        rating: stored.verdict_of(viewer.searched_user).rating,
+        call_rating: summary.rating,
         participant_count: summary.parties.len(),
         participants: summary.parties.iter().map(|p| P::of(p, viewer)).collect(),
         sessions: stored
@@ -207,15 +216,28 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
                     .collect()
             })
             .unwrap_or_default();
+        let caller: P = endpoint_view(session.caller.as_ref(), summary, viewer);
+        let callee: P = endpoint_view(session.callee.as_ref(), summary, viewer);
+        let likely_at = result.and_then(|r| r.likely_at);
+        let main_cause = result
+            .and_then(|r| main_cause(&r.issues))
+            .map(|main| {
+                describe_as(main, likely_at, |side| match side {
+                    Side::Caller => caller.label(),
+                    Side::Callee => callee.label(),
+                })
+            })
+            .unwrap_or_default();
         Self {
             id: session.id.clone(),
-            caller: endpoint_view(session.caller.as_ref(), summary, viewer),
-            callee: endpoint_view(session.callee.as_ref(), summary, viewer),
+            caller,
+            callee,
             start_date_time: session.start_date_time,
             end_date_time: session.end_date_time,
             rating: result.map_or(Rating::Pending, |r| r.rating),
             issues: result.map(|r| r.issues.clone()).unwrap_or_default(),
-            main_cause: result.map(|r| r.main_cause.clone()).unwrap_or_default(),
+            main_cause,
+            likely_at,
             metrics,
             location,
         }

@@ -52,7 +52,7 @@ pub fn history_line<P: PartyView, E: EndsView>(
 }
 
 /// The columns of a history export, in order.
-pub const HISTORY_CSV_HEADER: [&str; 9] = [
+pub const HISTORY_CSV_HEADER: [&str; 10] = [
     "startDateTime",
     "endDateTime",
     "type",
@@ -60,6 +60,7 @@ pub const HISTORY_CSV_HEADER: [&str; 9] = [
     "durationSeconds",
     "participantCount",
     "rating",
+    "callRating",
     "issueCodes",
     "callId",
 ];
@@ -81,6 +82,7 @@ pub fn history_csv<P: PartyView, E>(items: &[HistoryLine<P, E>]) -> String {
             item.duration_seconds.to_string(),
             item.participant_count.to_string(),
             text(&item.rating).unwrap_or_default(),
+            text(&item.call_rating).unwrap_or_default(),
             codes.join(" "),
             defused(item.call_id.clone()),
         ];
@@ -139,7 +141,7 @@ mod tests {
         let now = datetime!(2026-11-25 12:00 UTC);
         let summary = CallSummary::of(&parse_calls(body.as_bytes(), now).unwrap()[0], now);
         let user = summary.parties.iter().find(|p| p.kind == PartyKind::User).unwrap();
-        let mut entry = summary.history_entry(user);
+        let mut entry = summary.history_entry(user, None);
         entry.counterpart = Some(Party { kind: PartyKind::User, display_name: Some(name.into()), ..user.clone() });
         let viewer = Viewer { searched_user: &user.id, home_tenant: "elsewhere" };
         let item: HistoryLine<EngineerParty, ()> = history_line(&entry, &viewer, &Sites::default());
