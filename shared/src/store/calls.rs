@@ -21,12 +21,13 @@
 
 use super::StoreError;
 use super::client::{DynamoStore, Item, WriteGuard, key_item, read_items, to_value};
-use super::items::{CallHeader, ResultPage, SessionPage};
+use super::items::{CallHeader, PartyPage, ResultPage, SessionPage};
 use super::keys::{self, SK};
 use super::prepare::{PartyWrites, PreparedCall, PreparedClassification};
 use super::subnets::SUBNET_SAMPLE_CAP;
 use crate::domain::calls::StoredCall;
 use crate::domain::classify::Rating;
+use crate::domain::graph::Party;
 use crate::domain::retention;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
@@ -165,7 +166,7 @@ impl DynamoStore {
     }
 
     /// Puts every item under its guard, concurrently; whether each was written, in order.
-    async fn put_all<'a>(
+    pub(super) async fn put_all<'a>(
         &self,
         writes: impl Iterator<Item = (&'a Item, WriteGuard<'a>)>,
     ) -> Result<Vec<bool>, StoreError> {
@@ -187,13 +188,19 @@ impl DynamoStore {
             .update_item()
             .table_name(self.table())
             .set_key(Some(key_item(&keys::call_pk(&rated.writes.call_id), keys::CALL_HEADER_SK)))
-            .update_expression("SET #rating = :rating, #codes = :codes, #pages = :pages")
+            .update_expression(
+                "SET #rating = :rating, #codes = :codes, #pages = :pages, #starts = :starts, #counts = :counts",
+            )
             .expression_attribute_names("#rating", "rating")
             .expression_attribute_names("#codes", "issueCodes")
             .expression_attribute_names("#pages", "resultPages")
+            .expression_attribute_names("#starts", "resultPageStarts")
+            .expression_attribute_names("#counts", "sessionRatings")
             .expression_attribute_values(":rating", to_value(&rated.rating))
             .expression_attribute_values(":codes", to_value(&rated.issue_codes))
-            .expression_attribute_values(":pages", AttributeValue::N(rated.writes.pages.len().to_string()));
+            .expression_attribute_values(":pages", AttributeValue::N(rated.writes.pages.len().to_string()))
+            .expression_attribute_values(":starts", to_value(&rated.result_page_starts))
+            .expression_attribute_values(":counts", to_value(&rated.session_ratings));
         let result = WriteGuard::AtVersion(rated.writes.version).on_update(update).send().await;
         match result {
             Ok(_) => {}
@@ -202,6 +209,18 @@ impl DynamoStore {
         }
         self.put_all(rated.writes.history.iter().map(|entry| (entry, guard))).await?;
         Ok(Published::Published)
+    }
+
+    /// The parties of the call version `header` commits: read from its party pages (one
+    /// consistent `BatchGetItem`), or the header's own for a header written before party pages.
+    pub async fn call_parties(&self, mut header: CallHeader) -> Result<Vec<Party>, StoreError> {
+        if header.party_pages > 0 {
+            let version = header.summary.version;
+            let keys = (0..header.party_pages).map(|n| key_item(&header.pk, &keys::party_page_sk(version, n)));
+            let pages: Vec<PartyPage> = read_items(self.batch_get(keys, &[], true).await?, &header.pk)?;
+            header.restore_parties(pages);
+        }
+        Ok(header.summary.parties)
     }
 
     /// The stored rating of call `call_id` (one small consistent `GetItem`); `None` if unknown.
@@ -226,11 +245,12 @@ impl DynamoStore {
 /// The call in `items`, the whole partition `pk`: its header, the pages of the header's version
 /// in order, and the results once rated; `None` without a live header.
 pub fn assemble(pk: &str, items: Vec<Item>, now: OffsetDateTime) -> Result<Option<StoredCall>, StoreError> {
-    let CallItems { header, mut session_pages, mut result_pages } = CallItems::read(pk, items)?;
-    let Some(header) = header.filter(|h| !retention::is_expired(h.expires_at, now)) else {
+    let CallItems { header, mut session_pages, party_pages, mut result_pages } = CallItems::read(pk, items)?;
+    let Some(mut header) = header.filter(|h| !retention::is_expired(h.expires_at, now)) else {
         return Ok(None);
     };
     let version = header.summary.version;
+    header.restore_parties(party_pages);
     session_pages.retain(|p| p.head.version == version);
     session_pages.sort_by_key(|p| p.head.page);
     let sessions = session_pages.into_iter().flat_map(|p| p.sessions).collect();
@@ -246,6 +266,7 @@ pub fn assemble(pk: &str, items: Vec<Item>, now: OffsetDateTime) -> Result<Optio
 pub(super) struct CallItems {
     pub header: Option<CallHeader>,
     pub session_pages: Vec<SessionPage>,
+    pub party_pages: Vec<PartyPage>,
     pub result_pages: Vec<ResultPage>,
 }
 
@@ -255,6 +276,7 @@ impl CallItems {
         let mut headers = Vec::new();
         let mut sessions = Vec::new();
         let mut results = Vec::new();
+        let mut parties = Vec::new();
         for item in items {
             let sk = item.get(SK).and_then(|sk| sk.as_s().ok()).map(String::as_str).unwrap_or_default();
             if sk == keys::CALL_HEADER_SK {
@@ -263,11 +285,14 @@ impl CallItems {
                 sessions.push(item);
             } else if sk.starts_with(keys::RESULT_PAGE_PREFIX) {
                 results.push(item);
+            } else if sk.starts_with(keys::PARTY_PAGE_PREFIX) {
+                parties.push(item);
             }
         }
         Ok(Self {
             header: read_items(headers, pk)?.pop(),
             session_pages: read_items(sessions, pk)?,
+            party_pages: read_items(parties, pk)?,
             result_pages: read_items(results, pk)?,
         })
     }

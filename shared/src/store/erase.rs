@@ -19,7 +19,9 @@
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
 use super::client::{DynamoStore, WriteGuard, read_items, to_item};
-use super::items::{CallHeader, DirectoryItem, HistoryItem, SessionPage};
+use super::client::Item;
+use super::items::{CallHeader, DirectoryItem, HistoryItem, PartyPage, SessionPage};
+use super::size::item_size;
 use super::keys;
 use crate::domain::calls::CallSummary;
 use crate::domain::erasure::ERASED_ID;
@@ -30,6 +32,10 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
+
+/// DynamoDB's limits on one transaction: items, and bytes in all (with room for the header).
+const TRANSACTION_ITEMS: usize = 100;
+const TRANSACTION_BYTES: usize = 3_500_000;
 
 /// The mark an erasure leaves: the user is erased, and what was done so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,12 +170,16 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Every identity the headers of `calls` give `user_id` (several if their name changed).
+    /// Every identity the parties of `calls` give `user_id` (several if their name changed).
     async fn identities_in(&self, calls: &[&str], user_id: &str) -> Result<Vec<Party>, StoreError> {
         let mut identities: Vec<Party> = Vec::new();
         for call_id in calls {
             let header = self.get::<CallHeader>(&keys::call_pk(call_id), keys::CALL_HEADER_SK).await?;
-            for party in header.iter().flat_map(|h| &h.summary.parties).filter(|p| p.id == user_id) {
+            let parties = match header {
+                Some(header) => self.call_parties(header).await?,
+                None => Vec::new(),
+            };
+            for party in parties.iter().filter(|p| p.id == user_id) {
                 if !identities.contains(party) {
                     identities.push(party.clone());
                 }
@@ -192,14 +202,19 @@ impl DynamoStore {
         for _ in 0..REWRITE_ATTEMPTS {
             let items = self.partition(&pk, true).await?;
             // Expired items count: their personal data is stored until DynamoDB deletes it.
-            let CallItems { header, mut session_pages, .. } = CallItems::read(&pk, items)?;
+            let CallItems { header, mut session_pages, party_pages, .. } = CallItems::read(&pk, items)?;
             let Some(mut header) = header else {
                 return Ok(());
             };
-            let (current, stale): (Vec<_>, Vec<_>) =
-                session_pages.drain(..).partition(|p| p.head.version == header.summary.version);
+            let version = header.summary.version;
+            let (current, stale): (Vec<_>, Vec<_>) = session_pages.drain(..).partition(|p| p.head.version == version);
             let mut session_pages = current;
-            let kind = match header.summary.parties.iter().find(|p| p.id == user_id).cloned() {
+            let (mut party_pages, stale_parties): (Vec<_>, Vec<_>) =
+                party_pages.into_iter().partition(|p| p.head.version == version);
+            let mut everyone = header.clone();
+            everyone.restore_parties(party_pages.clone());
+            let parties = everyone.summary.parties;
+            let kind = match parties.iter().find(|p| p.id == user_id).cloned() {
                 Some(identity) => {
                     let guard =
                         WriteGuard::Unchanged { version: header.summary.version, rating: header.summary.rating };
@@ -209,7 +224,13 @@ impl DynamoStore {
                             session.erase_party(&identity.id);
                         }
                     }
-                    if !self.replace_call(&header, &session_pages, guard).await? {
+                    for stored in party_pages.iter_mut().flat_map(|p| &mut p.parties) {
+                        if stored.party.id == identity.id {
+                            stored.party = Party::erased(identity.kind);
+                            stored.subnet = None;
+                        }
+                    }
+                    if !self.replace_call(&header, &session_pages, &party_pages, guard).await? {
                         continue;
                     }
                     erased.calls_rewritten += 1;
@@ -217,11 +238,13 @@ impl DynamoStore {
                 }
                 None => PartyKind::User,
             };
-            for page in &stale {
-                self.delete(&page.head.pk, &page.head.sk).await?;
+            let stale_keys = stale.iter().map(|p| &p.head).chain(stale_parties.iter().map(|p| &p.head));
+            for head in stale_keys {
+                self.delete(&head.pk, &head.sk).await?;
                 erased.stale_pages_deleted += 1;
             }
-            for party in header.summary.history_parties(home_tenant).filter(|p| p.id != ERASED_ID) {
+            let home = |p: &&Party| p.has_history(home_tenant) && p.id != ERASED_ID;
+            for party in parties.iter().filter(home).filter(|p| p.id != user_id) {
                 if self.erase_counterpart(&party.id, call_id, user_id, kind).await? {
                     erased.counterparts_rewritten += 1;
                 }
@@ -231,21 +254,32 @@ impl DynamoStore {
         Err(StoreError::Contention { what: "a call" })
     }
 
-    /// Puts the rewritten header and pages in one transaction, if `guard` holds on the header;
-    /// `false` if it changed meanwhile.
+    /// Puts the rewritten header and pages, if `guard` holds on the header; `false` if it
+    /// changed meanwhile. In one transaction where they fit in one (100 items, 4 MB); a larger
+    /// meeting's pages go first (each onto the page it replaces) and the header, guarded, last:
+    /// pages of the version rewritten without the person are only ever less than they were, so a
+    /// reader between the two sees nothing it could not see before, and a guard that fails leads
+    /// to a fresh read and rewrite.
     async fn replace_call(
         &self,
         header: &CallHeader,
-        pages: &[SessionPage],
+        sessions: &[SessionPage],
+        parties: &[PartyPage],
         guard: WriteGuard<'_>,
     ) -> Result<bool, StoreError> {
+        let pages: Vec<Item> =
+            sessions.iter().map(to_item).chain(parties.iter().map(to_item)).collect::<Result<_, _>>()?;
+        let bytes: usize = pages.iter().map(item_size).sum();
+        if pages.len() >= TRANSACTION_ITEMS || bytes >= TRANSACTION_BYTES {
+            if self.put_all(pages.iter().map(|page| (page, WriteGuard::Present))).await?.contains(&false) {
+                return Ok(false);
+            }
+            return self.put_guarded(to_item(header)?, guard).await;
+        }
         let mut actions = vec![guarded_put(self.table(), to_item(header)?, guard)];
         for page in pages {
-            let put = Put::builder()
-                .table_name(self.table())
-                .set_item(Some(to_item(page)?))
-                .build()
-                .expect("table and item are set");
+            let put =
+                Put::builder().table_name(self.table()).set_item(Some(page)).build().expect("table and item are set");
             actions.push(TransactWriteItem::builder().put(put).build());
         }
         match self.client().transact_write_items().set_transact_items(Some(actions)).send().await {

@@ -5,13 +5,14 @@
 use super::keys;
 use crate::domain::access::AuditEvent;
 use crate::domain::calls::{CallSummary, HistoryEntry};
-use crate::domain::classify::{SessionResult, Verdict};
+use crate::domain::classify::{Rating, SessionResult, Verdict};
 use crate::domain::graph::{Party, Session};
 use crate::domain::{retention, search};
 use serde::{Deserialize, Serialize};
 
-/// A call's head: the summary of its committed version, and how many pages belong to that
-/// version. Writing it is what commits a version.
+/// A call's head: the summary of its committed version (its parties in `PARTIES#` pages of
+/// their own), and where that version's pages start. Writing it is what commits a version.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallHeader {
@@ -19,14 +20,57 @@ pub struct CallHeader {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    /// The summary; its `parties` and `subnets` are empty here when they are kept in party
+    /// pages (`party_pages > 0`), as they may be larger than an item.
     #[serde(flatten)]
     pub summary: CallSummary,
+    /// How many parties the call has (the summary's list may be in party pages).
+    #[serde(default)]
+    pub participant_count: u32,
     /// How many `SESSIONS#` pages belong to this version.
     pub session_pages: u32,
+    /// The index of the first session of each session page, so one session's page is known
+    /// without reading the others.
+    #[serde(default)]
+    pub session_page_starts: Vec<u32>,
+    /// How many `PARTIES#` pages belong to this version (0: the parties are in the summary, as
+    /// headers written before party pages keep them).
+    #[serde(default)]
+    pub party_pages: u32,
     /// How many `RESULTS#` pages belong to this version, once rated.
     #[serde(default)]
     pub result_pages: u32,
+    /// The index of the first session result of each result page, once rated.
+    #[serde(default)]
+    pub result_page_starts: Vec<u32>,
+    /// How many sessions got each rating, once rated.
+    pub session_ratings: Option<SessionRatings>,
     pub expires_at: i64,
+}
+
+/// How many of a call's sessions got each rating: what a large meeting's detail shows instead
+/// of every session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRatings {
+    pub good: u32,
+    pub poor: u32,
+    pub unavailable: u32,
+}
+
+impl SessionRatings {
+    /// The counts of `results`' ratings.
+    pub fn of<'a>(results: impl Iterator<Item = &'a SessionResult>) -> Self {
+        let mut counts = Self::default();
+        for result in results {
+            match result.rating {
+                Rating::Good => counts.good += 1,
+                Rating::Poor => counts.poor += 1,
+                Rating::Unavailable | Rating::Pending => counts.unavailable += 1,
+            }
+        }
+        counts
+    }
 }
 
 /// When every item about the call of `summary` expires (epoch seconds).
@@ -35,16 +79,49 @@ pub fn call_expiry(summary: &CallSummary) -> i64 {
 }
 
 impl CallHeader {
-    /// The header of `summary`'s version, its sessions in `session_pages` pages.
-    pub fn new(summary: CallSummary, session_pages: u32) -> Self {
+    /// The header of `summary`'s version, its sessions in pages starting at `session_page_starts`
+    /// and its parties in `party_pages` pages (then taken out of the summary; none: kept in it).
+    pub fn new(mut summary: CallSummary, session_page_starts: Vec<u32>, party_pages: u32) -> Self {
+        let participant_count = summary.parties.len() as u32;
+        if party_pages > 0 {
+            summary.parties.clear();
+            summary.subnets.clear();
+        }
         Self {
             pk: keys::call_pk(&summary.call_id),
             sk: keys::CALL_HEADER_SK.to_owned(),
             expires_at: call_expiry(&summary),
             summary,
-            session_pages,
+            participant_count,
+            session_pages: session_page_starts.len() as u32,
+            session_page_starts,
+            party_pages,
             result_pages: 0,
+            result_page_starts: Vec::new(),
+            session_ratings: None,
         }
+    }
+
+    /// Puts the parties of this version's `pages` (of any version, in any order) back into the
+    /// summary, with their subnets. A header that keeps its parties (no party pages) is left
+    /// as it is.
+    pub fn restore_parties(&mut self, mut pages: Vec<PartyPage>) {
+        if self.party_pages == 0 {
+            return;
+        }
+        pages.retain(|p| p.head.version == self.summary.version && p.head.page < self.party_pages);
+        pages.sort_by_key(|p| p.head.page);
+        for stored in pages.into_iter().flat_map(|p| p.parties) {
+            if let Some(subnet) = stored.subnet {
+                self.summary.subnets.insert(stored.party.id.clone(), subnet);
+            }
+            self.summary.parties.push(stored.party);
+        }
+    }
+
+    /// How many parties the call has, however the header was written.
+    pub fn participants(&self) -> usize {
+        if self.party_pages == 0 { self.summary.parties.len() } else { self.participant_count as usize }
     }
 }
 
@@ -85,6 +162,30 @@ pub struct SessionPage {
     pub head: PageHead,
     #[serde(with = "super::compact")]
     pub sessions: Vec<Session>,
+}
+
+/// A page of a call's parties, each with the first subnet they reported and the sessions they
+/// took part in, so a meeting of thousands finds one person's sessions without reading the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyPage {
+    #[serde(flatten)]
+    pub head: PageHead,
+    #[serde(with = "super::compact")]
+    pub parties: Vec<StoredParty>,
+}
+
+/// One party of a call as its party page keeps it.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredParty {
+    #[serde(flatten)]
+    pub party: Party,
+    /// The subnet their endpoint reported first (audio preferred).
+    pub subnet: Option<String>,
+    /// The indexes of the sessions they were the caller or callee of.
+    #[serde(default)]
+    pub sessions: Vec<u32>,
 }
 
 /// Classification results of a call version, one [`SessionResult`] per session in order.

@@ -49,6 +49,8 @@ pub const EXPIRES_AT: &str = "expiresAt";
 pub const CALL_HEADER_SK: &str = "#HEADER";
 /// Sort key prefix of a call's session pages.
 pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
+/// Sort key prefix of a call's party pages.
+pub const PARTY_PAGE_PREFIX: &str = "PARTIES#";
 /// How every partition key of the audit trail begins (entries, refusals and the day index), and
 /// no other: the stream filter that watches the trail matches it.
 pub const AUDIT_PREFIX: &str = "AUDIT";
@@ -198,6 +200,11 @@ pub fn call_pk(call_id: &str) -> String {
 /// own, so writing a new version's pages never touches the committed version's.
 pub fn session_page_sk(version: i64, page: u32) -> String {
     format!("{SESSION_PAGE_PREFIX}{version}#{page:04}")
+}
+
+/// The `page`-th party page of a call's `version` (keyed like its session pages).
+pub fn party_page_sk(version: i64, page: u32) -> String {
+    format!("{PARTY_PAGE_PREFIX}{version}#{page:04}")
 }
 
 /// The `page`-th classification result page of a call.

@@ -4,25 +4,31 @@
 use super::StoreError;
 use super::client::Item;
 use super::compact;
-use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, SubnetUsage};
+use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, SessionRatings, StoredParty, SubnetUsage};
 use super::keys;
 use super::size::{MAX_ITEM_BYTES, item_size};
 use crate::domain::calls::CallSummary;
 use crate::domain::classify::{CallResult, IssueCode, Rating};
+use crate::domain::graph::parties::sessions_by_party;
 use crate::domain::graph::{CallRecord, NetworkSource, Side, ValidCall};
 use crate::domain::problem::Problem;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// Budget for one page's JSON, leaving room under the 400 KB item limit for keys and framing
-/// (deflating only shrinks it).
+/// Budget for one page's stored (deflated) bytes, leaving room under the 400 KB item limit for
+/// keys and framing.
 pub const PAGE_BUDGET: usize = 350 * 1024;
-/// Most JSON bytes of one call's sessions: what a call may hold, so a version's pages stay a
-/// bounded number of writes.
-pub const COMMIT_BUDGET: usize = 3_900_000;
-/// Most session pages one call version may have.
-pub const MAX_SESSION_PAGES: usize = 45;
+/// Most JSON bytes one page holds before deflating: bounds what reading one page back costs in
+/// memory, whatever the compression.
+pub const PAGE_JSON_BUDGET: usize = 2 * 1024 * 1024;
+/// Most stored bytes of one call version's pages (sessions and parties): what a call may hold,
+/// so a version is a bounded number of writes (`BENCHMARKS.md`: a 25,000-session meeting
+/// stores a fraction of it).
+pub const COMMIT_BUDGET: usize = 40 * 1024 * 1024;
+/// Most parties a call header keeps itself; a larger call's parties go in party pages beside
+/// it (a town hall's would not fit one item, and an update of the header is billed by its size).
+pub const INLINE_PARTIES: usize = 100;
 /// How long a directory entry outlives the call that wrote it: a user's entries are rewritten
 /// only when a call would outlive them, so at most once a day, however many calls they make.
 pub const DIRECTORY_SLACK: time::Duration = time::Duration::days(1);
@@ -68,17 +74,33 @@ impl PreparedCall {
     /// limits.
     pub fn new(call: &ValidCall, now: OffsetDateTime, home_tenant: &str) -> Result<Self, Problem> {
         let record = call.record();
-        let packed = pack(&record.sessions).map_err(|(i, size)| {
-            Problem::unacceptable(
-                format!("sessions[{i}]"),
-                format!("the session is {size} bytes once stored; at most {PAGE_BUDGET}"),
-            )
-        })?;
-        if packed.pages.len() > MAX_SESSION_PAGES || packed.total > COMMIT_BUDGET {
-            let message = format!("the sessions are {} bytes once stored; at most {COMMIT_BUDGET}", packed.total);
+        let too_large = |path: String, what: &str, size: usize| {
+            Problem::unacceptable(path, format!("the {what} is {size} bytes once stored; at most {PAGE_BUDGET}"))
+        };
+        let sessions =
+            pack(&record.sessions).map_err(|(i, size)| too_large(format!("sessions[{i}]"), "session", size))?;
+        let summary = CallSummary::of(call, now);
+        let mut by_party = sessions_by_party(&record.sessions);
+        let parties: Vec<StoredParty> = summary
+            .parties
+            .iter()
+            .map(|party| StoredParty {
+                party: party.clone(),
+                subnet: summary.subnets.get(&party.id).cloned(),
+                sessions: by_party.remove(&party.id).unwrap_or_default(),
+            })
+            .collect();
+        let parties = if parties.len() > INLINE_PARTIES {
+            pack(&parties).map_err(|(_, size)| too_large("participants_v2".into(), "participant", size))?
+        } else {
+            Packed::default()
+        };
+        let stored = sessions.stored + parties.stored;
+        if stored > COMMIT_BUDGET {
+            let message = format!("the call is {stored} bytes once stored (deflated); at most {COMMIT_BUDGET}");
             return Err(Problem::unacceptable("sessions", message));
         }
-        let header = CallHeader::new(CallSummary::of(call, now), packed.pages.len() as u32);
+        let header = CallHeader::new(summary.clone(), sessions.starts, parties.pages.len() as u32);
         let expires_at = header.expires_at;
         let header_item = to_item(&header)?;
         if item_size(&header_item) > MAX_ITEM_BYTES {
@@ -87,8 +109,10 @@ impl PreparedCall {
                 "the participants' ids and names do not fit in one call header (400 KB)",
             ));
         }
-        let summary = &header.summary;
-        let pages = page_items(summary, |n| keys::session_page_sk(record.version, n), "sessions", packed.pages);
+        let summary = &summary;
+        let version = record.version;
+        let mut pages = page_items(summary, |n| keys::session_page_sk(version, n), "sessions", sessions.pages);
+        pages.extend(page_items(summary, |n| keys::party_page_sk(version, n), "parties", parties.pages));
         let users: Vec<_> = summary.history_parties(home_tenant).collect();
         let history = users.iter().map(|user| to_item(&HistoryItem::new(summary, user, None))).collect::<Result<_, _>>()?;
         let directory_expiry = expires_at + DIRECTORY_SLACK.whole_seconds();
@@ -138,6 +162,10 @@ pub struct PreparedClassification {
     pub writes: VersionWrites,
     pub rating: Rating,
     pub issue_codes: Vec<IssueCode>,
+    /// The index of the first result of each result page.
+    pub result_page_starts: Vec<u32>,
+    /// How many sessions got each rating.
+    pub session_ratings: SessionRatings,
 }
 
 impl PreparedClassification {
@@ -148,6 +176,7 @@ impl PreparedClassification {
             key: keys::call_pk(&summary.call_id),
             detail: format!("the result of session {i} is {size} bytes"),
         })?;
+        let session_ratings = SessionRatings::of(result.sessions.iter());
         let rated = CallSummary { rating: result.rating, issue_codes: result.issue_codes.clone(), ..summary.clone() };
         let pages = page_items(summary, keys::result_page_sk, "results", packed.pages);
         let history = rated
@@ -158,6 +187,8 @@ impl PreparedClassification {
             writes: VersionWrites { call_id: summary.call_id.clone(), version: summary.version, pages, history },
             rating: result.rating,
             issue_codes: result.issue_codes,
+            result_page_starts: packed.starts,
+            session_ratings,
         })
     }
 }
@@ -205,41 +236,55 @@ fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
         .collect()
 }
 
-/// Values packed in order into pages of at most [`PAGE_BUDGET`] bytes of JSON, each page's
-/// list in the compact encoding (`store/compact.rs`).
+/// Values packed in order into pages of at most [`PAGE_BUDGET`] stored (deflated) bytes and
+/// [`PAGE_JSON_BUDGET`] bytes of JSON, each page's list in the compact encoding
+/// (`store/compact.rs`).
+#[derive(Default)]
 pub(super) struct Packed {
     pub(super) pages: Vec<AttributeValue>,
-    /// The values' JSON bytes, before deflating.
-    pub(super) total: usize,
+    /// The index of each page's first value.
+    pub(super) starts: Vec<u32>,
+    /// The pages' stored bytes.
+    pub(super) stored: usize,
 }
 
-/// Packs `values` in order; `Err((index, size))` names a value too large for any page.
+/// Packs `values` in order; `Err((index, size))` names a value too large for any page. Pages
+/// are cut by JSON size first; a page that deflates to more than its budget (rare: JSON of
+/// calls deflates several times over) is halved until it fits.
 pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)> {
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
-    let (mut page_bytes, mut total) = (0, 0);
+    let mut page_bytes = 0;
     for (i, value) in values.iter().enumerate() {
         let size = compact::json_len(value).map_err(|_| (i, usize::MAX))?;
-        if size > PAGE_BUDGET {
+        if size > PAGE_JSON_BUDGET {
             return Err((i, size));
         }
         match ranges.last_mut() {
-            Some(range) if page_bytes + size <= PAGE_BUDGET => range.end = i + 1,
+            Some(range) if page_bytes + size <= PAGE_JSON_BUDGET => range.end = i + 1,
             _ => {
                 ranges.push(i..i + 1);
                 page_bytes = 0;
             }
         }
         page_bytes += size;
-        total += size;
     }
-    let pages = ranges
-        .into_iter()
-        .map(|range| {
-            let bytes = compact::encode(&values[range.clone()]).map_err(|_| (range.start, usize::MAX))?;
-            Ok::<_, (usize, usize)>(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Packed { pages, total })
+    let mut packed = Packed { pages: Vec::new(), starts: Vec::new(), stored: 0 };
+    let mut todo: Vec<std::ops::Range<usize>> = ranges.into_iter().rev().collect();
+    while let Some(range) = todo.pop() {
+        let bytes = compact::encode(&values[range.clone()]).map_err(|_| (range.start, usize::MAX))?;
+        if bytes.len() > PAGE_BUDGET {
+            if range.len() == 1 {
+                return Err((range.start, bytes.len()));
+            }
+            let middle = range.start + range.len() / 2;
+            todo.extend([middle..range.end, range.start..middle]);
+            continue;
+        }
+        packed.starts.push(range.start as u32);
+        packed.stored += bytes.len();
+        packed.pages.push(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)));
+    }
+    Ok(packed)
 }
 
 /// One item per page of `summary`'s version: the page head (sort key from `sk`) plus the page's

@@ -7,7 +7,6 @@ use callscope_core::app::ingest::prepare_calls;
 use callscope_core::domain::classify::{Thresholds, classify_sessions};
 use callscope_core::domain::graph::CallRecord;
 use callscope_core::store::PreparedClassification;
-use callscope_core::store::items::CallHeader;
 use callscope_core::store::size::item_size;
 use callscope_core::support::fixtures::{self, HOME_TENANT};
 use callscope_http::HttpFunction;
@@ -100,10 +99,9 @@ async fn ingest_and_classify(c: &Counted, id: &str, participants: usize, known: 
 
     // Classify: the result pages, the header's rating (an update is billed at the item's
     // size), and every history entry again, rated.
-    let header: CallHeader = serde_dynamo::from_item(prepared.header.clone()).unwrap();
-    let sessions: CallRecord = serde_json::from_value(record.clone()).unwrap();
-    let result = classify_sessions(&sessions.sessions, &Thresholds::default());
-    let rated = PreparedClassification::new(&header.summary, result, HOME_TENANT).unwrap();
+    let stored = c.store.call(id, ANCHOR).await.unwrap().unwrap();
+    let result = classify_sessions(&stored.sessions, &Thresholds::default());
+    let rated = PreparedClassification::new(&stored.summary, result, HOME_TENANT).unwrap();
     assert_eq!(rated.writes.history.len(), participants);
     Written {
         ingest,
@@ -166,9 +164,9 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     // per started 4 KiB of items read); a detail is one consistent Query of the call's partition.
     let body = callscope_tests::graph_record("meeting.json").to_string();
     let prepared = prepare_calls(body.as_bytes(), ANCHOR, HOME_TENANT).unwrap().remove(0);
-    let stored_header = callscope_tests::stored_header(&c.store, "e523d2ed-2966-4b6b-925b-754a88034cc5").await;
+    let full = c.store.call("e523d2ed-2966-4b6b-925b-754a88034cc5", ANCHOR).await.unwrap().unwrap();
     let rated = PreparedClassification::new(
-        &stored_header.summary,
+        &full.summary,
         classify_sessions(
             &serde_json::from_value::<CallRecord>(callscope_tests::graph_record("meeting.json")).unwrap().sessions,
             &Default::default(),

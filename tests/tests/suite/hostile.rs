@@ -94,8 +94,8 @@ fn catalogue() -> Vec<Case> {
             Some((None, "participants_v2")),
         ),
         json_case(
-            "10,000 sessions",
-            with(|r| r["sessions"] = json!(vec![json!({ "modalities": ["audio"] }); 10_000])),
+            "25,001 sessions",
+            with(|r| r["sessions"] = json!(vec![json!({ "modalities": ["audio"] }); 25_001])),
             422,
             Some((None, "sessions")),
         ),

@@ -185,7 +185,8 @@ async fn a_large_meeting_is_split_into_pages_and_read_back_whole() {
     assert_eq!(status, 202, "{body}");
     let stored = own(&app).call("big-meeting", ANCHOR).await.unwrap().unwrap();
     let header = callscope_tests::stored_header(&own(&app), "big-meeting").await;
-    assert!(header.session_pages > 1, "250 sessions do not fit one item");
+    assert_eq!((header.participant_count, header.party_pages), (250, 1), "the parties are kept beside the header");
+    assert!(header.summary.parties.is_empty(), "and not in it: a town hall's would not fit one item");
     assert_eq!(stored.sessions.len(), 250);
     assert_eq!(stored.sessions[249].id.as_deref(), Some("big-meeting-s249"), "sessions keep their order");
     assert_eq!(history_ids(&own(&app), &fixtures::user_id(249), ANCHOR).await, ["big-meeting"]);
@@ -207,10 +208,10 @@ async fn a_new_version_with_fewer_sessions_is_read_from_its_own_pages() {
         .send()
         .await
         .unwrap();
-    // The header, version 2's one page, and version 1's three pages: never read again, left to
-    // expire with the call (deleting them would be billed by their size).
+    // The header, version 2's pages, and version 1's: never read again, left to expire with
+    // the call (deleting them would be billed by their size).
     let sort_keys: Vec<&str> = items.items().iter().map(|i| i["SK"].as_s().unwrap().as_str()).collect();
-    assert_eq!(sort_keys, ["#HEADER", "SESSIONS#1#0000", "SESSIONS#1#0001", "SESSIONS#1#0002", "SESSIONS#2#0000"]);
+    assert_eq!(sort_keys, ["#HEADER", "PARTIES#1#0000", "SESSIONS#1#0000", "SESSIONS#2#0000"]);
 }
 
 // ---- bad input: the right status, every problem with its path, and nothing written ----

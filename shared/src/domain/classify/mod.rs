@@ -15,7 +15,7 @@ pub use rules::{Area, Issue, IssueCode};
 pub use thresholds::{Comparison, Metric, Thresholds, ThresholdsError};
 pub use verdict::{CallResult, Rating, SessionResult, Verdict};
 
-use crate::domain::graph::parties::endpoint_party;
+use crate::domain::graph::parties::sessions_by_party;
 use crate::domain::graph::{MediaKind, Session, Side};
 use std::collections::BTreeMap;
 
@@ -31,16 +31,10 @@ pub fn classify_sessions(sessions: &[Session], thresholds: &Thresholds) -> CallR
 /// Each party's own verdict, by party id: the worst rating and every issue code of the sessions
 /// they were the caller or callee of. A party with no session of their own is not listed.
 pub fn party_verdicts(sessions: &[Session], results: &[SessionResult]) -> BTreeMap<String, Verdict> {
-    let mut theirs: BTreeMap<String, Vec<&SessionResult>> = BTreeMap::new();
-    for (session, result) in sessions.iter().zip(results) {
-        let ends = Side::BOTH.map(|side| session.endpoint(side).and_then(endpoint_party).map(|p| p.id));
-        for (i, id) in ends.iter().enumerate() {
-            if let Some(id) = id.as_ref().filter(|id| ends[..i].iter().all(|e| e.as_ref() != Some(*id))) {
-                theirs.entry(id.clone()).or_default().push(result);
-            }
-        }
-    }
-    theirs.into_iter().map(|(id, results)| (id, Verdict::of(results.into_iter()))).collect()
+    sessions_by_party(sessions)
+        .into_iter()
+        .map(|(id, indexes)| (id, Verdict::of(indexes.iter().filter_map(|&i| results.get(i as usize)))))
+        .collect()
 }
 
 /// Classifies one session: the poor rules, every metric graded, the main cause.

@@ -97,6 +97,20 @@ pub fn endpoint_party(endpoint: &Endpoint) -> Option<Party> {
     })
 }
 
+/// The indexes of the sessions each party was the caller or callee of, by party id.
+pub fn sessions_by_party(sessions: &[super::record::Session]) -> std::collections::BTreeMap<String, Vec<u32>> {
+    let mut theirs: std::collections::BTreeMap<String, Vec<u32>> = std::collections::BTreeMap::new();
+    for (index, session) in sessions.iter().enumerate() {
+        let ends = [&session.caller, &session.callee].map(|e| e.as_ref().and_then(endpoint_party).map(|p| p.id));
+        for (i, id) in ends.iter().enumerate() {
+            if let Some(id) = id.as_ref().filter(|id| ends[..i].iter().all(|e| e.as_ref() != Some(*id))) {
+                theirs.entry(id.clone()).or_default().push(index as u32);
+            }
+        }
+    }
+    theirs
+}
+
 /// The organizer's identity, if the record names one.
 pub fn organizer_id(record: &CallRecord) -> Option<&str> {
     let from_v2 = record.organizer_v2.as_ref().and_then(|p| p.identity.as_ref()).and_then(primary_identity);

@@ -7,9 +7,10 @@ use crate::domain::problem::Problem;
 use crate::domain::retention;
 use time::OffsetDateTime;
 
-/// Most sessions one call record may hold. A Teams meeting seats 1,000 interactive attendees;
-/// the cap bounds what one record costs to store, classify and show.
-pub const MAX_SESSIONS: usize = 1_000;
+/// Most sessions one call record may hold: a town hall's thousands of attendees, with rejoins.
+/// The cap bounds what one record costs to store, classify and fan out (`BENCHMARKS.md`, "A
+/// 25,000-session meeting").
+pub const MAX_SESSIONS: usize = 25_000;
 
 /// A call record that passed every check: the only form the store accepts.
 #[derive(Debug, Clone, PartialEq)]

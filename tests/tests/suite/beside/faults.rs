@@ -102,6 +102,7 @@ async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rat
             ("CALL", "") => "header",
             ("CALL", "SESSIONS") => "session page",
             ("CALL", "RESULTS") => "result page",
+            ("CALL", "PARTIES") => "party page",
             ("USER", _) => "history entry",
             ("NAME" | "USERS", _) => "directory entry",
             ("SUBNETS", _) => "subnet usage",
