@@ -336,7 +336,10 @@ mod tests {
         let request = parse_escalation(br#"{"note":"Choppy audio","ticket":"INC-1","sessionId":"s1"}"#).unwrap();
         let now = datetime!(2026-11-25 12:00 UTC);
         let record = include_str!("../../../events/graph/meeting.json");
-        let summary = crate::domain::calls::CallSummary::of(&crate::domain::graph::parse_calls(record.as_bytes(), now).unwrap()[0], now);
+        let summary = crate::domain::calls::CallSummary::of(
+            &crate::domain::graph::parse_calls(record.as_bytes(), now).unwrap()[0],
+            now,
+        );
         let opener = staff("tier1", Role::SupportSpecialist);
         let stored = StoredCall { summary, sessions: Vec::new(), results: None };
         let mut escalation = Escalation::open("e1".into(), request, &stored, ADA, opener, now);

@@ -18,11 +18,11 @@
 
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
-use super::client::{DynamoStore, WriteGuard, read_items, to_item};
 use super::client::Item;
+use super::client::{DynamoStore, WriteGuard, read_items, to_item};
 use super::items::{CallHeader, DirectoryItem, HistoryItem, PartyPage, SessionPage};
-use super::size::item_size;
 use super::keys;
+use super::size::item_size;
 use crate::domain::calls::CallSummary;
 use crate::domain::erasure::ERASED_ID;
 use crate::domain::erasure::ErasureReport;

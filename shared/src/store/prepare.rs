@@ -114,7 +114,8 @@ impl PreparedCall {
         let mut pages = page_items(summary, |n| keys::session_page_sk(version, n), "sessions", sessions.pages);
         pages.extend(page_items(summary, |n| keys::party_page_sk(version, n), "parties", parties.pages));
         let users: Vec<_> = summary.history_parties(home_tenant).collect();
-        let history = users.iter().map(|user| to_item(&HistoryItem::new(summary, user, None))).collect::<Result<_, _>>()?;
+        let history =
+            users.iter().map(|user| to_item(&HistoryItem::new(summary, user, None))).collect::<Result<_, _>>()?;
         let directory_expiry = expires_at + DIRECTORY_SLACK.whole_seconds();
         let directory = users
             .iter()

@@ -83,7 +83,11 @@ async fn a_specialist_sees_only_the_searched_users_name_and_no_advanced_or_debug
         (Some("External User's network, audio sent: average packet loss 14 %, above 10 %."), Some("caller")),
         "Bob's network as a specialist may name him, never the conference server's"
     );
-    assert_eq!((call["rating"].as_str(), call["callRating"].as_str()), (Some("good"), Some("poor")), "Ada's own, the meeting's");
+    assert_eq!(
+        (call["rating"].as_str(), call["callRating"].as_str()),
+        (Some("good"), Some("poor")),
+        "Ada's own, the meeting's"
+    );
     assert_eq!(bob_session["callee"]["kind"], "service");
 
     // Bob is another tenant's user: he is in the call, but has no calls here to look at.

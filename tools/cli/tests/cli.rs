@@ -41,10 +41,7 @@ fn files_give_one_line_per_session_with_the_functions_verdict() {
             ("0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b", "good")
         ]
     );
-    assert_eq!(
-        lines[1]["mainCause"],
-        "Caller's network, audio sent: average packet loss 14 %, above 10 %."
-    );
+    assert_eq!(lines[1]["mainCause"], "Caller's network, audio sent: average packet loss 14 %, above 10 %.");
     assert_eq!(lines[1]["issues"][0]["code"], "audio_network_poor");
 }
 

@@ -53,7 +53,9 @@ fn between_people(session: &Session, main: &Issue, issues: &[Issue]) -> Option<L
         IssueCode::CallSetupFailed => None,
         IssueCode::AudioNetworkPoor | IssueCode::VideoPoor | IssueCode::VbssPoor | IssueCode::AppsharingPoor => {
             let sending = sending_side(issues);
-            let score = |side| evidence(session.first_network(side, NetworkSource::AudioFirst)) + u32::from(sending == Some(side));
+            let score = |side| {
+                evidence(session.first_network(side, NetworkSource::AudioFirst)) + u32::from(sending == Some(side))
+            };
             let (caller, callee) = (score(Side::Caller), score(Side::Callee));
             match caller.cmp(&callee) {
                 std::cmp::Ordering::Greater => Some(LikelyAt::Caller),
@@ -69,7 +71,8 @@ fn between_people(session: &Session, main: &Issue, issues: &[Issue]) -> Option<L
 /// capacity, Wi-Fi contention on sending) is the commoner fault. Streams poor both ways point
 /// at neither.
 fn sending_side(issues: &[Issue]) -> Option<Side> {
-    let mut directions = issues.iter().filter(|i| i.code != IssueCode::DeviceNotFunctioning).filter_map(|i| i.direction);
+    let mut directions =
+        issues.iter().filter(|i| i.code != IssueCode::DeviceNotFunctioning).filter_map(|i| i.direction);
     let first = directions.next()?;
     if directions.any(|d| d != first) {
         return None;

@@ -1,0 +1,105 @@
+//! The largest meeting a record may be (BENCHMARKS.md, "A 25,000-session meeting"): 25,000
+//! sessions of 2 segments each, every session a participant of the home tenant, taken through
+//! what ingest and classify compute before they write — parsing and validating, the items of
+//! the call version, classification, the rated items — with the time, the peak heap and the
+//! write units of the exact items (DynamoDB's size rules).
+//!
+//! Run: `cargo bench -p callscope-tests --bench town_hall`.
+
+use callscope_core::app::ingest::prepare_calls;
+use callscope_core::domain::classify::{Thresholds, classify_sessions};
+use callscope_core::domain::graph::CallRecord;
+use callscope_core::store::PreparedClassification;
+use callscope_core::store::size::item_size;
+use callscope_core::support::fixtures::{self, HOME_TENANT};
+use callscope_tests::ANCHOR;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+/// The system allocator, counting the heap in use and its peak.
+struct Counting;
+
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Sessions of the measured meeting: the most a record may hold.
+const SESSIONS: usize = 25_000;
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Write units of `items`: one per started KiB of each.
+fn write_units(items: &[callscope_core::store::Item]) -> usize {
+    items.iter().map(|i| item_size(i).div_ceil(1024)).sum()
+}
+
+/// Runs `step`, printing its time and the peak heap above what was in use before it.
+fn measured<T>(name: &str, step: impl FnOnce() -> T) -> T {
+    let before = IN_USE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let started = Instant::now();
+    let value = step();
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    println!("| {name} | {:.2} s | {:.0} MiB |", started.elapsed().as_secs_f64(), mib(peak));
+    value
+}
+
+fn main() {
+    // `cargo test --all-targets` runs this binary without `--bench`: the figures are not a test.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let record = fixtures::call_json("town-hall", 1, SESSIONS, 2, ANCHOR - time::Duration::hours(3));
+    let body = record.to_string();
+    drop(record);
+    println!("A record of {SESSIONS} sessions (2 segments each): {:.1} MiB of JSON\n", mib(body.len()));
+    println!("| step | time | peak heap |");
+    println!("|---|---|---|");
+    let prepared = measured("ingest: parse, validate, build every item", || {
+        prepare_calls(body.as_bytes(), ANCHOR, HOME_TENANT).expect("the record is accepted").remove(0)
+    });
+    let sessions = serde_json::from_str::<CallRecord>(&body).unwrap().sessions;
+    let result = measured("classify: rate every session", || classify_sessions(&sessions, &Thresholds::default()));
+    let stored = callscope_core::store::calls::assemble(
+        "CALL#town-hall",
+        prepared.writes.pages.iter().cloned().chain([prepared.header.clone()]).collect(),
+        ANCHOR,
+    )
+    .unwrap()
+    .unwrap();
+    let rated = measured("classify: build the rated items", || {
+        PreparedClassification::new(&stored.summary, result, HOME_TENANT).unwrap()
+    });
+    let pages: usize = prepared.writes.pages.iter().map(item_size).sum();
+    println!(
+        "\nIngest writes {} pages ({:.1} MiB stored, {} write units), the header ({} units) and {} history entries ({} units) plus each new user's 4 directory entries; classify {} result pages ({} units) and the {} history entries again ({} units).",
+        prepared.writes.pages.len(),
+        mib(pages),
+        write_units(&prepared.writes.pages),
+        item_size(&prepared.header).div_ceil(1024),
+        prepared.writes.history.len(),
+        write_units(&prepared.writes.history),
+        rated.writes.pages.len(),
+        write_units(&rated.writes.pages),
+        rated.writes.history.len(),
+        write_units(&rated.writes.history),
+    );
+}
