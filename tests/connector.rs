@@ -3,8 +3,8 @@
 //! in-process, the Graph worker, and the stream it reads, as Lambda's event source mapping would.
 
 use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, StreamTail, event, stream_tail};
-use callscope_core::app::connector::{Outcome, Worker};
-use callscope_core::domain::connector::Job;
+use callscope_core::app::connector::{Deadline, Outcome, Worker};
+use callscope_core::domain::connector::{Job, PerRecordLimits};
 use callscope_core::msgraph::{GraphClient, GraphSettings};
 use callscope_core::store::connector::Work;
 use callscope_core::support::clock::Clock;
@@ -25,6 +25,10 @@ pub struct Connector {
     pub webhook_url: String,
     /// Seconds the clock is moved past [`ANCHOR`].
     pub offset: Arc<AtomicI64>,
+    /// How long each worker invocation may run (its deadline): the template's timeout.
+    pub invocation: std::time::Duration,
+    /// Worker invocations so far (batches of what the event filter passes, handed to the handler).
+    pub invocations: usize,
 }
 
 impl Connector {
@@ -34,6 +38,8 @@ impl Connector {
         let offset = Arc::new(AtomicI64::new(0));
         let clock = moving_clock(offset.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // The worker keeps to the limits the stand-in enforces (Graph's, or scaled down).
+        let pacing = behaviour.record_limits.unwrap_or(PerRecordLimits::GRAPH);
         let stand_in = StandIn::start(listener, behaviour, clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let webhook_url = callscope_dev::in_process::serve_webhook(pipeline.webhook.clone(), listener);
@@ -52,9 +58,12 @@ impl Connector {
             graph: GraphClient::new(settings),
             home_tenant: HOME_TENANT.to_owned(),
             backfill_budget: std::time::Duration::from_secs(60),
+            pacing,
+            margin: std::time::Duration::from_secs(5),
         };
         let worker_stream = stream_tail(pipeline.store().table()).await;
-        Self { pipeline, stand_in, worker, worker_stream, webhook_url, offset }
+        let invocation = std::time::Duration::from_secs(300);
+        Self { pipeline, stand_in, worker, worker_stream, webhook_url, offset, invocation, invocations: 0 }
     }
 
     /// The connector with its subscription made and the first backfill drained: where a test
@@ -91,9 +100,14 @@ impl Connector {
             if records.is_empty() {
                 return;
             }
+            // What the template's event filter passes: queued fetches and jobs.
+            let records: Vec<_> = records.into_iter().filter(callscope_dev::trigger::graph_work).collect();
             for batch in records.chunks(50) {
-                let response =
-                    handle(&self.worker, &self.clock(), Invocation::Stream(event(batch.to_vec()))).await.unwrap();
+                let deadline = Deadline::after(self.invocation);
+                self.invocations += 1;
+                let response = handle(&self.worker, &self.clock(), Invocation::Stream(event(batch.to_vec())), deadline)
+                    .await
+                    .unwrap();
                 assert!(response.batch_item_failures.is_empty(), "the worker reported failures");
             }
         }
@@ -101,7 +115,8 @@ impl Connector {
 
     /// Runs the subscription keeper once.
     pub async fn keep(&self) -> Outcome {
-        self.worker.run(Work::Job(Job::Keep { reauthorize: false }), self.now()).await.unwrap()
+        let deadline = Deadline::after(self.invocation);
+        self.worker.run(Work::Job(Job::Keep { reauthorize: false }), self.now(), deadline).await.unwrap()
     }
 
     /// Graph API requests the stand-in served so far.

@@ -2,17 +2,53 @@
 //! - how long `POST /graph/notifications` takes to answer with 10,000 ids already queued,
 //!   in-process (the handler) and over HTTP (the handler behind a local listener);
 //! - records fetched whole and stored per second, with and without throttling;
-//! - Graph requests per record for 2-, 50- and 250-participant calls.
+//! - Graph requests per record for 2-, 50- and 250-participant calls;
+//! - the town-hall fetch: a 10,000-person town hall at Graph's page sizes, under Graph's
+//!   per-record limits and the worker's own timeout and margin, all time-scaled by
+//!   [`TOWN_HALL_SCALE`]: requests, invocations, wall time (and at Graph's own limits), peak heap.
 //!
-//! Run: `scripts/with-moto.sh cargo bench -p callscope-tests --bench connector`
+//! Run: `scripts/with-moto.sh cargo bench -p callscope-tests --bench connector` (the town hall
+//! alone: `... --bench connector -- town-hall`)
 
+use callscope_core::domain::connector::PerRecordLimits;
 use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
 use callscope_tests::connector::Connector;
 use callscope_tests::{ANCHOR, GRAPH_CLIENT_STATE};
 use serde_json::{Value, json};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting the bytes live and their peak (the town hall's heap figure).
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is passed to the system allocator unchanged; only counters are added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        // SAFETY: the caller's layout, as given.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `alloc` with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// How much faster than Graph's the town-hall figure's clock runs: its windows, the worker's
+/// timeout and margin all shrink by it.
+const TOWN_HALL_SCALE: f64 = 0.01;
 
 /// Ids queued (and not fetched) before acknowledgements are timed.
 const QUEUED: usize = 10_000;
@@ -97,6 +133,38 @@ async fn requests_per_record() {
     }
 }
 
+async fn town_hall() {
+    const PEOPLE: usize = 10_000;
+    let limits = PerRecordLimits::GRAPH.scaled(TOWN_HALL_SCALE);
+    let mut connector = Connector::subscribed(Behaviour { record_limits: Some(limits), ..Behaviour::default() }).await;
+    // The Graph worker's timeout (300 s) and margin (60 s), scaled.
+    connector.invocation = Duration::from_secs(300).mul_f64(TOWN_HALL_SCALE);
+    connector.worker.margin = Duration::from_secs(60).mul_f64(TOWN_HALL_SCALE);
+    let record = fixtures::call_json("town-hall", 1, PEOPLE, 1, ANCHOR - time::Duration::hours(2));
+    let (requests, invocations) = (connector.api_requests(), connector.invocations);
+    let baseline = LIVE.load(Ordering::Relaxed);
+    PEAK.store(baseline, Ordering::Relaxed);
+    let started = Instant::now();
+    connector.publish_and_drain(vec![record]).await;
+    let elapsed = started.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed) - baseline;
+    let store = connector.pipeline.store();
+    let outcome = match store.dead_letter_of("town-hall").await.unwrap() {
+        Some(dead) => format!("dead-lettered: {}", dead.reason),
+        None => "stored".to_owned(),
+    };
+    let refused = connector.stand_in.stats.record_throttled.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "town hall, {PEOPLE} people ({PEOPLE} sessions) at Graph's page sizes: {} requests ({refused} refused by the per-record limits), {} invocations, {:.1} s at 1/{} of Graph's time = {:.1} min at Graph's limits; peak heap {:.0} MB above the baseline (stand-in's pages included); {outcome}",
+        connector.api_requests() - requests,
+        connector.invocations - invocations,
+        elapsed.as_secs_f64(),
+        (1.0 / TOWN_HALL_SCALE).round(),
+        elapsed.as_secs_f64() / TOWN_HALL_SCALE / 60.0,
+        peak as f64 / 1e6,
+    );
+}
+
 #[tokio::main]
 async fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
@@ -104,9 +172,13 @@ async fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    if std::env::args().any(|a| a == "town-hall") {
+        return town_hall().await;
+    }
     acknowledgement().await;
     throughput(0, 0).await;
     throughput(30, 0).await;
     throughput(30, 1).await;
     requests_per_record().await;
+    town_hall().await;
 }

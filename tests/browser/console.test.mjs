@@ -219,10 +219,10 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
   const records = csv.slice(1).map((line) => line.split(","));
   assert.equal(records.length, rows.length, "one CSV row per row on the page");
   records.forEach((record, i) => {
-    assert.equal(record[8], rows[i].callId);
+    assert.equal(record[9], rows[i].callId);
     assert.equal(record[3].replace(/^'/, ""), rows[i].counterpart, "the counterpart as the page shows it");
     assert.equal(record[6], rows[i].rating);
-    assert.equal(record[7], rows[i].issues);
+    assert.equal(record[8], rows[i].issues);
     assert.ok(!/_/.test(rows[i].said), `issues read as sentences on the page, codes stay in the CSV: ${rows[i].said}`);
   });
   const people = (await api("support-engineer", `/users/${ADA}/calls?limit=100`)).items.map((c) => c.counterpart).filter((p) => p && p.id !== ADA && ["user", "guest"].includes(p.kind));

@@ -1,12 +1,13 @@
 //! The Graph worker's handler. Two kinds of event reach it: a batch from the table's stream
 //! (queued fetches and jobs, filtered by the event source mapping) and the hourly schedule,
 //! whose constant input is `{"job": {"kind": "keep", ...}}`. Each queued piece of work runs
-//! through the core; the ones that must be delivered again are reported as batch failures.
+//! through the core, by the invocation's deadline; the ones that must be delivered again are
+//! reported as batch failures.
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use callscope_core::app::AppError;
-use callscope_core::app::connector::{Outcome, Worker};
+use callscope_core::app::connector::{Deadline, Outcome, Worker};
 use callscope_core::domain::connector::Job;
 use callscope_core::store::connector::{Work, queued_work};
 use callscope_core::store::stream::Change;
@@ -26,19 +27,25 @@ pub enum Invocation {
     Scheduled { job: Job },
 }
 
-/// Runs an invocation; the stream records to deliver again. A scheduled job that fails is an
-/// error of the invocation (EventBridge retries it, the errors alarm counts it).
-pub async fn handle(worker: &Worker, clock: &Clock, invocation: Invocation) -> Result<DynamoDbEventResponse, AppError> {
+/// Runs an invocation that must be done by `deadline`; the stream records to deliver again. A
+/// scheduled job that fails is an error of the invocation (EventBridge retries it, the errors
+/// alarm counts it).
+pub async fn handle(
+    worker: &Worker,
+    clock: &Clock,
+    invocation: Invocation,
+    deadline: Deadline,
+) -> Result<DynamoDbEventResponse, AppError> {
     let mut response = DynamoDbEventResponse::default();
     match invocation {
         Invocation::Scheduled { job } => {
-            worker.run(Work::Job(job), clock.now()).await.inspect_err(|error| {
+            worker.run(Work::Job(job), clock.now(), deadline).await.inspect_err(|error| {
                 tracing::error!(%error, "scheduled job failed");
             })?;
         }
         Invocation::Stream(event) => {
             let results: Vec<_> = futures::stream::iter(&event.records)
-                .map(|record| async move { (record, handle_record(worker, clock, record).await) })
+                .map(|record| async move { (record, handle_record(worker, clock, record, deadline).await) })
                 .buffered(FETCH_CONCURRENCY)
                 .collect()
                 .await;
@@ -55,12 +62,12 @@ pub async fn handle(worker: &Worker, clock: &Clock, invocation: Invocation) -> R
     Ok(response)
 }
 
-async fn handle_record(worker: &Worker, clock: &Clock, record: &EventRecord) -> Result<(), String> {
+async fn handle_record(worker: &Worker, clock: &Clock, record: &EventRecord, deadline: Deadline) -> Result<(), String> {
     let change = Change::from_record(record).map_err(|e| e.to_string())?;
     let Some(work) = queued_work(&change).map_err(|e| e.to_string())? else {
         return Ok(());
     };
-    match worker.run(work, clock.now()).await.map_err(|e| e.to_string())? {
+    match worker.run(work, clock.now(), deadline).await.map_err(|e| e.to_string())? {
         Outcome::Stored(accepted) => tracing::info!(records = accepted.len(), "fetched from Graph and stored"),
         outcome => tracing::info!(?outcome, "queued work done"),
     }

@@ -2,20 +2,29 @@
 //! take its lifecycle events (queue jobs), start a backfill for an admin, and — in the Graph
 //! worker — run one piece of queued work: fetch a record whole and store it through exactly
 //! the path of `POST /calls`, keep the subscription, or list a window for a backfill.
+//!
+//! A record is fetched page by page under Graph's per-record limits (`domain::connector::
+//! pacing`) and never past the invocation's deadline: when the next request may not go before
+//! the deadline (less [`Worker::margin`]), or Graph asks for a wait that long, the pages fetched
+//! so far are kept in the table and the fetch is queued again to go on where it stopped, in a
+//! later invocation (`docs/decisions.md`, the town-hall fetch).
 
 use super::AppError;
 use super::ingest::{Accepted, ingest_calls};
 use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
-    Dropped, Job, LifecycleEvent, SubscriptionPlan, parse_lifecycle, parse_notifications, plan, subscription,
+    Dropped, Job, LifecycleEvent, PerRecordLimits, SubscriptionPlan, parse_lifecycle, parse_notifications, plan,
+    subscription,
 };
 use crate::domain::problem::Problem;
+use crate::domain::retention;
 use crate::msgraph::{GraphClient, GraphError};
 use crate::store::DynamoStore;
-use crate::store::connector::Work;
+use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME, Work};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Attempts at fetching one record (each itself retrying throttled requests) before it is
 /// set aside as a dead letter.
@@ -123,6 +132,9 @@ pub enum Outcome {
     Gone,
     /// It failed for now and was queued again.
     Requeued,
+    /// Graph's per-record limits or the invocation's deadline stopped it: the pages fetched so
+    /// far are kept, and it was queued to go on from there.
+    Paused,
     /// It kept failing (or Graph refused it): set aside with its reason.
     DeadLettered,
     /// A newer notification queued the same record again: that one fetches it.
@@ -139,55 +151,250 @@ pub struct Worker {
     pub home_tenant: String,
     /// How long one backfill run lists before it hands the rest over as a new job.
     pub backfill_budget: std::time::Duration,
+    /// The per-record limits a fetch keeps to (Graph's, or a faster stand-in's in tests).
+    pub pacing: PerRecordLimits,
+    /// How long before the invocation's deadline a fetch stops asking Graph: the time it keeps
+    /// for storing a whole record, or keeping its pages and queuing itself again.
+    pub margin: std::time::Duration,
+}
+
+/// When an invocation must be done, by the system clock (Lambda's context gives it in
+/// milliseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Deadline(pub OffsetDateTime);
+
+impl Deadline {
+    /// The deadline Lambda's context names (milliseconds since the epoch). One already past
+    /// when the invocation starts is no deadline Lambda would give (`cargo lambda watch` sends
+    /// a constant 600,000, in 1970): it is read as `timeout` (the function's) from now.
+    pub fn from_lambda(millis: u64, timeout: std::time::Duration) -> Self {
+        let nanos = i128::from(millis) * 1_000_000;
+        match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+            Ok(at) if at > OffsetDateTime::now_utc() => Self(at),
+            _ => Self::after(timeout),
+        }
+    }
+
+    /// `left` from now (tests, benchmarks, a local invocation).
+    pub fn after(left: std::time::Duration) -> Self {
+        Self(OffsetDateTime::now_utc() + left)
+    }
+}
+
+/// What the fetching part of one run came to.
+enum Fetched {
+    /// The record, whole, as one JSON document.
+    Whole(Vec<u8>),
+    /// The run is over without a whole record.
+    Over(Outcome),
+}
+
+/// Sleeps until `at` (by the system clock: Graph's windows and Lambda's deadline are real
+/// time, whatever clock the product's "now" reads).
+async fn sleep_until(at: OffsetDateTime) {
+    if let Ok(wait) = std::time::Duration::try_from(at - OffsetDateTime::now_utc()) {
+        tokio::time::sleep(wait).await;
+    }
 }
 
 impl Worker {
-    /// Runs one piece of queued work. An `Err` means "deliver it again" (storage failed, or a
-    /// job could not reach Graph); every other outcome is final.
-    pub async fn run(&self, work: Work, now: OffsetDateTime) -> Result<Outcome, AppError> {
+    /// Runs one piece of queued work, by `deadline` (the invocation's, by the system clock).
+    /// An `Err` means "deliver it again" (storage failed, or a job could not reach Graph);
+    /// every other outcome is final.
+    pub async fn run(&self, work: Work, now: OffsetDateTime, deadline: Deadline) -> Result<Outcome, AppError> {
         match work {
-            Work::Fetch { call_id, attempts, nonce } => {
+            Work::Fetch { call_id, attempts, nonce, not_before } => {
                 if !self.store.take_fetch(&call_id, &nonce, now).await? {
                     return Ok(Outcome::Superseded);
                 }
-                self.fetch(&call_id, attempts, now).await
+                let stop_at = deadline.0 - self.margin;
+                if let Some(at) = not_before {
+                    sleep_until(at.min(stop_at)).await;
+                    if at > stop_at {
+                        tracing::debug!(%call_id, "a resumed fetch must wait past this invocation; queued again");
+                        self.store.resume_fetch(&call_id, attempts, at, now).await?;
+                        return Ok(Outcome::Paused);
+                    }
+                }
+                self.fetch(&call_id, attempts, &nonce, now, stop_at).await
             }
-            Work::Job(Job::Keep { reauthorize }) => self.keep(reauthorize, now).await,
+            Work::Job(Job::Keep { reauthorize }) => self.keep_subscription(reauthorize, now).await,
             Work::Job(Job::Backfill { from, to, next_link }) => self.backfill(from, to, next_link, now).await,
         }
     }
 
-    async fn fetch(&self, call_id: &str, attempts: u32, now: OffsetDateTime) -> Result<Outcome, AppError> {
-        let failure = match self.graph.fetch_record(call_id).await {
-            Ok(record) => match ingest_calls(&self.store, &record.body, now, &self.home_tenant).await {
-                Ok(accepted) => {
-                    tracing::debug!(%call_id, requests = record.requests, "fetched and stored a call record");
-                    return Ok(Outcome::Stored(accepted));
-                }
-                Err(AppError::Rejected(rejection)) => {
-                    let first = rejection.problems.first();
-                    let at = first.map(|p| p.path.as_str()).unwrap_or_default();
-                    format!("refused by ingest: {} ({at})", first.map(|p| p.message.as_str()).unwrap_or_default())
-                }
-                Err(other) => return Err(other),
-            },
-            Err(GraphError::NotFound) => {
-                tracing::info!(%call_id, "call record not found at Graph (older than 30 days?); dropped");
-                return Ok(Outcome::Gone);
-            }
-            Err(error) if error.is_transient() && attempts + 1 < MAX_FETCH_ATTEMPTS => {
-                tracing::warn!(%call_id, attempt = attempts + 1, error = %error, "fetch failed; queued again");
-                self.store.requeue_fetch(call_id, attempts + 1, error.to_string(), now).await?;
-                return Ok(Outcome::Requeued);
-            }
-            Err(error) => error.to_string(),
+    /// Fetches (the rest of) `call_id` until it is whole or `stop_at`, then stores it through
+    /// ingest; `run` names this queuing (its kept chunks).
+    async fn fetch(
+        &self,
+        call_id: &str,
+        attempts: u32,
+        run: &str,
+        now: OffsetDateTime,
+        stop_at: OffsetDateTime,
+    ) -> Result<Outcome, AppError> {
+        let mut progress = self.store.fetch_progress(call_id, now).await?.unwrap_or_default();
+        let body = match self.fetch_pages(call_id, attempts, run, &mut progress, now, stop_at).await? {
+            Fetched::Whole(body) => body,
+            Fetched::Over(outcome) => return Ok(outcome),
         };
-        tracing::error!(%call_id, attempts = attempts + 1, reason = %failure, "fetch dead-lettered");
-        self.store.dead_letter(call_id, failure, attempts + 1, now).await?;
+        let failure = match ingest_calls(&self.store, &body, now, &self.home_tenant).await {
+            Ok(accepted) => {
+                tracing::debug!(%call_id, requests = progress.state.requests, "fetched and stored a call record");
+                self.store.drop_pages(call_id).await?;
+                return Ok(Outcome::Stored(accepted));
+            }
+            Err(AppError::Rejected(rejection)) => {
+                let first = rejection.problems.first();
+                let at = first.map(|p| p.path.as_str()).unwrap_or_default();
+                format!("refused by ingest: {} ({at})", first.map(|p| p.message.as_str()).unwrap_or_default())
+            }
+            Err(other) => return Err(other),
+        };
+        self.dead_letter(call_id, failure, attempts, now).await
+    }
+
+    /// Asks Graph for the record's pages while its limits and `stop_at` allow: the record
+    /// whole, or what the run came to (its pages kept and the fetch queued to go on, gone,
+    /// requeued, dead-lettered).
+    async fn fetch_pages(
+        &self,
+        call_id: &str,
+        attempts: u32,
+        run: &str,
+        progress: &mut Progress,
+        now: OffsetDateTime,
+        stop_at: OffsetDateTime,
+    ) -> Result<Fetched, AppError> {
+        let mut fresh: Vec<Chunk> = Vec::new();
+        let mut fetched = 0;
+        while let Some(request) = progress.state.next_request() {
+            let kind = request.kind();
+            if let Some(slot) = progress.state.pacer.next_slot(kind, &self.pacing) {
+                if slot > stop_at {
+                    let pause = Pause { not_before: slot, attempts };
+                    return self.pause(call_id, run, progress, fresh, pause, now).await.map(Fetched::Over);
+                }
+                sleep_until(slot).await;
+            }
+            let error = match self.graph.record_page(call_id, request, stop_at).await {
+                Ok(answer) => {
+                    progress.state.pacer.record(kind, OffsetDateTime::now_utc(), &self.pacing);
+                    match progress.state.take(answer) {
+                        Ok(items) => {
+                            fresh.extend(Chunk::deflate(items)?);
+                            fetched += 1;
+                            continue;
+                        }
+                        Err(error) if error.restarts() => match progress.state.restart() {
+                            Ok(()) => {
+                                tracing::debug!(%call_id, %error, "record revised while fetched; starting over");
+                                progress.chunks.clear();
+                                fresh.clear();
+                                continue;
+                            }
+                            Err(error) => error.to_string(),
+                        },
+                        Err(error) => error.to_string(),
+                    }
+                }
+                Err(GraphError::NotFound) => {
+                    tracing::info!("call record not found at Graph (older than 30 days?); dropped");
+                    self.store.drop_pages(call_id).await?;
+                    return Ok(Fetched::Over(Outcome::Gone));
+                }
+                Err(GraphError::WouldWait(wait)) => {
+                    // Graph asked for a wait this invocation cannot make: a 429 that brought
+                    // nothing in this run counts as a failed attempt.
+                    let not_before = OffsetDateTime::now_utc() + wait;
+                    let failed = fetched == 0;
+                    if failed && attempts + 1 >= MAX_FETCH_ATTEMPTS {
+                        GraphError::Unavailable(format!("throttled past the deadline in {} runs", attempts + 1))
+                            .to_string()
+                    } else {
+                        let pause = Pause { not_before, attempts: attempts + u32::from(failed) };
+                        return self.pause(call_id, run, progress, fresh, pause, now).await.map(Fetched::Over);
+                    }
+                }
+                Err(error) if error.is_transient() && attempts + 1 < MAX_FETCH_ATTEMPTS => {
+                    tracing::warn!(attempt = attempts + 1, error = %error, "fetch failed; queued again");
+                    if !self.keep(call_id, run, progress, fresh, now).await? {
+                        return Ok(Fetched::Over(Outcome::Superseded));
+                    }
+                    self.store.requeue_fetch(call_id, attempts + 1, error.to_string(), now).await?;
+                    return Ok(Fetched::Over(Outcome::Requeued));
+                }
+                Err(error) => error.to_string(),
+            };
+            return self.dead_letter(call_id, error, attempts, now).await.map(Fetched::Over);
+        }
+        let Some(mut body) = progress.state.body() else {
+            return Err(AppError::Store(crate::store::StoreError::KeptPages(
+                "a finished fetch without a record".into(),
+            )));
+        };
+        for chunk in self.store.kept_chunks(call_id, progress).await?.iter().chain(&fresh) {
+            body.push(chunk.part, &chunk.inflate()?).map_err(|e| crate::store::StoreError::KeptPages(e.to_string()))?;
+        }
+        Ok(Fetched::Whole(body.finish()))
+    }
+
+    /// Keeps what this run fetched and queues the fetch to go on from there.
+    async fn pause(
+        &self,
+        call_id: &str,
+        run: &str,
+        progress: &mut Progress,
+        fresh: Vec<Chunk>,
+        pause: Pause,
+        now: OffsetDateTime,
+    ) -> Result<Outcome, AppError> {
+        if !self.keep(call_id, run, progress, fresh, now).await? {
+            return Ok(Outcome::Superseded);
+        }
+        let (sessions, participants) = progress.state.counts();
+        tracing::debug!(%call_id, sessions, participants, requests = progress.state.requests, "fetch paused");
+        self.store.resume_fetch(call_id, pause.attempts, pause.not_before, now).await?;
+        Ok(Outcome::Paused)
+    }
+
+    /// Keeps `fresh` and the progress; `false` if another run of the same record saved first.
+    async fn keep(
+        &self,
+        call_id: &str,
+        run: &str,
+        progress: &mut Progress,
+        fresh: Vec<Chunk>,
+        now: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        if progress.state.requests == 0 && progress.saves == 0 {
+            return Ok(true); // nothing fetched yet: nothing to keep
+        }
+        let end = progress.state.end().and_then(|end| OffsetDateTime::parse(end, &Rfc3339).ok());
+        let expires_at =
+            end.map_or(now + QUEUE_ITEM_LIFETIME, |end| (end + retention::HISTORY).min(now + QUEUE_ITEM_LIFETIME));
+        let kept = self.store.keep_pages(call_id, run, progress, fresh, expires_at.unix_timestamp()).await?;
+        if !kept {
+            tracing::info!("another run of the same fetch saved first; this one stops");
+        }
+        Ok(kept)
+    }
+
+    /// Sets `call_id` aside with `reason` (and drops what its fetch kept).
+    async fn dead_letter(
+        &self,
+        call_id: &str,
+        reason: String,
+        attempts: u32,
+        now: OffsetDateTime,
+    ) -> Result<Outcome, AppError> {
+        tracing::error!(%call_id, attempts = attempts + 1, reason = %reason, "fetch dead-lettered");
+        self.store.dead_letter(call_id, reason, attempts + 1, now).await?;
+        self.store.drop_pages(call_id).await?;
         Ok(Outcome::DeadLettered)
     }
 
-    async fn keep(&self, reauthorize: bool, now: OffsetDateTime) -> Result<Outcome, AppError> {
+    async fn keep_subscription(&self, reauthorize: bool, now: OffsetDateTime) -> Result<Outcome, AppError> {
         let active = self.graph.our_subscription().await?;
         let last_live = self.store.subscription_state(now).await?.map(|s| s.last_live);
         let (live, backfill) = match plan(now, active.as_ref(), last_live, reauthorize) {
@@ -239,4 +446,12 @@ impl Worker {
         tracing::info!(queued, "backfill listed");
         Ok(Outcome::JobDone { queued })
     }
+}
+
+/// Why and until when a fetch pauses.
+struct Pause {
+    /// When it may go on.
+    not_before: OffsetDateTime,
+    /// Failed attempts so far.
+    attempts: u32,
 }

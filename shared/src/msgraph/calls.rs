@@ -1,22 +1,15 @@
-//! The Graph calls the connector makes: fetch one record whole (every page), list the records
-//! of a window page by page, and find, create or renew our callRecords subscription.
+//! The Graph calls the connector makes: one page of a record (the fetch itself, page by page
+//! and resumable, is `crate::app::connector`'s), list the records of a window page by page,
+//! and find, create or renew our callRecords subscription.
 
 use super::client::{GraphClient, GraphError};
-use crate::domain::connector::{ActiveSubscription, Assembled, PageError, Part, RecordPages};
+use crate::domain::connector::{ActiveSubscription, Request};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// The subscribed resource.
 pub const CALL_RECORDS: &str = "/communications/callRecords";
-/// Fresh starts allowed when the record is revised between our requests.
-const MAX_REVISION_RESTARTS: u32 = 3;
-
-impl From<PageError> for GraphError {
-    fn from(error: PageError) -> Self {
-        Self::Unreadable(error.to_string())
-    }
-}
 
 impl GraphClient {
     fn record_url(&self, id: &str, expand: &str) -> Result<reqwest::Url, GraphError> {
@@ -26,29 +19,20 @@ impl GraphClient {
         Ok(url)
     }
 
-    /// The record `id` with all its sessions (and their segments) and all its participants,
-    /// following every `@odata.nextLink`; fetched again if it is revised meanwhile.
-    pub async fn fetch_record(&self, id: &str) -> Result<Assembled, GraphError> {
-        let mut restarts = 0;
-        loop {
-            let mut pages = RecordPages::new(self.get(self.record_url(id, "sessions($expand=segments)")?).await?)?;
-            while let Some(link) = pages.next_link(Part::Sessions) {
-                let page = self.get(self.link(link)?).await?;
-                pages.add_page(Part::Sessions, page)?;
-            }
-            match pages.add_participants(self.get(self.record_url(id, "participants_v2")?).await?) {
-                Err(PageError::VersionChanged(..)) if restarts < MAX_REVISION_RESTARTS => {
-                    restarts += 1;
-                    continue;
-                }
-                other => other?,
-            }
-            while let Some(link) = pages.next_link(Part::Participants) {
-                let page = self.get(self.link(link)?).await?;
-                pages.add_page(Part::Participants, page)?;
-            }
-            return pages.finish().ok_or_else(|| GraphError::Unreadable("a page link was left".into()));
-        }
+    /// The answer to one request of a record's fetch (`FetchState::next_request`) by
+    /// `deadline`: the record with the first page of a collection, or a next link's page (only
+    /// inside the configured Graph).
+    pub async fn record_page(
+        &self,
+        id: &str,
+        request: Request<'_>,
+        deadline: OffsetDateTime,
+    ) -> Result<Value, GraphError> {
+        let url = match request {
+            Request::Record(part) => self.record_url(id, part.expand())?,
+            Request::Link(_, link) => self.link(link)?,
+        };
+        self.get_until(url, deadline).await
     }
 
     /// One page of the records that started in `[from, to)`: their ids and the link to the

@@ -1,12 +1,14 @@
 //! Requests to Graph with an app-only token: the token is fetched with the client-credentials
 //! grant and cached until shortly before it expires; `429`, `503` and `504` wait for
-//! `Retry-After` and retry, a bounded number of times; a `401` gets a new token once.
+//! `Retry-After` and retry, a bounded number of times (never past a caller's deadline: then
+//! the wait is handed back as [`GraphError::WouldWait`]); a `401` gets a new token once.
 
 use super::settings::GraphSettings;
 use crate::support::secret::Secret;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
 /// Attempts per request while Graph throttles or is unavailable.
@@ -39,12 +41,16 @@ pub enum GraphError {
     /// A link that does not point into the configured Graph: never followed with our token.
     #[error("a link outside {0} was not followed")]
     ForeignLink(String),
+    /// Graph asked us to wait (`Retry-After`, or a backoff) past the caller's deadline, or the
+    /// deadline left no time for the request: ask again after this long.
+    #[error("Graph asked to wait {0:?}, past the deadline")]
+    WouldWait(Duration),
 }
 
 impl GraphError {
     /// Whether asking again later may work.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unavailable(_) | Self::Token(_))
+        matches!(self, Self::Unavailable(_) | Self::Token(_) | Self::WouldWait(_))
     }
 }
 
@@ -99,6 +105,11 @@ impl GraphClient {
         self.send(reqwest::Method::GET, url, None).await
     }
 
+    /// `GET url` as JSON, answered (or given up with [`GraphError::WouldWait`]) by `deadline`.
+    pub async fn get_until(&self, url: reqwest::Url, deadline: OffsetDateTime) -> Result<Value, GraphError> {
+        self.send_until(reqwest::Method::GET, url, None, Some(deadline)).await
+    }
+
     /// Sends a request and reads its JSON answer (`Value::Null` for an empty one), waiting out
     /// throttling and renewing the token once on a `401`.
     pub async fn send(
@@ -107,12 +118,30 @@ impl GraphClient {
         url: reqwest::Url,
         body: Option<&Value>,
     ) -> Result<Value, GraphError> {
+        self.send_until(method, url, body, None).await
+    }
+
+    /// [`Self::send`], but neither a request nor a wait runs past `deadline`.
+    async fn send_until(
+        &self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        body: Option<&Value>,
+        deadline: Option<OffsetDateTime>,
+    ) -> Result<Value, GraphError> {
+        let left = || deadline.map(|at| Duration::try_from(at - OffsetDateTime::now_utc()).unwrap_or_default());
         let mut renewed = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let token = self.token().await?;
             let mut request = self.http.request(method.clone(), url.clone()).bearer_auth(&token);
+            if let Some(left) = left() {
+                if left.is_zero() {
+                    return Err(GraphError::WouldWait(Duration::ZERO));
+                }
+                request = request.timeout(left.min(REQUEST_TIMEOUT));
+            }
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -145,6 +174,9 @@ impl GraphClient {
             };
             if attempt >= MAX_ATTEMPTS {
                 return Err(GraphError::Unavailable(format!("gave up after {attempt} attempts")));
+            }
+            if left().is_some_and(|left| wait >= left) {
+                return Err(GraphError::WouldWait(wait));
             }
             tokio::time::sleep(wait).await;
         }

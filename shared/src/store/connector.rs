@@ -3,16 +3,28 @@
 //! the moment the write succeeds, ordered per id, retried by Lambda's event source mapping).
 //! Jobs (keep the subscription, backfill a window) travel the same way. Every item expires
 //! after a day; fetches that keep failing become dead letters, kept 30 days with their reason.
+//!
+//! A fetch that has to stop before its record is whole (Graph's per-record limits, the
+//! invocation's deadline) keeps what it fetched under `GRAPHPAGES#<callId>`: each page's items
+//! as a deflated chunk, and the [`Progress`] (where to go on, which chunks are its own) written
+//! last, on the condition that no other run saved meanwhile. It queues itself again with a
+//! time before which it should not go on ([`DynamoStore::resume_fetch`]): on the stream that
+//! time travels in the item and the next run waits for it; a queue with delivery delays can
+//! use it as the delay.
 
 use super::client::{WriteGuard, to_item};
 use super::keys::{self, EXPIRES_AT};
 use super::stream::{Change, ChangeKind};
 use super::{DynamoStore, StoreError};
-use crate::domain::connector::Job;
+use crate::domain::connector::{FetchState, Items, Job, Part};
 use crate::domain::retention;
 use crate::support::clock::rfc3339;
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::{Duration, OffsetDateTime};
 
@@ -21,6 +33,11 @@ use time::{Duration, OffsetDateTime};
 pub const QUEUE_ITEM_LIFETIME: Duration = Duration::days(1);
 /// Queue writes in flight at once for one delivery.
 const QUEUE_CONCURRENCY: usize = 16;
+/// The most deflated bytes one kept chunk holds (a DynamoDB item holds 400 KB): a larger page
+/// is split.
+pub const CHUNK_BYTES: usize = 350 * 1024;
+/// Kept chunks deleted at once when a fetch is done.
+const DELETE_CONCURRENCY: usize = 8;
 
 /// A queued fetch of one call record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +54,10 @@ pub struct FetchItem {
     /// Why the last attempt failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// A resumed fetch goes on no earlier than this (Graph's per-record limits, a
+    /// `Retry-After`).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<OffsetDateTime>,
     /// Unique per write: a notification for an id already queued still changes the item, so
     /// the stream delivers it again (an unchanged item would not reach the stream).
     pub nonce: String,
@@ -95,14 +116,102 @@ pub struct SubscriptionState {
     pub expires_at: i64,
 }
 
+/// One kept chunk of a resumable fetch: a page's items (or part of a page's), deflated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Chunk {
+    pub part: Part,
+    /// Items in it.
+    pub count: u32,
+    /// The items' JSON array, deflated.
+    #[serde(with = "serde_bytes")]
+    pub items: Vec<u8>,
+}
+
+impl Chunk {
+    /// `items` as chunks of at most [`CHUNK_BYTES`] each (a page too large is split).
+    pub fn deflate(items: Items) -> Result<Vec<Chunk>, StoreError> {
+        let deflated = deflate(&items.json)?;
+        if deflated.len() <= CHUNK_BYTES || items.count <= 1 {
+            return Ok(vec![Chunk { part: items.part, count: items.count, items: deflated }]);
+        }
+        let unreadable = |e: serde_json::Error| StoreError::KeptPages(e.to_string());
+        let all: Vec<&serde_json::value::RawValue> = serde_json::from_slice(&items.json).map_err(unreadable)?;
+        let (left, right) = all.split_at(all.len() / 2);
+        let mut chunks = Vec::new();
+        for half in [left, right] {
+            let json = serde_json::to_vec(half).map_err(unreadable)?;
+            let count = u32::try_from(half.len()).unwrap_or(u32::MAX);
+            chunks.extend(Self::deflate(Items { part: items.part, json, count })?);
+        }
+        Ok(chunks)
+    }
+
+    /// The items' JSON array.
+    pub fn inflate(&self) -> Result<Vec<u8>, StoreError> {
+        let mut json = Vec::new();
+        DeflateDecoder::new(self.items.as_slice())
+            .read_to_end(&mut json)
+            .map_err(|e| StoreError::KeptPages(format!("a kept chunk: {e}")))?;
+        Ok(json)
+    }
+}
+
+/// A kept chunk as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChunkItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(flatten)]
+    chunk: Chunk,
+    expires_at: i64,
+}
+
+/// Where a resumable fetch stands: its state, and the chunks it kept so far, in order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    pub state: FetchState,
+    /// Sort keys of the kept chunks, in the order they were fetched.
+    #[serde(default)]
+    pub chunks: Vec<String>,
+    /// Saves so far (the item's `version`): a save is conditional on the count it read.
+    #[serde(skip)]
+    pub saves: i64,
+}
+
+/// The progress as stored: deflated JSON, and the save count a save is conditional on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProgressItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    version: i64,
+    #[serde(with = "serde_bytes")]
+    progress: Vec<u8>,
+    expires_at: i64,
+}
+
+fn deflate(json: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(json).and_then(|()| encoder.finish()).map_err(|e| StoreError::KeptPages(e.to_string()))
+}
+
 /// What a change on the stream asks of the Graph worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Work {
-    /// Fetch call record `call_id`; `attempts` failed before; `nonce` names this queuing.
+    /// Fetch call record `call_id`; `attempts` failed before; `nonce` names this queuing;
+    /// not before `not_before`, if set.
     Fetch {
         call_id: String,
         attempts: u32,
         nonce: String,
+        not_before: Option<OffsetDateTime>,
     },
     Job(Job),
 }
@@ -127,6 +236,7 @@ pub fn queued_work(change: &Change) -> Result<Option<Work>, StoreError> {
                 call_id: item.call_id,
                 attempts: item.attempts,
                 nonce: item.nonce,
+                not_before: item.not_before,
             })
         }
         keys::JOB_SK => {
@@ -152,6 +262,7 @@ fn fetch_item(call_id: &str, attempts: u32, last_error: Option<String>, now: Off
         call_id: call_id.to_owned(),
         attempts,
         last_error,
+        not_before: None,
         nonce: nonce(now),
         queued_at: now,
         taken_at: None,
@@ -210,6 +321,126 @@ impl DynamoStore {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.put_item(to_item(&fetch_item(call_id, attempts, Some(reason), now))?).await
+    }
+
+    /// Queues `call_id` again to go on from its kept progress no earlier than `not_before`
+    /// (the change redelivers it; a queue with delays would hold it until then).
+    pub async fn resume_fetch(
+        &self,
+        call_id: &str,
+        attempts: u32,
+        not_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let item = FetchItem { not_before: Some(not_before), ..fetch_item(call_id, attempts, None, now) };
+        self.put_item(to_item(&item)?).await
+    }
+
+    /// The progress of `call_id`'s resumable fetch, if one was kept and is live.
+    pub async fn fetch_progress(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<Progress>, StoreError> {
+        let item: Option<ProgressItem> = self.get(&keys::pages_pk(call_id), keys::PROGRESS_SK).await?;
+        let Some(item) = item.filter(|item| item.expires_at > now.unix_timestamp()) else { return Ok(None) };
+        let mut json = Vec::new();
+        DeflateDecoder::new(item.progress.as_slice())
+            .read_to_end(&mut json)
+            .map_err(|e| StoreError::KeptPages(format!("a fetch's progress: {e}")))?;
+        let progress: Progress =
+            serde_json::from_slice(&json).map_err(|e| StoreError::KeptPages(format!("a fetch's progress: {e}")))?;
+        Ok(Some(Progress { saves: item.version, ..progress }))
+    }
+
+    /// Keeps `chunks` (fetched by run `run` since the last save) and then `progress`, which
+    /// names them; both expire at `expires_at`. `false` (nothing of the progress written) if
+    /// another run saved since `progress` was read: that run goes on, this one stops.
+    pub async fn keep_pages(
+        &self,
+        call_id: &str,
+        run: &str,
+        progress: &mut Progress,
+        chunks: Vec<Chunk>,
+        expires_at: i64,
+    ) -> Result<bool, StoreError> {
+        let pk = keys::pages_pk(call_id);
+        let mut items = Vec::with_capacity(chunks.len());
+        let mut names = progress.chunks.clone();
+        for chunk in chunks {
+            let sk = keys::chunk_sk(run, names.len());
+            names.push(sk.clone());
+            items.push(to_item(&ChunkItem { pk: pk.clone(), sk, chunk, expires_at })?);
+        }
+        self.batch_put(&items).await?;
+        let saved = Progress { chunks: names, ..progress.clone() };
+        let json = serde_json::to_vec(&saved).map_err(|e| StoreError::KeptPages(e.to_string()))?;
+        let item = ProgressItem {
+            pk,
+            sk: keys::PROGRESS_SK.to_owned(),
+            version: progress.saves + 1,
+            progress: deflate(&json)?,
+            expires_at,
+        };
+        let guard = if progress.saves == 0 { WriteGuard::Absent } else { WriteGuard::AtVersion(progress.saves) };
+        if !self.put_guarded(to_item(&item)?, guard).await? {
+            return Ok(false);
+        }
+        *progress = Progress { saves: progress.saves + 1, ..saved };
+        Ok(true)
+    }
+
+    /// The chunks `progress` names, in its order (read consistently: the last run just wrote
+    /// them).
+    pub async fn kept_chunks(&self, call_id: &str, progress: &Progress) -> Result<Vec<Chunk>, StoreError> {
+        if progress.chunks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut kept: std::collections::HashMap<String, Chunk> = std::collections::HashMap::new();
+        for item in self.partition(&keys::pages_pk(call_id), true).await? {
+            let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            if progress.chunks.contains(&sk) {
+                let chunk: ChunkItem = super::client::from_item(item, &sk)?;
+                kept.insert(sk, chunk.chunk);
+            }
+        }
+        progress
+            .chunks
+            .iter()
+            .map(|sk| kept.remove(sk).ok_or_else(|| StoreError::KeptPages(format!("kept chunk {sk} is missing"))))
+            .collect()
+    }
+
+    /// Deletes everything a fetch of `call_id` kept (its progress first, then every chunk,
+    /// those of runs that lost a race included).
+    pub async fn drop_pages(&self, call_id: &str) -> Result<(), StoreError> {
+        let pk = keys::pages_pk(call_id);
+        self.delete(&pk, keys::PROGRESS_SK).await?;
+        let keys: Vec<String> =
+            self.partition_keys(&pk).await?.into_iter().filter(|sk| sk.as_str() != keys::PROGRESS_SK).collect();
+        futures::stream::iter(keys)
+            .map(|sk| {
+                let pk = pk.clone();
+                async move { self.delete(&pk, &sk).await }
+            })
+            .buffer_unordered(DELETE_CONCURRENCY)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+
+    /// The sort keys of partition `pk` (a keys-only Query).
+    async fn partition_keys(&self, pk: &str) -> Result<Vec<String>, StoreError> {
+        let items: Vec<super::Item> = self
+            .query()
+            .key_condition_expression("#pk = :pk")
+            .projection_expression("#sk")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#sk", keys::SK)
+            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.to_owned()))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        Ok(items.into_iter().filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned()).collect())
     }
 
     /// Queues `job`.

@@ -18,6 +18,8 @@
 //! | queued Graph fetch| `GRAPHFETCH#<callId>` | `#FETCH`            |               |                     |
 //! | queued Graph job  | `GRAPHJOB#<nonce>` | `#JOB`                 |               |                     |
 //! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              |               |                     |
+//! | Graph fetch progress | `GRAPHPAGES#<callId>` | `#PROGRESS`      |               |                     |
+//! | Graph fetched pages | `GRAPHPAGES#<callId>` | `CHUNK#<run>#<nnnn>` |            |                     |
 //! | subscription state| `GRAPHSUBSCRIPTION`| `#STATE`               |               |                     |
 //! | escalation        | `ESC#<id>`         | `#ESCALATION`          | `ESCQ#<state>` | `<openedAt>#<id>`  |
 //! | opened by a person| `ESCBY#<personId>` | `OPENED#<openedAt>#<id>` |             |                     |
@@ -157,6 +159,8 @@ pub const FETCH_SK: &str = "#FETCH";
 pub const JOB_SK: &str = "#JOB";
 /// Sort key of a fetch that kept failing, kept with its reason.
 pub const DEAD_SK: &str = "#DEAD";
+/// Sort key of a resumable fetch's progress (beside its kept pages).
+pub const PROGRESS_SK: &str = "#PROGRESS";
 /// The connector's subscription state: one item.
 pub const SUBSCRIPTION_PK: &str = "GRAPHSUBSCRIPTION";
 pub const SUBSCRIPTION_SK: &str = "#STATE";
@@ -174,6 +178,17 @@ pub fn job_pk(nonce: &str) -> String {
 /// Partition of call `call_id`'s dead letter.
 pub fn dead_pk(call_id: &str) -> String {
     format!("GRAPHDEAD#{call_id}")
+}
+
+/// Partition of the pages a resumable fetch of call `call_id` kept, and its progress.
+pub fn pages_pk(call_id: &str) -> String {
+    format!("GRAPHPAGES#{call_id}")
+}
+
+/// Sort key of kept page `n` of the fetch run `run` (the queuing's nonce: two runs never
+/// write the same chunk).
+pub fn chunk_sk(run: &str, n: usize) -> String {
+    format!("CHUNK#{run}#{n:04}")
 }
 
 /// Partition of the marker an erasure of `user_id` leaves.

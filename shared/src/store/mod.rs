@@ -52,6 +52,9 @@ pub enum StoreError {
     /// A record on the table's stream does not read as a change of the table.
     #[error("unreadable stream record: {0}")]
     UnreadableChange(String),
+    /// The pages a resumable Graph fetch kept do not read back (or could not be packed).
+    #[error("a Graph fetch's kept pages: {0}")]
+    KeptPages(String),
     /// Concurrent writers kept cancelling each other's writes of `what` (a call, an escalation,
     /// a tenant file); retrying will likely work. Names the kind, never an id.
     #[error("{what} is being written concurrently; retry")]

@@ -642,6 +642,16 @@ fn what_each_role_may_do_is_what_its_code_does() {
         let expected = if function == "graph-worker" { set(&["PutItem"]) } else { set(&[]) };
         assert_eq!(allowed(&function, "GRAPHDEAD#c"), expected, "{function} on dead letters");
     }
+    // The pages a paused Graph fetch keeps are the Graph worker's alone: kept, read back to go
+    // on, and deleted once the record is stored.
+    for function in functions() {
+        let expected = if function == "graph-worker" {
+            set(&["GetItem", "PutItem", "BatchWriteItem", "Query", "DeleteItem"])
+        } else {
+            set(&[])
+        };
+        assert_eq!(allowed(&function, "GRAPHPAGES#c"), expected, "{function} on kept pages");
+    }
     // The query function reads only what it serves, and writes only escalations and the audit trail.
     for pk in
         ["CALL#c", "NAME#a", "USERS", "AUDITDAYS", "DATASETS", "DATASET#buildings#1", "SUBNETS#2026-11-25", "ESCBY#p"]

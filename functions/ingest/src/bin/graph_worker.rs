@@ -2,7 +2,8 @@
 //! Manager in AWS, read once at cold start), the DynamoDB client, the Graph client, the Lambda
 //! runtime.
 
-use callscope_core::app::connector::Worker;
+use callscope_core::app::connector::{Deadline, Worker};
+use callscope_core::domain::connector::PerRecordLimits;
 use callscope_core::msgraph::{GraphClient, GraphSettings};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::config::Config;
@@ -13,6 +14,11 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 /// How long one backfill run lists before handing the rest over (the function times out at 5 min).
 const BACKFILL_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
+/// The function's timeout in `infra/template.yaml`: the deadline when the context's is not one.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+/// How long before the deadline a fetch stops asking Graph: room for one request's timeout,
+/// then for storing a whole record (or keeping its pages).
+const FETCH_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -29,10 +35,14 @@ async fn main() -> Result<(), Error> {
         graph: GraphClient::new(settings),
         home_tenant: config.home_tenant_id,
         backfill_budget: BACKFILL_BUDGET,
+        pacing: PerRecordLimits::GRAPH,
+        margin: FETCH_MARGIN,
     };
     let clock = Clock::system();
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Invocation>| async {
-        handle(&worker, &clock, event.payload).await.map_err(Error::from)
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Invocation>| {
+        let deadline = Deadline::from_lambda(event.context.deadline, TIMEOUT);
+        let (worker, clock) = (&worker, &clock);
+        async move { handle(worker, clock, event.payload, deadline).await.map_err(Error::from) }
     }))
     .await
 }

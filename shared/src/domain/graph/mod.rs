@@ -11,4 +11,4 @@ pub use batch::{MAX_BATCH, MAX_DEPTH, parse_calls};
 pub use duration::Millis;
 pub use parties::{Party, PartyKind};
 pub use record::*;
-pub use validate::ValidCall;
+pub use validate::{MAX_SESSIONS, ValidCall};

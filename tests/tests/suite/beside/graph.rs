@@ -4,6 +4,7 @@
 //! through the same path as `POST /calls`.
 
 use callscope_core::app::connector::Outcome;
+use callscope_core::domain::connector::PerRecordLimits;
 use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
@@ -228,6 +229,63 @@ async fn a_large_meeting_is_fetched_whole_over_all_its_pages() {
         let entry = stored_history(connector.pipeline.store(), &fixtures::user_id(n), "town-hall").await;
         assert_eq!(entry.version, 1, "participant {n} has the meeting in their history");
     }
+}
+
+/// A town hall through the stand-in under Graph's per-record limits, time-scaled by
+/// `TIME_SCALE`, across as many short worker invocations as they need. 200 people who joined
+/// five times each make 1,000 sessions (kept small for moto); paged 5 sessions and 10
+/// participants a page, it takes 218 later pages, as a 13,000-session town hall would at
+/// Graph's 60: more than four windows of 50.
+#[tokio::test]
+async fn a_town_hall_is_fetched_across_invocations_under_graphs_per_record_limits() {
+    const TIME_SCALE: f64 = 0.005; // 5 minutes are 1.5 s
+    const PEOPLE: usize = 200;
+    const JOINS: usize = 5;
+    let limits = PerRecordLimits::GRAPH.scaled(TIME_SCALE);
+    let behaviour =
+        Behaviour { session_page: 5, participant_page: 10, record_limits: Some(limits), ..Behaviour::default() };
+    let mut town_hall = record("town-hall", 1, PEOPLE);
+    let sessions = town_hall["sessions"].as_array().unwrap().clone();
+    town_hall["sessions"] = (0..JOINS)
+        .flat_map(|join| {
+            sessions.iter().map(move |session| {
+                let mut session = session.clone();
+                session["id"] = json!(format!("{}-join{join}", session["id"].as_str().unwrap()));
+                session
+            })
+        })
+        .collect();
+    let mut connector = Connector::subscribed(behaviour).await;
+    connector.invocation = std::time::Duration::from_millis(1_200);
+    connector.worker.margin = std::time::Duration::from_millis(200);
+    let (before, invocations) = (connector.api_requests(), connector.invocations);
+    let started = std::time::Instant::now();
+    connector.publish_and_drain(vec![town_hall]).await;
+    let elapsed = started.elapsed();
+
+    let store = connector.pipeline.store();
+    let header = stored_header(store, "town-hall").await;
+    assert_eq!(header.summary.session_count, (PEOPLE * JOINS) as u32, "every session");
+    assert_eq!(header.participants(), PEOPLE, "every participant");
+    for n in [0, 9, 10, 99, 190, PEOPLE - 1] {
+        let entry = stored_history(store, &fixtures::user_id(n), "town-hall").await;
+        assert_eq!(entry.version, 1, "participant {n} has the town hall in their history");
+    }
+    // Two first-page requests, 199 later pages of sessions and 19 of participants, none
+    // refused or repeated.
+    assert_eq!(connector.api_requests() - before, 2 + 199 + 19);
+    assert_eq!(connector.stand_in.stats.record_throttled.load(Ordering::Relaxed), 0, "the pacing kept to the limits");
+    // 218 later pages at 50 a window wait out four windows (with the pacing's headroom).
+    assert!(elapsed >= limits.later.window * 4, "{elapsed:?}");
+    let runs = connector.invocations - invocations;
+    assert!(runs >= 4, "the fetch went on over several invocations ({runs})");
+    assert!(store.dead_letter_of("town-hall").await.unwrap().is_none());
+    let left: Vec<_> = all_items(store.table())
+        .await
+        .into_iter()
+        .filter(|item| item["PK"].as_s().is_ok_and(|pk| pk.starts_with("GRAPHPAGES#")))
+        .collect();
+    assert!(left.is_empty(), "the kept pages are deleted once the record is stored ({} left)", left.len());
 }
 
 #[tokio::test]

@@ -56,6 +56,7 @@ async fn stats(State(stand_in): State<Arc<StandIn>>) -> Response {
         json!({
             "apiRequests": load(&stats.api_requests),
             "throttled": load(&stats.throttled),
+            "recordThrottled": load(&stats.record_throttled),
             "tokensIssued": load(&stats.tokens_issued),
             "notificationsDelivered": load(&stats.notifications_delivered),
             "deliveryFailures": load(&stats.delivery_failures),

@@ -3,8 +3,10 @@
 //! subscriptions (create with the validation handshake, renew, list, expiry after at most 4,230
 //! minutes), change and lifecycle notifications delivered to the notification URL (retried on
 //! 5xx and on connection failures), `GET` with `$expand` in real page sizes (60 sessions, 130
-//! participants), the `$filter` listing, injected `429`s with `Retry-After`, `404` for records
-//! older than 30 days, and revisions (a later version of a record, notified again).
+//! participants), the `$filter` listing, injected `429`s with `Retry-After`, Graph's per-record
+//! limits (`limits`: 10 requests per 20 s for a record's first page, 50 per 5 minutes for later
+//! pages, time-scaled in tests), `404` for records older than 30 days, and revisions (a later
+//! version of a record, notified again).
 //!
 //! Control endpoints under `/_standin/` (local only) publish records, send lifecycle events,
 //! expire tokens and report [`Stats`]; tests drive the same operations through [`StandIn`]'s
@@ -15,6 +17,7 @@
 
 mod access;
 mod control;
+mod limits;
 mod notifications;
 mod records;
 mod subscriptions;
@@ -24,6 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
+use callscope_core::domain::connector::PerRecordLimits;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::clock::rfc3339;
 use rand::SeedableRng;
@@ -51,6 +55,9 @@ pub struct Behaviour {
     pub retry_after_seconds: u64,
     /// Lifetime of a token, in seconds.
     pub token_lifetime_seconds: u64,
+    /// The per-record limits it enforces (`None`: none). Graph's by default; tests scale
+    /// their windows down (`PerRecordLimits::scaled`) and give the worker the same.
+    pub record_limits: Option<PerRecordLimits>,
 }
 
 impl Default for Behaviour {
@@ -62,6 +69,7 @@ impl Default for Behaviour {
             throttle_percent: 0,
             retry_after_seconds: 1,
             token_lifetime_seconds: 3600,
+            record_limits: Some(PerRecordLimits::GRAPH),
         }
     }
 }
@@ -70,7 +78,10 @@ impl Default for Behaviour {
 #[derive(Debug, Default)]
 pub struct Stats {
     pub api_requests: AtomicU64,
+    /// Requests answered `429` by the injected throttling.
     pub throttled: AtomicU64,
+    /// Requests answered `429` because they broke a record's per-record limits.
+    pub record_throttled: AtomicU64,
     pub tokens_issued: AtomicU64,
     pub notifications_delivered: AtomicU64,
     pub delivery_failures: AtomicU64,
@@ -81,8 +92,10 @@ const DICE_SEED: u64 = 0x6772_6170_6821;
 
 #[derive(Debug)]
 struct State {
-    /// The latest version of each record, whole.
-    records: BTreeMap<String, Value>,
+    /// The latest version of each record, whole (shared: a page is cut from it, never a copy).
+    records: BTreeMap<String, Arc<Value>>,
+    /// When each record's served requests arrived, by kind: what its limits count.
+    record_requests: limits::Log,
     /// Issued tokens and when each expires.
     tokens: HashMap<String, OffsetDateTime>,
     subscriptions: BTreeMap<String, Subscription>,
@@ -115,6 +128,7 @@ impl StandIn {
             .expect("a plain HTTP client");
         let state = State {
             records: BTreeMap::new(),
+            record_requests: limits::Log::default(),
             tokens: HashMap::new(),
             subscriptions: BTreeMap::new(),
             dice: StdRng::seed_from_u64(DICE_SEED),

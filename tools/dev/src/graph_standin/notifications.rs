@@ -22,7 +22,7 @@ impl StandIn {
                 .into_iter()
                 .filter_map(|record| {
                     let id = record["id"].as_str()?.to_owned();
-                    state.records.insert(id.clone(), record);
+                    state.records.insert(id.clone(), Arc::new(record));
                     Some(id)
                 })
                 .collect()
@@ -52,7 +52,7 @@ impl StandIn {
         let mut state = self.state();
         for record in records {
             if let Some(id) = record["id"].as_str() {
-                state.records.insert(id.to_owned(), record);
+                state.records.insert(id.to_owned(), Arc::new(record));
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The call records as Graph serves them: one record with `$expand` and its first page of
 //! sessions or participants, the following pages by `$skiptoken`, and the `$filter` listing of
-//! a `startDateTime` window; a record older than 30 days is `404`, as in Graph.
+//! a `startDateTime` window; a record older than 30 days is `404`, as in Graph. A record's
+//! requests are held to its per-record limits (`limits`) first.
 //!
 //! Read-only: records arrive through `notifications` (publishing) and are never changed here.
 
@@ -8,6 +9,7 @@ use super::{StandIn, error, parse_instant, reply};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use callscope_core::domain::connector::RequestKind;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -22,7 +24,7 @@ const PARTS: [&str; 2] = ["sessions", "participants_v2"];
 
 impl StandIn {
     /// The record as Graph keeps it: `None` once it is older than 30 days.
-    fn stored(&self, id: &str) -> Option<Value> {
+    fn stored(&self, id: &str) -> Option<Arc<Value>> {
         let record = self.state().records.get(id).cloned()?;
         let ended = record["endDateTime"].as_str().and_then(parse_instant)?;
         (ended > self.clock.now() - Duration::days(30)).then_some(record)
@@ -34,8 +36,7 @@ impl StandIn {
     }
 
     /// Puts the first page of `all` into `object` as `part`, with a next link if there is more.
-    fn first_page(&self, object: &mut Map<String, Value>, id: &str, part: &str, all: Value) {
-        let all = all.as_array().cloned().unwrap_or_default();
+    fn first_page(&self, object: &mut Map<String, Value>, id: &str, part: &str, all: &[Value]) {
         let size = self.page_size(part);
         object.insert(part.to_owned(), Value::Array(all.iter().take(size).cloned().collect()));
         if all.len() > size {
@@ -60,21 +61,33 @@ pub(super) async fn record(
     Path(id): Path<String>,
     Query(query): Parameters,
 ) -> Response {
-    let Some(mut record) = stand_in.stored(&id) else { return error(StatusCode::NOT_FOUND, "NotFound") };
+    let Some(stored) = stand_in.stored(&id) else { return error(StatusCode::NOT_FOUND, "NotFound") };
+    if let Some(refused) = stand_in.over_record_limit(&id, RequestKind::First) {
+        return refused;
+    }
     let expand = query.get("$expand").cloned().unwrap_or_default();
-    let object = record.as_object_mut().expect("records are objects");
-    let sessions = object.remove("sessions").unwrap_or(json!([]));
-    let participants = object.remove("participants_v2").unwrap_or(json!([]));
+    let mut object: Map<String, Value> = stored
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| !PARTS.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
     object.insert(
         "@odata.context".into(),
         json!(format!("{}/$metadata#communications/callRecords/$entity", stand_in.api_url())),
     );
-    if expand.starts_with("sessions") {
-        stand_in.first_page(object, &id, "sessions", sessions);
-    } else if expand.starts_with("participants_v2") {
-        stand_in.first_page(object, &id, "participants_v2", participants);
+    for part in PARTS {
+        if expand.starts_with(part) {
+            stand_in.first_page(&mut object, &id, part, items(&stored, part));
+        }
     }
-    reply(StatusCode::OK, record)
+    reply(StatusCode::OK, Value::Object(object))
+}
+
+/// The items of a record's collection `part` (none if it has none).
+fn items<'a>(record: &'a Value, part: &str) -> &'a [Value] {
+    record[part].as_array().map(Vec::as_slice).unwrap_or_default()
 }
 
 /// `GET /communications/callRecords/{id}/{sessions|participants_v2}?$skiptoken=N`.
@@ -87,7 +100,10 @@ pub(super) async fn page(
         return error(StatusCode::NOT_FOUND, "NotFound");
     }
     let Some(record) = stand_in.stored(&id) else { return error(StatusCode::NOT_FOUND, "NotFound") };
-    let all = record[&part].as_array().cloned().unwrap_or_default();
+    if let Some(refused) = stand_in.over_record_limit(&id, RequestKind::Later) {
+        return refused;
+    }
+    let all = items(&record, &part);
     let (skip, size) = (skip(&query), stand_in.page_size(&part));
     let mut page = json!({ "value": all.iter().skip(skip).take(size).cloned().collect::<Vec<_>>() });
     if all.len() > skip + size {
