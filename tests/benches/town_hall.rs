@@ -8,7 +8,6 @@
 
 use callscope_core::app::ingest::prepare_calls;
 use callscope_core::domain::classify::{Thresholds, classify_sessions};
-use callscope_core::domain::graph::CallRecord;
 use callscope_core::store::PreparedClassification;
 use callscope_core::store::size::item_size;
 use callscope_core::support::fixtures::{self, HOME_TENANT};
@@ -76,19 +75,18 @@ fn main() {
     let prepared = measured("ingest: parse, validate, build every item", || {
         prepare_calls(body.as_bytes(), ANCHOR, HOME_TENANT).expect("the record is accepted").remove(0)
     });
-    let sessions = serde_json::from_str::<CallRecord>(&body).unwrap().sessions;
-    let result = measured("classify: rate every session", || classify_sessions(&sessions, &Thresholds::default()));
-    let stored = callscope_core::store::calls::assemble(
-        "CALL#town-hall",
-        prepared.writes.pages.iter().cloned().chain([prepared.header.clone()]).collect(),
-        ANCHOR,
-    )
-    .unwrap()
-    .unwrap();
+    drop(body);
+    let items: Vec<_> = prepared.writes.pages.iter().cloned().chain([prepared.header.clone()]).collect();
+    let stored = measured("classify: read the stored call back (its items as a Query returns them)", || {
+        callscope_core::store::calls::assemble("CALL#town-hall", items, ANCHOR).unwrap().unwrap()
+    });
+    let result =
+        measured("classify: rate every session", || classify_sessions(&stored.sessions, &Thresholds::default()));
     let rated = measured("classify: build the rated items", || {
         PreparedClassification::new(&stored.summary, result, HOME_TENANT).unwrap()
     });
     let pages: usize = prepared.writes.pages.iter().map(item_size).sum();
+    println!("\nHeap in use at the end, the stored call and its results held: {:.0} MiB", mib(IN_USE.load(Ordering::Relaxed)));
     println!(
         "\nIngest writes {} pages ({:.1} MiB stored, {} write units), the header ({} units) and {} history entries ({} units) plus each new user's 4 directory entries; classify {} result pages ({} units) and the {} history entries again ({} units).",
         prepared.writes.pages.len(),

@@ -12,10 +12,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::io::{Read, Write};
 
-/// `values` as deflated JSON bytes.
+/// `values` as deflated JSON bytes. The JSON reaches the encoder in 64 KiB blocks: the encoder
+/// does work per write, and serde_json writes a token at a time (unbuffered, a 25,000-session
+/// meeting's results took 20 s to encode instead of one).
 pub fn encode<T: Serialize>(values: &[T]) -> Result<Vec<u8>, serde_json::Error> {
-    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-    serde_json::to_writer(&mut encoder, values)?;
+    let mut buffered =
+        std::io::BufWriter::with_capacity(64 * 1024, DeflateEncoder::new(Vec::new(), Compression::default()));
+    serde_json::to_writer(&mut buffered, values)?;
+    let encoder = buffered.into_inner().map_err(|e| serde_json::Error::io(e.into_error()))?;
     encoder.finish().map_err(serde_json::Error::io)
 }
 
