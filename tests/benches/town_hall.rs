@@ -86,7 +86,10 @@ fn main() {
         PreparedClassification::new(&stored.summary, result, HOME_TENANT).unwrap()
     });
     let pages: usize = prepared.writes.pages.iter().map(item_size).sum();
-    println!("\nHeap in use at the end, the stored call and its results held: {:.0} MiB", mib(IN_USE.load(Ordering::Relaxed)));
+    println!(
+        "\nHeap in use at the end, the stored call and its results held: {:.0} MiB",
+        mib(IN_USE.load(Ordering::Relaxed))
+    );
     println!(
         "\nIngest writes {} pages ({:.1} MiB stored, {} write units), the header ({} units) and {} history entries ({} units) plus each new user's 4 directory entries; classify {} result pages ({} units) and the {} history entries again ({} units).",
         prepared.writes.pages.len(),

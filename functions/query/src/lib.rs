@@ -48,6 +48,8 @@ impl HttpFunction for App {
             .route(Access::Token, "GET", "/users", users)
             .route(Access::Token, "GET", "/users/{userId}/calls", history)
             .route(Access::Token, "GET", "/calls/{callId}", call)
+            .route(Access::Token, "GET", "/calls/{callId}/sessions", call_sessions)
+            .route(Access::Token, "GET", "/calls/{callId}/participants", call_participants)
             .route(Access::Token, "GET", "/audit", audit)
             .route(Access::Token, "GET", "/buildings", buildings)
             .route(Access::Token, "GET", "/buildings/unmapped-subnets", unmapped_subnets)
@@ -133,6 +135,19 @@ async fn history(asked: Asked, PathParam(user): PathParam) -> Answer {
 /// `GET /calls/{callId}?user=`: one call in the caller's view.
 async fn call(asked: Asked, PathParam(call): PathParam) -> Answer {
     Ok(json(200, &asked.query().call(&asked.principal, &call, asked.user()).await?))
+}
+
+/// `GET /calls/{callId}/sessions?user=&rating=&limit=&cursor=`: a page of a call's sessions.
+async fn call_sessions(asked: Asked, PathParam(call): PathParam) -> Answer {
+    let (rating, paging) = (params::rating(&asked.params)?, params::paging(&asked.params)?);
+    let page = asked.query().call_sessions(&asked.principal, &call, asked.user(), rating, &paging).await?;
+    Ok(json(200, &page))
+}
+
+/// `GET /calls/{callId}/participants?user=&limit=&cursor=`: a page of a call's participants.
+async fn call_participants(asked: Asked, PathParam(call): PathParam) -> Answer {
+    let paging = params::paging(&asked.params)?;
+    Ok(json(200, &asked.query().call_participants(&asked.principal, &call, asked.user(), &paging).await?))
 }
 
 /// `GET /audit` (admin): the audit trail.

@@ -3,6 +3,7 @@
 
 use callscope_core::app::AppError;
 use callscope_core::app::query::{DEFAULT_LIMIT, EscalationFilter, MAX_LIMIT, Paging, TimeFilter};
+use callscope_core::domain::classify::Rating;
 use callscope_core::domain::escalation::EscalationState;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -56,6 +57,17 @@ pub fn escalation_filter(params: &Params) -> Result<EscalationFilter, AppError> 
         (true, None) => Ok(EscalationFilter::Mine),
         (false, state) => Ok(EscalationFilter::State(state.unwrap_or(EscalationState::Open))),
     }
+}
+
+/// `rating`: `good`, `poor`, `unavailable` or `pending`; any if absent.
+pub fn rating(params: &Params) -> Result<Option<Rating>, AppError> {
+    params
+        .get("rating")
+        .map(|raw| {
+            serde_json::from_value::<Rating>(serde_json::Value::String(raw.clone()))
+                .map_err(|_| bad("rating", "must be `good`, `poor`, `unavailable` or `pending`"))
+        })
+        .transpose()
 }
 
 /// `from` and `to`, RFC 3339 date-times.

@@ -5,7 +5,7 @@
 use super::keys;
 use crate::domain::access::AuditEvent;
 use crate::domain::calls::{CallSummary, HistoryEntry};
-use crate::domain::classify::{Rating, SessionResult, Verdict};
+use crate::domain::classify::{SessionRatings, SessionResult, Verdict};
 use crate::domain::graph::{Party, Session};
 use crate::domain::{retention, search};
 use serde::{Deserialize, Serialize};
@@ -46,31 +46,6 @@ pub struct CallHeader {
     /// How many sessions got each rating, once rated.
     pub session_ratings: Option<SessionRatings>,
     pub expires_at: i64,
-}
-
-/// How many of a call's sessions got each rating: what a large meeting's detail shows instead
-/// of every session.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionRatings {
-    pub good: u32,
-    pub poor: u32,
-    pub unavailable: u32,
-}
-
-impl SessionRatings {
-    /// The counts of `results`' ratings.
-    pub fn of<'a>(results: impl Iterator<Item = &'a SessionResult>) -> Self {
-        let mut counts = Self::default();
-        for result in results {
-            match result.rating {
-                Rating::Good => counts.good += 1,
-                Rating::Poor => counts.poor += 1,
-                Rating::Unavailable | Rating::Pending => counts.unavailable += 1,
-            }
-        }
-        counts
-    }
 }
 
 /// When every item about the call of `summary` expires (epoch seconds).

@@ -4,11 +4,11 @@
 use super::StoreError;
 use super::client::Item;
 use super::compact;
-use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, SessionRatings, StoredParty, SubnetUsage};
+use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, StoredParty, SubnetUsage};
 use super::keys;
 use super::size::{MAX_ITEM_BYTES, item_size};
 use crate::domain::calls::CallSummary;
-use crate::domain::classify::{CallResult, IssueCode, Rating};
+use crate::domain::classify::{CallResult, IssueCode, Rating, SessionRatings};
 use crate::domain::graph::parties::sessions_by_party;
 use crate::domain::graph::{CallRecord, NetworkSource, Side, ValidCall};
 use crate::domain::problem::Problem;

@@ -532,3 +532,78 @@ async fn every_query_event_gets_its_documented_status() {
     let (status, again) = desk.send(event_request("query-escalate-specialist.json")).await;
     assert_eq!((status, &again["id"]), (201, &resolved["id"]), "the same request, repeated, opens nothing new");
 }
+
+#[tokio::test]
+async fn a_large_meetings_detail_holds_the_users_own_sessions_and_the_rest_are_paged() {
+    // 120 participants, one session each: over the 50 a detail holds, and over the 100 parties a
+    // header keeps, so the parties are read back from their own pages.
+    let mut pipeline = Pipeline::new().await;
+    let start = callscope_tests::ANCHOR - time::Duration::hours(2);
+    pipeline.post(&json!({ "value": [fixtures::call_json("big", 1, 120, 1, start)] })).await;
+    pipeline.classify_all().await;
+    let app = callscope_tests::query_app(pipeline.store().clone());
+    let user = fixtures::user_id(42);
+    let get = |role, path: String, query: Vec<(&'static str, String)>| {
+        let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        desk_send(&app, request(role, &path, &query))
+    };
+    for role in [SPECIALIST, ENGINEER] {
+        let (status, detail) = get(role, "/calls/big".into(), vec![("user", user.clone())]).await;
+        assert_eq!(status, 200, "{detail}");
+        assert_eq!((detail["sessionCount"].as_u64(), detail["sessionsIncluded"].as_str()), (Some(120), Some("own")));
+        let own: Vec<_> = detail["sessions"].as_array().unwrap().iter().map(|s| s["index"].as_u64()).collect();
+        assert_eq!(own, [Some(42)], "the user's own session, at its place in the call");
+        assert_eq!(
+            (detail["participantCount"].as_u64(), detail["participantsComplete"].as_bool()),
+            (Some(120), Some(false))
+        );
+
+        // Every session once, in order, whatever the page size; the rating filter keeps its own.
+        for limit in [7, 100] {
+            let pages = callscope_tests::every_page(limit, async |query| {
+                let mut query: Vec<(&'static str, String)> = query
+                    .iter()
+                    .map(|(k, v)| (if *k == "limit" { "limit" } else { "cursor" }, v.to_string()))
+                    .collect();
+                query.push(("user", user.clone()));
+                get(role, "/calls/big/sessions".into(), query).await
+            })
+            .await;
+            let indexes: Vec<u64> = callscope_tests::page_items(&pages).map(|s| s["index"].as_u64().unwrap()).collect();
+            assert_eq!(indexes, (0..120).collect::<Vec<u64>>(), "{role:?}, {limit} a page");
+        }
+        let (status, good) =
+            get(role, "/calls/big/sessions".into(), vec![("user", user.clone()), ("rating", "good".into())]).await;
+        assert_eq!(status, 200, "{good}");
+        assert!(good["items"].as_array().unwrap().iter().all(|s| s["rating"] == "good"));
+        let pages = callscope_tests::every_page(50, async |query| {
+            let mut query: Vec<(&'static str, String)> =
+                query.iter().map(|(k, v)| (if *k == "limit" { "limit" } else { "cursor" }, v.to_string())).collect();
+            query.push(("user", user.clone()));
+            get(role, "/calls/big/participants".into(), query).await
+        })
+        .await;
+        assert_eq!(callscope_tests::page_items(&pages).count(), 120, "{role:?}: every participant once");
+    }
+    // A specialist's page names only the searched user; Advanced and Debug are not in it.
+    let (_, page) =
+        get(SPECIALIST, "/calls/big/sessions".into(), vec![("user", user.clone()), ("limit", "100".into())]).await;
+    let text = page.to_string();
+    assert!(!text.contains("Test User41") && text.contains("Test User42") && !text.contains("\"advanced\""));
+    // A cursor is good only for the list it was issued for, and the filter is checked.
+    let (_, first) =
+        get(ENGINEER, "/calls/big/sessions".into(), vec![("user", user.clone()), ("limit", "5".into())]).await;
+    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    let (status, _) =
+        get(ENGINEER, "/calls/big/participants".into(), vec![("user", user.clone()), ("cursor", cursor.clone())]).await;
+    assert_eq!(status, 400, "a sessions cursor does not page participants");
+    let (status, _) =
+        get(SPECIALIST, "/calls/big/sessions".into(), vec![("user", user.clone()), ("cursor", cursor)]).await;
+    assert_eq!(status, 400, "nor another role's view");
+    let (status, body) =
+        get(ENGINEER, "/calls/big/sessions".into(), vec![("user", user.clone()), ("rating", "bad".into())]).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("`rating`"), "{body}");
+    let (status, _) = get(ENGINEER, "/calls/big/sessions".into(), vec![("user", "someone-else".into())]).await;
+    assert_eq!(status, 404, "only as a user who took part");
+}

@@ -10,7 +10,7 @@ mod history;
 mod users;
 
 pub use buildings::BuildingsPage;
-pub use call::CallView;
+pub use call::{CallView, ParticipantsView, SessionsView};
 pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
 pub use history::HistoryPageView;
 

@@ -53,6 +53,10 @@ pub enum CursorScope<'a> {
     Audit { from: Option<OffsetDateTime>, to: Option<OffsetDateTime> },
     /// `GET /escalations`: one state's queue, or one person's own list (`opener`), in one view.
     Escalations { state: &'a str, opener: &'a str, view: Audience },
+    /// `GET /calls/{callId}/sessions`: one call as one user took part, one rating or all, in one view.
+    Sessions { call: &'a str, user: &'a str, rating: &'a str, view: Audience },
+    /// `GET /calls/{callId}/participants`: one call as one user took part, in one view.
+    Participants { call: &'a str, user: &'a str, view: Audience },
 }
 
 impl CursorScope<'_> {
@@ -65,6 +69,10 @@ impl CursorScope<'_> {
             Self::Buildings { version } => format!("buildings|{version}"),
             Self::Audit { from, to } => format!("audit|{}|{}", at(from), at(to)),
             Self::Escalations { state, opener, view } => format!("escalations|{state}|{opener}|{}", view.name()),
+            Self::Sessions { call, user, rating, view } => {
+                format!("sessions|{call}|{user}|{rating}|{}", view.name())
+            }
+            Self::Participants { call, user, view } => format!("participants|{call}|{user}|{}", view.name()),
         }
     }
 }

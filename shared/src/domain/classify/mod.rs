@@ -13,7 +13,7 @@ pub use grade::{Grade, GradedMetric};
 pub use likely::LikelyAt;
 pub use rules::{Area, Issue, IssueCode};
 pub use thresholds::{Comparison, Metric, Thresholds, ThresholdsError};
-pub use verdict::{CallResult, Rating, SessionResult, Verdict};
+pub use verdict::{CallResult, Rating, SessionRatings, SessionResult, Verdict};
 
 use crate::domain::graph::parties::sessions_by_party;
 use crate::domain::graph::{MediaKind, Session, Side};

@@ -67,3 +67,28 @@ impl Verdict {
         Self { rating: rating.unwrap_or(Rating::Unavailable), issue_codes }
     }
 }
+
+/// How many of a call's sessions got each rating: what a large meeting's detail shows instead
+/// of every session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRatings {
+    pub good: u32,
+    pub poor: u32,
+    pub unavailable: u32,
+}
+
+impl SessionRatings {
+    /// The counts of `results`' ratings.
+    pub fn of<'a>(results: impl Iterator<Item = &'a SessionResult>) -> Self {
+        let mut counts = Self::default();
+        for result in results {
+            match result.rating {
+                Rating::Good => counts.good += 1,
+                Rating::Poor => counts.poor += 1,
+                Rating::Unavailable | Rating::Pending => counts.unavailable += 1,
+            }
+        }
+        counts
+    }
+}

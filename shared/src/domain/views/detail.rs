@@ -8,8 +8,9 @@ use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
 use super::timeline::{DeviceReport, NetworkDebug, NetworkReport, SegmentDetail, timeline};
 use crate::domain::calls::{CallSummary, StoredCall};
 use crate::domain::classify::cause::{describe_as, main_cause};
-use crate::domain::classify::{GradedMetric, Issue, LikelyAt, Rating, SessionResult};
-use crate::domain::graph::{CallType, Endpoint, NetworkInfo, NetworkSource, Session, Side, parties::endpoint_party};
+use crate::domain::classify::{GradedMetric, Issue, LikelyAt, Rating, SessionRatings, SessionResult};
+use crate::domain::graph::parties::{endpoint_party, sessions_by_party};
+use crate::domain::graph::{CallType, Endpoint, NetworkInfo, NetworkSource, Party, Session, Side};
 use crate::domain::sites::{Building, EndpointRow, Sites};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -37,15 +38,45 @@ pub struct CallDetail<P, S> {
     /// The whole call's: its worst session of anyone's.
     pub call_rating: Rating,
     pub participant_count: usize,
+    /// Everyone, for a call of at most [`INLINE_PARTICIPANTS`]; else the organizer and the
+    /// user (`participantsComplete` false: the rest are paged by `/calls/{id}/participants`).
     pub participants: Vec<P>,
+    pub participants_complete: bool,
+    pub session_count: usize,
+    /// How many sessions got each rating, once rated.
+    pub session_ratings: Option<SessionRatings>,
+    /// Which sessions `sessions` holds: `all` of a call of at most [`INLINE_SESSIONS`], or the
+    /// user's `own`.
+    pub sessions_included: SessionsIncluded,
+    /// Whether sessions of that kind were left out to keep the response under 1 MB (the rest
+    /// are paged by `/calls/{id}/sessions`).
+    pub more_sessions: bool,
     pub sessions: Vec<S>,
 }
+
+/// Which of a call's sessions its detail holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SessionsIncluded {
+    All,
+    Own,
+}
+
+/// Most sessions a call's detail holds all of; a larger call's detail holds the user's own.
+pub const INLINE_SESSIONS: usize = 50;
+/// Most parties a call's detail lists all of.
+pub const INLINE_PARTICIPANTS: usize = 100;
+/// Most JSON bytes the sessions of one response take (after the first), so that a detail or a
+/// page of sessions stays under 1 MB whatever the call.
+pub const SESSIONS_BUDGET: usize = 900 * 1024;
 
 /// What every role sees of a session.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionOverview<P> {
+    /// The session's place in the call (0-based): what `/calls/{id}/sessions` pages by.
+    pub index: usize,
     pub id: Option<String>,
     pub caller: P,
     pub callee: P,
@@ -143,7 +174,8 @@ pub struct Debug {
 
 /// A way of showing sessions; one implementation per role.
 pub trait SessionView: Serialize + Sized {
-    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self;
+    /// Session `index` of the call, with its result once rated.
+    fn of(index: usize, session: &Session, result: Option<&SessionResult>, context: &Context) -> Self;
 }
 
 /// What a session view draws on besides the session.
@@ -160,8 +192,18 @@ pub fn call_detail<P: PartyView, S: SessionView>(
     sites: &Sites,
 ) -> CallDetail<P, S> {
     let summary = &stored.summary;
-    let results = stored.results.as_deref();
     let context = Context { summary, viewer, sites };
+    let count = stored.sessions.len();
+    let (included, indexes): (_, Vec<usize>) = if count <= INLINE_SESSIONS {
+        (SessionsIncluded::All, (0..count).collect())
+    } else {
+        let own = sessions_by_party(&stored.sessions).remove(viewer.searched_user).unwrap_or_default();
+        (SessionsIncluded::Own, own.into_iter().map(|i| i as usize).collect())
+    };
+    let (sessions, more_sessions) =
+        within_budget(indexes.into_iter().map(|i| session_view(stored, i, &context)), usize::MAX);
+    let complete = summary.parties.len() <= INLINE_PARTICIPANTS;
+    let listed = |p: &&Party| complete || p.id == viewer.searched_user || summary.organizer_id.as_ref() == Some(&p.id);
     CallDetail {
         call_id: summary.call_id.clone(),
         call_type: summary.call_type,
@@ -172,14 +214,75 @@ pub fn call_detail<P: PartyView, S: SessionView>(
         rating: stored.verdict_of(viewer.searched_user).rating,
         call_rating: summary.rating,
         participant_count: summary.parties.len(),
-        participants: summary.parties.iter().map(|p| P::of(p, viewer)).collect(),
-        sessions: stored
-            .sessions
-            .iter()
-            .enumerate()
-            .map(|(i, session)| S::of(session, results.and_then(|r| r.get(i)), &context))
-            .collect(),
+        participants: summary.parties.iter().filter(listed).map(|p| P::of(p, viewer)).collect(),
+        participants_complete: complete,
+        session_count: count,
+        session_ratings: stored.results.as_deref().map(|r| SessionRatings::of(r.iter())),
+        sessions_included: included,
+        more_sessions,
+        sessions,
     }
+}
+
+/// Session `index` of `stored` in the view `S`.
+fn session_view<S: SessionView>(stored: &StoredCall, index: usize, context: &Context) -> S {
+    let result = stored.results.as_deref().and_then(|r| r.get(index));
+    S::of(index, &stored.sessions[index], result, context)
+}
+
+/// The first of `views` that fit [`SESSIONS_BUDGET`] (the first always does), at most `limit`;
+/// and whether any were left out.
+fn within_budget<S: Serialize>(views: impl Iterator<Item = S>, limit: usize) -> (Vec<S>, bool) {
+    let (mut kept, mut bytes) = (Vec::new(), 0);
+    for view in views {
+        let size = serde_json::to_vec(&view).map_or(usize::MAX, |json| json.len());
+        if kept.len() == limit || (!kept.is_empty() && bytes + size > SESSIONS_BUDGET) {
+            return (kept, true);
+        }
+        bytes += size;
+        kept.push(view);
+    }
+    (kept, false)
+}
+
+/// Which sessions a page of sessions holds: those whose rating is `rating` (any if `None`),
+/// from session `start` on, at most `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionFilter {
+    pub rating: Option<Rating>,
+    pub start: usize,
+    pub limit: usize,
+}
+
+/// A page of `stored`'s sessions in the view `S`, in call order, as `filter` selects, within
+/// [`SESSIONS_BUDGET`]; and the index the next page starts at (`None` after the last).
+pub fn session_page<S: SessionView>(
+    stored: &StoredCall,
+    viewer: &Viewer,
+    sites: &Sites,
+    filter: SessionFilter,
+) -> (Vec<S>, Option<usize>) {
+    let context = Context { summary: &stored.summary, viewer, sites };
+    let rating_of = |i: usize| stored.results.as_deref().and_then(|r| r.get(i)).map_or(Rating::Pending, |r| r.rating);
+    let chosen: Vec<usize> = (filter.start..stored.sessions.len())
+        .filter(|&i| filter.rating.is_none_or(|rating| rating_of(i) == rating))
+        .collect();
+    let (page, more) = within_budget(chosen.iter().map(|&i| session_view(stored, i, &context)), filter.limit);
+    let next = more.then(|| chosen[page.len()]);
+    (page, next)
+}
+
+/// A page of `summary`'s parties in the view `P`: at most `limit` from party `start` on; and
+/// where the next page starts (`None` after the last).
+pub fn participant_page<P: PartyView>(
+    summary: &CallSummary,
+    viewer: &Viewer,
+    start: usize,
+    limit: usize,
+) -> (Vec<P>, Option<usize>) {
+    let end = start.saturating_add(limit).min(summary.parties.len());
+    let page = summary.parties.get(start..end).unwrap_or_default().iter().map(|p| P::of(p, viewer)).collect();
+    (page, (end < summary.parties.len()).then_some(end))
 }
 
 /// The party behind an endpoint, enriched with what the call's summary knows of it.
@@ -200,7 +303,7 @@ fn building<'a>(network: Option<&NetworkInfo>, sites: &'a Sites) -> Option<&'a B
 }
 
 impl<P: PartyView> SessionView for SessionOverview<P> {
-    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
+    fn of(index: usize, session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
         let (summary, viewer) = (context.summary, context.viewer);
         let location = |side| building(first_network(session, side), context.sites).map(Location::from);
         let location = Sides { caller: location(Side::Caller), callee: location(Side::Callee) };
@@ -229,6 +332,7 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
             })
             .unwrap_or_default();
         Self {
+            index,
             id: session.id.clone(),
             caller,
             callee,
@@ -245,10 +349,10 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
 }
 
 impl SessionView for EngineerSession {
-    fn of(session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
+    fn of(index: usize, session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
         let (caller_net, callee_net) = (first_network(session, Side::Caller), first_network(session, Side::Callee));
         Self {
-            overview: SessionOverview::of(session, result, context),
+            overview: SessionOverview::of(index, session, result, context),
             advanced: Sides {
                 caller: advanced(session, Side::Caller, caller_net, context.sites),
                 callee: advanced(session, Side::Callee, callee_net, context.sites),
