@@ -202,6 +202,47 @@ test("a session opens on its own page: the engineer's timeline, marks as on the 
   await specialist.screenshot({ path: `${ARTIFACTS}/specialist-session.png`, fullPage: true });
 });
 
+test("a town hall shows the user's own rating and sessions beside the meeting's, and pages the rest by rating", async () => {
+  const history = await api("support-specialist", `/users/${ADA}/calls?limit=100`);
+  const meeting = history.items.find((c) => c.callId.startsWith("sample-town-hall"));
+  assert.ok(meeting, "the sample tenant has a town hall");
+  assert.deepEqual([meeting.rating, meeting.callRating], ["good", "poor"], "it went well for Ada, not for everyone");
+  const detail = await api("support-specialist", `/calls/${meeting.callId}?user=${ADA}`);
+  assert.equal(detail.sessionsIncluded, "own");
+  const page = await signIn("Support specialist");
+  await openHistory(page, "ada");
+  assert.match(await page.locator(`#history tr[data-call="${meeting.callId}"]`).textContent(), /Good · the meeting: Poor/);
+  await openCall(page, meeting.callId);
+  const poor = detail.sessionRatings.poor;
+  assert.match(await page.locator("main").textContent(), new RegExp(`Good for Ada Lovelace · the meeting had ${poor} poor sessions? of ${detail.sessionCount}`));
+  assert.match(await page.locator("main").textContent(), /Sessions of Ada Lovelace/);
+  const own = await page.locator("#panel-overview > section.session").evaluateAll((sections) => sections.map((s) => Number(s.dataset.index)));
+  assert.deepEqual(own, detail.sessions.map((s) => s.index), "Ada's own sessions first, at their places in the call");
+
+  // Every session of the meeting, a page at a time; the filter keeps the poor ones.
+  const list = page.locator("#all-sessions section.session");
+  await list.first().waitFor();
+  assert.equal(await list.count(), 25, "a first page of the meeting's sessions");
+  await page.selectOption("#session-rating", "poor");
+  await page.waitForFunction(() => {
+    const sections = [...document.querySelectorAll("#all-sessions section.session")];
+    return sections.length > 0 && sections.every((s) => s.dataset.rating === "poor");
+  });
+  assert.equal(await list.count(), Math.min(poor, 25), "the poor sessions of the meeting");
+  const text = await page.locator("#all-sessions").textContent();
+  assert.match(text, /Main cause: /);
+  await assertAccessible(page, "a town hall (specialist)");
+  await page.screenshot({ path: `${ARTIFACTS}/specialist-town-hall.png`, fullPage: true });
+
+  // A session from the list opens on its own page.
+  const first = list.first();
+  const index = Number(await first.getAttribute("data-index"));
+  await first.getByRole("link").click();
+  await page.getByRole("tab", { name: "Overview" }).waitFor();
+  assert.match(page.url(), new RegExp(`/sessions/${index + 1}$`));
+  assert.match(await page.locator("h1").textContent(), new RegExp(`^Session ${index + 1} of ${detail.sessionCount}: `));
+});
+
 test("the CSV export holds exactly the rows on the page, in the role's view", async () => {
   const page = await signIn("Support specialist");
   await openHistory(page, "ada");
@@ -211,7 +252,7 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
     await page.waitForFunction(() => document.querySelectorAll("#history tbody tr").length > 50);
   }
   const rows = await page.locator("#history tbody tr").evaluateAll((trs) =>
-    trs.map((tr) => ({ callId: tr.dataset.call, counterpart: tr.cells[2].textContent, rating: tr.cells[4].textContent.replace(/^\W+/, "").toLowerCase(), issues: tr.cells[5].dataset.codes, said: tr.cells[5].textContent })),
+    trs.map((tr) => ({ callId: tr.dataset.call, counterpart: tr.cells[2].textContent, rating: tr.cells[4].querySelector(".badge").textContent.replace(/^\W+/, "").toLowerCase(), issues: tr.cells[5].dataset.codes, said: tr.cells[5].textContent })),
   );
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
   const csv = (await readFile(await download.path(), "utf8")).trim().split("\n");
@@ -220,7 +261,8 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
   assert.equal(records.length, rows.length, "one CSV row per row on the page");
   records.forEach((record, i) => {
     assert.equal(record[9], rows[i].callId);
-    assert.equal(record[3].replace(/^'/, ""), rows[i].counterpart, "the counterpart as the page shows it");
+    if (record[3] === "") assert.match(rows[i].counterpart, /^(Meeting · \d+ participants|—)$/, "no counterpart: the user's own meeting");
+    else assert.equal(record[3].replace(/^'/, ""), rows[i].counterpart, "the counterpart as the page shows it");
     assert.equal(record[6], rows[i].rating);
     assert.equal(record[8], rows[i].issues);
     assert.ok(!/_/.test(rows[i].said), `issues read as sentences on the page, codes stay in the CSV: ${rows[i].said}`);

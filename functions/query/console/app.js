@@ -227,6 +227,18 @@ function badge(rating) {
   return h("span", { class: `badge ${rating}` }, h("span", { "aria-hidden": "true" }, `${icon} `), label);
 }
 
+/** A meeting with no other side (the user organized it): how many took part. */
+const meetingOf = (call) => call.type === "groupCall" ? `Meeting · ${call.participantCount} participants` : "—";
+
+/** "Good for Ada · the meeting had 3 poor sessions": the user's own rating beside the meeting's. */
+function ownAndMeeting(call) {
+  if (call.type !== "groupCall" || !call.sessionRatings) return null;
+  const poor = call.sessionRatings.poor;
+  const own = `${RATING[call.rating]?.[1] || words(call.rating)} for ${party(call.user)}`;
+  const meeting = poor ? `the meeting had ${poor} poor session${poor === 1 ? "" : "s"} of ${call.sessionCount}` : `no poor session in the meeting's ${call.sessionCount}`;
+  return h("p", { class: "own-and-meeting" }, `${own} · ${meeting}`);
+}
+
 function party(p) {
   if (!p) return "—";
   return p.phone || p.displayName || p.userPrincipalName || p.id || words(p.kind);
@@ -340,9 +352,9 @@ async function historyPage(userId) {
       body.append(h("tr", { "data-call": call.callId },
         h("td", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(call.callId)}` }, when(call.startDateTime))),
         h("td", {}, words(call.type)),
-        h("td", {}, party(call.counterpart)),
+        h("td", {}, call.counterpart ? party(call.counterpart) : meetingOf(call)),
         h("td", { class: "num" }, duration(call.durationSeconds)),
-        h("td", {}, badge(call.rating)),
+        h("td", {}, badge(call.rating), call.callRating && call.callRating !== call.rating ? h("span", { class: "meeting-rating" }, ` · the meeting: ${RATING[call.callRating]?.[1] || words(call.callRating)}`) : null),
         h("td", { "data-codes": call.issueCodes.join(" ") }, call.issueCodes.map(sentence).join(" ")),
         engineer ? h("td", {}, ends(call)) : null));
     }
@@ -419,10 +431,53 @@ function sessionOverview(s) {
   ];
 }
 
-function overview(call, userId) {
-  return call.sessions.map((s, i) => h("section", { class: "session", "data-rating": s.rating },
-    h("h3", {}, h("a", { href: sessionHref(userId, call.callId, i) }, `Session ${i + 1}: ${party(s.caller)} → ${party(s.callee)}`), " ", badge(s.rating)),
+/** Sessions, each under a link to its own page (by its place in the call). */
+function sessionSections(sessions, userId, callId) {
+  return sessions.map((s) => h("section", { class: "session", "data-rating": s.rating, "data-index": String(s.index) },
+    h("h3", {}, h("a", { href: sessionHref(userId, callId, s.index) }, `Session ${s.index + 1}: ${party(s.caller)} → ${party(s.callee)}`), " ", badge(s.rating)),
     ...sessionOverview(s)));
+}
+
+/** A call's sessions: all of a small call; of a large one the user's own first, then every
+ * session of the meeting behind a rating filter, a page at a time. */
+function overview(call, userId) {
+  const own = call.sessionsIncluded === "own";
+  const shown = [
+    own ? h("h3", {}, `Sessions of ${party(call.user)}`) : null,
+    ...sessionSections(call.sessions, userId, call.callId),
+  ];
+  if (!own && !call.moreSessions) return shown;
+  return [...shown, allSessions(call, userId)];
+}
+
+/** Sessions seen on the paged list, by call and index, so that opening one needs no search. */
+const seenSessions = new Map();
+
+/** Every session of a call, filtered by rating, a page at a time from `/calls/{id}/sessions`. */
+function allSessions(call, userId) {
+  const list = h("div", { id: "all-sessions" });
+  const more = h("button", { type: "button", hidden: true }, "More sessions");
+  const filter = h("select", { id: "session-rating", "aria-label": "Sessions rated" },
+    h("option", { value: "" }, "Any rating"), ...["poor", "good", "unavailable"].map((r) => h("option", { value: r }, RATING[r][1])));
+  let cursor;
+  const load = async (fresh) => {
+    if (fresh) { list.replaceChildren(); cursor = undefined; }
+    const params = { user: userId, limit: 25, cursor };
+    if (filter.value) params.rating = filter.value;
+    const page = await api(`/calls/${encodeURIComponent(call.callId)}/sessions`, params);
+    for (const s of page.items) seenSessions.set(`${call.callId}#${s.index}`, s);
+    list.append(...sessionSections(page.items, userId, call.callId));
+    if (!page.items.length && fresh) list.append(h("p", {}, "No session of the meeting has that rating."));
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+  };
+  filter.addEventListener("change", () => load(true).catch(failed));
+  more.addEventListener("click", () => load(false).catch(failed));
+  load(true).catch(failed);
+  return h("section", { class: "all-sessions" },
+    h("h3", {}, `All ${call.sessionCount} sessions of the meeting`),
+    h("p", {}, h("label", { for: "session-rating" }, "Show: "), filter),
+    list, more);
 }
 
 const sessionHref = (userId, callId, i) => `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}/sessions/${i + 1}`;
@@ -444,9 +499,23 @@ function timelineView(segments) {
         metricsTable(stream.metrics)))))));
 }
 
+/** Session `index` of a call: from its detail, the paged list already seen, or the pages. */
+async function findSession(call, userId, index) {
+  const found = call.sessions.find((s) => s.index === index) || seenSessions.get(`${call.callId}#${index}`);
+  if (found || index < 0 || index >= call.sessionCount) return found;
+  let cursor;
+  do {
+    const page = await api(`/calls/${encodeURIComponent(call.callId)}/sessions`, { user: userId, limit: 100, cursor });
+    const s = page.items.find((item) => item.index === index);
+    if (s) return s;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return undefined;
+}
+
 async function sessionPage(userId, callId, number) {
   const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
-  const s = call.sessions[number - 1];
+  const s = await findSession(call, userId, number - 1);
   if (!s) throw new Error(`This call has no session ${number}.`);
   const panels = [["overview", sessionOverview(s), "Overview"]];
   if (s.timeline) panels.push(["timeline", timelineView(s.timeline), "Timeline"]);
@@ -454,7 +523,7 @@ async function sessionPage(userId, callId, number) {
   if (s.debug) panels.push(["debug", sideBySide([s], "debug"), "Debug"]);
   show(
     h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}` }, "← Back to the call")),
-    h("h1", {}, `Session ${number} of ${call.sessions.length}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
+    h("h1", {}, `Session ${number} of ${call.sessionCount}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
     s.id ? escalateForm(userId, callId, s.id) : null,
     h("dl", { class: "facts" },
       h("dt", {}, "Call"), h("dd", {}, `${words(call.type)}, ${when(call.startDateTime)}`),
@@ -493,8 +562,8 @@ function callDetail(call, userId) {
   return [
     h("dl", { class: "facts" },
       h("dt", {}, "Duration"), h("dd", {}, duration(call.durationSeconds)),
-      h("dt", {}, "Participants"), h("dd", {}, `${call.participantCount}: ${call.participants.map(party).join(", ")}`),
-      h("dt", {}, "Sessions"), h("dd", {}, String(call.sessions.length))),
+      h("dt", {}, "Participants"), h("dd", {}, call.participantsComplete ? `${call.participantCount}: ${call.participants.map(party).join(", ")}` : `${call.participantCount}, among them ${call.participants.map(party).join(", ")}`),
+      h("dt", {}, "Sessions"), h("dd", {}, String(call.sessionCount))),
     ...tabs(panels),
   ];
 }
@@ -504,6 +573,7 @@ async function callPage(userId, callId) {
   show(
     h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}` }, "← Back to the history")),
     h("h1", {}, `${words(call.type)}, ${when(call.startDateTime)} `, badge(call.rating)),
+    ownAndMeeting(call),
     escalateForm(userId, callId),
     ...callDetail(call, userId),
   );

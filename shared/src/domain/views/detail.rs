@@ -37,6 +37,8 @@ pub struct CallDetail<P, S> {
     pub rating: Rating,
     /// The whole call's: its worst session of anyone's.
     pub call_rating: Rating,
+    /// The searched user, as this role may see them (every role sees their name).
+    pub user: Option<P>,
     pub participant_count: usize,
     /// Everyone, for a call of at most [`INLINE_PARTICIPANTS`]; else the organizer and the
     /// user (`participantsComplete` false: the rest are paged by `/calls/{id}/participants`).
@@ -213,6 +215,7 @@ pub fn call_detail<P: PartyView, S: SessionView>(
         duration_seconds: summary.duration_seconds(),
         rating: stored.verdict_of(viewer.searched_user).rating,
         call_rating: summary.rating,
+        user: summary.parties.iter().find(|p| p.id == viewer.searched_user).map(|p| P::of(p, viewer)),
         participant_count: summary.parties.len(),
         participants: summary.parties.iter().filter(listed).map(|p| P::of(p, viewer)).collect(),
         participants_complete: complete,

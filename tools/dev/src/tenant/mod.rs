@@ -86,7 +86,47 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
             "sessions": sessions,
         }));
     }
+    if calls > 0 {
+        records.push(town_hall(&mut rng, seed, &people, now));
+    }
     Tenant { calls: records, building_file: people::building_file(), featured_user: user_id(0) }
+}
+
+/// How many times each person joins the town hall: enough sessions that its detail shows each
+/// attendee only their own (more than 50).
+const TOWN_HALL_JOINS: usize = 4;
+
+/// A town hall two hours ago, organized by the second user, that everyone joined
+/// [`TOWN_HALL_JOINS`] times: the featured user's sessions are all good, a few others' are not,
+/// so the featured user's own rating of it is good and the meeting's poor.
+fn town_hall(rng: &mut StdRng, seed: u64, people: &[people::Person], now: OffsetDateTime) -> Value {
+    let id = format!("sample-town-hall-{seed}");
+    let (start, end) = (now - Duration::hours(2), now - Duration::hours(1));
+    let sessions: Vec<Value> = (0..TOWN_HALL_JOINS)
+        .flat_map(|join| people.iter().enumerate().map(move |(n, p)| (join, n, p)))
+        .map(|(join, n, p)| {
+            let t = if n == 0 {
+                Trouble::None
+            } else if n % 7 == 3 && join == 0 {
+                Trouble::Network
+            } else {
+                trouble(rng)
+            };
+            session(rng, format!("{id}-j{join}-p{n}"), p, None, start, end, t)
+        })
+        .collect();
+    let participants: Vec<Value> = people.iter().map(|p| json!({ "id": p.id, "identity": identity(p) })).collect();
+    json!({
+        "id": id,
+        "version": 1,
+        "type": "groupCall",
+        "modalities": ["audio"],
+        "startDateTime": rfc3339(start),
+        "endDateTime": rfc3339(end),
+        "organizer_v2": { "id": people[1].id, "identity": identity(&people[1]) },
+        "participants_v2": participants,
+        "sessions": sessions,
+    })
 }
 
 #[cfg(test)]
@@ -131,6 +171,15 @@ mod tests {
         assert_eq!(codes.len(), 3, "network, device and setup trouble all occur: {codes:?}");
         let featured = classify_sessions(&calls[0].record().sessions, &Thresholds::default());
         assert_eq!(featured.rating, Rating::Poor);
+        let body = json!({ "value": [tenant.calls.last().unwrap()] }).to_string();
+        let town_hall = parse_calls(body.as_bytes(), now).expect("the town hall is valid").remove(0);
+        let result = classify_sessions(&town_hall.record().sessions, &Thresholds::default());
+        assert!(town_hall.record().sessions.len() > 50, "more sessions than a detail holds all of");
+        assert_eq!(
+            (result.rating, result.parties[&tenant.featured_user].rating),
+            (Rating::Poor, Rating::Good),
+            "a poor meeting that went well for the featured user"
+        );
         let map = callscope_core::domain::sites::parse_buildings(
             tenant.building_file.as_bytes(),
             callscope_core::domain::sites::Delimiter::Comma,

@@ -38,13 +38,21 @@ pub fn history(page: &Value) -> Vec<String> {
         vec![format!("{BOLD}{:<17} {:<11} {:>6}  {:<22} {}{RESET}", "started (UTC)", "type", "min", "with", "rating")];
     for item in page["items"].as_array().into_iter().flatten().take(12) {
         let started = item["startDateTime"].as_str().unwrap_or("").replace('T', " ");
+        let with = match &item["counterpart"] {
+            Value::Null => format!("Meeting · {} people", item["participantCount"].as_u64().unwrap_or(0)),
+            party => name(party),
+        };
+        // The user's own rating; the meeting's beside it where it went otherwise for others.
+        let (own, call) = (item["rating"].as_str().unwrap_or(""), item["callRating"].as_str().unwrap_or(""));
+        let meeting =
+            if call != own && !call.is_empty() { format!(" (the meeting: {})", paint(call)) } else { String::new() };
         lines.push(format!(
-            "{:<17} {:<11} {:>6}  {:<22} {}",
+            "{:<17} {:<11} {:>6}  {:<22} {}{meeting}",
             started.get(..16).unwrap_or(&started),
             item["type"].as_str().unwrap_or(""),
             item["durationSeconds"].as_i64().unwrap_or(0) / 60,
-            truncate(&name(&item["counterpart"]), 22),
-            paint(item["rating"].as_str().unwrap_or("")),
+            truncate(&with, 22),
+            paint(own),
         ));
     }
     lines
