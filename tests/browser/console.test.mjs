@@ -238,7 +238,7 @@ test("a town hall shows the user's own rating and sessions beside the meeting's,
   const first = list.first();
   const index = Number(await first.getAttribute("data-index"));
   await first.getByRole("link").click();
-  await page.getByRole("tab", { name: "Overview" }).waitFor();
+  await page.locator("h1", { hasText: `Session ${index + 1} of` }).waitFor();
   assert.match(page.url(), new RegExp(`/sessions/${index + 1}$`));
   assert.match(await page.locator("h1").textContent(), new RegExp(`^Session ${index + 1} of ${detail.sessionCount}: `));
 });
