@@ -607,3 +607,52 @@ async fn a_large_meetings_detail_holds_the_users_own_sessions_and_the_rest_are_p
     let (status, _) = get(ENGINEER, "/calls/big/sessions".into(), vec![("user", "someone-else".into())]).await;
     assert_eq!(status, 404, "only as a user who took part");
 }
+
+#[tokio::test]
+async fn a_25000_session_meeting_is_stored_rated_and_shown_under_a_megabyte() {
+    // 50 people who joined 500 times each: the most sessions a record may hold. Stored as the
+    // Graph worker stores a fetched record (a `POST /calls` body could not carry its 30 MB).
+    let start = callscope_tests::ANCHOR - time::Duration::hours(2);
+    let mut record = fixtures::call_json("huge", 1, 50, 1, start);
+    let sessions = record["sessions"].as_array().unwrap().clone();
+    record["sessions"] = (0..500)
+        .flat_map(|join| {
+            sessions.iter().map(move |s| {
+                let mut s = s.clone();
+                s["id"] = json!(format!("{}-j{join}", s["id"].as_str().unwrap()));
+                s
+            })
+        })
+        .collect();
+    let store = callscope_tests::fresh_store().await;
+    let now = callscope_tests::ANCHOR;
+    let home = fixtures::HOME_TENANT;
+    let prepared =
+        callscope_core::app::ingest::prepare_calls(record.to_string().as_bytes(), now, home).unwrap().remove(0);
+    drop(record);
+    store.upsert(&prepared).await.unwrap();
+    let thresholds = callscope_core::domain::classify::Thresholds::default();
+    let rated = callscope_core::app::classify::rate_call(&store, "huge", 1, &thresholds, now, home).await.unwrap();
+    assert!(matches!(rated, callscope_core::app::classify::Rated::Rated(_)), "{rated:?}");
+
+    let app = callscope_tests::query_app(store);
+    let user = fixtures::user_id(7);
+    for role in [SPECIALIST, ENGINEER] {
+        let response = app.handle(request(role, "/calls/huge", &[("user", &user)])).await;
+        let bytes = response.body().len();
+        let (status, detail) = callscope_tests::json_response(response);
+        assert_eq!(status, 200, "{detail}");
+        assert!(bytes < 1_000_000, "{role:?}: {bytes} bytes");
+        assert_eq!((detail["sessionCount"].as_u64(), detail["sessionsIncluded"].as_str()), (Some(25_000), Some("own")));
+        let own = detail["sessions"].as_array().unwrap();
+        assert!(!own.is_empty() && own.iter().all(|s| s["index"].as_u64().unwrap() % 50 == 7), "user 7's own sessions");
+        let counts = &detail["sessionRatings"];
+        let total: u64 = ["good", "poor", "unavailable"].iter().map(|r| counts[r].as_u64().unwrap()).sum();
+        assert_eq!(total, 25_000);
+        let page = app.handle(request(role, "/calls/huge/sessions", &[("user", &user), ("limit", "100")])).await;
+        assert!(page.body().len() < 1_000_000);
+        let (status, page) = callscope_tests::json_response(page);
+        assert_eq!((status, page["items"][0]["index"].as_u64()), (200, Some(0)), "{page}");
+        assert!(page["nextCursor"].is_string());
+    }
+}
