@@ -46,7 +46,9 @@ pub async fn handle(
         Invocation::Stream(event) => {
             let results: Vec<_> = futures::stream::iter(&event.records)
                 .map(|record| async move { (record, handle_record(worker, clock, record, deadline).await) })
-                .buffered(FETCH_CONCURRENCY)
+                // Unordered: a paused town hall at the head of a batch must not hold the rest
+                // back until the deadline (failures are reported by sequence number).
+                .buffer_unordered(FETCH_CONCURRENCY)
                 .collect()
                 .await;
             for (record, result) in results {

@@ -305,9 +305,10 @@ impl Worker {
                 }
                 Err(GraphError::WouldWait(wait)) => {
                     // Graph asked for a wait this invocation cannot make: a 429 that brought
-                    // nothing in this run counts as a failed attempt.
+                    // nothing in this run counts as a failed attempt. A run that only met its
+                    // own deadline (no wait asked: it started late in a busy batch) does not.
                     let not_before = OffsetDateTime::now_utc() + wait;
-                    let failed = fetched == 0;
+                    let failed = fetched == 0 && !wait.is_zero();
                     if failed && attempts + 1 >= MAX_FETCH_ATTEMPTS {
                         GraphError::Unavailable(format!("throttled past the deadline in {} runs", attempts + 1))
                             .to_string()

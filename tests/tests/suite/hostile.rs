@@ -94,6 +94,18 @@ fn catalogue() -> Vec<Case> {
             Some((None, "participants_v2")),
         ),
         json_case(
+            "1,001 bare segments in one session (a response of copies)",
+            with(|r| r["sessions"][0]["segments"] = json!(vec![json!({}); 1_001])),
+            422,
+            Some((None, "sessions[0].segments")),
+        ),
+        json_case(
+            "a 2,000-character user agent",
+            with(|r| r["sessions"][0]["caller"]["userAgent"] = json!({ "headerValue": "x".repeat(2_000) })),
+            422,
+            Some((None, "sessions[0].caller.userAgent.headerValue")),
+        ),
+        json_case(
             "25,001 sessions",
             with(|r| r["sessions"] = json!(vec![json!({ "modalities": ["audio"] }); 25_001])),
             422,

@@ -11,6 +11,12 @@ use time::OffsetDateTime;
 /// The cap bounds what one record costs to store, classify and fan out (`BENCHMARKS.md`, "A
 /// 25,000-session meeting").
 pub const MAX_SESSIONS: usize = 25_000;
+/// Most segments one session may hold: a session's segments are its stretches between network
+/// changes, a handful in practice; the cap bounds what one session costs to show.
+pub const MAX_SEGMENTS: usize = 1_000;
+/// Most characters of one user agent field (a client's header, platform, product, version or
+/// a service's role): real ones are tens.
+pub const MAX_USER_AGENT_FIELD: usize = 1_024;
 
 /// A call record that passed every check: the only form the store accepts.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +119,32 @@ fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
     }
     if let (Some(start), Some(end)) = (session.start_date_time, session.end_date_time) {
         check_order(start, end, path, problems);
+    }
+    if session.segments.len() > MAX_SEGMENTS {
+        let message = format!("holds {} segments; at most {MAX_SEGMENTS} per session", session.segments.len());
+        problems.push(Problem::unacceptable(format!("{path}.segments"), message));
+        return;
+    }
+    let endpoints =
+        [("caller", &session.caller), ("callee", &session.callee)].into_iter().map(|(n, e)| (n.to_owned(), e));
+    let segment_endpoints = session.segments.iter().enumerate().flat_map(|(s, segment)| {
+        [("caller", &segment.caller), ("callee", &segment.callee)].map(|(n, e)| (format!("segments[{s}].{n}"), e))
+    });
+    for (side, endpoint) in endpoints.chain(segment_endpoints) {
+        let Some(agent) = endpoint.as_ref().and_then(|e| e.user_agent.as_ref()) else { continue };
+        let fields = [
+            ("headerValue", &agent.header_value),
+            ("platform", &agent.platform),
+            ("productFamily", &agent.product_family),
+            ("applicationVersion", &agent.application_version),
+            ("role", &agent.role),
+        ];
+        for (name, value) in fields {
+            if value.as_ref().is_some_and(|v| v.chars().count() > MAX_USER_AGENT_FIELD) {
+                let message = format!("is longer than {MAX_USER_AGENT_FIELD} characters");
+                problems.push(Problem::unacceptable(format!("{path}.{side}.userAgent.{name}"), message));
+            }
+        }
     }
     for (s, segment) in session.segments.iter().enumerate() {
         let segment_path = format!("{path}.segments[{s}]");

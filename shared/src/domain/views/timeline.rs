@@ -143,8 +143,11 @@ pub fn timeline(session: &Session, result: Option<&SessionResult>) -> Vec<Segmen
             id: segment.id.clone(),
             start_date_time: segment.start_date_time,
             end_date_time: segment.end_date_time,
-            caller: side_report(segment, Side::Caller, session.caller.as_ref()),
-            callee: side_report(segment, Side::Callee, session.callee.as_ref()),
+            // A segment without endpoints of its own runs between the session's: the first one
+            // shows their client, the rest do not repeat it (a record of thousands of bare
+            // segments must not make a response of thousands of copies).
+            caller: side_report(segment, Side::Caller, session.caller.as_ref().filter(|_| index == 0)),
+            callee: side_report(segment, Side::Callee, session.callee.as_ref().filter(|_| index == 0)),
             media: segment.media.iter().map(|m| media_detail(m, index as u32, result)).collect(),
         })
         .collect()
