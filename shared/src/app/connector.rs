@@ -29,6 +29,13 @@ use time::format_description::well_known::Rfc3339;
 /// Attempts at fetching one record (each itself retrying throttled requests) before it is
 /// set aside as a dead letter.
 pub const MAX_FETCH_ATTEMPTS: u32 = 5;
+/// MiB of the Graph worker's memory (1,024 MB) its concurrent ingests may take together.
+const INGEST_MEMORY_MIB: u32 = 700;
+/// How many times its JSON a record takes in memory while ingested (569 MiB for 69.5 MiB).
+const INGEST_MEMORY_FACTOR: usize = 9;
+/// The memory the fetches of one warm Graph worker share for ingesting: two town halls in one
+/// batch take turns instead of running the function out of memory.
+static INGEST_MEMORY: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(INGEST_MEMORY_MIB as usize);
 
 /// What `POST /graph/notifications` did with a delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -238,6 +245,10 @@ impl Worker {
             Fetched::Whole(body) => body,
             Fetched::Over(outcome) => return Ok(outcome),
         };
+        // Ingesting a record takes about 8 times its JSON in memory (BENCHMARKS.md, a
+        // 25,000-session meeting): the invocation's fetches ingest one large record at a time.
+        let weight = (body.len().saturating_mul(INGEST_MEMORY_FACTOR) >> 20).clamp(1, INGEST_MEMORY_MIB as usize);
+        let _memory = INGEST_MEMORY.acquire_many(weight as u32).await.expect("the semaphore is never closed");
         let failure = match ingest_calls(&self.store, &body, now, &self.home_tenant).await {
             Ok(accepted) => {
                 tracing::debug!(%call_id, requests = progress.state.requests, "fetched and stored a call record");
