@@ -14,7 +14,7 @@ trap 'exit 130' INT TERM
 export GRAPH_THROTTLE_PERCENT=${GRAPH_THROTTLE_PERCENT:-5}
 stack_up
 ada=$FEATURED_USER
-echo "==> the sample tenant (150 calls over the last 30 days, three sites): buildings through the gateway, calls into Graph"
+echo "==> the sample tenant (150 calls over the last 30 days and a town hall, three sites): buildings through the gateway, calls into Graph"
 foreground "$DEV" load-tenant "$GATEWAY_URL"
 if [ -z "${GRAPH_STANDIN_URL:-}" ]; then
   echo "==> the stack is fed by the Graph at $GRAPH_API_URL; nothing more to show here"

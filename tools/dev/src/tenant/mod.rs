@@ -97,11 +97,13 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
 const TOWN_HALL_JOINS: usize = 4;
 
 /// A town hall two hours ago, organized by the second user, that everyone joined
-/// [`TOWN_HALL_JOINS`] times: the featured user's sessions are all good, a few others' are not,
-/// so the featured user's own rating of it is good and the meeting's poor.
+/// [`TOWN_HALL_JOINS`] times, a quarter of its hour each time (a rejoin after a dropped
+/// network, say): the featured user's sessions are all good, a few others' are not, so the
+/// featured user's own rating of it is good and the meeting's poor.
 fn town_hall(rng: &mut StdRng, seed: u64, people: &[people::Person], now: OffsetDateTime) -> Value {
     let id = format!("sample-town-hall-{seed}");
     let (start, end) = (now - Duration::hours(2), now - Duration::hours(1));
+    let stretch = (end - start) / TOWN_HALL_JOINS as u32;
     let sessions: Vec<Value> = (0..TOWN_HALL_JOINS)
         .flat_map(|join| people.iter().enumerate().map(move |(n, p)| (join, n, p)))
         .map(|(join, n, p)| {
@@ -112,7 +114,8 @@ fn town_hall(rng: &mut StdRng, seed: u64, people: &[people::Person], now: Offset
             } else {
                 trouble(rng)
             };
-            session(rng, format!("{id}-j{join}-p{n}"), p, None, start, end, t)
+            let from = start + stretch * join as u32;
+            session(rng, format!("{id}-j{join}-p{n}"), p, None, from, from + stretch, t)
         })
         .collect();
     let participants: Vec<Value> = people.iter().map(|p| json!({ "id": p.id, "identity": identity(p) })).collect();

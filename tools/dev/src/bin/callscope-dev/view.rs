@@ -35,23 +35,23 @@ fn name(party: &Value) -> String {
 /// The lines of a history page.
 pub fn history(page: &Value) -> Vec<String> {
     let mut lines =
-        vec![format!("{BOLD}{:<17} {:<11} {:>6}  {:<22} {}{RESET}", "started (UTC)", "type", "min", "with", "rating")];
+        vec![format!("{BOLD}{:<17} {:<11} {:>6}  {:<20} {}{RESET}", "started (UTC)", "type", "min", "with", "rating")];
     for item in page["items"].as_array().into_iter().flatten().take(12) {
         let started = item["startDateTime"].as_str().unwrap_or("").replace('T', " ");
         let with = match &item["counterpart"] {
-            Value::Null => format!("Meeting · {} people", item["participantCount"].as_u64().unwrap_or(0)),
+            Value::Null => format!("Meeting · {} participants", item["participantCount"].as_u64().unwrap_or(0)),
             party => name(party),
         };
         // The user's own rating; the meeting's beside it where it went otherwise for others.
         let (own, call) = (item["rating"].as_str().unwrap_or(""), item["callRating"].as_str().unwrap_or(""));
         let meeting =
-            if call != own && !call.is_empty() { format!(" (the meeting: {})", paint(call)) } else { String::new() };
+            if call != own && !call.is_empty() { format!(" · meeting {}", paint(call)) } else { String::new() };
         lines.push(format!(
-            "{:<17} {:<11} {:>6}  {:<22} {}{meeting}",
+            "{:<17} {:<11} {:>6}  {:<20} {}{meeting}",
             started.get(..16).unwrap_or(&started),
             item["type"].as_str().unwrap_or(""),
             item["durationSeconds"].as_i64().unwrap_or(0) / 60,
-            truncate(&with, 22),
+            truncate(&with, 20),
             paint(own),
         ));
     }
