@@ -13,6 +13,9 @@ pub const CALL_RECORDS: &str = "/communications/callRecords";
 
 impl GraphClient {
     fn record_url(&self, id: &str, expand: &str) -> Result<reqwest::Url, GraphError> {
+        if !crate::domain::connector::is_record_key(id) {
+            return Err(GraphError::Refused { status: 400, detail: "not a call record id".into() });
+        }
         let mut url = self.url(CALL_RECORDS)?;
         url.path_segments_mut().map_err(|()| GraphError::Unreadable("base URL".into()))?.push(id);
         url.set_query(Some(&format!("$expand={expand}")));

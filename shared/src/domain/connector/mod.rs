@@ -10,6 +10,8 @@ pub mod pacing;
 pub mod subscription;
 
 pub use assemble::{Body, FetchError, FetchState, Items, Part, Request};
-pub use notification::{Dropped, Lifecycle, LifecycleEvent, Notified, parse_lifecycle, parse_notifications};
+pub use notification::{
+    Dropped, Lifecycle, LifecycleEvent, Notified, is_record_key, parse_lifecycle, parse_notifications,
+};
 pub use pacing::{Limit, Pacer, PerRecordLimits, RequestKind};
 pub use subscription::{ActiveSubscription, Job, SubscriptionPlan, plan};

@@ -79,7 +79,14 @@ fn call_record_id(notification: &ChangeNotification) -> Option<String> {
         None => rest.strip_prefix('(')?.strip_suffix(')')?.trim_matches('\''),
     };
     let id = notification.resource_data.as_ref().and_then(|d| d.id.clone()).unwrap_or_else(|| from_resource.to_owned());
-    (id_problem(&id).is_none() && !id.contains('/')).then_some(id)
+    is_record_key(&id).then_some(id)
+}
+
+/// Whether `id` can name one call record in a Graph URL: an id callscope accepts that is one
+/// path segment and not a dot segment (`..` would fetch the whole collection), with nothing a URL
+/// reads as a query or fragment.
+pub fn is_record_key(id: &str) -> bool {
+    id_problem(id).is_none() && id != "." && id != ".." && !id.contains(['/', '\\', '?', '#'])
 }
 
 /// Reads a change-notification delivery: the ids to fetch (deduplicated) and what was dropped.
@@ -186,6 +193,15 @@ mod tests {
             notification(SECRET, "communications/callRecords/a", Some("a")),
         ]});
         assert_eq!(parse(delivery).unwrap(), Notified { ids: vec!["a".into(), "b".into()], dropped: vec![] });
+    }
+
+    #[test]
+    fn an_id_that_is_not_one_record_is_not_fetched() {
+        for id in ["..", ".", "a/b", "a?$top=999", "a#x", "a\\b"] {
+            let delivery = json!({ "value": [notification(SECRET, "communications/callRecords/x", Some(id))] });
+            assert_eq!(parse(delivery).unwrap().dropped, [Dropped::NotACallRecord], "{id:?}");
+        }
+        assert!(is_record_key("e523d2ed-2966-4b6b-925b-754a88034cc5") && is_record_key("a..b"));
     }
 
     #[test]
