@@ -4,6 +4,7 @@
 //! fixed test clock.
 
 pub mod connector;
+pub mod heap;
 pub mod iam;
 pub mod layer;
 pub mod race;

@@ -15,33 +15,10 @@ use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
 use callscope_tests::connector::Connector;
+use callscope_tests::heap::{Counting, peak_since, start_peak};
 use callscope_tests::{ANCHOR, GRAPH_CLIENT_STATE};
 use serde_json::{Value, json};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// The system allocator, counting the bytes live and their peak (the town hall's heap figure).
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed to the system allocator unchanged; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: the caller's layout, as given.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` was allocated by `alloc` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -142,12 +119,11 @@ async fn town_hall() {
     connector.worker.margin = Duration::from_secs(60).mul_f64(TOWN_HALL_SCALE);
     let record = fixtures::call_json("town-hall", 1, PEOPLE, 1, ANCHOR - time::Duration::hours(2));
     let (requests, invocations) = (connector.api_requests(), connector.invocations);
-    let baseline = LIVE.load(Ordering::Relaxed);
-    PEAK.store(baseline, Ordering::Relaxed);
+    let baseline = start_peak();
     let started = Instant::now();
     connector.publish_and_drain(vec![record]).await;
     let elapsed = started.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed) - baseline;
+    let peak = peak_since(baseline);
     let store = connector.pipeline.store();
     let outcome = match store.dead_letter_of("town-hall").await.unwrap() {
         Some(dead) => format!("dead-lettered: {}", dead.reason),

@@ -12,28 +12,8 @@ use callscope_core::store::PreparedClassification;
 use callscope_core::store::size::item_size;
 use callscope_core::support::fixtures::{self, HOME_TENANT};
 use callscope_tests::ANCHOR;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use callscope_tests::heap::{Counting, live, peak_of};
 use std::time::Instant;
-
-/// The system allocator, counting the heap in use and its peak.
-struct Counting;
-
-static IN_USE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let now = IN_USE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(now, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -52,11 +32,8 @@ fn write_units(items: &[callscope_core::store::Item]) -> usize {
 
 /// Runs `step`, printing its time and the peak heap above what was in use before it.
 fn measured<T>(name: &str, step: impl FnOnce() -> T) -> T {
-    let before = IN_USE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
     let started = Instant::now();
-    let value = step();
-    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let (value, peak) = peak_of(step);
     println!("| {name} | {:.2} s | {:.0} MiB |", started.elapsed().as_secs_f64(), mib(peak));
     value
 }
@@ -86,10 +63,7 @@ fn main() {
         PreparedClassification::new(&stored.summary, result, HOME_TENANT).unwrap()
     });
     let pages: usize = prepared.writes.pages.iter().map(item_size).sum();
-    println!(
-        "\nHeap in use at the end, the stored call and its results held: {:.0} MiB",
-        mib(IN_USE.load(Ordering::Relaxed))
-    );
+    println!("\nHeap in use at the end, the stored call and its results held: {:.0} MiB", mib(live()));
     println!(
         "\nIngest writes {} pages ({:.1} MiB stored, {} write units), the header ({} units) and {} history entries ({} units) plus each new user's 4 directory entries; classify {} result pages ({} units) and the {} history entries again ({} units).",
         prepared.writes.pages.len(),

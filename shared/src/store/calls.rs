@@ -188,18 +188,14 @@ impl DynamoStore {
             .update_item()
             .table_name(self.table())
             .set_key(Some(key_item(&keys::call_pk(&rated.writes.call_id), keys::CALL_HEADER_SK)))
-            .update_expression(
-                "SET #rating = :rating, #codes = :codes, #pages = :pages, #starts = :starts, #counts = :counts",
-            )
+            .update_expression("SET #rating = :rating, #codes = :codes, #pages = :pages, #counts = :counts")
             .expression_attribute_names("#rating", "rating")
             .expression_attribute_names("#codes", "issueCodes")
             .expression_attribute_names("#pages", "resultPages")
-            .expression_attribute_names("#starts", "resultPageStarts")
             .expression_attribute_names("#counts", "sessionRatings")
             .expression_attribute_values(":rating", to_value(&rated.rating))
             .expression_attribute_values(":codes", to_value(&rated.issue_codes))
             .expression_attribute_values(":pages", AttributeValue::N(rated.writes.pages.len().to_string()))
-            .expression_attribute_values(":starts", to_value(&rated.result_page_starts))
             .expression_attribute_values(":counts", to_value(&rated.session_ratings));
         let result = WriteGuard::AtVersion(rated.writes.version).on_update(update).send().await;
         match result {

@@ -29,10 +29,6 @@ pub struct CallHeader {
     pub participant_count: u32,
     /// How many `SESSIONS#` pages belong to this version.
     pub session_pages: u32,
-    /// The index of the first session of each session page, so one session's page is known
-    /// without reading the others.
-    #[serde(default)]
-    pub session_page_starts: Vec<u32>,
     /// How many `PARTIES#` pages belong to this version (0: the parties are in the summary, as
     /// headers written before party pages keep them).
     #[serde(default)]
@@ -40,9 +36,6 @@ pub struct CallHeader {
     /// How many `RESULTS#` pages belong to this version, once rated.
     #[serde(default)]
     pub result_pages: u32,
-    /// The index of the first session result of each result page, once rated.
-    #[serde(default)]
-    pub result_page_starts: Vec<u32>,
     /// How many sessions got each rating, once rated.
     pub session_ratings: Option<SessionRatings>,
     pub expires_at: i64,
@@ -54,9 +47,9 @@ pub fn call_expiry(summary: &CallSummary) -> i64 {
 }
 
 impl CallHeader {
-    /// The header of `summary`'s version, its sessions in pages starting at `session_page_starts`
-    /// and its parties in `party_pages` pages (then taken out of the summary; none: kept in it).
-    pub fn new(mut summary: CallSummary, session_page_starts: Vec<u32>, party_pages: u32) -> Self {
+    /// The header of `summary`'s version, its sessions in `session_pages` pages and its parties
+    /// in `party_pages` pages (then taken out of the summary; none: kept in it).
+    pub fn new(mut summary: CallSummary, session_pages: u32, party_pages: u32) -> Self {
         let participant_count = summary.parties.len() as u32;
         if party_pages > 0 {
             summary.parties.clear();
@@ -68,11 +61,9 @@ impl CallHeader {
             expires_at: call_expiry(&summary),
             summary,
             participant_count,
-            session_pages: session_page_starts.len() as u32,
-            session_page_starts,
+            session_pages,
             party_pages,
             result_pages: 0,
-            result_page_starts: Vec::new(),
             session_ratings: None,
         }
     }
@@ -139,8 +130,8 @@ pub struct SessionPage {
     pub sessions: Vec<Session>,
 }
 
-/// A page of a call's parties, each with the first subnet they reported and the sessions they
-/// took part in, so a meeting of thousands finds one person's sessions without reading the rest.
+/// A page of a call's parties, each with the first subnet they reported: a town hall's parties
+/// would not fit in its header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartyPage {
     #[serde(flatten)]
@@ -158,9 +149,6 @@ pub struct StoredParty {
     pub party: Party,
     /// The subnet their endpoint reported first (audio preferred).
     pub subnet: Option<String>,
-    /// The indexes of the sessions they were the caller or callee of.
-    #[serde(default)]
-    pub sessions: Vec<u32>,
 }
 
 /// Classification results of a call version, one [`SessionResult`] per session in order.

@@ -9,7 +9,6 @@ use super::keys;
 use super::size::{MAX_ITEM_BYTES, item_size};
 use crate::domain::calls::CallSummary;
 use crate::domain::classify::{CallResult, IssueCode, Rating, SessionRatings};
-use crate::domain::graph::parties::sessions_by_party;
 use crate::domain::graph::{CallRecord, NetworkSource, Side, ValidCall};
 use crate::domain::problem::Problem;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -80,15 +79,10 @@ impl PreparedCall {
         let sessions =
             pack(&record.sessions).map_err(|(i, size)| too_large(format!("sessions[{i}]"), "session", size))?;
         let summary = CallSummary::of(call, now);
-        let mut by_party = sessions_by_party(&record.sessions);
         let parties: Vec<StoredParty> = summary
             .parties
             .iter()
-            .map(|party| StoredParty {
-                party: party.clone(),
-                subnet: summary.subnets.get(&party.id).cloned(),
-                sessions: by_party.remove(&party.id).unwrap_or_default(),
-            })
+            .map(|party| StoredParty { party: party.clone(), subnet: summary.subnets.get(&party.id).cloned() })
             .collect();
         let parties = if parties.len() > INLINE_PARTIES {
             pack(&parties).map_err(|(_, size)| too_large("participants_v2".into(), "participant", size))?
@@ -100,7 +94,7 @@ impl PreparedCall {
             let message = format!("the call is {stored} bytes once stored (deflated); at most {COMMIT_BUDGET}");
             return Err(Problem::unacceptable("sessions", message));
         }
-        let header = CallHeader::new(summary.clone(), sessions.starts, parties.pages.len() as u32);
+        let header = CallHeader::new(summary.clone(), sessions.pages.len() as u32, parties.pages.len() as u32);
         let expires_at = header.expires_at;
         let header_item = to_item(&header)?;
         if item_size(&header_item) > MAX_ITEM_BYTES {
@@ -163,8 +157,6 @@ pub struct PreparedClassification {
     pub writes: VersionWrites,
     pub rating: Rating,
     pub issue_codes: Vec<IssueCode>,
-    /// The index of the first result of each result page.
-    pub result_page_starts: Vec<u32>,
     /// How many sessions got each rating.
     pub session_ratings: SessionRatings,
 }
@@ -188,7 +180,6 @@ impl PreparedClassification {
             writes: VersionWrites { call_id: summary.call_id.clone(), version: summary.version, pages, history },
             rating: result.rating,
             issue_codes: result.issue_codes,
-            result_page_starts: packed.starts,
             session_ratings,
         })
     }
@@ -243,8 +234,6 @@ fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
 #[derive(Default)]
 pub(super) struct Packed {
     pub(super) pages: Vec<AttributeValue>,
-    /// The index of each page's first value.
-    pub(super) starts: Vec<u32>,
     /// The pages' stored bytes.
     pub(super) stored: usize,
 }
@@ -269,7 +258,7 @@ pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)>
         }
         page_bytes += size;
     }
-    let mut packed = Packed { pages: Vec::new(), starts: Vec::new(), stored: 0 };
+    let mut packed = Packed { pages: Vec::new(), stored: 0 };
     let mut todo: Vec<std::ops::Range<usize>> = ranges.into_iter().rev().collect();
     while let Some(range) = todo.pop() {
         let bytes = compact::encode(&values[range.clone()]).map_err(|_| (range.start, usize::MAX))?;
@@ -281,7 +270,6 @@ pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)>
             todo.extend([middle..range.end, range.start..middle]);
             continue;
         }
-        packed.starts.push(range.start as u32);
         packed.stored += bytes.len();
         packed.pages.push(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)));
     }
