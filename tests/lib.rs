@@ -199,16 +199,33 @@ pub fn hot_partition_store(table: &str, limit: usize) -> DynamoStore {
     DynamoStore::new(Client::from_conf(client_config().interceptor(hot).build()), table)
 }
 
+/// The DynamoDB operations that write.
+const WRITES: [&str; 5] = ["PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"];
+
 /// A store on `table` that stops writing after `allowed` write requests (the rest are never
 /// sent), as a Lambda timeout or an outage would cut a run off halfway.
 pub fn cut_off_store(table: &str, allowed: usize) -> DynamoStore {
     let writes = AtomicUsize::new(0);
     let cut = Gate::new("CutOff", move |operation, _| {
-        let write =
-            ["PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"].contains(&operation);
+        let write = WRITES.contains(&operation);
         if write && writes.fetch_add(1, Ordering::SeqCst) >= allowed { Err("cut off".to_owned()) } else { Ok(()) }
     });
     DynamoStore::new(Client::from_conf(client_config().interceptor(cut).build()), table)
+}
+
+/// A store on `table` that never writes to partition `pk` (those writes fail, unsent), as an
+/// erasure cut off at its first write to a call would leave it.
+pub fn sparing_store(table: &str, pk: &str) -> DynamoStore {
+    let pk = pk.to_owned();
+    let spare = Gate::new("Sparing", move |operation, body| {
+        let write = WRITES.contains(&operation);
+        if write && body.to_string().contains(&format!("\"{pk}\"")) {
+            Err(format!("no writes to {pk}"))
+        } else {
+            Ok(())
+        }
+    });
+    DynamoStore::new(Client::from_conf(client_config().interceptor(spare).build()), table)
 }
 
 /// A store on `table` whose every request is logged.
@@ -345,6 +362,21 @@ pub async fn all_items(table: &str) -> Vec<callscope_core::store::Item> {
         .try_collect()
         .await
         .expect("scan the test table")
+}
+
+/// `item` as text to search for personal data in: its attributes, with every compact page's
+/// list (deflated JSON in a binary attribute, `store::compact`) inflated back to JSON.
+pub fn item_text(item: &callscope_core::store::Item) -> String {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut text = format!("{item:?}");
+    for value in item.values() {
+        if let AttributeValue::B(bytes) = value
+            && let Ok(list) = callscope_core::store::compact::decode::<serde_json::Value>(bytes.as_ref())
+        {
+            text.push_str(&serde_json::Value::Array(list).to_string());
+        }
+    }
+    text
 }
 
 /// The item `pk`/`sk` of `table` as the store keeps it (keys, version, expiry and all): for

@@ -81,7 +81,7 @@ pub async fn rate_call(
     let erased = store.erasures_among(users.iter().map(|p| p.id.as_str())).await?;
     let start = stored.summary.start_date_time;
     for user in users.iter().filter(|u| erased.get(&u.id).is_some_and(|at| *at > start)) {
-        stored.erase_party(user);
+        stored.erase_party(&user.id);
     }
     let result = classify_sessions(&stored.sessions, thresholds);
     let rating = result.rating;

@@ -251,9 +251,9 @@ mod tests {
     #[test]
     fn an_erased_party_takes_their_subnet_with_them() {
         let mut summary = meeting();
-        let bob = summary.parties.iter().find(|p| p.id == BOB).unwrap().clone();
-        summary.erase_party(&bob);
+        assert!(summary.erase_party(BOB));
         assert!(!summary.subnets.contains_key(BOB));
+        assert!(!summary.erase_party(BOB), "a second erasure finds nothing");
         assert!(summary.subnets.contains_key(ADA), "the others' stay");
     }
 }

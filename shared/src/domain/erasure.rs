@@ -63,18 +63,19 @@ impl Party {
 }
 
 impl CallSummary {
-    /// Replaces `identity` with the placeholder among the parties and as the organizer, and
-    /// forgets their subnet.
-    pub fn erase_party(&mut self, identity: &Party) {
-        self.subnets.remove(&identity.id);
-        for party in &mut self.parties {
-            if party.id == identity.id {
-                *party = Party::erased(identity.kind);
-            }
+    /// Replaces the person `id` with the placeholder (of the same kind) among the parties and as
+    /// the organizer, and forgets their subnet. Whether the summary named them.
+    pub fn erase_party(&mut self, id: &str) -> bool {
+        let mut found = self.subnets.remove(id).is_some();
+        for party in self.parties.iter_mut().filter(|p| p.id == id) {
+            *party = Party::erased(party.kind);
+            found = true;
         }
-        if self.organizer_id.as_deref() == Some(identity.id.as_str()) {
+        if self.organizer_id.as_deref() == Some(id) {
             self.organizer_id = Some(ERASED_ID.to_owned());
+            found = true;
         }
+        found
     }
 }
 
@@ -146,11 +147,11 @@ impl CallRecord {
 }
 
 impl StoredCall {
-    /// Takes `identity` out of the stored call: its summary and every session.
-    pub fn erase_party(&mut self, identity: &Party) {
-        self.summary.erase_party(identity);
+    /// Takes the person `id` out of the stored call: its summary and every session.
+    pub fn erase_party(&mut self, id: &str) {
+        self.summary.erase_party(id);
         for session in &mut self.sessions {
-            session.erase_party(&identity.id);
+            session.erase_party(id);
         }
     }
 }

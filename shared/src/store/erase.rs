@@ -14,7 +14,13 @@
 //! the call was already rewritten by an earlier run — and only then the user's history entry of
 //! that call: the entries left are the work the next run starts from. Escalations that name
 //! the user are rewritten before the calls (they are few), and their pointers deleted after. A run that meets its time
-//! budget hands the rest over through the marker. The marker records what was done.
+//! budget hands the rest over through the marker. The marker records what was done, and how
+//! far the rewrite of one call's counterparts got (a town hall organizer's are thousands).
+//!
+//! Whether a call still needs its rewrite is read from the call itself, every part of it: a
+//! meeting too large for one transaction is rewritten page by page and its header last, so a
+//! run cut off between them leaves pages that no longer name the user beside a header (or
+//! pages) that still does; the next run finds and finishes those.
 
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
@@ -26,7 +32,7 @@ use super::size::item_size;
 use crate::domain::calls::CallSummary;
 use crate::domain::erasure::ERASED_ID;
 use crate::domain::erasure::ErasureReport;
-use crate::domain::graph::{CallType, Party, PartyKind};
+use crate::domain::graph::{CallType, Party};
 use crate::domain::retention;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
@@ -37,6 +43,8 @@ use time::OffsetDateTime;
 /// How many history entries one erasure rewrites at once (a town hall's organizer has
 /// thousands).
 const ERASE_CONCURRENCY: usize = 16;
+/// How many of them between two looks at the deadline.
+const FAN_OUT_BATCH: usize = 256;
 
 /// DynamoDB's limits on one transaction: items, and bytes in all (with room for the header).
 const TRANSACTION_ITEMS: usize = 100;
@@ -61,7 +69,31 @@ pub struct ErasureMarker {
     /// How many times the erasure was handed over (each hand-over changes the marker).
     #[serde(default)]
     pub round: u32,
+    /// Where the last round stopped rewriting one call's counterparts, for the next to go on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fan_out: Option<FanOut>,
     pub expires_at: i64,
+}
+
+/// How far an erasure got through the other participants' history entries of one call (a town
+/// hall organizer's are thousands): the next round starts after the first `done` parties of
+/// the same version, rather than reading them all again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FanOut {
+    pub call_id: String,
+    pub version: i64,
+    pub done: u32,
+}
+
+/// When a round of an erasure hands the rest over; `None`: never (a budget past any clock).
+#[derive(Debug, Clone, Copy)]
+struct Deadline(Option<std::time::Instant>);
+
+impl Deadline {
+    fn passed(self) -> bool {
+        self.0.is_some_and(|at| std::time::Instant::now() >= at)
+    }
 }
 
 /// Erased users among some ids, with when each erasure was asked for.
@@ -96,6 +128,7 @@ impl DynamoStore {
             report: ErasureReport { user_id: user_id.to_owned(), ..ErasureReport::default() },
             continued: false,
             round: 0,
+            fan_out: None,
             expires_at: 0,
         });
         // Kept until no record naming the user can be accepted any more, counted from now.
@@ -113,8 +146,12 @@ impl DynamoStore {
         }
         run.escalations_rewritten = self.erase_from_escalations(user_id, &escalations).await?;
         // Each history entry goes once its call is done: what is left is what the next run does.
-        for entry in &history {
-            if started.elapsed() > budget {
+        // Every round does at least its first call's first steps, so that each makes progress.
+        let deadline = Deadline(started.checked_add(budget));
+        for (n, entry) in history.iter().enumerate() {
+            let done = (n == 0 || !deadline.passed())
+                && self.erase_from_call(entry, user_id, home_tenant, &mut marker.fan_out, deadline, &mut run).await?;
+            if !done {
                 // Out of time: hand the rest over; the marker's change is what continues it.
                 marker.report.add(&run);
                 marker.continued = true;
@@ -122,13 +159,13 @@ impl DynamoStore {
                 self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
                 return Ok(Some(marker.report));
             }
-            self.erase_from_call(&entry.entry.call_id, user_id, home_tenant, &mut run).await?;
             self.delete(&entry.keys.pk, &entry.keys.sk).await?;
             run.history_entries_deleted += 1;
         }
         marker.report.add(&run);
         marker.report.complete = true;
         marker.continued = false;
+        marker.fan_out = None;
         self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
         Ok(Some(marker.report))
     }
@@ -170,7 +207,7 @@ impl DynamoStore {
     ) -> Result<(), StoreError> {
         self.delete(&keys::user_pk(&identity.id), &keys::history_sk(&summary.call_id)).await?;
         for party in summary.history_parties(home_tenant).filter(|p| p.id != identity.id) {
-            self.erase_counterpart(&party.id, &summary.call_id, &identity.id, identity.kind).await?;
+            self.erase_counterpart(&party.id, &summary.call_id, &identity.id).await?;
         }
         Ok(())
     }
@@ -193,23 +230,28 @@ impl DynamoStore {
         Ok(identities)
     }
 
-    /// Rewrites call `call_id` without `user_id` (unless an earlier run did), deletes its
-    /// session pages of other versions, and replaces the user as the counterpart in the other
-    /// participants' history entries.
+    /// Rewrites the call of the history `entry` without `user_id`, deletes its pages of other
+    /// versions, and replaces the user as the counterpart in the other participants' history
+    /// entries. Whatever of the call still names the user is rewritten — the header's parties
+    /// or organizer, a party page, a session page — so a run cut off between pages and header
+    /// is finished by the next. `false` if `deadline` came first (`fan_out` says how far it got).
     async fn erase_from_call(
         &self,
-        call_id: &str,
+        entry: &HistoryItem,
         user_id: &str,
         home_tenant: &str,
+        fan_out: &mut Option<FanOut>,
+        deadline: Deadline,
         erased: &mut ErasureReport,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let call_id = entry.entry.call_id.as_str();
         let pk = keys::call_pk(call_id);
         for _ in 0..REWRITE_ATTEMPTS {
             let items = self.partition(&pk, true).await?;
             // Expired items count: their personal data is stored until DynamoDB deletes it.
             let CallItems { header, mut session_pages, party_pages, .. } = CallItems::read(&pk, items)?;
             let Some(mut header) = header else {
-                return Ok(());
+                return Ok(true);
             };
             let version = header.summary.version;
             let (current, stale): (Vec<_>, Vec<_>) = session_pages.drain(..).partition(|p| p.head.version == version);
@@ -219,53 +261,57 @@ impl DynamoStore {
             let mut everyone = header.clone();
             everyone.restore_parties(party_pages.clone());
             let parties = everyone.summary.parties;
-            let kind = match parties.iter().find(|p| p.id == user_id).cloned() {
-                Some(identity) => {
-                    let guard =
-                        WriteGuard::Unchanged { version: header.summary.version, rating: header.summary.rating };
-                    header.summary.erase_party(&identity);
-                    for page in &mut session_pages {
-                        for session in &mut page.sessions {
-                            session.erase_party(&identity.id);
-                        }
-                    }
-                    for stored in party_pages.iter_mut().flat_map(|p| &mut p.parties) {
-                        if stored.party.id == identity.id {
-                            stored.party = Party::erased(identity.kind);
-                            stored.subnet = None;
-                        }
-                    }
-                    if !self.replace_call(&header, &session_pages, &party_pages, guard).await? {
-                        continue;
-                    }
-                    erased.calls_rewritten += 1;
-                    identity.kind
+            let organizer = header.summary.organizer_id.clone();
+            let guard = WriteGuard::Unchanged { version, rating: header.summary.rating };
+            let mut found = header.summary.erase_party(user_id);
+            for session in session_pages.iter_mut().flat_map(|p| &mut p.sessions) {
+                found |= session.erase_party(user_id);
+            }
+            for stored in party_pages.iter_mut().flat_map(|p| &mut p.parties).filter(|s| s.party.id == user_id) {
+                stored.party = Party::erased(stored.party.kind);
+                stored.subnet = None;
+                found = true;
+            }
+            if found {
+                if !self.replace_call(&header, &session_pages, &party_pages, guard).await? {
+                    continue;
                 }
-                None => PartyKind::User,
-            };
+                erased.calls_rewritten += 1;
+            }
             let stale_keys = stale.iter().map(|p| &p.head).chain(stale_parties.iter().map(|p| &p.head));
             for head in stale_keys {
                 self.delete(&head.pk, &head.sk).await?;
                 erased.stale_pages_deleted += 1;
             }
-            // Only where the user can be someone's counterpart: a meeting's is its organizer
-            // (the original one: an erased organizer's id is the placeholder by now), so
-            // erasing an attendee of a town hall reads none of its thousands of entries.
-            let organizer = header.summary.organizer_id.as_deref();
+            // Only where the user can be someone's counterpart: a meeting's is its organizer, and
+            // the organizer's own line has none (the organizer's id may be the placeholder by
+            // now, after a run cut off), so erasing an attendee of a town hall reads none of its
+            // thousands of entries.
+            let organizer = organizer.as_deref();
             let shown = header.summary.call_type != CallType::GroupCall
                 || organizer == Some(user_id)
-                || organizer == Some(ERASED_ID);
+                || (organizer == Some(ERASED_ID) && entry.entry.counterpart.as_ref().is_none_or(|c| c.id == user_id));
+            if !shown {
+                return Ok(true);
+            }
             let home = |p: &&Party| p.has_history(home_tenant) && p.id != ERASED_ID && p.id != user_id;
-            let rewrites: Vec<_> = parties
-                .iter()
-                .filter(|_| shown)
-                .filter(home)
-                .map(|party| self.erase_counterpart(&party.id, call_id, user_id, kind))
-                .collect();
-            let rewritten: Vec<bool> =
-                futures::stream::iter(rewrites).buffer_unordered(ERASE_CONCURRENCY).try_collect().await?;
-            erased.counterparts_rewritten += rewritten.into_iter().filter(|r| *r).count() as u32;
-            return Ok(());
+            let others: Vec<&Party> = parties.iter().filter(home).collect();
+            let resumed = fan_out.take().filter(|f| f.call_id == call_id && f.version == version);
+            let mut done = resumed.map_or(0, |f| f.done as usize).min(others.len());
+            while done < others.len() {
+                let batch = &others[done..(done + FAN_OUT_BATCH).min(others.len())];
+                let rewrites: Vec<_> =
+                    batch.iter().map(|party| self.erase_counterpart(&party.id, call_id, user_id)).collect();
+                let rewritten: Vec<bool> =
+                    futures::stream::iter(rewrites).buffer_unordered(ERASE_CONCURRENCY).try_collect().await?;
+                erased.counterparts_rewritten += rewritten.into_iter().filter(|r| *r).count() as u32;
+                done += batch.len();
+                if done < others.len() && deadline.passed() {
+                    *fan_out = Some(FanOut { call_id: call_id.to_owned(), version, done: done as u32 });
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
         }
         Err(StoreError::Contention { what: "a call" })
     }
@@ -305,22 +351,16 @@ impl DynamoStore {
         }
     }
 
-    /// Replaces `user_id` as the counterpart in `party_id`'s history entry of `call_id`, and
-    /// forgets their subnet there.
-    async fn erase_counterpart(
-        &self,
-        party_id: &str,
-        call_id: &str,
-        user_id: &str,
-        kind: crate::domain::graph::PartyKind,
-    ) -> Result<bool, StoreError> {
+    /// Replaces `user_id` as the counterpart in `party_id`'s history entry of `call_id` (by a
+    /// placeholder of the same kind), and forgets their subnet there.
+    async fn erase_counterpart(&self, party_id: &str, call_id: &str, user_id: &str) -> Result<bool, StoreError> {
         let Some(mut item) = self.get::<HistoryItem>(&keys::user_pk(party_id), &keys::history_sk(call_id)).await?
         else {
             return Ok(false);
         };
-        if item.entry.counterpart.as_ref().is_none_or(|c| c.id != user_id) {
+        let Some(kind) = item.entry.counterpart.as_ref().filter(|c| c.id == user_id).map(|c| c.kind) else {
             return Ok(false);
-        }
+        };
         item.entry.counterpart = Some(Party::erased(kind));
         item.entry.ends.counterpart_subnet = None;
         self.put_value(&item, WriteGuard::AtVersion(item.version)).await

@@ -2,10 +2,13 @@
 //! anything but verified claims, every attempt to look at a user or call is audited, and the
 //! right to erasure leaves no trace of the user outside the audit trail.
 
+use callscope_core::support::fixtures;
 use callscope_http::HttpFunction;
+use callscope_tests::ANCHOR;
 use callscope_tests::samples::{ADA, ADMIN, BOB, ENGINEER, MEETING, SPECIALIST};
 use callscope_tests::{
-    Pipeline, all_items, api_request, api_request_with_roles_claim, as_function, graph_record, json_response, query_app,
+    Pipeline, all_items, api_request, api_request_with_roles_claim, as_function, graph_record, item_text,
+    json_response, query_app,
 };
 use serde_json::{Value, json};
 
@@ -148,7 +151,7 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
     assert!(csv.contains("Erased user") && !csv.contains("Ada"), "{csv}");
 
     for item in all_items(pipeline.store().table()).await {
-        let text = format!("{item:?}");
+        let text = item_text(&item);
         let pk = item["PK"].as_s().unwrap();
         if pk.starts_with("AUDIT") {
             continue;
@@ -187,7 +190,7 @@ async fn traces_of_ada(pipeline: &Pipeline) -> Vec<String> {
     let mut traces = Vec::new();
     for item in all_items(pipeline.store().table()).await {
         let pk = item["PK"].as_s().unwrap();
-        let text = format!("{item:?}");
+        let text = item_text(&item);
         if !pk.starts_with("AUDIT")
             && !pk.starts_with("ERASED#")
             && (text.contains(ADA) || text.contains("Ada Lovelace"))
@@ -221,6 +224,131 @@ async fn an_erasure_cut_off_anywhere_is_completed_by_repeating_it() {
         assert_eq!(bobs["items"][0]["counterpart"]["displayName"], "Erased user", "cut after {allowed}: {bobs}");
     }
     assert!(writes_seen > 8, "every step was cut in turn: {writes_seen} writes");
+}
+
+/// A meeting of `participants` synthetic users (user 0 organizes, one session each), over the
+/// 100 parties a header keeps (so they are kept in party pages), ingested and rated.
+async fn large_meeting(participants: usize) -> Pipeline {
+    let mut pipeline = Pipeline::new().await;
+    let start = callscope_tests::ANCHOR - time::Duration::hours(2);
+    pipeline.post(&json!({ "value": [fixtures::call_json("big", 1, participants, 1, start)] })).await;
+    pipeline.classify_all().await;
+    pipeline
+}
+
+/// What names synthetic user `n`: id, name, UPN, machine name.
+fn personal_data_of(n: usize) -> [String; 4] {
+    [fixtures::user_id(n), format!("Test User{n}\""), format!("user{n}@contoso.com"), format!("PC-{n}\"")]
+}
+
+/// Every item that still names synthetic user `n`, outside the audit trail and their marker.
+async fn traces_of_user(pipeline: &Pipeline, n: usize) -> Vec<String> {
+    let personal = personal_data_of(n);
+    let mut traces = Vec::new();
+    for item in all_items(pipeline.store().table()).await {
+        let pk = item["PK"].as_s().unwrap();
+        let text = item_text(&item);
+        if !pk.starts_with("AUDIT") && !pk.starts_with("ERASED#") && personal.iter().any(|p| text.contains(p)) {
+            traces.push(text);
+        }
+    }
+    traces
+}
+
+/// Leaves the pages of call `big` whose sort key starts with `prefix` as a cut-off erasure of
+/// user `n` would have: their lists no longer name them (the header and other pages do).
+async fn erase_pages_by_hand(pipeline: &Pipeline, prefix: &str, n: usize) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use callscope_core::store::compact;
+    let [id, name, upn, machine] = personal_data_of(n);
+    let mut written = 0;
+    for mut item in all_items(pipeline.store().table()).await {
+        if item["PK"].as_s().unwrap() != "CALL#big" || !item["SK"].as_s().unwrap().starts_with(prefix) {
+            continue;
+        }
+        for value in item.values_mut() {
+            if let AttributeValue::B(bytes) = value
+                && let Ok(list) = compact::decode::<Value>(bytes.as_ref())
+            {
+                let text = Value::Array(list)
+                    .to_string()
+                    .replace(&id, callscope_core::domain::erasure::ERASED_ID)
+                    .replace(&name, "Erased user\"")
+                    .replace(&upn, "")
+                    .replace(&machine, "\"");
+                let list: Vec<Value> = serde_json::from_str(&text).unwrap();
+                *value = AttributeValue::B(compact::encode(&list).unwrap().into());
+            }
+        }
+        let client = callscope_tests::local_client();
+        client.put_item().table_name(pipeline.store().table()).set_item(Some(item)).send().await.unwrap();
+        written += 1;
+    }
+    assert!(written > 0, "call big has {prefix} pages");
+}
+
+#[tokio::test]
+async fn a_large_meeting_left_half_rewritten_by_a_cut_off_erasure_is_finished_by_repeating_it() {
+    // A meeting too large for one transaction is rewritten page by page and its header last:
+    // a run cut off between them leaves pages that no longer name the person beside pages and
+    // a header that still do. Each such state, then the erasure asked again.
+    let home = callscope_core::support::fixtures::HOME_TENANT;
+    let states = [
+        (42, vec!["PARTIES#"], "an attendee: a party page written, the session pages not"),
+        (0, vec!["PARTIES#", "SESSIONS#"], "the organizer: every page written, the header not"),
+    ];
+    for (n, prefixes, state) in states {
+        let pipeline = large_meeting(105).await;
+        let user = fixtures::user_id(n);
+        // The steps before the call's rewrite (marker, directory), then the cut pages.
+        let spared = callscope_tests::sparing_store(pipeline.store().table(), "CALL#big");
+        assert!(as_function(&spared, "ingest").erase_user(&user, home, ANCHOR, ALL_AT_ONCE).await.is_err());
+        for prefix in prefixes {
+            erase_pages_by_hand(&pipeline, prefix, n).await;
+        }
+        let erased = as_function(pipeline.store(), "ingest").erase_user(&user, home, ANCHOR, ALL_AT_ONCE).await;
+        let erased = erased.unwrap().unwrap();
+        assert!(erased.complete && erased.calls_rewritten == 1, "{state}: {erased:?}");
+        assert_eq!(traces_of_user(&pipeline, n).await, Vec::<String>::new(), "{state}");
+        if n == 0 {
+            // The organizer was everyone's counterpart: every other line shows the placeholder.
+            assert_eq!(erased.counterparts_rewritten, 104, "{erased:?}");
+            let path = format!("/users/{}/calls", fixtures::user_id(7));
+            let (_, calls) = get(&query_app(pipeline.store().clone()), api_request("GET", ENGINEER, &path, &[])).await;
+            assert_eq!(calls["items"][0]["counterpart"]["displayName"], "Erased user", "{calls}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_town_hall_organizers_erasure_goes_on_where_the_last_round_stopped() {
+    // 300 participants: the organizer is the counterpart in 299 other history entries, more
+    // than one round's batch of them when the round has no time left.
+    let home = callscope_core::support::fixtures::HOME_TENANT;
+    let pipeline = large_meeting(300).await;
+    let organizer = fixtures::user_id(0);
+    let hurried = as_function(pipeline.store(), "ingest");
+    let first = hurried.erase_user(&organizer, home, ANCHOR, std::time::Duration::ZERO).await.unwrap().unwrap();
+    assert!(!first.complete && first.calls_rewritten == 1, "{first:?}");
+    assert_eq!(first.counterparts_rewritten, 256, "one batch, then the deadline: {first:?}");
+    let marker: Value =
+        callscope_tests::stored_item(pipeline.store().table(), &format!("ERASED#{organizer}"), "#MARKER")
+            .await
+            .unwrap();
+    assert_eq!(marker["fanOut"], json!({ "callId": "big", "version": 1, "done": 256 }), "{marker}");
+
+    let (counted, log) = callscope_tests::counted_store(pipeline.store().table());
+    let next = as_function(&counted, "ingest").erase_user(&organizer, home, ANCHOR, ALL_AT_ONCE).await;
+    let next = next.unwrap().unwrap();
+    assert!(next.complete && next.counterparts_rewritten == 299, "{next:?}");
+    let reads = log.take().iter().filter(|op| *op == "GetItem").count();
+    assert!(reads < 60, "the 43 entries left and a few more, not all 299 again: {reads} GetItem");
+    assert_eq!(traces_of_user(&pipeline, 0).await, Vec::<String>::new());
+    let marker: Value =
+        callscope_tests::stored_item(pipeline.store().table(), &format!("ERASED#{organizer}"), "#MARKER")
+            .await
+            .unwrap();
+    assert!(marker.get("fanOut").is_none(), "a finished erasure keeps no progress: {marker}");
 }
 
 #[tokio::test]
