@@ -216,31 +216,39 @@ test("a town hall shows the user's own rating and sessions beside the meeting's,
   const poor = detail.sessionRatings.poor;
   assert.match(await page.locator("main").textContent(), new RegExp(`Good for Ada Lovelace · the meeting had ${poor} poor sessions? of ${detail.sessionCount}`));
   assert.match(await page.locator("main").textContent(), /Sessions of Ada Lovelace/);
+  assert.match(await page.locator("main").textContent(), new RegExp(`Participants${detail.participantCount}: Ada Lovelace, \\d+ internal users`), "the others counted, not listed");
   const own = await page.locator("#panel-overview > section.session").evaluateAll((sections) => sections.map((s) => Number(s.dataset.index)));
   assert.deepEqual(own, detail.sessions.map((s) => s.index), "Ada's own sessions first, at their places in the call");
 
-  // Every session of the meeting, a page at a time; the filter keeps the poor ones.
-  const list = page.locator("#all-sessions section.session");
+  // The meeting's other sessions, a row each and a page at a time; the filter keeps the poor ones.
+  const ownIndexes = new Set(detail.sessions.map((s) => s.index));
+  const firstPage = await api("support-specialist", `/calls/${meeting.callId}/sessions?user=${ADA}&limit=25`);
+  const list = page.locator("#all-sessions tr.session");
   await list.first().waitFor();
-  assert.equal(await list.count(), 25, "a first page of the meeting's sessions");
+  const listed = await list.evaluateAll((rows) => rows.map((r) => Number(r.dataset.index)));
+  assert.deepEqual(listed, firstPage.items.map((s) => s.index).filter((i) => !ownIndexes.has(i)), "a first page, Ada's own sessions not again");
   await page.selectOption("#session-rating", "poor");
-  await page.waitForFunction(() => {
-    const sections = [...document.querySelectorAll("#all-sessions section.session")];
-    return sections.length > 0 && sections.every((s) => s.dataset.rating === "poor");
-  });
-  assert.equal(await list.count(), Math.min(poor, 25), "the poor sessions of the meeting");
-  const text = await page.locator("#all-sessions").textContent();
-  assert.match(text, /Main cause: /);
+  const allPoor = () => {
+    const rows = [...document.querySelectorAll("#all-sessions tr.session")];
+    return rows.length > 0 && rows.every((r) => r.dataset.rating === "poor");
+  };
+  await page.waitForFunction(allPoor);
+  assert.equal(await list.count(), Math.min(poor, 25), "the poor sessions of the meeting (none of them Ada's)");
+  const causes = await list.evaluateAll((rows) => rows.map((r) => r.cells[3].textContent));
+  assert.ok(causes.every((c) => c.length > 10 && c !== "—"), `each poor row says its main cause: ${causes}`);
   await assertAccessible(page, "a town hall (specialist)");
   await page.screenshot({ path: `${ARTIFACTS}/specialist-town-hall.png`, fullPage: true });
 
-  // A session from the list opens on its own page.
+  // A session from the list opens on its own page; back, the list is as it was left.
   const first = list.first();
   const index = Number(await first.getAttribute("data-index"));
   await first.getByRole("link").click();
   await page.locator("h1", { hasText: `Session ${index + 1} of` }).waitFor();
   assert.match(page.url(), new RegExp(`/sessions/${index + 1}$`));
   assert.match(await page.locator("h1").textContent(), new RegExp(`^Session ${index + 1} of ${detail.sessionCount}: `));
+  await page.goBack();
+  await page.waitForFunction(allPoor);
+  assert.equal(await page.locator("#session-rating").inputValue(), "poor", "the filter is kept");
 });
 
 test("the CSV export holds exactly the rows on the page, in the role's view", async () => {

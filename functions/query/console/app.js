@@ -450,34 +450,77 @@ function overview(call, userId) {
   return [...shown, allSessions(call, userId)];
 }
 
+/** Who took part, in one line: the named ones, then the unnamed ones by label ("Internal
+ * User", as a specialist sees everyone but the searched user) counted rather than repeated. */
+function participantsLine(call) {
+  const names = call.participants.map(party);
+  const counts = new Map();
+  const named = [];
+  for (const name of names) {
+    if (/^(Internal|External) User$|^Erased user$/.test(name)) counts.set(name, (counts.get(name) || 0) + 1);
+    else named.push(name);
+  }
+  const plural = (name, n) => (n === 1 ? name : `${n} ${name.replace(/^(\w+) (\w+)$/, (_, a, b) => `${a.toLowerCase()} ${b.toLowerCase()}s`)}`);
+  const all = [...named, ...[...counts].map(([name, n]) => plural(name, n))].join(", ");
+  return call.participantsComplete ? `${call.participantCount}: ${all}` : `${call.participantCount}, among them ${all}`;
+}
+
 /** Sessions seen on the paged list, by call and index, so that opening one needs no search. */
 const seenSessions = new Map();
 
-/** Every session of a call, filtered by rating, a page at a time from `/calls/{id}/sessions`. */
+/** Where the meeting's list stood, by call: its filter and how many pages were open, so that
+ * coming back from a session shows the same list. */
+const listState = new Map();
+
+/** The meeting's other sessions (the user's own are above), filtered by rating, a page at a
+ * time from `/calls/{id}/sessions`: one row each, its own page a link away. */
 function allSessions(call, userId) {
-  const list = h("div", { id: "all-sessions" });
+  const own = new Set(call.sessions.map((s) => s.index));
+  const state = listState.get(call.callId) || { rating: "", pages: 1 };
+  listState.set(call.callId, state);
+  const rows = h("tbody", {});
+  const list = h("table", { id: "all-sessions" },
+    h("thead", {}, h("tr", {}, ["Session", "Between", "Rating", "Main cause"].map((c) => h("th", { scope: "col" }, c)))), rows);
+  const empty = h("p", { hidden: true }, "No other session of the meeting has that rating.");
   const more = h("button", { type: "button", hidden: true }, "More sessions");
   const filter = h("select", { id: "session-rating", "aria-label": "Sessions rated" },
     h("option", { value: "" }, "Any rating"), ...["poor", "good", "unavailable"].map((r) => h("option", { value: r }, RATING[r][1])));
+  filter.value = state.rating;
   let cursor;
-  const load = async (fresh) => {
-    if (fresh) { list.replaceChildren(); cursor = undefined; }
+  const load = async () => {
     const params = { user: userId, limit: 25, cursor };
     if (filter.value) params.rating = filter.value;
     const page = await api(`/calls/${encodeURIComponent(call.callId)}/sessions`, params);
-    for (const s of page.items) seenSessions.set(`${call.callId}#${s.index}`, s);
-    list.append(...sessionSections(page.items, userId, call.callId));
-    if (!page.items.length && fresh) list.append(h("p", {}, "No session of the meeting has that rating."));
+    const others = page.items.filter((s) => !own.has(s.index));
+    for (const s of others) seenSessions.set(`${call.callId}#${s.index}`, s);
+    rows.append(...others.map((s) => h("tr", { class: "session", "data-rating": s.rating, "data-index": String(s.index) },
+      h("td", {}, h("a", { href: sessionHref(userId, call.callId, s.index) }, `Session ${s.index + 1}`)),
+      h("td", {}, `${party(s.caller)} → ${party(s.callee)}`),
+      h("td", {}, badge(s.rating)),
+      h("td", {}, s.mainCause || "—"))));
     cursor = page.nextCursor;
     more.hidden = !cursor;
+    empty.hidden = rows.children.length > 0 || Boolean(cursor);
   };
-  filter.addEventListener("change", () => load(true).catch(failed));
-  more.addEventListener("click", () => load(false).catch(failed));
-  load(true).catch(failed);
+  const open = async (pages) => {
+    rows.replaceChildren();
+    cursor = undefined;
+    await load();
+    for (let n = 1; n < pages && cursor; n++) await load();
+  };
+  filter.addEventListener("change", () => {
+    Object.assign(state, { rating: filter.value, pages: 1 });
+    open(1).catch(failed);
+  });
+  more.addEventListener("click", () => {
+    state.pages += 1;
+    load().catch(failed);
+  });
+  open(state.pages).catch(failed);
   return h("section", { class: "all-sessions" },
-    h("h3", {}, `All ${call.sessionCount} sessions of the meeting`),
+    h("h3", {}, `The meeting's other sessions (${call.sessionCount - own.size} of ${call.sessionCount})`),
     h("p", {}, h("label", { for: "session-rating" }, "Show: "), filter),
-    list, more);
+    list, empty, more);
 }
 
 const sessionHref = (userId, callId, i) => `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}/sessions/${i + 1}`;
@@ -562,7 +605,7 @@ function callDetail(call, userId) {
   return [
     h("dl", { class: "facts" },
       h("dt", {}, "Duration"), h("dd", {}, duration(call.durationSeconds)),
-      h("dt", {}, "Participants"), h("dd", {}, call.participantsComplete ? `${call.participantCount}: ${call.participants.map(party).join(", ")}` : `${call.participantCount}, among them ${call.participants.map(party).join(", ")}`),
+      h("dt", {}, "Participants"), h("dd", {}, participantsLine(call)),
       h("dt", {}, "Sessions"), h("dd", {}, String(call.sessionCount))),
     ...tabs(panels),
   ];
