@@ -146,10 +146,12 @@ impl DynamoStore {
         }
         run.escalations_rewritten = self.erase_from_escalations(user_id, &escalations).await?;
         // Each history entry goes once its call is done: what is left is what the next run does.
-        // Every round does at least its first call's first steps, so that each makes progress.
+        // A round that goes on from a hand-over does at least its first call's first steps,
+        // whatever its budget, so that the rounds always get further.
+        let resumed = marker.continued;
         let deadline = Deadline(started.checked_add(budget));
         for (n, entry) in history.iter().enumerate() {
-            let done = (n == 0 || !deadline.passed())
+            let done = ((n == 0 && resumed) || !deadline.passed())
                 && self.erase_from_call(entry, user_id, home_tenant, &mut marker.fan_out, deadline, &mut run).await?;
             if !done {
                 // Out of time: hand the rest over; the marker's change is what continues it.

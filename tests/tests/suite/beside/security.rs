@@ -328,6 +328,9 @@ async fn a_town_hall_organizers_erasure_goes_on_where_the_last_round_stopped() {
     let pipeline = large_meeting(300).await;
     let organizer = fixtures::user_id(0);
     let hurried = as_function(pipeline.store(), "ingest");
+    let asked = hurried.erase_user(&organizer, home, ANCHOR, std::time::Duration::ZERO).await.unwrap().unwrap();
+    assert!(!asked.complete && asked.calls_rewritten == 0, "no time at all: all handed over: {asked:?}");
+    // A round that goes on from a hand-over gets further, whatever its budget.
     let first = hurried.erase_user(&organizer, home, ANCHOR, std::time::Duration::ZERO).await.unwrap().unwrap();
     assert!(!first.complete && first.calls_rewritten == 1, "{first:?}");
     assert_eq!(first.counterparts_rewritten, 256, "one batch, then the deadline: {first:?}");
