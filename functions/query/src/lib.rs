@@ -51,6 +51,7 @@ impl HttpFunction for App {
             .route(Access::Token, "GET", "/calls/{callId}/sessions", call_sessions)
             .route(Access::Token, "GET", "/calls/{callId}/participants", call_participants)
             .route(Access::Token, "GET", "/audit", audit)
+            .route(Access::Token, "GET", "/graph/dead-letters", dead_letters)
             .route(Access::Token, "GET", "/buildings", buildings)
             .route(Access::Token, "GET", "/buildings/unmapped-subnets", unmapped_subnets)
             .route(Access::Token, "POST", "/calls/{callId}/escalations", escalate)
@@ -154,6 +155,11 @@ async fn call_participants(asked: Asked, PathParam(call): PathParam) -> Answer {
 async fn audit(asked: Asked) -> Answer {
     let (filter, paging) = (params::time_filter(&asked.params)?, params::paging(&asked.params)?);
     Ok(json(200, &asked.query().audit_log(&asked.principal, filter, &paging).await?))
+}
+
+/// `GET /graph/dead-letters` (admin): the call records the Graph connector gave up on.
+async fn dead_letters(asked: Asked) -> Answer {
+    Ok(json(200, &asked.query().dead_letters(&asked.principal, &params::paging(&asked.params)?).await?))
 }
 
 /// `GET /buildings` (admin): the active building file.

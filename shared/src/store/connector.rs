@@ -12,10 +12,11 @@
 //! time travels in the item and the next run waits for it; a queue with delivery delays can
 //! use it as the delay.
 
-use super::client::{WriteGuard, to_item};
+use super::client::{Page, Partition, WriteGuard, to_item};
 use super::keys::{self, EXPIRES_AT};
 use super::stream::{Change, ChangeKind};
 use super::{DynamoStore, StoreError};
+use crate::domain::access::cursor::PageKey;
 use crate::domain::connector::{FetchState, Items, Job, Part};
 use crate::domain::retention;
 use crate::support::clock::rfc3339;
@@ -90,6 +91,11 @@ pub struct DeadLetter {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    /// Every dead letter in one GSI1 partition, newest first: the admin's list of them.
+    #[serde(rename = "GSI1PK", default)]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK", default)]
+    pub gsi1sk: String,
     pub call_id: String,
     pub reason: String,
     pub attempts: u32,
@@ -465,6 +471,8 @@ impl DynamoStore {
         let item = DeadLetter {
             pk: keys::dead_pk(call_id),
             sk: keys::DEAD_SK.to_owned(),
+            gsi1pk: keys::DEAD_LETTERS_GSI_PK.to_owned(),
+            gsi1sk: keys::dead_letter_gsi_sk(now, call_id),
             call_id: call_id.to_owned(),
             reason,
             attempts,
@@ -472,6 +480,17 @@ impl DynamoStore {
             expires_at: (now + retention::HISTORY).unix_timestamp(),
         };
         self.put_item(to_item(&item)?).await
+    }
+
+    /// One page of the dead letters, newest first (one Query of GSI1), live ones only.
+    pub async fn dead_letters(
+        &self,
+        limit: u32,
+        start: Option<&PageKey>,
+        now: OffsetDateTime,
+    ) -> Result<Page<DeadLetter>, StoreError> {
+        let partition = Partition::gsi1(keys::DEAD_LETTERS_GSI_PK.to_owned());
+        self.newest_first(partition, ("0".to_owned(), "~".to_owned()), limit, start, now).await
     }
 
     /// The dead letter of `call_id`, if it has one.

@@ -17,7 +17,7 @@
 //! | erasure marker    | `ERASED#<userId>`  | `#MARKER`              |               |                     |
 //! | queued Graph fetch| `GRAPHFETCH#<callId>` | `#FETCH`            |               |                     |
 //! | queued Graph job  | `GRAPHJOB#<nonce>` | `#JOB`                 |               |                     |
-//! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              |               |                     |
+//! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              | `GRAPHDEAD`   | `<at>#<callId>`     |
 //! | Graph fetch progress | `GRAPHPAGES#<callId>` | `#PROGRESS`      |               |                     |
 //! | Graph fetched pages | `GRAPHPAGES#<callId>` | `CHUNK#<run>#<nnnn>` |            |                     |
 //! | subscription state| `GRAPHSUBSCRIPTION`| `#STATE`               |               |                     |
@@ -178,6 +178,14 @@ pub fn job_pk(nonce: &str) -> String {
 /// Partition of call `call_id`'s dead letter.
 pub fn dead_pk(call_id: &str) -> String {
     format!("GRAPHDEAD#{call_id}")
+}
+
+/// GSI1 partition of every dead letter: few (a record that keeps failing), listed by an admin.
+pub const DEAD_LETTERS_GSI_PK: &str = "GRAPHDEAD";
+
+/// GSI1 sort key of a dead letter: when it was set aside, then the call id.
+pub fn dead_letter_gsi_sk(at: OffsetDateTime, call_id: &str) -> String {
+    time_id(at, call_id)
 }
 
 /// Partition of the pages a resumable fetch of call `call_id` kept, and its progress.

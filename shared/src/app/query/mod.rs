@@ -5,12 +5,14 @@
 mod audit;
 mod buildings;
 mod call;
+mod dead_letters;
 mod escalations;
 mod history;
 mod users;
 
 pub use buildings::BuildingsPage;
 pub use call::{CallView, ParticipantsView, SessionsView};
+pub use dead_letters::DeadLetterRow;
 pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
 pub use history::HistoryPageView;
 

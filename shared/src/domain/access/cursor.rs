@@ -57,6 +57,8 @@ pub enum CursorScope<'a> {
     Sessions { call: &'a str, user: &'a str, rating: &'a str, view: Audience },
     /// `GET /calls/{callId}/participants`: one call as one user took part, in one view.
     Participants { call: &'a str, user: &'a str, view: Audience },
+    /// `GET /graph/dead-letters`.
+    DeadLetters,
 }
 
 impl CursorScope<'_> {
@@ -73,6 +75,7 @@ impl CursorScope<'_> {
                 format!("sessions|{call}|{user}|{rating}|{}", view.name())
             }
             Self::Participants { call, user, view } => format!("participants|{call}|{user}|{}", view.name()),
+            Self::DeadLetters => "dead-letters".to_owned(),
         }
     }
 }

@@ -9,7 +9,7 @@ use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
 use callscope_tests::connector::Connector;
-use callscope_tests::samples::ADA;
+use callscope_tests::samples::{self, ADA, ADMIN};
 use callscope_tests::*;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
@@ -393,6 +393,20 @@ async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
     let dead = connector.pipeline.store().dead_letter_of("stuck").await.unwrap().expect("a dead letter");
     assert_eq!(dead.attempts, callscope_core::app::connector::MAX_FETCH_ATTEMPTS);
     assert!(dead.reason.contains("throttling"), "{}", dead.reason);
+
+    // An admin sees it, with its reason; nobody else does.
+    let query = query_app(connector.pipeline.store().clone());
+    let (status, listed) = json_response(query.handle(api_request("GET", ADMIN, "/graph/dead-letters", &[])).await);
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "{listed}");
+    let row = &listed["items"][0];
+    assert_eq!((row["callId"].as_str(), row["attempts"].as_u64()), (Some("stuck"), Some(dead.attempts.into())));
+    assert_eq!(row["reason"].as_str(), Some(dead.reason.as_str()));
+    assert!(listed.get("nextCursor").is_none(), "one page: {listed}");
+    for role in [samples::SPECIALIST, samples::ENGINEER] {
+        let (status, _) = json_response(query.handle(api_request("GET", role, "/graph/dead-letters", &[])).await);
+        assert_eq!(status, 403, "{role:?}");
+    }
 }
 
 #[tokio::test]
