@@ -295,8 +295,14 @@ test("a specialist escalates a poor call with a note, by keyboard, and finds it 
   await openHistory(page, "ada");
   await openCall(page, call.callId);
   const note = "Ada: <b>frozen</b> twice =1+1";
+  const form = page.locator("#escalate-form");
+  assert.equal(await form.isVisible(), false, "the form stays closed until Escalate is pressed");
+  await page.getByRole("button", { name: "Escalate" }).click();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  assert.equal(await form.isVisible(), false, "Cancel closes it");
   await page.getByRole("button", { name: "Escalate" }).focus();
   await page.keyboard.press("Enter");
+  assert.equal(await form.isVisible(), true);
   assert.equal(await page.evaluate(() => document.activeElement.id), "escalate-note", "the note field takes the focus");
   await page.keyboard.type(note);
   await page.getByLabel("Ticket (optional)").fill("INC-4711");
