@@ -18,6 +18,7 @@ use crate::domain::connector::{
 };
 use crate::domain::problem::Problem;
 use crate::domain::retention;
+use crate::msgraph::calls::Listed;
 use crate::msgraph::{GraphClient, GraphError};
 use crate::store::DynamoStore;
 use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME, Work};
@@ -77,17 +78,23 @@ pub async fn accept_lifecycle(
     if foreign > 0 {
         tracing::warn!(foreign, "lifecycle notifications without our clientState dropped");
     }
-    let mut queued = 0;
+    // One job of each kind per delivery, and per window across deliveries (`Job::once_per_window`).
+    let mut jobs: Vec<Job> = Vec::new();
     for event in events {
         tracing::info!(event = ?event.event, "lifecycle notification");
         let job = match event.event {
             LifecycleEvent::ReauthorizationRequired => Job::Keep { reauthorize: true },
             LifecycleEvent::SubscriptionRemoved => Job::Keep { reauthorize: false },
-            LifecycleEvent::Missed => Job::backfill(now - subscription::MISSED_WINDOW, now, now),
+            LifecycleEvent::Missed => Job::Reconcile,
             LifecycleEvent::Other => continue,
         };
-        store.queue_job(job, now).await?;
-        queued += 1;
+        if !jobs.contains(&job) {
+            jobs.push(job);
+        }
+    }
+    let mut queued = 0;
+    for job in jobs {
+        queued += usize::from(store.queue_job(job, now).await?);
     }
     Ok(queued)
 }
@@ -225,8 +232,22 @@ impl Worker {
                 }
                 self.fetch(&call_id, attempts, &nonce, now, stop_at).await
             }
-            Work::Job(Job::Keep { reauthorize }) => self.keep_subscription(reauthorize, now).await,
-            Work::Job(Job::Backfill { from, to, next_link }) => self.backfill(from, to, next_link, now).await,
+            Work::Job(job) => {
+                self.store.take_job(&job).await?;
+                self.run_job(job, now).await
+            }
+        }
+    }
+
+    /// Runs one job (queued, or the schedule's).
+    async fn run_job(&self, job: Job, now: OffsetDateTime) -> Result<Outcome, AppError> {
+        match job {
+            Job::Keep { reauthorize } => self.keep_subscription(reauthorize, now).await,
+            Job::Backfill { from, to, next_link } => self.backfill(from, to, next_link, now).await,
+            Job::Reconcile => {
+                let (from, to) = Job::reconciliation_window(now);
+                self.backfill(from, to, None, now).await
+            }
         }
     }
 
@@ -414,7 +435,8 @@ impl Worker {
             SubscriptionPlan::Renew { id, expires_at } => match self.graph.renew_subscription(&id, expires_at).await {
                 Ok(renewed) => (renewed, None),
                 Err(GraphError::NotFound) => {
-                    let backfill = Job::backfill(last_live.unwrap_or(now) - subscription::GAP_OVERLAP, now, now);
+                    let from = last_live.unwrap_or(now) - subscription::LISTING_OVERLAP;
+                    let backfill = Job::backfill(from, now, now);
                     (self.graph.create_subscription(expires_at).await?, Some(backfill))
                 }
                 Err(other) => return Err(other.into()),
@@ -425,9 +447,10 @@ impl Worker {
         };
         tracing::info!(expires_at = %live.expires_at, backfill = backfill.is_some(), "subscription kept");
         self.store.save_subscription_state(&live.id, live.expires_at, now).await?;
-        let queued = usize::from(backfill.is_some());
+        // Every keeper run (hourly) also reconciles, unless a `missed` event did this hour.
+        let mut queued = usize::from(self.store.queue_job(Job::Reconcile, now).await?);
         if let Some(job) = backfill {
-            self.store.queue_job(job, now).await?;
+            queued += usize::from(self.store.queue_job(job, now).await?);
         }
         Ok(Outcome::JobDone { queued })
     }
@@ -442,7 +465,15 @@ impl Worker {
         let started = std::time::Instant::now();
         let mut queued = 0;
         loop {
-            let (mut ids, next) = self.graph.list_records(from, to, link.as_deref()).await?;
+            let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;
+            // Only what is not stored at the version listed: a listing overlaps what the
+            // notifications brought (and a reconciliation, the last 42 hours) by design.
+            let mut ids: Vec<String> = listed.iter().map(|l| l.id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let stored = self.store.stored_versions(&ids, now).await?;
+            let missing = |l: &&Listed| stored.get(&l.id).is_none_or(|v| l.version.is_none_or(|listed| listed > *v));
+            let mut ids: Vec<String> = listed.iter().filter(missing).map(|l| l.id.clone()).collect();
             ids.sort();
             ids.dedup();
             queued += self.store.queue_fetches(&ids, now).await?;

@@ -11,6 +11,14 @@ use time::format_description::well_known::Rfc3339;
 /// The subscribed resource.
 pub const CALL_RECORDS: &str = "/communications/callRecords";
 
+/// A record as a listing names it: its id and, when Graph gives it, its version (so that a
+/// reconciliation fetches only what is not stored at that version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub version: Option<i64>,
+}
+
 impl GraphClient {
     fn record_url(&self, id: &str, expand: &str) -> Result<reqwest::Url, GraphError> {
         if !crate::domain::connector::is_record_key(id) {
@@ -38,14 +46,14 @@ impl GraphClient {
         self.get_until(url, deadline).await
     }
 
-    /// One page of the records that started in `[from, to)`: their ids and the link to the
-    /// next page. `link` continues a listing; `None` starts it.
+    /// One page of the records that started in `[from, to)`: their ids and versions, and the
+    /// link to the next page. `link` continues a listing; `None` starts it.
     pub async fn list_records(
         &self,
         from: OffsetDateTime,
         to: OffsetDateTime,
         link: Option<&str>,
-    ) -> Result<(Vec<String>, Option<String>), GraphError> {
+    ) -> Result<(Vec<Listed>, Option<String>), GraphError> {
         let url = match link {
             Some(link) => self.link(link)?,
             None => {
@@ -53,7 +61,7 @@ impl GraphClient {
                 let (from, to) = (rfc3339(from)?, rfc3339(to)?);
                 url.query_pairs_mut()
                     .append_pair("$filter", &format!("startDateTime ge {from} and startDateTime lt {to}"))
-                    .append_pair("$select", "id");
+                    .append_pair("$select", "id,version");
                 url
             }
         };
@@ -62,7 +70,9 @@ impl GraphClient {
             .as_array()
             .ok_or_else(|| GraphError::Unreadable("a listing without `value`".into()))?
             .iter()
-            .filter_map(|record| record["id"].as_str().map(str::to_owned))
+            .filter_map(|record| {
+                Some(Listed { id: record["id"].as_str()?.to_owned(), version: record["version"].as_i64() })
+            })
             .collect();
         Ok((ids, page["@odata.nextLink"].as_str().map(str::to_owned)))
     }

@@ -113,6 +113,9 @@ pub enum WriteGuard<'a> {
     Unchanged { version: i64, rating: Rating },
     /// Absent, or already taken by a worker: a fetch still pending is not queued twice.
     AbsentOrTaken,
+    /// Absent, or queued before this time (unix seconds): a job of one kind waiting is not
+    /// queued twice, and one that was lost does not block the next for long.
+    AbsentOrQueuedBefore(i64),
     /// Queued by exactly this notification (`nonce`): a newer one's change delivers it instead.
     QueuedAs(&'a str),
     /// A sample set with room for one more element (at most `cap`): a subnet's use is counted
@@ -171,6 +174,11 @@ impl WriteGuard<'_> {
                 "attribute_not_exists(#pk) OR attribute_exists(#taken)".into(),
                 &[("#pk", PK), ("#taken", "takenAt")],
                 None,
+            ),
+            Self::AbsentOrQueuedBefore(stale) => (
+                "attribute_not_exists(#pk) OR #queued < :stale".into(),
+                &[("#pk", PK), ("#queued", "queuedAt")],
+                Some(vec![(":stale".into(), number(stale))]),
             ),
             Self::QueuedAs(nonce) => {
                 ("#nonce = :nonce".into(), &[("#nonce", "nonce")], Some(vec![(":nonce".into(), text(nonce))]))

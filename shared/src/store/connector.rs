@@ -12,7 +12,7 @@
 //! time travels in the item and the next run waits for it; a queue with delivery delays can
 //! use it as the delay.
 
-use super::client::{Page, Partition, WriteGuard, to_item};
+use super::client::{Page, Partition, WriteGuard, key_item, read_items, to_item};
 use super::keys::{self, EXPIRES_AT};
 use super::stream::{Change, ChangeKind};
 use super::{DynamoStore, StoreError};
@@ -80,8 +80,16 @@ pub struct JobItem {
     #[serde(rename = "SK")]
     pub sk: String,
     pub job: Job,
+    /// When it was queued (unix seconds): a job of one kind ([`Job::once_key`]) queued longer
+    /// ago than [`STALE_JOB`] no longer stands in the way of a new one.
+    #[serde(default)]
+    pub queued_at: i64,
     pub expires_at: i64,
 }
+
+/// How long a queued job of one kind keeps another from being queued: a job is taken within
+/// seconds, so one still there after this was lost (its stream record discarded).
+pub const STALE_JOB: Duration = Duration::minutes(15);
 
 /// A fetch that kept failing: the id and why, for an operator (and the dead-letter alarm).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -449,15 +457,33 @@ impl DynamoStore {
         Ok(items.into_iter().filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned()).collect())
     }
 
-    /// Queues `job`.
-    pub async fn queue_job(&self, job: Job, now: OffsetDateTime) -> Result<(), StoreError> {
+    /// Queues `job`; `false` if a job of its kind ([`Job::once_key`]) is queued and not taken
+    /// yet (a thousand `missed` events queue one reconciliation).
+    pub async fn queue_job(&self, job: Job, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let once = job.once_key();
         let item = JobItem {
-            pk: keys::job_pk(&nonce(now)),
+            pk: keys::job_pk(&once.map_or_else(|| nonce(now), str::to_owned)),
             sk: keys::JOB_SK.to_owned(),
             job,
+            queued_at: now.unix_timestamp(),
             expires_at: (now + QUEUE_ITEM_LIFETIME).unix_timestamp(),
         };
-        self.put_item(to_item(&item)?).await
+        match once {
+            Some(_) => {
+                let stale = (now - STALE_JOB).unix_timestamp();
+                self.put_guarded(to_item(&item)?, WriteGuard::AbsentOrQueuedBefore(stale)).await
+            }
+            None => self.put_item(to_item(&item)?).await.map(|()| true),
+        }
+    }
+
+    /// Takes `job` off the queue as it starts, if it is one of a kind: whatever asks for it from
+    /// now on queues it again (what happened before this run, it covers).
+    pub async fn take_job(&self, job: &Job) -> Result<(), StoreError> {
+        match job.once_key() {
+            Some(key) => self.delete(&keys::job_pk(key), keys::JOB_SK).await,
+            None => Ok(()),
+        }
     }
 
     /// Sets `call_id` aside with `reason` after `attempts` failed attempts.
@@ -480,6 +506,32 @@ impl DynamoStore {
             expires_at: (now + retention::HISTORY).unix_timestamp(),
         };
         self.put_item(to_item(&item)?).await
+    }
+
+    /// Which of `call_ids` are stored (live at `now`), at which version: one eventually
+    /// consistent `BatchGetItem` of their headers' versions per 100 (a reconciliation's listing
+    /// queues only what is missing or older).
+    pub async fn stored_versions(
+        &self,
+        call_ids: &[String],
+        now: OffsetDateTime,
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Stored {
+            #[serde(rename = "PK")]
+            pk: String,
+            version: i64,
+            expires_at: i64,
+        }
+        let headers = call_ids.iter().map(|id| key_item(&keys::call_pk(id), keys::CALL_HEADER_SK));
+        let items = self.batch_get(headers, &[keys::PK, "version", EXPIRES_AT], false).await?;
+        let stored: Vec<Stored> = read_items(items, "call headers")?;
+        Ok(stored
+            .into_iter()
+            .filter(|s| s.expires_at > now.unix_timestamp())
+            .filter_map(|s| Some((keys::call_of(&s.pk)?.to_owned(), s.version)))
+            .collect())
     }
 
     /// One page of the dead letters, newest first (one Query of GSI1), live ones only.

@@ -219,6 +219,11 @@ pub fn call_pk(call_id: &str) -> String {
     format!("CALL#{call_id}")
 }
 
+/// The call id of a call partition key.
+pub fn call_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix("CALL#")
+}
+
 /// The `page`-th session page of a call's `version`: each version's pages have keys of their
 /// own, so writing a new version's pages never touches the committed version's.
 pub fn session_page_sk(version: i64, page: u32) -> String {

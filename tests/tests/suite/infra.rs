@@ -663,6 +663,9 @@ fn what_each_role_may_do_is_what_its_code_does() {
     }
     assert_eq!(allowed("query", "CALL#c"), set(&["Query"]), "a call is read whole, never written");
     assert!(may("query", "Query", "HIST#u", Some("GSI1")) && may("query", "Query", "ESCQ#open", Some("GSI1")));
+    assert!(may("query", "Query", "GRAPHDEAD", Some("GSI1")), "an admin's list of dead letters");
+    // The Graph worker queues jobs and takes one of a kind off the queue as it starts.
+    assert_eq!(allowed("graph-worker", "GRAPHJOB#reconcile"), set(&["PutItem", "DeleteItem"]));
     // Session pages are batch-written by the two functions that store call records, and nothing
     // else is batch-written; nobody scans the table or its index.
     for function in functions() {

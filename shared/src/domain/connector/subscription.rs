@@ -12,11 +12,14 @@ pub const MAX_LIFETIME: Duration = Duration::minutes(4_230);
 pub const REQUESTED_LIFETIME: Duration = Duration::minutes(4_200);
 /// Renew once less than this is left: two days ahead, so dozens of hourly runs may fail first.
 pub const RENEW_WHEN_LEFT: Duration = Duration::days(2);
-/// How far before the last moment the subscription was known to be live a gap backfill starts.
-pub const GAP_OVERLAP: Duration = Duration::hours(1);
-/// The window a `missed` lifecycle event backfills: Graph retries a delivery for four hours
-/// before it gives up and says `missed`; a day covers that with room.
-pub const MISSED_WINDOW: Duration = Duration::days(1);
+/// How far before a window's start its listing starts. Graph lists records by their
+/// `startDateTime`, and a record appears only once its call has ended (and Graph has processed
+/// it): a meeting that ran for up to a day (Teams ends meetings after 30 hours), and ended in
+/// the window, started well before it. 36 hours covers the longest call and Graph's delay.
+pub const LISTING_OVERLAP: Duration = Duration::hours(36);
+/// How far back a reconciliation looks for calls that ended: the hourly run covers six hours,
+/// so a record the notifications missed is found in any of six runs.
+pub const RECONCILE_WINDOW: Duration = Duration::hours(6);
 
 /// Work for the Graph worker that is not a fetch: queued like fetches, run once each.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,12 +39,35 @@ pub enum Job {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next_link: Option<String>,
     },
+    /// Queue a fetch of every record Graph lists whose call ended in the last
+    /// [`RECONCILE_WINDOW`] and that is not stored at its version: what a notification Graph
+    /// gave up on (or a `missed` one) would have brought. Run hourly, and after `missed`.
+    Reconcile,
 }
 
 impl Job {
     /// A backfill of `[from, to)`, clamped to the 30 days Graph keeps records.
     pub fn backfill(from: OffsetDateTime, to: OffsetDateTime, now: OffsetDateTime) -> Self {
         Self::Backfill { from: from.max(now - retention::HISTORY), to: to.min(now), next_link: None }
+    }
+
+    /// The window a reconciliation at `now` lists (by start time): records that started early
+    /// enough to have ended in the last [`RECONCILE_WINDOW`].
+    pub fn reconciliation_window(now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+        (now - RECONCILE_WINDOW - LISTING_OVERLAP, now)
+    }
+
+    /// The key that makes this job one of its kind while it is queued, when it is queued by
+    /// something that may repeat (a lifecycle event, the hourly keeper): a thousand `missed`
+    /// events queue one reconciliation. `None`: every one queued runs (an admin's backfill, a
+    /// listing handed over).
+    pub fn once_key(&self) -> Option<&'static str> {
+        match self {
+            Self::Reconcile => Some("reconcile"),
+            Self::Keep { reauthorize: true } => Some("keep#reauthorize"),
+            Self::Keep { reauthorize: false } => Some("keep"),
+            Self::Backfill { .. } => None,
+        }
     }
 }
 
@@ -81,7 +107,7 @@ pub fn plan(
             }
         }
         _ => {
-            let from = last_live.map_or(now - retention::HISTORY, |at| at - GAP_OVERLAP);
+            let from = last_live.map_or(now - retention::HISTORY, |at| at - LISTING_OVERLAP);
             SubscriptionPlan::Create { expires_at, backfill: Job::backfill(from, now, now) }
         }
     }
@@ -96,6 +122,22 @@ mod tests {
 
     fn active(left: Duration) -> ActiveSubscription {
         ActiveSubscription { id: "s".into(), expires_at: NOW + left }
+    }
+
+    #[test]
+    fn repeated_jobs_have_one_key_per_kind() {
+        assert_eq!(Job::Reconcile.once_key(), Some("reconcile"));
+        assert_ne!(Job::Keep { reauthorize: true }.once_key(), Job::Keep { reauthorize: false }.once_key());
+        assert_eq!(
+            Job::backfill(NOW - Duration::days(1), NOW, NOW).once_key(),
+            None,
+            "an admin's backfill always runs"
+        );
+    }
+
+    #[test]
+    fn a_reconciliation_lists_what_can_have_ended_in_the_last_six_hours() {
+        assert_eq!(Job::reconciliation_window(NOW), (NOW - Duration::hours(42), NOW));
     }
 
     #[test]
@@ -130,7 +172,7 @@ mod tests {
         else {
             panic!("expected a new subscription")
         };
-        assert_eq!(backfill, Job::Backfill { from: last_live - GAP_OVERLAP, to: NOW, next_link: None });
+        assert_eq!(backfill, Job::Backfill { from: last_live - LISTING_OVERLAP, to: NOW, next_link: None });
         let ancient = plan(NOW, None, Some(NOW - Duration::days(90)), false);
         let SubscriptionPlan::Create { backfill: Job::Backfill { from, .. }, .. } = ancient else { panic!() };
         assert_eq!(from, NOW - retention::HISTORY, "never beyond what Graph keeps");

@@ -60,7 +60,8 @@ async fn the_validation_handshake_answers_the_token_as_inert_text() {
         assert_eq!(response.text().await.unwrap(), "Validation: Testing client application & more");
     }
     // Graph's own handshake, when the keeper creates the subscription.
-    assert!(matches!(connector.keep().await, Outcome::JobDone { queued: 1 }), "created, with a first backfill");
+    let created = connector.keep().await;
+    assert!(matches!(created, Outcome::JobDone { queued: 2 }), "created, with a first backfill and a reconciliation");
     assert_eq!(connector.stand_in.subscriptions().len(), 1);
 }
 
@@ -323,9 +324,9 @@ async fn a_revision_notified_later_replaces_the_first_version() {
 async fn the_subscription_is_renewed_before_expiry_and_recreated_after_removal() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     let (first, expires) = connector.stand_in.subscriptions()[0].clone();
-    // Half a day later (58 of 70 hours left): nothing changes.
+    // Half a day later (58 of 70 hours left): nothing changes but the hour's reconciliation.
     connector.offset.store(12 * 3600, Ordering::Relaxed);
-    assert!(matches!(connector.keep().await, Outcome::JobDone { queued: 0 }));
+    assert!(matches!(connector.keep().await, Outcome::JobDone { queued: 1 }));
     assert_eq!(connector.stand_in.subscriptions(), vec![(first.clone(), expires)]);
     // Less than two days left (47 hours): renewed, same subscription, later expiry.
     connector.offset.store(23 * 3600, Ordering::Relaxed);
@@ -358,6 +359,38 @@ async fn a_missed_event_backfills_what_was_missed() {
     for n in 0..7 {
         assert_eq!(stored_header(connector.pipeline.store(), &format!("missed-{n}")).await.summary.version, 1);
     }
+}
+
+#[tokio::test]
+async fn a_thousand_missed_events_queue_one_reconciliation_which_finds_what_no_notification_brought() {
+    let mut connector = Connector::subscribed(Behaviour { list_page: 3, ..Behaviour::default() }).await;
+    // Stored already (notified), and revised since without a notification.
+    connector.publish_and_drain(vec![record("notified", 1, 2)]).await;
+    // A meeting that started 30 hours ago and ended in the gap, and a call nobody was told of.
+    let mut long = fixtures::call_json("long", 1, 3, 1, connector.now() - Duration::hours(30));
+    long["endDateTime"] = json!(callscope_core::support::clock::rfc3339(connector.now() - Duration::hours(1)));
+    connector.stand_in.publish_silently(vec![long, record("unnotified", 1, 2), record("notified", 2, 2)]);
+    let missed = json!({ "value": (0..1000).map(|_| json!({ "subscriptionId": "s", "clientState": GRAPH_CLIENT_STATE,
+        "lifecycleEvent": "missed", "resource": "/communications/callRecords" })).collect::<Vec<_>>() });
+    let lifecycle = format!("{}/graph/lifecycle", connector.webhook_url);
+    for expected in [1, 0] {
+        let (status, answer, _) = post_to_webhook(&lifecycle, &missed.to_string()).await;
+        assert_eq!(status, 202, "{answer}");
+        let answer: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["queuedJobs"], expected, "one reconciliation while one waits: {answer}");
+    }
+    let requests = connector.api_requests();
+    connector.drain().await;
+    for (id, version) in [("long", 1), ("unnotified", 1), ("notified", 2)] {
+        assert_eq!(stored_header(connector.pipeline.store(), id).await.summary.version, version, "{id}");
+    }
+    // Listing pages (4 of 3 records each at most), and two requests per record fetched: the
+    // records stored at their version are not fetched again.
+    let used = connector.api_requests() - requests;
+    assert!(used <= 2 + 3 * 2, "{used} Graph requests");
+    // Once it ran, a new `missed` event queues a new one.
+    let (_, answer, _) = post_to_webhook(&lifecycle, &missed.to_string()).await;
+    assert_eq!(serde_json::from_str::<Value>(&answer).unwrap()["queuedJobs"], 1, "{answer}");
 }
 
 #[tokio::test]

@@ -124,7 +124,8 @@ pub(super) async fn list(State(stand_in): State<Arc<StandIn>>, Query(query): Par
         return error(StatusCode::BAD_REQUEST, "BadRequest");
     };
     let oldest = stand_in.clock.now() - Duration::days(30);
-    let ids: Vec<String> = stand_in
+    // Each listed record as `$select=id,version` asks: the list carries no sessions.
+    let listed: Vec<Value> = stand_in
         .state()
         .records
         .values()
@@ -132,12 +133,12 @@ pub(super) async fn list(State(stand_in): State<Arc<StandIn>>, Query(query): Par
             let at = |k: &str| r[k].as_str().and_then(parse_instant);
             at("startDateTime").is_some_and(|s| s >= from && s < to) && at("endDateTime").is_some_and(|e| e > oldest)
         })
-        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .map(|r| json!({ "id": r["id"], "version": r["version"] }))
         .collect();
     let (skip, size) = (skip(&query), stand_in.behaviour().list_page);
-    let value: Vec<Value> = ids.iter().skip(skip).take(size).map(|id| json!({ "id": id })).collect();
+    let value: Vec<Value> = listed.iter().skip(skip).take(size).cloned().collect();
     let mut page = json!({ "value": value });
-    if ids.len() > skip + size {
+    if listed.len() > skip + size {
         let filter = utf8_percent_encode(&filter, NON_ALPHANUMERIC);
         page["@odata.nextLink"] = json!(format!(
             "{}/communications/callRecords?$filter={filter}&$skiptoken={}",
