@@ -13,8 +13,8 @@ use super::AppError;
 use super::ingest::{Accepted, ingest_calls};
 use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
-    Dropped, Job, LifecycleEvent, PerRecordLimits, SubscriptionPlan, parse_lifecycle, parse_notifications, plan,
-    subscription,
+    Dropped, Job, LifecycleEvent, PerRecordLimits, SubscriptionPlan, listed_record_keys, parse_lifecycle,
+    parse_notifications, plan, subscription,
 };
 use crate::domain::problem::Problem;
 use crate::domain::retention;
@@ -442,9 +442,11 @@ impl Worker {
         let started = std::time::Instant::now();
         let mut queued = 0;
         loop {
-            let (mut ids, next) = self.graph.list_records(from, to, link.as_deref()).await?;
-            ids.sort();
-            ids.dedup();
+            let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;
+            let (ids, dropped) = listed_record_keys(listed);
+            if dropped > 0 {
+                tracing::warn!(dropped, "listed ids that are not call records dropped");
+            }
             queued += self.store.queue_fetches(&ids, now).await?;
             match next {
                 None => break,
