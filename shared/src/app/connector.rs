@@ -13,12 +13,11 @@ use super::AppError;
 use super::ingest::{Accepted, ingest_calls};
 use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
-    Dropped, Job, LifecycleEvent, PerRecordLimits, SubscriptionPlan, parse_lifecycle, parse_notifications, plan,
-    subscription,
+    Dropped, Job, LifecycleEvent, PerRecordLimits, SubscriptionPlan, listed_record_keys, parse_lifecycle,
+    parse_notifications, plan, subscription,
 };
 use crate::domain::problem::Problem;
 use crate::domain::retention;
-use crate::msgraph::calls::Listed;
 use crate::msgraph::{GraphClient, GraphError};
 use crate::store::DynamoStore;
 use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME, Work};
@@ -466,16 +465,18 @@ impl Worker {
         let mut queued = 0;
         loop {
             let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;
+            let (ids, dropped) = listed_record_keys(listed.iter().map(|l| l.id.clone()).collect());
+            if dropped > 0 {
+                tracing::warn!(dropped, "listed ids that are not call records dropped");
+            }
             // Only what is not stored at the version listed: a listing overlaps what the
             // notifications brought (and a reconciliation, the last 42 hours) by design.
-            let mut ids: Vec<String> = listed.iter().map(|l| l.id.clone()).collect();
-            ids.sort();
-            ids.dedup();
             let stored = self.store.stored_versions(&ids, now).await?;
-            let missing = |l: &&Listed| stored.get(&l.id).is_none_or(|v| l.version.is_none_or(|listed| listed > *v));
-            let mut ids: Vec<String> = listed.iter().filter(missing).map(|l| l.id.clone()).collect();
-            ids.sort();
-            ids.dedup();
+            let newer = |id: &String| {
+                let listed = listed.iter().filter(|l| &l.id == id);
+                stored.get(id).is_none_or(|at| listed.into_iter().any(|l| l.version.is_none_or(|v| v > *at)))
+            };
+            let ids: Vec<String> = ids.into_iter().filter(newer).collect();
             queued += self.store.queue_fetches(&ids, now).await?;
             match next {
                 None => break,

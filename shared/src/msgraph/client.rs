@@ -17,6 +17,10 @@ pub const MAX_ATTEMPTS: u32 = 6;
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
 /// How long before its expiry a token is replaced (or half its lifetime, if that is shorter).
 pub const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+/// Largest Graph response body read, in bytes: a page of 60 sessions with their segments is
+/// 1–2 MB, so a body past this is no page callscope can keep; reading stops there rather than
+/// holding whatever a response brings.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// Per-request timeout.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -38,6 +42,9 @@ pub enum GraphError {
     /// A response that is not the JSON we asked for.
     #[error("unreadable Graph response: {0}")]
     Unreadable(String),
+    /// A response body larger than [`MAX_RESPONSE_BYTES`]: asking again brings the same.
+    #[error("a Graph response larger than callscope keeps: over {MAX_RESPONSE_BYTES} bytes")]
+    TooLarge,
     /// A link that does not point into the configured Graph: never followed with our token.
     #[error("a link outside {0} was not followed")]
     ForeignLink(String),
@@ -152,7 +159,7 @@ impl GraphClient {
                 }
                 Ok(response) => match response.status().as_u16() {
                     200..=299 => {
-                        let bytes = response.bytes().await.map_err(|e| GraphError::Unreadable(e.to_string()))?;
+                        let bytes = read_capped(response, MAX_RESPONSE_BYTES).await?;
                         if bytes.is_empty() {
                             return Ok(Value::Null);
                         }
@@ -234,6 +241,22 @@ impl GraphClient {
     }
 }
 
+/// The body of `response`, refused as [`GraphError::TooLarge`] past `cap` bytes: by its
+/// `Content-Length` before reading, else as soon as the chunks read pass it.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, GraphError> {
+    if response.content_length().is_some_and(|length| length > cap as u64) {
+        return Err(GraphError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| GraphError::Unreadable(e.to_string()))? {
+        if body.len() + chunk.len() > cap {
+            return Err(GraphError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// `Retry-After` in seconds, capped at [`MAX_WAIT`].
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let seconds: u64 = response.headers().get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
@@ -243,4 +266,21 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 /// Exponential backoff when Graph names no wait: 0.5 s, 1 s, 2 s, ... capped at [`MAX_WAIT`].
 fn backoff(attempt: u32) -> Duration {
     (Duration::from_millis(500) * 2u32.saturating_pow(attempt.saturating_sub(1))).min(MAX_WAIT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(body: Vec<u8>) -> reqwest::Response {
+        http::Response::new(body).into()
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_up_to_the_cap_and_refused_past_it() {
+        assert_eq!(read_capped(response(vec![b'x'; 10]), 10).await.unwrap().len(), 10);
+        assert_eq!(read_capped(response(Vec::new()), 10).await.unwrap(), b"");
+        assert_eq!(read_capped(response(vec![b'x'; 11]), 10).await.unwrap_err(), GraphError::TooLarge);
+        assert!(!GraphError::TooLarge.is_transient(), "the same record brings the same body: no retry");
+    }
 }

@@ -9,6 +9,7 @@ use super::keys;
 use super::size::{MAX_ITEM_BYTES, item_size};
 use crate::domain::calls::CallSummary;
 use crate::domain::classify::{CallResult, IssueCode, Rating, SessionRatings};
+use crate::domain::connector::MAX_RECORD_JSON;
 use crate::domain::graph::{CallRecord, NetworkSource, Side, ValidCall};
 use crate::domain::problem::Problem;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -21,10 +22,14 @@ pub const PAGE_BUDGET: usize = 350 * 1024;
 /// Most JSON bytes one page holds before deflating: bounds what reading one page back costs in
 /// memory, whatever the compression.
 pub const PAGE_JSON_BUDGET: usize = 2 * 1024 * 1024;
-/// Most stored bytes of one call version's pages (sessions and parties): what a call may hold,
-/// so a version is a bounded number of writes (`BENCHMARKS.md`: a 25,000-session meeting
-/// stores a fraction of it).
-pub const COMMIT_BUDGET: usize = 40 * 1024 * 1024;
+/// Most stored bytes of one call version's pages (sessions and parties), a backstop derived
+/// from the largest record ([`MAX_RECORD_JSON`]): pages hold the typed sessions as compact
+/// JSON, deflated, so never more than the JSON taken, and deflate keeps a fraction of it (15 %
+/// for realistic distinct sessions, 2 % for the repetitive fixture; `BENCHMARKS.md`, a
+/// 25,000-session meeting). Half the record cap is a stored call no record at the cap comes
+/// near; it bounds a version's writes (~95 pages) and what classify and query read back whole
+/// (at the cap, ~300 MiB at most of their 1,024 MB).
+pub const COMMIT_BUDGET: usize = MAX_RECORD_JSON / 2;
 /// Most parties a call header keeps itself; a larger call's parties go in party pages beside
 /// it (a town hall's would not fit one item, and an update of the header is billed by its size).
 pub const INLINE_PARTIES: usize = 100;

@@ -17,6 +17,16 @@ use sha2::{Digest, Sha256};
 /// The largest record the connector fetches: as many sessions as a record may hold
 /// ([`crate::domain::graph::MAX_SESSIONS`]), and as many participants.
 pub const MAX_ITEMS: u32 = crate::domain::graph::MAX_SESSIONS as u32;
+/// The largest record callscope keeps, in JSON bytes of its items as taken from Graph (72 MiB).
+/// The Graph worker holds a record whole while ingest parses it, and ingest's peak is at most
+/// ~8.2 times the JSON (568 MiB for the 69.5 MiB repetitive 25,000-session fixture; 171 MiB for
+/// 64 MiB of realistic sessions; `BENCHMARKS.md`, a 25,000-session meeting): a record at the cap
+/// takes ~660 MiB with its body, inside the worker's share for ingests (`INGEST_MEMORY_MIB`,
+/// 700 of its 1,024 MB), and the fixture's 25,000 sessions (2.8 KB each) fit. Real sessions
+/// with video and every field are ~11–13 KB of JSON, so ~5,600 of them fit; a legal
+/// 25,000-session record of such sessions (~300 MB) is set aside as a dead letter, not stored.
+/// The stored call is never larger than this (`store::prepare::COMMIT_BUDGET`).
+pub const MAX_RECORD_JSON: usize = 72 * 1024 * 1024;
 /// Most pages (Graph responses) one record may take: the largest record at Graph's page sizes
 /// is 417 session pages and 193 participant pages (610); the cap leaves room for pages Graph
 /// fills only partly, and stops a chain of links that never ends.
@@ -76,6 +86,9 @@ pub enum FetchError {
     TooManyPages,
     #[error("more than {MAX_ITEMS} {0}: larger than the largest record callscope keeps")]
     TooLarge(&'static str),
+    /// Its items came to more than [`MAX_RECORD_JSON`] bytes of JSON (how far it got).
+    #[error("larger than callscope keeps: {0} bytes of JSON taken, at most {MAX_RECORD_JSON}")]
+    TooManyBytes(u64),
     /// Kept items that do not fit together (a store that lost or reordered them).
     #[error("the kept pages are out of order")]
     OutOfOrder,
@@ -156,6 +169,9 @@ pub struct FetchState {
     participants: u32,
     #[serde(default)]
     restarts: u32,
+    /// JSON bytes of the items taken in this start: what [`MAX_RECORD_JSON`] counts.
+    #[serde(default)]
+    bytes: u64,
     /// When the record's recent requests were answered.
     #[serde(default)]
     pub pacer: Pacer,
@@ -251,6 +267,10 @@ impl FetchState {
             (Part::Participants, _) => Cursor::Done,
         });
         let json = serde_json::to_vec(&items).map_err(|_| FetchError::Shape("JSON"))?;
+        self.bytes = self.bytes.saturating_add(json.len() as u64);
+        if self.bytes > MAX_RECORD_JSON as u64 {
+            return Err(FetchError::TooManyBytes(self.bytes));
+        }
         Ok(Items { part, json, count })
     }
 
@@ -473,6 +493,32 @@ mod tests {
             .unwrap();
         assert_eq!(error, FetchError::TooLarge("sessions"));
         assert!(state.counts().0 > MAX_ITEMS && state.counts().0 <= MAX_ITEMS + 60);
+    }
+
+    #[test]
+    fn a_record_stops_past_its_json_cap_counted_across_invocations() {
+        let mut state = FetchState::default();
+        let big = json!([{ "id": "x".repeat(4 << 20) }]);
+        state.take(json!({ "id": "c", "sessions": big, "sessions@odata.nextLink": "https://g/0" })).unwrap();
+        let mut n = 0;
+        let error = loop {
+            n += 1;
+            // Each page is taken by a fresh invocation, from the state as it was kept.
+            state = serde_json::from_value(serde_json::to_value(&state).unwrap()).unwrap();
+            match state.take(json!({ "value": big, "@odata.nextLink": format!("https://g/{n}") })) {
+                Ok(items) => assert!(state.bytes >= items.json.len() as u64),
+                Err(error) => break error,
+            }
+        };
+        let FetchError::TooManyBytes(taken) = error else { panic!("{error:?}") };
+        assert!(taken > MAX_RECORD_JSON as u64 && taken <= MAX_RECORD_JSON as u64 + (4 << 20) + 16);
+        assert_eq!(n + 1, MAX_RECORD_JSON >> 22, "the pages up to the cap are taken, the one past it refused");
+        assert!(error.to_string().contains("larger than callscope keeps"));
+
+        // A state kept before the count existed reads as none taken.
+        let old: FetchState =
+            serde_json::from_value(json!({ "cursor": { "at": "participants" }, "sessions": 3 })).unwrap();
+        assert_eq!((old.bytes, old.counts()), (0, (3, 0)));
     }
 
     #[test]

@@ -9,9 +9,10 @@ pub mod notification;
 pub mod pacing;
 pub mod subscription;
 
-pub use assemble::{Body, FetchError, FetchState, Items, Part, Request};
+pub use assemble::{Body, FetchError, FetchState, Items, MAX_RECORD_JSON, Part, Request};
 pub use notification::{
-    Dropped, Lifecycle, LifecycleEvent, Notified, is_record_key, parse_lifecycle, parse_notifications,
+    Dropped, Lifecycle, LifecycleEvent, Notified, is_record_key, listed_record_keys, parse_lifecycle,
+    parse_notifications,
 };
 pub use pacing::{Limit, Pacer, PerRecordLimits, RequestKind};
 pub use subscription::{ActiveSubscription, Job, SubscriptionPlan, plan};

@@ -89,6 +89,18 @@ pub fn is_record_key(id: &str) -> bool {
     id_problem(id).is_none() && id != "." && id != ".." && !id.contains(['/', '\\', '?', '#'])
 }
 
+/// The ids a backfill listing names, as fetches to queue: sorted, each once, only those that
+/// are record keys (a listing is Graph's answer, and is checked like a notification); and how
+/// many were dropped as not record keys.
+pub fn listed_record_keys(mut ids: Vec<String>) -> (Vec<String>, usize) {
+    let listed = ids.len();
+    ids.retain(|id| is_record_key(id));
+    let dropped = listed - ids.len();
+    ids.sort();
+    ids.dedup();
+    (ids, dropped)
+}
+
 /// Reads a change-notification delivery: the ids to fetch (deduplicated) and what was dropped.
 /// A body that is not a delivery at all is refused, with the path and position of the problem.
 pub fn parse_notifications(body: &[u8], accepted: &[&str]) -> Result<Notified, Rejection> {
@@ -193,6 +205,12 @@ mod tests {
             notification(SECRET, "communications/callRecords/a", Some("a")),
         ]});
         assert_eq!(parse(delivery).unwrap(), Notified { ids: vec!["a".into(), "b".into()], dropped: vec![] });
+    }
+
+    #[test]
+    fn a_backfill_listing_queues_record_keys_once_each_and_drops_the_rest() {
+        let listed = ["b", "..", "a", "a/b", "b", "a?$top=999", ".", "a#x", "a\\b", ""].map(String::from).to_vec();
+        assert_eq!(listed_record_keys(listed), (vec!["a".into(), "b".into()], 7));
     }
 
     #[test]

@@ -14,6 +14,12 @@ pub const MAX_SESSIONS: usize = 25_000;
 /// Most segments one session may hold: a session's segments are its stretches between network
 /// changes, a handful in practice; the cap bounds what one session costs to show.
 pub const MAX_SEGMENTS: usize = 1_000;
+/// Most media one segment may hold: Graph gives a segment a handful (audio, video, screen
+/// sharing, data); the cap bounds what one segment costs to store and rate.
+pub const MAX_MEDIA: usize = 32;
+/// Most streams one media may hold: Graph gives a media one per direction, a few more for
+/// simulcast video; the cap bounds what one media costs to store and rate.
+pub const MAX_STREAMS: usize = 32;
 /// Most characters of one user agent field (a client's header, platform, product, version or
 /// a service's role): real ones are tens.
 pub const MAX_USER_AGENT_FIELD: usize = 1_024;
@@ -151,8 +157,18 @@ fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
         if let (Some(start), Some(end)) = (segment.start_date_time, segment.end_date_time) {
             check_order(start, end, &segment_path, problems);
         }
+        if segment.media.len() > MAX_MEDIA {
+            let message = format!("holds {} media; at most {MAX_MEDIA} per segment", segment.media.len());
+            problems.push(Problem::unacceptable(format!("{segment_path}.media"), message));
+            continue;
+        }
         for (m, media) in segment.media.iter().enumerate() {
             let media_path = format!("{segment_path}.media[{m}]");
+            if media.streams.len() > MAX_STREAMS {
+                let message = format!("holds {} streams; at most {MAX_STREAMS} per media", media.streams.len());
+                problems.push(Problem::unacceptable(format!("{media_path}.streams"), message));
+                continue;
+            }
             for (side, device) in [("callerDevice", &media.caller_device), ("calleeDevice", &media.callee_device)] {
                 let Some(device) = device else { continue };
                 let device_path = format!("{media_path}.{side}");
@@ -203,5 +219,38 @@ fn check_stream(stream: &MediaStream, path: &str, problems: &mut Vec<Problem>) {
 fn check_range(value: Option<f64>, min: f64, max: f64, path: &str, field: &str, problems: &mut Vec<Problem>) {
     if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
         problems.push(Problem::invalid(format!("{path}.{field}"), format!("{v} is outside {min}..={max}")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A call of one session of one segment holding `media` media of `streams` streams each;
+    /// the paths of the problems validation finds.
+    fn problems(media: usize, streams: usize) -> Vec<String> {
+        let stream = json!({ "streamDirection": "callerToCallee", "averagePacketLossRate": 0.01 });
+        let one = json!({ "label": "main-audio", "streams": vec![stream; streams] });
+        let (start, end) = ("2026-12-04T08:00:00Z", "2026-12-04T08:30:00Z");
+        let json = json!({
+            "id": "c", "version": 1, "type": "groupCall", "modalities": ["audio"],
+            "startDateTime": start, "endDateTime": end,
+            "sessions": [{ "id": "s", "startDateTime": start, "endDateTime": end,
+                "segments": [{ "id": "g", "startDateTime": start, "endDateTime": end, "media": vec![one; media] }] }],
+        });
+        let record: CallRecord = serde_json::from_value(json).unwrap();
+        match ValidCall::new(record, time::macros::datetime!(2026-12-04 10:00 UTC)) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.into_iter().map(|p| p.path).collect(),
+        }
+    }
+
+    #[test]
+    fn media_and_streams_are_accepted_up_to_their_caps_and_refused_past_them() {
+        assert_eq!(problems(MAX_MEDIA, MAX_STREAMS), Vec::<String>::new());
+        assert_eq!(problems(MAX_MEDIA + 1, 1), ["sessions[0].segments[0].media"]);
+        let streams = problems(1, MAX_STREAMS + 1);
+        assert_eq!(streams, ["sessions[0].segments[0].media[0].streams"]);
     }
 }

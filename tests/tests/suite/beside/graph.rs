@@ -443,6 +443,21 @@ async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
 }
 
 #[tokio::test]
+async fn a_graph_response_past_the_cap_dead_letters_the_record_at_once() {
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    // 60 sessions of 300 KB each: a first page of ~18 MB, past the client's cap.
+    let mut big = record("bloated", 1, 60);
+    for session in big["sessions"].as_array_mut().unwrap() {
+        session["caller"]["name"] = json!("x".repeat(300_000));
+    }
+    connector.publish_and_drain(vec![big]).await;
+    let dead = connector.pipeline.store().dead_letter_of("bloated").await.unwrap().expect("a dead letter");
+    assert_eq!(dead.attempts, 1, "not retried: the same request brings the same body");
+    assert!(dead.reason.contains("larger than callscope keeps"), "{}", dead.reason);
+    assert!(!dead.reason.contains("xxx"), "nothing of the record in the reason");
+}
+
+#[tokio::test]
 async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     connector.publish_and_drain(vec![record("overtaken", 1, 3)]).await;
