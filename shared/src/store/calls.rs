@@ -238,7 +238,7 @@ impl DynamoStore {
 
     /// The sessions of the call version `header` commits that `filter` selects (at most
     /// [`SessionFilter::wanted`]), each with its result once rated: read from the pages that
-    /// hold them, [`PAGES_PER_READ`] session pages (and the result pages beside them) per
+    /// hold them, a few session pages (and the result pages beside them) per
     /// consistent `BatchGetItem`, until enough are found or the call ends. A header written
     /// before page counts has its call read whole.
     pub async fn selected_sessions(
@@ -334,7 +334,7 @@ struct StoredRun {
 
 /// Most session pages one read of a page of sessions asks for at once: a rating filter that
 /// few sessions match reads on a few pages at a time, never holding the whole call.
-pub const PAGES_PER_READ: usize = 4;
+const PAGES_PER_READ: usize = 4;
 
 /// The pages, of a list packed in pages of `counts` items, that hold items `wanted` (at most
 /// `most` from the first), and the items those pages hold.
