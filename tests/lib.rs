@@ -153,14 +153,15 @@ impl Intercept for Gate {
     }
 }
 
-/// The operations a client sent (`Query`, `PutItem`, `GetSecretValue`, ...), every attempt.
+/// The operations a client sent (`Query`, `PutItem`, `GetSecretValue`, ...), every attempt,
+/// each with its JSON body.
 #[derive(Debug, Clone, Default)]
-pub struct RequestLog(Arc<Mutex<Vec<String>>>);
+pub struct RequestLog(Arc<Mutex<Vec<(String, serde_json::Value)>>>);
 
 impl RequestLog {
     /// Everything sent since the last call, and forget it.
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
+        self.take_requests().into_iter().map(|(operation, _)| operation).collect()
     }
 
     /// [`Self::take`], sorted: the order of requests sent concurrently (the audit write beside
@@ -171,11 +172,16 @@ impl RequestLog {
         sent
     }
 
+    /// [`Self::take`] with each request's body: for a test of what a request asked for.
+    pub fn take_requests(&self) -> Vec<(String, serde_json::Value)> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
     /// The interceptor that writes to this log.
     fn gate(&self) -> Gate {
         let log = self.0.clone();
-        Gate::new("RequestLog", move |operation, _| {
-            log.lock().unwrap().push(operation.to_owned());
+        Gate::new("RequestLog", move |operation, body| {
+            log.lock().unwrap().push((operation.to_owned(), body.clone()));
             Ok(())
         })
     }

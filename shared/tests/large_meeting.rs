@@ -64,7 +64,8 @@ fn a_25000_session_meetings_detail_holds_the_users_own_sessions_under_a_megabyte
     }
     // A page of sessions, at the largest limit, fits too.
     let filter = SessionFilter { rating: None, start: 0, limit: 100 };
-    let (page, next): (Vec<EngineerSession>, _) = session_page(&stored, &viewer, &sites, filter);
+    let (page, next): (Vec<EngineerSession>, _) =
+        session_page(&stored.summary, &viewer, &sites, &filter.select(&stored), filter.limit);
     assert!(json_len(&page) < 1_000_000 && next.is_some());
 }
 
@@ -91,8 +92,9 @@ fn paged_indexes<S: SessionView>(
 ) -> Vec<usize> {
     let (mut indexes, mut start) = (Vec::new(), Some(0));
     while let Some(at) = start {
+        let filter = SessionFilter { rating, start: at, limit };
         let (page, next): (Vec<S>, _) =
-            session_page(stored, viewer, &Sites::default(), SessionFilter { rating, start: at, limit });
+            session_page(&stored.summary, viewer, &Sites::default(), &filter.select(stored), limit);
         assert!(page.len() <= limit && (next.is_none() || !page.is_empty()), "every page but the last is non-empty");
         indexes.extend(page.iter().map(|s| serde_json::to_value(s).unwrap()["index"].as_u64().unwrap() as usize));
         start = next;

@@ -184,6 +184,41 @@ fn realistic_meeting(start: time::OffsetDateTime) -> (String, usize) {
     (body, sessions)
 }
 
+/// What one `/sessions` page of 100 from the start reads, once the call is rated: the whole
+/// partition (before the header counted its pages' sessions), or the header, the party pages
+/// and the session and result pages that hold sessions 0..=100 (after).
+fn page_reads(prepared: &callscope_core::store::PreparedCall, rated: &PreparedClassification) {
+    let header: callscope_core::store::items::CallHeader = serde_dynamo::from_item(prepared.header.clone()).unwrap();
+    let kind = |item: &callscope_core::store::Item, prefix: &str| {
+        item.get("SK").and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk.starts_with(prefix))
+    };
+    // The first pages whose counts reach `wanted`.
+    let first =
+        |counts: &[u32], wanted: u32| counts.iter().scan(0, |held, &c| (*held < wanted).then(|| *held += c)).count();
+    let sessions = first(&header.session_page_counts, 101);
+    let results = first(&rated.result_page_counts, 101);
+    let whole: Vec<_> =
+        [&prepared.header].into_iter().chain(&prepared.writes.pages).chain(&rated.writes.pages).collect();
+    let needed: Vec<_> = [&prepared.header]
+        .into_iter()
+        .chain(prepared.writes.pages.iter().filter(|i| kind(i, "PARTIES#")))
+        .chain(prepared.writes.pages.iter().filter(|i| kind(i, "SESSIONS#")).take(sessions))
+        .chain(rated.writes.pages.iter().take(results))
+        .collect();
+    let bytes = |items: &[&callscope_core::store::Item]| items.iter().map(|i| item_size(i)).sum::<usize>();
+    println!(
+        "\nA page of 100 sessions reads {} items, {:.2} MiB stored ({} session and {} result pages of {} and {}); reading the call whole, {} items, {:.2} MiB.",
+        needed.len(),
+        mib(bytes(&needed)),
+        sessions,
+        results,
+        header.session_pages,
+        rated.writes.pages.len(),
+        whole.len(),
+        mib(bytes(&whole)),
+    );
+}
+
 /// Takes `body` through ingest and classify, printing each step's time and peak heap.
 fn measure(body: String, id: &str) {
     println!("| step | time | peak heap |");
@@ -203,6 +238,7 @@ fn measure(body: String, id: &str) {
         PreparedClassification::new(&stored.summary, result, HOME_TENANT).unwrap()
     });
     let pages: usize = prepared.writes.pages.iter().map(item_size).sum();
+    page_reads(&prepared, &rated);
     println!("\nHeap in use at the end, the stored call and its results held: {:.0} MiB", mib(live()));
     println!(
         "\nIngest writes {} pages ({:.1} MiB stored, {} write units), the header ({} units) and {} history entries ({} units) plus each new user's 4 directory entries; classify {} result pages ({} units) and the {} history entries again ({} units).\n",

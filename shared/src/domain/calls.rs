@@ -152,6 +152,15 @@ impl StoredCall {
     }
 }
 
+/// One of a call's sessions at its place in the call, with its result once rated: what a page of
+/// sessions is built from, read without the rest of the call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedSession {
+    pub index: usize,
+    pub session: Session,
+    pub result: Option<SessionResult>,
+}
+
 /// One call in a user's history: enough to list it without reading it. `P` is how the
 /// counterpart is shown: the stored [`Party`], or a role's view of it. `E` is what the line says
 /// of where its two ends were: their subnets as stored, and in a role's view what that role may

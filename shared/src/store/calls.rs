@@ -25,10 +25,12 @@ use super::items::{CallHeader, PartyPage, ResultPage, SessionPage};
 use super::keys::{self, SK};
 use super::prepare::{PartyWrites, PreparedCall, PreparedClassification};
 use super::subnets::SUBNET_SAMPLE_CAP;
-use crate::domain::calls::StoredCall;
+use crate::domain::calls::{IndexedSession, StoredCall};
 use crate::domain::classify::Rating;
-use crate::domain::graph::Party;
+use crate::domain::classify::SessionResult;
+use crate::domain::graph::Session;
 use crate::domain::retention;
+use crate::domain::views::detail::SessionFilter;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -188,14 +190,18 @@ impl DynamoStore {
             .update_item()
             .table_name(self.table())
             .set_key(Some(key_item(&keys::call_pk(&rated.writes.call_id), keys::CALL_HEADER_SK)))
-            .update_expression("SET #rating = :rating, #codes = :codes, #pages = :pages, #counts = :counts")
+            .update_expression(
+                "SET #rating = :rating, #codes = :codes, #pages = :pages, #pageCounts = :pageCounts, #counts = :counts",
+            )
             .expression_attribute_names("#rating", "rating")
             .expression_attribute_names("#codes", "issueCodes")
             .expression_attribute_names("#pages", "resultPages")
+            .expression_attribute_names("#pageCounts", "resultPageCounts")
             .expression_attribute_names("#counts", "sessionRatings")
             .expression_attribute_values(":rating", to_value(&rated.rating))
             .expression_attribute_values(":codes", to_value(&rated.issue_codes))
             .expression_attribute_values(":pages", AttributeValue::N(rated.writes.pages.len().to_string()))
+            .expression_attribute_values(":pageCounts", to_value(&rated.result_page_counts))
             .expression_attribute_values(":counts", to_value(&rated.session_ratings));
         let result = WriteGuard::AtVersion(rated.writes.version).on_update(update).send().await;
         match result {
@@ -207,16 +213,98 @@ impl DynamoStore {
         Ok(Published::Published)
     }
 
-    /// The parties of the call version `header` commits: read from its party pages (one
-    /// consistent `BatchGetItem`), or the header's own for a header written before party pages.
-    pub async fn call_parties(&self, mut header: CallHeader) -> Result<Vec<Party>, StoreError> {
+    /// `header` with the parties of the call version it commits: read from its party pages (one
+    /// consistent `BatchGetItem`), or its own for a header written before party pages.
+    pub async fn with_parties(&self, mut header: CallHeader) -> Result<CallHeader, StoreError> {
         if header.party_pages > 0 {
             let version = header.summary.version;
             let keys = (0..header.party_pages).map(|n| key_item(&header.pk, &keys::party_page_sk(version, n)));
             let pages: Vec<PartyPage> = read_items(self.batch_get(keys, &[], true).await?, &header.pk)?;
             header.restore_parties(pages);
         }
-        Ok(header.summary.parties)
+        Ok(header)
+    }
+
+    /// The live header of call `call_id` with its parties, without its sessions or results (a
+    /// consistent `GetItem`, and its party pages as [`Self::with_parties`] reads them); `None`
+    /// if unknown or expired.
+    pub async fn call_head(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<CallHeader>, StoreError> {
+        let header: Option<CallHeader> = self.get(&keys::call_pk(call_id), keys::CALL_HEADER_SK).await?;
+        match header.filter(|h| !retention::is_expired(h.expires_at, now)) {
+            Some(header) => Ok(Some(self.with_parties(header).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The sessions of the call version `header` commits that `filter` selects (at most
+    /// [`SessionFilter::wanted`]), each with its result once rated: read from the pages that
+    /// hold them, a few session pages (and the result pages beside them) per
+    /// consistent `BatchGetItem`, until enough are found or the call ends. A header written
+    /// before page counts has its call read whole.
+    pub async fn selected_sessions(
+        &self,
+        header: &CallHeader,
+        filter: &SessionFilter,
+        now: OffsetDateTime,
+    ) -> Result<Vec<IndexedSession>, StoreError> {
+        if !header.counts_pages() {
+            let stored = self.call(&header.summary.call_id, now).await?;
+            return Ok(stored.map(|s| filter.select(&s)).unwrap_or_default());
+        }
+        let total: usize = header.session_page_counts.iter().map(|&c| c as usize).sum();
+        let mut selected = Vec::new();
+        let mut at = filter.start;
+        while at < total && selected.len() < filter.wanted() {
+            let (pages, read) =
+                covering(&header.session_page_counts, at..at + filter.wanted() - selected.len(), PAGES_PER_READ);
+            let run = self.session_run(header, pages, read.clone()).await?;
+            let results = run.results.map(|r| r.into_iter().map(Some)).into_iter().flatten();
+            let sessions = run.sessions.into_iter().zip(results.chain(std::iter::repeat_with(|| None)));
+            for (index, (session, result)) in (read.start..).zip(sessions).skip(at - read.start) {
+                if selected.len() < filter.wanted() && filter.selects(result.as_ref()) {
+                    selected.push(IndexedSession { index, session, result });
+                }
+            }
+            at = read.end;
+        }
+        Ok(selected)
+    }
+
+    /// Session pages `pages` of the version `header` commits, which hold sessions `read`, and
+    /// once rated their results (from the result pages that cover them), in one `BatchGetItem`.
+    async fn session_run(
+        &self,
+        header: &CallHeader,
+        pages: std::ops::Range<u32>,
+        read: std::ops::Range<usize>,
+    ) -> Result<StoredRun, StoreError> {
+        let (pk, version) = (&header.pk, header.summary.version);
+        let rated = header.summary.rating != Rating::Pending;
+        let (result_pages, results_read) = covering(&header.result_page_counts, read.clone(), usize::MAX);
+        let result_pages = if rated { result_pages } else { 0..0 };
+        let keys = pages
+            .clone()
+            .map(|n| key_item(pk, &keys::session_page_sk(version, n)))
+            .chain(result_pages.clone().map(|n| key_item(pk, &keys::result_page_sk(n))));
+        let CallItems { mut session_pages, result_pages: mut results, .. } =
+            CallItems::read(pk, self.batch_get(keys, &[], true).await?)?;
+        session_pages.retain(|p| p.head.version == version);
+        session_pages.sort_by_key(|p| p.head.page);
+        let sessions: Vec<Session> = session_pages.into_iter().flat_map(|p| p.sessions).collect();
+        if sessions.len() != read.len() {
+            let detail = format!("pages {pages:?} hold {} sessions, the header counts {}", sessions.len(), read.len());
+            return Err(StoreError::PagesOutOfStep { key: pk.clone(), detail });
+        }
+        // Result pages are keyed without a version: a newer version's classification may have
+        // replaced them since the header was read. Then, as a whole read would, none count.
+        results.retain(|p| p.head.version == version);
+        results.sort_by_key(|p| p.head.page);
+        let whole = rated && results.len() == result_pages.len();
+        let results = whole.then(|| {
+            let skip = read.start - results_read.start;
+            results.into_iter().flat_map(|p| p.results).skip(skip).take(read.len()).collect()
+        });
+        Ok(StoredRun { sessions, results })
     }
 
     /// The stored rating of call `call_id` (one small consistent `GetItem`); `None` if unknown.
@@ -236,6 +324,41 @@ impl DynamoStore {
         let items = self.partition(&pk, true).await?;
         assemble(&pk, items, now)
     }
+}
+
+/// Some consecutive sessions of a call as their pages hold them, with their results once rated.
+struct StoredRun {
+    sessions: Vec<Session>,
+    results: Option<Vec<SessionResult>>,
+}
+
+/// Most session pages one read of a page of sessions asks for at once: a rating filter that
+/// few sessions match reads on a few pages at a time, never holding the whole call.
+const PAGES_PER_READ: usize = 4;
+
+/// The pages, of a list packed in pages of `counts` items, that hold items `wanted` (at most
+/// `most` from the first), and the items those pages hold.
+fn covering(
+    counts: &[u32],
+    wanted: std::ops::Range<usize>,
+    most: usize,
+) -> (std::ops::Range<u32>, std::ops::Range<usize>) {
+    let starts: Vec<usize> = counts
+        .iter()
+        .scan(0, |at, &count| {
+            let start = *at;
+            *at += count as usize;
+            Some(start)
+        })
+        .collect();
+    let total = starts.last().map_or(0, |last| last + *counts.last().unwrap_or(&0) as usize);
+    let first = starts.partition_point(|&s| s <= wanted.start).saturating_sub(1);
+    let end = starts
+        .partition_point(|&s| s < wanted.end)
+        .clamp(first + 1, first.saturating_add(most.max(1)))
+        .min(counts.len());
+    let items = starts.get(first).copied().unwrap_or(total)..starts.get(end).copied().unwrap_or(total);
+    (first as u32..end as u32, items)
 }
 
 /// The call in `items`, the whole partition `pk`: its header, the pages of the header's version
@@ -323,4 +446,24 @@ fn cancellation_reasons(error: &SdkError<TransactWriteItemsError, HttpResponse>)
 /// puts the guarded item (a call's header) first in every transaction.
 pub(super) fn cancelled_by_condition(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
     cancellation_reasons(error).first().is_some_and(|c| c == "ConditionalCheckFailed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PAGES_PER_READ, covering};
+
+    #[test]
+    fn the_pages_covering_a_range_are_found_from_the_counts() {
+        let counts = [3, 2, 4, 1, 5, 2];
+        // Inside one page; across two; ending exactly at a page's end; from a page's start.
+        assert_eq!(covering(&counts, 0..2, PAGES_PER_READ), (0..1, 0..3));
+        assert_eq!(covering(&counts, 2..4, PAGES_PER_READ), (0..2, 0..5));
+        assert_eq!(covering(&counts, 3..5, PAGES_PER_READ), (1..2, 3..5));
+        assert_eq!(covering(&counts, 5..6, PAGES_PER_READ), (2..3, 5..9));
+        // Past the end: to the last page; more pages than one read takes: the first few.
+        assert_eq!(covering(&counts, 14..40, PAGES_PER_READ), (4..6, 10..17));
+        assert_eq!(covering(&counts, 0..17, PAGES_PER_READ), (0..4, 0..10));
+        assert_eq!(covering(&counts, 0..17, usize::MAX), (0..6, 0..17));
+        assert_eq!(covering(&[], 0..3, usize::MAX), (0..0, 0..0));
+    }
 }

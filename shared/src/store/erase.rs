@@ -220,7 +220,7 @@ impl DynamoStore {
         for call_id in calls {
             let header = self.get::<CallHeader>(&keys::call_pk(call_id), keys::CALL_HEADER_SK).await?;
             let parties = match header {
-                Some(header) => self.call_parties(header).await?,
+                Some(header) => self.with_parties(header).await?.summary.parties,
                 None => Vec::new(),
             };
             for party in parties.iter().filter(|p| p.id == user_id) {

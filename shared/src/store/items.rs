@@ -29,6 +29,10 @@ pub struct CallHeader {
     pub participant_count: u32,
     /// How many `SESSIONS#` pages belong to this version.
     pub session_pages: u32,
+    /// How many sessions each `SESSIONS#` page holds, so a page of sessions reads only the
+    /// pages it shows (empty in headers written before them: those calls are read whole).
+    #[serde(default)]
+    pub session_page_counts: Vec<u32>,
     /// How many `PARTIES#` pages belong to this version (0: the parties are in the summary, as
     /// headers written before party pages keep them).
     #[serde(default)]
@@ -36,6 +40,9 @@ pub struct CallHeader {
     /// How many `RESULTS#` pages belong to this version, once rated.
     #[serde(default)]
     pub result_pages: u32,
+    /// How many results each `RESULTS#` page holds, once rated (empty if rated before them).
+    #[serde(default)]
+    pub result_page_counts: Vec<u32>,
     /// How many sessions got each rating, once rated.
     pub session_ratings: Option<SessionRatings>,
     pub expires_at: i64,
@@ -47,9 +54,9 @@ pub fn call_expiry(summary: &CallSummary) -> i64 {
 }
 
 impl CallHeader {
-    /// The header of `summary`'s version, its sessions in `session_pages` pages and its parties
-    /// in `party_pages` pages (then taken out of the summary; none: kept in it).
-    pub fn new(mut summary: CallSummary, session_pages: u32, party_pages: u32) -> Self {
+    /// The header of `summary`'s version, its sessions in pages of `session_page_counts` and its
+    /// parties in `party_pages` pages (then taken out of the summary; none: kept in it).
+    pub fn new(mut summary: CallSummary, session_page_counts: Vec<u32>, party_pages: u32) -> Self {
         let participant_count = summary.parties.len() as u32;
         if party_pages > 0 {
             summary.parties.clear();
@@ -61,9 +68,11 @@ impl CallHeader {
             expires_at: call_expiry(&summary),
             summary,
             participant_count,
-            session_pages,
+            session_pages: session_page_counts.len() as u32,
+            session_page_counts,
             party_pages,
             result_pages: 0,
+            result_page_counts: Vec::new(),
             session_ratings: None,
         }
     }
@@ -83,6 +92,14 @@ impl CallHeader {
             }
             self.summary.parties.push(stored.party);
         }
+    }
+
+    /// Whether the header says how many items each of its session pages (and once rated, result
+    /// pages) holds, so a few sessions can be read without the rest of the call.
+    pub fn counts_pages(&self) -> bool {
+        let rated = self.summary.rating != crate::domain::classify::Rating::Pending;
+        self.session_page_counts.len() == self.session_pages as usize
+            && (!rated || self.result_page_counts.len() == self.result_pages as usize)
     }
 
     /// How many parties the call has, however the header was written.

@@ -49,6 +49,9 @@ pub enum StoreError {
     /// What should be written exceeds DynamoDB's limits.
     #[error("{key} is too large to store: {detail}")]
     TooLarge { key: String, detail: String },
+    /// The pages of a call's committed version do not hold what its header counts in them.
+    #[error("the pages of {key} are out of step with its header: {detail}")]
+    PagesOutOfStep { key: String, detail: String },
     /// A record on the table's stream does not read as a change of the table.
     #[error("unreadable stream record: {0}")]
     UnreadableChange(String),

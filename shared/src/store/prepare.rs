@@ -99,7 +99,7 @@ impl PreparedCall {
             let message = format!("the call is {stored} bytes once stored (deflated); at most {COMMIT_BUDGET}");
             return Err(Problem::unacceptable("sessions", message));
         }
-        let header = CallHeader::new(summary.clone(), sessions.pages.len() as u32, parties.pages.len() as u32);
+        let header = CallHeader::new(summary.clone(), sessions.counts.clone(), parties.pages.len() as u32);
         let expires_at = header.expires_at;
         let header_item = to_item(&header)?;
         if item_size(&header_item) > MAX_ITEM_BYTES {
@@ -162,6 +162,8 @@ pub struct PreparedClassification {
     pub writes: VersionWrites,
     pub rating: Rating,
     pub issue_codes: Vec<IssueCode>,
+    /// How many results each result page holds.
+    pub result_page_counts: Vec<u32>,
     /// How many sessions got each rating.
     pub session_ratings: SessionRatings,
 }
@@ -176,6 +178,7 @@ impl PreparedClassification {
         })?;
         let session_ratings = SessionRatings::of(result.sessions.iter());
         let rated = CallSummary { rating: result.rating, issue_codes: result.issue_codes.clone(), ..summary.clone() };
+        let result_page_counts = packed.counts;
         let pages = page_items(summary, keys::result_page_sk, "results", packed.pages);
         let history = rated
             .history_parties(home_tenant)
@@ -185,6 +188,7 @@ impl PreparedClassification {
             writes: VersionWrites { call_id: summary.call_id.clone(), version: summary.version, pages, history },
             rating: result.rating,
             issue_codes: result.issue_codes,
+            result_page_counts,
             session_ratings,
         })
     }
@@ -239,6 +243,8 @@ fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
 #[derive(Default)]
 pub(super) struct Packed {
     pub(super) pages: Vec<AttributeValue>,
+    /// How many values each page holds.
+    pub(super) counts: Vec<u32>,
     /// The pages' stored bytes.
     pub(super) stored: usize,
 }
@@ -263,7 +269,7 @@ pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)>
         }
         page_bytes += size;
     }
-    let mut packed = Packed { pages: Vec::new(), stored: 0 };
+    let mut packed = Packed { pages: Vec::new(), counts: Vec::new(), stored: 0 };
     let mut todo: Vec<std::ops::Range<usize>> = ranges.into_iter().rev().collect();
     while let Some(range) = todo.pop() {
         let bytes = compact::encode(&values[range.clone()]).map_err(|_| (range.start, usize::MAX))?;
@@ -276,6 +282,7 @@ pub(super) fn pack<T: Serialize>(values: &[T]) -> Result<Packed, (usize, usize)>
             continue;
         }
         packed.stored += bytes.len();
+        packed.counts.push(range.len() as u32);
         packed.pages.push(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)));
     }
     Ok(packed)

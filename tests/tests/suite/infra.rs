@@ -661,7 +661,11 @@ fn what_each_role_may_do_is_what_its_code_does() {
     for pk in ["USER#u", "ERASED#u", "GRAPHFETCH#c", "GRAPHJOB#j", "GRAPHDEAD#c", "GRAPHSUBSCRIPTION", "ESCFOR#u"] {
         assert!(!allowed("query", pk).contains("Query"), "query never reads {pk} by Query");
     }
-    assert_eq!(allowed("query", "CALL#c"), set(&["Query"]), "a call is read whole, never written");
+    assert_eq!(
+        allowed("query", "CALL#c"),
+        set(&["Query", "GetItem", "BatchGetItem"]),
+        "a call is read whole or by its pages, never written"
+    );
     assert!(may("query", "Query", "HIST#u", Some("GSI1")) && may("query", "Query", "ESCQ#open", Some("GSI1")));
     assert!(may("query", "Query", "GRAPHDEAD", Some("GSI1")), "an admin's list of dead letters");
     // The Graph worker queues jobs and takes one of a kind off the queue as it starts.

@@ -656,3 +656,134 @@ async fn a_25000_session_meeting_is_stored_rated_and_shown_under_a_megabyte() {
         assert!(page["nextCursor"].is_string());
     }
 }
+
+/// A meeting of `sessions` sessions of 20 segments each (so several session and result pages),
+/// stored and rated as the Graph worker and classify do; its header.
+async fn many_page_meeting(store: &callscope_core::store::DynamoStore, id: &str, sessions: usize) -> CallHeader {
+    let start = ANCHOR - time::Duration::hours(2);
+    let record = fixtures::call_json(id, 1, sessions, 20, start);
+    let (now, home) = (ANCHOR, fixtures::HOME_TENANT);
+    let prepared = callscope_core::app::ingest::prepare_calls(record.to_string().as_bytes(), now, home).unwrap();
+    store.upsert(&prepared[0]).await.unwrap();
+    let thresholds = callscope_core::domain::classify::Thresholds::default();
+    callscope_core::app::classify::rate_call(store, id, 1, &thresholds, now, home).await.unwrap();
+    callscope_tests::stored_header(store, id).await
+}
+
+/// The sort keys a request's `BatchGetItem`s asked for, and whether any request queried the call
+/// partition `CALL#<id>` (read it whole).
+fn keys_asked(requests: &[(String, Value)], id: &str) -> (Vec<String>, bool) {
+    let mut keys = Vec::new();
+    for (_, body) in requests.iter().filter(|(op, _)| op == "BatchGetItem") {
+        for table in body["RequestItems"].as_object().unwrap().values() {
+            keys.extend(table["Keys"].as_array().unwrap().iter().map(|k| k["SK"]["S"].as_str().unwrap().to_owned()));
+        }
+    }
+    let whole = requests.iter().any(|(op, body)| op == "Query" && body.to_string().contains(&format!("CALL#{id}")));
+    (keys, whole)
+}
+
+type CallHeader = callscope_core::store::items::CallHeader;
+
+#[tokio::test]
+async fn a_page_of_a_many_page_calls_sessions_reads_only_the_pages_that_hold_it() {
+    let store = callscope_tests::fresh_store().await;
+    let header = many_page_meeting(&store, "paged", 300).await;
+    let counts = header.session_page_counts.clone();
+    assert!(counts.len() >= 4 && counts[0] < 100, "several pages of under 100 sessions: {counts:?}");
+    assert_eq!(counts.iter().sum::<u32>(), 300);
+    assert_eq!(header.result_page_counts.len(), header.result_pages as usize);
+    assert_eq!(header.result_page_counts.iter().sum::<u32>(), 300);
+    let whole = store.call("paged", ANCHOR).await.unwrap().unwrap();
+    let (counted, requests) = counted_store(store.table());
+    let app = query::App {
+        sites: std::sync::Arc::new(callscope_core::app::site_cache::SiteCache::new(time::Duration::hours(1))),
+        ..callscope_tests::query_app(counted)
+    };
+    let user = fixtures::user_id(42);
+    let get = async |path: &str, query: &[(&str, &str)]| {
+        let mut query = query.to_vec();
+        query.push(("user", &user));
+        desk_send(&app, request(ENGINEER, path, &query)).await
+    };
+    get("/calls/paged/participants", &[]).await;
+    requests.take();
+
+    // Participants: the header and the party pages, never the sessions or results.
+    let (status, page) = get("/calls/paged/participants", &[("limit", "100")]).await;
+    assert_eq!((status, page["items"].as_array().unwrap().len()), (200, 100), "{page}");
+    let sent = requests.take_requests();
+    let (keys, whole_read) = keys_asked(&sent, "paged");
+    assert!(!whole_read && keys.iter().all(|k| k.starts_with("PARTIES#")), "{keys:?}");
+    let mut operations: Vec<_> = sent.iter().map(|(op, _)| op.as_str()).collect();
+    operations.sort();
+    assert_eq!(operations, ["BatchGetItem", "GetItem", "PutItem"]);
+
+    // A page whose look-ahead (one session past it: whether there is more) ends exactly at the
+    // first page's end reads that page alone, and only the result pages beside it.
+    let first = (counts[0] - 1).to_string();
+    let (status, page) = get("/calls/paged/sessions", &[("limit", &first)]).await;
+    assert_eq!((status, page["items"][0]["index"].as_u64()), (200, Some(0)), "{page}");
+    let (keys, whole_read) = keys_asked(&requests.take_requests(), "paged");
+    let sessions: Vec<_> = keys.iter().filter(|k| k.starts_with("SESSIONS#")).collect();
+    assert_eq!(sessions, ["SESSIONS#1#0000"], "{keys:?}");
+    let results = keys.iter().filter(|k| k.starts_with("RESULTS#")).count();
+    assert!(!whole_read && results > 0 && results < header.result_pages as usize, "{keys:?}");
+
+    // Every session once, the last page without a cursor, each page reading only the session
+    // pages its sessions and the one after lie in; the rating filter across pages keeps what
+    // the whole call says, in order, and never reads the call whole.
+    let starts: Vec<u32> = counts.iter().scan(0, |at, c| Some(std::mem::replace(at, *at + c))).collect();
+    let page_of = |i: u32| starts.partition_point(|&s| s <= i) - 1;
+    let results = whole.results.as_deref().unwrap();
+    for rating in [None, Some("good"), Some("poor"), Some("unavailable")] {
+        let mut asked = Vec::new();
+        let pages = callscope_tests::every_page(7, async |query| {
+            let mut query = query.to_vec();
+            query.extend(rating.map(|r| ("rating", r)));
+            let page = get("/calls/paged/sessions", &query).await;
+            asked.push(keys_asked(&requests.take_requests(), "paged"));
+            page
+        })
+        .await;
+        assert!(pages.last().unwrap()["nextCursor"].is_null());
+        let seen: Vec<u64> = callscope_tests::page_items(&pages).map(|s| s["index"].as_u64().unwrap()).collect();
+        let expected: Vec<u64> =
+            (0..300u64).filter(|&i| rating.is_none_or(|r| json!(results[i as usize].rating) == json!(r))).collect();
+        assert_eq!(seen, expected, "{rating:?}");
+        assert!(asked.iter().all(|(_, whole_read)| !whole_read), "{rating:?}: never the whole call");
+        if rating.is_none() {
+            for (page, (keys, _)) in pages.iter().zip(&asked) {
+                let items = page["items"].as_array().unwrap();
+                let from = items[0]["index"].as_u64().unwrap() as u32;
+                let to = (from + 7).min(299);
+                let expected: Vec<String> =
+                    (page_of(from)..=page_of(to)).map(|n| format!("SESSIONS#1#{n:04}")).collect();
+                let sessions: Vec<_> = keys.iter().filter(|k| k.starts_with("SESSIONS#")).cloned().collect();
+                assert_eq!(sessions, expected, "sessions {from}..={to}");
+            }
+        }
+    }
+
+    // A header written before page counts still pages, by reading the call whole.
+    let client = callscope_tests::local_client();
+    let key = |k: &str| aws_sdk_dynamodb::types::AttributeValue::S(k.to_owned());
+    let mut old = client
+        .get_item()
+        .table_name(store.table())
+        .key("PK", key("CALL#paged"))
+        .key("SK", key("#HEADER"))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(old.remove("sessionPageCounts").is_some() && old.remove("resultPageCounts").is_some());
+    client.put_item().table_name(store.table()).set_item(Some(old)).send().await.unwrap();
+    requests.take();
+    let pages = callscope_tests::every_page(100, async |query| get("/calls/paged/sessions", query).await).await;
+    let seen: Vec<u64> = callscope_tests::page_items(&pages).map(|s| s["index"].as_u64().unwrap()).collect();
+    assert_eq!(seen, (0..300).collect::<Vec<u64>>());
+    let (_, whole_read) = keys_asked(&requests.take_requests(), "paged");
+    assert!(whole_read, "an old header's call is read whole");
+}

@@ -3,13 +3,15 @@
 
 use super::{AppError, ListPage, Paging, Query};
 use crate::domain::access::{AuditAction, CursorScope, Position, Principal};
-use crate::domain::calls::StoredCall;
+use crate::domain::calls::{CallSummary, StoredCall};
 use crate::domain::classify::Rating;
 use crate::domain::sites::Sites;
 use crate::domain::views::detail::{EngineerSession, SessionFilter, SessionOverview, participant_page, session_page};
 use crate::domain::views::{
     Audience, ByRole, EngineerCall, EngineerParty, SpecialistCall, SpecialistParty, Viewer, call_detail,
 };
+use crate::store::StoreError;
+use crate::store::items::CallHeader;
 use std::sync::Arc;
 
 /// A call's detail in the caller's view.
@@ -19,10 +21,11 @@ pub type SessionsView = ByRole<ListPage<SessionOverview<SpecialistParty>>, ListP
 /// A page of a call's participants in the caller's view.
 pub type ParticipantsView = ByRole<ListPage<SpecialistParty>, ListPage<EngineerParty>>;
 
-/// A call the caller may see, as `user_id` took part in it, with the tenant data to show it.
-struct Seen {
+/// A call the caller may see, as `user_id` took part in it (read whole, or only its header and
+/// parties), with the tenant data to show it.
+struct Seen<C> {
     audience: Audience,
-    stored: StoredCall,
+    call: C,
     sites: Arc<Sites>,
 }
 
@@ -34,15 +37,17 @@ impl Query<'_> {
         call_id: &str,
         user_id: Option<&str>,
     ) -> Result<CallView, AppError> {
-        let (user_id, seen) = self.seen(principal, call_id, user_id).await?;
+        let read = self.store.call(call_id, self.now);
+        let (user_id, seen) = self.seen(principal, call_id, user_id, read, |c: &StoredCall| &c.summary).await?;
         let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
         Ok(match seen.audience {
-            Audience::Specialist => ByRole::Specialist(call_detail(&seen.stored, &viewer, &seen.sites)),
-            Audience::Engineer => ByRole::Engineer(call_detail(&seen.stored, &viewer, &seen.sites)),
+            Audience::Specialist => ByRole::Specialist(call_detail(&seen.call, &viewer, &seen.sites)),
+            Audience::Engineer => ByRole::Engineer(call_detail(&seen.call, &viewer, &seen.sites)),
         })
     }
 
-    /// A page of the sessions of `call_id` (those rated `rating`, if given), in call order.
+    /// A page of the sessions of `call_id` (those rated `rating`, if given), in call order: read
+    /// from the header, the parties and the pages that hold the page's sessions.
     pub async fn call_sessions(
         &self,
         principal: &Principal,
@@ -51,26 +56,29 @@ impl Query<'_> {
         rating: Option<Rating>,
         paging: &Paging,
     ) -> Result<SessionsView, AppError> {
-        let (user_id, seen) = self.seen(principal, call_id, user_id).await?;
+        let (user_id, seen) = self.seen_head(principal, call_id, user_id).await?;
         let rating_name = rating.map(|r| format!("{r:?}")).unwrap_or_default();
         let scope = CursorScope::Sessions { call: call_id, user: user_id, rating: &rating_name, view: seen.audience };
         let start = self.position(scope, paging)?.map_or(0, |p| p.returned) as usize;
         let filter = SessionFilter { rating, start, limit: paging.limit as usize };
+        let selected = self.store.selected_sessions(&seen.call, &filter, self.now).await?;
         let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
+        let (summary, limit) = (&seen.call.summary, filter.limit);
         let next = |at: Option<usize>| self.cursor_at(scope, at);
         Ok(match seen.audience {
             Audience::Specialist => {
-                let (items, at) = session_page(&seen.stored, &viewer, &seen.sites, filter);
+                let (items, at) = session_page(summary, &viewer, &seen.sites, &selected, limit);
                 ByRole::Specialist(ListPage { items, next_cursor: next(at) })
             }
             Audience::Engineer => {
-                let (items, at) = session_page(&seen.stored, &viewer, &seen.sites, filter);
+                let (items, at) = session_page(summary, &viewer, &seen.sites, &selected, limit);
                 ByRole::Engineer(ListPage { items, next_cursor: next(at) })
             }
         })
     }
 
-    /// A page of the participants of `call_id`, in the order the call names them.
+    /// A page of the participants of `call_id`, in the order the call names them: read from the
+    /// header and the party pages only.
     pub async fn call_participants(
         &self,
         principal: &Principal,
@@ -78,11 +86,11 @@ impl Query<'_> {
         user_id: Option<&str>,
         paging: &Paging,
     ) -> Result<ParticipantsView, AppError> {
-        let (user_id, seen) = self.seen(principal, call_id, user_id).await?;
+        let (user_id, seen) = self.seen_head(principal, call_id, user_id).await?;
         let scope = CursorScope::Participants { call: call_id, user: user_id, view: seen.audience };
         let start = self.position(scope, paging)?.map_or(0, |p| p.returned) as usize;
         let (viewer, limit) = (Viewer { searched_user: user_id, home_tenant: self.home_tenant }, paging.limit as usize);
-        let summary = &seen.stored.summary;
+        let summary = &seen.call.summary;
         Ok(match seen.audience {
             Audience::Specialist => {
                 let (items, at) = participant_page(summary, &viewer, start, limit);
@@ -95,29 +103,40 @@ impl Query<'_> {
         })
     }
 
-    /// What every route about one user's call does first: the caller's view (a refusal
-    /// audited), the checked ids, the audit entry (fail-closed), the call (a `404` unless
-    /// `user_id` took part as a user of the home tenant) and the tenant data.
-    async fn seen<'u>(
+    /// [`Self::seen`] of the call's header and parties only: what the pages of a call start from.
+    async fn seen_head<'u>(
         &self,
         principal: &Principal,
         call_id: &str,
         user_id: Option<&'u str>,
-    ) -> Result<(&'u str, Seen), AppError> {
+    ) -> Result<(&'u str, Seen<CallHeader>), AppError> {
+        let read = self.store.call_head(call_id, self.now);
+        self.seen(principal, call_id, user_id, read, |h: &CallHeader| &h.summary).await
+    }
+
+    /// What every route about one user's call does first: the caller's view (a refusal
+    /// audited), the checked ids, the audit entry (fail-closed), the call as `read` reads it (a
+    /// `404` unless `user_id` took part, by its `summary`, as a user of the home tenant) and the
+    /// tenant data.
+    async fn seen<'u, C>(
+        &self,
+        principal: &Principal,
+        call_id: &str,
+        user_id: Option<&'u str>,
+        read: impl Future<Output = Result<Option<C>, StoreError>>,
+        summary: fn(&C) -> &CallSummary,
+    ) -> Result<(&'u str, Seen<C>), AppError> {
         let mut refused = self.event(principal, AuditAction::Detail).call(call_id);
         refused.target_user = user_id.map(str::to_owned);
         let audience = self.audience_audited(principal, refused).await?;
         let user_id = super::call_of_user(call_id, user_id)?;
         let event = self.event(principal, AuditAction::Detail).user(user_id).call(call_id);
-        let (stored, audit, loaded) = tokio::join!(
-            self.store.call(call_id, self.now),
-            self.audit(event),
-            self.sites.current(self.store, self.now, false)
-        );
+        let (call, audit, loaded) =
+            tokio::join!(read, self.audit(event), self.sites.current(self.store, self.now, false));
         audit?;
-        let stored =
-            stored?.filter(|s| s.summary.involves(user_id, self.home_tenant)).ok_or(AppError::NotFound("call"))?;
-        Ok((user_id, Seen { audience, stored, sites: loaded?.sites }))
+        let call =
+            call?.filter(|c| summary(c).involves(user_id, self.home_tenant)).ok_or(AppError::NotFound("call"))?;
+        Ok((user_id, Seen { audience, call, sites: loaded?.sites }))
     }
 
     /// The cursor of a page of a call's list that stopped before item `at`; `None` at the end.

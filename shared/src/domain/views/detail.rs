@@ -6,7 +6,7 @@
 
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
 use super::timeline::{DeviceReport, NetworkDebug, NetworkReport, SegmentDetail, timeline};
-use crate::domain::calls::{CallSummary, StoredCall};
+use crate::domain::calls::{CallSummary, IndexedSession, StoredCall};
 use crate::domain::classify::cause::{describe_as, main_cause};
 use crate::domain::classify::{GradedMetric, Issue, LikelyAt, Rating, SessionRatings, SessionResult};
 use crate::domain::graph::parties::{endpoint_party, sessions_by_party};
@@ -257,21 +257,44 @@ pub struct SessionFilter {
     pub limit: usize,
 }
 
-/// A page of `stored`'s sessions in the view `S`, in call order, as `filter` selects, within
+impl SessionFilter {
+    /// Whether a session with `result` (`None` until rated) is one this filter keeps.
+    pub fn selects(&self, result: Option<&SessionResult>) -> bool {
+        self.rating.is_none_or(|rating| result.map_or(Rating::Pending, |r| r.rating) == rating)
+    }
+
+    /// How many selected sessions a page is built from: one more than it shows, so whether
+    /// there is a next page is known.
+    pub fn wanted(&self) -> usize {
+        self.limit.saturating_add(1)
+    }
+
+    /// The sessions of `stored` this filter selects, from its start on, at most
+    /// [`Self::wanted`]: a page's sessions when the whole call was read.
+    pub fn select(&self, stored: &StoredCall) -> Vec<IndexedSession> {
+        let result = |i: usize| stored.results.as_deref().and_then(|r| r.get(i));
+        (self.start..stored.sessions.len())
+            .filter(|&i| self.selects(result(i)))
+            .take(self.wanted())
+            .map(|i| IndexedSession { index: i, session: stored.sessions[i].clone(), result: result(i).cloned() })
+            .collect()
+    }
+}
+
+/// A page of the call of `summary`'s sessions in the view `S`: the first of `selected` (in call
+/// order, as [`SessionFilter::select`] chooses them), at most `limit`, within
 /// [`SESSIONS_BUDGET`]; and the index the next page starts at (`None` after the last).
 pub fn session_page<S: SessionView>(
-    stored: &StoredCall,
+    summary: &CallSummary,
     viewer: &Viewer,
     sites: &Sites,
-    filter: SessionFilter,
+    selected: &[IndexedSession],
+    limit: usize,
 ) -> (Vec<S>, Option<usize>) {
-    let context = Context { summary: &stored.summary, viewer, sites };
-    let rating_of = |i: usize| stored.results.as_deref().and_then(|r| r.get(i)).map_or(Rating::Pending, |r| r.rating);
-    let chosen: Vec<usize> = (filter.start..stored.sessions.len())
-        .filter(|&i| filter.rating.is_none_or(|rating| rating_of(i) == rating))
-        .collect();
-    let (page, more) = within_budget(chosen.iter().map(|&i| session_view(stored, i, &context)), filter.limit);
-    let next = more.then(|| chosen[page.len()]);
+    let context = Context { summary, viewer, sites };
+    let views = selected.iter().map(|s| S::of(s.index, &s.session, s.result.as_ref(), &context));
+    let (page, more) = within_budget(views, limit);
+    let next = more.then(|| selected[page.len()].index);
     (page, next)
 }
 
