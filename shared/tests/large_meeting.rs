@@ -70,6 +70,41 @@ fn a_25000_session_meetings_detail_holds_the_users_own_sessions_under_a_megabyte
 }
 
 #[test]
+fn a_session_of_a_thousand_segments_shows_its_first_ones_within_budget_in_every_role() {
+    // The sample phone call, its session made 1,000 segments (the most a session may hold) of
+    // three media each: 2 MB of JSON, a view of ~9 MB if every segment were shown.
+    let mut record: serde_json::Value = serde_json::from_str(include_str!("../../events/graph/p2p-pstn.json")).unwrap();
+    let sessions = record["sessions"].as_array_mut().unwrap();
+    sessions.truncate(1);
+    let mut segment = sessions[0]["segments"][0].clone();
+    let media = segment["media"][0].clone();
+    segment["media"] = serde_json::json!([media.clone(), media.clone(), media]);
+    sessions[0]["segments"] = serde_json::Value::Array(vec![segment; 1_000]);
+    let call = parse_calls(record.to_string().as_bytes(), NOW).expect("a legal record").remove(0);
+    let summary = CallSummary::of(&call, NOW);
+    let sessions = call.record().sessions.clone();
+    let result = classify_sessions(&sessions, &Thresholds::default());
+    let stored = StoredCall { summary, sessions, results: Some(result.sessions) };
+    let ada = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b";
+    let viewer = Viewer { searched_user: ada, home_tenant: HOME_TENANT };
+    let specialist: SpecialistCall = call_detail(&stored, &viewer, &Sites::default());
+    let engineer: EngineerCall = call_detail(&stored, &viewer, &Sites::default());
+    for detail in [serde_json::to_value(&specialist).unwrap(), serde_json::to_value(&engineer).unwrap()] {
+        let size = detail.to_string().len();
+        assert!(size < 1_000_000, "{size} bytes");
+        let session = &detail["sessions"][0];
+        let shown = session["segmentsShown"].as_u64().expect("not every segment shown");
+        assert_eq!(session["segmentCount"], 1_000);
+        assert!(shown > 1 && shown < 1_000, "{shown}");
+        let last = session["metrics"].as_array().unwrap().iter().filter_map(|m| m["segment"].as_u64()).max();
+        assert_eq!(last, Some(shown - 1), "metrics of the segments shown only");
+        if let Some(timeline) = session["timeline"].as_array() {
+            assert_eq!(timeline.len() as u64, shown);
+        }
+    }
+}
+
+#[test]
 fn a_small_calls_detail_still_holds_every_session() {
     let stored = meeting(INLINE_SESSIONS);
     let user = fixtures::user_id(3);
@@ -80,6 +115,7 @@ fn a_small_calls_detail_still_holds_every_session() {
         (SessionsIncluded::All, 50, false)
     );
     assert!(detail.participants_complete);
+    assert!(detail.sessions.iter().all(|s| s.segments_shown.is_none()), "every segment of an ordinary session");
 }
 
 /// Every page of sessions of `stored` in the view `S` for `rating`, `limit` a page: the

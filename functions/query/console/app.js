@@ -424,6 +424,7 @@ function sideBySide(sessions, section) {
 /** One session's verdict: main cause, issues in words, location, graded metrics. */
 function sessionOverview(s) {
   return [
+    s.segmentsShown ? h("p", { class: "note" }, `The first ${s.segmentsShown} of its ${s.segmentCount} segments are shown: the session is too large to show whole.`) : null,
     s.mainCause ? h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause) : null,
     s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, sentence(issue.code), " ", [issue.metric && words(issue.metric), issue.side && `${words(issue.side)} side`].filter(Boolean).join(", ")))) : null,
     s.location ? h("p", {}, "Location: ", ["caller", "callee"].map((side) => s.location[side] && `${words(side)} in ${s.location[side].buildingName}, ${s.location[side].city}`).filter(Boolean).join("; ") || "not mapped") : null,

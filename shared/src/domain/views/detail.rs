@@ -94,9 +94,34 @@ pub struct SessionOverview<P> {
     /// The end the main cause most likely lies at (`caller`, `callee`, `both`); never a
     /// service's.
     pub likely_at: Option<LikelyAt>,
+    /// The graded metrics of the segments shown.
     pub metrics: Vec<MetricView>,
     /// Where each side was, from the building file: building and city only.
     pub location: Option<Sides<Option<Location>>>,
+    /// How many segments the session has.
+    pub segment_count: usize,
+    /// How many of them (the first) this view shows, when not all: a session's segments are
+    /// shown up to [`SEGMENTS_JSON_BUDGET`] of their JSON, so one session of a thousand
+    /// segments cannot make a response Lambda refuses.
+    pub segments_shown: Option<usize>,
+}
+
+/// Most JSON of one session's segments a view shows (at least the first segment): a view is
+/// ~4.5 times the JSON it shows (graded metrics, both sides' reports), so one session's view
+/// stays well under the budget of a response of sessions ([`SESSIONS_BUDGET`]).
+pub const SEGMENTS_JSON_BUDGET: usize = 150 * 1024;
+
+/// How many of `session`'s segments a view shows: the first whose JSON fits
+/// [`SEGMENTS_JSON_BUDGET`], and always the first.
+pub fn shown_segments(session: &Session) -> usize {
+    let mut bytes = 0;
+    for (index, segment) in session.segments.iter().enumerate() {
+        bytes += serde_json::to_vec(segment).map_or(usize::MAX, |json| json.len());
+        if index > 0 && bytes > SEGMENTS_JSON_BUDGET {
+            return index;
+        }
+    }
+    session.segments.len()
 }
 
 /// The site of an endpoint, as every role may see it.
@@ -132,7 +157,8 @@ pub struct EngineerSession {
     #[serde(flatten)]
     pub overview: SessionOverview<EngineerParty>,
     pub advanced: Sides<Advanced>,
-    /// Every segment as both sides reported it, every stream with its statistics and grades.
+    /// Every segment shown (`segmentsShown`) as both sides reported it, every stream with its
+    /// statistics and grades.
     pub timeline: Vec<SegmentDetail>,
     pub debug: Sides<Debug>,
 }
@@ -334,10 +360,12 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
         let location = |side| building(first_network(session, side), context.sites).map(Location::from);
         let location = Sides { caller: location(Side::Caller), callee: location(Side::Callee) };
         let location = (location.caller.is_some() || location.callee.is_some()).then_some(location);
+        let shown = shown_segments(session);
         let metrics = result
             .map(|r| {
                 r.metrics
                     .iter()
+                    .filter(|m| (m.segment as usize) < shown)
                     .map(|m| MetricView {
                         segment_id: session.segments.get(m.segment as usize).and_then(|s| s.id.clone()),
                         graded: m.clone(),
@@ -370,6 +398,8 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
             likely_at,
             metrics,
             location,
+            segment_count: session.segments.len(),
+            segments_shown: (shown < session.segments.len()).then_some(shown),
         }
     }
 }
@@ -383,7 +413,7 @@ impl SessionView for EngineerSession {
                 caller: advanced(session, Side::Caller, caller_net, context.sites),
                 callee: advanced(session, Side::Callee, callee_net, context.sites),
             },
-            timeline: timeline(session, result),
+            timeline: timeline(session, result, shown_segments(session)),
             debug: Sides {
                 caller: debug(session.caller.as_ref(), caller_net),
                 callee: debug(session.callee.as_ref(), callee_net),

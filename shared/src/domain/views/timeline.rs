@@ -133,11 +133,12 @@ pub struct StreamDetail {
     pub metrics: Vec<GradedMetric>,
 }
 
-/// Every segment of `session`, with `result`'s grades on its streams.
-pub fn timeline(session: &Session, result: Option<&SessionResult>) -> Vec<SegmentDetail> {
+/// The first `shown` segments of `session`, with `result`'s grades on their streams.
+pub fn timeline(session: &Session, result: Option<&SessionResult>, shown: usize) -> Vec<SegmentDetail> {
     session
         .segments
         .iter()
+        .take(shown)
         .enumerate()
         .map(|(index, segment)| SegmentDetail {
             id: segment.id.clone(),
