@@ -115,6 +115,10 @@ impl PartyView for SpecialistParty {
             party.display_name.clone().or_else(|| party.user_principal_name.clone()).unwrap_or_else(|| party.id.clone())
         } else if party.kind == PartyKind::Application {
             "Application".to_owned()
+        } else if party.id == crate::domain::erasure::ERASED_ID {
+            // Whose tenant it was went with the rest: "External User" would send tier 1 to look
+            // for a guest where an employee may have been.
+            crate::domain::erasure::ERASED_NAME.to_owned()
         } else if is_internal(party, viewer.home_tenant) {
             "Internal User".to_owned()
         } else {
@@ -192,6 +196,14 @@ impl PartyView for EngineerParty {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_erased_party_is_the_erased_user_to_every_role() {
+        let viewer = Viewer { searched_user: "someone-else", home_tenant: "home" };
+        let erased = Party::erased(PartyKind::User);
+        assert_eq!(SpecialistParty::of(&erased, &viewer).display_name(), "Erased user");
+        assert_eq!(EngineerParty::of(&erased, &viewer).label(), "Erased user");
+    }
 
     #[test]
     fn the_last_three_digits_are_masked() {
