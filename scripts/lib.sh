@@ -60,9 +60,25 @@ start_moto() {
   wait_http "$MOTO_URL/moto-api/" moto "$MOTO_PID"
 }
 
-# stop_group PID...: stops each process group started with setsid, and waits for it.
+# descendants PID...: every process below these, however deep (cargo lambda watch starts each
+# function in a process group of its own, which stopping watch's group does not reach).
+descendants() {
+  local pid child
+  for pid in "$@"; do
+    for child in $(pgrep -P "$pid" 2>/dev/null || true); do
+      # With its start time, so that a number the system has given to another process since
+      # is not stopped instead.
+      echo "$child:$(ps -o lstart= -p "$child" 2>/dev/null | tr -d ' ')"
+      descendants "$child"
+    done
+  done
+}
+
+# stop_group PID...: stops each process group started with setsid, and waits for it; then
+# whatever those groups had started in groups of their own.
 stop_group() {
-  local pid
+  local pid below
+  below=$(descendants "$@")
   for pid in "$@"; do
     [ -n "$pid" ] || continue
     kill -TERM -- "-$pid" 2>/dev/null || true
@@ -72,6 +88,13 @@ stop_group() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+  done
+  local started
+  for pid in $below; do
+    started=${pid#*:} pid=${pid%%:*}
+    if [ "$(ps -o lstart= -p "$pid" 2>/dev/null | tr -d ' ')" = "$started" ]; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   done
 }
 
