@@ -113,6 +113,12 @@ impl Connector {
         }
     }
 
+    /// Loses what the stream holds for the worker now, as a stream does after 24 hours: the
+    /// queued items stay in the table, pending, and nothing delivers them.
+    pub async fn lose_queued(&mut self) {
+        while !self.worker_stream.next_records().await.unwrap().is_empty() {}
+    }
+
     /// Runs the subscription keeper once.
     pub async fn keep(&self) -> Outcome {
         let deadline = Deadline::after(self.invocation);

@@ -111,8 +111,9 @@ pub enum WriteGuard<'a> {
     /// Present at exactly this `version` and rating: nothing was committed or rated since it
     /// was read (erasure's rewrite of a call).
     Unchanged { version: i64, rating: Rating },
-    /// Absent, or already taken by a worker: a fetch still pending is not queued twice.
-    AbsentOrTaken,
+    /// Absent, already taken by a worker, or expiring before this time (unix seconds): a fetch
+    /// still pending is not queued twice, unless it has waited so long that it was lost.
+    AbsentTakenOrExpiringBefore(i64),
     /// Absent, or queued before this time (unix seconds): a job of one kind waiting is not
     /// queued twice, and one that was lost does not block the next for long.
     AbsentOrQueuedBefore(i64),
@@ -170,10 +171,10 @@ impl WriteGuard<'_> {
                 &[("#v", "version"), ("#rating", "rating")],
                 Some(vec![(":v".into(), number(version)), (":rating".into(), to_value(&rating))]),
             ),
-            Self::AbsentOrTaken => (
-                "attribute_not_exists(#pk) OR attribute_exists(#taken)".into(),
-                &[("#pk", PK), ("#taken", "takenAt")],
-                None,
+            Self::AbsentTakenOrExpiringBefore(expiry) => (
+                "attribute_not_exists(#pk) OR attribute_exists(#taken) OR #expires < :stale".into(),
+                &[("#pk", PK), ("#taken", "takenAt"), ("#expires", EXPIRES_AT)],
+                Some(vec![(":stale".into(), number(expiry))]),
             ),
             Self::AbsentOrQueuedBefore(stale) => (
                 "attribute_not_exists(#pk) OR #queued < :stale".into(),

@@ -32,6 +32,12 @@ use time::{Duration, OffsetDateTime};
 /// How long a queue item lives: the stream keeps records 24 hours, so should a fetch still
 /// wait after that, nothing could deliver it anyway.
 pub const QUEUE_ITEM_LIFETIME: Duration = Duration::days(1);
+/// How long a pending fetch keeps the same id from being queued again. A fetch is taken within
+/// seconds (a paused one is queued afresh by every run), so one still pending after an hour was
+/// lost — its stream record discarded — and must not block the call for good: the next
+/// notification or reconciliation queues it again. Queuing it again costs at most a second
+/// stream record; the worker takes only the latest queuing (its nonce), so never a second fetch.
+pub const STALE_FETCH: Duration = Duration::hours(1);
 /// Queue writes in flight at once for one delivery.
 const QUEUE_CONCURRENCY: usize = 16;
 /// The most deflated bytes one kept chunk holds (a DynamoDB item holds 400 KB): a larger page
@@ -301,10 +307,12 @@ impl DynamoStore {
         Ok(queued.into_iter().sum())
     }
 
-    /// Queues one fetch unless it is pending; whether it was queued.
+    /// Queues one fetch unless it is pending, and was queued less than [`STALE_FETCH`] ago;
+    /// whether it was queued.
     async fn queue_fetch(&self, id: &str, now: OffsetDateTime) -> Result<usize, StoreError> {
         let item = to_item(&fetch_item(id, 0, None, now))?;
-        Ok(usize::from(self.put_guarded(item, WriteGuard::AbsentOrTaken).await?))
+        let stale = (now - STALE_FETCH + QUEUE_ITEM_LIFETIME).unix_timestamp();
+        Ok(usize::from(self.put_guarded(item, WriteGuard::AbsentTakenOrExpiringBefore(stale)).await?))
     }
 
     /// Takes the pending fetch of `call_id` queued as `nonce`; `false` if a newer notification

@@ -257,6 +257,7 @@ async fn a_town_hall_is_fetched_across_invocations_under_graphs_per_record_limit
         })
         .collect();
     let mut connector = Connector::subscribed(behaviour).await;
+    connector.drain().await; // the keeper's first reconciliation, before the town hall
     connector.invocation = std::time::Duration::from_millis(1_200);
     connector.worker.margin = std::time::Duration::from_millis(200);
     let (before, invocations) = (connector.api_requests(), connector.invocations);
@@ -273,12 +274,14 @@ async fn a_town_hall_is_fetched_across_invocations_under_graphs_per_record_limit
         assert_eq!(entry.version, 1, "participant {n} has the town hall in their history");
     }
     // Two first-page requests, 199 later pages of sessions and 19 of participants, none
-    // refused or repeated.
-    assert_eq!(connector.api_requests() - before, 2 + 199 + 19);
+    // refused; a page is asked again only when its answer came after the invocation's
+    // deadline (a loaded machine), at most once a run.
+    let runs = connector.invocations - invocations;
+    let used = (connector.api_requests() - before) as usize;
+    assert!((2 + 199 + 19..=2 + 199 + 19 + runs).contains(&used), "{used} requests in {runs} runs");
     assert_eq!(connector.stand_in.stats.record_throttled.load(Ordering::Relaxed), 0, "the pacing kept to the limits");
     // 218 later pages at 50 a window wait out four windows (with the pacing's headroom).
     assert!(elapsed >= limits.later.window * 4, "{elapsed:?}");
-    let runs = connector.invocations - invocations;
     assert!(runs >= 4, "the fetch went on over several invocations ({runs})");
     assert!(store.dead_letter_of("town-hall").await.unwrap().is_none());
     let left: Vec<_> = all_items(store.table())
@@ -391,6 +394,29 @@ async fn a_thousand_missed_events_queue_one_reconciliation_which_finds_what_no_n
     // Once it ran, a new `missed` event queues a new one.
     let (_, answer, _) = post_to_webhook(&lifecycle, &missed.to_string()).await;
     assert_eq!(serde_json::from_str::<Value>(&answer).unwrap()["queuedJobs"], 1, "{answer}");
+}
+
+#[tokio::test]
+async fn a_fetch_whose_stream_record_was_lost_is_queued_again_once_stale_and_reconciled() {
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    connector.drain().await;
+    // Notified and queued, but the stream record never reached the worker.
+    connector.stand_in.publish(vec![record("lost", 1, 2)]).await;
+    connector.stand_in.deliveries_done().await;
+    connector.lose_queued().await;
+    assert!(
+        connector.pipeline.store().stored_versions(&["lost".to_owned()], connector.now()).await.unwrap().is_empty()
+    );
+    // Within the hour, a pending fetch keeps the id from being queued twice (duplicates in
+    // flight cost one fetch); past it, the reconciliation queues it again and it is stored.
+    let store = connector.pipeline.store().clone();
+    let ids = ["lost".to_owned()];
+    connector.offset.store(30 * 60, Ordering::Relaxed);
+    assert_eq!(store.queue_fetches(&ids, connector.now()).await.unwrap(), 0, "still pending, not stale");
+    connector.offset.store(2 * 3600, Ordering::Relaxed);
+    assert!(store.queue_job(callscope_core::domain::connector::Job::Reconcile, connector.now()).await.unwrap());
+    connector.drain().await;
+    assert_eq!(stored_header(connector.pipeline.store(), "lost").await.summary.version, 1, "reconciled");
 }
 
 #[tokio::test]
