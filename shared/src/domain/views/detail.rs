@@ -113,7 +113,7 @@ pub const SEGMENTS_JSON_BUDGET: usize = 150 * 1024;
 
 /// How many of `session`'s segments a view shows: the first whose JSON fits
 /// [`SEGMENTS_JSON_BUDGET`], and always the first.
-pub fn shown_segments(session: &Session) -> usize {
+fn shown_segments(session: &Session) -> usize {
     let mut bytes = 0;
     for (index, segment) in session.segments.iter().enumerate() {
         bytes += serde_json::to_vec(segment).map_or(usize::MAX, |json| json.len());
@@ -407,13 +407,16 @@ impl<P: PartyView> SessionView for SessionOverview<P> {
 impl SessionView for EngineerSession {
     fn of(index: usize, session: &Session, result: Option<&SessionResult>, context: &Context) -> Self {
         let (caller_net, callee_net) = (first_network(session, Side::Caller), first_network(session, Side::Callee));
+        let overview: SessionOverview<EngineerParty> = SessionOverview::of(index, session, result, context);
+        // The segments the overview's metrics show, measured once.
+        let shown = overview.segments_shown.unwrap_or(overview.segment_count);
         Self {
-            overview: SessionOverview::of(index, session, result, context),
+            overview,
             advanced: Sides {
                 caller: advanced(session, Side::Caller, caller_net, context.sites),
                 callee: advanced(session, Side::Callee, callee_net, context.sites),
             },
-            timeline: timeline(session, result, shown_segments(session)),
+            timeline: timeline(session, result, shown),
             debug: Sides {
                 caller: debug(session.caller.as_ref(), caller_net),
                 callee: debug(session.callee.as_ref(), callee_net),
