@@ -99,11 +99,11 @@ stop_group() {
 }
 
 # stack_up [GATEWAY_PORT [FUNCTIONS_PORT]]: the whole product on this machine (built as the
-# tests were when STACK_BUILD=workspace). moto (local DynamoDB) and the table, the stand-in Microsoft Graph (unless GRAPH_API_URL and
+# tests were when STACK_BUILD=workspace). moto (local DynamoDB and SQS), the table and the work queues, the stand-in Microsoft Graph (unless GRAPH_API_URL and
 # GRAPH_TOKEN_URL are set: then that Graph), IAM in front of moto (`callscope-dev iam-proxy`: a
 # request the function's role in infra/template.yaml refuses is answered AccessDeniedException,
 # and every checked access goes to IAM_LOG), the functions under `cargo lambda watch`, the local
-# stream triggers and schedule, the local gateway (free ports unless given), and the Graph
+# triggers (the table's stream, the work queues) and schedule, the local gateway (free ports unless given), and the Graph
 # subscription. Sets STACK_PIDS, GATEWAY_URL, FUNCTIONS_URL, IAM_LOG, and GRAPH_STANDIN_URL when the
 # stand-in runs. GRAPH_THROTTLE_PERCENT makes the stand-in answer that share of requests 429.
 stack_up() {
@@ -141,6 +141,10 @@ stack_up() {
     wait_http "$GRAPH_STANDIN_URL/_standin/stats" graph "$!"
   fi
   foreground "$DEV" create-table
+  # The Graph worker's work queues on moto's SQS (each with its dead-letter queue).
+  local queue_urls
+  queue_urls=$("$DEV" create-queues)
+  export "${queue_urls%%$'\n'*}" "${queue_urls#*$'\n'}"
   echo "==> starting IAM in front of the local DynamoDB (each function's requests checked against its role)"
   local iam_port
   iam_port=$(free_port)
@@ -152,7 +156,8 @@ stack_up() {
   echo "==> starting the functions under cargo lambda watch (their DynamoDB: the IAM proxy)"
   local env_args=(--env-var "AWS_ENDPOINT_URL=http://127.0.0.1:$iam_port") name
   for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
-      GRAPH_CLIENT_STATE GRAPH_CLIENT_ID GRAPH_CLIENT_SECRET GRAPH_API_URL GRAPH_TOKEN_URL GRAPH_NOTIFICATION_URL; do
+      GRAPH_CLIENT_STATE GRAPH_CLIENT_ID GRAPH_CLIENT_SECRET GRAPH_API_URL GRAPH_TOKEN_URL GRAPH_NOTIFICATION_URL \
+      GRAPH_LIVE_QUEUE_URL GRAPH_BACKFILL_QUEUE_URL; do
     env_args+=(--env-var "$name=${!name}")
   done
   # Each function's build under watch selects its package alone; the build above selected the
@@ -163,7 +168,7 @@ stack_up() {
   STACK_PIDS="$STACK_PIDS $!"
   FUNCTIONS_URL="http://127.0.0.1:$functions_port"
   wait_http "$FUNCTIONS_URL/" watch "$!"
-  echo "==> starting the stream triggers, the schedule and the gateway"
+  echo "==> starting the triggers (the stream, the work queues), the schedule and the gateway"
   setsid "$DEV" trigger "$FUNCTIONS_URL" > .local/trigger.log 2>&1 &
   STACK_PIDS="$STACK_PIDS $!"
   setsid "$DEV" gateway "127.0.0.1:$gateway_port" "$FUNCTIONS_URL" > .local/gateway.log 2>&1 &

@@ -1,34 +1,39 @@
 //! The Graph connector on a fresh table, for its tests and its benchmark: the stand-in Graph
 //! (`callscope_dev::graph_standin`) delivering over HTTP to the webhook handler served
-//! in-process, the Graph worker, and the stream it reads, as Lambda's event source mapping would.
+//! in-process, the Graph worker, and its work queues, read as Lambda's SQS event source
+//! mapping reads them.
 
-use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, StreamTail, event, stream_tail};
+use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, dispatch, sqs_client};
 use callscope_core::app::connector::{Deadline, Outcome, Worker};
-use callscope_core::domain::connector::{Job, PerRecordLimits};
+use callscope_core::domain::connector::{Job, Lane, PerRecordLimits, Work};
 use callscope_core::msgraph::{GraphClient, GraphSettings};
-use callscope_core::store::connector::Work;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::fixtures::HOME_TENANT;
 use callscope_dev::graph_standin::{Behaviour, StandIn};
+use callscope_dev::queues::Poller;
 use ingest::worker::{Invocation, handle};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use time::{Duration, OffsetDateTime};
 
 /// The connector on a fresh table: the stand-in Graph, the webhook handler behind an HTTP
-/// listener, the worker and the stream it reads; time can be moved forward.
+/// listener, the worker and its queues; time can be moved forward.
 pub struct Connector {
     pub pipeline: Pipeline,
     pub stand_in: Arc<StandIn>,
     pub worker: Worker,
-    worker_stream: StreamTail,
+    /// The live and the backfill queue, as their event source mappings read them.
+    pub live: Poller,
+    pub backfill: Poller,
     pub webhook_url: String,
     /// Seconds the clock is moved past [`ANCHOR`].
     pub offset: Arc<AtomicI64>,
     /// How long each worker invocation may run (its deadline): the template's timeout.
     pub invocation: std::time::Duration,
-    /// Worker invocations so far (batches of what the event filter passes, handed to the handler).
+    /// Worker invocations so far (batches received from a queue, handed to the handler).
     pub invocations: usize,
+    /// Messages the worker reported as failed so far (each delivered again).
+    pub failures: usize,
 }
 
 impl Connector {
@@ -54,16 +59,31 @@ impl Connector {
         let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
         let settings = GraphSettings::from_lookup(lookup, HOME_TENANT).unwrap();
         let worker = Worker {
-            store: crate::as_function(pipeline.store(), "graph-worker"),
+            dispatch: dispatch(&crate::as_function(pipeline.store(), "graph-worker")),
             graph: GraphClient::new(settings),
             home_tenant: HOME_TENANT.to_owned(),
             backfill_budget: std::time::Duration::from_secs(60),
             pacing,
             margin: std::time::Duration::from_secs(5),
+            // A failed fetch is tried again at once (the deployed worker waits 30 s, doubling).
+            retry_base: std::time::Duration::ZERO,
         };
-        let worker_stream = stream_tail(pipeline.store().table()).await;
+        let urls = worker.dispatch.queue.urls().clone();
+        let live = Poller::new(sqs_client(), urls.of(Lane::Live)).await.unwrap();
+        let backfill = Poller::new(sqs_client(), urls.of(Lane::Backfill)).await.unwrap();
         let invocation = std::time::Duration::from_secs(300);
-        Self { pipeline, stand_in, worker, worker_stream, webhook_url, offset, invocation, invocations: 0 }
+        Self {
+            pipeline,
+            stand_in,
+            worker,
+            live,
+            backfill,
+            webhook_url,
+            offset,
+            invocation,
+            invocations: 0,
+            failures: 0,
+        }
     }
 
     /// The connector with its subscription made and the first backfill drained: where a test
@@ -91,32 +111,59 @@ impl Connector {
         moving_clock(self.offset.clone())
     }
 
-    /// Runs the worker over the stream until nothing is left for it, as the event source
-    /// mapping would; every batch must succeed.
+    /// Runs the worker over both queues until nothing is left on them (waiting out delayed
+    /// messages, as the event source mapping would), live first; every message must succeed.
     pub async fn drain(&mut self) {
+        self.drain_counting_failures().await;
+        assert_eq!(self.failures, 0, "the worker reported failures");
+    }
+
+    /// [`Self::drain`], but a message the worker reports as failed comes back after its
+    /// visibility timeout (and goes to the dead-letter queue after `maxReceiveCount`); counted
+    /// in [`Self::failures`].
+    pub async fn drain_counting_failures(&mut self) {
         self.stand_in.deliveries_done().await;
         loop {
-            let records = self.worker_stream.next_records().await.unwrap();
-            if records.is_empty() {
+            let mut received = 0;
+            for lane in [Lane::Live, Lane::Backfill] {
+                received += self.run_batch(lane).await;
+            }
+            if received > 0 {
+                continue;
+            }
+            if self.live.pending().await.unwrap() + self.backfill.pending().await.unwrap() == 0 {
                 return;
             }
-            // What the template's event filter passes: queued fetches and jobs.
-            let records: Vec<_> = records.into_iter().filter(callscope_dev::trigger::graph_work).collect();
-            for batch in records.chunks(50) {
-                let deadline = Deadline::after(self.invocation);
-                self.invocations += 1;
-                let response = handle(&self.worker, &self.clock(), Invocation::Stream(event(batch.to_vec())), deadline)
-                    .await
-                    .unwrap();
-                assert!(response.batch_item_failures.is_empty(), "the worker reported failures");
-            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
 
-    /// Loses what the stream holds for the worker now, as a stream does after 24 hours: the
-    /// queued items stay in the table, pending, and nothing delivers them.
+    /// Receives one batch from `lane`'s queue and runs the worker on it; how many messages.
+    pub async fn run_batch(&mut self, lane: Lane) -> usize {
+        let poller = match lane {
+            Lane::Live => &self.live,
+            Lane::Backfill => &self.backfill,
+        };
+        let batch = poller.receive(0).await.unwrap();
+        if batch.records.is_empty() {
+            return 0;
+        }
+        let deadline = Deadline::after(self.invocation);
+        self.invocations += 1;
+        let response = handle(&self.worker, &self.clock(), Invocation::Queue(batch.clone()), deadline).await.unwrap();
+        let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
+        self.failures += failed.len();
+        poller.settle(&batch, &failed).await.unwrap();
+        batch.records.len()
+    }
+
+    /// Loses every message the queues hold now, as a purge (or a message past its retention)
+    /// would: the markers stay in the table, pending, and nothing delivers them.
     pub async fn lose_queued(&mut self) {
-        while !self.worker_stream.next_records().await.unwrap().is_empty() {}
+        let client = sqs_client();
+        for url in [&self.worker.dispatch.queue.urls().live, &self.worker.dispatch.queue.urls().backfill] {
+            client.purge_queue().queue_url(url).send().await.unwrap();
+        }
     }
 
     /// Runs the subscription keeper once.

@@ -104,6 +104,35 @@ pub fn local_client() -> Client {
     Client::from_conf(client_config().build())
 }
 
+/// A client of the local SQS (moto serves it beside DynamoDB).
+pub fn sqs_client() -> aws_sdk_sqs::Client {
+    let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT").expect("CALLSCOPE_DYNAMODB_ENDPOINT is set");
+    let config = aws_sdk_sqs::Config::builder()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_sqs::Client::from_conf(config)
+}
+
+/// How long a received message of a test's queues stays hidden: short, so that a test sees a
+/// failed message come back (the template's is 30 minutes).
+pub const TEST_VISIBILITY_SECONDS: u32 = 2;
+
+/// The work queues of `table` (made with the table by [`fresh_store`]).
+pub fn work_queue(table: &str) -> callscope_core::queue::WorkQueue {
+    let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT").expect("CALLSCOPE_DYNAMODB_ENDPOINT is set");
+    let url = |lane: &str| format!("{}/123456789012/{table}-graph-{lane}", endpoint.trim_end_matches('/'));
+    let urls = callscope_core::queue::QueueUrls { live: url("live"), backfill: url("backfill") };
+    callscope_core::queue::WorkQueue::new(sqs_client(), urls)
+}
+
+/// Where `store`'s function queues the Graph worker's work: its table and the table's queues.
+pub fn dispatch(store: &DynamoStore) -> callscope_core::app::dispatch::Dispatch {
+    callscope_core::app::dispatch::Dispatch { store: store.clone(), queue: work_queue(store.table()) }
+}
+
 /// The DynamoDB operation of a request (`Query`, `PutItem`, ...), from its `x-amz-target`.
 fn operation<'a>(context: &'a BeforeTransmitInterceptorContextRef<'_>) -> &'a str {
     let target = context.request().headers().get("x-amz-target").unwrap_or_default();
@@ -255,6 +284,9 @@ pub async fn fresh_store() -> DynamoStore {
     let name = format!("callscope-test-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
     let client = local_client();
     schema::create_table(&client, &name).await.expect("create the test table");
+    let queues = callscope_dev::queues::ensure(&sqs_client(), &name, TEST_VISIBILITY_SECONDS).await;
+    let queues = queues.expect("create the test table's work queues");
+    assert_eq!(queues.urls, work_queue(&name).urls().clone(), "the work queues are where work_queue says");
     DynamoStore::new(client, name)
 }
 
@@ -283,7 +315,12 @@ pub fn clock() -> Clock {
 
 /// The ingest function's app on `store`'s table, configured as a deployment would be.
 pub fn ingest_app(store: &DynamoStore) -> ingest::App {
-    ingest::App { config: config(store.table()), store: as_function(store, "ingest"), clock: clock() }
+    ingest::App {
+        config: config(store.table()),
+        store: as_function(store, "ingest"),
+        queue: work_queue(store.table()),
+        clock: clock(),
+    }
 }
 
 /// The classify function's app on `store`'s table, with the default thresholds.
@@ -505,7 +542,7 @@ pub async fn erasure_overtaking_an_escalation(store: &DynamoStore, user: &str, c
     let mut hurried = config(store.table());
     hurried.erasure_budget = std::time::Duration::ZERO;
     let racing = race::before(&table_store(store.table()), marker, escalate);
-    let app = ingest::App { config: hurried, store: as_function(&racing, "ingest"), clock: clock() };
+    let app = ingest::App { config: hurried, store: as_function(&racing, "ingest"), ..ingest_app(store) };
     let erase = api_request("DELETE", Some("admin"), &format!("/users/{user}"), &[]);
     let (status, report) = json_response(app.handle(erase).await);
     assert_eq!((status, report["complete"].as_bool()), (202, Some(false)), "{report}");
@@ -598,7 +635,7 @@ pub async fn stream_tail(table: &str) -> StreamTail {
 pub fn webhook_app(store: &DynamoStore) -> webhook::App {
     webhook::App {
         client_state: callscope_core::support::secret::Rotating::new(GRAPH_CLIENT_STATE),
-        store: as_function(store, "webhook"),
+        dispatch: dispatch(&as_function(store, "webhook")),
         clock: clock(),
     }
 }

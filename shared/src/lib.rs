@@ -20,5 +20,7 @@ pub mod domain;
 #[cfg(feature = "aws")]
 pub mod msgraph;
 #[cfg(feature = "aws")]
+pub mod queue;
+#[cfg(feature = "aws")]
 pub mod store;
 pub mod support;

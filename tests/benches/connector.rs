@@ -10,7 +10,7 @@
 //! Run: `scripts/with-moto.sh cargo bench -p callscope-tests --bench connector` (the town hall
 //! alone: `... --bench connector -- town-hall`)
 
-use callscope_core::domain::connector::PerRecordLimits;
+use callscope_core::domain::connector::{Lane, PerRecordLimits};
 use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
@@ -50,9 +50,9 @@ fn quantiles(mut samples: Vec<Duration>) -> String {
 
 async fn acknowledgement() {
     let connector = Connector::new(Behaviour::default()).await;
-    let store = &connector.pipeline.webhook.store;
+    let dispatch = &connector.pipeline.webhook.dispatch;
     let prefilled: Vec<String> = (0..QUEUED).map(|n| format!("queued-{n:05}")).collect();
-    store.queue_fetches(&prefilled, ANCHOR).await.expect("prefill the queue");
+    dispatch.fetches(&prefilled, Lane::Live, ANCHOR).await.expect("prefill the queue");
     let http = reqwest::Client::new();
     let url = format!("{}/graph/notifications", connector.webhook_url);
     for per_delivery in [1, 100] {

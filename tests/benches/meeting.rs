@@ -9,7 +9,7 @@
 
 use callscope_core::support::fixtures;
 use callscope_http::HttpFunction;
-use callscope_tests::{ANCHOR, clock, config, counted_store, fresh_store};
+use callscope_tests::{ANCHOR, counted_store, fresh_store, ingest_app};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,7 @@ async fn main() {
         for round in 0..ROUNDS {
             let table = fresh_store().await;
             let (store, log) = counted_store(table.table());
-            let app = ingest::App { config: config(store.table()), store, clock: clock() };
+            let app = ingest::App { store, ..ingest_app(&table) };
             for (n, times) in [&mut first, &mut later].into_iter().enumerate() {
                 let start = ANCHOR - time::Duration::hours(3 - n as i64);
                 let record = fixtures::call_json(&format!("m{round}-{n}"), 1, participants, 1, start);

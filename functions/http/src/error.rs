@@ -144,6 +144,13 @@ impl From<AppError> for ApiError {
                 tracing::error!(error = %graph, "Microsoft Graph failed");
                 Self::new(502, "upstream", "Microsoft Graph did not answer as expected")
             }
+            AppError::Queue(queue) => {
+                tracing::error!(error = %queue, "a work queue failed");
+                Self {
+                    retry_after_seconds: Some(1),
+                    ..Self::new(503, "unavailable", "the work queue is busy; retry shortly")
+                }
+            }
         }
     }
 }

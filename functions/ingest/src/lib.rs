@@ -9,10 +9,12 @@ use axum::handler::Handler;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use callscope_core::app::connector::request_backfill;
+use callscope_core::app::dispatch::Dispatch;
 use callscope_core::app::erase::erase_user;
 use callscope_core::app::ingest::ingest_posted_calls;
 use callscope_core::app::tenant_files::upload;
 use callscope_core::domain::access::RoleNames;
+use callscope_core::queue::WorkQueue;
 use callscope_core::store::{DatasetKind, DynamoStore};
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
@@ -25,6 +27,8 @@ use std::sync::Arc;
 pub struct App {
     pub config: Config,
     pub store: DynamoStore,
+    /// The Graph worker's queues: an admin's backfill is a job on them.
+    pub queue: WorkQueue,
     pub clock: Clock,
 }
 
@@ -92,7 +96,8 @@ async fn backfill(
     body: Body,
 ) -> Result<Response, ApiError> {
     let body = read_sent_as(&headers, body, CALL_MEDIA_TYPES, app.config.max_body_bytes).await?;
-    let job = request_backfill(&app.store, &principal, &body, app.clock.now(), &request_id).await?;
+    let dispatch = Dispatch { store: app.store.clone(), queue: app.queue.clone() };
+    let job = request_backfill(&dispatch, &principal, &body, app.clock.now(), &request_id).await?;
     tracing::info!("backfill queued");
     Ok(json(202, &serde_json::json!({ "queued": job })))
 }

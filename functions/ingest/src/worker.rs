@@ -1,61 +1,67 @@
-//! The Graph worker's handler. Two kinds of event reach it: a batch from the table's stream
-//! (queued fetches and jobs, filtered by the event source mapping) and the hourly schedule,
-//! whose constant input is `{"job": {"kind": "keep", ...}}`. Each queued piece of work runs
-//! through the core, by the invocation's deadline; the ones that must be delivered again are
-//! reported as batch failures.
+//! The Graph worker's handler. Two kinds of event reach it: a batch from one of the work queues
+//! (its SQS event source mappings, with partial batch responses) and the hourly schedule, whose
+//! constant input is `{"job": {"kind": "keep", ...}}`. Each message runs through the core, by
+//! the invocation's deadline; a message that failed, or that the invocation stopped before
+//! taking, is reported as a batch item failure and delivered again (after `maxReceiveCount`
+//! deliveries, it waits in the queue's dead-letter queue with its body).
 
-use aws_lambda_events::dynamodb::{Event, EventRecord};
-use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use callscope_core::app::AppError;
 use callscope_core::app::connector::{Deadline, Outcome, Worker};
-use callscope_core::domain::connector::Job;
-use callscope_core::store::connector::{Work, queued_work};
-use callscope_core::store::stream::Change;
+use callscope_core::domain::connector::{Job, Work};
 use callscope_core::support::clock::Clock;
 use futures::StreamExt;
 
-/// How many records of one batch are fetched at once (Graph throttles per app and tenant).
+/// How many messages of one batch run at once (the fleet's share of Graph's limit is set by the
+/// mappings' maximum concurrency: `docs/capacity.md`).
 pub const FETCH_CONCURRENCY: usize = 4;
 
 /// What invoked the worker.
 #[derive(Debug, serde::Deserialize)]
 #[serde(untagged)]
 pub enum Invocation {
-    /// A batch from the table's stream.
-    Stream(Event),
+    /// A batch from a work queue.
+    Queue(SqsEvent),
     /// The schedule (or an operator): run one job now.
     Scheduled { job: Job },
 }
 
-/// Runs an invocation that must be done by `deadline`; the stream records to deliver again. A
-/// scheduled job that fails is an error of the invocation (EventBridge retries it, the errors
-/// alarm counts it).
+/// Runs an invocation that must be done by `deadline`; the messages to deliver again. A
+/// message is taken only while at least `margin` is left before the deadline. A scheduled job
+/// that fails is an error of the invocation (EventBridge retries it, the errors alarm counts it).
 pub async fn handle(
     worker: &Worker,
     clock: &Clock,
     invocation: Invocation,
     deadline: Deadline,
-) -> Result<DynamoDbEventResponse, AppError> {
-    let mut response = DynamoDbEventResponse::default();
+) -> Result<SqsBatchResponse, AppError> {
+    let mut response = SqsBatchResponse::default();
     match invocation {
         Invocation::Scheduled { job } => {
             worker.run(Work::Job(job), clock.now(), deadline).await.inspect_err(|error| {
                 tracing::error!(%error, "scheduled job failed");
             })?;
         }
-        Invocation::Stream(event) => {
+        Invocation::Queue(event) => {
             let results: Vec<_> = futures::stream::iter(&event.records)
-                .map(|record| async move { (record, handle_record(worker, clock, record, deadline).await) })
-                // Unordered: a paused town hall at the head of a batch must not hold the rest
-                // back until the deadline (failures are reported by sequence number).
+                .map(|message| async move {
+                    let result = if deadline.is_within(worker.margin) {
+                        // Too late to take it: it goes back to the queue as it is.
+                        Err("not taken before the deadline".to_owned())
+                    } else {
+                        handle_message(worker, clock, message, deadline).await
+                    };
+                    (message, result)
+                })
+                // Unordered: a large record at the head of a batch must not hold the rest back.
                 .buffer_unordered(FETCH_CONCURRENCY)
                 .collect()
                 .await;
-            for (record, result) in results {
+            for (message, result) in results {
                 if let Err(error) = result {
-                    tracing::error!(%error, event_id = %record.event_id, "queued work failed; delivered again");
-                    let mut failure = DynamoDbBatchItemFailure::default();
-                    failure.item_identifier = record.change.sequence_number.clone();
+                    tracing::warn!(%error, message_id = ?message.message_id, "queued work not done; delivered again");
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = message.message_id.clone().unwrap_or_default();
                     response.batch_item_failures.push(failure);
                 }
             }
@@ -64,11 +70,14 @@ pub async fn handle(
     Ok(response)
 }
 
-async fn handle_record(worker: &Worker, clock: &Clock, record: &EventRecord, deadline: Deadline) -> Result<(), String> {
-    let change = Change::from_record(record).map_err(|e| e.to_string())?;
-    let Some(work) = queued_work(&change).map_err(|e| e.to_string())? else {
-        return Ok(());
-    };
+async fn handle_message(
+    worker: &Worker,
+    clock: &Clock,
+    message: &SqsMessage,
+    deadline: Deadline,
+) -> Result<(), String> {
+    let body = message.body.as_deref().unwrap_or_default();
+    let work: Work = serde_json::from_str(body).map_err(|e| format!("not a work message: {e}"))?;
     match worker.run(work, clock.now(), deadline).await.map_err(|e| e.to_string())? {
         Outcome::Stored(accepted) => tracing::info!(records = accepted.len(), "fetched from Graph and stored"),
         outcome => tracing::info!(?outcome, "queued work done"),

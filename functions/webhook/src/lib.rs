@@ -15,7 +15,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
-use callscope_core::store::DynamoStore;
+use callscope_core::app::dispatch::Dispatch;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::secret::Rotating;
 use callscope_http::{Access, ApiError, HttpFunction, QueryParams, Routes, json, read_body, read_sent_as};
@@ -27,7 +27,8 @@ pub struct App {
     /// The clientState Graph echoes in every notification of our subscription (and, during a
     /// rotation, the one before it).
     pub client_state: Rotating,
-    pub store: DynamoStore,
+    /// The table (queue markers) and the Graph worker's queues.
+    pub dispatch: Dispatch,
     pub clock: Clock,
 }
 
@@ -75,12 +76,12 @@ async fn from_graph(
     let (now, accepted) = (app.clock.now(), app.client_state.accepted());
     match delivery {
         Delivery::Changes => {
-            let report = accept_notifications(&app.store, &body, &accepted, now).await?;
+            let report = accept_notifications(&app.dispatch, &body, &accepted, now).await?;
             tracing::info!(queued = report.queued, "Graph notifications queued");
             Ok(json(202, &report))
         }
         Delivery::Lifecycle => {
-            let queued = accept_lifecycle(&app.store, &body, &accepted, now).await?;
+            let queued = accept_lifecycle(&app.dispatch, &body, &accepted, now).await?;
             Ok(json(202, &serde_json::json!({ "queuedJobs": queued })))
         }
     }

@@ -4,31 +4,44 @@
 //! the path of `POST /calls`, keep the subscription, or list a window for a backfill.
 //!
 //! A record is fetched page by page under Graph's per-record limits (`domain::connector::
-//! pacing`) and never past the invocation's deadline: when the next request may not go before
-//! the deadline (less [`Worker::margin`]), or Graph asks for a wait that long, the pages fetched
-//! so far are kept in the table and the fetch is queued again to go on where it stopped, in a
-//! later invocation (`docs/decisions.md`, the town-hall fetch).
+//! pacing`) and never past the invocation's deadline, and a function never sleeps through a
+//! wait: when the next request may not go for more than a moment (its per-record slot, Graph's
+//! `Retry-After`) or not before the deadline (less [`Worker::margin`]), the pages fetched so far
+//! are kept in the table and the fetch's message goes back on its queue, delayed until it may
+//! go on (`docs/decisions.md`, the town-hall fetch and the work queues).
 
 use super::AppError;
+use super::dispatch::Dispatch;
 use super::ingest::{Accepted, ingest_calls};
 use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
-    Dropped, Job, LifecycleEvent, PerRecordLimits, SubscriptionPlan, listed_record_keys, parse_lifecycle,
+    Dropped, Job, Lane, LifecycleEvent, PerRecordLimits, SubscriptionPlan, Work, listed_record_keys, parse_lifecycle,
     parse_notifications, plan, subscription,
 };
 use crate::domain::problem::Problem;
 use crate::domain::retention;
 use crate::msgraph::{GraphClient, GraphError};
+use crate::queue::MAX_DELAY;
 use crate::store::DynamoStore;
-use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME, Work};
+use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// Attempts at fetching one record (each itself retrying throttled requests) before it is
-/// set aside as a dead letter.
+/// Attempts at fetching one record that failed (Graph unreachable, a network error) before it
+/// is set aside as a dead letter. Throttling is no failure: a throttled fetch waits as long as
+/// Graph asks, on its queue.
 pub const MAX_FETCH_ATTEMPTS: u32 = 5;
+/// The longest wait for a per-record slot a fetch makes in place; a longer one goes back on the
+/// queue.
+const MAX_INLINE_WAIT: time::Duration = time::Duration::seconds(2);
+/// How many messages may wait on the backfill queue before a backfill lists more: a listing
+/// page queues up to 1,000 fetches, so a backfill keeps at most a few minutes of work queued
+/// ahead of the fleet, and whatever a live notification needs is never behind days of it.
+pub const BACKFILL_QUEUE_BOUND: u64 = 5_000;
+/// How long a backfill waits for its queue to drain below the bound before it looks again.
+const BACKFILL_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// MiB of the Graph worker's memory (1,024 MB) its concurrent ingests may take together.
 const INGEST_MEMORY_MIB: u32 = 700;
 /// How many times its JSON a record takes in memory while ingested (569 MiB for 69.5 MiB).
@@ -49,7 +62,7 @@ pub struct NotificationReport {
 
 /// Queues a fetch of every call record a delivery names with one of our `client_states`.
 pub async fn accept_notifications(
-    store: &DynamoStore,
+    dispatch: &Dispatch,
     body: &[u8],
     client_states: &[&str],
     now: OffsetDateTime,
@@ -62,13 +75,13 @@ pub async fn accept_notifications(
     if !dropped.is_empty() {
         tracing::warn!(?dropped, "notifications dropped");
     }
-    let queued = store.queue_fetches(&notified.ids, now).await?;
+    let queued = dispatch.fetches(&notified.ids, Lane::Live, now).await?;
     Ok(NotificationReport { queued, dropped })
 }
 
 /// Queues what each lifecycle event asks for; how many jobs were queued.
 pub async fn accept_lifecycle(
-    store: &DynamoStore,
+    dispatch: &Dispatch,
     body: &[u8],
     client_states: &[&str],
     now: OffsetDateTime,
@@ -93,7 +106,7 @@ pub async fn accept_lifecycle(
     }
     let mut queued = 0;
     for job in jobs {
-        queued += usize::from(store.queue_job(job, now).await?);
+        queued += usize::from(dispatch.job(job, now).await?);
     }
     Ok(queued)
 }
@@ -111,12 +124,13 @@ pub struct BackfillRequest {
 /// Queues a backfill of `[from, to)` for an admin (audited; refusals counted), clamped to the
 /// 30 days Graph keeps; answers the window that will be listed.
 pub async fn request_backfill(
-    store: &DynamoStore,
+    dispatch: &Dispatch,
     principal: &Principal,
     body: &[u8],
     now: OffsetDateTime,
     request_id: &str,
 ) -> Result<Job, AppError> {
+    let store = &dispatch.store;
     let event = AuditEvent::new(principal, AuditAction::Backfill, now, request_id);
     super::authorize::audited(store, principal.require_any(&[Role::Admin]), &event).await?;
     let request = read_backfill(body)?;
@@ -128,7 +142,7 @@ pub async fn request_backfill(
         return Err(crate::domain::problem::Rejection { problems: vec![Problem::invalid("from", message)] }.into());
     }
     store.write_audit(event).await?;
-    store.queue_job(job.clone(), now).await?;
+    dispatch.job(job.clone(), now).await?;
     Ok(job)
 }
 
@@ -145,8 +159,8 @@ pub enum Outcome {
     Gone,
     /// It failed for now and was queued again.
     Requeued,
-    /// Graph's per-record limits or the invocation's deadline stopped it: the pages fetched so
-    /// far are kept, and it was queued to go on from there.
+    /// Graph's per-record limits, a throttle or the invocation's deadline stopped it: the pages
+    /// fetched so far are kept, and it was queued to go on from there when it may.
     Paused,
     /// It kept failing (or Graph refused it): set aside with its reason.
     DeadLettered,
@@ -159,7 +173,8 @@ pub enum Outcome {
 /// The Graph worker's context, built once per cold start.
 #[derive(Debug, Clone)]
 pub struct Worker {
-    pub store: DynamoStore,
+    /// The table and the work queues.
+    pub dispatch: Dispatch,
     pub graph: GraphClient,
     pub home_tenant: String,
     /// How long one backfill run lists before it hands the rest over as a new job.
@@ -169,7 +184,14 @@ pub struct Worker {
     /// How long before the invocation's deadline a fetch stops asking Graph: the time it keeps
     /// for storing a whole record, or keeping its pages and queuing itself again.
     pub margin: std::time::Duration,
+    /// How long a fetch that failed waits on its queue before its next attempt, doubled with
+    /// each failure ([`RETRY_BASE`] when deployed).
+    pub retry_base: std::time::Duration,
 }
+
+/// A failed fetch's first wait before it is tried again: Graph's outages are mostly short,
+/// and five attempts doubling from 30 s span about 7 minutes.
+pub const RETRY_BASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// When an invocation must be done, by the system clock (Lambda's context gives it in
 /// milliseconds since the epoch).
@@ -192,6 +214,11 @@ impl Deadline {
     pub fn after(left: std::time::Duration) -> Self {
         Self(OffsetDateTime::now_utc() + left)
     }
+
+    /// Whether no more than `margin` is left: too late to take new work.
+    pub fn is_within(&self, margin: std::time::Duration) -> bool {
+        OffsetDateTime::now_utc() + margin >= self.0
+    }
 }
 
 /// What the fetching part of one run came to.
@@ -211,31 +238,52 @@ async fn sleep_until(at: OffsetDateTime) {
 }
 
 impl Worker {
+    /// The table.
+    fn store(&self) -> &DynamoStore {
+        &self.dispatch.store
+    }
+
     /// Runs one piece of queued work, by `deadline` (the invocation's, by the system clock).
-    /// An `Err` means "deliver it again" (storage failed, or a job could not reach Graph);
-    /// every other outcome is final.
+    /// An `Err` means "deliver it again" (storage or the queue failed, or a job could not reach
+    /// Graph); every other outcome is final.
     pub async fn run(&self, work: Work, now: OffsetDateTime, deadline: Deadline) -> Result<Outcome, AppError> {
         match work {
-            Work::Fetch { call_id, attempts, nonce, not_before } => {
-                if !self.store.take_fetch(&call_id, &nonce, now).await? {
+            Work::Fetch { call_id, attempts, nonce, not_before, lane } => {
+                if !self.store().take_fetch(&call_id, &nonce, now).await? {
                     return Ok(Outcome::Superseded);
                 }
-                let stop_at = deadline.0 - self.margin;
-                if let Some(at) = not_before {
-                    sleep_until(at.min(stop_at)).await;
-                    if at > stop_at {
-                        tracing::debug!(%call_id, "a resumed fetch must wait past this invocation; queued again");
-                        self.store.resume_fetch(&call_id, attempts, at, now).await?;
-                        return Ok(Outcome::Paused);
-                    }
+                let fetch = Fetch { call_id: &call_id, attempts, run: &nonce, lane };
+                if let Some(at) = not_before.filter(|at| *at > OffsetDateTime::now_utc() + MAX_INLINE_WAIT) {
+                    // Delivered early (a wait longer than the queue's longest delay): back on the
+                    // queue for the rest of it.
+                    tracing::debug!(%call_id, "a resumed fetch must wait longer; queued again");
+                    self.resume(&fetch, attempts, at, now).await?;
+                    return Ok(Outcome::Paused);
                 }
-                self.fetch(&call_id, attempts, &nonce, now, stop_at).await
+                if let Some(at) = not_before {
+                    sleep_until(at).await;
+                }
+                self.fetch(&fetch, now, deadline.0 - self.margin).await
             }
             Work::Job(job) => {
-                self.store.take_job(&job).await?;
+                self.store().take_job(&job).await?;
                 self.run_job(job, now).await
             }
         }
+    }
+
+    /// Queues `fetch` again, to go on no earlier than `not_before`, delayed on its queue until
+    /// then (as long as the queue can delay it).
+    async fn resume(
+        &self,
+        fetch: &Fetch<'_>,
+        attempts: u32,
+        not_before: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), AppError> {
+        let work = self.store().resume_fetch(fetch.call_id, attempts, not_before, fetch.lane, now).await?;
+        let delay = std::time::Duration::try_from(not_before - OffsetDateTime::now_utc()).unwrap_or_default();
+        self.dispatch.send(&[work], delay.min(MAX_DELAY), now).await
     }
 
     /// Runs one job (queued, or the schedule's).
@@ -250,18 +298,17 @@ impl Worker {
         }
     }
 
-    /// Fetches (the rest of) `call_id` until it is whole or `stop_at`, then stores it through
-    /// ingest; `run` names this queuing (its kept chunks).
+    /// Fetches (the rest of) the record until it is whole or `stop_at`, then stores it through
+    /// ingest.
     async fn fetch(
         &self,
-        call_id: &str,
-        attempts: u32,
-        run: &str,
+        fetch: &Fetch<'_>,
         now: OffsetDateTime,
         stop_at: OffsetDateTime,
     ) -> Result<Outcome, AppError> {
-        let mut progress = self.store.fetch_progress(call_id, now).await?.unwrap_or_default();
-        let body = match self.fetch_pages(call_id, attempts, run, &mut progress, now, stop_at).await? {
+        let call_id = fetch.call_id;
+        let mut progress = self.store().fetch_progress(call_id, now).await?.unwrap_or_default();
+        let body = match self.fetch_pages(fetch, &mut progress, now, stop_at).await? {
             Fetched::Whole(body) => body,
             Fetched::Over(outcome) => return Ok(outcome),
         };
@@ -269,10 +316,10 @@ impl Worker {
         // 25,000-session meeting): the invocation's fetches ingest one large record at a time.
         let weight = (body.len().saturating_mul(INGEST_MEMORY_FACTOR) >> 20).clamp(1, INGEST_MEMORY_MIB as usize);
         let _memory = INGEST_MEMORY.acquire_many(weight as u32).await.expect("the semaphore is never closed");
-        let failure = match ingest_calls(&self.store, &body, now, &self.home_tenant).await {
+        let failure = match ingest_calls(self.store(), &body, now, &self.home_tenant).await {
             Ok(accepted) => {
                 tracing::debug!(%call_id, requests = progress.state.requests, "fetched and stored a call record");
-                self.store.drop_pages(call_id).await?;
+                self.store().drop_pages(call_id).await?;
                 return Ok(Outcome::Stored(accepted));
             }
             Err(AppError::Rejected(rejection)) => {
@@ -282,7 +329,7 @@ impl Worker {
             }
             Err(other) => return Err(other),
         };
-        self.dead_letter(call_id, failure, attempts, now).await
+        self.dead_letter(fetch, failure, now).await
     }
 
     /// Asks Graph for the record's pages while its limits and `stop_at` allow: the record
@@ -290,21 +337,19 @@ impl Worker {
     /// requeued, dead-lettered).
     async fn fetch_pages(
         &self,
-        call_id: &str,
-        attempts: u32,
-        run: &str,
+        fetch: &Fetch<'_>,
         progress: &mut Progress,
         now: OffsetDateTime,
         stop_at: OffsetDateTime,
     ) -> Result<Fetched, AppError> {
+        let call_id = fetch.call_id;
         let mut fresh: Vec<Chunk> = Vec::new();
-        let mut fetched = 0;
         while let Some(request) = progress.state.next_request() {
             let kind = request.kind();
             if let Some(slot) = progress.state.pacer.next_slot(kind, &self.pacing) {
-                if slot > stop_at {
-                    let pause = Pause { not_before: slot, attempts };
-                    return self.pause(call_id, run, progress, fresh, pause, now).await.map(Fetched::Over);
+                if slot > stop_at.min(OffsetDateTime::now_utc() + MAX_INLINE_WAIT) {
+                    let pause = Pause { not_before: slot, attempts: fetch.attempts };
+                    return self.pause(fetch, progress, fresh, pause, now).await.map(Fetched::Over);
                 }
                 sleep_until(slot).await;
             }
@@ -314,7 +359,6 @@ impl Worker {
                     match progress.state.take(answer) {
                         Ok(items) => {
                             fresh.extend(Chunk::deflate(items)?);
-                            fetched += 1;
                             continue;
                         }
                         Err(error) if error.restarts() => match progress.state.restart() {
@@ -331,41 +375,38 @@ impl Worker {
                 }
                 Err(GraphError::NotFound) => {
                     tracing::info!("call record not found at Graph (older than 30 days?); dropped");
-                    self.store.drop_pages(call_id).await?;
+                    self.store().drop_pages(call_id).await?;
                     return Ok(Fetched::Over(Outcome::Gone));
                 }
                 Err(GraphError::WouldWait(wait)) => {
-                    // Graph asked for a wait this invocation cannot make: a 429 that brought
-                    // nothing in this run counts as a failed attempt. A run that only met its
-                    // own deadline (no wait asked: it started late in a busy batch) does not.
-                    let not_before = OffsetDateTime::now_utc() + wait;
-                    let failed = fetched == 0 && !wait.is_zero();
-                    if failed && attempts + 1 >= MAX_FETCH_ATTEMPTS {
-                        GraphError::Unavailable(format!("throttled past the deadline in {} runs", attempts + 1))
-                            .to_string()
-                    } else {
-                        let pause = Pause { not_before, attempts: attempts + u32::from(failed) };
-                        return self.pause(call_id, run, progress, fresh, pause, now).await.map(Fetched::Over);
-                    }
+                    // Graph asked for a wait (or the deadline came): the fetch goes back on its
+                    // queue for as long as Graph asked. Throttling is not a failed attempt.
+                    let pause = Pause { not_before: OffsetDateTime::now_utc() + wait, attempts: fetch.attempts };
+                    return self.pause(fetch, progress, fresh, pause, now).await.map(Fetched::Over);
                 }
-                Err(error) if error.is_transient() && attempts + 1 < MAX_FETCH_ATTEMPTS => {
-                    tracing::warn!(attempt = attempts + 1, error = %error, "fetch failed; queued again");
-                    if !self.keep(call_id, run, progress, fresh, now).await? {
+                Err(error) if error.is_transient() && fetch.attempts + 1 < MAX_FETCH_ATTEMPTS => {
+                    tracing::warn!(attempt = fetch.attempts + 1, error = %error, "fetch failed; queued again");
+                    if !self.keep(fetch, progress, fresh, now).await? {
                         return Ok(Fetched::Over(Outcome::Superseded));
                     }
-                    self.store.requeue_fetch(call_id, attempts + 1, error.to_string(), now).await?;
+                    let work = self
+                        .store()
+                        .requeue_fetch(call_id, fetch.attempts + 1, error.to_string(), fetch.lane, now)
+                        .await?;
+                    let delay = self.retry_base * 2u32.saturating_pow(fetch.attempts);
+                    self.dispatch.send(&[work], delay.min(MAX_DELAY), now).await?;
                     return Ok(Fetched::Over(Outcome::Requeued));
                 }
                 Err(error) => error.to_string(),
             };
-            return self.dead_letter(call_id, error, attempts, now).await.map(Fetched::Over);
+            return self.dead_letter(fetch, error, now).await.map(Fetched::Over);
         }
         let Some(mut body) = progress.state.body() else {
             return Err(AppError::Store(crate::store::StoreError::KeptPages(
                 "a finished fetch without a record".into(),
             )));
         };
-        for chunk in self.store.kept_chunks(call_id, progress).await?.iter().chain(&fresh) {
+        for chunk in self.store().kept_chunks(call_id, progress).await?.iter().chain(&fresh) {
             body.push(chunk.part, &chunk.inflate()?).map_err(|e| crate::store::StoreError::KeptPages(e.to_string()))?;
         }
         Ok(Fetched::Whole(body.finish()))
@@ -374,27 +415,26 @@ impl Worker {
     /// Keeps what this run fetched and queues the fetch to go on from there.
     async fn pause(
         &self,
-        call_id: &str,
-        run: &str,
+        fetch: &Fetch<'_>,
         progress: &mut Progress,
         fresh: Vec<Chunk>,
         pause: Pause,
         now: OffsetDateTime,
     ) -> Result<Outcome, AppError> {
-        if !self.keep(call_id, run, progress, fresh, now).await? {
+        if !self.keep(fetch, progress, fresh, now).await? {
             return Ok(Outcome::Superseded);
         }
         let (sessions, participants) = progress.state.counts();
+        let call_id = fetch.call_id;
         tracing::debug!(%call_id, sessions, participants, requests = progress.state.requests, "fetch paused");
-        self.store.resume_fetch(call_id, pause.attempts, pause.not_before, now).await?;
+        self.resume(fetch, pause.attempts, pause.not_before, now).await?;
         Ok(Outcome::Paused)
     }
 
     /// Keeps `fresh` and the progress; `false` if another run of the same record saved first.
     async fn keep(
         &self,
-        call_id: &str,
-        run: &str,
+        fetch: &Fetch<'_>,
         progress: &mut Progress,
         fresh: Vec<Chunk>,
         now: OffsetDateTime,
@@ -405,30 +445,26 @@ impl Worker {
         let end = progress.state.end().and_then(|end| OffsetDateTime::parse(end, &Rfc3339).ok());
         let expires_at =
             end.map_or(now + QUEUE_ITEM_LIFETIME, |end| (end + retention::HISTORY).min(now + QUEUE_ITEM_LIFETIME));
-        let kept = self.store.keep_pages(call_id, run, progress, fresh, expires_at.unix_timestamp()).await?;
+        let kept =
+            self.store().keep_pages(fetch.call_id, fetch.run, progress, fresh, expires_at.unix_timestamp()).await?;
         if !kept {
             tracing::info!("another run of the same fetch saved first; this one stops");
         }
         Ok(kept)
     }
 
-    /// Sets `call_id` aside with `reason` (and drops what its fetch kept).
-    async fn dead_letter(
-        &self,
-        call_id: &str,
-        reason: String,
-        attempts: u32,
-        now: OffsetDateTime,
-    ) -> Result<Outcome, AppError> {
-        tracing::error!(%call_id, attempts = attempts + 1, reason = %reason, "fetch dead-lettered");
-        self.store.dead_letter(call_id, reason, attempts + 1, now).await?;
-        self.store.drop_pages(call_id).await?;
+    /// Sets the record aside with `reason` (and drops what its fetch kept).
+    async fn dead_letter(&self, fetch: &Fetch<'_>, reason: String, now: OffsetDateTime) -> Result<Outcome, AppError> {
+        let (call_id, attempts) = (fetch.call_id, fetch.attempts + 1);
+        tracing::error!(%call_id, attempts, reason = %reason, "fetch dead-lettered");
+        self.store().dead_letter(call_id, reason, attempts, now).await?;
+        self.store().drop_pages(call_id).await?;
         Ok(Outcome::DeadLettered)
     }
 
     async fn keep_subscription(&self, reauthorize: bool, now: OffsetDateTime) -> Result<Outcome, AppError> {
         let active = self.graph.our_subscription().await?;
-        let last_live = self.store.subscription_state(now).await?.map(|s| s.last_live);
+        let last_live = self.store().subscription_state(now).await?.map(|s| s.last_live);
         let (live, backfill) = match plan(now, active.as_ref(), last_live, reauthorize) {
             SubscriptionPlan::Keep => (active.expect("Keep is planned only for a live subscription"), None),
             SubscriptionPlan::Renew { id, expires_at } => match self.graph.renew_subscription(&id, expires_at).await {
@@ -445,15 +481,18 @@ impl Worker {
             }
         };
         tracing::info!(expires_at = %live.expires_at, backfill = backfill.is_some(), "subscription kept");
-        self.store.save_subscription_state(&live.id, live.expires_at, now).await?;
+        self.store().save_subscription_state(&live.id, live.expires_at, now).await?;
         // Every keeper run (hourly) also reconciles, unless a `missed` event did this hour.
-        let mut queued = usize::from(self.store.queue_job(Job::Reconcile, now).await?);
+        let mut queued = usize::from(self.dispatch.job(Job::Reconcile, now).await?);
         if let Some(job) = backfill {
-            queued += usize::from(self.store.queue_job(job, now).await?);
+            queued += usize::from(self.dispatch.job(job, now).await?);
         }
         Ok(Outcome::JobDone { queued })
     }
 
+    /// Lists `[from, to)` (from `link`, where an earlier run stopped) and queues every record
+    /// not stored at the version listed, while the backfill queue is below its bound and the
+    /// run within its budget; the rest is handed over as a job of its own.
     async fn backfill(
         &self,
         from: OffsetDateTime,
@@ -464,6 +503,13 @@ impl Worker {
         let started = std::time::Instant::now();
         let mut queued = 0;
         loop {
+            let depth = self.dispatch.queue.depth(Lane::Backfill).await?;
+            if depth >= BACKFILL_QUEUE_BOUND {
+                tracing::info!(depth, "backfill queue full; the listing goes on later");
+                let rest = Work::Job(Job::Backfill { from, to, next_link: link });
+                self.dispatch.send(&[rest], BACKFILL_WAIT, now).await?;
+                break;
+            }
             let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;
             let (ids, dropped) = listed_record_keys(listed.iter().map(|l| l.id.clone()).collect());
             if dropped > 0 {
@@ -471,17 +517,18 @@ impl Worker {
             }
             // Only what is not stored at the version listed: a listing overlaps what the
             // notifications brought (and a reconciliation, the last 42 hours) by design.
-            let stored = self.store.stored_versions(&ids, now).await?;
+            let stored = self.store().stored_versions(&ids, now).await?;
             let newer = |id: &String| {
                 let listed = listed.iter().filter(|l| &l.id == id);
                 stored.get(id).is_none_or(|at| listed.into_iter().any(|l| l.version.is_none_or(|v| v > *at)))
             };
             let ids: Vec<String> = ids.into_iter().filter(newer).collect();
-            queued += self.store.queue_fetches(&ids, now).await?;
+            queued += self.dispatch.fetches(&ids, Lane::Backfill, now).await?;
             match next {
                 None => break,
                 Some(next) if started.elapsed() >= self.backfill_budget => {
-                    self.store.queue_job(Job::Backfill { from, to, next_link: Some(next) }, now).await?;
+                    let rest = Work::Job(Job::Backfill { from, to, next_link: Some(next) });
+                    self.dispatch.send(&[rest], std::time::Duration::ZERO, now).await?;
                     break;
                 }
                 Some(next) => link = Some(next),
@@ -490,6 +537,17 @@ impl Worker {
         tracing::info!(queued, "backfill listed");
         Ok(Outcome::JobDone { queued })
     }
+}
+
+/// One queued fetch, as a run of it knows it.
+struct Fetch<'a> {
+    call_id: &'a str,
+    /// Failed attempts before this run.
+    attempts: u32,
+    /// This queuing's nonce: the kept chunks of this run are named by it.
+    run: &'a str,
+    /// The queue it came on, and goes back on.
+    lane: Lane,
 }
 
 /// Why and until when a fetch pauses.

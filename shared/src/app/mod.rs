@@ -5,6 +5,7 @@
 pub mod authorize;
 pub mod classify;
 pub mod connector;
+pub mod dispatch;
 pub mod erase;
 pub mod ingest;
 pub mod query;
@@ -38,6 +39,9 @@ pub enum AppError {
     /// Microsoft Graph did not give what the connector asked for.
     #[error(transparent)]
     Graph(#[from] crate::msgraph::GraphError),
+    /// A work queue did not take a message (the caller asks again).
+    #[error(transparent)]
+    Queue(#[from] crate::queue::QueueError),
 }
 
 impl From<InvalidCursor> for AppError {

@@ -1,7 +1,9 @@
 //! Requests to Graph with an app-only token: the token is fetched with the client-credentials
 //! grant and cached until shortly before it expires; `429`, `503` and `504` wait for
-//! `Retry-After` and retry, a bounded number of times (never past a caller's deadline: then
-//! the wait is handed back as [`GraphError::WouldWait`]); a `401` gets a new token once.
+//! `Retry-After` and retry, a bounded number of times; a `401` gets a new token once. A caller
+//! with a deadline (a queued fetch) never waits out a throttle longer than [`MAX_INLINE_WAIT`]
+//! or past its deadline: the wait is handed back as [`GraphError::WouldWait`], and the fetch's
+//! message goes back on its queue with that delay instead of a billed, sleeping function.
 
 use super::settings::GraphSettings;
 use crate::support::secret::Secret;
@@ -21,6 +23,8 @@ pub const TOKEN_MARGIN: Duration = Duration::from_secs(300);
 /// 1–2 MB, so a body past this is no page callscope can keep; reading stops there rather than
 /// holding whatever a response brings.
 pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// The longest throttle a caller with a deadline waits out in place.
+pub const MAX_INLINE_WAIT: Duration = Duration::from_secs(1);
 /// Per-request timeout.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -152,10 +156,10 @@ impl GraphClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let wait = match request.send().await {
+            let (wait, throttled) = match request.send().await {
                 Err(error) => {
                     tracing::warn!(error = %error.without_url(), attempt, "Graph request failed");
-                    backoff(attempt)
+                    (backoff(attempt), false)
                 }
                 Ok(response) => match response.status().as_u16() {
                     200..=299 => {
@@ -172,13 +176,19 @@ impl GraphClient {
                         attempt -= 1;
                         continue;
                     }
-                    429 | 503 | 504 => retry_after(&response).unwrap_or_else(|| backoff(attempt)),
+                    429 | 503 | 504 => {
+                        let asked = retry_after(&response, deadline.is_some());
+                        (asked.unwrap_or_else(|| backoff(attempt)), true)
+                    }
                     status => {
                         let detail: String = response.text().await.unwrap_or_default().chars().take(300).collect();
                         return Err(GraphError::Refused { status, detail });
                     }
                 },
             };
+            if throttled && deadline.is_some() && wait > MAX_INLINE_WAIT {
+                return Err(GraphError::WouldWait(wait));
+            }
             if attempt >= MAX_ATTEMPTS {
                 return Err(GraphError::Unavailable(format!("gave up after {attempt} attempts")));
             }
@@ -257,10 +267,12 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
     Ok(body)
 }
 
-/// `Retry-After` in seconds, capped at [`MAX_WAIT`].
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+/// `Retry-After` in seconds: whole when it is handed back to a queue (`queued`), else capped at
+/// [`MAX_WAIT`] (a wait in place).
+fn retry_after(response: &reqwest::Response, queued: bool) -> Option<Duration> {
     let seconds: u64 = response.headers().get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds).min(MAX_WAIT))
+    let asked = Duration::from_secs(seconds);
+    Some(if queued { asked.min(Duration::from_secs(12 * 3600)) } else { asked.min(MAX_WAIT) })
 }
 
 /// Exponential backoff when Graph names no wait: 0.5 s, 1 s, 2 s, ... capped at [`MAX_WAIT`].

@@ -1,23 +1,28 @@
-//! The Graph connector's queue, in the table: a notified id becomes a fetch item, whose change
-//! on the table's stream delivers it to the Graph worker (the stream is the queue: durable from
-//! the moment the write succeeds, ordered per id, retried by Lambda's event source mapping).
-//! Jobs (keep the subscription, backfill a window) travel the same way. Every item expires
-//! after a day; fetches that keep failing become dead letters, kept 30 days with their reason.
+//! The Graph connector's queue markers and kept pages, in the table. The work itself travels on
+//! the SQS work queues (`crate::queue`); here is what a queue cannot do alone:
 //!
-//! A fetch that has to stop before its record is whole (Graph's per-record limits, the
-//! invocation's deadline) keeps what it fetched under `GRAPHPAGES#<callId>`: each page's items
-//! as a deflated chunk, and the [`Progress`] (where to go on, which chunks are its own) written
-//! last, on the condition that no other run saved meanwhile. It queues itself again with a
-//! time before which it should not go on ([`DynamoStore::resume_fetch`]): on the stream that
-//! time travels in the item and the next run waits for it; a queue with delivery delays can
-//! use it as the delay.
+//! - a marker per queued fetch (`GRAPHFETCH#<callId>`), written before its message is sent:
+//!   while it is pending (queued, not taken), another notification for the same call queues
+//!   nothing, so duplicates in flight cost one fetch. It carries a nonce that its message
+//!   repeats: the worker takes only the latest queuing. A marker pending longer than
+//!   [`STALE_FETCH`] no longer blocks (its message was lost);
+//! - a marker per job of one kind (`GRAPHJOB#<kind>`, [`Job::once_key`]): a thousand `missed`
+//!   events queue one reconciliation;
+//! - dead letters: fetches Graph or ingest refused, kept 30 days with their reason;
+//! - the keeper's subscription state.
+//!
+//! A fetch that has to stop before its record is whole (Graph's per-record limits, a throttle,
+//! the invocation's deadline) keeps what it fetched under `GRAPHPAGES#<callId>`: each page's
+//! items as a deflated chunk, and the [`Progress`] (where to go on, which chunks are its own)
+//! written last, on the condition that no other run saved meanwhile. It is queued again with
+//! a time before which it should not go on ([`DynamoStore::resume_fetch`]), which the queue
+//! holds it back for.
 
 use super::client::{Page, Partition, WriteGuard, key_item, read_items, to_item};
 use super::keys::{self, EXPIRES_AT};
-use super::stream::{Change, ChangeKind};
 use super::{DynamoStore, StoreError};
 use crate::domain::access::cursor::PageKey;
-use crate::domain::connector::{FetchState, Items, Job, Part};
+use crate::domain::connector::{FetchState, Items, Job, Lane, Part, Work};
 use crate::domain::retention;
 use crate::support::clock::rfc3339;
 use flate2::Compression;
@@ -29,14 +34,14 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::{Duration, OffsetDateTime};
 
-/// How long a queue item lives: the stream keeps records 24 hours, so should a fetch still
-/// wait after that, nothing could deliver it anyway.
-pub const QUEUE_ITEM_LIFETIME: Duration = Duration::days(1);
+/// How long a queue marker lives: as long as the queues keep a message (14 days), so a message
+/// that waited that long still finds its marker.
+pub const QUEUE_ITEM_LIFETIME: Duration = Duration::days(14);
 /// How long a pending fetch keeps the same id from being queued again. A fetch is taken within
-/// seconds (a paused one is queued afresh by every run), so one still pending after an hour was
-/// lost — its stream record discarded — and must not block the call for good: the next
-/// notification or reconciliation queues it again. Queuing it again costs at most a second
-/// stream record; the worker takes only the latest queuing (its nonce), so never a second fetch.
+/// minutes (a paused one is queued afresh by every run), so one still pending after an hour was
+/// lost and must not block the call for good: the next notification or reconciliation queues
+/// it again. Queuing it again costs at most a second message; the worker takes only the latest
+/// queuing (its nonce), so never a second fetch.
 pub const STALE_FETCH: Duration = Duration::hours(1);
 /// Queue writes in flight at once for one delivery.
 const QUEUE_CONCURRENCY: usize = 16;
@@ -77,7 +82,7 @@ pub struct FetchItem {
     pub expires_at: i64,
 }
 
-/// A queued job.
+/// The marker of a queued job of one kind ([`Job::once_key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobItem {
@@ -94,7 +99,7 @@ pub struct JobItem {
 }
 
 /// How long a queued job of one kind keeps another from being queued: a job is taken within
-/// seconds, so one still there after this was lost (its stream record discarded).
+/// minutes, so one still there after this was lost (its message gone to the dead-letter queue).
 pub const STALE_JOB: Duration = Duration::minutes(15);
 
 /// A fetch that kept failing: the id and why, for an operator (and the dead-letter alarm).
@@ -222,57 +227,23 @@ fn deflate(json: &[u8]) -> Result<Vec<u8>, StoreError> {
     encoder.write_all(json).and_then(|()| encoder.finish()).map_err(|e| StoreError::KeptPages(e.to_string()))
 }
 
-/// What a change on the stream asks of the Graph worker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Work {
-    /// Fetch call record `call_id`; `attempts` failed before; `nonce` names this queuing;
-    /// not before `not_before`, if set.
-    Fetch {
-        call_id: String,
-        attempts: u32,
-        nonce: String,
-        not_before: Option<OffsetDateTime>,
-    },
-    Job(Job),
-}
-
-/// The Graph worker's reading of a stream record: `None` for anything not queued for it.
-pub fn queued_work(change: &Change) -> Result<Option<Work>, StoreError> {
-    #[derive(Deserialize)]
-    struct Keys {
-        #[serde(rename = "SK")]
-        sk: String,
-    }
-    if change.kind == ChangeKind::Remove {
-        return Ok(None);
-    }
-    let unreadable = |e: serde_dynamo::Error| StoreError::UnreadableChange(e.to_string());
-    let Keys { sk } = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
-    Ok(match sk.as_str() {
-        keys::FETCH_SK => {
-            let item: FetchItem = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
-            // Our own take of a pending fetch changes the item too: nothing to do for that.
-            item.taken_at.is_none().then_some(Work::Fetch {
-                call_id: item.call_id,
-                attempts: item.attempts,
-                nonce: item.nonce,
-                not_before: item.not_before,
-            })
-        }
-        keys::JOB_SK => {
-            let item: JobItem = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
-            Some(Work::Job(item.job))
-        }
-        _ => None,
-    })
-}
-
 /// A value no other write of this or any other process repeats: the request's time to the
 /// nanosecond (the system clock's in a function), the process, and a count within it.
 fn nonce(now: OffsetDateTime) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let at = now.unix_timestamp_nanos();
     format!("{}-{at:x}-{:x}-{}", now.unix_timestamp(), std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The message that delivers `item`.
+fn message(item: &FetchItem, lane: Lane) -> Work {
+    Work::Fetch {
+        call_id: item.call_id.clone(),
+        attempts: item.attempts,
+        nonce: item.nonce.clone(),
+        not_before: item.not_before,
+        lane,
+    }
 }
 
 fn fetch_item(call_id: &str, attempts: u32, last_error: Option<String>, now: OffsetDateTime) -> FetchItem {
@@ -291,32 +262,53 @@ fn fetch_item(call_id: &str, attempts: u32, last_error: Option<String>, now: Off
 }
 
 impl DynamoStore {
-    /// Queues a fetch of each of `call_ids`, unless one is already pending (queued and not yet
-    /// taken by the worker): duplicates in flight cost one fetch. Any failure is returned, and
-    /// the caller answers 5xx so that Graph delivers the notification again.
-    pub async fn queue_fetches(&self, call_ids: &[String], now: OffsetDateTime) -> Result<usize, StoreError> {
+    /// Marks a fetch of each of `call_ids` queued, unless one is already pending (queued and
+    /// not yet taken by the worker): duplicates in flight cost one fetch. The messages to send
+    /// for those marked. Any failure is returned, and the caller answers 5xx so that Graph
+    /// delivers the notification again.
+    pub async fn queue_fetches(
+        &self,
+        call_ids: &[String],
+        lane: Lane,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Work>, StoreError> {
         let store = self.clone();
-        let queued: Vec<usize> = futures::stream::iter(call_ids.to_vec())
+        let queued: Vec<Option<Work>> = futures::stream::iter(call_ids.to_vec())
             .map(move |id| {
                 let store = store.clone();
-                async move { store.queue_fetch(&id, now).await }
+                async move { store.queue_fetch(&id, lane, now).await }
             })
             .buffer_unordered(QUEUE_CONCURRENCY)
             .try_collect()
             .await?;
-        Ok(queued.into_iter().sum())
+        Ok(queued.into_iter().flatten().collect())
     }
 
-    /// Queues one fetch unless it is pending, and was queued less than [`STALE_FETCH`] ago;
-    /// whether it was queued.
-    async fn queue_fetch(&self, id: &str, now: OffsetDateTime) -> Result<usize, StoreError> {
-        let item = to_item(&fetch_item(id, 0, None, now))?;
+    /// Marks one fetch queued unless it is pending, and was queued less than [`STALE_FETCH`]
+    /// ago; its message if it was marked.
+    async fn queue_fetch(&self, id: &str, lane: Lane, now: OffsetDateTime) -> Result<Option<Work>, StoreError> {
+        let item = fetch_item(id, 0, None, now);
         let stale = (now - STALE_FETCH + QUEUE_ITEM_LIFETIME).unix_timestamp();
-        Ok(usize::from(self.put_guarded(item, WriteGuard::AbsentTakenOrExpiringBefore(stale)).await?))
+        let marked = self.put_guarded(to_item(&item)?, WriteGuard::AbsentTakenOrExpiringBefore(stale)).await?;
+        Ok(marked.then(|| message(&item, lane)))
+    }
+
+    /// Takes back the markers of `work` whose messages could not be sent (each only if it is
+    /// still that queuing): the next notification, or the caller's retry, queues them again.
+    pub async fn unqueue(&self, work: &[Work], now: OffsetDateTime) -> Result<(), StoreError> {
+        for piece in work {
+            match piece {
+                Work::Fetch { call_id, nonce, .. } => {
+                    self.take_fetch(call_id, nonce, now).await?;
+                }
+                Work::Job(job) => self.take_job(job).await?,
+            }
+        }
+        Ok(())
     }
 
     /// Takes the pending fetch of `call_id` queued as `nonce`; `false` if a newer notification
-    /// queued it again meanwhile (that queuing's own change delivers it).
+    /// queued it again meanwhile (that queuing's own message delivers it).
     pub async fn take_fetch(&self, call_id: &str, nonce: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
         let update = self
             .client()
@@ -334,28 +326,33 @@ impl DynamoStore {
         }
     }
 
-    /// Queues `call_id` again after a failed attempt (the change redelivers it).
+    /// Queues `call_id` again after a failed attempt: its new marker, and the message to send.
     pub async fn requeue_fetch(
         &self,
         call_id: &str,
         attempts: u32,
         reason: String,
+        lane: Lane,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        self.put_item(to_item(&fetch_item(call_id, attempts, Some(reason), now))?).await
+    ) -> Result<Work, StoreError> {
+        let item = fetch_item(call_id, attempts, Some(reason), now);
+        self.put_item(to_item(&item)?).await?;
+        Ok(message(&item, lane))
     }
 
-    /// Queues `call_id` again to go on from its kept progress no earlier than `not_before`
-    /// (the change redelivers it; a queue with delays would hold it until then).
+    /// Queues `call_id` again to go on from its kept progress no earlier than `not_before`:
+    /// its new marker, and the message to send (delayed until then).
     pub async fn resume_fetch(
         &self,
         call_id: &str,
         attempts: u32,
         not_before: OffsetDateTime,
+        lane: Lane,
         now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Work, StoreError> {
         let item = FetchItem { not_before: Some(not_before), ..fetch_item(call_id, attempts, None, now) };
-        self.put_item(to_item(&item)?).await
+        self.put_item(to_item(&item)?).await?;
+        Ok(message(&item, lane))
     }
 
     /// The progress of `call_id`'s resumable fetch, if one was kept and is live.
@@ -465,24 +462,20 @@ impl DynamoStore {
         Ok(items.into_iter().filter_map(|item| item.get(keys::SK)?.as_s().ok().cloned()).collect())
     }
 
-    /// Queues `job`; `false` if a job of its kind ([`Job::once_key`]) is queued and not taken
-    /// yet (a thousand `missed` events queue one reconciliation).
-    pub async fn queue_job(&self, job: Job, now: OffsetDateTime) -> Result<bool, StoreError> {
-        let once = job.once_key();
+    /// Marks `job` queued; `false` if a job of its kind ([`Job::once_key`]) is queued and not
+    /// taken yet (a thousand `missed` events queue one reconciliation). A job that is not one of
+    /// a kind needs no marker: always `true`.
+    pub async fn mark_job(&self, job: &Job, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let Some(once) = job.once_key() else { return Ok(true) };
         let item = JobItem {
-            pk: keys::job_pk(&once.map_or_else(|| nonce(now), str::to_owned)),
+            pk: keys::job_pk(once),
             sk: keys::JOB_SK.to_owned(),
-            job,
+            job: job.clone(),
             queued_at: now.unix_timestamp(),
             expires_at: (now + QUEUE_ITEM_LIFETIME).unix_timestamp(),
         };
-        match once {
-            Some(_) => {
-                let stale = (now - STALE_JOB).unix_timestamp();
-                self.put_guarded(to_item(&item)?, WriteGuard::AbsentOrQueuedBefore(stale)).await
-            }
-            None => self.put_item(to_item(&item)?).await.map(|()| true),
-        }
+        let stale = (now - STALE_JOB).unix_timestamp();
+        self.put_guarded(to_item(&item)?, WriteGuard::AbsentOrQueuedBefore(stale)).await
     }
 
     /// Takes `job` off the queue as it starts, if it is one of a kind: whatever asks for it from

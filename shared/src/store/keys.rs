@@ -16,7 +16,7 @@
 //! | subnet usage      | `SUBNETS#<day>`    | `<subnet>`             |               |                     |
 //! | erasure marker    | `ERASED#<userId>`  | `#MARKER`              |               |                     |
 //! | queued Graph fetch| `GRAPHFETCH#<callId>` | `#FETCH`            |               |                     |
-//! | queued Graph job  | `GRAPHJOB#<nonce>` | `#JOB`                 |               |                     |
+//! | queued Graph job  | `GRAPHJOB#<kind>`  | `#JOB`                 |               |                     |
 //! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              | `GRAPHDEAD`   | `<at>#<callId>`     |
 //! | Graph fetch progress | `GRAPHPAGES#<callId>` | `#PROGRESS`      |               |                     |
 //! | Graph fetched pages | `GRAPHPAGES#<callId>` | `CHUNK#<run>#<nnnn>` |            |                     |
@@ -170,9 +170,9 @@ pub fn fetch_pk(call_id: &str) -> String {
     format!("GRAPHFETCH#{call_id}")
 }
 
-/// Partition of a queued job.
-pub fn job_pk(nonce: &str) -> String {
-    format!("GRAPHJOB#{nonce}")
+/// Partition of the marker of a queued job of one kind ([`crate::domain::connector::Job::once_key`]).
+pub fn job_pk(kind: &str) -> String {
+    format!("GRAPHJOB#{kind}")
 }
 
 /// Partition of call `call_id`'s dead letter.

@@ -176,6 +176,16 @@ fn reference(value: &Value) -> Option<String> {
     }
 }
 
+/// The resource a `!Ref` or a `!GetAtt` names (its logical id).
+fn target(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => {
+            tagged.value.as_str().and_then(|v| v.split('.').next()).map(str::to_owned)
+        }
+        other => reference(other),
+    }
+}
+
 /// The secrets (`!Ref` targets) a policy tree lets read with `secretsmanager:GetSecretValue`.
 fn readable_secrets(value: &Value, found: &mut BTreeSet<String>) {
     match value {
@@ -683,22 +693,109 @@ fn what_each_role_may_do_is_what_its_code_does() {
     }
 }
 
-/// The webhook is anyone's to call: its role may queue work (put a fetch or a job) and nothing
-/// else, on any key: no read, no change, no delete, no erasure marker, no call.
+/// The webhook is anyone's to call: its role may queue work (mark a fetch or a job queued, and
+/// take the marker back when its message could not be sent) and nothing else, on any key: no
+/// read, no erasure marker, no call.
 #[test]
 fn the_webhook_may_only_queue_work() {
-    let puts = BTreeSet::from(["PutItem"]);
-    assert_eq!(allowed("webhook", "GRAPHFETCH#c"), puts);
-    assert_eq!(allowed("webhook", "GRAPHJOB#j"), puts);
+    assert_eq!(allowed("webhook", "GRAPHFETCH#c"), BTreeSet::from(["PutItem", "UpdateItem"]));
+    assert_eq!(allowed("webhook", "GRAPHJOB#reconcile"), BTreeSet::from(["PutItem", "DeleteItem"]));
     let elsewhere = ["CALL#c", "USER#u", "ERASED#u", "USERS", "NAME#a", "AUDIT#2026-11-25#3", "AUDITDAYS", "ESC#e"];
     for pk in elsewhere.into_iter().chain(["DATASETS", "GRAPHDEAD#c", "GRAPHSUBSCRIPTION", "SUBNETS#2026-11-25"]) {
         assert!(allowed("webhook", pk).is_empty(), "the webhook may not touch {pk}");
         assert!(!may("webhook", "BatchWriteItem", pk, None), "the webhook may not batch-write {pk}");
     }
     assert!(!may("webhook", "Query", "HIST#u", Some("GSI1")));
-    // The ingest function queues only the backfills admins ask for.
-    assert_eq!(allowed("ingest", "GRAPHJOB#j"), puts);
+    // The ingest function queues only the backfills admins ask for: on the queue, no marker.
+    assert!(allowed("ingest", "GRAPHJOB#j").is_empty(), "an admin's backfill needs no marker");
     assert!(allowed("ingest", "GRAPHFETCH#c").is_empty(), "fetches are queued by the webhook and the worker");
+    let sqs = sqs_grants();
+    let grants = |function: &str| sqs.get(function).cloned().unwrap_or_default();
+    let both = ["GraphLiveQueue", "GraphBackfillQueue"];
+    let sends = |queues: &[&str]| queues.iter().map(|q| ("sqs:SendMessage".to_owned(), (*q).to_owned())).collect();
+    assert_eq!(grants("WebhookFunction"), sends(&both), "the webhook only sends work");
+    assert_eq!(grants("IngestFunction"), sends(&["GraphBackfillQueue"]), "an admin's backfill");
+    let worker = grants("GraphWorkerFunction");
+    for action in ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes"] {
+        for queue in both {
+            assert!(worker.contains(&(format!("sqs:{action}"), queue.to_owned())), "the worker's {action} on {queue}");
+        }
+    }
+    assert!(worker.iter().all(|(_, queue)| both.contains(&queue.as_str())), "no dead-letter queue is the worker's");
+    for function in ["QueryFunction", "ClassifyFunction"] {
+        assert!(grants(function).iter().all(|(_, queue)| !both.contains(&queue.as_str())), "{function} sends no work");
+    }
+}
+
+/// Each function's SQS grants: (action, queue's logical id) for every statement's queue ARN.
+fn sqs_grants() -> std::collections::BTreeMap<String, BTreeSet<(String, String)>> {
+    let template = template();
+    let mut grants = std::collections::BTreeMap::new();
+    for (name, function) in template["Resources"].as_mapping().unwrap() {
+        let Some(policies) = function["Properties"]["Policies"].as_sequence() else { continue };
+        let found: &mut BTreeSet<(String, String)> = grants.entry(name.as_str().unwrap().to_owned()).or_default();
+        for statement in policies.iter().flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default()) {
+            let actions: Vec<String> = match &statement["Action"] {
+                Value::String(one) => vec![one.clone()],
+                many => {
+                    many.as_sequence().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_owned)).collect()
+                }
+            };
+            let resources: Vec<Value> = match &statement["Resource"] {
+                Value::Sequence(many) => many.clone(),
+                one => vec![one.clone()],
+            };
+            for action in actions.iter().filter(|a| a.starts_with("sqs:")) {
+                for queue in resources.iter().filter_map(target) {
+                    found.insert((action.clone(), queue));
+                }
+            }
+        }
+    }
+    grants
+}
+
+/// The work queues are SQS queues as `docs/decisions.md` sets them out, and the local stack's
+/// (`callscope_dev::queues`) are made the same: 14 days' retention, a dead-letter queue after
+/// `maxReceiveCount` receives, a visibility timeout six times the worker's, partial batch
+/// responses, and a maximum concurrency per queue the worker's reserved concurrency covers.
+#[test]
+fn the_work_queues_lose_nothing_and_keep_to_graphs_limit() {
+    use callscope_dev::queues;
+    let template = template();
+    let worker = resource(&template, "GraphWorkerFunction");
+    let timeout = worker["Timeout"].as_u64().unwrap();
+    for (queue, dead) in
+        [("GraphLiveQueue", "GraphLiveDeadLetters"), ("GraphBackfillQueue", "GraphBackfillDeadLetters")]
+    {
+        let properties = resource(&template, queue);
+        assert_eq!(properties["MessageRetentionPeriod"].as_u64(), Some(u64::from(queues::RETENTION)), "{queue}");
+        assert_eq!(resource(&template, dead)["MessageRetentionPeriod"].as_u64(), Some(1_209_600));
+        let visibility = properties["VisibilityTimeout"].as_u64().unwrap();
+        assert!(visibility >= 6 * timeout, "{queue}: visibility {visibility} s for a {timeout} s worker");
+        assert_eq!(visibility, u64::from(queues::VISIBILITY_TIMEOUT), "{queue}: the local queue's too");
+        let redrive = &properties["RedrivePolicy"];
+        assert_eq!(redrive["maxReceiveCount"].as_u64(), Some(u64::from(queues::MAX_RECEIVE_COUNT)), "{queue}");
+        assert_eq!(target(&redrive["deadLetterTargetArn"]).as_deref(), Some(dead), "{queue}");
+        assert_eq!(properties["SqsManagedSseEnabled"].as_bool(), Some(true), "{queue}");
+    }
+    let events = worker["Events"].as_mapping().unwrap();
+    let mut concurrency = Vec::new();
+    for (name, queue) in [("LiveQueue", "GraphLiveQueue"), ("BackfillQueue", "GraphBackfillQueue")] {
+        let event = &events[name];
+        assert_eq!(event["Type"].as_str(), Some("SQS"), "{name}");
+        let properties = &event["Properties"];
+        assert_eq!(target(&properties["Queue"]).as_deref(), Some(queue));
+        assert_eq!(properties["BatchSize"].as_i64(), Some(i64::from(queues::BATCH_SIZE)), "{name}");
+        assert_eq!(properties["FunctionResponseTypes"][0].as_str(), Some("ReportBatchItemFailures"), "{name}");
+        let parameter = reference(&properties["ScalingConfig"]["MaximumConcurrency"]).unwrap();
+        concurrency.push(template["Parameters"][parameter.as_str()]["Default"].as_u64().unwrap());
+    }
+    assert!(concurrency[0] > concurrency[1], "live work keeps most of Graph's limit: {concurrency:?}");
+    let reserved = reference(&worker["ReservedConcurrentExecutions"]).unwrap();
+    let reserved = template["Parameters"][reserved.as_str()]["Default"].as_u64().unwrap();
+    assert!(reserved > concurrency.iter().sum(), "{reserved} reserved for {concurrency:?} and the keeper");
+    assert!(!events.values().any(|e| e["Type"].as_str() == Some("DynamoDB")), "the stream is classify's alone");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Local-only stand-ins for what AWS and Microsoft Graph do around callscope's functions: the
-//! table on a local DynamoDB, dev tokens, API Gateway with its JWT authorizer, the stream
-//! triggers, a stand-in Graph, the webhook function served in-process, and a sample tenant.
+//! table on a local DynamoDB, dev tokens, API Gateway with its JWT authorizer, the work
+//! queues on a local SQS, the stream and queue triggers, a stand-in Graph, the webhook function served in-process, and a sample tenant.
 //!
 //! This library is what the tests, the benchmarks and the `callscope-dev` CLI share; the CLI
 //! (`src/bin/callscope-dev`) only parses arguments and prints. None of it is deployed: no
@@ -12,6 +12,7 @@ pub mod graph_standin;
 pub mod iam;
 pub mod in_process;
 pub mod invoke;
+pub mod queues;
 pub mod stream;
 pub mod table;
 pub mod tenant;

@@ -1,7 +1,8 @@
-//! The local stream triggers: what Lambda's event source mappings do in AWS. Each tails the
-//! table's stream on its own, passes the records its filter lets through to its function in
-//! batches of the same record shape, and on `batchItemFailures` retries from the reported
-//! sequence number. The Graph worker's schedule runs beside them.
+//! The local triggers: what Lambda's event source mappings do in AWS. The stream trigger tails
+//! the table's stream, passes the records its filter lets through to its function in batches
+//! of the same record shape, and on `batchItemFailures` retries from the reported sequence
+//! number. A queue trigger polls one work queue (`crate::queues::Poller`) and hands each batch
+//! to the Graph worker. The Graph worker's schedule runs beside them.
 //!
 //! A trigger decides what to send and when to retry, as the event source mapping does; it must
 //! not decide what a record means (the functions and their template filters do).
@@ -16,12 +17,6 @@ use std::time::Duration;
 pub const BATCH_SIZE: usize = 100;
 /// Attempts per record before it is set aside (the template's `MaximumRetryAttempts`).
 pub const MAX_ATTEMPTS: u32 = 10;
-
-/// The Graph worker's event filter (the template's): queued fetches and jobs only.
-pub fn graph_work(record: &EventRecord) -> bool {
-    matches!(record.event_name.as_str(), "INSERT" | "MODIFY")
-        && matches!(record.change.keys.get("SK"), Some(serde_dynamo::AttributeValue::S(sk)) if sk == "#FETCH" || sk == "#JOB")
-}
 
 /// Every record (classify's own decision mirrors its template filter).
 pub fn everything(_: &EventRecord) -> bool {
@@ -40,6 +35,31 @@ pub async fn schedule(functions: Functions, every: Duration) {
         if let Err(error) = functions.invoke("graph-worker", &keep_job()).await {
             eprintln!("schedule: the Graph worker did not answer ({error})");
         }
+    }
+}
+
+/// Feeds `function` every batch of the queue `poller` reads, as the SQS event source mapping
+/// does, until the process is stopped.
+pub async fn run_queue(poller: crate::queues::Poller, functions: Functions, function: &str) -> Result<(), Error> {
+    loop {
+        let event = poller.receive(1).await?;
+        if event.records.is_empty() {
+            continue;
+        }
+        let answer = match functions.invoke(function, &serde_json::to_value(&event)?).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                eprintln!(
+                    "trigger: {function} did not answer ({error}); the batch comes back after its visibility timeout"
+                );
+                continue;
+            }
+        };
+        let failed = crate::queues::failed_ids(&event, &answer);
+        if !failed.is_empty() {
+            eprintln!("trigger: {function} reported {} of {} messages failed", failed.len(), event.records.len());
+        }
+        poller.settle(&event, &failed).await?;
     }
 }
 

@@ -1,10 +1,12 @@
 //! Wires the Graph worker: configuration (the client secret and the clientState from Secrets
-//! Manager in AWS, read once at cold start), the DynamoDB client, the Graph client, the Lambda
-//! runtime.
+//! Manager in AWS, read once at cold start), the DynamoDB client, the work queues, the Graph
+//! client, the Lambda runtime.
 
-use callscope_core::app::connector::{Deadline, Worker};
+use callscope_core::app::connector::{Deadline, RETRY_BASE, Worker};
+use callscope_core::app::dispatch::Dispatch;
 use callscope_core::domain::connector::PerRecordLimits;
 use callscope_core::msgraph::{GraphClient, GraphSettings};
+use callscope_core::queue::{QueueUrls, WorkQueue};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::config::Config;
 use callscope_core::support::secrets_manager::Environment;
@@ -16,8 +18,9 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 const BACKFILL_BUDGET: std::time::Duration = std::time::Duration::from_secs(120);
 /// The function's timeout in `infra/template.yaml`: the deadline when the context's is not one.
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
-/// How long before the deadline a fetch stops asking Graph: room for one request's timeout,
-/// then for storing a whole record (or keeping its pages).
+/// How long before the deadline a fetch stops asking Graph (and the invocation takes no new
+/// message): room for one request's timeout, then for storing a whole record (or keeping its
+/// pages).
 const FETCH_MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[tokio::main]
@@ -30,13 +33,20 @@ async fn main() -> Result<(), Error> {
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let settings = GraphSettings::from_lookup(|name| environment.get(name), &config.home_tenant_id)
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let worker = Worker {
+    let queues = QueueUrls::from_lookup(|name| environment.get(name))
+        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let dispatch = Dispatch {
         store: DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await,
+        queue: WorkQueue::connect(queues, env!("CARGO_BIN_NAME")).await,
+    };
+    let worker = Worker {
+        dispatch,
         graph: GraphClient::new(settings),
         home_tenant: config.home_tenant_id,
         backfill_budget: BACKFILL_BUDGET,
         pacing: PerRecordLimits::GRAPH,
         margin: FETCH_MARGIN,
+        retry_base: RETRY_BASE,
     };
     let clock = Clock::system();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Invocation>| {

@@ -2,12 +2,14 @@
 //! notifications), how a record fetched in pages, over as many invocations as Graph's
 //! per-record limits need, becomes one whole record, and when the subscription must be
 //! created, renewed or followed by a backfill. Pure values and functions; the HTTP side lives
-//! in `crate::msgraph`, the queue and the kept pages in `crate::store::connector`.
+//! in `crate::msgraph`, the work queues in `crate::queue`, the queue markers and the kept pages
+//! in `crate::store::connector`.
 
 pub mod assemble;
 pub mod notification;
 pub mod pacing;
 pub mod subscription;
+pub mod work;
 
 pub use assemble::{Body, FetchError, FetchState, Items, MAX_RECORD_JSON, Part, Request};
 pub use notification::{
@@ -16,3 +18,4 @@ pub use notification::{
 };
 pub use pacing::{Limit, Pacer, PerRecordLimits, RequestKind};
 pub use subscription::{ActiveSubscription, Job, SubscriptionPlan, plan};
+pub use work::{Lane, Work};

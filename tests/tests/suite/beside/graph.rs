@@ -4,7 +4,7 @@
 //! through the same path as `POST /calls`.
 
 use callscope_core::app::connector::Outcome;
-use callscope_core::domain::connector::PerRecordLimits;
+use callscope_core::domain::connector::{Lane, PerRecordLimits};
 use callscope_core::support::fixtures;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
@@ -115,7 +115,7 @@ async fn only_the_handshakes_own_shape_is_echoed() {
 async fn a_body_over_1_mib_is_refused_from_its_declared_length_before_it_is_read() {
     let connector = Connector::new(Behaviour::default()).await;
     let (store, requests) = counted_store(connector.pipeline.store().table());
-    let app = webhook::App { store, ..connector.pipeline.webhook.clone() };
+    let app = webhook::App { dispatch: dispatch(&store), ..connector.pipeline.webhook.clone() };
     // Declared, not sent: the length alone decides.
     for length in ["2097152", "1048577"] {
         let request = webhook_request("/graph/notifications", &[], "", &[("content-length", length)]);
@@ -142,7 +142,7 @@ async fn a_flood_of_refused_posts_costs_nothing_and_an_erasure_still_succeeds() 
     let pipeline = Pipeline::new().await;
     pipeline.post(&graph_record("p2p-pstn.json")).await;
     let (store, requests) = counted_store(pipeline.store().table());
-    let app = webhook::App { store, ..pipeline.webhook.clone() };
+    let app = webhook::App { dispatch: dispatch(&store), ..pipeline.webhook.clone() };
     let foreign = json!({ "value": [{ "clientState": "not-the-secret-but-just-as-long-as-it",
         "resource": "communications/callRecords/c-1", "resourceData": { "id": "c-1" } }] })
     .to_string();
@@ -409,12 +409,12 @@ async fn a_fetch_whose_stream_record_was_lost_is_queued_again_once_stale_and_rec
     );
     // Within the hour, a pending fetch keeps the id from being queued twice (duplicates in
     // flight cost one fetch); past it, the reconciliation queues it again and it is stored.
-    let store = connector.pipeline.store().clone();
+    let dispatch = connector.worker.dispatch.clone();
     let ids = ["lost".to_owned()];
     connector.offset.store(30 * 60, Ordering::Relaxed);
-    assert_eq!(store.queue_fetches(&ids, connector.now()).await.unwrap(), 0, "still pending, not stale");
+    assert_eq!(dispatch.fetches(&ids, Lane::Live, connector.now()).await.unwrap(), 0, "still pending, not stale");
     connector.offset.store(2 * 3600, Ordering::Relaxed);
-    assert!(store.queue_job(callscope_core::domain::connector::Job::Reconcile, connector.now()).await.unwrap());
+    assert!(dispatch.job(callscope_core::domain::connector::Job::Reconcile, connector.now()).await.unwrap());
     connector.drain().await;
     assert_eq!(stored_header(connector.pipeline.store(), "lost").await.summary.version, 1, "reconciled");
 }
@@ -495,7 +495,7 @@ async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
     let commit = |operation: &str, body: &Value| {
         operation == "PutItem" && race::partition(body) == "CALL#overtaken" && race::sort_key(body) == "#HEADER"
     };
-    connector.worker.store = as_function(&race::before(&table, commit, erase), "graph-worker");
+    connector.worker.dispatch.store = as_function(&race::before(&table, commit, erase), "graph-worker");
     connector.publish_and_drain(vec![record("overtaken", 2, 3)]).await;
     let marker: Value = stored_item(table.table(), &format!("ERASED#{user}"), "#MARKER").await.unwrap();
     assert_eq!(marker["complete"], true, "the worker ran the erasure to its end: {marker}");

@@ -22,14 +22,17 @@ fn quantile(values: &[f64], q: f64) -> f64 {
 /// most), after `queued` ids were queued and while the worker drains them.
 pub async fn ack(gateway: &str, queued: usize) -> Result<(), Error> {
     let store = callscope_core::store::DynamoStore::connect(table_name()?, "callscope-dev").await;
+    let urls = callscope_core::queue::QueueUrls::from_lookup(|name| std::env::var(name).ok())?;
+    let queue = callscope_core::queue::WorkQueue::connect(urls, "callscope-dev").await;
+    let dispatch = callscope_core::app::dispatch::Dispatch { store, queue };
     let state = std::env::var("GRAPH_CLIENT_STATE")?;
-    let prefill: Vec<String> = (0..queued).map(|n| format!("bench-queued-{n:06}")).collect();
+    let prefill: Vec<String> = (0..queued).map(|n| format!("{n:08x}-0000-4000-8000-00000000b0b0")).collect();
     let started = Instant::now();
-    store.queue_fetches(&prefill, time::OffsetDateTime::now_utc()).await?;
+    dispatch.fetches(&prefill, callscope_core::domain::connector::Lane::Live, time::OffsetDateTime::now_utc()).await?;
     println!("queued {queued} ids in {:.1} s", started.elapsed().as_secs_f64());
     let mut times = Vec::new();
     for n in 0..200 {
-        let id = format!("bench-ack-{n}");
+        let id = format!("{n:08x}-0000-4000-8000-00000000acac");
         let body = json!({ "value": [{ "subscriptionId": "bench", "clientState": state, "changeType": "updated",
             "resource": format!("communications/callRecords/{id}"), "resourceData": { "id": id } }] });
         let started = Instant::now();
@@ -58,6 +61,8 @@ pub async fn cold_start(runs: usize, binaries: &[PathBuf]) -> Result<(), Error> 
         ("CURSOR_KEY", "cold-start-measurement-key-0123456789"),
         ("GRAPH_CLIENT_STATE", "cold-start-measurement-client-state-0123456789"),
         ("AWS_REGION", "us-east-1"),
+        ("GRAPH_LIVE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/cold-start-live"),
+        ("GRAPH_BACKFILL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/cold-start-backfill"),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
     ];

@@ -16,7 +16,7 @@ use callscope_dev::graph_standin::{Behaviour, StandIn};
 use callscope_dev::invoke::Functions;
 use callscope_dev::stream::StreamTail;
 use callscope_dev::table::{self, Ensured};
-use callscope_dev::{Error, gateway, tenant, token, trigger};
+use callscope_dev::{Error, gateway, queues, tenant, token, trigger};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,6 +34,9 @@ struct Cli {
 enum Command {
     /// Create $TABLE_NAME on the local DynamoDB (stream NEW_AND_OLD_IMAGES, TTL on expiresAt).
     CreateTable,
+    /// Create the Graph worker's work queues of $TABLE_NAME on the local SQS (each with its
+    /// dead-letter queue) and print their URLs as shell assignments.
+    CreateQueues,
     /// Print a dev token for ROLE, which the local gateway accepts.
     Token {
         /// support-specialist, support-engineer, admin or ingest.
@@ -136,6 +139,7 @@ enum Command {
 async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::CreateTable => create_table().await,
+        Command::CreateQueues => create_queues().await,
         Command::Token { subject, role } => {
             let subject = subject.unwrap_or_else(|| format!("local-{role}"));
             dev_token(&role, &subject).map(|token| println!("{token}"))
@@ -187,6 +191,17 @@ async fn create_table() -> Result<(), Error> {
     Ok(())
 }
 
+/// Creates the stack's work queues and prints their URLs as shell assignments (`eval` them).
+async fn create_queues() -> Result<(), Error> {
+    let table = table_name()?;
+    let client = aws_sdk_sqs::Client::new(&aws_config::load_from_env().await);
+    let queues = queues::ensure(&client, &table, queues::VISIBILITY_TIMEOUT).await?;
+    eprintln!("work queues of {table}: live and backfill, each with a dead-letter queue");
+    println!("GRAPH_LIVE_QUEUE_URL={}", queues.urls.live);
+    println!("GRAPH_BACKFILL_QUEUE_URL={}", queues.urls.backfill);
+    Ok(())
+}
+
 async fn run_gateway(listen: &str, upstream: &str) -> Result<(), Error> {
     let key = token::key(Path::new(KEY_FILE))?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
@@ -204,14 +219,19 @@ const KEEP_EVERY: Duration = Duration::from_secs(600);
 
 async fn run_trigger(upstream: &str) -> Result<(), Error> {
     let table = table_name()?;
-    let client = aws_sdk_dynamodbstreams::Client::new(&aws_config::load_from_env().await);
+    let config = aws_config::load_from_env().await;
+    let client = aws_sdk_dynamodbstreams::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
     let functions = Functions::new(upstream);
-    let classify_tail = StreamTail::new(client.clone(), &table).await?;
-    let graph_tail = StreamTail::new(client, &table).await?;
-    println!("trigger: {table}'s stream -> classify and graph-worker at {upstream}");
+    let classify_tail = StreamTail::new(client, &table).await?;
+    let queues = queues::ensure(&sqs, &table, queues::VISIBILITY_TIMEOUT).await?;
+    let live = queues::Poller::new(sqs.clone(), &queues.urls.live).await?;
+    let backfill = queues::Poller::new(sqs, &queues.urls.backfill).await?;
+    println!("trigger: {table}'s stream -> classify, its work queues -> graph-worker at {upstream}");
     tokio::select! {
         result = trigger::run(classify_tail, functions.clone(), "classify", trigger::everything) => result?,
-        result = trigger::run(graph_tail, functions.clone(), "graph-worker", trigger::graph_work) => result?,
+        result = trigger::run_queue(live, functions.clone(), "graph-worker") => result?,
+        result = trigger::run_queue(backfill, functions.clone(), "graph-worker") => result?,
         () = trigger::schedule(functions, KEEP_EVERY) => {}
         _ = tokio::signal::ctrl_c() => {}
     }
