@@ -4,7 +4,7 @@
 //! mapping reads them.
 
 use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, dispatch, sqs_client};
-use callscope_core::app::connector::{Deadline, Outcome, Worker};
+use callscope_core::app::connector::{BackfillBound, Deadline, Outcome, Worker};
 use callscope_core::domain::connector::{Job, Lane, PerRecordLimits, Work};
 use callscope_core::msgraph::{GraphClient, GraphSettings};
 use callscope_core::support::clock::Clock;
@@ -67,6 +67,7 @@ impl Connector {
             margin: std::time::Duration::from_secs(5),
             // A failed fetch is tried again at once (the deployed worker waits 30 s, doubling).
             retry_base: std::time::Duration::ZERO,
+            backfill_bound: BackfillBound::DEPLOYED,
         };
         let urls = worker.dispatch.queue.urls().clone();
         let live = Poller::new(sqs_client(), urls.of(Lane::Live)).await.unwrap();

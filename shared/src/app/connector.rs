@@ -36,12 +36,20 @@ pub const MAX_FETCH_ATTEMPTS: u32 = 5;
 /// The longest wait for a per-record slot a fetch makes in place; a longer one goes back on the
 /// queue.
 const MAX_INLINE_WAIT: time::Duration = time::Duration::seconds(2);
-/// How many messages may wait on the backfill queue before a backfill lists more: a listing
-/// page queues up to 1,000 fetches, so a backfill keeps at most a few minutes of work queued
-/// ahead of the fleet, and whatever a live notification needs is never behind days of it.
-pub const BACKFILL_QUEUE_BOUND: u64 = 5_000;
-/// How long a backfill waits for its queue to drain below the bound before it looks again.
-const BACKFILL_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+/// How far a backfill lists ahead of the fleet: it lists a page only while fewer than `depth`
+/// messages wait on the backfill queue, else it hands itself over, delayed by `wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackfillBound {
+    pub depth: u64,
+    pub wait: std::time::Duration,
+}
+
+impl BackfillBound {
+    /// As deployed: a listing page queues up to 1,000 fetches and the fleet takes ~25 records a
+    /// second for a backfill (`docs/capacity.md`), so 5,000 waiting is a few minutes of work,
+    /// and a look every two minutes keeps the queue from running dry.
+    pub const DEPLOYED: Self = Self { depth: 5_000, wait: std::time::Duration::from_secs(120) };
+}
 /// MiB of the Graph worker's memory (1,024 MB) its concurrent ingests may take together.
 const INGEST_MEMORY_MIB: u32 = 700;
 /// How many times its JSON a record takes in memory while ingested (569 MiB for 69.5 MiB).
@@ -187,6 +195,8 @@ pub struct Worker {
     /// How long a fetch that failed waits on its queue before its next attempt, doubled with
     /// each failure ([`RETRY_BASE`] when deployed).
     pub retry_base: std::time::Duration,
+    /// How far a backfill lists ahead of the fleet.
+    pub backfill_bound: BackfillBound,
 }
 
 /// A failed fetch's first wait before it is tried again: Graph's outages are mostly short,
@@ -504,10 +514,10 @@ impl Worker {
         let mut queued = 0;
         loop {
             let depth = self.dispatch.queue.depth(Lane::Backfill).await?;
-            if depth >= BACKFILL_QUEUE_BOUND {
+            if depth >= self.backfill_bound.depth {
                 tracing::info!(depth, "backfill queue full; the listing goes on later");
                 let rest = Work::Job(Job::Backfill { from, to, next_link: link });
-                self.dispatch.send(&[rest], BACKFILL_WAIT, now).await?;
+                self.dispatch.send(&[rest], self.backfill_bound.wait, now).await?;
                 break;
             }
             let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;

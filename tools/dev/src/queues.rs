@@ -145,6 +145,19 @@ impl Poller {
     pub async fn pending(&self) -> Result<u64, Error> {
         pending(&self.client, &self.url).await
     }
+
+    /// Messages in the queue held back by a delay.
+    pub async fn delayed(&self) -> Result<u64, Error> {
+        let answer = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+            .send()
+            .await?;
+        let count = answer.attributes().and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessagesDelayed));
+        Ok(count.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
 }
 
 /// Messages in the queue at `url`: visible, in flight and delayed.

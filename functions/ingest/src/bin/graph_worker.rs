@@ -2,7 +2,7 @@
 //! Manager in AWS, read once at cold start), the DynamoDB client, the work queues, the Graph
 //! client, the Lambda runtime.
 
-use callscope_core::app::connector::{Deadline, RETRY_BASE, Worker};
+use callscope_core::app::connector::{BackfillBound, Deadline, RETRY_BASE, Worker};
 use callscope_core::app::dispatch::Dispatch;
 use callscope_core::domain::connector::PerRecordLimits;
 use callscope_core::msgraph::{GraphClient, GraphSettings};
@@ -47,6 +47,7 @@ async fn main() -> Result<(), Error> {
         pacing: PerRecordLimits::GRAPH,
         margin: FETCH_MARGIN,
         retry_base: RETRY_BASE,
+        backfill_bound: BackfillBound::DEPLOYED,
     };
     let clock = Clock::system();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Invocation>| {

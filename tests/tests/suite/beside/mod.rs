@@ -4,5 +4,6 @@
 
 mod faults;
 mod graph;
+mod queues;
 mod races;
 mod security;
