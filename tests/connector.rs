@@ -5,7 +5,7 @@
 
 use crate::{ANCHOR, GRAPH_CLIENT_STATE, Pipeline, dispatch, sqs_client};
 use callscope_core::app::connector::{BackfillBound, Deadline, Outcome, Worker};
-use callscope_core::domain::connector::{Job, Lane, PerRecordLimits, Work};
+use callscope_core::domain::connector::{FleetBudget, Job, Lane, PerRecordLimits, Work};
 use callscope_core::msgraph::{GraphClient, GraphSettings};
 use callscope_core::support::clock::Clock;
 use callscope_core::support::fixtures::HOME_TENANT;
@@ -68,6 +68,7 @@ impl Connector {
             // A failed fetch is tried again at once (the deployed worker waits 30 s, doubling).
             retry_base: std::time::Duration::ZERO,
             backfill_bound: BackfillBound::DEPLOYED,
+            budget: FleetBudget::GRAPH,
         };
         let urls = worker.dispatch.queue.urls().clone();
         let live = Poller::new(sqs_client(), urls.of(Lane::Live)).await.unwrap();

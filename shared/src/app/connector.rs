@@ -15,8 +15,8 @@ use super::dispatch::Dispatch;
 use super::ingest::{Accepted, ingest_calls};
 use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
-    Dropped, Job, Lane, LifecycleEvent, PerRecordLimits, SubscriptionPlan, Work, listed_record_keys, parse_lifecycle,
-    parse_notifications, plan, subscription,
+    Dropped, FleetBudget, Grant, Job, Lane, LifecycleEvent, PerRecordLimits, SubscriptionPlan, Work,
+    listed_record_keys, parse_lifecycle, parse_notifications, plan, subscription,
 };
 use crate::domain::problem::Problem;
 use crate::domain::retention;
@@ -197,7 +197,13 @@ pub struct Worker {
     pub retry_base: std::time::Duration,
     /// How far a backfill lists ahead of the fleet.
     pub backfill_bound: BackfillBound,
+    /// The whole fleet's share of Graph's per-app-per-tenant limit, by lane.
+    pub budget: FleetBudget,
 }
+
+/// How many windows in a row a request waits for the fleet's budget in place (each at most
+/// its window, two seconds) before its fetch goes back on the queue instead.
+const BUDGET_WAITS: u32 = 3;
 
 /// A failed fetch's first wait before it is tried again: Graph's outages are mostly short,
 /// and five attempts doubling from 30 s span about 7 minutes.
@@ -363,6 +369,10 @@ impl Worker {
                 }
                 sleep_until(slot).await;
             }
+            if let Some(retry_at) = self.take_budget(fetch.lane, stop_at).await? {
+                let pause = Pause { not_before: retry_at, attempts: fetch.attempts };
+                return self.pause(fetch, progress, fresh, pause, now).await.map(Fetched::Over);
+            }
             let error = match self.graph.record_page(call_id, request, stop_at).await {
                 Ok(answer) => {
                     progress.state.pacer.record(kind, OffsetDateTime::now_utc(), &self.pacing);
@@ -520,6 +530,14 @@ impl Worker {
                 self.dispatch.send(&[rest], self.backfill_bound.wait, now).await?;
                 break;
             }
+            if let Some(retry_at) =
+                self.take_budget(Lane::Backfill, OffsetDateTime::now_utc() + BUDGET_HAND_OVER).await?
+            {
+                let rest = Work::Job(Job::Backfill { from, to, next_link: link });
+                let wait = std::time::Duration::try_from(retry_at - OffsetDateTime::now_utc()).unwrap_or_default();
+                self.dispatch.send(&[rest], wait, now).await?;
+                break;
+            }
             let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;
             let (ids, dropped) = listed_record_keys(listed.iter().map(|l| l.id.clone()).collect());
             if dropped > 0 {
@@ -548,6 +566,29 @@ impl Worker {
         Ok(Outcome::JobDone { queued })
     }
 }
+
+impl Worker {
+    /// Takes one Graph request of `lane` from the fleet's budget, waiting for the next window
+    /// up to [`BUDGET_WAITS`] times (never past `stop_at`); `Some(when to try again)` if the
+    /// budget stays spent, and the work should go back on its queue until then.
+    async fn take_budget(&self, lane: Lane, stop_at: OffsetDateTime) -> Result<Option<OffsetDateTime>, AppError> {
+        for _ in 0..BUDGET_WAITS {
+            match self.store().take_graph_request(lane, &self.budget, OffsetDateTime::now_utc()).await? {
+                Grant::Granted => return Ok(None),
+                Grant::RetryAt(at) if at <= stop_at => sleep_until(at).await,
+                Grant::RetryAt(at) => return Ok(Some(at)),
+            }
+        }
+        tracing::debug!(?lane, "the fleet's Graph budget stays spent; the work goes back on its queue");
+        Ok(Some(OffsetDateTime::now_utc() + BUDGET_BACK_OFF))
+    }
+}
+
+/// How long work waits on its queue when the fleet's budget stayed spent: long enough for the
+/// fleet's backlog of the moment to clear.
+const BUDGET_BACK_OFF: time::Duration = time::Duration::seconds(10);
+/// How long a listing waits for the budget before it hands itself over.
+const BUDGET_HAND_OVER: time::Duration = time::Duration::seconds(10);
 
 /// One queued fetch, as a run of it knows it.
 struct Fetch<'a> {

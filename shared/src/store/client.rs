@@ -122,6 +122,9 @@ pub enum WriteGuard<'a> {
     /// A sample set with room for one more element (at most `cap`): a subnet's use is counted
     /// from a bounded sample.
     RoomInSample { cap: usize },
+    /// Absent, or counting fewer than `cap` requests: a window of the Graph fleet's budget
+    /// grants no more than the cap of the request's lane.
+    BelowCount { cap: u32 },
     /// Live at `now` (unix seconds) with fewer than `max` notes: an escalation takes a note.
     LiveWithRoomForNotes { now: i64, max: usize },
     /// Live at `now` (unix seconds) and in one of `states`: of two claims, one wins.
@@ -188,6 +191,11 @@ impl WriteGuard<'_> {
                 "attribute_not_exists(#seen) OR size(#seen) < :cap".into(),
                 &[("#seen", "seen")],
                 Some(vec![(":cap".into(), number(cap as i64))]),
+            ),
+            Self::BelowCount { cap } => (
+                "attribute_not_exists(#requests) OR #requests < :cap".into(),
+                &[("#requests", "requests")],
+                Some(vec![(":cap".into(), number(i64::from(cap)))]),
             ),
             Self::LiveWithRoomForNotes { now, max } => (
                 "attribute_exists(#pk) AND #expires > :now AND size(#notes) < :max".into(),

@@ -21,6 +21,7 @@
 //! | Graph fetch progress | `GRAPHPAGES#<callId>` | `#PROGRESS`      |               |                     |
 //! | Graph fetched pages | `GRAPHPAGES#<callId>` | `CHUNK#<run>#<nnnn>` |            |                     |
 //! | subscription state| `GRAPHSUBSCRIPTION`| `#STATE`               |               |                     |
+//! | Graph fleet budget| `GRAPHBUDGET#<window start, unix ms>` | `#COUNT` |        |                     |
 //! | escalation        | `ESC#<id>`         | `#ESCALATION`          | `ESCQ#<state>` | `<openedAt>#<id>`  |
 //! | opened by a person| `ESCBY#<personId>` | `OPENED#<openedAt>#<id>` |             |                     |
 //! | touched by a person| `ESCBY#<personId>`| `TOUCHED#<id>`         |               |                     |
@@ -164,6 +165,15 @@ pub const PROGRESS_SK: &str = "#PROGRESS";
 /// The connector's subscription state: one item.
 pub const SUBSCRIPTION_PK: &str = "GRAPHSUBSCRIPTION";
 pub const SUBSCRIPTION_SK: &str = "#STATE";
+
+/// Sort key of a window's count of the fleet's Graph requests.
+pub const BUDGET_SK: &str = "#COUNT";
+
+/// Partition of the count of the fleet's Graph requests in the window that started at
+/// `window_start` (one item per window: every worker counts its requests on it).
+pub fn budget_pk(window_start: OffsetDateTime) -> String {
+    format!("GRAPHBUDGET#{}", window_start.unix_timestamp_nanos() / 1_000_000)
+}
 
 /// Partition of the queued fetch of call `call_id`.
 pub fn fetch_pk(call_id: &str) -> String {

@@ -1,11 +1,12 @@
 //! Storage: the only code that knows DynamoDB. The single-table key design (`keys`, `schema`),
 //! the items and their sizes (`items`, `size`, `prepare`), the client and its write guards
 //! (`client`), and one module per kind of data: calls, lists (history, directory, audit),
-//! tenant data sets, subnets, escalations, erasure writes, the stream read back (`stream`) and the
-//! audit trail's tamper evidence on it (`tamper`). See
-//! `docs/data-model.md` for the access patterns.
+//! tenant data sets, subnets, escalations, the Graph fleet's request budget (`budget`), erasure
+//! writes, the stream read back (`stream`) and the audit trail's tamper evidence on it
+//! (`tamper`). See `docs/data-model.md` for the access patterns.
 
 pub mod audit;
+pub mod budget;
 pub mod calls;
 pub mod client;
 pub mod compact;

@@ -662,6 +662,12 @@ fn what_each_role_may_do_is_what_its_code_does() {
         };
         assert_eq!(allowed(&function, "GRAPHPAGES#c"), expected, "{function} on kept pages");
     }
+    // The fleet's Graph budget is counted by the Graph worker alone, by a conditional update:
+    // never read, overwritten or deleted (the windows expire).
+    for function in functions() {
+        let expected = if function == "graph-worker" { set(&["UpdateItem"]) } else { set(&[]) };
+        assert_eq!(allowed(&function, "GRAPHBUDGET#1764849600000"), expected, "{function} on the Graph budget");
+    }
     // The query function reads only what it serves, and writes only escalations and the audit trail.
     for pk in
         ["CALL#c", "NAME#a", "USERS", "AUDITDAYS", "DATASETS", "DATASET#buildings#1", "SUBNETS#2026-11-25", "ESCBY#p"]

@@ -9,6 +9,7 @@
 //! others in `make test`, against a server of their own: their names all start `beside::`.
 
 mod beside;
+mod budget;
 mod buildings;
 mod classify;
 mod cost;

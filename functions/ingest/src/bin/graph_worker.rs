@@ -4,7 +4,7 @@
 
 use callscope_core::app::connector::{BackfillBound, Deadline, RETRY_BASE, Worker};
 use callscope_core::app::dispatch::Dispatch;
-use callscope_core::domain::connector::PerRecordLimits;
+use callscope_core::domain::connector::{FleetBudget, PerRecordLimits};
 use callscope_core::msgraph::{GraphClient, GraphSettings};
 use callscope_core::queue::{QueueUrls, WorkQueue};
 use callscope_core::store::DynamoStore;
@@ -48,6 +48,7 @@ async fn main() -> Result<(), Error> {
         margin: FETCH_MARGIN,
         retry_base: RETRY_BASE,
         backfill_bound: BackfillBound::DEPLOYED,
+        budget: FleetBudget::GRAPH,
     };
     let clock = Clock::system();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Invocation>| {

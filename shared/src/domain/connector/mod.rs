@@ -1,17 +1,20 @@
 //! The Microsoft Graph connector's domain: what Graph sends us (change and lifecycle
 //! notifications), how a record fetched in pages, over as many invocations as Graph's
 //! per-record limits need, becomes one whole record, and when the subscription must be
-//! created, renewed or followed by a backfill. Pure values and functions; the HTTP side lives
-//! in `crate::msgraph`, the work queues in `crate::queue`, the queue markers and the kept pages
-//! in `crate::store::connector`.
+//! created, renewed or followed by a backfill, and how many Graph requests the whole fleet may
+//! send. Pure values and functions; the HTTP side lives in `crate::msgraph`, the work queues in
+//! `crate::queue`, the queue markers and the kept pages in `crate::store::connector`, the
+//! fleet's budget counted in `crate::store::budget`.
 
 pub mod assemble;
+pub mod budget;
 pub mod notification;
 pub mod pacing;
 pub mod subscription;
 pub mod work;
 
 pub use assemble::{Body, FetchError, FetchState, Items, MAX_RECORD_JSON, Part, Request};
+pub use budget::{FleetBudget, GRAPH_APP_LIMIT, Grant};
 pub use notification::{
     Dropped, Lifecycle, LifecycleEvent, Notified, is_record_key, listed_record_keys, parse_lifecycle,
     parse_notifications,
