@@ -594,10 +594,12 @@ pub async fn stream_tail(table: &str) -> StreamTail {
     StreamTail::new(aws_sdk_dynamodbstreams::Client::from_conf(config), table).await.expect("the table has a stream")
 }
 
-/// The webhook function's app on `store`'s table, with the tests' clientState.
+/// The webhook function's app on `store`'s table, with the tests' clientState and the fixtures'
+/// home tenant.
 pub fn webhook_app(store: &DynamoStore) -> webhook::App {
     webhook::App {
         client_state: callscope_core::support::secret::Rotating::new(GRAPH_CLIENT_STATE),
+        home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
         store: as_function(store, "webhook"),
         clock: clock(),
     }

@@ -1,5 +1,5 @@
 //! Wires the webhook function: configuration (the clientState from Secrets Manager in AWS,
-//! checked at cold start), the DynamoDB client, the Lambda runtime.
+//! checked at cold start; the home tenant), the DynamoDB client, the Lambda runtime.
 
 use callscope_core::store::DynamoStore;
 use callscope_core::support::secrets_manager::load_config;
@@ -19,5 +19,6 @@ async fn main() -> Result<(), Error> {
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?
         .clone();
     let store = DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await;
-    lambda_http::run(App { client_state, store, clock: Clock::system() }.edge()).await
+    let home_tenant = config.home_tenant_id;
+    lambda_http::run(App { client_state, home_tenant, store, clock: Clock::system() }.edge()).await
 }
