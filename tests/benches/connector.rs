@@ -55,7 +55,8 @@ async fn acknowledgement() {
     for per_delivery in [1, 100] {
         let (mut in_process, mut over_http) = (Vec::new(), Vec::new());
         for round in 0..DELIVERIES {
-            let ids = |tag: &'static str| (0..per_delivery).map(move |n| fixtures::graph_id(&format!("{tag}-{round}-{n}")));
+            let ids =
+                |tag: &'static str| (0..per_delivery).map(move |n| fixtures::graph_id(&format!("{tag}-{round}-{n}")));
             let body = delivery(ids("a"));
             let mut request = lambda_http::Request::new(lambda_http::Body::Text(body));
             *request.method_mut() = lambda_http::http::Method::POST;
@@ -81,7 +82,9 @@ async fn throughput(throttle_percent: u64, retry_after_seconds: u64) {
     let behaviour = Behaviour { throttle_percent, retry_after_seconds, ..Behaviour::default() };
     let mut connector = Connector::subscribed(behaviour).await;
     let records: Vec<Value> = (0..RECORDS)
-        .map(|n| fixtures::call_json(&fixtures::graph_id(&format!("t-{n}")), 1, 2, 1, ANCHOR - time::Duration::hours(2)))
+        .map(|n| {
+            fixtures::call_json(&fixtures::graph_id(&format!("t-{n}")), 1, 2, 1, ANCHOR - time::Duration::hours(2))
+        })
         .collect();
     let started = Instant::now();
     connector.publish_and_drain(records).await;
@@ -97,8 +100,13 @@ async fn requests_per_record() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     for participants in [2, 50, 250] {
         let before = connector.api_requests();
-        let record =
-            fixtures::call_json(&fixtures::graph_id(&format!("size-{participants}")), 1, participants, 1, ANCHOR - time::Duration::hours(2));
+        let record = fixtures::call_json(
+            &fixtures::graph_id(&format!("size-{participants}")),
+            1,
+            participants,
+            1,
+            ANCHOR - time::Duration::hours(2),
+        );
         connector.publish_and_drain(vec![record]).await;
         println!(
             "Graph requests per record, {participants} participants ({participants} sessions): {}",

@@ -774,7 +774,10 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
     assert_eq!(query(&intact).handle(history()).await.status(), 200);
 
     // The webhook reads our subscription's id before it takes a notification.
-    let webhook = |roles: &Roles| webhook::App { store: roles.store_as(&store, "webhook"), ..callscope_tests::webhook_app(&store) };
+    let webhook = |roles: &Roles| webhook::App {
+        store: roles.store_as(&store, "webhook"),
+        ..callscope_tests::webhook_app(&store)
+    };
     let notified = || callscope_tests::event_request("webhook-notification.json");
     let cut = Roles::new(&without("WebhookFunction", "ReadOurSubscription", "dynamodb:GetItem"), store.table());
     let refusal = "webhook may not dynamodb:GetItem on GRAPHSUBSCRIPTION (no statement of WebhookFunction allows it)";

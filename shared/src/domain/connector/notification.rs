@@ -157,11 +157,9 @@ fn call_record_id(notification: &ChangeNotification) -> Result<String, Dropped> 
     let rest = &resource[CALL_RECORDS.len()..];
     let from_resource = match rest.strip_prefix('/') {
         Some(id) => id,
-        None => rest
-            .strip_prefix('(')
-            .and_then(|r| r.strip_suffix(')'))
-            .ok_or(Dropped::NotACallRecord)?
-            .trim_matches('\''),
+        None => {
+            rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or(Dropped::NotACallRecord)?.trim_matches('\'')
+        }
     };
     let id = notification.resource_data.as_ref().and_then(|d| d.id.clone()).unwrap_or_else(|| from_resource.to_owned());
     match id.as_str() {
@@ -386,7 +384,8 @@ mod tests {
     #[test]
     fn an_id_that_is_not_a_guid_is_not_fetched() {
         for id in ["..", ".", "a/b", "a?$top=999", "a#x", "a\\b", "c-1", "a..b"] {
-            let delivery = json!({ "value": [notification(SECRET, &format!("communications/callRecords/{A}"), Some(id))] });
+            let delivery =
+                json!({ "value": [notification(SECRET, &format!("communications/callRecords/{A}"), Some(id))] });
             assert_eq!(parse(delivery).unwrap().dropped, [Dropped::NotAGuid], "{id:?}");
         }
         let from_resource = json!({ "value": [notification(SECRET, "communications/callRecords/..", None)] });
@@ -438,7 +437,10 @@ mod tests {
         assert_eq!(notified, Notified { ids: vec![B.into()], dropped: vec![Dropped::ForeignSubscription; 2] });
         let read = parse_notifications(delivery.to_string().as_bytes(), ours()).unwrap();
         assert!(read.needs_subscription());
-        assert_eq!(read.of_subscription(None), Notified { ids: vec![], dropped: vec![Dropped::ForeignSubscription; 3] });
+        assert_eq!(
+            read.of_subscription(None),
+            Notified { ids: vec![], dropped: vec![Dropped::ForeignSubscription; 3] }
+        );
     }
 
     #[test]

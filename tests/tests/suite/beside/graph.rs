@@ -343,7 +343,11 @@ async fn a_record_gone_from_graph_is_dropped_and_the_queue_drains() {
     let old = fixtures::call_json(&graph_id("old"), 1, 2, 1, ANCHOR - Duration::days(31));
     connector.publish_and_drain(vec![old]).await;
     assert!(connector.pipeline.store().dead_letter_of(&graph_id("old")).await.unwrap().is_none(), "not a failure");
-    assert!(stored_item::<Value>(connector.pipeline.store().table(), &format!("CALL#{}", graph_id("old")), "#HEADER").await.is_none());
+    assert!(
+        stored_item::<Value>(connector.pipeline.store().table(), &format!("CALL#{}", graph_id("old")), "#HEADER")
+            .await
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -405,7 +409,10 @@ async fn a_missed_event_backfills_what_was_missed() {
     connector.stand_in.lifecycle("missed").await;
     connector.drain().await;
     for n in 0..7 {
-        assert_eq!(stored_header(connector.pipeline.store(), &graph_id(&format!("missed-{n}"))).await.summary.version, 1);
+        assert_eq!(
+            stored_header(connector.pipeline.store(), &graph_id(&format!("missed-{n}"))).await.summary.version,
+            1
+        );
     }
 }
 
@@ -451,9 +458,7 @@ async fn a_fetch_whose_stream_record_was_lost_is_queued_again_once_stale_and_rec
     connector.stand_in.publish(vec![record("lost", 1, 2)]).await;
     connector.stand_in.deliveries_done().await;
     connector.lose_queued().await;
-    assert!(
-        connector.pipeline.store().stored_versions(&[graph_id("lost")], connector.now()).await.unwrap().is_empty()
-    );
+    assert!(connector.pipeline.store().stored_versions(&[graph_id("lost")], connector.now()).await.unwrap().is_empty());
     // Within the hour, a pending fetch keeps the id from being queued twice (duplicates in
     // flight cost one fetch); past it, the reconciliation queues it again and it is stored.
     let store = connector.pipeline.store().clone();
@@ -541,7 +546,9 @@ async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
     let (erased, at) = (user.clone(), table.clone());
     let erase = async move { erasure_overtaking_an_escalation(&at, &erased, &graph_id("overtaken")).await };
     let commit = |operation: &str, body: &Value| {
-        operation == "PutItem" && race::partition(body) == format!("CALL#{}", graph_id("overtaken")) && race::sort_key(body) == "#HEADER"
+        operation == "PutItem"
+            && race::partition(body) == format!("CALL#{}", graph_id("overtaken"))
+            && race::sort_key(body) == "#HEADER"
     };
     connector.worker.store = as_function(&race::before(&table, commit, erase), "graph-worker");
     connector.publish_and_drain(vec![record("overtaken", 2, 3)]).await;
@@ -549,7 +556,11 @@ async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
     assert_eq!(marker["complete"], true, "the worker ran the erasure to its end: {marker}");
     assert_eq!(marker["escalationsRewritten"], 1, "{marker}");
     assert!(marker["stalePagesDeleted"].as_u64() > Some(0), "version 1's pages: {marker}");
-    assert!(stored_item::<Value>(table.table(), &format!("USER#{user}"), &format!("CALL#{}", graph_id("overtaken"))).await.is_none());
+    assert!(
+        stored_item::<Value>(table.table(), &format!("USER#{user}"), &format!("CALL#{}", graph_id("overtaken")))
+            .await
+            .is_none()
+    );
     let header = stored_header(&table, &graph_id("overtaken")).await;
     assert_eq!(header.summary.version, 2);
     assert!(header.summary.parties.iter().all(|p| p.id != user), "stored without them");
