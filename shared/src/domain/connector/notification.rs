@@ -353,7 +353,7 @@ mod tests {
     #[test]
     fn a_guid_in_upper_case_is_a_record_key_and_nothing_else_is() {
         let upper = A.to_ascii_uppercase();
-        assert_eq!(parse(json!({ "value": [record(&upper)] })).unwrap().ids, [upper.clone()]);
+        assert_eq!(parse(json!({ "value": [record(&upper)] })).unwrap().ids, vec![upper.clone()]);
         assert!(is_record_key(&upper) && is_record_key(B));
         let not_guids = [
             "..",
