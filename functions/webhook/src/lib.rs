@@ -1,7 +1,7 @@
 //! The webhook function's handler: the two public routes Microsoft Graph posts to. It is a
 //! function of its own so that the one unauthenticated way in can do nothing but queue work
-//! (its role may only put queued fetches and jobs, and read our subscription's id), and a flood of it runs out of its own
-//! concurrency and throttle, not the helpdesk's or the admins'.
+//! (its role may only put queued fetches and jobs, and read our subscription's id), and a
+//! flood of it runs out of its own concurrency and throttle, not the helpdesk's or the admins'.
 //!
 //! What can be refused from the headers is refused before the body is read: a declared length
 //! over [`MAX_NOTIFICATION_BODY_BYTES`], then a delivery's media type. No body is read past that
