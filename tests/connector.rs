@@ -174,6 +174,12 @@ impl Connector {
         self.worker.run(Work::Job(Job::Keep { reauthorize: false }), self.now(), deadline).await.unwrap()
     }
 
+    /// The id of the subscription the keeper stored: the one notifications must name.
+    pub async fn subscription_id(&self) -> String {
+        let state = self.pipeline.store().subscription_state(self.now()).await.unwrap();
+        state.expect("a subscription: the keeper ran").subscription_id
+    }
+
     /// Graph API requests the stand-in served so far.
     pub fn api_requests(&self) -> u64 {
         self.stand_in.stats.api_requests.load(Ordering::Relaxed)

@@ -296,6 +296,27 @@ pub const CURSOR_KEY: &str = "test-cursor-key-of-at-least-32-characters";
 /// The Graph client state of the test deployment.
 pub const GRAPH_CLIENT_STATE: &str = "test-graph-client-state-0123456789abcdef";
 
+/// The subscription the sample events (`events/webhook-*.json`) name.
+pub const EVENTS_SUBSCRIPTION: &str = "2f1c1a5e-5b9e-4a4e-9d64-0e7a5f3b8c21";
+
+/// Stores `subscription` as our current one, as the keeper does when it creates it at
+/// [`ANCHOR`]: the one Graph's notifications must name to be taken.
+pub async fn subscribed_as(store: &DynamoStore, subscription: &str) {
+    let expires = ANCHOR + time::Duration::days(2);
+    store.save_subscription_state(subscription, expires, ANCHOR).await.expect("store the subscription state");
+}
+
+/// A change notification of ours (the tests' clientState, the home tenant, `subscription`)
+/// naming call record `id`.
+pub fn our_notification(subscription: &str, id: &str) -> serde_json::Value {
+    let resource = format!("communications/callRecords/{id}");
+    serde_json::json!({
+        "subscriptionId": subscription, "clientState": GRAPH_CLIENT_STATE, "changeType": "updated",
+        "tenantId": callscope_core::support::fixtures::HOME_TENANT, "resource": resource,
+        "resourceData": { "@odata.type": "#microsoft.graph.callrecord", "@odata.id": resource, "id": id },
+    })
+}
+
 /// Configuration as a deployment would set it, for `table`.
 pub fn config(table: &str) -> Config {
     Config::from_lookup(|name| match name {
@@ -631,10 +652,12 @@ pub async fn stream_tail(table: &str) -> StreamTail {
     StreamTail::new(aws_sdk_dynamodbstreams::Client::from_conf(config), table).await.expect("the table has a stream")
 }
 
-/// The webhook function's app on `store`'s table, with the tests' clientState.
+/// The webhook function's app on `store`'s table, with the tests' clientState and the fixtures'
+/// home tenant.
 pub fn webhook_app(store: &DynamoStore) -> webhook::App {
     webhook::App {
         client_state: callscope_core::support::secret::Rotating::new(GRAPH_CLIENT_STATE),
+        home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
         dispatch: dispatch(&as_function(store, "webhook")),
         clock: clock(),
     }

@@ -16,7 +16,7 @@ use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
 use callscope_tests::connector::Connector;
 use callscope_tests::heap::{Counting, peak_since, start_peak};
-use callscope_tests::{ANCHOR, GRAPH_CLIENT_STATE};
+use callscope_tests::{ANCHOR, EVENTS_SUBSCRIPTION, our_notification, subscribed_as};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -32,13 +32,9 @@ const QUEUED: usize = 10_000;
 /// Deliveries timed per case.
 const DELIVERIES: usize = 200;
 
+/// A delivery of our subscription naming `ids`.
 fn delivery(ids: impl Iterator<Item = String>) -> String {
-    let value: Vec<Value> = ids
-        .map(|id| {
-            json!({ "subscriptionId": "s", "clientState": GRAPH_CLIENT_STATE, "changeType": "updated",
-                "resource": format!("communications/callRecords/{id}"), "resourceData": { "id": id } })
-        })
-        .collect();
+    let value: Vec<Value> = ids.map(|id| our_notification(EVENTS_SUBSCRIPTION, &id)).collect();
     json!({ "value": value }).to_string()
 }
 
@@ -51,14 +47,16 @@ fn quantiles(mut samples: Vec<Duration>) -> String {
 async fn acknowledgement() {
     let connector = Connector::new(Behaviour::default()).await;
     let dispatch = &connector.pipeline.webhook.dispatch;
-    let prefilled: Vec<String> = (0..QUEUED).map(|n| format!("queued-{n:05}")).collect();
+    subscribed_as(connector.pipeline.store(), EVENTS_SUBSCRIPTION).await;
+    let prefilled: Vec<String> = (0..QUEUED).map(|n| fixtures::graph_id(&format!("queued-{n:05}"))).collect();
     dispatch.fetches(&prefilled, Lane::Live, ANCHOR).await.expect("prefill the queue");
     let http = reqwest::Client::new();
     let url = format!("{}/graph/notifications", connector.webhook_url);
     for per_delivery in [1, 100] {
         let (mut in_process, mut over_http) = (Vec::new(), Vec::new());
         for round in 0..DELIVERIES {
-            let ids = |tag: &'static str| (0..per_delivery).map(move |n| format!("{tag}-{round}-{n}"));
+            let ids =
+                |tag: &'static str| (0..per_delivery).map(move |n| fixtures::graph_id(&format!("{tag}-{round}-{n}")));
             let body = delivery(ids("a"));
             let mut request = lambda_http::Request::new(lambda_http::Body::Text(body));
             *request.method_mut() = lambda_http::http::Method::POST;
@@ -84,7 +82,9 @@ async fn throughput(throttle_percent: u64, retry_after_seconds: u64) {
     let behaviour = Behaviour { throttle_percent, retry_after_seconds, ..Behaviour::default() };
     let mut connector = Connector::subscribed(behaviour).await;
     let records: Vec<Value> = (0..RECORDS)
-        .map(|n| fixtures::call_json(&format!("t-{n}"), 1, 2, 1, ANCHOR - time::Duration::hours(2)))
+        .map(|n| {
+            fixtures::call_json(&fixtures::graph_id(&format!("t-{n}")), 1, 2, 1, ANCHOR - time::Duration::hours(2))
+        })
         .collect();
     let started = Instant::now();
     connector.publish_and_drain(records).await;
@@ -100,8 +100,13 @@ async fn requests_per_record() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     for participants in [2, 50, 250] {
         let before = connector.api_requests();
-        let record =
-            fixtures::call_json(&format!("size-{participants}"), 1, participants, 1, ANCHOR - time::Duration::hours(2));
+        let record = fixtures::call_json(
+            &fixtures::graph_id(&format!("size-{participants}")),
+            1,
+            participants,
+            1,
+            ANCHOR - time::Duration::hours(2),
+        );
         connector.publish_and_drain(vec![record]).await;
         println!(
             "Graph requests per record, {participants} participants ({participants} sessions): {}",
@@ -117,7 +122,8 @@ async fn town_hall() {
     // The Graph worker's timeout (300 s) and margin (60 s), scaled.
     connector.invocation = Duration::from_secs(300).mul_f64(TOWN_HALL_SCALE);
     connector.worker.margin = Duration::from_secs(60).mul_f64(TOWN_HALL_SCALE);
-    let record = fixtures::call_json("town-hall", 1, PEOPLE, 1, ANCHOR - time::Duration::hours(2));
+    let town_hall = fixtures::graph_id("town-hall");
+    let record = fixtures::call_json(&town_hall, 1, PEOPLE, 1, ANCHOR - time::Duration::hours(2));
     let (requests, invocations) = (connector.api_requests(), connector.invocations);
     let baseline = start_peak();
     let started = Instant::now();
@@ -125,7 +131,7 @@ async fn town_hall() {
     let elapsed = started.elapsed();
     let peak = peak_since(baseline);
     let store = connector.pipeline.store();
-    let outcome = match store.dead_letter_of("town-hall").await.unwrap() {
+    let outcome = match store.dead_letter_of(&town_hall).await.unwrap() {
         Some(dead) => format!("dead-lettered: {}", dead.reason),
         None => "stored".to_owned(),
     };

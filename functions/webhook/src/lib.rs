@@ -1,13 +1,14 @@
 //! The webhook function's handler: the two public routes Microsoft Graph posts to. It is a
 //! function of its own so that the one unauthenticated way in can do nothing but queue work
-//! (its role may only put queued fetches and jobs), and a flood of it runs out of its own
-//! concurrency and throttle, not the helpdesk's or the admins'.
+//! (its role may only put queued fetches and jobs, and read our subscription's id), and a
+//! flood of it runs out of its own concurrency and throttle, not the helpdesk's or the admins'.
 //!
 //! What can be refused from the headers is refused before the body is read: a declared length
 //! over [`MAX_NOTIFICATION_BODY_BYTES`], then a delivery's media type. No body is read past that
 //! cap; the handshake's shape (an empty body, a short printable token) is checked on what was
-//! read. A delivery is checked against the clientState notification by notification (the core's
-//! `accept_notifications`).
+//! read. A delivery is checked notification by notification against the clientState, the home
+//! tenant and, with one read of the table when anything passed those, our current
+//! subscription's id (the core's `accept_notifications`).
 
 use axum::body::Body;
 use axum::extract::{Extension, State};
@@ -16,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use callscope_core::app::connector::{accept_lifecycle, accept_notifications};
 use callscope_core::app::dispatch::Dispatch;
+use callscope_core::domain::connector::Ours;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::secret::Rotating;
 use callscope_http::{Access, ApiError, HttpFunction, QueryParams, Routes, json, read_body, read_sent_as};
@@ -27,6 +29,8 @@ pub struct App {
     /// The clientState Graph echoes in every notification of our subscription (and, during a
     /// rotation, the one before it).
     pub client_state: Rotating,
+    /// Our home tenant's id: a notification naming another tenant is dropped.
+    pub home_tenant: String,
     /// The table (queue markers) and the Graph worker's queues.
     pub dispatch: Dispatch,
     pub clock: Clock,
@@ -74,14 +78,15 @@ async fn from_graph(
     }
     let body = read_sent_as(&headers, body, GRAPH_MEDIA_TYPES, MAX_NOTIFICATION_BODY_BYTES).await?;
     let (now, accepted) = (app.clock.now(), app.client_state.accepted());
+    let ours = Ours { client_states: &accepted, tenant: &app.home_tenant };
     match delivery {
         Delivery::Changes => {
-            let report = accept_notifications(&app.dispatch, &body, &accepted, now).await?;
+            let report = accept_notifications(&app.dispatch, &body, ours, now).await?;
             tracing::info!(queued = report.queued, "Graph notifications queued");
             Ok(json(202, &report))
         }
         Delivery::Lifecycle => {
-            let queued = accept_lifecycle(&app.dispatch, &body, &accepted, now).await?;
+            let queued = accept_lifecycle(&app.dispatch, &body, ours, now).await?;
             Ok(json(202, &serde_json::json!({ "queuedJobs": queued })))
         }
     }

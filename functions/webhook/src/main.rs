@@ -1,5 +1,6 @@
 //! Wires the webhook function: configuration (the clientState from Secrets Manager in AWS,
-//! checked at cold start), the DynamoDB client, the Graph worker's queues, the Lambda runtime.
+//! checked at cold start; the home tenant), the DynamoDB client, the Graph worker's queues,
+//! the Lambda runtime.
 
 use callscope_core::app::dispatch::Dispatch;
 use callscope_core::queue::{QueueUrls, WorkQueue};
@@ -26,5 +27,5 @@ async fn main() -> Result<(), Error> {
         store: DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await,
         queue: WorkQueue::connect(queues, env!("CARGO_BIN_NAME")).await,
     };
-    lambda_http::run(App { client_state, dispatch, clock: Clock::system() }.edge()).await
+    lambda_http::run(App { client_state, home_tenant: config.home_tenant_id, dispatch, clock: Clock::system() }.edge()).await
 }

@@ -15,7 +15,7 @@ use super::dispatch::Dispatch;
 use super::ingest::{Accepted, ingest_calls};
 use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
-    Dropped, FleetBudget, Grant, Job, Lane, LifecycleEvent, PerRecordLimits, SubscriptionPlan, Work,
+    Dropped, FleetBudget, Grant, Job, Lane, LifecycleEvent, Ours, PerRecordLimits, SubscriptionPlan, Work,
     listed_record_keys, parse_lifecycle, parse_notifications, plan, subscription,
 };
 use crate::domain::problem::Problem;
@@ -68,36 +68,63 @@ pub struct NotificationReport {
     pub dropped: BTreeMap<Dropped, usize>,
 }
 
-/// Queues a fetch of every call record a delivery names with one of our `client_states`.
+/// Queues a fetch of every call record a delivery names that is `ours` (our clientState and
+/// home tenant) and of our current subscription. The subscription's id is read (one `GetItem`)
+/// only when a notification passed the other checks: a delivery refused from itself costs no
+/// storage request.
 pub async fn accept_notifications(
     dispatch: &Dispatch,
     body: &[u8],
-    client_states: &[&str],
+    ours: Ours<'_>,
     now: OffsetDateTime,
 ) -> Result<NotificationReport, AppError> {
-    let notified = parse_notifications(body, client_states)?;
+    let read = parse_notifications(body, ours)?;
+    let current = current_subscription(&dispatch.store, read.needs_subscription(), now).await?;
+    let notified = read.of_subscription(current.as_deref());
+    let dropped = counted(notified.dropped);
+    let queued = dispatch.fetches(&notified.ids, Lane::Live, now).await?;
+    Ok(NotificationReport { queued, dropped })
+}
+
+/// Our current subscription's id, as the keeper stored it, when `needed` (`None` when none is
+/// stored, or not needed).
+async fn current_subscription(
+    store: &DynamoStore,
+    needed: bool,
+    now: OffsetDateTime,
+) -> Result<Option<String>, AppError> {
+    if !needed {
+        return Ok(None);
+    }
+    Ok(store.subscription_state(now).await?.map(|state| state.subscription_id))
+}
+
+/// The reasons notifications were dropped, counted (and logged, without their content).
+fn counted(reasons: Vec<Dropped>) -> BTreeMap<Dropped, usize> {
     let mut dropped = BTreeMap::new();
-    for reason in notified.dropped {
+    for reason in reasons {
         *dropped.entry(reason).or_insert(0) += 1;
     }
     if !dropped.is_empty() {
         tracing::warn!(?dropped, "notifications dropped");
     }
-    let queued = dispatch.fetches(&notified.ids, Lane::Live, now).await?;
-    Ok(NotificationReport { queued, dropped })
+    dropped
 }
 
-/// Queues what each lifecycle event asks for; how many jobs were queued.
+/// Queues what each lifecycle event of `ours` asks for; how many jobs were queued.
+/// `subscriptionRemoved` is taken whatever subscription it names (it queues a keep, which asks
+/// Graph itself); the other events only from our current subscription
+/// (`LifecycleEvents::of_subscription`).
 pub async fn accept_lifecycle(
     dispatch: &Dispatch,
     body: &[u8],
-    client_states: &[&str],
+    ours: Ours<'_>,
     now: OffsetDateTime,
 ) -> Result<usize, AppError> {
-    let (events, foreign) = parse_lifecycle(body, client_states)?;
-    if foreign > 0 {
-        tracing::warn!(foreign, "lifecycle notifications without our clientState dropped");
-    }
+    let read = parse_lifecycle(body, ours)?;
+    let current = current_subscription(&dispatch.store, read.needs_subscription(), now).await?;
+    let (events, dropped) = read.of_subscription(current.as_deref());
+    counted(dropped);
     // One job of each kind per delivery, and per window across deliveries (`Job::once_per_window`).
     let mut jobs: Vec<Job> = Vec::new();
     for event in events {

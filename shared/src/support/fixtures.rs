@@ -8,6 +8,16 @@ use time::OffsetDateTime;
 /// The home tenant of the synthetic records.
 pub const HOME_TENANT: &str = "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e";
 
+/// A call record id for the Graph path standing for `name`: a GUID, as Graph's ids are (the
+/// only ids the Graph path takes), the same for the same name in every run, so that a test can
+/// keep a name it reads.
+pub fn graph_id(name: &str) -> String {
+    let hash = |seed: u64| name.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    let (high, low) = (hash(0xcbf2_9ce4_8422_2325), hash(0x8422_2325_cbf2_9ce4));
+    let (a, b, c) = (high >> 32, (high >> 16) & 0xffff, high & 0xfff);
+    format!("{a:08x}-{b:04x}-4{c:03x}-8{:03x}-{:012x}", low >> 52, low & 0xffff_ffff_ffff)
+}
+
 /// The id of synthetic user `n`.
 pub fn user_id(n: usize) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
@@ -127,4 +137,19 @@ pub fn building_file(rows: usize, separator: char) -> String {
         file.push('\n');
     }
     file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::graph_id;
+    use crate::domain::connector::is_guid;
+
+    #[test]
+    fn a_graph_id_is_a_guid_one_per_name() {
+        for name in ["", "town-hall", "burst-099", "c-1"] {
+            assert!(is_guid(&graph_id(name)), "{name:?}: {}", graph_id(name));
+        }
+        assert_eq!(graph_id("rev"), graph_id("rev"));
+        assert_ne!(graph_id("burst-001"), graph_id("burst-010"));
+    }
 }

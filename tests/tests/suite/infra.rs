@@ -700,14 +700,19 @@ fn what_each_role_may_do_is_what_its_code_does() {
 }
 
 /// The webhook is anyone's to call: its role may queue work (mark a fetch or a job queued, and
-/// take the marker back when its message could not be sent) and nothing else, on any key: no
-/// read, no erasure marker, no call.
+/// take the marker back when its message could not be sent) and read our subscription's id
+/// (one `GetItem` of the keeper's state), and nothing else, on any key: no other read, no
+/// erasure marker, no call.
 #[test]
-fn the_webhook_may_only_queue_work() {
+fn the_webhook_may_only_queue_work_and_read_our_subscription() {
     assert_eq!(allowed("webhook", "GRAPHFETCH#c"), BTreeSet::from(["PutItem", "UpdateItem"]));
     assert_eq!(allowed("webhook", "GRAPHJOB#reconcile"), BTreeSet::from(["PutItem", "DeleteItem"]));
+    assert_eq!(allowed("webhook", "GRAPHSUBSCRIPTION"), BTreeSet::from(["GetItem"]));
+    for pk in ["GRAPHSUBSCRIPTION#x", "GRAPHSUBSCRIPTIONS", "GRAPHFETCH#c", "GRAPHJOB#j"] {
+        assert!(!may("webhook", "GetItem", pk, None), "the webhook may not read {pk}");
+    }
     let elsewhere = ["CALL#c", "USER#u", "ERASED#u", "USERS", "NAME#a", "AUDIT#2026-11-25#3", "AUDITDAYS", "ESC#e"];
-    for pk in elsewhere.into_iter().chain(["DATASETS", "GRAPHDEAD#c", "GRAPHSUBSCRIPTION", "SUBNETS#2026-11-25"]) {
+    for pk in elsewhere.into_iter().chain(["DATASETS", "GRAPHDEAD#c", "GRAPHPAGES#c", "SUBNETS#2026-11-25"]) {
         assert!(allowed("webhook", pk).is_empty(), "the webhook may not touch {pk}");
         assert!(!may("webhook", "BatchWriteItem", pk, None), "the webhook may not batch-write {pk}");
     }
@@ -870,6 +875,17 @@ async fn a_right_taken_out_of_the_template_refuses_the_requests_that_need_it() {
     let refusal = "query may not dynamodb:Query on index GSI1, HIST#… (no statement of QueryFunction allows it)";
     assert_refused(&query(&cut), history(), &cut, refusal).await;
     assert_eq!(query(&intact).handle(history()).await.status(), 200);
+
+    // The webhook reads our subscription's id before it takes a notification.
+    let webhook = |roles: &Roles| webhook::App {
+        dispatch: callscope_tests::dispatch(&roles.store_as(&store, "webhook")),
+        ..callscope_tests::webhook_app(&store)
+    };
+    let notified = || callscope_tests::event_request("webhook-notification.json");
+    let cut = Roles::new(&without("WebhookFunction", "ReadOurSubscription", "dynamodb:GetItem"), store.table());
+    let refusal = "webhook may not dynamodb:GetItem on GRAPHSUBSCRIPTION (no statement of WebhookFunction allows it)";
+    assert_refused(&webhook(&cut), notified(), &cut, refusal).await;
+    assert_eq!(webhook(&intact).handle(notified()).await.status(), 202);
     assert_eq!(intact.refusals(), Vec::<String>::new());
 }
 

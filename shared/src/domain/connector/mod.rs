@@ -16,8 +16,8 @@ pub mod work;
 pub use assemble::{Body, FetchError, FetchState, Items, MAX_RECORD_JSON, Part, Request};
 pub use budget::{FleetBudget, GRAPH_APP_LIMIT, Grant};
 pub use notification::{
-    Dropped, Lifecycle, LifecycleEvent, Notified, is_record_key, listed_record_keys, parse_lifecycle,
-    parse_notifications,
+    Dropped, Lifecycle, LifecycleEvent, LifecycleEvents, Notifications, Notified, Ours, is_guid, is_record_key,
+    listed_record_keys, parse_lifecycle, parse_notifications,
 };
 pub use pacing::{Limit, Pacer, PerRecordLimits, RequestKind};
 pub use subscription::{ActiveSubscription, Job, SubscriptionPlan, plan};

@@ -5,7 +5,7 @@
 
 use callscope_core::app::connector::Outcome;
 use callscope_core::domain::connector::{Lane, PerRecordLimits};
-use callscope_core::support::fixtures;
+use callscope_core::support::fixtures::{self, graph_id};
 use callscope_dev::graph_standin::Behaviour;
 use callscope_http::HttpFunction;
 use callscope_tests::connector::Connector;
@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use time::Duration;
 
-fn record(id: &str, version: i64, participants: usize) -> Value {
-    fixtures::call_json(id, version, participants, 1, ANCHOR - Duration::hours(3))
+/// Version `version` of the record `name` stands for (its id a GUID, as Graph's are).
+fn record(name: &str, version: i64, participants: usize) -> Value {
+    fixtures::call_json(&graph_id(name), version, participants, 1, ANCHOR - Duration::hours(3))
 }
 
 async fn post_to_webhook(url: &str, body: &str) -> (u16, String, Option<String>) {
@@ -68,6 +69,7 @@ async fn the_validation_handshake_answers_the_token_as_inert_text() {
 #[tokio::test]
 async fn every_webhook_event_gets_its_documented_status() {
     let pipeline = Pipeline::new().await;
+    subscribed_as(pipeline.store(), EVENTS_SUBSCRIPTION).await;
     let expected = [
         ("webhook-validation.json", 200),
         ("webhook-validation-with-body.json", 400),
@@ -168,10 +170,9 @@ async fn a_flood_of_refused_posts_costs_nothing_and_an_erasure_still_succeeds() 
 async fn a_wrong_client_state_fetches_nothing() {
     let mut connector = Connector::new(Behaviour::default()).await;
     connector.stand_in.publish_silently(vec![record("c-1", 1, 2)]);
-    let body = json!({ "value": [{
-        "subscriptionId": "s", "clientState": "not-the-secret-but-just-as-long-as-it", "changeType": "updated",
-        "resource": "communications/callRecords/c-1", "resourceData": { "id": "c-1" },
-    }]});
+    let mut body = our_notification("s", &graph_id("c-1"));
+    body["clientState"] = json!("not-the-secret-but-just-as-long-as-it");
+    let body = json!({ "value": [body] });
     let (status, answer, _) =
         post_to_webhook(&format!("{}/graph/notifications", connector.webhook_url), &body.to_string()).await;
     assert_eq!(status, 202);
@@ -179,7 +180,51 @@ async fn a_wrong_client_state_fetches_nothing() {
     assert_eq!(answer, json!({ "queued": 0, "dropped": { "wrongClientState": 1 } }));
     connector.drain().await;
     assert_eq!(connector.api_requests(), 0, "nothing fetched");
-    assert!(stored_item::<Value>(connector.pipeline.store().table(), "CALL#c-1", "#HEADER").await.is_none());
+    let call = format!("CALL#{}", graph_id("c-1"));
+    assert!(stored_item::<Value>(connector.pipeline.store().table(), &call, "#HEADER").await.is_none());
+}
+
+/// Only our home tenant's notifications of our current subscription are taken, and only for a
+/// GUID: the rest are dropped and counted, nothing is queued or fetched; the same record
+/// notified by our subscription is fetched.
+#[tokio::test]
+async fn a_notification_of_another_tenant_or_subscription_queues_nothing() {
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    let (ours, id) = (connector.subscription_id().await, graph_id("c-1"));
+    connector.stand_in.publish_silently(vec![record("c-1", 1, 2)]);
+    let mut foreign_tenant = our_notification(&ours, &id);
+    foreign_tenant["tenantId"] = json!("c0ffee00-4a2f-4e3b-9c1d-6f7a8b9c0d1e");
+    let mut no_subscription = our_notification(&ours, &id);
+    no_subscription.as_object_mut().unwrap().remove("subscriptionId");
+    let foreign_subscription = our_notification("9d2f4c1e-0000-4000-8000-000000000001", &id);
+    let dot_segment = our_notification(&ours, "..");
+    let body = json!({ "value": [foreign_tenant, foreign_subscription, no_subscription, dot_segment] });
+    let url = format!("{}/graph/notifications", connector.webhook_url);
+    let requests = connector.api_requests();
+    let (status, answer, _) = post_to_webhook(&url, &body.to_string()).await;
+    assert_eq!(status, 202, "{answer}");
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    let dropped = json!({ "foreignTenant": 1, "foreignSubscription": 2, "notAGuid": 1 });
+    assert_eq!(answer, json!({ "queued": 0, "dropped": dropped }));
+    let fetch = format!("GRAPHFETCH#{id}");
+    let queued = stored_item::<Value>(connector.pipeline.store().table(), &fetch, "#FETCH").await;
+    assert!(queued.is_none(), "nothing queued");
+    // A `missed` of another subscription queues no reconciliation.
+    let missed = json!({ "value": [{ "subscriptionId": "9d2f4c1e-0000-4000-8000-000000000001",
+        "clientState": GRAPH_CLIENT_STATE, "tenantId": fixtures::HOME_TENANT, "lifecycleEvent": "missed" }] });
+    let lifecycle = format!("{}/graph/lifecycle", connector.webhook_url);
+    let (status, answer, _) = post_to_webhook(&lifecycle, &missed.to_string()).await;
+    assert_eq!((status, serde_json::from_str::<Value>(&answer).unwrap()), (202, json!({ "queuedJobs": 0 })));
+    connector.drain().await;
+    assert_eq!(connector.api_requests(), requests, "nothing fetched, nothing listed");
+    let call = format!("CALL#{id}");
+    assert!(stored_item::<Value>(connector.pipeline.store().table(), &call, "#HEADER").await.is_none());
+    // The same record notified by our subscription: fetched and stored.
+    let body = json!({ "value": [our_notification(&ours, &id)] });
+    let (status, answer, _) = post_to_webhook(&url, &body.to_string()).await;
+    assert_eq!((status, serde_json::from_str::<Value>(&answer).unwrap()["queued"].clone()), (202, json!(1)));
+    connector.drain().await;
+    assert_eq!(stored_header(connector.pipeline.store(), &id).await.summary.version, 1);
 }
 
 #[tokio::test]
@@ -224,10 +269,10 @@ async fn a_large_meeting_is_fetched_whole_over_all_its_pages() {
     connector.publish_and_drain(vec![record("town-hall", 1, 250)]).await;
     // The record with 60 sessions, 4 more session pages; the participants, 1 more page.
     assert_eq!(connector.api_requests() - before, 7);
-    let header = stored_header(connector.pipeline.store(), "town-hall").await;
+    let header = stored_header(connector.pipeline.store(), &graph_id("town-hall")).await;
     assert_eq!(header.summary.version, 1);
     for n in [0, 59, 60, 129, 130, 249] {
-        let entry = stored_history(connector.pipeline.store(), &fixtures::user_id(n), "town-hall").await;
+        let entry = stored_history(connector.pipeline.store(), &fixtures::user_id(n), &graph_id("town-hall")).await;
         assert_eq!(entry.version, 1, "participant {n} has the meeting in their history");
     }
 }
@@ -266,11 +311,11 @@ async fn a_town_hall_is_fetched_across_invocations_under_graphs_per_record_limit
     let elapsed = started.elapsed();
 
     let store = connector.pipeline.store();
-    let header = stored_header(store, "town-hall").await;
+    let header = stored_header(store, &graph_id("town-hall")).await;
     assert_eq!(header.summary.session_count, (PEOPLE * JOINS) as u32, "every session");
     assert_eq!(header.participants(), PEOPLE, "every participant");
     for n in [0, 9, 10, 99, 190, PEOPLE - 1] {
-        let entry = stored_history(store, &fixtures::user_id(n), "town-hall").await;
+        let entry = stored_history(store, &fixtures::user_id(n), &graph_id("town-hall")).await;
         assert_eq!(entry.version, 1, "participant {n} has the town hall in their history");
     }
     // Two first-page requests, 199 later pages of sessions and 19 of participants, none
@@ -283,7 +328,7 @@ async fn a_town_hall_is_fetched_across_invocations_under_graphs_per_record_limit
     // 218 later pages at 50 a window wait out four windows (with the pacing's headroom).
     assert!(elapsed >= limits.later.window * 4, "{elapsed:?}");
     assert!(runs >= 4, "the fetch went on over several invocations ({runs})");
-    assert!(store.dead_letter_of("town-hall").await.unwrap().is_none());
+    assert!(store.dead_letter_of(&graph_id("town-hall")).await.unwrap().is_none());
     let left: Vec<_> = all_items(store.table())
         .await
         .into_iter()
@@ -295,10 +340,14 @@ async fn a_town_hall_is_fetched_across_invocations_under_graphs_per_record_limit
 #[tokio::test]
 async fn a_record_gone_from_graph_is_dropped_and_the_queue_drains() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
-    let old = fixtures::call_json("old", 1, 2, 1, ANCHOR - Duration::days(31));
+    let old = fixtures::call_json(&graph_id("old"), 1, 2, 1, ANCHOR - Duration::days(31));
     connector.publish_and_drain(vec![old]).await;
-    assert!(connector.pipeline.store().dead_letter_of("old").await.unwrap().is_none(), "not a failure");
-    assert!(stored_item::<Value>(connector.pipeline.store().table(), "CALL#old", "#HEADER").await.is_none());
+    assert!(connector.pipeline.store().dead_letter_of(&graph_id("old")).await.unwrap().is_none(), "not a failure");
+    assert!(
+        stored_item::<Value>(connector.pipeline.store().table(), &format!("CALL#{}", graph_id("old")), "#HEADER")
+            .await
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -309,17 +358,17 @@ async fn an_expired_token_is_replaced_once() {
     connector.stand_in.expire_tokens();
     connector.publish_and_drain((2..12).map(|n| record(&format!("t-{n}"), 1, 2)).collect()).await;
     assert_eq!(connector.stand_in.stats.tokens_issued.load(Ordering::Relaxed), 2, "refreshed once");
-    assert_eq!(stored_header(connector.pipeline.store(), "t-11").await.summary.version, 1);
+    assert_eq!(stored_header(connector.pipeline.store(), &graph_id("t-11")).await.summary.version, 1);
 }
 
 #[tokio::test]
 async fn a_revision_notified_later_replaces_the_first_version() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     connector.publish_and_drain(vec![record("rev", 1, 2)]).await;
-    assert_eq!(stored_header(connector.pipeline.store(), "rev").await.summary.version, 1);
+    assert_eq!(stored_header(connector.pipeline.store(), &graph_id("rev")).await.summary.version, 1);
     connector.publish_and_drain(vec![record("rev", 2, 3)]).await;
-    assert_eq!(stored_header(connector.pipeline.store(), "rev").await.summary.version, 2);
-    let third = stored_history(connector.pipeline.store(), &fixtures::user_id(2), "rev").await;
+    assert_eq!(stored_header(connector.pipeline.store(), &graph_id("rev")).await.summary.version, 2);
+    let third = stored_history(connector.pipeline.store(), &fixtures::user_id(2), &graph_id("rev")).await;
     assert_eq!(third.version, 2, "the participant version 2 added has it");
 }
 
@@ -340,13 +389,13 @@ async fn the_subscription_is_renewed_before_expiry_and_recreated_after_removal()
     // Removed: the lifecycle event queues a keep, which creates a new one and backfills the gap.
     connector.stand_in.lifecycle("subscriptionRemoved").await;
     let started = connector.now() - Duration::minutes(40);
-    connector.stand_in.publish_silently(vec![fixtures::call_json("during-gap", 1, 2, 1, started)]);
+    connector.stand_in.publish_silently(vec![fixtures::call_json(&graph_id("during-gap"), 1, 2, 1, started)]);
     connector.drain().await;
     let now_live = connector.stand_in.subscriptions();
     assert_eq!(now_live.len(), 1);
     assert_ne!(now_live[0].0, first, "a new subscription");
     assert_eq!(
-        stored_header(connector.pipeline.store(), "during-gap").await.summary.version,
+        stored_header(connector.pipeline.store(), &graph_id("during-gap")).await.summary.version,
         1,
         "the gap was backfilled"
     );
@@ -360,7 +409,10 @@ async fn a_missed_event_backfills_what_was_missed() {
     connector.stand_in.lifecycle("missed").await;
     connector.drain().await;
     for n in 0..7 {
-        assert_eq!(stored_header(connector.pipeline.store(), &format!("missed-{n}")).await.summary.version, 1);
+        assert_eq!(
+            stored_header(connector.pipeline.store(), &graph_id(&format!("missed-{n}"))).await.summary.version,
+            1
+        );
     }
 }
 
@@ -370,11 +422,13 @@ async fn a_thousand_missed_events_queue_one_reconciliation_which_finds_what_no_n
     // Stored already (notified), and revised since without a notification.
     connector.publish_and_drain(vec![record("notified", 1, 2)]).await;
     // A meeting that started 30 hours ago and ended in the gap, and a call nobody was told of.
-    let mut long = fixtures::call_json("long", 1, 3, 1, connector.now() - Duration::hours(30));
+    let mut long = fixtures::call_json(&graph_id("long"), 1, 3, 1, connector.now() - Duration::hours(30));
     long["endDateTime"] = json!(callscope_core::support::clock::rfc3339(connector.now() - Duration::hours(1)));
     connector.stand_in.publish_silently(vec![long, record("unnotified", 1, 2), record("notified", 2, 2)]);
-    let missed = json!({ "value": (0..1000).map(|_| json!({ "subscriptionId": "s", "clientState": GRAPH_CLIENT_STATE,
-        "lifecycleEvent": "missed", "resource": "/communications/callRecords" })).collect::<Vec<_>>() });
+    let ours = connector.subscription_id().await;
+    let missed = json!({ "value": (0..1000).map(|_| json!({ "subscriptionId": ours, "clientState": GRAPH_CLIENT_STATE,
+        "tenantId": fixtures::HOME_TENANT, "lifecycleEvent": "missed", "resource": "/communications/callRecords" }))
+        .collect::<Vec<_>>() });
     let lifecycle = format!("{}/graph/lifecycle", connector.webhook_url);
     for expected in [1, 0] {
         let (status, answer, _) = post_to_webhook(&lifecycle, &missed.to_string()).await;
@@ -385,7 +439,7 @@ async fn a_thousand_missed_events_queue_one_reconciliation_which_finds_what_no_n
     let requests = connector.api_requests();
     connector.drain().await;
     for (id, version) in [("long", 1), ("unnotified", 1), ("notified", 2)] {
-        assert_eq!(stored_header(connector.pipeline.store(), id).await.summary.version, version, "{id}");
+        assert_eq!(stored_header(connector.pipeline.store(), &graph_id(id)).await.summary.version, version, "{id}");
     }
     // Listing pages (4 of 3 records each at most), and two requests per record fetched: the
     // records stored at their version are not fetched again.
@@ -404,19 +458,17 @@ async fn a_fetch_whose_stream_record_was_lost_is_queued_again_once_stale_and_rec
     connector.stand_in.publish(vec![record("lost", 1, 2)]).await;
     connector.stand_in.deliveries_done().await;
     connector.lose_queued().await;
-    assert!(
-        connector.pipeline.store().stored_versions(&["lost".to_owned()], connector.now()).await.unwrap().is_empty()
-    );
+    assert!(connector.pipeline.store().stored_versions(&[graph_id("lost")], connector.now()).await.unwrap().is_empty());
     // Within the hour, a pending fetch keeps the id from being queued twice (duplicates in
     // flight cost one fetch); past it, the reconciliation queues it again and it is stored.
     let dispatch = connector.worker.dispatch.clone();
-    let ids = ["lost".to_owned()];
+    let ids = [graph_id("lost")];
     connector.offset.store(30 * 60, Ordering::Relaxed);
     assert_eq!(dispatch.fetches(&ids, Lane::Live, connector.now()).await.unwrap(), 0, "still pending, not stale");
     connector.offset.store(2 * 3600, Ordering::Relaxed);
     assert!(dispatch.job(callscope_core::domain::connector::Job::Reconcile, connector.now()).await.unwrap());
     connector.drain().await;
-    assert_eq!(stored_header(connector.pipeline.store(), "lost").await.summary.version, 1, "reconciled");
+    assert_eq!(stored_header(connector.pipeline.store(), &graph_id("lost")).await.summary.version, 1, "reconciled");
 }
 
 #[tokio::test]
@@ -432,7 +484,7 @@ async fn an_admin_backfill_is_audited_and_fetches_the_window() {
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["queued"]["to"], "2026-11-25T12:00:00Z", "clamped to now");
     connector.drain().await;
-    assert_eq!(stored_header(connector.pipeline.store(), "asked-for").await.summary.version, 1);
+    assert_eq!(stored_header(connector.pipeline.store(), &graph_id("asked-for")).await.summary.version, 1);
     let mut refused = api_request("POST", Some("support-engineer"), "/graph/backfill", &[]);
     *refused.body_mut() = lambda_http::Body::Text(body.to_string());
     refused.headers_mut().insert("content-type", "application/json".parse().unwrap());
@@ -443,13 +495,14 @@ async fn an_admin_backfill_is_audited_and_fetches_the_window() {
 async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
     let behaviour = Behaviour { throttle_percent: 100, retry_after_seconds: 0, ..Behaviour::default() };
     let mut connector = Connector::new(behaviour).await;
-    let body = json!({ "value": [{ "clientState": GRAPH_CLIENT_STATE, "resource": "communications/callRecords/stuck",
-        "resourceData": { "id": "stuck" } }]});
+    subscribed_as(connector.pipeline.store(), EVENTS_SUBSCRIPTION).await;
+    let stuck = graph_id("stuck");
+    let body = json!({ "value": [our_notification(EVENTS_SUBSCRIPTION, &stuck)] });
     let (status, _, _) =
         post_to_webhook(&format!("{}/graph/notifications", connector.webhook_url), &body.to_string()).await;
     assert_eq!(status, 202);
     connector.drain().await;
-    let dead = connector.pipeline.store().dead_letter_of("stuck").await.unwrap().expect("a dead letter");
+    let dead = connector.pipeline.store().dead_letter_of(&graph_id("stuck")).await.unwrap().expect("a dead letter");
     assert_eq!(dead.attempts, callscope_core::app::connector::MAX_FETCH_ATTEMPTS);
     assert!(dead.reason.contains("throttling"), "{}", dead.reason);
 
@@ -459,7 +512,7 @@ async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
     assert_eq!(status, 200, "{listed}");
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "{listed}");
     let row = &listed["items"][0];
-    assert_eq!((row["callId"].as_str(), row["attempts"].as_u64()), (Some("stuck"), Some(dead.attempts.into())));
+    assert_eq!((row["callId"].as_str(), row["attempts"].as_u64()), (Some(stuck.as_str()), Some(dead.attempts.into())));
     assert_eq!(row["reason"].as_str(), Some(dead.reason.as_str()));
     assert!(listed.get("nextCursor").is_none(), "one page: {listed}");
     for role in [samples::SPECIALIST, samples::ENGINEER] {
@@ -477,7 +530,7 @@ async fn a_graph_response_past_the_cap_dead_letters_the_record_at_once() {
         session["caller"]["name"] = json!("x".repeat(300_000));
     }
     connector.publish_and_drain(vec![big]).await;
-    let dead = connector.pipeline.store().dead_letter_of("bloated").await.unwrap().expect("a dead letter");
+    let dead = connector.pipeline.store().dead_letter_of(&graph_id("bloated")).await.unwrap().expect("a dead letter");
     assert_eq!(dead.attempts, 1, "not retried: the same request brings the same body");
     assert!(dead.reason.contains("larger than callscope keeps"), "{}", dead.reason);
     assert!(!dead.reason.contains("xxx"), "nothing of the record in the reason");
@@ -491,9 +544,11 @@ async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
     // lands after the worker read who is erased, just before it commits the version.
     let (table, user) = (connector.pipeline.store().clone(), fixtures::user_id(1));
     let (erased, at) = (user.clone(), table.clone());
-    let erase = async move { erasure_overtaking_an_escalation(&at, &erased, "overtaken").await };
+    let erase = async move { erasure_overtaking_an_escalation(&at, &erased, &graph_id("overtaken")).await };
     let commit = |operation: &str, body: &Value| {
-        operation == "PutItem" && race::partition(body) == "CALL#overtaken" && race::sort_key(body) == "#HEADER"
+        operation == "PutItem"
+            && race::partition(body) == format!("CALL#{}", graph_id("overtaken"))
+            && race::sort_key(body) == "#HEADER"
     };
     connector.worker.dispatch.store = as_function(&race::before(&table, commit, erase), "graph-worker");
     connector.publish_and_drain(vec![record("overtaken", 2, 3)]).await;
@@ -501,8 +556,12 @@ async fn a_record_an_erasure_overtook_is_taken_out_again_by_the_worker() {
     assert_eq!(marker["complete"], true, "the worker ran the erasure to its end: {marker}");
     assert_eq!(marker["escalationsRewritten"], 1, "{marker}");
     assert!(marker["stalePagesDeleted"].as_u64() > Some(0), "version 1's pages: {marker}");
-    assert!(stored_item::<Value>(table.table(), &format!("USER#{user}"), "CALL#overtaken").await.is_none());
-    let header = stored_header(&table, "overtaken").await;
+    assert!(
+        stored_item::<Value>(table.table(), &format!("USER#{user}"), &format!("CALL#{}", graph_id("overtaken")))
+            .await
+            .is_none()
+    );
+    let header = stored_header(&table, &graph_id("overtaken")).await;
     assert_eq!(header.summary.version, 2);
     assert!(header.summary.parties.iter().all(|p| p.id != user), "stored without them");
 }

@@ -7,8 +7,8 @@ use callscope_http::HttpFunction;
 use callscope_tests::ANCHOR;
 use callscope_tests::samples::{ADA, ADMIN, BOB, ENGINEER, MEETING, SPECIALIST};
 use callscope_tests::{
-    Pipeline, all_items, api_request, api_request_with_roles_claim, as_function, graph_record, item_text,
-    json_response, query_app,
+    EVENTS_SUBSCRIPTION, Pipeline, all_items, api_request, api_request_with_roles_claim, as_function, graph_record,
+    item_text, json_response, our_notification, query_app, subscribed_as,
 };
 use serde_json::{Value, json};
 
@@ -553,9 +553,11 @@ async fn secrets_are_read_once_at_cold_start_and_a_rotation_accepts_both_values(
 
     // The webhook built from it takes deliveries under either value, and reads no secret again.
     let app = webhook::App { client_state: states.clone(), ..table.webhook.clone() };
+    subscribed_as(table.store(), EVENTS_SUBSCRIPTION).await;
     for (state, queued) in [(now, 1), (before, 1), ("clientstate-of-someone-else-0123456789", 0)] {
-        let body = json!({ "value": [{ "clientState": state, "resource": format!("communications/callRecords/{state}"),
-            "resourceData": { "id": format!("c-{}", &state[12..18]) } }] });
+        let mut notification = our_notification(EVENTS_SUBSCRIPTION, &fixtures::graph_id(state));
+        notification["clientState"] = json!(state);
+        let body = json!({ "value": [notification] });
         let mut request = api_request("POST", None, "/graph/notifications", &[]);
         *request.body_mut() = lambda_http::Body::Text(body.to_string());
         request.headers_mut().insert("content-type", "application/json".parse().unwrap());

@@ -30,6 +30,7 @@ use axum::routing::{get, patch, post};
 use callscope_core::domain::connector::PerRecordLimits;
 use callscope_core::support::clock::Clock;
 use callscope_core::support::clock::rfc3339;
+use callscope_core::support::fixtures::HOME_TENANT;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
@@ -58,6 +59,9 @@ pub struct Behaviour {
     /// The per-record limits it enforces (`None`: none). Graph's by default; tests scale
     /// their windows down (`PerRecordLimits::scaled`) and give the worker the same.
     pub record_limits: Option<PerRecordLimits>,
+    /// The tenant its notifications name (`tenantId`): the product's home tenant, as Graph
+    /// names the tenant that subscribed (the fixtures' by default).
+    pub tenant: String,
 }
 
 impl Default for Behaviour {
@@ -70,6 +74,7 @@ impl Default for Behaviour {
             retry_after_seconds: 1,
             token_lifetime_seconds: 3600,
             record_limits: Some(PerRecordLimits::GRAPH),
+            tenant: HOME_TENANT.to_owned(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! 100 records, as Graph batches) and lifecycle events, each delivered in the background and
 //! retried on 5xx and failed connections.
 //!
-//! It delivers to the URLs the subscriptions name and nowhere else.
+//! It delivers to the URLs the subscriptions name and nowhere else, naming the tenant it was
+//! configured with (`Behaviour::tenant`) and the subscription, as Graph does.
 
 use super::{StandIn, rfc3339};
 use serde_json::{Value, json};
@@ -27,6 +28,7 @@ impl StandIn {
                 })
                 .collect()
         };
+        let tenant = self.behaviour().tenant;
         for chunk in ids.chunks(100) {
             for sub in self.live_subscriptions() {
                 let value: Vec<Value> = chunk
@@ -35,7 +37,7 @@ impl StandIn {
                         let resource = format!("communications/callRecords/{id}");
                         json!({
                             "subscriptionId": sub.id, "clientState": sub.client_state, "changeType": "updated",
-                            "resource": resource, "tenantId": "stand-in-tenant",
+                            "resource": resource, "tenantId": tenant,
                             "subscriptionExpirationDateTime": rfc3339(sub.expires_at),
                             "resourceData": { "@odata.type": "#microsoft.graph.callrecord",
                                 "@odata.id": resource, "id": id },
@@ -61,6 +63,7 @@ impl StandIn {
     /// them first, as Graph does.
     pub async fn lifecycle(self: &Arc<Self>, event: &str) {
         let subscriptions = self.live_subscriptions();
+        let tenant = self.behaviour().tenant;
         if event == "subscriptionRemoved" {
             self.state().subscriptions.clear();
         }
@@ -68,7 +71,7 @@ impl StandIn {
             let Some(url) = sub.lifecycle_url.clone() else { continue };
             let body = json!({ "value": [{
                 "subscriptionId": sub.id, "clientState": sub.client_state, "lifecycleEvent": event,
-                "resource": "/communications/callRecords", "tenantId": "stand-in-tenant",
+                "resource": "/communications/callRecords", "tenantId": tenant,
                 "subscriptionExpirationDateTime": rfc3339(sub.expires_at),
             }]});
             self.deliver(url, body).await;

@@ -26,6 +26,16 @@ pub struct Tenant {
     pub featured_user: String,
 }
 
+/// How the id of the sample tenant's town hall starts (the rest names the seed): its ids are
+/// GUIDs, as Graph's are, since the demo publishes them through the stand-in Graph and the
+/// Graph path takes no other.
+pub const TOWN_HALL_ID_PREFIX: &str = "7041ba11-";
+
+/// The id of call `n` of the tenant of `seed`: a GUID.
+fn call_id(seed: u64, n: usize) -> String {
+    format!("5a3b1e00-{:04x}-4000-8000-{n:012x}", seed & 0xffff)
+}
+
 /// Generates `calls` calls over the 30 days before `now` with `seed`.
 pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -33,7 +43,7 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
     let home = NAMES.len();
     let mut records = Vec::with_capacity(calls);
     for n in 0..calls {
-        let id = format!("sample-call-{seed}-{n:05}");
+        let id = call_id(seed, n);
         // Call 0: the featured user's bad Wi-Fi call an hour ago, so the demo has one to show.
         let start = if n == 0 {
             now - Duration::hours(1)
@@ -101,7 +111,7 @@ const TOWN_HALL_JOINS: usize = 4;
 /// network, say): the featured user's sessions are all good, a few others' are not, so the
 /// featured user's own rating of it is good and the meeting's poor.
 fn town_hall(rng: &mut StdRng, seed: u64, people: &[people::Person], now: OffsetDateTime) -> Value {
-    let id = format!("sample-town-hall-{seed}");
+    let id = format!("{TOWN_HALL_ID_PREFIX}{:04x}-4000-8000-000000000000", seed & 0xffff);
     let (start, end) = (now - Duration::hours(2), now - Duration::hours(1));
     let stretch = (end - start) / TOWN_HALL_JOINS as u32;
     let sessions: Vec<Value> = (0..TOWN_HALL_JOINS)
@@ -158,6 +168,10 @@ mod tests {
             .map(|c| (c["type"].as_str().unwrap_or_default(), c["startDateTime"].as_str().unwrap_or_default()))
             .collect();
         assert_eq!(first, SEED_7, "seed 7 gives the tenant it always gave");
+        let ids = tenant.calls.iter().map(|c| c["id"].as_str().unwrap_or_default());
+        assert!(ids.clone().all(callscope_core::domain::connector::is_guid), "the Graph path takes GUIDs only");
+        assert_eq!(ids.collect::<std::collections::BTreeSet<_>>().len(), tenant.calls.len(), "one id per call");
+        assert!(tenant.calls.last().unwrap()["id"].as_str().unwrap().starts_with(TOWN_HALL_ID_PREFIX));
         let body = json!({ "value": tenant.calls[..100] }).to_string();
         let calls = parse_calls(body.as_bytes(), now).expect("every generated record is valid");
         let mut ratings = std::collections::BTreeMap::new();

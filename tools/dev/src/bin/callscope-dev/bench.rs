@@ -6,6 +6,7 @@
 
 use crate::client::{Body, send};
 use crate::{cold_start, dev_token, table_name};
+use callscope_core::support::fixtures::graph_id;
 use callscope_dev::{Error, tenant};
 use futures::StreamExt;
 use reqwest::Method;
@@ -19,22 +20,27 @@ fn quantile(values: &[f64], q: f64) -> f64 {
 }
 
 /// Times `POST /graph/notifications` through the gateway (one id per delivery, as Graph sends
-/// most), after `queued` ids were queued and while the worker drains them.
+/// most, of our tenant and our current subscription, as the keeper stored it), after `queued`
+/// ids were queued and while the worker drains them.
 pub async fn ack(gateway: &str, queued: usize) -> Result<(), Error> {
     let store = callscope_core::store::DynamoStore::connect(table_name()?, "callscope-dev").await;
     let urls = callscope_core::queue::QueueUrls::from_lookup(|name| std::env::var(name).ok())?;
     let queue = callscope_core::queue::WorkQueue::connect(urls, "callscope-dev").await;
     let dispatch = callscope_core::app::dispatch::Dispatch { store, queue };
     let state = std::env::var("GRAPH_CLIENT_STATE")?;
-    let prefill: Vec<String> = (0..queued).map(|n| format!("{n:08x}-0000-4000-8000-00000000b0b0")).collect();
+    let tenant = std::env::var("HOME_TENANT_ID")?;
+    let now = time::OffsetDateTime::now_utc();
+    let subscription = dispatch.store.subscription_state(now).await?.ok_or("no subscription yet: run the keeper first")?;
+    let prefill: Vec<String> = (0..queued).map(|n| graph_id(&format!("bench-queued-{n:06}"))).collect();
     let started = Instant::now();
-    dispatch.fetches(&prefill, callscope_core::domain::connector::Lane::Live, time::OffsetDateTime::now_utc()).await?;
+    dispatch.fetches(&prefill, callscope_core::domain::connector::Lane::Live, now).await?;
     println!("queued {queued} ids in {:.1} s", started.elapsed().as_secs_f64());
     let mut times = Vec::new();
     for n in 0..200 {
-        let id = format!("{n:08x}-0000-4000-8000-00000000acac");
-        let body = json!({ "value": [{ "subscriptionId": "bench", "clientState": state, "changeType": "updated",
-            "resource": format!("communications/callRecords/{id}"), "resourceData": { "id": id } }] });
+        let id = graph_id(&format!("bench-ack-{n}"));
+        let body = json!({ "value": [{ "subscriptionId": subscription.subscription_id, "clientState": state,
+            "changeType": "updated", "tenantId": tenant, "resource": format!("communications/callRecords/{id}"),
+            "resourceData": { "id": id } }] });
         let started = Instant::now();
         let url = format!("{gateway}/graph/notifications");
         let (status, answer) = send(Method::POST, &url, None, Some(Body::json(&body))).await?;

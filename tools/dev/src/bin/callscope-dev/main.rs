@@ -240,7 +240,12 @@ async fn run_trigger(upstream: &str) -> Result<(), Error> {
 
 async fn run_graph_standin(listen: &str, throttle_percent: u64) -> Result<(), Error> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    let behaviour = Behaviour { throttle_percent, ..Default::default() };
+    // Its notifications name the tenant the local functions serve (`HOME_TENANT_ID`, set by
+    // scripts/lib.sh), else the fixtures'.
+    let behaviour = match std::env::var("HOME_TENANT_ID") {
+        Ok(tenant) => Behaviour { throttle_percent, tenant, ..Default::default() },
+        Err(_) => Behaviour { throttle_percent, ..Default::default() },
+    };
     let stand_in = StandIn::start(listener, behaviour, Clock::system());
     println!("stand-in Graph at {} ({throttle_percent}% of requests answered 429)", stand_in.api_url());
     tokio::signal::ctrl_c().await?;
