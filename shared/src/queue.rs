@@ -4,9 +4,8 @@
 //! source mapping's function. A message is one [`Work`] as JSON.
 //!
 //! What a queue cannot do alone, the table does: a marker per queued fetch (and per job of one
-//! kind) keeps duplicates in flight to one fetch (`crate::store::connector`). A message is sent
-//! after its marker is written, and when the send fails the marker is taken back, so that the
-//! caller's retry (Graph's redelivery, the next run) queues it again.
+//! kind) keeps duplicates in flight to one fetch (`crate::store::connector`,
+//! `crate::app::dispatch`).
 
 use crate::domain::connector::{Lane, Work};
 use aws_sdk_sqs::Client;

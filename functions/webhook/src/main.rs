@@ -27,5 +27,6 @@ async fn main() -> Result<(), Error> {
         store: DynamoStore::connect(&config.table_name, env!("CARGO_BIN_NAME")).await,
         queue: WorkQueue::connect(queues, env!("CARGO_BIN_NAME")).await,
     };
-    lambda_http::run(App { client_state, home_tenant: config.home_tenant_id, dispatch, clock: Clock::system() }.edge()).await
+    lambda_http::run(App { client_state, home_tenant: config.home_tenant_id, dispatch, clock: Clock::system() }.edge())
+        .await
 }

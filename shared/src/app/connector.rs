@@ -324,9 +324,9 @@ impl Worker {
         not_before: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<(), AppError> {
-        let work = self.store().resume_fetch(fetch.call_id, attempts, not_before, fetch.lane, now).await?;
         let delay = std::time::Duration::try_from(not_before - OffsetDateTime::now_utc()).unwrap_or_default();
-        self.dispatch.send(&[work], delay.min(MAX_DELAY), now).await
+        let (call_id, lane) = (fetch.call_id, fetch.lane);
+        self.dispatch.fetch_again(call_id, attempts, Some(not_before), lane, None, delay.min(MAX_DELAY), now).await
     }
 
     /// Runs one job (queued, or the schedule's).
@@ -436,12 +436,9 @@ impl Worker {
                     if !self.keep(fetch, progress, fresh, now).await? {
                         return Ok(Fetched::Over(Outcome::Superseded));
                     }
-                    let work = self
-                        .store()
-                        .requeue_fetch(call_id, fetch.attempts + 1, error.to_string(), fetch.lane, now)
-                        .await?;
-                    let delay = self.retry_base * 2u32.saturating_pow(fetch.attempts);
-                    self.dispatch.send(&[work], delay.min(MAX_DELAY), now).await?;
+                    let delay = (self.retry_base * 2u32.saturating_pow(fetch.attempts)).min(MAX_DELAY);
+                    let (attempts, reason) = (fetch.attempts + 1, Some(error.to_string()));
+                    self.dispatch.fetch_again(call_id, attempts, None, fetch.lane, reason, delay, now).await?;
                     return Ok(Fetched::Over(Outcome::Requeued));
                 }
                 Err(error) => error.to_string(),
@@ -553,16 +550,14 @@ impl Worker {
             let depth = self.dispatch.queue.depth(Lane::Backfill).await?;
             if depth >= self.backfill_bound.depth {
                 tracing::info!(depth, "backfill queue full; the listing goes on later");
-                let rest = Work::Job(Job::Backfill { from, to, next_link: link });
-                self.dispatch.send(&[rest], self.backfill_bound.wait, now).await?;
+                self.dispatch.job_later(Job::Backfill { from, to, next_link: link }, self.backfill_bound.wait).await?;
                 break;
             }
             if let Some(retry_at) =
                 self.take_budget(Lane::Backfill, OffsetDateTime::now_utc() + BUDGET_HAND_OVER).await?
             {
-                let rest = Work::Job(Job::Backfill { from, to, next_link: link });
                 let wait = std::time::Duration::try_from(retry_at - OffsetDateTime::now_utc()).unwrap_or_default();
-                self.dispatch.send(&[rest], wait, now).await?;
+                self.dispatch.job_later(Job::Backfill { from, to, next_link: link }, wait).await?;
                 break;
             }
             let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;
@@ -582,8 +577,8 @@ impl Worker {
             match next {
                 None => break,
                 Some(next) if started.elapsed() >= self.backfill_budget => {
-                    let rest = Work::Job(Job::Backfill { from, to, next_link: Some(next) });
-                    self.dispatch.send(&[rest], std::time::Duration::ZERO, now).await?;
+                    let rest = Job::Backfill { from, to, next_link: Some(next) };
+                    self.dispatch.job_later(rest, std::time::Duration::ZERO).await?;
                     break;
                 }
                 Some(next) => link = Some(next),

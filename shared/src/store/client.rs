@@ -117,7 +117,8 @@ pub enum WriteGuard<'a> {
     /// Absent, or queued before this time (unix seconds): a job of one kind waiting is not
     /// queued twice, and one that was lost does not block the next for long.
     AbsentOrQueuedBefore(i64),
-    /// Queued by exactly this notification (`nonce`): a newer one's change delivers it instead.
+    /// Queued last by exactly this queuing (`nonce`), or not marked at all (its sender stopped
+    /// between sending and marking): another queuing's message delivers it instead.
     QueuedAs(&'a str),
     /// A sample set with room for one more element (at most `cap`): a subnet's use is counted
     /// from a bounded sample.
@@ -184,9 +185,11 @@ impl WriteGuard<'_> {
                 &[("#pk", PK), ("#queued", "queuedAt")],
                 Some(vec![(":stale".into(), number(stale))]),
             ),
-            Self::QueuedAs(nonce) => {
-                ("#nonce = :nonce".into(), &[("#nonce", "nonce")], Some(vec![(":nonce".into(), text(nonce))]))
-            }
+            Self::QueuedAs(nonce) => (
+                "attribute_not_exists(#pk) OR #nonce = :nonce".into(),
+                &[("#pk", PK), ("#nonce", "nonce")],
+                Some(vec![(":nonce".into(), text(nonce))]),
+            ),
             Self::RoomInSample { cap } => (
                 "attribute_not_exists(#seen) OR size(#seen) < :cap".into(),
                 &[("#seen", "seen")],

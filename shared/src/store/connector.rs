@@ -235,124 +235,93 @@ fn nonce(now: OffsetDateTime) -> String {
     format!("{}-{at:x}-{:x}-{}", now.unix_timestamp(), std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// The message that delivers `item`.
-fn message(item: &FetchItem, lane: Lane) -> Work {
-    Work::Fetch {
-        call_id: item.call_id.clone(),
-        attempts: item.attempts,
-        nonce: item.nonce.clone(),
-        not_before: item.not_before,
-        lane,
-    }
+/// A new queuing of a fetch of `call_id`: the message to send, with a nonce of its own.
+pub fn fetch_message(
+    call_id: &str,
+    attempts: u32,
+    not_before: Option<OffsetDateTime>,
+    lane: Lane,
+    now: OffsetDateTime,
+) -> Work {
+    Work::Fetch { call_id: call_id.to_owned(), attempts, nonce: nonce(now), not_before, lane }
 }
 
-fn fetch_item(call_id: &str, attempts: u32, last_error: Option<String>, now: OffsetDateTime) -> FetchItem {
-    FetchItem {
+/// The marker of the queuing `work` (a fetch; `None` for a job).
+fn marker(work: &Work, last_error: Option<String>, now: OffsetDateTime) -> Option<FetchItem> {
+    let Work::Fetch { call_id, attempts, nonce, not_before, .. } = work else { return None };
+    Some(FetchItem {
         pk: keys::fetch_pk(call_id),
         sk: keys::FETCH_SK.to_owned(),
-        call_id: call_id.to_owned(),
-        attempts,
+        call_id: call_id.clone(),
+        attempts: *attempts,
         last_error,
-        not_before: None,
-        nonce: nonce(now),
+        not_before: *not_before,
+        nonce: nonce.clone(),
         queued_at: now,
         taken_at: None,
         expires_at: (now + QUEUE_ITEM_LIFETIME).unix_timestamp(),
-    }
+    })
 }
 
 impl DynamoStore {
-    /// Marks a fetch of each of `call_ids` queued, unless one is already pending (queued and
-    /// not yet taken by the worker): duplicates in flight cost one fetch. The messages to send
-    /// for those marked. Any failure is returned, and the caller answers 5xx so that Graph
-    /// delivers the notification again.
-    pub async fn queue_fetches(
-        &self,
-        call_ids: &[String],
-        lane: Lane,
-        now: OffsetDateTime,
-    ) -> Result<Vec<Work>, StoreError> {
+    /// Marks each of `sent` (fetches whose messages were sent) queued, unless a fetch of its
+    /// call is already pending (queued and not yet taken by the worker) and was queued less
+    /// than [`STALE_FETCH`] ago: those messages find a newer queuing and fetch nothing, so
+    /// duplicates in flight cost one fetch. How many were marked.
+    pub async fn mark_fetches(&self, sent: &[Work], now: OffsetDateTime) -> Result<usize, StoreError> {
+        let stale = (now - STALE_FETCH + QUEUE_ITEM_LIFETIME).unix_timestamp();
+        let markers: Vec<FetchItem> = sent.iter().filter_map(|work| marker(work, None, now)).collect();
         let store = self.clone();
-        let queued: Vec<Option<Work>> = futures::stream::iter(call_ids.to_vec())
-            .map(move |id| {
+        let marked: Vec<bool> = futures::stream::iter(markers)
+            .map(move |item| {
                 let store = store.clone();
-                async move { store.queue_fetch(&id, lane, now).await }
+                async move {
+                    let guard = WriteGuard::AbsentTakenOrExpiringBefore(stale);
+                    store.put_guarded(to_item(&item)?, guard).await
+                }
             })
             .buffer_unordered(QUEUE_CONCURRENCY)
             .try_collect()
             .await?;
-        Ok(queued.into_iter().flatten().collect())
+        Ok(marked.into_iter().filter(|m| *m).count())
     }
 
-    /// Marks one fetch queued unless it is pending, and was queued less than [`STALE_FETCH`]
-    /// ago; its message if it was marked.
-    async fn queue_fetch(&self, id: &str, lane: Lane, now: OffsetDateTime) -> Result<Option<Work>, StoreError> {
-        let item = fetch_item(id, 0, None, now);
-        let stale = (now - STALE_FETCH + QUEUE_ITEM_LIFETIME).unix_timestamp();
-        let marked = self.put_guarded(to_item(&item)?, WriteGuard::AbsentTakenOrExpiringBefore(stale)).await?;
-        Ok(marked.then(|| message(&item, lane)))
-    }
-
-    /// Takes back the markers of `work` whose messages could not be sent (each only if it is
-    /// still that queuing): the next notification, or the caller's retry, queues them again.
-    pub async fn unqueue(&self, work: &[Work], now: OffsetDateTime) -> Result<(), StoreError> {
-        for piece in work {
-            match piece {
-                Work::Fetch { call_id, nonce, .. } => {
-                    self.take_fetch(call_id, nonce, now).await?;
-                }
-                Work::Job(job) => self.take_job(job).await?,
-            }
+    /// Marks `sent` (a fetch the worker queued again, whose message was sent) as the fetch's
+    /// latest queuing, whatever was there: the run that sent it held the fetch.
+    pub async fn mark_fetch_again(
+        &self,
+        sent: &Work,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        match marker(sent, reason, now) {
+            Some(item) => self.put_item(to_item(&item)?).await,
+            None => Ok(()),
         }
-        Ok(())
     }
 
-    /// Takes the pending fetch of `call_id` queued as `nonce`; `false` if a newer notification
-    /// queued it again meanwhile (that queuing's own message delivers it).
+    /// Takes the fetch of `call_id` queued as `nonce`; `false` if another queuing is the latest
+    /// (a duplicate's message, or a newer notification's: that queuing's message delivers it).
+    /// A fetch with no marker is taken too: its sender stopped between sending and marking.
     pub async fn take_fetch(&self, call_id: &str, nonce: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let expires_at = (now + QUEUE_ITEM_LIFETIME).unix_timestamp();
         let update = self
             .client()
             .update_item()
             .table_name(self.table())
             .set_key(Some(super::client::key_item(&keys::fetch_pk(call_id), keys::FETCH_SK)))
-            .update_expression("SET #taken = :now")
+            .update_expression("SET #taken = :now, #expires = if_not_exists(#expires, :expires)")
             .expression_attribute_names("#taken", "takenAt")
-            .expression_attribute_values(":now", aws_sdk_dynamodb::types::AttributeValue::S(rfc3339(now)));
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":now", AttributeValue::S(rfc3339(now)))
+            .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()));
         let result = WriteGuard::QueuedAs(nonce).on_update(update).send().await;
         match result {
             Ok(_) => Ok(true),
             Err(e) if StoreError::condition_failed(&e) => Ok(false),
             Err(e) => Err(StoreError::request("UpdateItem", e)),
         }
-    }
-
-    /// Queues `call_id` again after a failed attempt: its new marker, and the message to send.
-    pub async fn requeue_fetch(
-        &self,
-        call_id: &str,
-        attempts: u32,
-        reason: String,
-        lane: Lane,
-        now: OffsetDateTime,
-    ) -> Result<Work, StoreError> {
-        let item = fetch_item(call_id, attempts, Some(reason), now);
-        self.put_item(to_item(&item)?).await?;
-        Ok(message(&item, lane))
-    }
-
-    /// Queues `call_id` again to go on from its kept progress no earlier than `not_before`:
-    /// its new marker, and the message to send (delayed until then).
-    pub async fn resume_fetch(
-        &self,
-        call_id: &str,
-        attempts: u32,
-        not_before: OffsetDateTime,
-        lane: Lane,
-        now: OffsetDateTime,
-    ) -> Result<Work, StoreError> {
-        let item = FetchItem { not_before: Some(not_before), ..fetch_item(call_id, attempts, None, now) };
-        self.put_item(to_item(&item)?).await?;
-        Ok(message(&item, lane))
     }
 
     /// The progress of `call_id`'s resumable fetch, if one was kept and is live.

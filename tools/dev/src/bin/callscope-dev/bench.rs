@@ -30,7 +30,8 @@ pub async fn ack(gateway: &str, queued: usize) -> Result<(), Error> {
     let state = std::env::var("GRAPH_CLIENT_STATE")?;
     let tenant = std::env::var("HOME_TENANT_ID")?;
     let now = time::OffsetDateTime::now_utc();
-    let subscription = dispatch.store.subscription_state(now).await?.ok_or("no subscription yet: run the keeper first")?;
+    let subscription =
+        dispatch.store.subscription_state(now).await?.ok_or("no subscription yet: run the keeper first")?;
     let prefill: Vec<String> = (0..queued).map(|n| graph_id(&format!("bench-queued-{n:06}"))).collect();
     let started = Instant::now();
     dispatch.fetches(&prefill, callscope_core::domain::connector::Lane::Live, now).await?;
