@@ -132,8 +132,8 @@ impl WorkQueue {
         Ok(())
     }
 
-    /// Makes a received message visible again after `after` (at most SQS's 12 hours): a message
-    /// an invocation did not get to goes back at once.
+    /// Makes a received message of `lane`'s queue visible again after `after` (at most SQS's 12
+    /// hours): a message an invocation did not get to goes back at once.
     pub async fn show_again(&self, lane: Lane, receipt: &str, after: Duration) -> Result<(), QueueError> {
         let after = i32::try_from(after.as_secs().min(12 * 3600)).unwrap_or(0);
         self.client

@@ -46,7 +46,7 @@ pub async fn handle(
             let results: Vec<_> = futures::stream::iter(&event.records)
                 .map(|message| async move {
                     let result = if deadline.is_within(worker.margin) {
-                        // Too late to take it: it goes back to the queue as it is.
+                        put_back(worker, message).await;
                         Err("not taken before the deadline".to_owned())
                     } else {
                         handle_message(worker, clock, message, deadline).await
@@ -68,6 +68,19 @@ pub async fn handle(
         }
     }
     Ok(response)
+}
+
+/// Makes a message the invocation did not take visible again at once, as it is (otherwise it
+/// would wait out the queue's 30-minute visibility timeout). Best effort: if this fails, the
+/// timeout brings it back all the same.
+async fn put_back(worker: &Worker, message: &SqsMessage) {
+    let work: Option<Work> = message.body.as_deref().and_then(|body| serde_json::from_str(body).ok());
+    if let (Some(work), Some(receipt)) = (work, message.receipt_handle.as_deref()) {
+        let queue = &worker.dispatch.queue;
+        if let Err(error) = queue.show_again(work.lane(), receipt, std::time::Duration::ZERO).await {
+            tracing::warn!(%error, "a message not taken stays hidden until its visibility timeout");
+        }
+    }
 }
 
 async fn handle_message(

@@ -451,10 +451,10 @@ async fn a_thousand_missed_events_queue_one_reconciliation_which_finds_what_no_n
 }
 
 #[tokio::test]
-async fn a_fetch_whose_stream_record_was_lost_is_queued_again_once_stale_and_reconciled() {
+async fn a_fetch_whose_message_was_lost_is_queued_again_once_stale_and_reconciled() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     connector.drain().await;
-    // Notified and queued, but the stream record never reached the worker.
+    // Notified and queued, but the message never reached the worker (the queues purged).
     connector.stand_in.publish(vec![record("lost", 1, 2)]).await;
     connector.stand_in.deliveries_done().await;
     connector.lose_queued().await;

@@ -1,7 +1,7 @@
 //! The Graph worker's work queues, against moto's SQS and the stand-in Graph, driven as the
 //! SQS event source mapping drives them (`tests/connector.rs`): a throttle waited out on the
 //! queue, not in a function; a message that keeps failing set aside with its body, and redriven;
-//! an invocation at its deadline taking nothing and losing nothing; a backfill that neither
+//! an invocation at its deadline taking nothing, putting it back at once, and losing nothing; a backfill that neither
 //! delays live work nor lists far ahead of the fleet.
 
 use callscope_core::app::connector::BackfillBound;
@@ -80,7 +80,7 @@ async fn a_message_that_keeps_failing_waits_in_its_dead_letter_queue_with_its_bo
 
 #[tokio::test]
 async fn an_invocation_at_its_deadline_takes_nothing_and_loses_nothing() {
-    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    let connector = Connector::subscribed(Behaviour::default()).await;
     connector.stand_in.publish(vec![record(3), record(4), record(5)]).await;
     connector.stand_in.deliveries_done().await;
     let batch = connector.live.receive(0).await.unwrap();
@@ -93,8 +93,25 @@ async fn an_invocation_at_its_deadline_takes_nothing_and_loses_nothing() {
     assert_eq!(connector.api_requests(), requests, "nothing asked of Graph");
     let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
     connector.live.settle(&batch, &failed).await.unwrap();
-    connector.drain().await;
-    assert_eq!(stored(&connector, &[3, 4, 5]).await, 3, "each came back after its visibility timeout");
+    // Put back at once, as they were: the next invocation takes them, without waiting out the
+    // visibility timeout.
+    let again = connector.live.receive(0).await.unwrap();
+    assert_eq!(again.records.len(), 3, "visible again at once");
+    assert_eq!(
+        again.records.iter().map(|m| &m.body).collect::<Vec<_>>(),
+        batch.records.iter().map(|m| &m.body).collect::<Vec<_>>()
+    );
+    let response = handle(
+        &connector.worker,
+        &connector.clock(),
+        Invocation::Queue(again.clone()),
+        Deadline::after(connector.invocation),
+    )
+    .await
+    .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    connector.live.settle(&again, &[]).await.unwrap();
+    assert_eq!(stored(&connector, &[3, 4, 5]).await, 3);
 }
 
 #[tokio::test]
