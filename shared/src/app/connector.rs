@@ -23,7 +23,7 @@ use crate::domain::retention;
 use crate::msgraph::{GraphClient, GraphError};
 use crate::queue::MAX_DELAY;
 use crate::store::DynamoStore;
-use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME};
+use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME, fetch_message};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -325,8 +325,8 @@ impl Worker {
         now: OffsetDateTime,
     ) -> Result<(), AppError> {
         let delay = std::time::Duration::try_from(not_before - OffsetDateTime::now_utc()).unwrap_or_default();
-        let (call_id, lane) = (fetch.call_id, fetch.lane);
-        self.dispatch.fetch_again(call_id, attempts, Some(not_before), lane, None, delay.min(MAX_DELAY), now).await
+        let work = fetch_message(fetch.call_id, attempts, Some(not_before), fetch.lane, now);
+        self.dispatch.fetch_again(work, None, delay.min(MAX_DELAY), now).await
     }
 
     /// Runs one job (queued, or the schedule's).
@@ -437,8 +437,8 @@ impl Worker {
                         return Ok(Fetched::Over(Outcome::Superseded));
                     }
                     let delay = (self.retry_base * 2u32.saturating_pow(fetch.attempts)).min(MAX_DELAY);
-                    let (attempts, reason) = (fetch.attempts + 1, Some(error.to_string()));
-                    self.dispatch.fetch_again(call_id, attempts, None, fetch.lane, reason, delay, now).await?;
+                    let work = fetch_message(call_id, fetch.attempts + 1, None, fetch.lane, now);
+                    self.dispatch.fetch_again(work, Some(error.to_string()), delay, now).await?;
                     return Ok(Fetched::Over(Outcome::Requeued));
                 }
                 Err(error) => error.to_string(),

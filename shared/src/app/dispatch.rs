@@ -33,19 +33,16 @@ impl Dispatch {
         Ok(self.store.mark_fetches(&work, now).await?)
     }
 
-    /// Queues the fetch of `call_id` again (the worker, which holds it): its message, delayed by
-    /// at least a second so that its marker is written first, then the marker.
+    /// Queues a fetch again (the worker, which holds it; `work` from [`fetch_message`]): its
+    /// message, delayed by at least a second so that its marker is written first, then the
+    /// marker, with the `reason` it failed, if it did.
     pub async fn fetch_again(
         &self,
-        call_id: &str,
-        attempts: u32,
-        not_before: Option<OffsetDateTime>,
-        lane: Lane,
+        work: Work,
         reason: Option<String>,
         delay: Duration,
         now: OffsetDateTime,
     ) -> Result<(), AppError> {
-        let work = fetch_message(call_id, attempts, not_before, lane, now);
         self.queue.send(std::slice::from_ref(&work), delay.max(MARKER_FIRST)).await?;
         Ok(self.store.mark_fetch_again(&work, reason, now).await?)
     }
