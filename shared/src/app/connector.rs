@@ -23,7 +23,7 @@ use crate::domain::retention;
 use crate::msgraph::{GraphClient, GraphError};
 use crate::queue::MAX_DELAY;
 use crate::store::DynamoStore;
-use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME, fetch_message};
+use crate::store::connector::{Chunk, Progress, QUEUE_ITEM_LIFETIME};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -300,7 +300,7 @@ impl Worker {
                     // Delivered early (a wait longer than the queue's longest delay): back on the
                     // queue for the rest of it.
                     tracing::debug!(%call_id, "a resumed fetch must wait longer; queued again");
-                    self.resume(&fetch, attempts, at, now).await?;
+                    self.resume(&fetch, attempts, at).await?;
                     return Ok(Outcome::Paused);
                 }
                 if let Some(at) = not_before {
@@ -310,33 +310,26 @@ impl Worker {
             }
             Work::Job(job) => {
                 self.store().take_job(&job).await?;
-                self.run_job(job, now).await
+                self.run_job(job, now, deadline).await
             }
         }
     }
 
     /// Queues `fetch` again, to go on no earlier than `not_before`, delayed on its queue until
     /// then (as long as the queue can delay it).
-    async fn resume(
-        &self,
-        fetch: &Fetch<'_>,
-        attempts: u32,
-        not_before: OffsetDateTime,
-        now: OffsetDateTime,
-    ) -> Result<(), AppError> {
+    async fn resume(&self, fetch: &Fetch<'_>, attempts: u32, not_before: OffsetDateTime) -> Result<(), AppError> {
         let delay = std::time::Duration::try_from(not_before - OffsetDateTime::now_utc()).unwrap_or_default();
-        let work = fetch_message(fetch.call_id, attempts, Some(not_before), fetch.lane, now);
-        self.dispatch.fetch_again(work, None, delay.min(MAX_DELAY), now).await
+        self.dispatch.fetch_again(fetch.again(attempts, Some(not_before)), delay.min(MAX_DELAY)).await
     }
 
     /// Runs one job (queued, or the schedule's).
-    async fn run_job(&self, job: Job, now: OffsetDateTime) -> Result<Outcome, AppError> {
+    async fn run_job(&self, job: Job, now: OffsetDateTime, deadline: Deadline) -> Result<Outcome, AppError> {
         match job {
             Job::Keep { reauthorize } => self.keep_subscription(reauthorize, now).await,
-            Job::Backfill { from, to, next_link } => self.backfill(from, to, next_link, now).await,
+            Job::Backfill { from, to, next_link } => self.backfill(from, to, next_link, now, deadline).await,
             Job::Reconcile => {
                 let (from, to) = Job::reconciliation_window(now);
-                self.backfill(from, to, None, now).await
+                self.backfill(from, to, None, now, deadline).await
             }
         }
     }
@@ -437,8 +430,7 @@ impl Worker {
                         return Ok(Fetched::Over(Outcome::Superseded));
                     }
                     let delay = (self.retry_base * 2u32.saturating_pow(fetch.attempts)).min(MAX_DELAY);
-                    let work = fetch_message(call_id, fetch.attempts + 1, None, fetch.lane, now);
-                    self.dispatch.fetch_again(work, Some(error.to_string()), delay, now).await?;
+                    self.dispatch.fetch_again(fetch.again(fetch.attempts + 1, None), delay).await?;
                     return Ok(Fetched::Over(Outcome::Requeued));
                 }
                 Err(error) => error.to_string(),
@@ -471,7 +463,7 @@ impl Worker {
         let (sessions, participants) = progress.state.counts();
         let call_id = fetch.call_id;
         tracing::debug!(%call_id, sessions, participants, requests = progress.state.requests, "fetch paused");
-        self.resume(fetch, pause.attempts, pause.not_before, now).await?;
+        self.resume(fetch, pause.attempts, pause.not_before).await?;
         Ok(Outcome::Paused)
     }
 
@@ -525,12 +517,15 @@ impl Worker {
             }
         };
         tracing::info!(expires_at = %live.expires_at, backfill = backfill.is_some(), "subscription kept");
-        self.store().save_subscription_state(&live.id, live.expires_at, now).await?;
-        // Every keeper run (hourly) also reconciles, unless a `missed` event did this hour.
-        let mut queued = usize::from(self.dispatch.job(Job::Reconcile, now).await?);
+        // The gap's backfill first: once the state is saved, a retry of this run finds the new
+        // subscription live and plans no backfill.
+        let mut queued = 0;
         if let Some(job) = backfill {
             queued += usize::from(self.dispatch.job(job, now).await?);
         }
+        self.store().save_subscription_state(&live.id, live.expires_at, now).await?;
+        // Every keeper run (hourly) also reconciles, unless a `missed` event did this hour.
+        queued += usize::from(self.dispatch.job(Job::Reconcile, now).await?);
         Ok(Outcome::JobDone { queued })
     }
 
@@ -543,6 +538,7 @@ impl Worker {
         to: OffsetDateTime,
         mut link: Option<String>,
         now: OffsetDateTime,
+        deadline: Deadline,
     ) -> Result<Outcome, AppError> {
         let started = std::time::Instant::now();
         let mut queued = 0;
@@ -576,7 +572,9 @@ impl Worker {
             queued += self.dispatch.fetches(&ids, Lane::Backfill, now).await?;
             match next {
                 None => break,
-                Some(next) if started.elapsed() >= self.backfill_budget => {
+                // A listing page may take a request's timeout and its retries: one more only
+                // while the run has its budget and twice its margin before the deadline.
+                Some(next) if started.elapsed() >= self.backfill_budget || deadline.is_within(self.margin * 2) => {
                     let rest = Job::Backfill { from, to, next_link: Some(next) };
                     self.dispatch.job_later(rest, std::time::Duration::ZERO).await?;
                     break;
@@ -611,6 +609,20 @@ impl Worker {
 const BUDGET_BACK_OFF: time::Duration = time::Duration::seconds(10);
 /// How long a listing waits for the budget before it hands itself over.
 const BUDGET_HAND_OVER: time::Duration = time::Duration::seconds(10);
+
+impl Fetch<'_> {
+    /// This fetch sent back on its queue under the same queuing, after `attempts` failed
+    /// attempts, to go on no earlier than `not_before`.
+    fn again(&self, attempts: u32, not_before: Option<OffsetDateTime>) -> Work {
+        Work::Fetch {
+            call_id: self.call_id.to_owned(),
+            attempts,
+            nonce: self.run.to_owned(),
+            not_before,
+            lane: self.lane,
+        }
+    }
+}
 
 /// One queued fetch, as a run of it knows it.
 struct Fetch<'a> {

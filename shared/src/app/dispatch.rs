@@ -1,9 +1,11 @@
-//! Queuing the Graph connector's work: a fetch's message first, then its marker in the table
-//! (the latest queuing, which the worker takes; duplicates in flight cost one fetch); a job of
-//! one kind its marker first, then its message. Whatever stops halfway loses nothing: a fetch
-//! sent but never marked is taken by its message all the same; one never sent was never marked,
-//! and whoever asked (Graph redelivering a notification, the queue redelivering the message
-//! that asked) asks again.
+//! Queuing the Graph connector's work: its marker in the table first (a fetch's names the
+//! latest queuing, the only one the worker takes, so duplicates in flight cost one fetch; a job
+//! of one kind's keeps a thousand asks to one job), then its message. A message that could not
+//! be sent has its marker taken back, so whoever asked (Graph redelivering a notification, the
+//! queue redelivering the message that asked) queues it again; a sender stopped between the two
+//! leaves a marker that stops blocking after ten minutes (`STALE_FETCH`), and the hourly
+//! reconciliation finds the call. A fetch the worker sends back (paused, failed) keeps its
+//! queuing: no marker is written, so nothing can come between.
 
 use super::AppError;
 use crate::domain::connector::{Job, Lane, Work};
@@ -21,46 +23,45 @@ pub struct Dispatch {
 }
 
 impl Dispatch {
-    /// Queues a fetch of each of `call_ids` on `lane`: the messages first, then their markers;
-    /// how many were marked (not pending already). A send that fails leaves nothing marked, and
-    /// the caller's retry queues the ids again.
+    /// Queues a fetch of each of `call_ids` on `lane` that is not pending already: their
+    /// markers, then their messages; how many. A send that fails takes its markers back (and
+    /// fails), so that the caller's retry queues them again.
     pub async fn fetches(&self, call_ids: &[String], lane: Lane, now: OffsetDateTime) -> Result<usize, AppError> {
         let work: Vec<Work> = call_ids.iter().map(|id| fetch_message(id, 0, None, lane, now)).collect();
-        if work.is_empty() {
-            return Ok(0);
-        }
-        self.queue.send(&work, Duration::ZERO).await?;
-        Ok(self.store.mark_fetches(&work, now).await?)
+        let marked = self.store.mark_fetches(work, now).await?;
+        self.send(&marked, now).await?;
+        Ok(marked.len())
     }
 
-    /// Queues a fetch again (the worker, which holds it; `work` from [`fetch_message`]): its
-    /// message, delayed by at least a second so that its marker is written first, then the
-    /// marker, with the `reason` it failed, if it did.
-    pub async fn fetch_again(
-        &self,
-        work: Work,
-        reason: Option<String>,
-        delay: Duration,
-        now: OffsetDateTime,
-    ) -> Result<(), AppError> {
-        self.queue.send(std::slice::from_ref(&work), delay.max(MARKER_FIRST)).await?;
-        Ok(self.store.mark_fetch_again(&work, reason, now).await?)
+    /// Sends a fetch the worker holds back on its queue, after `delay`, under the same queuing
+    /// (its nonce): its marker stays as it is, so nothing can come between.
+    pub async fn fetch_again(&self, work: Work, delay: Duration) -> Result<(), AppError> {
+        Ok(self.queue.send(std::slice::from_ref(&work), delay).await?)
     }
 
-    /// Queues `job` unless one of its kind is waiting; whether it was queued. A job of one kind
-    /// is marked first and its marker taken back if the send fails.
+    /// Queues `job` unless one of its kind is waiting; whether it was queued.
     pub async fn job(&self, job: Job, now: OffsetDateTime) -> Result<bool, AppError> {
         if !self.store.mark_job(&job, now).await? {
             return Ok(false);
         }
-        if let Err(error) = self.queue.send(&[Work::Job(job.clone())], Duration::ZERO).await {
-            if let Err(undo) = self.store.take_job(&job).await {
-                // Left in place, it stops blocking after `STALE_JOB`.
-                tracing::error!(error = %undo, "the marker of an unsent job left in place");
+        self.send(&[Work::Job(job)], now).await?;
+        Ok(true)
+    }
+
+    /// Sends `work` (marked already), taking its markers back if it cannot.
+    async fn send(&self, work: &[Work], now: OffsetDateTime) -> Result<(), AppError> {
+        if work.is_empty() {
+            return Ok(());
+        }
+        if let Err(error) = self.queue.send(work, Duration::ZERO).await {
+            if let Err(undo) = self.store.unmark(work, now).await {
+                // Left pending, they stop blocking after `STALE_FETCH` (`STALE_JOB`), and the
+                // hourly reconciliation finds what was not stored.
+                tracing::error!(error = %undo, "queue markers of unsent messages left in place");
             }
             return Err(error.into());
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Sends a job on after `delay` (a listing handed over: no marker).
@@ -68,6 +69,3 @@ impl Dispatch {
         Ok(self.queue.send(&[Work::Job(job)], delay).await?)
     }
 }
-
-/// The least delay of a fetch the worker queues again: its marker is written in that time.
-const MARKER_FIRST: Duration = Duration::from_secs(1);

@@ -1,9 +1,11 @@
 //! Requests to Graph with an app-only token: the token is fetched with the client-credentials
 //! grant and cached until shortly before it expires; `429`, `503` and `504` wait for
 //! `Retry-After` and retry, a bounded number of times; a `401` gets a new token once. A caller
-//! with a deadline (a queued fetch) never waits out a throttle longer than [`MAX_INLINE_WAIT`]
-//! or past its deadline: the wait is handed back as [`GraphError::WouldWait`], and the fetch's
-//! message goes back on its queue with that delay instead of a billed, sleeping function.
+//! with a deadline (a queued fetch) never waits longer than [`MAX_INLINE_WAIT`] or past its
+//! deadline: a throttle (`429`) is handed back as [`GraphError::WouldWait`], and the fetch's
+//! message goes back on its queue with that delay instead of a billed, sleeping function; Graph
+//! unavailable (`503`, `504`, no answer) is a failed attempt ([`GraphError::Unavailable`]),
+//! which the worker tries again later and sets aside after a few.
 
 use super::settings::GraphSettings;
 use crate::support::secret::Secret;
@@ -176,18 +178,22 @@ impl GraphClient {
                         attempt -= 1;
                         continue;
                     }
-                    429 | 503 | 504 => {
-                        let asked = retry_after(&response, deadline.is_some());
-                        (asked.unwrap_or_else(|| backoff(attempt)), true)
-                    }
+                    429 => (retry_after(&response, deadline.is_some()).unwrap_or_else(|| backoff(attempt)), true),
+                    503 | 504 => (retry_after(&response, false).unwrap_or_else(|| backoff(attempt)), false),
                     status => {
                         let detail: String = response.text().await.unwrap_or_default().chars().take(300).collect();
                         return Err(GraphError::Refused { status, detail });
                     }
                 },
             };
-            if throttled && deadline.is_some() && wait > MAX_INLINE_WAIT {
-                return Err(GraphError::WouldWait(wait));
+            if deadline.is_some() && wait > MAX_INLINE_WAIT {
+                // Throttled: the queue waits as long as Graph asks. Unavailable (a 5xx, no
+                // answer): a failed attempt, tried again later and set aside after a few.
+                return Err(if throttled {
+                    GraphError::WouldWait(wait)
+                } else {
+                    GraphError::Unavailable(format!("no answer after {attempt} attempts"))
+                });
             }
             if attempt >= MAX_ATTEMPTS {
                 return Err(GraphError::Unavailable(format!("gave up after {attempt} attempts")));

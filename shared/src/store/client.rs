@@ -117,8 +117,8 @@ pub enum WriteGuard<'a> {
     /// Absent, or queued before this time (unix seconds): a job of one kind waiting is not
     /// queued twice, and one that was lost does not block the next for long.
     AbsentOrQueuedBefore(i64),
-    /// Queued last by exactly this queuing (`nonce`), or not marked at all (its sender stopped
-    /// between sending and marking): another queuing's message delivers it instead.
+    /// Queued last by exactly this queuing (`nonce`), or no longer marked (expired): a newer
+    /// queuing's message delivers it instead.
     QueuedAs(&'a str),
     /// A sample set with room for one more element (at most `cap`): a subnet's use is counted
     /// from a bounded sample.

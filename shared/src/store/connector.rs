@@ -5,7 +5,7 @@
 //!   while it is pending (queued, not taken), another notification for the same call queues
 //!   nothing, so duplicates in flight cost one fetch. It carries a nonce that its message
 //!   repeats: the worker takes only the latest queuing. A marker pending longer than
-//!   [`STALE_FETCH`] no longer blocks (its message was lost);
+//!   [`STALE_FETCH`] no longer blocks (its message was most likely never sent);
 //! - a marker per job of one kind (`GRAPHJOB#<kind>`, [`Job::once_key`]): a thousand `missed`
 //!   events queue one reconciliation;
 //! - dead letters: fetches Graph or ingest refused, kept 30 days with their reason;
@@ -14,9 +14,9 @@
 //! A fetch that has to stop before its record is whole (Graph's per-record limits, a throttle,
 //! the invocation's deadline) keeps what it fetched under `GRAPHPAGES#<callId>`: each page's
 //! items as a deflated chunk, and the [`Progress`] (where to go on, which chunks are its own)
-//! written last, on the condition that no other run saved meanwhile. It is queued again with
-//! a time before which it should not go on ([`DynamoStore::resume_fetch`]), which the queue
-//! holds it back for.
+//! written last, on the condition that no other run saved meanwhile. Its message is sent again
+//! (`crate::app::dispatch`) with a time before which it should not go on, which the queue holds
+//! it back for.
 
 use super::client::{Page, Partition, WriteGuard, key_item, read_items, to_item};
 use super::keys::{self, EXPIRES_AT};
@@ -38,11 +38,11 @@ use time::{Duration, OffsetDateTime};
 /// that waited that long still finds its marker.
 pub const QUEUE_ITEM_LIFETIME: Duration = Duration::days(14);
 /// How long a pending fetch keeps the same id from being queued again. A fetch is taken within
-/// minutes (a paused one is queued afresh by every run), so one still pending after an hour was
-/// lost and must not block the call for good: the next notification or reconciliation queues
-/// it again. Queuing it again costs at most a second message; the worker takes only the latest
-/// queuing (its nonce), so never a second fetch.
-pub const STALE_FETCH: Duration = Duration::hours(1);
+/// minutes, so one still pending after ten was most likely lost (its sender stopped between
+/// marking it and sending its message) and must not block the call: the next notification or
+/// reconciliation queues it again. Queuing one that was only slow costs a second message, no
+/// second fetch: the worker takes only the latest queuing (its nonce).
+pub const STALE_FETCH: Duration = Duration::minutes(10);
 /// Queue writes in flight at once for one delivery.
 const QUEUE_CONCURRENCY: usize = 16;
 /// The most deflated bytes one kept chunk holds (a DynamoDB item holds 400 KB): a larger page
@@ -60,18 +60,7 @@ pub struct FetchItem {
     #[serde(rename = "SK")]
     pub sk: String,
     pub call_id: String,
-    /// Failed attempts so far.
-    #[serde(default)]
-    pub attempts: u32,
-    /// Why the last attempt failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-    /// A resumed fetch goes on no earlier than this (Graph's per-record limits, a
-    /// `Retry-After`).
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
-    pub not_before: Option<OffsetDateTime>,
-    /// Unique per write: a notification for an id already queued still changes the item, so
-    /// the stream delivers it again (an unchanged item would not reach the stream).
+    /// Names this queuing; its message carries it, and the worker takes only the latest.
     pub nonce: String,
     #[serde(with = "time::serde::rfc3339")]
     pub queued_at: OffsetDateTime,
@@ -247,15 +236,12 @@ pub fn fetch_message(
 }
 
 /// The marker of the queuing `work` (a fetch; `None` for a job).
-fn marker(work: &Work, last_error: Option<String>, now: OffsetDateTime) -> Option<FetchItem> {
-    let Work::Fetch { call_id, attempts, nonce, not_before, .. } = work else { return None };
+fn marker(work: &Work, now: OffsetDateTime) -> Option<FetchItem> {
+    let Work::Fetch { call_id, nonce, .. } = work else { return None };
     Some(FetchItem {
         pk: keys::fetch_pk(call_id),
         sk: keys::FETCH_SK.to_owned(),
         call_id: call_id.clone(),
-        attempts: *attempts,
-        last_error,
-        not_before: *not_before,
         nonce: nonce.clone(),
         queued_at: now,
         taken_at: None,
@@ -264,45 +250,45 @@ fn marker(work: &Work, last_error: Option<String>, now: OffsetDateTime) -> Optio
 }
 
 impl DynamoStore {
-    /// Marks each of `sent` (fetches whose messages were sent) queued, unless a fetch of its
-    /// call is already pending (queued and not yet taken by the worker) and was queued less
-    /// than [`STALE_FETCH`] ago: those messages find a newer queuing and fetch nothing, so
-    /// duplicates in flight cost one fetch. How many were marked.
-    pub async fn mark_fetches(&self, sent: &[Work], now: OffsetDateTime) -> Result<usize, StoreError> {
+    /// Marks each of `work` (new fetches, before their messages are sent) queued, unless a
+    /// fetch of its call is already pending (queued and not yet taken by the worker) and was
+    /// queued less than [`STALE_FETCH`] ago: duplicates in flight cost one fetch. The ones
+    /// marked, whose messages are to be sent.
+    pub async fn mark_fetches(&self, work: Vec<Work>, now: OffsetDateTime) -> Result<Vec<Work>, StoreError> {
         let stale = (now - STALE_FETCH + QUEUE_ITEM_LIFETIME).unix_timestamp();
-        let markers: Vec<FetchItem> = sent.iter().filter_map(|work| marker(work, None, now)).collect();
         let store = self.clone();
-        let marked: Vec<bool> = futures::stream::iter(markers)
-            .map(move |item| {
+        let marked: Vec<Option<Work>> = futures::stream::iter(work)
+            .map(move |work| {
                 let store = store.clone();
                 async move {
+                    let Some(item) = marker(&work, now) else { return Ok(None) };
                     let guard = WriteGuard::AbsentTakenOrExpiringBefore(stale);
-                    store.put_guarded(to_item(&item)?, guard).await
+                    Ok::<_, StoreError>(store.put_guarded(to_item(&item)?, guard).await?.then_some(work))
                 }
             })
             .buffer_unordered(QUEUE_CONCURRENCY)
             .try_collect()
             .await?;
-        Ok(marked.into_iter().filter(|m| *m).count())
+        Ok(marked.into_iter().flatten().collect())
     }
 
-    /// Marks `sent` (a fetch the worker queued again, whose message was sent) as the fetch's
-    /// latest queuing, whatever was there: the run that sent it held the fetch.
-    pub async fn mark_fetch_again(
-        &self,
-        sent: &Work,
-        reason: Option<String>,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        match marker(sent, reason, now) {
-            Some(item) => self.put_item(to_item(&item)?).await,
-            None => Ok(()),
+    /// Takes back the markers of `work` whose messages could not be sent (each only if it is
+    /// still that queuing), so that the caller's retry queues them again at once.
+    pub async fn unmark(&self, work: &[Work], now: OffsetDateTime) -> Result<(), StoreError> {
+        for piece in work {
+            match piece {
+                Work::Fetch { call_id, nonce, .. } => {
+                    self.take_fetch(call_id, nonce, now).await?;
+                }
+                Work::Job(job) => self.take_job(job).await?,
+            }
         }
+        Ok(())
     }
 
-    /// Takes the fetch of `call_id` queued as `nonce`; `false` if another queuing is the latest
-    /// (a duplicate's message, or a newer notification's: that queuing's message delivers it).
-    /// A fetch with no marker is taken too: its sender stopped between sending and marking.
+    /// Takes the fetch of `call_id` queued as `nonce` (again, if its run sent it back under the
+    /// same nonce); `false` if a newer queuing is the latest (its own message delivers it). A
+    /// fetch with no marker is taken too: its marker expired (14 days, as long as a message).
     pub async fn take_fetch(&self, call_id: &str, nonce: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
         use aws_sdk_dynamodb::types::AttributeValue;
         let expires_at = (now + QUEUE_ITEM_LIFETIME).unix_timestamp();

@@ -459,11 +459,11 @@ async fn a_fetch_whose_message_was_lost_is_queued_again_once_stale_and_reconcile
     connector.stand_in.deliveries_done().await;
     connector.lose_queued().await;
     assert!(connector.pipeline.store().stored_versions(&[graph_id("lost")], connector.now()).await.unwrap().is_empty());
-    // Within the hour, a pending fetch keeps the id from being queued twice (duplicates in
+    // Within ten minutes, a pending fetch keeps the id from being queued twice (duplicates in
     // flight cost one fetch); past it, the reconciliation queues it again and it is stored.
     let dispatch = connector.worker.dispatch.clone();
     let ids = [graph_id("lost")];
-    connector.offset.store(30 * 60, Ordering::Relaxed);
+    connector.offset.store(5 * 60, Ordering::Relaxed);
     assert_eq!(dispatch.fetches(&ids, Lane::Live, connector.now()).await.unwrap(), 0, "still pending, not stale");
     connector.offset.store(2 * 3600, Ordering::Relaxed);
     assert!(dispatch.job(callscope_core::domain::connector::Job::Reconcile, connector.now()).await.unwrap());
