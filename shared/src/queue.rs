@@ -16,7 +16,7 @@ use std::time::Duration;
 /// with this delay and, when it arrives early, sent again for the rest.
 pub const MAX_DELAY: Duration = Duration::from_secs(900);
 /// Messages in one `SendMessageBatch` (SQS's limit).
-const BATCH: usize = 10;
+pub const BATCH: usize = 10;
 
 /// Why a queue operation failed: the caller answers 5xx (or reports the message failed), so
 /// that the work is asked for again.
