@@ -196,6 +196,10 @@ impl GraphClient {
                 });
             }
             if attempt >= MAX_ATTEMPTS {
+                if throttled && deadline.is_some() {
+                    // Throttled every time, briefly: still only throttling, waited out on the queue.
+                    return Err(GraphError::WouldWait(wait.max(MAX_INLINE_WAIT)));
+                }
                 return Err(GraphError::Unavailable(format!("gave up after {attempt} attempts")));
             }
             if left().is_some_and(|left| wait >= left) {

@@ -493,7 +493,8 @@ async fn an_admin_backfill_is_audited_and_fetches_the_window() {
 
 #[tokio::test]
 async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
-    let behaviour = Behaviour { throttle_percent: 100, retry_after_seconds: 0, ..Behaviour::default() };
+    // Graph down: every request answered 503. (A throttle is never a failure: `queues.rs`.)
+    let behaviour = Behaviour { unavailable_percent: 100, ..Behaviour::default() };
     let mut connector = Connector::new(behaviour).await;
     subscribed_as(connector.pipeline.store(), EVENTS_SUBSCRIPTION).await;
     let stuck = graph_id("stuck");

@@ -52,6 +52,29 @@ async fn a_throttled_fetch_waits_on_its_queue_for_retry_after_not_in_a_function(
 }
 
 #[tokio::test]
+async fn a_fetch_throttled_every_time_is_never_set_aside_and_is_stored_once_graph_lets_it() {
+    let mut connector = Connector::subscribed(Behaviour::default()).await;
+    // Every request answered 429 with `Retry-After: 0`: each run retries in place, then hands
+    // the wait to the queue — far more runs than a failure would get before its dead letter.
+    connector.stand_in.set_behaviour(|b| {
+        b.throttle_percent = 100;
+        b.retry_after_seconds = 0;
+    });
+    connector.stand_in.publish(vec![record(6)]).await;
+    connector.stand_in.deliveries_done().await;
+    let mut runs = 0;
+    while runs < 2 * callscope_core::app::connector::MAX_FETCH_ATTEMPTS {
+        runs += connector.run_batch(Lane::Live).await as u32;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(connector.failures, 0);
+    assert!(connector.pipeline.store().dead_letter_of(&id(6)).await.unwrap().is_none(), "not set aside");
+    connector.stand_in.set_behaviour(|b| b.throttle_percent = 0);
+    connector.drain().await;
+    assert_eq!(stored(&connector, &[6]).await, 1);
+}
+
+#[tokio::test]
 async fn a_message_that_keeps_failing_waits_in_its_dead_letter_queue_with_its_body_and_is_redriven() {
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     connector.stand_in.publish(vec![record(2)]).await;

@@ -1,5 +1,5 @@
 //! Who may call the stand-in's API, and how often: the client-credentials token endpoint, the
-//! bearer check in front of every `/v1.0` request, and the injected `429`s.
+//! bearer check in front of every `/v1.0` request, and the injected `429`s and `503`s.
 //!
 //! It answers before a request reaches the API's handlers; it must not look at what they serve.
 
@@ -35,6 +35,12 @@ impl StandIn {
         let percent = self.behaviour().throttle_percent;
         self.state().dice.random_range(0..100) < percent
     }
+
+    /// Whether to answer this request `503`, as often as the behaviour says.
+    fn unavailable(&self) -> bool {
+        let percent = self.behaviour().unavailable_percent;
+        self.state().dice.random_range(0..100) < percent
+    }
 }
 
 /// `POST /oauth2/v2.0/token`: the client-credentials grant, as a form.
@@ -56,7 +62,7 @@ pub(super) async fn token(
 }
 
 /// In front of every API request: counted, `401` without a live token, then `429` as often as
-/// the behaviour says (with `Retry-After`), else served.
+/// the behaviour says (with `Retry-After`), `503` as often as it says, else served.
 pub(super) async fn guard(State(stand_in): State<Arc<StandIn>>, request: Request, next: Next) -> Response {
     stand_in.stats.api_requests.fetch_add(1, Ordering::Relaxed);
     let header = request.headers().get("authorization").and_then(|v| v.to_str().ok());
@@ -68,6 +74,9 @@ pub(super) async fn guard(State(stand_in): State<Arc<StandIn>>, request: Request
         let mut reply = error(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests");
         reply.headers_mut().insert("retry-after", HeaderValue::from(stand_in.behaviour().retry_after_seconds));
         return reply;
+    }
+    if stand_in.unavailable() {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable");
     }
     next.run(request).await
 }

@@ -54,6 +54,8 @@ pub struct Behaviour {
     pub throttle_percent: u64,
     /// The `Retry-After` of a `429`, in seconds.
     pub retry_after_seconds: u64,
+    /// Share of API requests answered `503` (no `Retry-After`: Graph down), in percent.
+    pub unavailable_percent: u64,
     /// Lifetime of a token, in seconds.
     pub token_lifetime_seconds: u64,
     /// The per-record limits it enforces (`None`: none). Graph's by default; tests scale
@@ -72,6 +74,7 @@ impl Default for Behaviour {
             list_page: 60,
             throttle_percent: 0,
             retry_after_seconds: 1,
+            unavailable_percent: 0,
             token_lifetime_seconds: 3600,
             record_limits: Some(PerRecordLimits::GRAPH),
             tenant: HOME_TENANT.to_owned(),
