@@ -24,12 +24,20 @@ use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-/// Share of Graph requests answered `429`, in percent, and the `Retry-After` they carry.
+/// Share of Graph requests answered `429`, in percent (`SCALE_THROTTLE_PERCENT` overrides it),
+/// and the `Retry-After` they carry.
 const THROTTLE_PERCENT: u64 = 30;
 const RETRY_AFTER_SECONDS: u64 = 1;
 /// People in the one large meeting, and in the ordinary meetings (every tenth record).
 const LARGE_MEETING: usize = 5_000;
 const MEETING: usize = 50;
+const LARGE_ID: &str = "scale-large-meeting";
+
+/// Whether `id` is stored (at any version).
+async fn stored(connector: &Connector, id: &str) -> bool {
+    let store = connector.pipeline.store();
+    store.stored_versions(&[id.to_owned()], connector.now()).await.expect("read a stored header").contains_key(id)
+}
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     match std::env::var(name) {
@@ -42,6 +50,7 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 async fn main() {
     let records: usize = env("SCALE_RECORDS", 600);
     let factor: f64 = env("SCALE_FACTOR", 0.1);
+    let throttle_percent: u64 = env("SCALE_THROTTLE_PERCENT", THROTTLE_PERCENT);
     assert!(records >= 3, "SCALE_RECORDS must be at least 3 (a large meeting, a silent record, a call)");
     assert!(factor > 0.0 && factor <= 1.0, "SCALE_FACTOR must be in (0, 1]");
     let limits = PerRecordLimits::GRAPH.scaled(factor);
@@ -49,7 +58,7 @@ async fn main() {
     // Subscribed (the first backfill drained, on an empty tenant) before the load starts.
     let mut connector = Connector::subscribed(behaviour).await;
     connector.stand_in.set_behaviour(|b| {
-        b.throttle_percent = THROTTLE_PERCENT;
+        b.throttle_percent = throttle_percent;
         b.retry_after_seconds = RETRY_AFTER_SECONDS;
     });
     let now = connector.now();
@@ -64,7 +73,7 @@ async fn main() {
         notified.push(fixtures::call_json(&id, 1, people, 1, start(n)));
         published.push((id, people));
     }
-    let large = "scale-large-meeting".to_owned();
+    let large = LARGE_ID.to_owned();
     notified.push(fixtures::call_json(&large, 1, LARGE_MEETING, 1, start(0)));
     published.push((large, LARGE_MEETING));
     let silent = "scale-never-notified".to_owned();
@@ -74,7 +83,7 @@ async fn main() {
         "==> {records} records: {calls} 2-person calls, {meetings} {MEETING}-person meetings, one {LARGE_MEETING}-person meeting, one 2-person call published without a notification"
     );
     println!(
-        "==> Graph: {THROTTLE_PERCENT} % of requests answered 429 (Retry-After {RETRY_AFTER_SECONDS} s); per-record limits at {factor} of Graph's windows (10 per {:.1} s first pages, 50 per {:.1} s later pages)",
+        "==> Graph: {throttle_percent} % of requests answered 429 (Retry-After {RETRY_AFTER_SECONDS} s); per-record limits at {factor} of Graph's windows (10 per {:.1} s first pages, 50 per {:.1} s later pages)",
         20.0 * factor,
         300.0 * factor
     );
@@ -92,12 +101,28 @@ async fn main() {
     connector.stand_in.deliveries_done().await;
     // Graph tells the subscription it missed notifications: a reconciliation is queued.
     connector.stand_in.lifecycle("missed").await;
-    let mut depth_peak = 0;
+    // Drained as `Connector::drain_counting_failures` drains (live, then backfill, one batch
+    // each, until both queues are empty), noting the queues' depth and when the large meeting
+    // was stored.
     connector.stand_in.deliveries_done().await;
-    for lane in [Lane::Live, Lane::Backfill] {
-        depth_peak += connector.worker.dispatch.queue.depth(lane).await.unwrap_or_default();
+    let (mut depth_peak, mut large_stored_at) = (0, None);
+    loop {
+        let mut received = 0;
+        for lane in [Lane::Live, Lane::Backfill] {
+            received += connector.run_batch(lane).await;
+        }
+        if large_stored_at.is_none() && stored(&connector, LARGE_ID).await {
+            large_stored_at = Some(started.elapsed().as_secs_f64());
+        }
+        let pending = connector.live.pending().await.unwrap() + connector.backfill.pending().await.unwrap();
+        depth_peak = depth_peak.max(pending + received as u64);
+        if received == 0 && pending == 0 {
+            break;
+        }
+        if received == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
-    connector.drain_counting_failures().await;
     let wall = started.elapsed().as_secs_f64();
 
     let stats = &connector.stand_in.stats;
@@ -153,7 +178,14 @@ async fn main() {
         "worker invocations:       {invocations} (batches of up to 10; {} messages reported failed and delivered again)",
         connector.failures
     );
-    println!("queue depth at the start:  {depth_peak} messages (live and backfill)");
+    println!("queue depth, at most:     {depth_peak} messages (live and backfill, in flight included)");
+    match large_stored_at {
+        Some(at) => println!(
+            "the {LARGE_ID}:  stored {at:.1} s into the drain ({:.1} min at Graph's time)",
+            at / factor / 60.0
+        ),
+        None => println!("the {LARGE_ID}:  not stored"),
+    }
     println!("dead-lettered:            {} (table) / {dead_queued} (the queues' dead-letter queues)", dead.len());
     for letter in &dead {
         println!("  dead letter {letter}");
