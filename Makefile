@@ -1,7 +1,7 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo dev token test stress lint check-rooms check-events check-package infra-check package stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
+.PHONY: demo dev token test stress scale lint check-rooms check-events check-package infra-check package stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
@@ -26,6 +26,12 @@ test: venv check-rooms check-events check-package infra-check
 # make test runs them smaller on every commit.
 stress: venv
 	CALLSCOPE_STRESS=full scripts/test-rust.sh
+
+# A scaled tenant (SCALE_RECORDS call records, default 600) through the stand-in Graph with
+# Graph's limits time-scaled, 30 % of its requests throttled, a lost notification and a `missed`
+# event: records stored, lost (fails if any), Graph requests per record, drain time. BENCHMARKS.md.
+scale: venv
+	@scripts/scale.sh
 
 # The web console in headless Chromium against the local stack (screenshots in browser/ under the target directory).
 browser-test: venv
