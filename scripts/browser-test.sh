@@ -19,7 +19,7 @@ echo "==> installing playwright-core (tests/browser)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 
 trap stack_down EXIT
-trap 'exit 130' INT TERM
+trap 'trap "" INT TERM; exit 130' INT TERM  # a second signal must not cut the cleanup short
 stack_up
 foreground "$DEV" load-tenant "$GATEWAY_URL" >/dev/null
 foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"

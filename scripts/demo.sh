@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 trap stack_down EXIT
-trap 'exit 130' INT TERM
+trap 'trap "" INT TERM; exit 130' INT TERM  # a second signal must not cut the cleanup short
 
 export GRAPH_THROTTLE_PERCENT=${GRAPH_THROTTLE_PERCENT:-5}
 stack_up

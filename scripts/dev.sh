@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 # The background sleep below ignores Ctrl-C (a script's background jobs do), so it is stopped too.
 trap 'stack_down; [ -z "${sleep_pid:-}" ] || kill "$sleep_pid" 2>/dev/null || true' EXIT
-trap 'exit 0' INT TERM
+trap 'trap "" INT TERM; exit 0' INT TERM  # a second signal must not cut the cleanup short
 
 for port in "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"; do
   if ! port_free "$port"; then

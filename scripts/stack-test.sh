@@ -15,7 +15,7 @@ show_refusals() {
   fi
 }
 trap 'stack_down; show_refusals' EXIT
-trap 'exit 130' INT TERM
+trap 'trap "" INT TERM; exit 130' INT TERM  # a second signal must not cut the cleanup short
 
 stack_up
 user=$FEATURED_USER

@@ -18,7 +18,7 @@ cargo build $WORKSPACE_TARGETS --quiet
 # run on their own, once each as tests.
 side_pid=""
 trap 'stop_group "$side_pid"' EXIT
-trap 'exit 130' INT TERM
+trap 'trap "" INT TERM; exit 130' INT TERM  # a second signal must not cut the cleanup short
 echo "==> the suite's beside:: tests (the fault run among them), beside the others (their log: .local/side.log)"
 setsid scripts/with-moto.sh cargo test --workspace --test suite -- --include-ignored --nocapture beside:: \
   > .local/side.log 2>&1 &

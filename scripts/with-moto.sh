@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 trap 'stop_group "${MOTO_PID:-}"' EXIT
-trap 'exit 130' INT TERM
+trap 'trap "" INT TERM; exit 130' INT TERM  # a second signal must not cut the cleanup short
 start_moto
 echo "==> moto server at $MOTO_URL (pid $MOTO_PID)"
 CALLSCOPE_DYNAMODB_ENDPOINT="$MOTO_URL" "$@"

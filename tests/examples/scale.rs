@@ -202,7 +202,10 @@ async fn main() {
     }
     match large_stored_at {
         Some(at) => {
-            println!("the {LARGE_NAME}:  stored {at:.1} s into the drain ({:.1} min at Graph's time)", at / factor / 60.0)
+            println!(
+                "the {LARGE_NAME}:  stored {at:.1} s into the drain ({:.1} min at Graph's time)",
+                at / factor / 60.0
+            )
         }
         None => println!("the {LARGE_NAME}:  not stored"),
     }

@@ -42,8 +42,11 @@ pub async fn schedule(functions: Functions, every: Duration) {
 /// does, until the process is stopped.
 pub async fn run_queue(poller: crate::queues::Poller, functions: Functions, function: &str) -> Result<(), Error> {
     loop {
-        let event = poller.receive(1).await?;
+        // No long poll: the local moto serves one request at a time, and a receive waiting on
+        // an empty queue would hold every DynamoDB request behind it.
+        let event = poller.receive(0).await?;
         if event.records.is_empty() {
+            tokio::time::sleep(Duration::from_millis(250)).await;
             continue;
         }
         let answer = match functions.invoke(function, &serde_json::to_value(&event)?).await {

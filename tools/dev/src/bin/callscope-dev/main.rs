@@ -51,7 +51,7 @@ enum Command {
         /// cargo lambda's invoke API (http://127.0.0.1:9000).
         upstream: String,
     },
-    /// The stream -> classify and stream -> graph-worker event source mappings, and the
+    /// The stream -> classify and work queues -> graph-worker event source mappings, and the
     /// graph-worker's schedule.
     Trigger {
         /// cargo lambda's invoke API.
