@@ -492,7 +492,10 @@ impl Worker {
     /// Sets the record aside with `reason` (and drops what its fetch kept).
     async fn dead_letter(&self, fetch: &Fetch<'_>, reason: String, now: OffsetDateTime) -> Result<Outcome, AppError> {
         let (call_id, attempts) = (fetch.call_id, fetch.attempts + 1);
-        tracing::error!(%call_id, attempts, reason = %reason, "fetch dead-lettered");
+        // The reason can quote the record (a value ingest refused): only at debug level, and in
+        // the dead letter an admin reads.
+        tracing::error!(attempts, "fetch dead-lettered (GET /graph/dead-letters)");
+        tracing::debug!(%call_id, reason = %reason, "fetch dead-lettered");
         self.store().dead_letter(call_id, reason, attempts, now).await?;
         self.store().drop_pages(call_id).await?;
         Ok(Outcome::DeadLettered)
