@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local stack end to end over HTTP: moto, IAM in front of it, the functions under cargo lambda
-# watch, the stream trigger and the gateway come up; a generated tenant goes in through the
+# watch, the triggers (the stream, the work queues) and the gateway come up; a generated tenant goes in through the
 # gateway; the history and a poor call are checked per role; every DynamoDB request a function
 # made was allowed by its role; then everything stops, leaving no process or port behind.
 set -euo pipefail
