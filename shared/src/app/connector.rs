@@ -319,7 +319,7 @@ impl Worker {
     /// then (as long as the queue can delay it).
     async fn resume(&self, fetch: &Fetch<'_>, attempts: u32, not_before: OffsetDateTime) -> Result<(), AppError> {
         let delay = std::time::Duration::try_from(not_before - OffsetDateTime::now_utc()).unwrap_or_default();
-        self.dispatch.fetch_again(fetch.again(attempts, Some(not_before)), delay.min(MAX_DELAY)).await
+        self.dispatch.later(fetch.again(attempts, Some(not_before)), delay.min(MAX_DELAY)).await
     }
 
     /// Runs one job (queued, or the schedule's).
@@ -430,7 +430,7 @@ impl Worker {
                         return Ok(Fetched::Over(Outcome::Superseded));
                     }
                     let delay = (self.retry_base * 2u32.saturating_pow(fetch.attempts)).min(MAX_DELAY);
-                    self.dispatch.fetch_again(fetch.again(fetch.attempts + 1, None), delay).await?;
+                    self.dispatch.later(fetch.again(fetch.attempts + 1, None), delay).await?;
                     return Ok(Fetched::Over(Outcome::Requeued));
                 }
                 Err(error) => error.to_string(),
@@ -549,14 +549,16 @@ impl Worker {
             let depth = self.dispatch.queue.depth(Lane::Backfill).await?;
             if depth >= self.backfill_bound.depth {
                 tracing::info!(depth, "backfill queue full; the listing goes on later");
-                self.dispatch.job_later(Job::Backfill { from, to, next_link: link }, self.backfill_bound.wait).await?;
+                self.dispatch
+                    .later(Work::Job(Job::Backfill { from, to, next_link: link }), self.backfill_bound.wait)
+                    .await?;
                 break;
             }
             if let Some(retry_at) =
                 self.take_budget(Lane::Backfill, OffsetDateTime::now_utc() + BUDGET_HAND_OVER).await?
             {
                 let wait = std::time::Duration::try_from(retry_at - OffsetDateTime::now_utc()).unwrap_or_default();
-                self.dispatch.job_later(Job::Backfill { from, to, next_link: link }, wait).await?;
+                self.dispatch.later(Work::Job(Job::Backfill { from, to, next_link: link }), wait).await?;
                 break;
             }
             let (listed, next) = self.graph.list_records(from, to, link.as_deref()).await?;
@@ -579,7 +581,7 @@ impl Worker {
                 // while the run has its budget and twice its margin before the deadline.
                 Some(next) if started.elapsed() >= self.backfill_budget || deadline.is_within(self.margin * 2) => {
                     let rest = Job::Backfill { from, to, next_link: Some(next) };
-                    self.dispatch.job_later(rest, std::time::Duration::ZERO).await?;
+                    self.dispatch.later(Work::Job(rest), std::time::Duration::ZERO).await?;
                     break;
                 }
                 Some(next) => link = Some(next),

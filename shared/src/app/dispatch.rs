@@ -50,9 +50,9 @@ impl Dispatch {
         Ok(queued.into_iter().sum())
     }
 
-    /// Sends a fetch the worker holds back on its queue, after `delay`, under the same queuing
-    /// (its nonce): its marker stays as it is, so nothing can come between.
-    pub async fn fetch_again(&self, work: Work, delay: Duration) -> Result<(), AppError> {
+    /// Sends on, after `delay`, work that needs no marker: a fetch the worker holds, sent back
+    /// under the same queuing (its nonce), so nothing can come between; a listing handed over.
+    pub async fn later(&self, work: Work, delay: Duration) -> Result<(), AppError> {
         Ok(self.queue.send(std::slice::from_ref(&work), delay).await?)
     }
 
@@ -79,10 +79,5 @@ impl Dispatch {
             return Err(error.into());
         }
         Ok(())
-    }
-
-    /// Sends a job on after `delay` (a listing handed over: no marker).
-    pub async fn job_later(&self, job: Job, delay: Duration) -> Result<(), AppError> {
-        Ok(self.queue.send(&[Work::Job(job)], delay).await?)
     }
 }
