@@ -544,7 +544,7 @@ pub async fn post_calls(app: &ingest::App, body: &serde_json::Value) {
     assert_eq!(response.status(), 202, "{:?}", response.body());
 }
 
-/// Erases `user` through the ingest function, given time for one round only (the rest is
+/// Erases `user` through the ingest function, given no time beyond its first call (the rest is
 /// handed over to classify through the stream), while a specialist escalates `call` as `user`'s
 /// just before the erasure's marker lands: the escalation is written after the round looked for
 /// what names `user`, so only a later round, or a writer the erasure overtook, takes them out.
@@ -566,7 +566,14 @@ pub async fn erasure_overtaking_an_escalation(store: &DynamoStore, user: &str, c
     let app = ingest::App { config: hurried, store: as_function(&racing, "ingest"), ..ingest_app(store) };
     let erase = api_request("DELETE", Some("admin"), &format!("/users/{user}"), &[]);
     let (status, report) = json_response(app.handle(erase).await);
-    assert_eq!((status, report["complete"].as_bool()), (202, Some(false)), "{report}");
+    // Done with the user's one call, or handed over: either way the escalation came too late.
+    assert!([200, 202].contains(&status), "{report}");
+}
+
+/// The deadline of one classify invocation as the deployed function has it: its 60-second
+/// timeout less the 10 s it keeps to answer.
+pub fn classify_deadline() -> callscope_core::support::deadline::Deadline {
+    callscope_core::support::deadline::Deadline::after(std::time::Duration::from_secs(50))
 }
 
 /// A handler's response as its status and JSON body; every response must be JSON.
@@ -705,7 +712,7 @@ impl Pipeline {
 
     /// Delivers `event` to classify; the sequence numbers it reported as failed.
     pub async fn deliver(&self, event: aws_lambda_events::dynamodb::Event) -> Vec<String> {
-        let response = classify::handle(&self.classify, event).await;
+        let response = classify::handle(&self.classify, event, classify_deadline()).await;
         response.batch_item_failures.into_iter().map(|f| f.item_identifier.unwrap_or_default()).collect()
     }
 

@@ -1,5 +1,6 @@
 //! The classify function's handler: a batch of stream records in, each rated through the
-//! core (or, for a change of the audit trail, judged), and a partial-batch response out.
+//! core (or, for a change of the audit trail, judged), and a partial-batch response out. Its
+//! schedule starts the erasures' last sweeps that are due.
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -8,6 +9,8 @@ use callscope_core::domain::classify::Thresholds;
 use callscope_core::store::stream::Change;
 use callscope_core::store::{DynamoStore, StoreError};
 use callscope_core::support::clock::Clock;
+use callscope_core::support::deadline::Deadline;
+use serde::{Deserialize, Serialize};
 
 /// What the handler needs, built once per cold start.
 #[derive(Debug, Clone)]
@@ -19,12 +22,55 @@ pub struct App {
     pub home_tenant: String,
 }
 
+/// What invokes the function: its schedule, or the table's stream (tried in this order: a
+/// stream event has no `sweep`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Invocation {
+    /// `{"sweep": "erasures"}`: start the erasures' last sweeps that are due.
+    Schedule {
+        sweep: Sweep,
+    },
+    Stream(Event),
+}
+
+/// What the schedule sweeps.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Sweep {
+    Erasures,
+}
+
+/// What the function answers: the stream's partial-batch response, or how many sweeps started.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Stream(DynamoDbEventResponse),
+    Swept { started: u32 },
+}
+
+/// Handles one invocation, which must be done by `deadline` (less what it needs to answer).
+pub async fn invoke(app: &App, invocation: Invocation, deadline: Deadline) -> Result<Answer, StoreError> {
+    Ok(match invocation {
+        Invocation::Stream(event) => Answer::Stream(handle(app, event, deadline).await),
+        Invocation::Schedule { sweep: Sweep::Erasures } => {
+            let started = app.store.start_due_sweeps(app.clock.now()).await?;
+            tracing::info!(started, "started the erasure sweeps that are due");
+            Answer::Swept { started }
+        }
+    })
+}
+
 /// Handles one batch in order. At the first record that fails, reports its sequence number and
-/// stops: Lambda retries the batch from that record, so nothing after it is skipped or lost.
-pub async fn handle(app: &App, event: Event) -> DynamoDbEventResponse {
+/// stops: Lambda retries the batch from that record, so nothing after it is skipped or lost. A
+/// record reached after `deadline` (an erasure's round took the time) is reported the same way.
+pub async fn handle(app: &App, event: Event, deadline: Deadline) -> DynamoDbEventResponse {
     let mut response = DynamoDbEventResponse::default();
     for record in &event.records {
-        if let Err(error) = handle_record(app, record).await {
+        let result =
+            if deadline.passed() { Err(None) } else { handle_record(app, record, deadline).await.map_err(Some) };
+        if let Err(error) = result {
+            let error = error.map_or_else(|| "the invocation's time ran out".to_owned(), |e| e.to_string());
             tracing::error!(%error, event_id = %record.event_id, sequence = ?record.change.sequence_number, "record failed; retrying from it");
             let mut failure = DynamoDbBatchItemFailure::default();
             failure.item_identifier = record.change.sequence_number.clone();
@@ -35,9 +81,9 @@ pub async fn handle(app: &App, event: Event) -> DynamoDbEventResponse {
     response
 }
 
-async fn handle_record(app: &App, record: &EventRecord) -> Result<(), StoreError> {
+async fn handle_record(app: &App, record: &EventRecord, deadline: Deadline) -> Result<(), StoreError> {
     let change = Change::from_record(record)?;
-    match rate_change(&app.store, &change, &app.thresholds, app.clock.now(), &app.home_tenant).await? {
+    match rate_change(&app.store, &change, &app.thresholds, app.clock.now(), &app.home_tenant, deadline).await? {
         Outcome::Skipped(reason) => tracing::debug!(?reason, event_id = %record.event_id, "skipped"),
         Outcome::Rated { call_id, version, rated } => tracing::info!(%call_id, version, ?rated, "classified"),
         Outcome::Erased { complete } => tracing::info!(complete, "ran a round of a handed-over erasure"),

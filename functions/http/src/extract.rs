@@ -127,6 +127,19 @@ impl<S: Sync> FromRequestParts<S> for RequestId {
     }
 }
 
+/// When the invocation must be done, as Lambda's context says (milliseconds since the epoch);
+/// `None` outside Lambda (the tests call the router directly).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InvocationDeadline(pub Option<u64>);
+
+impl<S: Sync> FromRequestParts<S> for InvocationDeadline {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(InvocationDeadline(parts.lambda_context_ref().map(|c| c.deadline)))
+    }
+}
+
 /// The request's media type (`Content-Type` without parameters, lower case); `None` if absent.
 pub fn media_type(headers: &HeaderMap) -> Option<String> {
     let value = headers.get("content-type")?.to_str().ok()?;

@@ -9,6 +9,7 @@ pub mod routes;
 
 pub use error::{ApiError, MAX_PROBLEMS, json};
 pub use extract::{
-    Authenticates, Caller, PathParam, QueryParams, RequestId, read_body, read_sent_as, require_media_type,
+    Authenticates, Caller, InvocationDeadline, PathParam, QueryParams, RequestId, read_body, read_sent_as,
+    require_media_type,
 };
 pub use routes::{Access, Edge, HttpFunction, Route, Routes, answer};

@@ -10,15 +10,16 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use callscope_core::app::connector::request_backfill;
 use callscope_core::app::dispatch::Dispatch;
-use callscope_core::app::erase::erase_user;
+use callscope_core::app::erase::{erase_user, erasure_status};
 use callscope_core::app::ingest::ingest_posted_calls;
 use callscope_core::app::tenant_files::upload;
 use callscope_core::domain::access::RoleNames;
 use callscope_core::queue::WorkQueue;
 use callscope_core::store::{DatasetKind, DynamoStore};
-use callscope_core::support::{clock::Clock, config::Config};
+use callscope_core::support::{clock::Clock, config::Config, deadline::Deadline};
 use callscope_http::{
-    Access, ApiError, Authenticates, Caller, HttpFunction, PathParam, RequestId, Routes, json, read_sent_as,
+    Access, ApiError, Authenticates, Caller, HttpFunction, InvocationDeadline, PathParam, RequestId, Routes, json,
+    read_sent_as,
 };
 use std::sync::Arc;
 
@@ -53,6 +54,7 @@ impl HttpFunction for App {
             .route(Access::Token, "PUT", "/buildings", put_tenant_file.layer(Extension(DatasetKind::Buildings)))
             .route(Access::Token, "PUT", "/endpoints", put_tenant_file.layer(Extension(DatasetKind::Endpoints)))
             .route(Access::Token, "DELETE", "/users/{userId}", delete_user)
+            .route(Access::Token, "GET", "/users/{userId}/erasure", get_erasure)
             .route(Access::Token, "POST", "/graph/backfill", backfill)
     }
 }
@@ -72,19 +74,36 @@ async fn put_tenant_file(
     Ok(json(200, &report))
 }
 
-/// `DELETE /users/{userId}` (admin only, audited): the right to erasure.
+/// What an erasure inside a request leaves of the invocation: to save its marker and answer.
+const ERASURE_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `DELETE /users/{userId}` (admin only, audited): the right to erasure, for any party id.
 async fn delete_user(
     State(app): State<Arc<App>>,
     PathParam(user_id): PathParam,
     Caller(principal): Caller,
     RequestId(request_id): RequestId,
+    InvocationDeadline(invocation): InvocationDeadline,
 ) -> Result<Response, ApiError> {
-    let (now, home) = (app.clock.now(), &app.config.home_tenant_id);
-    let budget = app.config.erasure_budget;
-    let erased = erase_user(&app.store, &principal, &user_id, now, &request_id, home, budget).await?;
+    let (now, home, budget) = (app.clock.now(), &app.config.home_tenant_id, app.config.erasure_budget);
+    // At most the configured budget, and never past the invocation's own deadline.
+    let lambda = invocation.map(|at| Deadline::from_lambda(at, budget).less(ERASURE_MARGIN));
+    let deadline = lambda.map_or(Deadline::after(budget), |at| at.min(Deadline::after(budget)));
+    let erased = erase_user(&app.store, &principal, &user_id, now, &request_id, home, deadline).await?;
     tracing::info!(calls = erased.calls_rewritten, complete = erased.complete, "user erasure ran");
-    // Unfinished: it goes on asynchronously; sending the request again reads how far it got.
+    // Unfinished: it goes on asynchronously; `GET /users/{userId}/erasure` reads how far it got.
     Ok(json(if erased.complete { 200 } else { 202 }, &erased))
+}
+
+/// `GET /users/{userId}/erasure` (admin only, audited): where an erasure stands.
+async fn get_erasure(
+    State(app): State<Arc<App>>,
+    PathParam(user_id): PathParam,
+    Caller(principal): Caller,
+    RequestId(request_id): RequestId,
+) -> Result<Response, ApiError> {
+    let status = erasure_status(&app.store, &principal, &user_id, app.clock.now(), &request_id).await?;
+    Ok(json(200, &status))
 }
 
 /// `POST /graph/backfill` (admin only, audited): queues a backfill of a window.

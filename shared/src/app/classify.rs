@@ -5,9 +5,9 @@
 //! here) and the changes of the audit trail (judged for tampering).
 
 use crate::domain::classify::{Rating, Thresholds, classify_sessions};
-use crate::domain::graph::Party;
 use crate::store::stream::{Change, Decision, decide};
-use crate::store::{DynamoStore, PreparedClassification, Published, StoreError};
+use crate::store::{DynamoStore, ErasureRun, Erasures, PreparedClassification, Published, StoreError, covers};
+use crate::support::deadline::Deadline;
 use time::OffsetDateTime;
 
 /// What rating a call version did.
@@ -34,17 +34,15 @@ pub enum Outcome {
     Tampered(crate::store::tamper::Tampering),
 }
 
-/// How long one round of a handed-over erasure may run in the classify function (whose timeout
-/// is a minute) before it hands the rest over again.
-pub const ERASURE_ROUND: std::time::Duration = std::time::Duration::from_secs(40);
-
-/// Rates what `change` asks to be rated, if anything.
+/// Rates what `change` asks to be rated, if anything; a round of an erasure hands the rest over
+/// at `deadline`.
 pub async fn rate_change(
     store: &DynamoStore,
     change: &Change,
     thresholds: &Thresholds,
     now: OffsetDateTime,
     home_tenant: &str,
+    deadline: Deadline,
 ) -> Result<Outcome, StoreError> {
     match decide(change)? {
         Decision::Skip(reason) => Ok(Outcome::Skipped(reason)),
@@ -54,7 +52,7 @@ pub async fn rate_change(
             Ok(Outcome::Rated { call_id, version, rated })
         }
         Decision::ContinueErasure { user_id } => {
-            let erased = store.erase_user(&user_id, home_tenant, now, ERASURE_ROUND).await?;
+            let erased = store.erase_user(&user_id, home_tenant, now, deadline, ErasureRun::Round).await?;
             Ok(Outcome::Erased { complete: erased.is_none_or(|e| e.complete) })
         }
     }
@@ -75,21 +73,27 @@ pub async fn rate_call(
     if stored.summary.version != version {
         return Ok(Rated::Superseded);
     }
-    // Nobody erased before the call started is published again, even if the erasure has not
-    // reached this call yet; anyone erased while publishing is taken out afterwards.
-    let users: Vec<Party> = stored.summary.history_parties(home_tenant).cloned().collect();
-    let erased = store.erasures_among(users.iter().map(|p| p.id.as_str())).await?;
+    // Nobody whose latest erasure is at or after the call's start is published again, even if
+    // the erasure has not reached this call yet; afterwards, the markers are read again and the
+    // stored call is repaired for anyone they cover (also a call an earlier write left naming
+    // them, when its own after-check failed).
+    let parties: Vec<String> = stored.summary.parties.iter().map(|p| p.id.clone()).collect();
     let start = stored.summary.start_date_time;
-    for user in users.iter().filter(|u| erased.get(&u.id).is_some_and(|at| *at > start)) {
-        stored.erase_party(&user.id);
+    let covered = |erased: &Erasures| -> Vec<String> {
+        parties.iter().filter(|id| erased.get(*id).is_some_and(|at| covers(*at, start))).cloned().collect()
+    };
+    let erased = store.erasures_among(parties.iter().map(String::as_str)).await?;
+    for id in covered(&erased) {
+        stored.erase_party(&id);
     }
     let result = classify_sessions(&stored.sessions, thresholds);
     let rating = result.rating;
     let prepared = PreparedClassification::new(&stored.summary, result, home_tenant)?;
     let published = store.publish(&prepared).await?;
-    let late = store.erasures_among(users.iter().map(|p| p.id.as_str())).await?;
-    for user in users.iter().filter(|u| late.contains_key(&u.id) && !erased.contains_key(&u.id)) {
-        store.unpublish_erased(&stored.summary, user, home_tenant).await?;
+    let after = store.erasures_among(parties.iter().map(String::as_str)).await?;
+    for id in covered(&after) {
+        tracing::debug!(call_id, "repairing a call that names an erased person");
+        store.repair_call(call_id, &id, home_tenant).await?;
     }
     Ok(match published {
         Published::Published => Rated::Rated(rating),

@@ -236,33 +236,7 @@ const BUDGET_WAITS: u32 = 3;
 /// and five attempts doubling from 30 s span about 7 minutes.
 pub const RETRY_BASE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// When an invocation must be done, by the system clock (Lambda's context gives it in
-/// milliseconds since the epoch).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Deadline(pub OffsetDateTime);
-
-impl Deadline {
-    /// The deadline Lambda's context names (milliseconds since the epoch). One already past
-    /// when the invocation starts is no deadline Lambda would give (`cargo lambda watch` sends
-    /// a constant 600,000, in 1970): it is read as `timeout` (the function's) from now.
-    pub fn from_lambda(millis: u64, timeout: std::time::Duration) -> Self {
-        let nanos = i128::from(millis) * 1_000_000;
-        match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
-            Ok(at) if at > OffsetDateTime::now_utc() => Self(at),
-            _ => Self::after(timeout),
-        }
-    }
-
-    /// `left` from now (tests, benchmarks, a local invocation).
-    pub fn after(left: std::time::Duration) -> Self {
-        Self(OffsetDateTime::now_utc() + left)
-    }
-
-    /// Whether no more than `margin` is left: too late to take new work.
-    pub fn is_within(&self, margin: std::time::Duration) -> bool {
-        OffsetDateTime::now_utc() + margin >= self.0
-    }
-}
+pub use crate::support::deadline::Deadline;
 
 /// What the fetching part of one run came to.
 enum Fetched {

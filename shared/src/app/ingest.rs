@@ -5,7 +5,7 @@ use super::AppError;
 use crate::domain::access::{Principal, Role};
 use crate::domain::graph::{ValidCall, parse_calls};
 use crate::domain::problem::{Problem, Rejection};
-use crate::store::{DynamoStore, PreparedCall, StoreError, UpsertStatus};
+use crate::store::{DynamoStore, Erasures, PreparedCall, StoreError, UpsertStatus, covers};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -78,8 +78,10 @@ pub async fn ingest_posted_calls(
 }
 
 /// Stores every record of `body` (one record or a `{"value": [...]}` batch), in input order.
-/// Anyone erased before a call started is stored already replaced by the placeholder; anyone
-/// erased while the batch was being written is taken out again afterwards.
+/// Anyone (of any kind) whose latest erasure is at or after a call's start is stored already
+/// replaced by the placeholder; afterwards, the markers are read again, and every call that one
+/// of them covers is repaired: an erasure that landed while the batch was written, and a call
+/// stored earlier by a write whose own after-check failed, both lose the person here.
 pub(crate) async fn ingest_calls(
     store: &DynamoStore,
     body: &[u8],
@@ -87,23 +89,46 @@ pub(crate) async fn ingest_calls(
     home_tenant: &str,
 ) -> Result<Vec<Accepted>, AppError> {
     let calls = parse_calls(body, now)?;
-    let users: BTreeSet<String> =
-        calls.iter().flat_map(|c| c.parties()).filter(|p| p.has_history(home_tenant)).map(|p| p.id.clone()).collect();
-    let erased = store.erasures_among(users.iter().map(String::as_str)).await?;
-    let calls = calls.into_iter().map(|call| {
-        let start = call.record().start_date_time;
-        let gone: BTreeSet<String> = erased.iter().filter(|(_, at)| **at > start).map(|(id, _)| id.clone()).collect();
-        call.without(&gone)
-    });
+    let named: Vec<Named> = calls.iter().map(Named::of).collect();
+    let everyone: BTreeSet<&str> = named.iter().flat_map(|n| n.parties.iter().map(String::as_str)).collect();
+    let erased = store.erasures_among(everyone.iter().copied()).await?;
+    let calls = calls.into_iter().zip(&named).map(|(call, named)| call.without(&named.covered_by(&erased)));
     let prepared = prepare(calls.collect(), now, home_tenant)?;
     let stores: Vec<_> = prepared.iter().map(|call| store_one(store, call)).collect();
-    let accepted = futures::stream::iter(stores).buffered(RECORD_CONCURRENCY).try_collect().await?;
-    let late = store.erasures_among(users.iter().map(String::as_str)).await?;
-    for user in late.keys().filter(|id| !erased.contains_key(*id)) {
-        tracing::info!("an erasure landed while the batch was written; erasing again");
-        store.erase_user(user, home_tenant, now, std::time::Duration::MAX).await?;
+    let accepted: Vec<Accepted> = futures::stream::iter(stores).buffered(RECORD_CONCURRENCY).try_collect().await?;
+    let after = store.erasures_among(everyone.iter().copied()).await?;
+    for (named, accepted) in named.iter().zip(&accepted) {
+        let replaced = named.covered_by(&erased);
+        for id in named.covered_by(&after) {
+            // A new call stored without someone erased before it read needs nothing more.
+            if accepted.status == RecordStatus::Created && replaced.contains(&id) && erased.get(&id) == after.get(&id) {
+                continue;
+            }
+            tracing::debug!(call_id = %named.call_id, "repairing a call that names an erased person");
+            store.repair_call(&named.call_id, &id, home_tenant).await?;
+        }
     }
     Ok(accepted)
+}
+
+/// Who a record names, before anyone is taken out of it.
+struct Named {
+    call_id: String,
+    start: OffsetDateTime,
+    parties: BTreeSet<String>,
+}
+
+impl Named {
+    fn of(call: &ValidCall) -> Self {
+        let record = call.record();
+        let parties = call.parties().iter().map(|p| p.id.clone()).collect();
+        Self { call_id: record.id.clone(), start: record.start_date_time, parties }
+    }
+
+    /// The parties whose erasure in `erased` covers this call.
+    fn covered_by(&self, erased: &Erasures) -> BTreeSet<String> {
+        self.parties.iter().filter(|id| erased.get(*id).is_some_and(|at| covers(*at, self.start))).cloned().collect()
+    }
 }
 
 async fn store_one(store: &DynamoStore, call: &PreparedCall) -> Result<Accepted, StoreError> {

@@ -17,7 +17,11 @@ pub const ERASED_NAME: &str = "Erased user";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErasureReport {
+    /// Whom the erasure is about: any party id (a user, a guest, a phone number, an application).
     pub user_id: String,
+    /// Calls found naming them (through the index of every call's parties, or their history).
+    #[serde(default)]
+    pub calls_found: u32,
     /// Calls whose header and sessions no longer name the user.
     pub calls_rewritten: u32,
     /// Other participants' history entries that showed the user as the counterpart.
@@ -40,6 +44,7 @@ pub struct ErasureReport {
 impl ErasureReport {
     /// Adds what one more run of the erasure did.
     pub fn add(&mut self, run: &ErasureReport) {
+        self.calls_found += run.calls_found;
         self.calls_rewritten += run.calls_rewritten;
         self.counterparts_rewritten += run.counterparts_rewritten;
         self.directory_entries_deleted += run.directory_entries_deleted;
@@ -47,6 +52,31 @@ impl ErasureReport {
         self.stale_pages_deleted += run.stale_pages_deleted;
         self.escalations_rewritten += run.escalations_rewritten;
     }
+}
+
+/// Where an erasure stands: what `GET /users/{userId}/erasure` answers an admin.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasureStatus {
+    /// What was found and erased over every run, and whether the last run did every step.
+    #[serde(flatten)]
+    pub report: ErasureReport,
+    /// The latest request: calls that started at or before it are erased, later ones are the
+    /// person's own again.
+    #[serde(with = "time::serde::rfc3339")]
+    pub requested_at: time::OffsetDateTime,
+    /// How many times it was asked for.
+    pub requests: u32,
+    /// When a run last did every step.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<time::OffsetDateTime>,
+    /// How many times a run handed the rest over.
+    pub rounds: u32,
+    /// Whether the last sweep (once every writer that could have raced the request is done) is
+    /// still to run, and when it is due.
+    pub sweep_pending: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sweep_at: Option<time::OffsetDateTime>,
 }
 
 impl Party {
@@ -93,9 +123,16 @@ fn placeholder() -> IdentitySet {
 }
 
 impl IdentitySet {
-    /// Replaces this set with the placeholder if it names `id` as a user or guest; whether it did.
+    /// Whether any identity of this set (user, guest, phone number, application, device) is `id`.
+    fn names(&self, id: &str) -> bool {
+        [&self.user, &self.guest, &self.phone, &self.application, &self.application_instance, &self.device]
+            .into_iter()
+            .any(|identity| names(identity, id))
+    }
+
+    /// Replaces this set with the placeholder if any of its identities is `id`; whether it did.
     fn erase(&mut self, id: &str) -> bool {
-        let found = names(&self.user, id) || names(&self.guest, id);
+        let found = self.names(id);
         if found {
             *self = placeholder();
         }
@@ -116,8 +153,7 @@ impl Participant {
 impl Endpoint {
     /// Replaces this endpoint's identity if it names `id`; whether it did.
     fn erase(&mut self, id: &str) -> bool {
-        let found = self.identity.as_ref().is_some_and(|set| names(&set.user, id) || names(&set.guest, id))
-            || names(&self.associated_identity, id);
+        let found = self.identity.as_ref().is_some_and(|set| set.names(id)) || names(&self.associated_identity, id);
         if found {
             self.identity = Some(placeholder());
             self.associated_identity = None;

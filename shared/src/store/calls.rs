@@ -3,7 +3,9 @@
 //! Write protocol for one call version (see `docs/data-model.md`):
 //! 1. read the stored version (consistent `GetItem`): equal → `unchanged` (only step 5 again),
 //!    higher → `stale` (nothing is written);
-//! 2. put the version's session pages, under keys of their own version (`BatchWriteItem`: no
+//! 2. put the party index entries of the parties without a history (guests, other tenants'
+//!    users, phones, applications: what an erasure of them reads), then the version's session
+//!    pages, under keys of their own version (`BatchWriteItem`: no
 //!    other writer puts anything else there), so the committed version's pages stay untouched;
 //! 3. read which users' directory entries and which subnets of the day are known already
 //!    (`BatchGetItem`), and write only the rest: new or renamed users, entries that would expire
@@ -119,6 +121,10 @@ impl DynamoStore {
                 Some(_) => UpsertStatus::Updated,
                 None => UpsertStatus::Created,
             };
+            // Every party without a history is indexed before the version that names them
+            // commits, so an erasure always finds the call; a retry (`unchanged`) repeats it.
+            let index = call.parties.index.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(call.expires_at)));
+            self.put_all(index).await?;
             if status != UpsertStatus::Unchanged {
                 self.batch_put(&call.writes.pages).await?;
                 self.remember_parties(&call.parties, call.expires_at).await?;

@@ -1,40 +1,43 @@
-//! Erasing one user's personal data before the 30 days are up, so that it stays erased.
+//! Erasing one person's personal data before the 30 days are up, so that it stays erased.
 //!
-//! An erasure first leaves a marker (`ERASED#<userId>`), kept as long as a record naming the
-//! user could still be accepted. Every write path reads the markers of the people it is about to
-//! write before it writes (and stores them already replaced by the placeholder), and again after
-//! (and takes out anyone marked meanwhile), so neither a replay, a newer version nor a
-//! classification racing the erasure brings them back.
+//! An erasure first leaves a marker (`ERASED#<id>`), kept as long as a record naming the person
+//! could still be accepted. Each request counts as of its own time: the marker keeps the latest,
+//! and every write path (ingest, the Graph worker, classify, escalations) reads the markers of
+//! every party it is about to write, stores anyone whose latest erasure is at or after the
+//! call's start already replaced by the placeholder, and checks again after it wrote: a call it
+//! stored or found still naming such a person is repaired at once ([`DynamoStore::repair_call`]).
+//! Because a writer's after-check can itself fail, every erasure also sweeps once more after the
+//! longest a writer can run ([`WRITER_WINDOW`]): the marker's `sweepAt`, which a schedule reads.
 //!
-//! The steps are ordered so that repeating an interrupted erasure completes it: the directory
-//! entries of every name the stored calls give the user go first (while the calls still name
-//! them); then every call the user's history points to is rewritten without them (header and
-//! session pages in one transaction, conditional on the version and rating read; pages of other
-//! versions deleted), with the other participants' history entries that show them — even where
-//! the call was already rewritten by an earlier run — and only then the user's history entry of
-//! that call: the entries left are the work the next run starts from. Escalations that name
-//! the user are rewritten before the calls (they are few), and their pointers deleted after. A run that meets its time
-//! budget hands the rest over through the marker. The marker records what was done, and how
-//! far the rewrite of one call's counterparts got (a town hall organizer's are thousands).
+//! The calls come from the person's history (a home user's) and the party index (`PARTY#<id>`:
+//! every call that names a guest, another tenant's user, a phone number, an application or a
+//! home user whose record lacks a tenant id). Each call is rewritten without them (header
+//! and pages in one transaction, conditional on the version and rating read; pages of other
+//! versions deleted): first the directory entries of the name the call gives them and the call's
+//! subnet samples, then the call, then the other participants' history entries that show them as
+//! the counterpart, and only then the person's own entries of that call. The entries left are the
+//! work the next run starts from, so repeating an interrupted erasure completes it. Escalations
+//! that name the person go first (they are few).
 //!
-//! Whether a call still needs its rewrite is read from the call itself, every part of it: a
-//! meeting too large for one transaction is rewritten page by page and its header last, so a
-//! run cut off between them leaves pages that no longer name the user beside a header (or
-//! pages) that still does; the next run finds and finishes those.
+//! A round reads its entries a page at a time and looks at the invocation's deadline before each
+//! call and each batch of a town hall's counterparts; out of time, it hands the rest over through
+//! the marker (whose change the table's stream delivers to the classify function), recording how
+//! far one call's counterparts got. Every run does its first call's first steps whatever its
+//! deadline, so the rounds always get further (and a request takes the person out of search at
+//! once: the first call gives their name).
 
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
-use super::client::Item;
-use super::client::{DynamoStore, WriteGuard, read_items, to_item};
+use super::client::{DynamoStore, Item, WriteGuard, from_item, key_item, to_item};
 use super::items::{CallHeader, DirectoryItem, HistoryItem, PartyPage, SessionPage};
 use super::keys;
+use super::prepare::{audio_subnets, usage_day};
 use super::size::item_size;
-use crate::domain::calls::CallSummary;
-use crate::domain::erasure::ERASED_ID;
-use crate::domain::erasure::ErasureReport;
+use crate::domain::erasure::{ERASED_ID, ErasureReport, ErasureStatus};
 use crate::domain::graph::{CallType, Party};
 use crate::domain::retention;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use crate::support::deadline::Deadline;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -45,12 +48,23 @@ use time::OffsetDateTime;
 const ERASE_CONCURRENCY: usize = 16;
 /// How many of them between two looks at the deadline.
 const FAN_OUT_BATCH: usize = 256;
+/// How many of a person's index or history entries one Query reads.
+const ENTRY_PAGE: i32 = 100;
 
 /// DynamoDB's limits on one transaction: items, and bytes in all (with room for the header).
 const TRANSACTION_ITEMS: usize = 100;
 const TRANSACTION_BYTES: usize = 3_500_000;
 
-/// The mark an erasure leaves: the user is erased, and what was done so far.
+/// The longest any writer of calls or escalations can run: Lambda's own limit on an invocation,
+/// so it holds whatever timeouts the template sets. A writer that read the markers before an
+/// erasure's request is done by then; the erasure's last sweep starts no earlier.
+pub const WRITER_WINDOW: time::Duration = time::Duration::minutes(15);
+
+/// How often a change of the marker is tried again when another run changed it first.
+const MARKER_ATTEMPTS: u32 = 8;
+
+/// The mark an erasure leaves: the person is erased as of the latest request, and what was done
+/// so far over every run of every request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErasureMarker {
@@ -58,10 +72,21 @@ pub struct ErasureMarker {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    /// The latest request: writers replace the person in every call that started at or before it.
     #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
+    /// How many times the erasure was asked for.
+    #[serde(default)]
+    pub requests: u32,
     #[serde(flatten)]
     pub report: ErasureReport,
+    /// When a run last finished every step.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<OffsetDateTime>,
+    /// When the last sweep is due ([`WRITER_WINDOW`] after the latest request); `None` once a
+    /// run that started after it has finished.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub sweep_at: Option<OffsetDateTime>,
     /// Handed over to run on asynchronously: the table's stream delivers each change of an
     /// unfinished, continued marker to the classify function, which runs the next round.
     #[serde(default)]
@@ -72,7 +97,108 @@ pub struct ErasureMarker {
     /// Where the last round stopped rewriting one call's counterparts, for the next to go on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fan_out: Option<FanOut>,
+    /// When the marker last changed: a sweep is started again only for a marker left alone.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<OffsetDateTime>,
+    /// Counts every change, so that of two runs changing the marker at once, one reads again.
+    #[serde(default)]
+    pub version: i64,
     pub expires_at: i64,
+}
+
+/// The pointer to an erasure whose last sweep is pending, where the schedule finds it: written
+/// before the marker that sets the sweep, deleted once the marker no longer names that time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SweepPointer {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    user_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    sweep_at: OffsetDateTime,
+    expires_at: i64,
+}
+
+impl SweepPointer {
+    fn new(user_id: &str, sweep_at: OffsetDateTime, expires_at: i64) -> Self {
+        Self {
+            pk: keys::ERASURE_SWEEPS_PK.to_owned(),
+            sk: keys::erasure_sweep_sk(sweep_at, user_id),
+            user_id: user_id.to_owned(),
+            sweep_at,
+            expires_at,
+        }
+    }
+}
+
+impl ErasureMarker {
+    fn new(user_id: &str, now: OffsetDateTime) -> Self {
+        Self {
+            pk: keys::erased_pk(user_id),
+            sk: keys::ERASED_SK.to_owned(),
+            requested_at: now,
+            requests: 0,
+            report: ErasureReport { user_id: user_id.to_owned(), ..ErasureReport::default() },
+            completed_at: None,
+            sweep_at: None,
+            continued: false,
+            round: 0,
+            fan_out: None,
+            changed_at: None,
+            version: 0,
+            expires_at: 0,
+        }
+    }
+
+    /// A new request at `now`: the erasure counts from then, and sweeps once more after it.
+    fn request(&mut self, now: OffsetDateTime) -> bool {
+        self.requested_at = self.requested_at.max(now);
+        self.requests += 1;
+        self.report.complete = false;
+        self.sweep_at = Some(self.requested_at + WRITER_WINDOW);
+        // Kept until no record of a call that started before the request can be accepted.
+        self.expires_at = self.expires_at.max(retention::erasure_expires_at(self.requested_at).unix_timestamp());
+        true
+    }
+
+    /// A run that started at `started` did every step: the erasure is complete, and final once
+    /// the run started after every writer that could have raced the latest request was done.
+    /// A request that came in meanwhile runs on by itself.
+    fn finish(&mut self, started: OffsetDateTime, now: OffsetDateTime) {
+        if self.requested_at > started {
+            return;
+        }
+        self.report.complete = true;
+        self.continued = false;
+        self.fan_out = None;
+        self.completed_at = Some(now);
+        if self.sweep_at.is_some_and(|at| started >= at) {
+            self.sweep_at = None;
+        }
+    }
+
+    /// Hands the rest over to the next round, which the marker's change starts.
+    fn hand_over(&mut self, fan_out: Option<FanOut>) {
+        self.report.complete = false;
+        self.continued = true;
+        self.round += 1;
+        self.fan_out = fan_out;
+    }
+
+    /// Where the erasure stands, as `GET /users/{id}/erasure` says it.
+    pub fn status(&self) -> ErasureStatus {
+        ErasureStatus {
+            report: self.report.clone(),
+            requested_at: self.requested_at,
+            requests: self.requests,
+            completed_at: self.completed_at,
+            rounds: self.round,
+            sweep_pending: self.sweep_at.is_some(),
+            sweep_at: self.sweep_at,
+        }
+    }
 }
 
 /// How far an erasure got through the other participants' history entries of one call (a town
@@ -86,98 +212,155 @@ pub struct FanOut {
     pub done: u32,
 }
 
-/// When a round of an erasure hands the rest over; `None`: never (a budget past any clock).
-#[derive(Debug, Clone, Copy)]
-struct Deadline(Option<std::time::Instant>);
-
-impl Deadline {
-    fn passed(self) -> bool {
-        self.0.is_some_and(|at| std::time::Instant::now() >= at)
-    }
+/// Why a run of an erasure runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasureRun {
+    /// `DELETE /users/{id}`: a new request, as of its own time.
+    Request,
+    /// The next round of one handed over (or of its sweep).
+    Round,
 }
 
-/// Erased users among some ids, with when each erasure was asked for.
+/// People erased among some ids, with when each was last asked for.
 pub type Erasures = std::collections::BTreeMap<String, OffsetDateTime>;
+
+/// Whether the erasure of a person asked for at `erased_at` covers a call that started at
+/// `start`: a call made after the latest request is the person's own again.
+pub fn covers(erased_at: OffsetDateTime, start: OffsetDateTime) -> bool {
+    erased_at >= start
+}
 
 /// How often one call's rewrite is retried when a new version or a rating lands meanwhile.
 const REWRITE_ATTEMPTS: u32 = 5;
 
+/// One call an erasure has to take the person out of, as their index or history entry names it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CallEntry {
+    call_id: String,
+    /// From the party index: whether they organized it.
+    organizer: Option<bool>,
+    /// From their history (calls stored before the index): whom their line showed.
+    #[serde(default)]
+    counterpart: Option<Party>,
+}
+
+/// What one run of an erasure carries from call to call.
+struct Round {
+    deadline: Deadline,
+    /// Whether the next call is done whatever the deadline (the first of a resumed round).
+    owed: bool,
+    /// The names whose directory entries are already deleted by this run.
+    directory: Vec<Party>,
+    fan_out: Option<FanOut>,
+    report: ErasureReport,
+}
+
 impl DynamoStore {
-    /// Removes `user_id`'s personal data, for good: marks them erased, then their directory
-    /// entries, the escalations that name them, their identity, network and devices in every
-    /// stored call they took part in, and their history. `None` when nothing of the user is
-    /// stored and they were never erased.
+    /// Removes the personal data of `user_id` (any party id: a home user, a guest, another
+    /// tenant's user, a phone number, an application), for good. A `Request` marks them erased
+    /// as of `now`; either run then takes them out of every escalation and stored call, until
+    /// `deadline`, and hands the rest over. `None` when nothing names them and they were never
+    /// erased.
     pub async fn erase_user(
         &self,
         user_id: &str,
         home_tenant: &str,
         now: OffsetDateTime,
-        budget: std::time::Duration,
+        deadline: Deadline,
+        run: ErasureRun,
     ) -> Result<Option<ErasureReport>, StoreError> {
-        let started = std::time::Instant::now();
-        let history: Vec<HistoryItem> = read_items(self.partition(&keys::user_pk(user_id), true).await?, "history")?;
         let earlier = self.get::<ErasureMarker>(&keys::erased_pk(user_id), keys::ERASED_SK).await?;
-        let escalations = self.escalations_naming(user_id).await?;
-        if history.is_empty() && earlier.is_none() && escalations.is_empty() {
-            return Ok(None);
-        }
-        let mut marker = earlier.unwrap_or_else(|| ErasureMarker {
-            pk: keys::erased_pk(user_id),
-            sk: keys::ERASED_SK.to_owned(),
-            requested_at: now,
-            report: ErasureReport { user_id: user_id.to_owned(), ..ErasureReport::default() },
-            continued: false,
-            round: 0,
-            fan_out: None,
-            expires_at: 0,
-        });
-        // Kept until no record naming the user can be accepted any more, counted from now.
-        marker.expires_at = retention::erasure_expires_at(now).unix_timestamp();
-        marker.report.complete = false;
-        self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
-
-        let mut run = ErasureReport::default();
-        let calls: Vec<&str> = history.iter().map(|h| h.entry.call_id.as_str()).collect();
-        for identity in self.identities_in(&calls, user_id).await? {
-            for entry in DirectoryItem::all(&identity, 0) {
-                self.delete(&entry.pk, &entry.sk).await?;
-                run.directory_entries_deleted += 1;
-            }
-        }
-        run.escalations_rewritten = self.erase_from_escalations(user_id, &escalations).await?;
-        // Each history entry goes once its call is done: what is left is what the next run does.
-        // A round that goes on from a hand-over does at least its first call's first steps,
-        // whatever its budget, so that the rounds always get further.
-        let resumed = marker.continued;
-        let deadline = Deadline(started.checked_add(budget));
-        for (n, entry) in history.iter().enumerate() {
-            let done = ((n == 0 && resumed) || !deadline.passed())
-                && self.erase_from_call(entry, user_id, home_tenant, &mut marker.fan_out, deadline, &mut run).await?;
-            if !done {
-                // Out of time: hand the rest over; the marker's change is what continues it.
-                marker.report.add(&run);
-                marker.continued = true;
-                marker.round += 1;
-                self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
+        let marker = match (run, earlier) {
+            (ErasureRun::Round, None) => return Ok(None),
+            (ErasureRun::Round, Some(marker)) if !marker.continued || marker.report.complete => {
                 return Ok(Some(marker.report));
             }
-            self.delete(&entry.keys.pk, &entry.keys.sk).await?;
-            run.history_entries_deleted += 1;
-        }
-        marker.report.add(&run);
-        marker.report.complete = true;
-        marker.continued = false;
-        marker.fan_out = None;
-        self.put_value(&marker, WriteGuard::NotEarlierExpiry(marker.expires_at)).await?;
-        Ok(Some(marker.report))
+            (ErasureRun::Round, Some(marker)) => marker,
+            (ErasureRun::Request, None) if !self.names_anywhere(user_id).await? => return Ok(None),
+            (ErasureRun::Request, _) => {
+                let marker = self.change_marker(user_id, now, |m| m.request(now)).await?;
+                marker.ok_or(StoreError::Contention { what: "an erasure marker" })?
+            }
+        };
+        let mut round = Round {
+            deadline,
+            // Every run gets at least one call further, however little time it has.
+            owed: true,
+            directory: Vec::new(),
+            fan_out: marker.fan_out.clone(),
+            report: ErasureReport::default(),
+        };
+        let escalations = self.escalations_naming(user_id).await?;
+        round.report.escalations_rewritten = self.erase_from_escalations(user_id, &escalations).await?;
+        let finished = self.erase_from_calls(user_id, home_tenant, &mut round).await?;
+        let Round { report, fan_out, .. } = round;
+        let marker = self
+            .change_marker(user_id, now, |m| {
+                m.report.add(&report);
+                if finished {
+                    m.finish(now, now);
+                } else {
+                    m.hand_over(fan_out.clone());
+                }
+                true
+            })
+            .await?;
+        Ok(marker.map(|m| m.report))
     }
 
-    /// Which of `user_ids` have been erased, and when the erasure was asked for; read
+    /// The marker of the erasure of `user_id`, if they were ever erased.
+    pub async fn erasure(&self, user_id: &str) -> Result<Option<ErasureMarker>, StoreError> {
+        self.get::<ErasureMarker>(&keys::erased_pk(user_id), keys::ERASED_SK).await
+    }
+
+    /// Starts the sweeps due at `now` (one Query of the pointers to pending ones): each marker
+    /// left alone since it became due is handed over, and its change runs the sweep; pointers
+    /// the markers no longer name are deleted. How many started.
+    pub async fn start_due_sweeps(&self, now: OffsetDateTime) -> Result<u32, StoreError> {
+        let (low, _) = keys::time_range(OffsetDateTime::UNIX_EPOCH, now);
+        let (_, high) = keys::time_range(now, now);
+        let due: Vec<SweepPointer> = self
+            .query()
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+            .expression_attribute_names("#pk", keys::PK)
+            .expression_attribute_names("#sk", keys::SK)
+            .expression_attribute_values(":pk", AttributeValue::S(keys::ERASURE_SWEEPS_PK.to_owned()))
+            .expression_attribute_values(":low", AttributeValue::S(low))
+            .expression_attribute_values(":high", AttributeValue::S(high))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| StoreError::request("Query", e))?
+            .into_iter()
+            .map(|item| from_item(item, keys::ERASURE_SWEEPS_PK))
+            .collect::<Result<_, _>>()?;
+        let mut started = 0;
+        for pointer in due {
+            let marker = self.change_marker(&pointer.user_id, now, |m| {
+                let idle = m.changed_at.is_none_or(|at| at + WRITER_WINDOW <= now);
+                let due = m.sweep_at == Some(pointer.sweep_at) && (m.report.complete || idle);
+                if due {
+                    m.hand_over(m.fan_out.clone());
+                }
+                due
+            });
+            match marker.await? {
+                Some(_) => started += 1,
+                None if self.erasure(&pointer.user_id).await?.is_some_and(|m| m.sweep_at == Some(pointer.sweep_at)) => {
+                }
+                None => self.delete(&pointer.pk, &pointer.sk).await?,
+            }
+        }
+        Ok(started)
+    }
+
+    /// Which of `ids` have been erased, and when the latest erasure was asked for; read
     /// consistently (an erasure writes its marker before anything else).
-    pub async fn erasures_among<'a>(
-        &self,
-        user_ids: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Erasures, StoreError> {
+    pub async fn erasures_among<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<Erasures, StoreError> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Mark {
@@ -186,12 +369,11 @@ impl DynamoStore {
             #[serde(with = "time::serde::rfc3339")]
             requested_at: OffsetDateTime,
         }
-        let ids: BTreeSet<&str> = user_ids.into_iter().filter(|id| *id != ERASED_ID).collect();
-        let ids: Vec<&str> = ids.into_iter().collect();
-        let markers = ids.iter().map(|id| super::client::key_item(&keys::erased_pk(id), keys::ERASED_SK));
+        let ids: BTreeSet<&str> = ids.into_iter().filter(|id| *id != ERASED_ID).collect();
+        let markers = ids.iter().map(|id| key_item(&keys::erased_pk(id), keys::ERASED_SK));
         let mut erased = Erasures::new();
         for item in self.batch_get(markers, &[keys::PK, "requestedAt"], true).await? {
-            let mark: Mark = super::client::from_item(item, "an erasure marker")?;
+            let mark: Mark = from_item(item, "an erasure marker")?;
             if let Some(id) = keys::erased_user(&mark.pk) {
                 erased.insert(id.to_owned(), mark.requested_at);
             }
@@ -199,54 +381,172 @@ impl DynamoStore {
         Ok(erased)
     }
 
-    /// Takes `identity`, erased while call `summary` was being published, out of what the
-    /// publishing wrote: their own history entry of the call, and the counterpart in the others'.
-    pub async fn unpublish_erased(
-        &self,
-        summary: &CallSummary,
-        identity: &Party,
-        home_tenant: &str,
-    ) -> Result<(), StoreError> {
-        self.delete(&keys::user_pk(&identity.id), &keys::history_sk(&summary.call_id)).await?;
-        for party in summary.history_parties(home_tenant).filter(|p| p.id != identity.id) {
-            self.erase_counterpart(&party.id, &summary.call_id, &identity.id).await?;
-        }
-        Ok(())
+    /// Takes `user_id`, whose erasure covers call `call_id`, out of everything stored about the
+    /// call: the call itself, the others' history entries that show them, their own entries of
+    /// it and the directory entries of the name it gives them. What a writer does after it
+    /// wrote (or found stored) a call naming an erased person; nothing if it names them no more.
+    pub async fn repair_call(&self, call_id: &str, user_id: &str, home_tenant: &str) -> Result<(), StoreError> {
+        let index = self.get::<CallEntry>(&keys::party_pk(user_id), &keys::history_sk(call_id)).await?;
+        let history = self.get::<CallEntry>(&keys::user_pk(user_id), &keys::history_sk(call_id)).await?;
+        let entry = CallEntry {
+            call_id: call_id.to_owned(),
+            organizer: index.as_ref().and_then(|i| i.organizer),
+            counterpart: history.and_then(|h| h.counterpart),
+        };
+        let mut round = Round {
+            deadline: Deadline::never(),
+            owed: true,
+            directory: Vec::new(),
+            fan_out: None,
+            report: ErasureReport::default(),
+        };
+        self.erase_from_call(&entry, user_id, home_tenant, &mut round).await?;
+        self.forget_entries(user_id, call_id, &mut round.report).await
     }
 
-    /// Every identity the parties of `calls` give `user_id` (several if their name changed).
-    async fn identities_in(&self, calls: &[&str], user_id: &str) -> Result<Vec<Party>, StoreError> {
-        let mut identities: Vec<Party> = Vec::new();
-        for call_id in calls {
-            let header = self.get::<CallHeader>(&keys::call_pk(call_id), keys::CALL_HEADER_SK).await?;
-            let parties = match header {
-                Some(header) => self.with_parties(header).await?.summary.parties,
-                None => Vec::new(),
-            };
-            for party in parties.iter().filter(|p| p.id == user_id) {
-                if !identities.contains(party) {
-                    identities.push(party.clone());
+    /// Changes the marker of `user_id` by `change`, applied to what is stored (or to a new
+    /// marker), and writes it only if no one else changed it meanwhile: a request's time, a
+    /// round's counts and a hand-over are never lost to a concurrent run. `None` if `change`
+    /// says there is nothing to write; a change refused every time is an error.
+    async fn change_marker(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+        change: impl Fn(&mut ErasureMarker) -> bool,
+    ) -> Result<Option<ErasureMarker>, StoreError> {
+        for _ in 0..MARKER_ATTEMPTS {
+            let stored = self.erasure(user_id).await?;
+            let read = stored.as_ref().map_or(0, |m| m.version);
+            let stored_sweep = stored.as_ref().and_then(|m| m.sweep_at);
+            let mut marker = stored.unwrap_or_else(|| ErasureMarker::new(user_id, now));
+            if !change(&mut marker) {
+                return Ok(None);
+            }
+            marker.version = read + 1;
+            marker.changed_at = Some(now);
+            // The schedule finds a pending sweep through its pointer, written first.
+            let pointed = stored_sweep != marker.sweep_at;
+            if let Some(at) = marker.sweep_at.filter(|_| pointed) {
+                let pointer = SweepPointer::new(user_id, at, marker.expires_at);
+                self.put_value(&pointer, WriteGuard::NotEarlierExpiry(pointer.expires_at)).await?;
+            }
+            if self.put_value(&marker, WriteGuard::NewerVersion(marker.version)).await? {
+                if let Some(at) = stored_sweep.filter(|_| pointed) {
+                    self.delete(keys::ERASURE_SWEEPS_PK, &keys::erasure_sweep_sk(at, user_id)).await?;
+                }
+                return Ok(Some(marker));
+            }
+        }
+        Err(StoreError::Contention { what: "an erasure marker" })
+    }
+
+    /// Whether anything stored names `user_id`: a call (indexed, or in their history) or an
+    /// escalation. One item of each partition at most.
+    async fn names_anywhere(&self, user_id: &str) -> Result<bool, StoreError> {
+        let partitions = [
+            keys::party_pk(user_id),
+            keys::user_pk(user_id),
+            keys::escalations_about_pk(user_id),
+            keys::escalations_by_pk(user_id),
+        ];
+        for pk in partitions {
+            let output = self
+                .query()
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", keys::PK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk))
+                .projection_expression("#pk")
+                .limit(1)
+                .send()
+                .await
+                .map_err(|e| StoreError::request("Query", e))?;
+            if output.count > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Takes `user_id` out of every call their index and history entries name, a page of
+    /// entries at a time; `false` if the deadline came first.
+    async fn erase_from_calls(&self, user_id: &str, home_tenant: &str, round: &mut Round) -> Result<bool, StoreError> {
+        for pk in [keys::party_pk(user_id), keys::user_pk(user_id)] {
+            let mut start: Option<Item> = None;
+            loop {
+                let output = self
+                    .query()
+                    .key_condition_expression("#pk = :pk")
+                    .expression_attribute_names("#pk", keys::PK)
+                    .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
+                    .expression_attribute_names("#call", "callId")
+                    .expression_attribute_names("#organizer", "organizer")
+                    .expression_attribute_names("#counterpart", "counterpart")
+                    .projection_expression("#call, #organizer, #counterpart")
+                    .consistent_read(true)
+                    .limit(ENTRY_PAGE)
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::request("Query", e))?;
+                for item in output.items.unwrap_or_default() {
+                    let entry: CallEntry = from_item(item, &pk)?;
+                    let owed = std::mem::take(&mut round.owed);
+                    if (!owed && round.deadline.passed())
+                        || !self.erase_from_call(&entry, user_id, home_tenant, round).await?
+                    {
+                        return Ok(false);
+                    }
+                    round.report.calls_found += 1;
+                    self.forget_entries(user_id, &entry.call_id, &mut round.report).await?;
+                }
+                match output.last_evaluated_key {
+                    Some(key) => start = Some(key),
+                    None => break,
                 }
             }
         }
-        Ok(identities)
+        Ok(true)
     }
 
-    /// Rewrites the call of the history `entry` without `user_id`, deletes its pages of other
-    /// versions, and replaces the user as the counterpart in the other participants' history
-    /// entries. Whatever of the call still names the user is rewritten — the header's parties
-    /// or organizer, a party page, a session page — so a run cut off between pages and header
-    /// is finished by the next. `false` if `deadline` came first (`fan_out` says how far it got).
+    /// Deletes `user_id`'s own entries of call `call_id`, once it names them no more: their
+    /// history line and their index entry.
+    async fn forget_entries(&self, user_id: &str, call_id: &str, report: &mut ErasureReport) -> Result<(), StoreError> {
+        let sk = keys::history_sk(call_id);
+        if self.delete_existing(&keys::user_pk(user_id), &sk).await? {
+            report.history_entries_deleted += 1;
+        }
+        self.delete(&keys::party_pk(user_id), &sk).await
+    }
+
+    /// Deletes item `pk`/`sk`; whether there was one.
+    async fn delete_existing(&self, pk: &str, sk: &str) -> Result<bool, StoreError> {
+        let output = self
+            .client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(key_item(pk, sk)))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| StoreError::request("DeleteItem", e))?;
+        Ok(output.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    /// Rewrites the call of `entry` without `user_id`, deletes its pages of other versions,
+    /// and replaces the user as the counterpart in the other participants' history entries.
+    /// Before the call, while it still names them: the directory entries of the name it gives
+    /// them, and the call's subnet samples. Whatever of the call still names the user is
+    /// rewritten — the header's parties or organizer, a party page, a session page — so a run
+    /// cut off between pages and header is finished by the next. `false` if the deadline came
+    /// first (`round.fan_out` says how far it got).
     async fn erase_from_call(
         &self,
-        entry: &HistoryItem,
+        entry: &CallEntry,
         user_id: &str,
         home_tenant: &str,
-        fan_out: &mut Option<FanOut>,
-        deadline: Deadline,
-        erased: &mut ErasureReport,
+        round: &mut Round,
     ) -> Result<bool, StoreError> {
-        let call_id = entry.entry.call_id.as_str();
+        let call_id = entry.call_id.as_str();
         let pk = keys::call_pk(call_id);
         for _ in 0..REWRITE_ATTEMPTS {
             let items = self.partition(&pk, true).await?;
@@ -263,8 +563,19 @@ impl DynamoStore {
             let mut everyone = header.clone();
             everyone.restore_parties(party_pages.clone());
             let parties = everyone.summary.parties;
+            for identity in parties.iter().filter(|p| p.id == user_id && p.has_history(home_tenant)) {
+                if !round.directory.contains(identity) {
+                    for entry in DirectoryItem::all(identity, 0) {
+                        self.delete(&entry.pk, &entry.sk).await?;
+                        round.report.directory_entries_deleted += 1;
+                    }
+                    round.directory.push(identity.clone());
+                }
+            }
             let organizer = header.summary.organizer_id.clone();
             let guard = WriteGuard::Unchanged { version, rating: header.summary.rating };
+            let day = usage_day(header.summary.end_date_time);
+            let subnets = audio_subnets(&session_pages.iter().flat_map(|p| p.sessions.clone()).collect::<Vec<_>>());
             let mut found = header.summary.erase_party(user_id);
             for session in session_pages.iter_mut().flat_map(|p| &mut p.sessions) {
                 found |= session.erase_party(user_id);
@@ -275,30 +586,35 @@ impl DynamoStore {
                 found = true;
             }
             if found {
+                self.forget_subnet_samples(call_id, day, subnets.keys()).await?;
                 if !self.replace_call(&header, &session_pages, &party_pages, guard).await? {
                     continue;
                 }
-                erased.calls_rewritten += 1;
+                round.report.calls_rewritten += 1;
             }
             let stale_keys = stale.iter().map(|p| &p.head).chain(stale_parties.iter().map(|p| &p.head));
             for head in stale_keys {
                 self.delete(&head.pk, &head.sk).await?;
-                erased.stale_pages_deleted += 1;
+                round.report.stale_pages_deleted += 1;
             }
             // Only where the user can be someone's counterpart: a meeting's is its organizer, and
             // the organizer's own line has none (the organizer's id may be the placeholder by
-            // now, after a run cut off), so erasing an attendee of a town hall reads none of its
-            // thousands of entries.
+            // now, after a run cut off: then the index says whether it was them), so erasing an
+            // attendee of a town hall reads none of its thousands of entries.
             let organizer = organizer.as_deref();
+            let was_organizer = match entry.organizer {
+                Some(organized) => organized,
+                None => entry.counterpart.as_ref().is_none_or(|c| c.id == user_id),
+            };
             let shown = header.summary.call_type != CallType::GroupCall
                 || organizer == Some(user_id)
-                || (organizer == Some(ERASED_ID) && entry.entry.counterpart.as_ref().is_none_or(|c| c.id == user_id));
+                || (organizer == Some(ERASED_ID) && was_organizer);
             if !shown {
                 return Ok(true);
             }
             let home = |p: &&Party| p.has_history(home_tenant) && p.id != ERASED_ID && p.id != user_id;
             let others: Vec<&Party> = parties.iter().filter(home).collect();
-            let resumed = fan_out.take().filter(|f| f.call_id == call_id && f.version == version);
+            let resumed = round.fan_out.take().filter(|f| f.call_id == call_id && f.version == version);
             let mut done = resumed.map_or(0, |f| f.done as usize).min(others.len());
             while done < others.len() {
                 let batch = &others[done..(done + FAN_OUT_BATCH).min(others.len())];
@@ -306,10 +622,10 @@ impl DynamoStore {
                     batch.iter().map(|party| self.erase_counterpart(&party.id, call_id, user_id)).collect();
                 let rewritten: Vec<bool> =
                     futures::stream::iter(rewrites).buffer_unordered(ERASE_CONCURRENCY).try_collect().await?;
-                erased.counterparts_rewritten += rewritten.into_iter().filter(|r| *r).count() as u32;
+                round.report.counterparts_rewritten += rewritten.into_iter().filter(|r| *r).count() as u32;
                 done += batch.len();
-                if done < others.len() && deadline.passed() {
-                    *fan_out = Some(FanOut { call_id: call_id.to_owned(), version, done: done as u32 });
+                if done < others.len() && round.deadline.passed() {
+                    round.fan_out = Some(FanOut { call_id: call_id.to_owned(), version, done: done as u32 });
                     return Ok(false);
                 }
             }

@@ -224,6 +224,45 @@ impl HistoryItem {
     }
 }
 
+/// One party of one call, in the index an erasure starts from: a call names people of every
+/// kind, and only the home tenant's users have a history (which is their index: classify
+/// publishes it for every committed version). Guests, other organizations' users, phone numbers,
+/// applications and home users whose record lacks a tenant id are indexed here, written before
+/// the call version that names them commits, and kept as long as the call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartyIndexItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub call_id: String,
+    /// Whether the party organized the call: then they are the counterpart in the others'
+    /// history entries of a meeting, which their erasure rewrites.
+    #[serde(default)]
+    pub organizer: bool,
+    pub expires_at: i64,
+}
+
+impl PartyIndexItem {
+    /// The entries of the parties of the call of `summary` without a history in `home_tenant`.
+    pub fn all(summary: &CallSummary, home_tenant: &str) -> Vec<Self> {
+        let expires_at = call_expiry(summary);
+        summary
+            .parties
+            .iter()
+            .filter(|party| party.id != crate::domain::erasure::ERASED_ID && !party.has_history(home_tenant))
+            .map(|party| Self {
+                pk: keys::party_pk(&party.id),
+                sk: keys::history_sk(&summary.call_id),
+                call_id: summary.call_id.clone(),
+                organizer: summary.organizer_id.as_deref() == Some(party.id.as_str()),
+                expires_at,
+            })
+            .collect()
+    }
+}
+
 /// A user in the directory, under one search token or in the alphabetical listing: the party
 /// as a call named them. When they last called is not kept here but read from their history
 /// (decision 59), so the entry need not be rewritten on every call.

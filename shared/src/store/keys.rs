@@ -15,6 +15,8 @@
 //! | data set chunk    | `DATASET#<kind>#<version>` | `CHUNK#<nnnn>` |               |                     |
 //! | subnet usage      | `SUBNETS#<day>`    | `<subnet>`             |               |                     |
 //! | erasure marker    | `ERASED#<userId>`  | `#MARKER`              |               |                     |
+//! | erasure sweep due | `ERASURESWEEPS`    | `<sweepAt>#<userId>`   |               |                     |
+//! | party index entry | `PARTY#<partyId>`  | `CALL#<callId>`        |               |                     |
 //! | queued Graph fetch| `GRAPHFETCH#<callId>` | `#FETCH`            |               |                     |
 //! | queued Graph job  | `GRAPHJOB#<kind>`  | `#JOB`                 |               |                     |
 //! | Graph dead letter | `GRAPHDEAD#<callId>` | `#DEAD`              | `GRAPHDEAD`   | `<at>#<callId>`     |
@@ -212,6 +214,21 @@ pub fn chunk_sk(run: &str, n: usize) -> String {
 /// Partition of the marker an erasure of `user_id` leaves.
 pub fn erased_pk(user_id: &str) -> String {
     format!("ERASED#{user_id}")
+}
+
+/// Partition of the pointers to the erasures whose last sweep is pending: few (the erasures of
+/// the last quarter hour), read by the schedule that starts the sweeps that are due.
+pub const ERASURE_SWEEPS_PK: &str = "ERASURESWEEPS";
+
+/// Sort key of the pointer to the erasure of `user_id`, whose sweep is due at `at`.
+pub fn erasure_sweep_sk(at: OffsetDateTime, user_id: &str) -> String {
+    time_id(at, user_id)
+}
+
+/// Partition of the index of every call that names party `party_id` (of any kind: a user, a
+/// guest, a phone number, an application): where an erasure of them finds their calls.
+pub fn party_pk(party_id: &str) -> String {
+    format!("PARTY#{party_id}")
 }
 
 /// The user an erasure marker's partition key names.

@@ -27,7 +27,7 @@ pub mod tamper;
 pub use calls::{Published, UpsertStatus};
 pub use client::{DynamoStore, Item, Page, WriteGuard};
 pub use datasets::{ActiveDataset, DatasetKind};
-pub use erase::{ErasureMarker, Erasures};
+pub use erase::{ErasureMarker, ErasureRun, Erasures, WRITER_WINDOW, covers};
 pub use prepare::{PartyWrites, PreparedCall, PreparedClassification, VersionWrites};
 
 use aws_sdk_dynamodb::config::http::HttpResponse;

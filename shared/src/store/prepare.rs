@@ -4,13 +4,13 @@
 use super::StoreError;
 use super::client::Item;
 use super::compact;
-use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, StoredParty, SubnetUsage};
+use super::items::{CallHeader, DirectoryItem, HistoryItem, PageHead, PartyIndexItem, StoredParty, SubnetUsage};
 use super::keys;
 use super::size::{MAX_ITEM_BYTES, item_size};
 use crate::domain::calls::CallSummary;
 use crate::domain::classify::{CallResult, IssueCode, Rating, SessionRatings};
 use crate::domain::connector::MAX_RECORD_JSON;
-use crate::domain::graph::{CallRecord, NetworkSource, Side, ValidCall};
+use crate::domain::graph::{CallRecord, NetworkSource, Session, Side, ValidCall};
 use crate::domain::problem::Problem;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
@@ -58,6 +58,9 @@ pub struct PartyWrites {
     /// The subnets the call's sessions were seen on, one per subnet, for the unmapped-subnets
     /// report.
     pub subnets: Vec<SubnetUsage>,
+    /// The index entries of the parties without a history, which an erasure reads: written
+    /// before the commit.
+    pub index: Vec<Item>,
 }
 
 /// One user's directory entries (search tokens and listing). Written only when the listing
@@ -130,7 +133,11 @@ impl PreparedCall {
             writes: VersionWrites { call_id: record.id.clone(), version: record.version, pages, history },
             expires_at,
             header: header_item,
-            parties: PartyWrites { directory, subnets: subnet_usage(record, expires_at) },
+            parties: PartyWrites {
+                directory,
+                subnets: subnet_usage(record, expires_at),
+                index: PartyIndexItem::all(summary, home_tenant).iter().map(to_item).collect::<Result<_, _>>()?,
+            },
         };
         prepared.check_limits()?;
         Ok(prepared)
@@ -140,7 +147,12 @@ impl PreparedCall {
     /// a reason that retrying cannot cure.
     fn check_limits(&self) -> Result<(), Problem> {
         let directory = self.parties.directory.iter().flat_map(|d| &d.items);
-        let items = [&self.header].into_iter().chain(&self.writes.pages).chain(&self.writes.history).chain(directory);
+        let items = [&self.header]
+            .into_iter()
+            .chain(&self.writes.pages)
+            .chain(&self.writes.history)
+            .chain(directory)
+            .chain(&self.parties.index);
         for item in items {
             if let Some(message) = keys::key_problem(item) {
                 return Err(Problem::unacceptable("$", format!("the call cannot be stored: {message}")));
@@ -211,9 +223,27 @@ pub struct VersionWrites {
 /// streams seen there: one element per call and subnet, so a replay adds nothing. Kept as long
 /// as the call.
 fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
-    let day = record.end_date_time.to_offset(time::UtcOffset::UTC).date();
-    let mut streams: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for session in &record.sessions {
+    audio_subnets(&record.sessions)
+        .into_iter()
+        .map(|(subnet, count)| SubnetUsage {
+            pk: keys::subnets_pk(usage_day(record.end_date_time)),
+            subnet,
+            element: format!("{}|{count}", record.id),
+            expires_at,
+        })
+        .collect()
+}
+
+/// The day (UTC) whose subnet use a call that ended at `end` counts in.
+pub(super) fn usage_day(end: OffsetDateTime) -> time::Date {
+    end.to_offset(time::UtcOffset::UTC).date()
+}
+
+/// The IPv4 subnets `sessions`' sides reported on their audio, each with the audio streams
+/// seen there: what a call adds to the unmapped-subnets report, and what its erasure takes out.
+pub(super) fn audio_subnets(sessions: &[Session]) -> std::collections::BTreeMap<String, usize> {
+    let mut streams = std::collections::BTreeMap::new();
+    for session in sessions {
         let count = session.audio_stream_count();
         if count == 0 {
             continue;
@@ -227,14 +257,6 @@ fn subnet_usage(record: &CallRecord, expires_at: i64) -> Vec<SubnetUsage> {
         }
     }
     streams
-        .into_iter()
-        .map(|(subnet, count)| SubnetUsage {
-            pk: keys::subnets_pk(day),
-            subnet,
-            element: format!("{}|{count}", record.id),
-            expires_at,
-        })
-        .collect()
 }
 
 /// Values packed in order into pages of at most [`PAGE_BUDGET`] stored (deflated) bytes and

@@ -32,6 +32,43 @@ impl DynamoStore {
         }
     }
 
+    /// Takes call `call_id` out of the samples of `subnets` on `day`: an erasure of one of its
+    /// parties leaves no trace of where they were (each sample names the call).
+    pub(super) async fn forget_subnet_samples(
+        &self,
+        call_id: &str,
+        day: time::Date,
+        subnets: impl IntoIterator<Item = &String>,
+    ) -> Result<(), StoreError> {
+        #[derive(Deserialize)]
+        struct Seen {
+            #[serde(default)]
+            seen: Vec<String>,
+        }
+        let pk = keys::subnets_pk(day);
+        let prefix = format!("{call_id}|");
+        for subnet in subnets {
+            let Some(sample) = self.get_projected::<Seen>(&pk, subnet, Some("seen")).await? else {
+                continue;
+            };
+            let elements: Vec<String> = sample.seen.into_iter().filter(|e| e.starts_with(&prefix)).collect();
+            if elements.is_empty() {
+                continue;
+            }
+            self.client()
+                .update_item()
+                .table_name(self.table())
+                .set_key(Some(key_item(&pk, subnet)))
+                .update_expression("DELETE #seen :gone")
+                .expression_attribute_names("#seen", "seen")
+                .expression_attribute_values(":gone", AttributeValue::Ss(elements))
+                .send()
+                .await
+                .map_err(|e| StoreError::request("UpdateItem", e))?;
+        }
+        Ok(())
+    }
+
     /// Audio streams per subnet seen on `day` (one Query, paged).
     pub async fn subnets_on(&self, day: time::Date, now: OffsetDateTime) -> Result<Vec<(String, u32)>, StoreError> {
         #[derive(Deserialize)]

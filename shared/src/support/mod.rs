@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod deadline;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod secret;

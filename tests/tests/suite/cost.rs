@@ -78,20 +78,24 @@ async fn ingest_and_classify(c: &Counted, id: &str, participants: usize, known: 
     let directory: Vec<_> = prepared.parties.directory.iter().flat_map(|d| d.items.clone()).collect();
     assert_eq!(directory.len(), 4 * participants, "3 search tokens and the listing per user");
     // One version check; the erasure markers read before and after; what is known of the users
-    // and the subnet; the pages in batches of 25; the directory entries only of new users; one
+    // and the subnet; every party's index entry; the pages in batches of 25; the directory entries only of new users; one
     // subnet sample; the header; the pending history entries.
     let lookups = participants.div_ceil(100);
     let mut expected = BTreeMap::from([
         ("GetItem".to_owned(), 1),
         ("BatchGetItem".to_owned(), 2 * lookups + (participants + 1).div_ceil(100)),
         ("BatchWriteItem".to_owned(), prepared.writes.pages.len().div_ceil(25)),
-        ("PutItem".to_owned(), 1 + participants + if known { 0 } else { directory.len() }),
+        (
+            "PutItem".to_owned(),
+            1 + prepared.parties.index.len() + participants + if known { 0 } else { directory.len() },
+        ),
         ("UpdateItem".to_owned(), 1),
     ]);
     expected.retain(|_, n| *n > 0);
     assert_eq!(counts, expected);
     let header_units = write_units(std::slice::from_ref(&prepared.header));
     let ingest = write_units(&prepared.writes.pages)
+        + write_units(&prepared.parties.index)
         + header_units
         + write_units(&prepared.writes.history)
         + if known { 0 } else { write_units(&directory) }
@@ -143,7 +147,8 @@ async fn requests_per_classification_and_per_helpdesk_request() {
     callscope_tests::post_calls(&c.ingest, &callscope_tests::graph_record("meeting.json")).await;
     let records = c.stream.next_records().await.unwrap();
     c.log.take();
-    let failures = classify::handle(&c.classify, event(records)).await.batch_item_failures;
+    let failures =
+        classify::handle(&c.classify, event(records), callscope_tests::classify_deadline()).await.batch_item_failures;
     assert!(failures.is_empty());
     let counts = by_operation(c.log.take());
     // Classify: one Query for the call, one put per result page, the header's rating, and one

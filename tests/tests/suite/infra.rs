@@ -393,10 +393,15 @@ async fn the_stream_filter_passes_exactly_what_classify_acts_on() {
     pipeline.deliver(callscope_tests::event(version_3.clone())).await;
     records.extend(version_3);
     records.extend(pipeline.stream.next_records().await.unwrap());
-    callscope_tests::as_function(pipeline.store(), "ingest")
-        .erase_user(ADA, callscope_core::support::fixtures::HOME_TENANT, ANCHOR, std::time::Duration::ZERO)
-        .await
-        .unwrap();
+    // The guest's erasure rewrites the rated call; its sweep, once due, hands it over again.
+    let guest = "c0ffee00-1234-4abc-9def-0123456789ab";
+    let home = callscope_core::support::fixtures::HOME_TENANT;
+    let all_at_once = callscope_core::support::deadline::Deadline::never();
+    let request = callscope_core::store::ErasureRun::Request;
+    let ingest = callscope_tests::as_function(pipeline.store(), "ingest");
+    assert!(ingest.erase_user(guest, home, ANCHOR, all_at_once, request).await.unwrap().unwrap().complete);
+    let classify = callscope_tests::as_function(pipeline.store(), "classify");
+    assert_eq!(classify.start_due_sweeps(ANCHOR + time::Duration::minutes(16)).await.unwrap(), 1);
     records.extend(pipeline.stream.next_records().await.unwrap());
     let removal: aws_lambda_events::dynamodb::Event =
         serde_json::from_str(&callscope_tests::event_text("classify-remove-ttl.json")).unwrap();
@@ -420,7 +425,7 @@ async fn the_stream_filter_passes_exactly_what_classify_acts_on() {
         kept += usize::from(decision == Decision::Skip(Skip::AuditTrailKept));
     }
     assert_eq!(rated, 2, "the INSERT of version 2 and the MODIFY to version 3");
-    assert_eq!(continued, 1, "the hand-over of an erasure out of time");
+    assert_eq!(continued, 1, "the hand-over of an erasure's sweep");
     assert_eq!(tampered, 2, "the entry put over and the entry deleted");
     assert!(kept >= 3, "two refusals counted and the expiry: {kept}");
     assert!(records.len() > 20);

@@ -15,6 +15,8 @@ pub enum AuditAction {
     Detail,
     /// The right to erasure (`DELETE /users/{userId}`).
     Erase,
+    /// Where an erasure stands (`GET /users/{userId}/erasure`).
+    ErasureStatus,
     /// A backfill from Graph an admin started (`POST /graph/backfill`).
     Backfill,
     /// A call escalated to tier 2 (`POST /calls/{callId}/escalations`).

@@ -106,6 +106,7 @@ async fn with_thirty_percent_faults_every_accepted_record_is_stored_once_and_rat
             ("USER", _) => "history entry",
             ("NAME" | "USERS", _) => "directory entry",
             ("SUBNETS", _) => "subnet usage",
+            ("PARTY", _) => "party index entry",
             (other, _) => panic!("an unexpected item in {other}: {pk} {sk}"),
         };
         *kinds.entry(kind).or_default() += 1;

@@ -2,6 +2,8 @@
 //! anything but verified claims, every attempt to look at a user or call is audited, and the
 //! right to erasure leaves no trace of the user outside the audit trail.
 
+use callscope_core::store::ErasureRun;
+use callscope_core::support::deadline::Deadline;
 use callscope_core::support::fixtures;
 use callscope_http::HttpFunction;
 use callscope_tests::ANCHOR;
@@ -12,8 +14,10 @@ use callscope_tests::{
 };
 use serde_json::{Value, json};
 
-/// No time budget: the erasure runs to its end in one go.
-const ALL_AT_ONCE: std::time::Duration = std::time::Duration::MAX;
+/// No deadline: the erasure runs to its end in one go.
+const ALL_AT_ONCE: Deadline = Deadline::never();
+/// A deadline already past: a run does only what it owes.
+const NO_TIME: Deadline = Deadline(time::OffsetDateTime::UNIX_EPOCH);
 
 /// The sample tenant, ingested and rated, with the query and ingest apps on it.
 /// The sample calls, with Bob moved into the home tenant: a colleague of Ada's, with a history
@@ -156,12 +160,18 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
         if pk.starts_with("AUDIT") {
             continue;
         }
+        if pk == "ERASURESWEEPS" {
+            // The pointer to her pending sweep: her id and when, kept no longer than the marker.
+            let names: std::collections::BTreeSet<&str> = item.keys().map(String::as_str).collect();
+            assert_eq!(names, "PK SK userId sweepAt expiresAt".split_whitespace().collect(), "{text}");
+            continue;
+        }
         if pk.starts_with("ERASED#") {
             // The marker that keeps her erased: her id, when, and what was done; nothing else.
             let names: std::collections::BTreeSet<&str> = item.keys().map(String::as_str).collect();
-            let expected = "PK SK userId requestedAt expiresAt complete continued round callsRewritten \
-                            counterpartsRewritten directoryEntriesDeleted historyEntriesDeleted stalePagesDeleted \
-                            escalationsRewritten";
+            let expected = "PK SK userId requestedAt requests expiresAt complete completedAt continued round \
+                            callsFound callsRewritten counterpartsRewritten directoryEntriesDeleted \
+                            historyEntriesDeleted stalePagesDeleted escalationsRewritten sweepAt changedAt version";
             assert_eq!(names, expected.split_whitespace().collect(), "{text}");
             continue;
         }
@@ -186,14 +196,18 @@ async fn erasing_a_user_leaves_no_trace_of_them_outside_the_audit_trail() {
 }
 
 /// Every item that still names Ada, outside the audit trail and her erasure marker.
+/// Whether `pk` is an erasure's own: its marker, and the pointer to its pending sweep (both name
+/// the person's id and nothing else of them; `erasing_a_user_leaves_no_trace...` checks that).
+fn erasure_bookkeeping(pk: &str) -> bool {
+    pk.starts_with("ERASED#") || pk == "ERASURESWEEPS"
+}
+
 async fn traces_of_ada(pipeline: &Pipeline) -> Vec<String> {
     let mut traces = Vec::new();
     for item in all_items(pipeline.store().table()).await {
         let pk = item["PK"].as_s().unwrap();
         let text = item_text(&item);
-        if !pk.starts_with("AUDIT")
-            && !pk.starts_with("ERASED#")
-            && (text.contains(ADA) || text.contains("Ada Lovelace"))
+        if !pk.starts_with("AUDIT") && !erasure_bookkeeping(pk) && (text.contains(ADA) || text.contains("Ada Lovelace"))
         {
             traces.push(text);
         }
@@ -210,12 +224,15 @@ async fn an_erasure_cut_off_anywhere_is_completed_by_repeating_it() {
         let (pipeline, _) = tenant().await;
         // The erasure as the ingest function runs it, cut off after `allowed` writes, then repeated.
         let cut = as_function(&callscope_tests::cut_off_store(pipeline.store().table(), allowed), "ingest");
-        if cut.erase_user(ADA, home, now, ALL_AT_ONCE).await.is_ok() {
+        if cut.erase_user(ADA, home, now, ALL_AT_ONCE, ErasureRun::Request).await.is_ok() {
             writes_seen = allowed;
             break;
         }
-        let finished =
-            as_function(pipeline.store(), "ingest").erase_user(ADA, home, now, ALL_AT_ONCE).await.unwrap().unwrap();
+        let finished = as_function(pipeline.store(), "ingest")
+            .erase_user(ADA, home, now, ALL_AT_ONCE, ErasureRun::Request)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(finished.complete, "cut after {allowed} writes: {finished:?}");
         assert_eq!(traces_of_ada(&pipeline).await, Vec::<String>::new(), "cut after {allowed} writes");
         let bob = pipeline.store().clone();
@@ -248,7 +265,7 @@ async fn traces_of_user(pipeline: &Pipeline, n: usize) -> Vec<String> {
     for item in all_items(pipeline.store().table()).await {
         let pk = item["PK"].as_s().unwrap();
         let text = item_text(&item);
-        if !pk.starts_with("AUDIT") && !pk.starts_with("ERASED#") && personal.iter().any(|p| text.contains(p)) {
+        if !pk.starts_with("AUDIT") && !erasure_bookkeeping(pk) && personal.iter().any(|p| text.contains(p)) {
             traces.push(text);
         }
     }
@@ -302,11 +319,18 @@ async fn a_large_meeting_left_half_rewritten_by_a_cut_off_erasure_is_finished_by
         let user = fixtures::user_id(n);
         // The steps before the call's rewrite (marker, directory), then the cut pages.
         let spared = callscope_tests::sparing_store(pipeline.store().table(), "CALL#big");
-        assert!(as_function(&spared, "ingest").erase_user(&user, home, ANCHOR, ALL_AT_ONCE).await.is_err());
+        assert!(
+            as_function(&spared, "ingest")
+                .erase_user(&user, home, ANCHOR, ALL_AT_ONCE, ErasureRun::Request)
+                .await
+                .is_err()
+        );
         for prefix in prefixes {
             erase_pages_by_hand(&pipeline, prefix, n).await;
         }
-        let erased = as_function(pipeline.store(), "ingest").erase_user(&user, home, ANCHOR, ALL_AT_ONCE).await;
+        let erased = as_function(pipeline.store(), "ingest")
+            .erase_user(&user, home, ANCHOR, ALL_AT_ONCE, ErasureRun::Request)
+            .await;
         let erased = erased.unwrap().unwrap();
         assert!(erased.complete && erased.calls_rewritten == 1, "{state}: {erased:?}");
         assert_eq!(traces_of_user(&pipeline, n).await, Vec::<String>::new(), "{state}");
@@ -328,20 +352,19 @@ async fn a_town_hall_organizers_erasure_goes_on_where_the_last_round_stopped() {
     let pipeline = large_meeting(300).await;
     let organizer = fixtures::user_id(0);
     let hurried = as_function(pipeline.store(), "ingest");
-    let asked = hurried.erase_user(&organizer, home, ANCHOR, std::time::Duration::ZERO).await.unwrap().unwrap();
-    assert!(!asked.complete && asked.calls_rewritten == 0, "no time at all: all handed over: {asked:?}");
-    // A round that goes on from a hand-over gets further, whatever its budget.
-    let first = hurried.erase_user(&organizer, home, ANCHOR, std::time::Duration::ZERO).await.unwrap().unwrap();
-    assert!(!first.complete && first.calls_rewritten == 1, "{first:?}");
-    assert_eq!(first.counterparts_rewritten, 256, "one batch, then the deadline: {first:?}");
+    // However little time a run has, it gets one call further: the first batch of its fan-out.
+    let asked = hurried.erase_user(&organizer, home, ANCHOR, NO_TIME, ErasureRun::Request).await.unwrap().unwrap();
+    assert!(!asked.complete && asked.calls_rewritten == 1, "no time at all: one call, then handed over: {asked:?}");
+    assert_eq!(asked.counterparts_rewritten, 256, "one batch, then the deadline: {asked:?}");
     let marker: Value =
         callscope_tests::stored_item(pipeline.store().table(), &format!("ERASED#{organizer}"), "#MARKER")
             .await
             .unwrap();
     assert_eq!(marker["fanOut"], json!({ "callId": "big", "version": 1, "done": 256 }), "{marker}");
 
+    // The next round, as the stream runs it, goes on from there, again with no time.
     let (counted, log) = callscope_tests::counted_store(pipeline.store().table());
-    let next = as_function(&counted, "ingest").erase_user(&organizer, home, ANCHOR, ALL_AT_ONCE).await;
+    let next = as_function(&counted, "ingest").erase_user(&organizer, home, ANCHOR, NO_TIME, ErasureRun::Round).await;
     let next = next.unwrap().unwrap();
     assert!(next.complete && next.counterparts_rewritten == 299, "{next:?}");
     let reads = log.take().iter().filter(|op| *op == "GetItem").count();
@@ -374,13 +397,20 @@ async fn erasing_a_pending_call_gives_the_placeholder_no_history_and_classify_no
 async fn a_classification_the_erasure_has_not_reached_yet_publishes_no_names() {
     let mut pipeline = Pipeline::new().await;
     pipeline.post(&sample_calls(None)).await;
-    // The marker is written, the calls not yet rewritten: an erasure still on its way.
+    // The marker is written (after the pointer to its sweep), the calls not yet rewritten: an
+    // erasure still on its way.
     let store = pipeline.store().clone();
-    let cut = as_function(&callscope_tests::cut_off_store(store.table(), 1), "ingest");
+    let cut = as_function(&callscope_tests::cut_off_store(store.table(), 2), "ingest");
     assert!(
-        cut.erase_user(ADA, callscope_core::support::fixtures::HOME_TENANT, callscope_tests::ANCHOR, ALL_AT_ONCE)
-            .await
-            .is_err()
+        cut.erase_user(
+            ADA,
+            callscope_core::support::fixtures::HOME_TENANT,
+            callscope_tests::ANCHOR,
+            ALL_AT_ONCE,
+            ErasureRun::Request
+        )
+        .await
+        .is_err()
     );
     pipeline.classify_all().await;
     let items = all_items(store.table()).await;
@@ -445,7 +475,7 @@ async fn a_classification_racing_the_erasure_leaves_no_names_in_any_order() {
         // Both calls rated while Ada is erased, started a little apart each round.
         let erase = async {
             tokio::time::sleep(std::time::Duration::from_millis(round * 3)).await;
-            store.erase_user(ADA, home, callscope_tests::ANCHOR, ALL_AT_ONCE).await.map(|_| ())
+            store.erase_user(ADA, home, callscope_tests::ANCHOR, ALL_AT_ONCE, ErasureRun::Request).await.map(|_| ())
         };
         let (a, b, c) = tokio::join!(rate(MEETING), rate("0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b"), erase);
         a.and(b).and(c).unwrap();

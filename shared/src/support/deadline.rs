@@ -1,0 +1,47 @@
+//! When an invocation must be done: the Graph worker stops taking messages, and an erasure
+//! hands the rest over, before Lambda's own deadline.
+
+use time::OffsetDateTime;
+
+/// When an invocation must be done, by the system clock (Lambda's context gives it in
+/// milliseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Deadline(pub OffsetDateTime);
+
+impl Deadline {
+    /// The deadline Lambda's context names (milliseconds since the epoch). One already past
+    /// when the invocation starts is no deadline Lambda would give (`cargo lambda watch` sends
+    /// a constant 600,000, in 1970): it is read as `timeout` (the function's) from now.
+    pub fn from_lambda(millis: u64, timeout: std::time::Duration) -> Self {
+        let nanos = i128::from(millis) * 1_000_000;
+        match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+            Ok(at) if at > OffsetDateTime::now_utc() => Self(at),
+            _ => Self::after(timeout),
+        }
+    }
+
+    /// `left` from now (tests, benchmarks, a local invocation).
+    pub fn after(left: std::time::Duration) -> Self {
+        Self(OffsetDateTime::now_utc() + left)
+    }
+
+    /// Whether no more than `margin` is left: too late to take new work.
+    pub fn is_within(&self, margin: std::time::Duration) -> bool {
+        OffsetDateTime::now_utc() + margin >= self.0
+    }
+
+    /// Whether it has come: what was not done by now is handed over.
+    pub fn passed(&self) -> bool {
+        self.is_within(std::time::Duration::ZERO)
+    }
+
+    /// `margin` earlier: what must be left for the invocation to save and answer.
+    pub fn less(self, margin: std::time::Duration) -> Self {
+        Self(self.0 - margin)
+    }
+
+    /// No deadline: work that must finish in one go (the repair of one call by a writer).
+    pub const fn never() -> Self {
+        Self(time::PrimitiveDateTime::MAX.assume_utc())
+    }
+}
