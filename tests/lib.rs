@@ -263,6 +263,41 @@ pub fn sparing_store(table: &str, pk: &str) -> DynamoStore {
     DynamoStore::new(Client::from_conf(client_config().interceptor(spare).build()), table)
 }
 
+/// Stores `calls` two-person calls of synthetic user 0 with user 1 (both home users), not yet
+/// rated, straight into `store`'s table: each call's exact items (header, session page, history
+/// entries; the directory entries once), 25 to a `BatchWriteItem`. A heavy user in seconds,
+/// where ingesting the records one by one would take minutes of moto.
+pub async fn store_calls_of_one_user(store: &DynamoStore, calls: usize) {
+    use callscope_core::app::ingest::prepare_calls;
+    use callscope_core::support::fixtures::{HOME_TENANT, call_json};
+    let mut items = Vec::new();
+    for n in 0..calls {
+        let start = ANCHOR - time::Duration::hours(1) - time::Duration::minutes(n as i64);
+        let record = call_json(&format!("heavy-{n:05}"), 1, 2, 1, start);
+        let prepared = prepare_calls(record.to_string().as_bytes(), ANCHOR, HOME_TENANT).unwrap().remove(0);
+        items.push(prepared.header);
+        items.extend(prepared.writes.pages);
+        items.extend(prepared.writes.history);
+        items.extend(prepared.parties.index);
+        if n == 0 {
+            items.extend(prepared.parties.directory.into_iter().flat_map(|d| d.items));
+        }
+    }
+    let client = local_client();
+    for chunk in items.chunks(25) {
+        let writes: Vec<_> = chunk
+            .iter()
+            .map(|item| {
+                let put = aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(item.clone())).build().unwrap();
+                aws_sdk_dynamodb::types::WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        let output =
+            client.batch_write_item().request_items(store.table(), writes).send().await.expect("seed the heavy user");
+        assert!(output.unprocessed_items.is_none_or(|u| u.is_empty()), "moto writes every item of a batch");
+    }
+}
+
 /// A store on `table` whose every request is logged.
 pub fn counted_store(table: &str) -> (DynamoStore, RequestLog) {
     let log = RequestLog::default();

@@ -27,10 +27,16 @@ pub fn call_expires_at(end: OffsetDateTime) -> OffsetDateTime {
     end + HISTORY
 }
 
-/// When the marker of an erasure asked for at `at` expires: the history window plus two days,
-/// by when no record of a call that started before the erasure can still be accepted.
+/// The longest call a record may describe: Teams ends a meeting after 30 hours, so a week is
+/// a broken sender. Bounded, so that an erasure's marker outlives every record of a call that
+/// started before it ([`erasure_expires_at`]).
+pub const LONGEST_CALL: Duration = Duration::days(7);
+
+/// When the marker of an erasure asked for at `at` expires: once no record of a call that
+/// started before it can still be accepted — one that ended at the latest [`LONGEST_CALL`]
+/// after `at` (or a day ahead, by a producer's clock), and is kept [`HISTORY`] from then.
 pub fn erasure_expires_at(at: OffsetDateTime) -> OffsetDateTime {
-    at + HISTORY + FUTURE_TOLERANCE + ERASURE_MARGIN
+    at + LONGEST_CALL + FUTURE_TOLERANCE + HISTORY + ERASURE_MARGIN
 }
 
 /// Margin on an erasure marker's life.

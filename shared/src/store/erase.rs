@@ -684,3 +684,60 @@ impl DynamoStore {
         self.put_value(&item, WriteGuard::AtVersion(item.version)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const ASKED: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
+
+    fn asked() -> ErasureMarker {
+        let mut marker = ErasureMarker::new("u", ASKED);
+        marker.request(ASKED);
+        marker
+    }
+
+    #[test]
+    fn a_second_request_counts_from_its_own_time_and_moves_the_sweep() {
+        let mut marker = asked();
+        let later = ASKED + time::Duration::days(2);
+        marker.request(later);
+        assert_eq!((marker.requested_at, marker.requests), (later, 2));
+        assert_eq!(marker.sweep_at, Some(later + WRITER_WINDOW));
+        assert_eq!(marker.expires_at, retention::erasure_expires_at(later).unix_timestamp());
+        // A request that arrives out of order never moves the time back.
+        marker.request(ASKED);
+        assert_eq!((marker.requested_at, marker.requests), (later, 3));
+    }
+
+    #[test]
+    fn only_a_run_started_once_every_racing_writer_is_done_ends_the_sweep() {
+        let mut marker = asked();
+        marker.finish(ASKED, ASKED + time::Duration::seconds(3));
+        assert!(marker.report.complete);
+        assert_eq!(marker.sweep_at, Some(ASKED + WRITER_WINDOW), "the sweep is still to come");
+        let just_before = ASKED + WRITER_WINDOW - time::Duration::seconds(1);
+        marker.finish(just_before, just_before);
+        assert!(marker.sweep_at.is_some(), "a writer may still be running");
+        marker.finish(ASKED + WRITER_WINDOW, ASKED + WRITER_WINDOW);
+        assert_eq!(marker.sweep_at, None);
+    }
+
+    #[test]
+    fn a_run_older_than_the_latest_request_does_not_call_it_complete() {
+        let mut marker = asked();
+        marker.hand_over(None);
+        marker.request(ASKED + time::Duration::minutes(1));
+        marker.finish(ASKED, ASKED + time::Duration::minutes(2));
+        assert!(!marker.report.complete, "the newer request's own run finishes it");
+        assert_eq!(marker.requested_at, ASKED + time::Duration::minutes(1));
+    }
+
+    #[test]
+    fn an_erasure_covers_the_calls_that_started_at_or_before_it() {
+        assert!(covers(ASKED, ASKED - time::Duration::seconds(1)));
+        assert!(covers(ASKED, ASKED));
+        assert!(!covers(ASKED, ASKED + time::Duration::seconds(1)));
+    }
+}

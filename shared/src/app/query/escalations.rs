@@ -17,7 +17,7 @@ use crate::domain::views::{
     escalation_row, escalation_view, escalations_csv,
 };
 use crate::store::items::call_expiry;
-use crate::store::{Erasures, Page};
+use crate::store::{Erasures, Page, covers};
 use sha2::{Digest, Sha256};
 
 /// An escalation in the caller's view.
@@ -67,7 +67,7 @@ impl Query<'_> {
         let (stored, before) = (stored?, before?);
         let stored = stored
             .filter(|s| s.summary.involves(user_id, self.home_tenant))
-            .filter(|s| before.get(user_id).is_none_or(|erased| *erased <= s.summary.start_date_time))
+            .filter(|s| before.get(user_id).is_none_or(|erased| !covers(*erased, s.summary.start_date_time)))
             .ok_or(AppError::NotFound("call"))?;
         if let Some(session) = &request.session_id
             && !stored.sessions.iter().any(|s| s.id.as_ref() == Some(session))
@@ -216,7 +216,7 @@ impl Query<'_> {
     }
 
     /// The answer to a write that left escalation `id` as `written` (`None`: as stored): each
-    /// of `people` whose erasure was marked while it was written (not already in `before`) is
+    /// of `people` whose erasure was asked for while it was written (not as in `before`) is
     /// taken out of it first, and then it is read again.
     async fn settled(
         &self,
@@ -228,7 +228,8 @@ impl Query<'_> {
     ) -> Result<EscalationDetail, AppError> {
         let late = self.store.erasures_among(people.iter().copied()).await?;
         let mut changed = false;
-        for person in late.keys().filter(|p| !before.contains_key(*p)) {
+        // Each request counts: a person asked for again while this was written is taken out too.
+        for person in late.iter().filter(|(p, at)| before.get(*p) != Some(*at)).map(|(p, _)| p) {
             tracing::info!("an erasure landed while an escalation was written; taking the person out again");
             self.store.erase_from_escalation(id, person).await?;
             changed = true;

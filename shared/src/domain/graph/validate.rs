@@ -52,6 +52,11 @@ impl ValidCall {
                 ),
             ));
         }
+        if record.end_date_time - record.start_date_time > retention::LONGEST_CALL {
+            let days = retention::LONGEST_CALL.whole_days();
+            let message = format!("the call lasts more than {days} days; callscope keeps calls of up to {days} days");
+            problems.push(Problem::unacceptable("endDateTime", message));
+        }
         if record.start_date_time > now + retention::FUTURE_TOLERANCE {
             problems.push(Problem::unacceptable("startDateTime", "the call starts more than a day in the future"));
         }
@@ -252,5 +257,23 @@ mod tests {
         assert_eq!(problems(MAX_MEDIA + 1, 1), ["sessions[0].segments[0].media"]);
         let streams = problems(1, MAX_STREAMS + 1);
         assert_eq!(streams, ["sessions[0].segments[0].media[0].streams"]);
+    }
+
+    #[test]
+    fn a_call_lasting_the_longest_accepted_is_kept_and_one_second_more_is_refused() {
+        let end = time::macros::datetime!(2026-12-04 09:00 UTC);
+        let problems_of = |start: time::OffsetDateTime| {
+            let rfc = |t: time::OffsetDateTime| crate::support::clock::rfc3339(t);
+            let json = json!({ "id": "c", "version": 1, "type": "groupCall", "modalities": ["audio"],
+                "startDateTime": rfc(start), "endDateTime": rfc(end), "sessions": [] });
+            let record: CallRecord = serde_json::from_value(json).unwrap();
+            match ValidCall::new(record, time::macros::datetime!(2026-12-04 10:00 UTC)) {
+                Ok(_) => Vec::new(),
+                Err(problems) => problems.into_iter().map(|p| p.path).collect(),
+            }
+        };
+        assert_eq!(problems_of(end - retention::LONGEST_CALL), Vec::<String>::new());
+        let longer = problems_of(end - retention::LONGEST_CALL - time::Duration::seconds(1));
+        assert_eq!(longer, ["endDateTime"]);
     }
 }

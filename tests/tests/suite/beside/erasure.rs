@@ -1,0 +1,312 @@
+//! The right to erasure as an unlucky operator and the person asking meet it: each request
+//! counts as of its own time, it reaches everyone a call names, a writer's repair cannot be lost,
+//! a heavy user's erasure finishes in bounded rounds, and an admin can read where it stands.
+
+use callscope_core::store::ErasureRun;
+use callscope_core::support::clock::Clock;
+use callscope_core::support::deadline::Deadline;
+use callscope_core::support::fixtures::{self, HOME_TENANT};
+use callscope_http::HttpFunction;
+use callscope_tests::samples::{ADA, ADMIN, ENGINEER, MEETING, SPECIALIST};
+use callscope_tests::{ANCHOR, Pipeline, all_items, api_request, as_function, graph_record, item_text, json_response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use time::{Duration, OffsetDateTime};
+
+/// Ada's peer-to-peer call with a phone.
+const P2P: &str = "0b7e8c5a-3f1d-4e2c-9a8b-7c6d5e4f3a2b";
+/// The meeting's guest, and the phone that joined it.
+const GUEST: &str = "c0ffee00-1234-4abc-9def-0123456789ab";
+const MEETING_PHONE: &str = "+15551234567";
+/// Bob, a user of another organization in the sample meeting.
+const BOB: &str = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
+/// The phone Ada called.
+const CALLED: &str = "+15552823456";
+
+/// Both functions' clocks at `at`: the time a request or a rating happens.
+fn at(pipeline: &mut Pipeline, at: OffsetDateTime) {
+    pipeline.ingest.clock = Clock::fixed(at);
+    pipeline.classify.clock = Clock::fixed(at);
+}
+
+/// The sample calls, stored and rated.
+async fn tenant() -> Pipeline {
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
+    pipeline.classify_all().await;
+    pipeline
+}
+
+async fn call(pipeline: &Pipeline, method: &str, path: &str) -> (u16, Value) {
+    json_response(pipeline.ingest.handle(api_request(method, ADMIN, path, &[])).await)
+}
+
+async fn query(pipeline: &Pipeline, path: &str, params: &[(&str, &str)]) -> (u16, Value) {
+    let app = callscope_tests::query_app(pipeline.store().clone());
+    json_response(app.handle(api_request("GET", ENGINEER, path, params)).await)
+}
+
+/// Every item naming any of `personal`, outside the audit trail and the erasures' own items
+/// (their marker and the pointer to a pending sweep name only the id).
+async fn traces(pipeline: &Pipeline, personal: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for item in all_items(pipeline.store().table()).await {
+        let pk = item["PK"].as_s().unwrap();
+        if pk.starts_with("AUDIT") || pk.starts_with("ERASED#") || pk == "ERASURESWEEPS" {
+            continue;
+        }
+        let text = item_text(&item);
+        if personal.iter().any(|p| text.contains(p)) {
+            found.push(text);
+        }
+    }
+    found
+}
+
+/// Ada's p2p call again, as a new call `id` that started at `start`, at `version`.
+fn her_call(id: &str, start: OffsetDateTime, version: i64) -> Value {
+    let text = graph_record("p2p-pstn.json").to_string();
+    let mut record: Value = serde_json::from_str(&text.replace(P2P, id)).unwrap();
+    let shift = |v: &Value| {
+        let t = OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+        let moved = start + (t - datetime("2026-11-24T09:00:00Z"));
+        json!(moved.format(&time::format_description::well_known::Rfc3339).unwrap())
+    };
+    shift_times(&mut record, &shift);
+    record["version"] = json!(version);
+    record
+}
+
+fn datetime(text: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+}
+
+/// Every `startDateTime` and `endDateTime` in `value`, moved by `shift`.
+fn shift_times(value: &mut Value, shift: &impl Fn(&Value) -> Value) {
+    match value {
+        Value::Object(map) => {
+            for (name, field) in map.iter_mut() {
+                if (name == "startDateTime" || name == "endDateTime") && field.is_string() {
+                    *field = shift(field);
+                } else {
+                    shift_times(field, shift);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| shift_times(v, shift)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_erasure_counts_from_its_own_time_and_covers_the_calls_made_between() {
+    let mut pipeline = tenant().await;
+    let (status, first) = call(&pipeline, "DELETE", &format!("/users/{ADA}")).await;
+    assert_eq!((status, first["complete"].as_bool()), (200, Some(true)), "{first}");
+
+    // A day later she calls again: a call after her erasure is hers, and shows.
+    let later = "5e1f0a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b";
+    at(&mut pipeline, ANCHOR + Duration::days(1));
+    pipeline.post(&her_call(later, ANCHOR + Duration::hours(20), 1)).await;
+    pipeline.classify_all().await;
+    let (status, history) = query(&pipeline, &format!("/users/{ADA}/calls"), &[]).await;
+    assert_eq!((status, history["items"].as_array().map(Vec::len)), (200, Some(1)), "{history}");
+
+    // Erased again: as of this request, which covers the call made between the two.
+    at(&mut pipeline, ANCHOR + Duration::days(2));
+    let (status, second) = call(&pipeline, "DELETE", &format!("/users/{ADA}")).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["callsRewritten"], first["callsRewritten"].as_u64().unwrap() + 1, "{second}");
+
+    // A replay of that call and a newer version of it (Graph revises records): no trace.
+    pipeline.post(&her_call(later, ANCHOR + Duration::hours(20), 1)).await;
+    pipeline.post(&her_call(later, ANCHOR + Duration::hours(20), 2)).await;
+    pipeline.classify_all().await;
+    let personal = [ADA, "Ada Lovelace", "ada.lovelace@contoso.com", "ADA-LAPTOP-01", "10.20.30.41"];
+    assert_eq!(traces(&pipeline, &personal).await, Vec::<String>::new());
+    assert_eq!(query(&pipeline, &format!("/users/{ADA}/calls"), &[]).await.0, 404);
+    assert_eq!(query(&pipeline, "/users", &[("search", "ada")]).await.1["items"], json!([]));
+    // The subnet samples keep no call of hers.
+    for item in all_items(pipeline.store().table()).await {
+        if item["PK"].as_s().unwrap().starts_with("SUBNETS#") {
+            let text = item_text(&item);
+            assert!(![P2P, MEETING, later].iter().any(|c| text.contains(c)), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn anyone_a_call_names_can_be_erased_and_later_records_arrive_without_them() {
+    // A guest, another organization's user, and two phone numbers: none has a history here.
+    let people = [
+        (GUEST, vec![GUEST, "Grace Guest"]),
+        (BOB, vec![BOB, "Bob Babbage", "bob@fabrikam.com"]),
+        (MEETING_PHONE, vec![MEETING_PHONE]),
+        (CALLED, vec![CALLED]),
+    ];
+    for (id, personal) in people {
+        let mut pipeline = tenant().await;
+        let (status, erased) = call(&pipeline, "DELETE", &format!("/users/{id}")).await;
+        assert_eq!(status, 200, "{id}: {erased}");
+        assert_eq!((erased["callsFound"].as_u64(), erased["callsRewritten"].as_u64()), (Some(1), Some(1)), "{erased}");
+        // The same records again, and newer versions: stored with them already replaced.
+        pipeline.post(&json!({ "value": [graph_record("p2p-pstn.json"), graph_record("meeting.json")] })).await;
+        let mut newer = [graph_record("p2p-pstn.json"), graph_record("meeting.json")];
+        newer.iter_mut().for_each(|r| r["version"] = json!(5));
+        pipeline.post(&json!({ "value": newer })).await;
+        pipeline.classify_all().await;
+        assert_eq!(traces(&pipeline, &personal).await, Vec::<String>::new(), "{id}");
+        // Ada still sees both her calls, the erased party as the placeholder.
+        let (_, history) = query(&pipeline, &format!("/users/{ADA}/calls"), &[]).await;
+        assert_eq!(history["items"].as_array().map(Vec::len), Some(2), "{history}");
+        let which = if id == CALLED { P2P } else { MEETING };
+        let (status, detail) = query(&pipeline, &format!("/calls/{which}"), &[("user", ADA)]).await;
+        assert_eq!(status, 200, "{detail}");
+        assert!(detail.to_string().contains("Erased user"), "{id}: {detail}");
+    }
+    let pipeline = tenant().await;
+    assert_eq!(call(&pipeline, "DELETE", "/users/+15550000000").await.0, 404, "a number no call names");
+}
+
+#[tokio::test]
+async fn a_writers_repair_cut_off_anywhere_is_finished_by_its_retry_or_by_the_sweep() {
+    // Version 2 of Ada's call is being stored when her erasure runs to its end: the writer read
+    // the markers before, so it stores her, and its after-check repairs that. That repair is
+    // cut off after each write in turn; then either the writer's retry or the erasure's sweep
+    // must finish it.
+    let mut cuts = 0;
+    for allowed in 0.. {
+        let mut finished = false;
+        for by_sweep in [false, true] {
+            let mut pipeline = Pipeline::new().await;
+            pipeline.post(&graph_record("p2p-pstn.json")).await;
+            pipeline.classify_all().await;
+            let newer = json!(her_call(P2P, datetime("2026-11-24T09:00:00Z"), 2));
+            let (table, ran) = (pipeline.store().clone(), Arc::new(AtomicBool::new(false)));
+            let erased = ran.clone();
+            let erase = async move {
+                let erasing = as_function(&table, "ingest");
+                let done = erasing.erase_user(ADA, HOME_TENANT, ANCHOR, Deadline::never(), ErasureRun::Request);
+                assert!(done.await.unwrap().unwrap().complete);
+                erased.store(true, Ordering::SeqCst);
+            };
+            let header = |operation: &str, body: &Value| {
+                operation == "PutItem" && callscope_tests::race::sort_key(body) == "#HEADER"
+            };
+            let cut = callscope_tests::cut_off_store(pipeline.store().table(), allowed);
+            let racing = callscope_tests::race::before(&cut, header, erase);
+            let writer = callscope_ingest_app(&pipeline, &racing);
+            let response = writer.handle(callscope_tests::ingest_request(newer.to_string())).await;
+            if response.status() == 202 {
+                finished = true;
+                break;
+            }
+            if !ran.load(Ordering::SeqCst) {
+                // Cut before the commit: the erasure never raced this write.
+                continue;
+            }
+            if by_sweep {
+                let classify = as_function(pipeline.store(), "classify");
+                let due = ANCHOR + callscope_core::store::WRITER_WINDOW;
+                assert_eq!(classify.start_due_sweeps(due).await.unwrap(), 1, "cut after {allowed}");
+                at(&mut pipeline, due);
+            } else {
+                pipeline.post(&newer).await;
+            }
+            pipeline.classify_all().await;
+            let personal = [ADA, "Ada Lovelace", "ADA-LAPTOP-01", "10.20.30.41"];
+            let how = if by_sweep { "the sweep" } else { "the retry" };
+            assert_eq!(traces(&pipeline, &personal).await, Vec::<String>::new(), "cut after {allowed}, {how}");
+        }
+        if finished {
+            cuts = allowed;
+            break;
+        }
+    }
+    assert!(cuts > 6, "the write and its after-check were cut at every point: {cuts} writes");
+}
+
+/// The ingest function's app as the tests build it, on `store`.
+fn callscope_ingest_app(pipeline: &Pipeline, store: &callscope_core::store::DynamoStore) -> ingest::App {
+    ingest::App { store: as_function(store, "ingest"), ..pipeline.ingest.clone() }
+}
+
+#[tokio::test]
+async fn an_admin_reads_where_an_erasure_stands_and_the_sweep_ends_it() {
+    let mut pipeline = tenant().await;
+    let path = format!("/users/{ADA}/erasure");
+    assert_eq!(call(&pipeline, "GET", &path).await.0, 404, "never erased");
+    assert_eq!(call(&pipeline, "DELETE", &format!("/users/{ADA}")).await.0, 200);
+    for role in [SPECIALIST, ENGINEER, Some("ingest")] {
+        let response = pipeline.ingest.handle(api_request("GET", role, &path, &[])).await;
+        assert_eq!(response.status(), 403, "{role:?}");
+    }
+    let (status, standing) = call(&pipeline, "GET", &path).await;
+    assert_eq!(status, 200, "{standing}");
+    let sweep_at = ANCHOR + callscope_core::store::WRITER_WINDOW;
+    let rfc3339 = |t: OffsetDateTime| callscope_core::support::clock::rfc3339(t);
+    assert_eq!(
+        (&standing["requestedAt"], &standing["requests"], &standing["complete"], &standing["completedAt"]),
+        (&json!(rfc3339(ANCHOR)), &json!(1), &json!(true), &json!(rfc3339(ANCHOR))),
+        "{standing}"
+    );
+    assert_eq!((&standing["sweepPending"], &standing["sweepAt"]), (&json!(true), &json!(rfc3339(sweep_at))));
+    assert_eq!((standing["callsFound"].as_u64(), standing["callsRewritten"].as_u64()), (Some(2), Some(2)));
+
+    // Not due yet: nothing starts. Due: the sweep runs from the stream, and ends it.
+    let classify = as_function(pipeline.store(), "classify");
+    assert_eq!(classify.start_due_sweeps(sweep_at - Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(classify.start_due_sweeps(sweep_at).await.unwrap(), 1);
+    at(&mut pipeline, sweep_at);
+    pipeline.classify_all().await;
+    let (_, swept) = call(&pipeline, "GET", &path).await;
+    assert_eq!(
+        (&swept["sweepPending"], &swept["complete"], &swept["rounds"]),
+        (&json!(false), &json!(true), &json!(1))
+    );
+    assert!(swept.get("sweepAt").is_none_or(Value::is_null), "{swept}");
+    let pointers = all_items(pipeline.store().table()).await;
+    assert!(!pointers.iter().any(|i| i["PK"].as_s().unwrap() == "ERASURESWEEPS"), "the pointer went with it");
+
+    let app = callscope_tests::query_app(pipeline.store().clone());
+    let (_, audit) = json_response(app.handle(api_request("GET", ADMIN, "/audit", &[("limit", "100")])).await);
+    let reads = audit["items"].as_array().unwrap().iter().filter(|e| e["action"] == "erasureStatus").count();
+    assert_eq!(reads, 3, "the two reads and the refused ones (one caller, one minute): {audit}");
+}
+
+#[tokio::test]
+async fn a_user_with_thousands_of_calls_is_erased_in_bounded_rounds() {
+    // Each round has one second (`make stress`: 5,000 calls, BENCHMARKS.md).
+    let calls = callscope_tests::stress_size(5_000, 100);
+    let pipeline = Pipeline::new().await;
+    let started = std::time::Instant::now();
+    let user = fixtures::user_id(0);
+    callscope_tests::store_calls_of_one_user(pipeline.store(), calls).await;
+    let seeded = started.elapsed();
+    let erasing = as_function(pipeline.store(), "ingest");
+    let budget = std::time::Duration::from_secs(1);
+    let (mut rounds, mut longest, mut run, mut done) = (0, std::time::Duration::ZERO, ErasureRun::Request, 0);
+    let started = std::time::Instant::now();
+    loop {
+        let round = std::time::Instant::now();
+        let report = erasing.erase_user(&user, HOME_TENANT, ANCHOR, Deadline::after(budget), run).await.unwrap();
+        let report = report.expect("her marker");
+        longest = longest.max(round.elapsed());
+        rounds += 1;
+        assert!(report.calls_found > done || report.complete, "round {rounds} got further: {report:?}");
+        done = report.calls_found;
+        run = ErasureRun::Round;
+        if report.complete {
+            assert_eq!(report.calls_found as usize, calls, "{report:?}");
+            break;
+        }
+    }
+    let personal = [user.as_str(), "Test User0\"", "user0@contoso.com"];
+    assert_eq!(traces(&pipeline, &personal).await, Vec::<String>::new());
+    println!(
+        "erasure of one user with {calls} calls: {rounds} rounds of at most {budget:?} each, the longest {longest:?}, \
+         {:?} in all (seeded in {seeded:?})",
+        started.elapsed()
+    );
+}
