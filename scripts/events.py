@@ -73,6 +73,8 @@ def with_headers(event, headers):
 
 ADA = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b"
 MEETING_ID = "e523d2ed-2966-4b6b-925b-754a88034cc5"
+# The meeting's guest: a party without a history, whom an admin can erase all the same.
+GUEST = "c0ffee00-1234-4abc-9def-0123456789ab"
 ROLE_SUBJECTS = {"support-specialist": "helpdesk-tier1", "support-engineer": "helpdesk-tier2", "admin": "callscope-admin"}
 
 
@@ -250,6 +252,13 @@ EVENT_FILES = {
     # The admin's backfill.
     "ingest-graph-backfill-admin.json": lambda: http_event(
         "POST", "/graph/backfill", {"from": "2026-11-20T00:00:00Z", "to": "2026-11-25T00:00:00Z"}, "[admin]", sub="callscope-admin"),
+    # The right to erasure, of the meeting's guest (any party id), and where it stands.
+    "ingest-erase-guest-admin.json": lambda: http_event(
+        "DELETE", f"/users/{GUEST}", None, "[admin]", sub="callscope-admin", route="/users/{userId}",
+        path_parameters={"userId": GUEST}, request_id="e0000001-7b61-11e6-9a41-93e8deadbeef"),
+    "ingest-erasure-status-admin.json": lambda: http_event(
+        "GET", f"/users/{GUEST}/erasure", None, "[admin]", sub="callscope-admin", route="/users/{userId}/erasure",
+        path_parameters={"userId": GUEST}, request_id="e0000002-7b61-11e6-9a41-93e8deadbeef"),
     # Tenant data uploads (admin only).
     "ingest-put-buildings.json": lambda: upload_event("/buildings", building_csv()),
     "ingest-put-buildings-tsv.json": lambda: upload_event(

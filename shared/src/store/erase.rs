@@ -575,7 +575,7 @@ impl DynamoStore {
             let organizer = header.summary.organizer_id.clone();
             let guard = WriteGuard::Unchanged { version, rating: header.summary.rating };
             let day = usage_day(header.summary.end_date_time);
-            let subnets = audio_subnets(&session_pages.iter().flat_map(|p| p.sessions.clone()).collect::<Vec<_>>());
+            let subnets = audio_subnets(session_pages.iter().flat_map(|p| &p.sessions));
             let mut found = header.summary.erase_party(user_id);
             for session in session_pages.iter_mut().flat_map(|p| &mut p.sessions) {
                 found |= session.erase_party(user_id);

@@ -241,7 +241,9 @@ pub(super) fn usage_day(end: OffsetDateTime) -> time::Date {
 
 /// The IPv4 subnets `sessions`' sides reported on their audio, each with the audio streams
 /// seen there: what a call adds to the unmapped-subnets report, and what its erasure takes out.
-pub(super) fn audio_subnets(sessions: &[Session]) -> std::collections::BTreeMap<String, usize> {
+pub(super) fn audio_subnets<'a>(
+    sessions: impl IntoIterator<Item = &'a Session>,
+) -> std::collections::BTreeMap<String, usize> {
     let mut streams = std::collections::BTreeMap::new();
     for session in sessions {
         let count = session.audio_stream_count();

@@ -394,6 +394,9 @@ async fn every_ingest_event_gets_its_documented_status() {
         ("ingest-put-endpoints.json", 200),
         ("ingest-post-incomplete.json", 422),
         ("ingest-graph-backfill-admin.json", 202),
+        // The meeting posted above named the guest.
+        ("ingest-erase-guest-admin.json", 200),
+        ("ingest-erasure-status-admin.json", 200),
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     callscope_tests::assert_every_event_listed("ingest-", &names);
