@@ -54,6 +54,12 @@ impl Desk {
         json_response(self.app.handle(person_request(method, who, path, query, body)).await)
     }
 
+    /// Whether `who`'s pointer to escalation `id`, of a note or change of theirs, is stored.
+    async fn touched(&self, who: Person<'_>, id: &str) -> bool {
+        let (pk, sk) = (keys::escalations_by_pk(who.id), keys::touched_sk(id));
+        stored_item::<Value>(self.pipeline.store().table(), &pk, &sk).await.is_some()
+    }
+
     async fn get(&self, who: Person<'_>, path: &str, query: &[(&str, &str)]) -> (u16, Value) {
         self.send("GET", who, path, query, None).await
     }
@@ -462,13 +468,10 @@ async fn each_escalation_route_makes_few_requests_and_never_scans() {
     counted.get(ERIN, &format!("/escalations/{id}"), &[]).await;
     assert_eq!(sent(), ["GetItem", "PutItem"]);
     counted.note(ERIN, &id, "looking").await;
-    assert_eq!(sent(), ["BatchGetItem", "BatchGetItem", "GetItem", "PutItem", "PutItem", "UpdateItem"]);
+    let change = ["BatchGetItem", "BatchGetItem", "GetItem", "GetItem", "PutItem", "TransactWriteItems"];
+    assert_eq!(sent(), change, "read, then the note and its pointer in one transaction, then read back");
     counted.change(ERIN, &id, "claim").await;
-    assert_eq!(
-        sent(),
-        ["BatchGetItem", "BatchGetItem", "PutItem", "PutItem", "UpdateItem"],
-        "one conditional update decides"
-    );
+    assert_eq!(sent(), change, "one conditional transaction decides, and writes the pointer with the change");
 }
 
 #[tokio::test]
@@ -483,9 +486,9 @@ async fn a_note_overtaken_by_an_erasure_of_its_author_is_taken_out_again() {
         let (status, report) = json_response(ingest.handle(request).await);
         assert_eq!(status, 200, "{report}");
     };
-    let escalation = keys::escalation_pk(&id);
+    let escalation = format!("\"{}\"", keys::escalation_pk(&id));
     let at_note = move |operation: &str, body: &Value| {
-        operation == "UpdateItem" && callscope_tests::race::partition(body) == escalation
+        operation == "TransactWriteItems" && body.to_string().contains(&escalation)
     };
     let racing = callscope_tests::race::before(desk.pipeline.store(), at_note, erase_erin);
     let app = query::App { store: callscope_tests::as_function(&racing, "query"), ..desk.app.clone() };
@@ -499,4 +502,45 @@ async fn a_note_overtaken_by_an_erasure_of_its_author_is_taken_out_again() {
     let (pk, sk) = (keys::escalations_by_pk(ERIN.id), keys::touched_sk(&id));
     let pointer: Option<Value> = stored_item(desk.pipeline.store().table(), &pk, &sk).await;
     assert!(pointer.is_none(), "the note's pointer to her, deleted again");
+}
+
+#[tokio::test]
+async fn a_retried_claim_resolution_or_note_writes_the_pointer_the_first_attempt_lost() {
+    let desk = desk().await;
+    let id = desk.escalated(SAM, "freezing").await;
+    let table = desk.pipeline.store().table();
+    // A first attempt that cannot write Erin's pointer changes nothing: the pointer and the
+    // change it records are written together, or not at all.
+    let spared = callscope_tests::sparing_store(table, &keys::escalations_by_pk(ERIN.id));
+    let cut = query::App { store: spared, ..desk.app.clone() };
+    for (path, body) in [("notes", Some(r#"{"note": "looking"}"#)), ("claim", None)] {
+        let request = person_request("POST", ERIN, &format!("/escalations/{id}/{path}"), &[], body);
+        let (status, answer) = json_response(cut.handle(request).await);
+        assert!(status >= 500, "{path}: {status} {answer}");
+    }
+    let (_, seen) = desk.get(ALEX, &format!("/escalations/{id}"), &[]).await;
+    assert_eq!((seen["state"].as_str(), seen["notes"].as_array().unwrap().len()), (Some("open"), 1), "{seen}");
+    assert!(!desk.touched(ERIN, &id).await);
+
+    // A pointer lost after its change (deleted here by hand) is written again by the retry.
+    assert_eq!(desk.note(ERIN, &id, "looking").await.0, 201);
+    assert!(desk.touched(ERIN, &id).await, "a note writes its pointer");
+    for action in ["claim", "resolve"] {
+        assert_eq!(desk.change(ERIN, &id, action).await.0, 200, "{action}");
+        assert!(desk.touched(ERIN, &id).await, "{action} writes its pointer");
+        let pointer = [keys::escalations_by_pk(ERIN.id), keys::touched_sk(&id)];
+        let key = ["PK", "SK"].into_iter().zip(pointer.map(aws_sdk_dynamodb::types::AttributeValue::S));
+        let deleted = callscope_tests::local_client()
+            .delete_item()
+            .table_name(table)
+            .set_key(Some(key.map(|(k, v)| (k.to_owned(), v)).collect()));
+        deleted.send().await.unwrap();
+        let (status, again) = desk.change(ERIN, &id, action).await;
+        assert_eq!(status, 200, "the same holder's retry of {action}: {again}");
+        assert!(desk.touched(ERIN, &id).await, "the retry of {action} wrote the pointer again");
+    }
+    // So an erasure of Erin reaches what she did.
+    assert_eq!(desk.erase(ERIN.id).await["escalationsRewritten"], 1);
+    let (_, seen) = desk.get(ALEX, &format!("/escalations/{id}"), &[]).await;
+    assert!(!seen.to_string().contains("Erin"), "{seen}");
 }

@@ -161,11 +161,11 @@ impl Query<'_> {
         let people = [staff.id.clone(), item.escalation.call.user_id];
         let before = self.store.erasures_among(people.iter().map(String::as_str)).await?;
         let note = Note { at: self.now, author: as_written(staff, &before), text: Some(text.into_inner()) };
-        let Some(written) = self.store.add_note(id, &note, self.now).await? else {
+        if !self.store.add_note(id, item.expires_at, &note, self.now).await? {
             return Err(self.lost_note(id).await);
-        };
+        }
         let people = [people[0].as_str(), people[1].as_str()];
-        self.settled(principal, id, &people, &before, Some(written.escalation)).await
+        self.settled(principal, id, &people, &before, None).await
     }
 
     /// Claims or resolves escalation `id` (engineers and admins): `409` if it is no longer in a
@@ -185,21 +185,28 @@ impl Query<'_> {
         let staff = self.staff_audited(principal, event.clone()).await?;
         audited(self.store, principal.require_any(&[Role::SupportEngineer, Role::Admin]), &event).await?;
         AppError::check_id("id", id)?;
-        let (audit, before) = tokio::join!(self.audit(event), self.store.erasures_among([staff.id.as_str()]));
+        let (audit, before, current) = tokio::join!(
+            self.audit(event),
+            self.store.erasures_among([staff.id.as_str()]),
+            self.store.escalation(id, self.now)
+        );
         audit?;
         let before = before?;
         let staff = as_written(staff, &before);
-        if let Some(written) = self.store.transition_escalation(id, transition, &staff, self.now).await? {
-            return self.settled(principal, id, &[staff.id.as_str()], &before, Some(written.escalation)).await;
+        let expires_at = current?.ok_or(AppError::NotFound("escalation"))?.expires_at;
+        if self.store.transition_escalation(id, expires_at, transition, &staff, self.now).await? {
+            return self.settled(principal, id, &[staff.id.as_str()], &before, None).await;
         }
         // The same change by the same person already holds (a retry whose first answer was
-        // lost): it is theirs, and answered as such. Anything else is a conflict.
+        // lost): it is theirs, and answered as such, its pointer written again in case the first
+        // attempt's was what got lost. Anything else is a conflict.
         let current = self.store.escalation(id, self.now).await?.ok_or(AppError::NotFound("escalation"))?;
         let by = match transition {
             Transition::Claim => current.escalation.claimed_by.as_ref(),
             Transition::Resolve => current.escalation.resolved_by.as_ref(),
         };
         if current.escalation.state == transition.to() && by.is_some_and(|by| *by == staff) {
+            self.store.touch_escalation(&staff, id, current.expires_at).await?;
             return Ok(self.detail_view(principal, &current.escalation));
         }
         let verb = if transition == Transition::Claim { "claimed" } else { "resolved" };
