@@ -14,6 +14,7 @@ use super::keys::{self, GSI1PK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::erasure::ERASED_ID;
 use crate::domain::escalation::{Escalation, MAX_NOTES, Note, Staff, Transition};
+use crate::domain::idempotency::KeyedRequest;
 use crate::support::clock::rfc3339;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
@@ -76,10 +77,16 @@ impl Pointer {
 const REWRITE_ATTEMPTS: u32 = 5;
 
 impl DynamoStore {
-    /// Stores a new escalation with its pointers, all or nothing; it expires at `expires_at`
-    /// (epoch seconds), with its call. `false` if an escalation with its id is already stored (the
-    /// same request, repeated).
-    pub async fn create_escalation(&self, escalation: &Escalation, expires_at: i64) -> Result<bool, StoreError> {
+    /// Stores a new escalation with its pointers, all or nothing, and what `keyed` (the
+    /// request's `Idempotency-Key`, if it has one) created; it expires at `expires_at` (epoch
+    /// seconds), with its call. `false` if an escalation with its id is already stored (the same
+    /// request, repeated) or the key is taken.
+    pub async fn create_escalation(
+        &self,
+        escalation: &Escalation,
+        expires_at: i64,
+        keyed: Option<&KeyedRequest>,
+    ) -> Result<bool, StoreError> {
         let id = &escalation.id;
         let pointers = [
             Pointer::new(
@@ -95,6 +102,9 @@ impl DynamoStore {
         // The placeholder of an erased person gets no pointers: nobody's list, nothing to erase.
         for pointer in pointers.iter().filter(|p| !p.names_the_placeholder()) {
             actions.push(guarded_put(self.table(), to_item(pointer)?, WriteGuard::Absent));
+        }
+        if let Some(keyed) = keyed {
+            actions.push(self.remember(keyed, id, escalation.opened_at)?);
         }
         self.transact(actions).await
     }
@@ -140,14 +150,15 @@ impl DynamoStore {
     }
 
     /// Appends `note` to escalation `id` (expiring at `expires_at`) if it is live and has room,
-    /// in one transaction with the pointer from its author to it, so that the pointer cannot be
-    /// lost once the note is there. `false` if the condition did not hold (gone, or full
-    /// meanwhile).
+    /// in one transaction with the pointer from its author to it and what `keyed` did, so that
+    /// neither can be lost once the note is there. `false` if a condition did not hold (gone,
+    /// full meanwhile, or the key taken).
     pub async fn add_note(
         &self,
         id: &str,
         expires_at: i64,
         note: &Note,
+        keyed: Option<&KeyedRequest>,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let change = EscalationChange {
@@ -156,7 +167,11 @@ impl DynamoStore {
             values: vec![(":note", AttributeValue::L(vec![to_value(note)]))],
         };
         let guard = WriteGuard::LiveWithRoomForNotes { now: now.unix_timestamp(), max: MAX_NOTES };
-        self.transact(self.change_touching(id, expires_at, change, guard, &note.author)?).await
+        let mut actions = self.change_touching(id, expires_at, change, guard, &note.author)?;
+        if let Some(keyed) = keyed {
+            actions.push(self.remember(keyed, id, now)?);
+        }
+        self.transact(actions).await
     }
 
     /// Moves escalation `id` (expiring at `expires_at`) by `transition`, done by `staff`, if it

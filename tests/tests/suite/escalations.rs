@@ -54,6 +54,13 @@ impl Desk {
         json_response(self.app.handle(person_request(method, who, path, query, body)).await)
     }
 
+    /// `send`, with the header `Idempotency-Key: key`.
+    async fn keyed(&self, key: &[u8], who: Person<'_>, path: &str, query: &[(&str, &str)], body: &str) -> (u16, Value) {
+        let mut request = person_request("POST", who, path, query, Some(body));
+        request.headers_mut().insert("idempotency-key", lambda_http::http::HeaderValue::from_bytes(key).unwrap());
+        json_response(self.app.handle(request).await)
+    }
+
     /// Whether `who`'s pointer to escalation `id`, of a note or change of theirs, is stored.
     async fn touched(&self, who: Person<'_>, id: &str) -> bool {
         let (pk, sk) = (keys::escalations_by_pk(who.id), keys::touched_sk(id));
@@ -543,4 +550,75 @@ async fn a_retried_claim_resolution_or_note_writes_the_pointer_the_first_attempt
     assert_eq!(desk.erase(ERIN.id).await["escalationsRewritten"], 1);
     let (_, seen) = desk.get(ALEX, &format!("/escalations/{id}"), &[]).await;
     assert!(!seen.to_string().contains("Erin"), "{seen}");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_makes_a_repeated_create_or_note_count_once() {
+    let desk = desk().await;
+    let create = format!("/calls/{MEETING}/escalations");
+    let user = [("user", ADA)];
+    let body = r#"{"note": "Ada's meeting froze", "ticket": "INC-1"}"#;
+    let (status, first) = desk.keyed(b"create-1", SAM, &create, &user, body).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = desk.keyed(b"create-1", SAM, &create, &user, body).await;
+    assert_eq!((status, &again), (201, &first), "the repeat answers like the first");
+    let (status, other) = desk.keyed(b"create-2", SAM, &create, &user, body).await;
+    assert_eq!(status, 201, "{other}");
+    assert_ne!(other["id"], first["id"], "another key, another escalation");
+    assert_eq!(desk.listed(ERIN, &[]).await.len(), 2);
+
+    let id = first["id"].as_str().unwrap();
+    let notes = format!("/escalations/{id}/notes");
+    let note = r#"{"note": "Packet loss on the uplink"}"#;
+    for _ in 0..3 {
+        let (status, noted) = desk.keyed(b"note-1", ERIN, &notes, &[], note).await;
+        assert_eq!((status, noted["notes"].as_array().unwrap().len()), (201, 2), "{noted}");
+    }
+    // Keys are the caller's own: another engineer's same key is another request.
+    assert_eq!(desk.keyed(b"note-1", EDDY, &notes, &[], note).await.0, 201);
+    // Sent five times at once, a key still adds one note: the losers find it taken.
+    let at_once = (0..5).map(|_| desk.keyed(b"note-2", ERIN, &notes, &[], note));
+    for (status, noted) in futures::future::join_all(at_once).await {
+        assert_eq!((status, noted["notes"].as_array().unwrap().len()), (201, 4), "{noted}");
+    }
+    let (_, seen) = desk.get(ERIN, &format!("/escalations/{id}"), &[]).await;
+    assert_eq!(seen["notes"].as_array().unwrap().len(), 4, "{seen}");
+
+    // A key used again for anything else is refused, and adds nothing.
+    for (path, body) in [
+        (notes.as_str(), r#"{"note": "Something else"}"#),
+        (format!("/escalations/{}/notes", other["id"].as_str().unwrap()).as_str(), note),
+    ] {
+        let (status, refused) = desk.keyed(b"note-1", ERIN, path, &[], body).await;
+        let problem = &refused["error"]["problems"][0];
+        assert_eq!((status, problem["path"].as_str()), (422, Some("Idempotency-Key")), "{refused}");
+        assert!(problem["message"].as_str().unwrap().contains("different request"), "{refused}");
+    }
+    let (status, refused) = desk.keyed(b"create-1", SAM, &notes, &[], note).await;
+    assert_eq!(status, 422, "a create's key reused for a note: {refused}");
+    let (status, refused) = desk.keyed(b"create-1", SAM, &create, &user, r#"{"note": "another"}"#).await;
+    assert_eq!(status, 422, "{refused}");
+
+    // A key that is not one: 400, nothing written.
+    for bad in [&[b'k'; 256][..], b"caf\xc3\xa9", b"tab\tkey"] {
+        let (status, refused) = desk.keyed(bad, ERIN, &notes, &[], note).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{refused}");
+        assert!(refused["error"]["message"].as_str().unwrap().contains("Idempotency-Key"), "{refused}");
+    }
+    assert_eq!(desk.keyed(&[b'k'; 255], ERIN, &notes, &[], note).await.0, 201, "255 bytes is a key");
+    let (_, seen) = desk.get(ERIN, &format!("/escalations/{id}"), &[]).await;
+    assert_eq!(seen["notes"].as_array().unwrap().len(), 5, "{seen}");
+    assert_eq!(desk.listed(ERIN, &[]).await.len(), 2);
+
+    // A key is remembered a day, under a hash: no caller id, no key in clear.
+    let items = callscope_tests::all_items(desk.pipeline.store().table()).await;
+    let remembered: Vec<_> =
+        items.iter().filter(|i| i["PK"].as_s().is_ok_and(|pk| pk.starts_with("IDEMPOTENCY#"))).collect();
+    assert_eq!(remembered.len(), 6, "two creates, four notes");
+    for item in remembered {
+        let text = callscope_tests::item_text(item);
+        assert!(!text.contains("sam-oid") && !text.contains("erin-oid") && !text.contains("note-1"), "{text}");
+        let expires: i64 = item["expiresAt"].as_n().unwrap().parse().unwrap();
+        assert_eq!(expires, ANCHOR.unix_timestamp() + 24 * 60 * 60, "{text}");
+    }
 }
