@@ -15,10 +15,13 @@ pub const KEY_LIFETIME_SECONDS: i64 = 24 * 60 * 60;
 /// Why a header value is not a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidKey {
+    /// The header is there with nothing in it.
     #[error("must not be empty")]
     Empty,
+    /// Longer than [`MAX_KEY_BYTES`]; how long it is.
     #[error("is {0} bytes long; at most {MAX_KEY_BYTES}")]
     TooLong(usize),
+    /// A control character or a byte outside ASCII.
     #[error("must be printable ASCII (space to ~)")]
     NotPrintable,
 }
@@ -72,6 +75,7 @@ impl KeyedRequest {
 /// What a keyed request did, as stored under its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRecord {
+    /// The fingerprint of the request that first used the key.
     pub fingerprint: String,
     /// The escalation it created or added a note to.
     pub escalation_id: String,
@@ -91,6 +95,7 @@ fn hash(parts: &[&str]) -> String {
     hash_with(parts, &[], b"")
 }
 
+/// Hex SHA-256 over `head`, then `target`, then `body`, each part length-prefixed.
 fn hash_with(head: &[&str], target: &[&str], body: &[u8]) -> String {
     let mut digest = Sha256::new();
     for part in head.iter().chain(target).map(|p| p.as_bytes()).chain([body]) {
