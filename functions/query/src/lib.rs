@@ -8,10 +8,12 @@ use axum::extract::{Extension, FromRequestParts, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, request::Parts};
 use axum::response::Response;
+use callscope_core::app::AppError;
 use callscope_core::app::query::{EscalationFilter, Query};
 use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::{CursorSigner, Principal, RoleNames};
 use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
+use callscope_core::domain::idempotency::{IDEMPOTENCY_KEY_HEADER, IdempotencyKey};
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
@@ -174,8 +176,8 @@ async fn unmapped_subnets(asked: Asked) -> Answer {
 
 /// `POST /calls/{callId}/escalations?user=`: a specialist hands a call to tier 2.
 async fn escalate(asked: Asked, PathParam(call): PathParam, headers: HeaderMap, body: Body) -> Answer {
-    let body = json_body(&headers, body).await?;
-    Ok(json(201, &asked.query().escalate(&asked.principal, &call, asked.user(), &body).await?))
+    let (key, body) = (idempotency_key(&headers)?, json_body(&headers, body).await?);
+    Ok(json(201, &asked.query().escalate(&asked.principal, &call, asked.user(), &body, key.as_ref()).await?))
 }
 
 /// `GET /escalations?state=|mine=true`: a queue, or the caller's own, as JSON or CSV.
@@ -197,8 +199,8 @@ async fn escalation(asked: Asked, PathParam(id): PathParam) -> Answer {
 
 /// `POST /escalations/{escalationId}/notes`.
 async fn note(asked: Asked, PathParam(id): PathParam, headers: HeaderMap, body: Body) -> Answer {
-    let body = json_body(&headers, body).await?;
-    Ok(json(201, &asked.query().add_note(&asked.principal, &id, &body).await?))
+    let (key, body) = (idempotency_key(&headers)?, json_body(&headers, body).await?);
+    Ok(json(201, &asked.query().add_note(&asked.principal, &id, &body, key.as_ref()).await?))
 }
 
 /// `POST /escalations/{escalationId}/claim` and `/resolve`.
@@ -219,6 +221,12 @@ async fn console_file(State(app): State<Arc<App>>, PathParam(asset): PathParam) 
 /// The JSON body of an escalation route: `415` unless sent as JSON, `413` past its cap.
 async fn json_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     read_sent_as(headers, body, &[Some("application/json")], MAX_ESCALATION_BODY_BYTES).await
+}
+
+/// The `Idempotency-Key` header, if sent: `400` if it is not a key.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    let key = headers.get(IDEMPOTENCY_KEY_HEADER).map(|value| IdempotencyKey::parse(value.as_bytes()));
+    Ok(key.transpose().map_err(AppError::from)?)
 }
 
 /// The file name of a queue download.

@@ -13,6 +13,7 @@ pub mod site_cache;
 pub mod tenant_files;
 
 use crate::domain::access::{AuthError, InvalidCursor};
+use crate::domain::idempotency::{IDEMPOTENCY_KEY_HEADER, InvalidKey};
 use crate::domain::problem::Rejection;
 use crate::store::StoreError;
 
@@ -47,6 +48,12 @@ pub enum AppError {
 impl From<InvalidCursor> for AppError {
     fn from(error: InvalidCursor) -> Self {
         Self::BadParameter { name: "cursor", message: error.to_string() }
+    }
+}
+
+impl From<InvalidKey> for AppError {
+    fn from(error: InvalidKey) -> Self {
+        Self::BadParameter { name: IDEMPOTENCY_KEY_HEADER, message: error.to_string() }
     }
 }
 

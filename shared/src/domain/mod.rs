@@ -9,6 +9,7 @@ pub mod connector;
 pub mod erasure;
 pub mod escalation;
 pub mod graph;
+pub mod idempotency;
 pub mod ids;
 pub mod problem;
 pub mod retention;

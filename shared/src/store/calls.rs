@@ -439,7 +439,7 @@ pub(super) fn guarded_put(table: &str, item: Item, guard: WriteGuard<'_>) -> Tra
 
 /// Why each action of a cancelled transaction was cancelled (`None` for those that were not);
 /// empty if the error is not a cancellation.
-fn cancellation_reasons(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<String> {
+pub(super) fn cancellation_reasons(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<String> {
     match error.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
             cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_owned()).collect()

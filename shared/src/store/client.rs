@@ -128,6 +128,9 @@ pub enum WriteGuard<'a> {
     BelowCount { cap: u32 },
     /// Live at `now` (unix seconds) with fewer than `max` notes: an escalation takes a note.
     LiveWithRoomForNotes { now: i64, max: usize },
+    /// Absent, or expired at `now` (unix seconds) though not yet deleted: a remembered
+    /// idempotency key is written once, and again only after it is forgotten.
+    AbsentOrExpired(i64),
     /// Live at `now` (unix seconds) and in one of `states`: of two claims, one wins.
     LiveInState { now: i64, states: &'a [EscalationState] },
 }
@@ -204,6 +207,11 @@ impl WriteGuard<'_> {
                 "attribute_exists(#pk) AND #expires > :now AND size(#notes) < :max".into(),
                 &[("#pk", PK), ("#expires", EXPIRES_AT), ("#notes", "notes")],
                 Some(vec![(":now".into(), number(now)), (":max".into(), number(max as i64))]),
+            ),
+            Self::AbsentOrExpired(now) => (
+                "attribute_not_exists(#pk) OR #expires <= :now".into(),
+                &[("#pk", PK), ("#expires", EXPIRES_AT)],
+                Some(vec![(":now".into(), number(now))]),
             ),
             Self::LiveInState { now, states } => {
                 let placeholders: Vec<String> = (0..states.len()).map(|i| format!(":from{i}")).collect();

@@ -7,15 +7,16 @@
 
 use super::Page;
 use super::StoreError;
-use super::calls::{cancelled_by_condition, guarded_put};
-use super::client::{DynamoStore, Partition, WriteGuard, from_item, key_item, read_items, to_item, to_value};
+use super::calls::{cancellation_reasons, guarded_put};
+use super::client::{DynamoStore, Partition, WriteGuard, key_item, read_items, to_item, to_value};
 use super::items::IndexedKeys;
 use super::keys::{self, GSI1PK};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::erasure::ERASED_ID;
 use crate::domain::escalation::{Escalation, MAX_NOTES, Note, Staff, Transition};
+use crate::domain::idempotency::KeyedRequest;
 use crate::support::clock::rfc3339;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -76,10 +77,16 @@ impl Pointer {
 const REWRITE_ATTEMPTS: u32 = 5;
 
 impl DynamoStore {
-    /// Stores a new escalation with its pointers, all or nothing; it expires at `expires_at`
-    /// (epoch seconds), with its call. `false` if an escalation with its id is already stored
-    /// (the same request, repeated).
-    pub async fn create_escalation(&self, escalation: &Escalation, expires_at: i64) -> Result<bool, StoreError> {
+    /// Stores a new escalation with its pointers, all or nothing, and what `keyed` (the
+    /// request's `Idempotency-Key`, if it has one) created; it expires at `expires_at` (epoch
+    /// seconds), with its call. `false` if an escalation with its id is already stored (the same
+    /// request, repeated) or the key is taken.
+    pub async fn create_escalation(
+        &self,
+        escalation: &Escalation,
+        expires_at: i64,
+        keyed: Option<&KeyedRequest>,
+    ) -> Result<bool, StoreError> {
         let id = &escalation.id;
         let pointers = [
             Pointer::new(
@@ -96,11 +103,10 @@ impl DynamoStore {
         for pointer in pointers.iter().filter(|p| !p.names_the_placeholder()) {
             actions.push(guarded_put(self.table(), to_item(pointer)?, WriteGuard::Absent));
         }
-        match self.client().transact_write_items().set_transact_items(Some(actions)).send().await {
-            Ok(_) => Ok(true),
-            Err(error) if cancelled_by_condition(&error) => Ok(false),
-            Err(error) => Err(StoreError::request("TransactWriteItems", error)),
+        if let Some(keyed) = keyed {
+            actions.push(self.remember(keyed, id, escalation.opened_at)?);
         }
+        self.transact(actions).await
     }
 
     /// Escalation `id` and its version, read consistently; `None` if absent or expired.
@@ -143,92 +149,114 @@ impl DynamoStore {
         Ok(Page { entries, last_key: pointers.last_key })
     }
 
-    /// Appends `note` to escalation `id` if it is live and has room; the escalation after it,
-    /// `None` if the condition did not hold (gone, or full meanwhile).
+    /// Appends `note` to escalation `id` (expiring at `expires_at`) if it is live and has room,
+    /// in one transaction with the pointer from its author to it and what `keyed` did, so that
+    /// neither can be lost once the note is there. `false` if a condition did not hold (gone,
+    /// full meanwhile, or the key taken).
     pub async fn add_note(
         &self,
         id: &str,
+        expires_at: i64,
         note: &Note,
+        keyed: Option<&KeyedRequest>,
         now: OffsetDateTime,
-    ) -> Result<Option<EscalationItem>, StoreError> {
-        let update = self
-            .client()
-            .update_item()
-            .update_expression("SET #notes = list_append(#notes, :note), #version = #version + :one")
-            .expression_attribute_names("#notes", "notes")
-            .expression_attribute_values(":note", AttributeValue::L(vec![to_value(note)]));
+    ) -> Result<bool, StoreError> {
+        let change = EscalationChange {
+            expression: "SET #notes = list_append(#notes, :note)",
+            names: vec![("#notes", "notes")],
+            values: vec![(":note", AttributeValue::L(vec![to_value(note)]))],
+        };
         let guard = WriteGuard::LiveWithRoomForNotes { now: now.unix_timestamp(), max: MAX_NOTES };
-        let changed = self.update_escalation(id, update, guard).await?;
-        if let Some(item) = &changed {
-            self.touched(&note.author, item).await?;
+        let mut actions = self.change_touching(id, expires_at, change, guard, &note.author)?;
+        if let Some(keyed) = keyed {
+            actions.push(self.remember(keyed, id, now)?);
         }
-        Ok(changed)
+        self.transact(actions).await
     }
 
-    /// Moves escalation `id` by `transition`, done by `staff`, if it is live and in a state the
-    /// transition starts from: two engineers claiming at once, one wins. The escalation after
-    /// it; `None` if the condition did not hold.
+    /// Moves escalation `id` (expiring at `expires_at`) by `transition`, done by `staff`, if it
+    /// is live and in a state the transition starts from (two engineers claiming at once, one
+    /// wins), in one transaction with the pointer from `staff` to it. `false` if the condition
+    /// did not hold.
     pub async fn transition_escalation(
         &self,
         id: &str,
+        expires_at: i64,
         transition: Transition,
         staff: &Staff,
         now: OffsetDateTime,
-    ) -> Result<Option<EscalationItem>, StoreError> {
+    ) -> Result<bool, StoreError> {
         let (by, at) = match transition {
             Transition::Claim => ("claimedBy", "claimedAt"),
             Transition::Resolve => ("resolvedBy", "resolvedAt"),
         };
-        let update = self
-            .client()
-            .update_item()
-            .update_expression("SET #state = :to, #queue = :queue, #by = :by, #at = :at, #version = #version + :one")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#queue", GSI1PK)
-            .expression_attribute_names("#by", by)
-            .expression_attribute_names("#at", at)
-            .expression_attribute_values(":to", to_value(&transition.to()))
-            .expression_attribute_values(":queue", AttributeValue::S(keys::escalation_queue_pk(transition.to())))
-            .expression_attribute_values(":by", to_value(staff))
-            .expression_attribute_values(":at", AttributeValue::S(rfc3339(now)));
+        let change = EscalationChange {
+            expression: "SET #state = :to, #queue = :queue, #by = :by, #at = :at",
+            names: vec![("#state", "state"), ("#queue", GSI1PK), ("#by", by), ("#at", at)],
+            values: vec![
+                (":to", to_value(&transition.to())),
+                (":queue", AttributeValue::S(keys::escalation_queue_pk(transition.to()))),
+                (":by", to_value(staff)),
+                (":at", AttributeValue::S(rfc3339(now))),
+            ],
+        };
         let guard = WriteGuard::LiveInState { now: now.unix_timestamp(), states: transition.from() };
-        let changed = self.update_escalation(id, update, guard).await?;
-        if let Some(item) = &changed {
-            self.touched(staff, item).await?;
-        }
-        Ok(changed)
+        self.transact(self.change_touching(id, expires_at, change, guard, staff)?).await
     }
 
-    /// Sends `update` to escalation `id` under `guard`, with the names and values every change
-    /// shares; the item after it, `None` if the guard did not hold.
-    async fn update_escalation(
+    /// The actions of `change` to escalation `id` under `guard` (adding one to its version),
+    /// and of the pointer from `staff` to it, so that an erasure of them reaches it.
+    fn change_touching(
         &self,
         id: &str,
-        update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+        expires_at: i64,
+        change: EscalationChange,
         guard: WriteGuard<'_>,
-    ) -> Result<Option<EscalationItem>, StoreError> {
-        let update = update
+        staff: &Staff,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let condition = guard.condition();
+        let names = change.names.into_iter().chain([("#version", "version")]).map(|(k, v)| (k.into(), v.into()));
+        let values = change.values.into_iter().chain([(":one", AttributeValue::N("1".into()))]);
+        let update = Update::builder()
             .table_name(self.table())
             .set_key(Some(key_item(&keys::escalation_pk(id), keys::ESCALATION_SK)))
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .return_values(ReturnValue::AllNew);
-        let result = guard.on_update(update).send().await;
-        match result {
-            Ok(output) => output.attributes.map(|item| from_item(item, "an escalation")).transpose(),
-            Err(e) if StoreError::condition_failed(&e) => Ok(None),
-            Err(e) => Err(StoreError::request("UpdateItem", e)),
+            .update_expression(format!("{}, #version = #version + :one", change.expression))
+            .condition_expression(condition.expression)
+            .set_expression_attribute_names(Some(condition.names.into_iter().chain(names).collect()))
+            .set_expression_attribute_values(Some(
+                condition.values.unwrap_or_default().into_iter().chain(values.map(|(k, v)| (k.into(), v))).collect(),
+            ))
+            .build()
+            .expect("table, key and expression are set");
+        let mut actions = vec![TransactWriteItem::builder().update(update).build()];
+        if let Some(pointer) = touched(staff, id, expires_at) {
+            actions.push(guarded_put(self.table(), to_item(&pointer)?, WriteGuard::NotEarlierExpiry(expires_at)));
         }
+        Ok(actions)
     }
 
-    /// Points from `staff` to the escalation of `item`, so that an erasure of them reaches it.
-    async fn touched(&self, staff: &Staff, item: &EscalationItem) -> Result<(), StoreError> {
-        let id = &item.escalation.id;
-        let pointer = Pointer::new(keys::escalations_by_pk(&staff.id), keys::touched_sk(id), id, item.expires_at);
-        if !pointer.names_the_placeholder() {
-            self.put_value(&pointer, WriteGuard::NotEarlierExpiry(item.expires_at)).await?;
+    /// Points from `staff` to escalation `id` (expiring at `expires_at`) again: the change they
+    /// repeat already holds, and its pointer may be what the first attempt lost.
+    pub async fn touch_escalation(&self, staff: &Staff, id: &str, expires_at: i64) -> Result<(), StoreError> {
+        if let Some(pointer) = touched(staff, id, expires_at) {
+            self.put_value(&pointer, WriteGuard::NotEarlierExpiry(expires_at)).await?;
         }
         Ok(())
+    }
+
+    /// Sends `actions` as one transaction: `false` if a condition of one of them did not hold.
+    async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        let Err(error) = self.client().transact_write_items().set_transact_items(Some(actions)).send().await else {
+            return Ok(true);
+        };
+        let reasons = cancellation_reasons(&error);
+        if reasons.iter().any(|r| r == "ConditionalCheckFailed") {
+            Ok(false)
+        } else if reasons.iter().any(|r| r == "TransactionConflict" || super::is_throttling(r)) {
+            Err(StoreError::Contention { what: "an escalation" })
+        } else {
+            Err(StoreError::request("TransactWriteItems", error))
+        }
     }
 
     /// The ids of every escalation that names `person_id`: about their call, or opened, noted
@@ -290,6 +318,20 @@ impl DynamoStore {
         }
         Err(StoreError::Contention { what: "an escalation" })
     }
+}
+
+/// A change of an escalation: its update expression with the names and values it uses.
+struct EscalationChange {
+    expression: &'static str,
+    names: Vec<(&'static str, &'static str)>,
+    values: Vec<(&'static str, AttributeValue)>,
+}
+
+/// The pointer from `staff` to escalation `id`, which they noted, claimed or resolved; none
+/// from an erased person's placeholder.
+fn touched(staff: &Staff, id: &str, expires_at: i64) -> Option<Pointer> {
+    let pointer = Pointer::new(keys::escalations_by_pk(&staff.id), keys::touched_sk(id), id, expires_at);
+    (!pointer.names_the_placeholder()).then_some(pointer)
 }
 
 /// Sort-key bounds that hold every `<time>#<id>` key.

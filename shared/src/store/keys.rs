@@ -28,6 +28,7 @@
 //! | opened by a person| `ESCBY#<personId>` | `OPENED#<openedAt>#<id>` |             |                     |
 //! | touched by a person| `ESCBY#<personId>`| `TOUCHED#<id>`         |               |                     |
 //! | about a user      | `ESCFOR#<userId>`  | `<id>`                 |               |                     |
+//! | idempotency key   | `IDEMPOTENCY#<hash of caller and key>` | `#KEY` |             |                     |
 //!
 //! Ids are validated (no control characters, bounded length) before they reach a key. Every
 //! partition key starts with a distinct literal prefix, so no id can reach another kind of item;
@@ -152,6 +153,15 @@ pub fn touched_sk(id: &str) -> String {
 pub fn escalations_about_pk(user_id: &str) -> String {
     format!("ESCFOR#{user_id}")
 }
+
+/// Partition of what a keyed request did (`Idempotency-Key`), under `scope`: a hash of the
+/// caller's id and their key, so the key names neither in clear and no two callers' keys meet.
+pub fn idempotency_pk(scope: &str) -> String {
+    format!("IDEMPOTENCY#{scope}")
+}
+
+/// Sort key of an idempotency record.
+pub const IDEMPOTENCY_SK: &str = "#KEY";
 
 /// Sort key of an erasure marker.
 pub const ERASED_SK: &str = "#MARKER";

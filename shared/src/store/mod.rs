@@ -1,9 +1,10 @@
 //! Storage: the only code that knows DynamoDB. The single-table key design (`keys`, `schema`),
 //! the items and their sizes (`items`, `size`, `prepare`), the client and its write guards
 //! (`client`), and one module per kind of data: calls, lists (history, directory, audit),
-//! tenant data sets, subnets, escalations, the Graph fleet's request budget (`budget`), erasure
-//! writes, the stream read back (`stream`) and the audit trail's tamper evidence on it
-//! (`tamper`). See `docs/data-model.md` for the access patterns.
+//! tenant data sets, subnets, escalations and the idempotency keys of their writes
+//! (`idempotency`), the Graph fleet's request budget (`budget`), erasure writes, the stream
+//! read back (`stream`) and the audit trail's tamper evidence on it (`tamper`). See
+//! `docs/data-model.md` for the access patterns.
 
 pub mod audit;
 pub mod budget;
@@ -14,6 +15,7 @@ pub mod connector;
 pub mod datasets;
 pub mod erase;
 pub mod escalations;
+pub mod idempotency;
 pub mod items;
 pub mod keys;
 pub mod lists;

@@ -54,6 +54,19 @@ impl Desk {
         json_response(self.app.handle(person_request(method, who, path, query, body)).await)
     }
 
+    /// `send`, with the header `Idempotency-Key: key`.
+    async fn keyed(&self, key: &[u8], who: Person<'_>, path: &str, query: &[(&str, &str)], body: &str) -> (u16, Value) {
+        let mut request = person_request("POST", who, path, query, Some(body));
+        request.headers_mut().insert("idempotency-key", lambda_http::http::HeaderValue::from_bytes(key).unwrap());
+        json_response(self.app.handle(request).await)
+    }
+
+    /// Whether `who`'s pointer to escalation `id`, of a note or change of theirs, is stored.
+    async fn touched(&self, who: Person<'_>, id: &str) -> bool {
+        let (pk, sk) = (keys::escalations_by_pk(who.id), keys::touched_sk(id));
+        stored_item::<Value>(self.pipeline.store().table(), &pk, &sk).await.is_some()
+    }
+
     async fn get(&self, who: Person<'_>, path: &str, query: &[(&str, &str)]) -> (u16, Value) {
         self.send("GET", who, path, query, None).await
     }
@@ -462,13 +475,10 @@ async fn each_escalation_route_makes_few_requests_and_never_scans() {
     counted.get(ERIN, &format!("/escalations/{id}"), &[]).await;
     assert_eq!(sent(), ["GetItem", "PutItem"]);
     counted.note(ERIN, &id, "looking").await;
-    assert_eq!(sent(), ["BatchGetItem", "BatchGetItem", "GetItem", "PutItem", "PutItem", "UpdateItem"]);
+    let change = ["BatchGetItem", "BatchGetItem", "GetItem", "GetItem", "PutItem", "TransactWriteItems"];
+    assert_eq!(sent(), change, "read, then the note and its pointer in one transaction, then read back");
     counted.change(ERIN, &id, "claim").await;
-    assert_eq!(
-        sent(),
-        ["BatchGetItem", "BatchGetItem", "PutItem", "PutItem", "UpdateItem"],
-        "one conditional update decides"
-    );
+    assert_eq!(sent(), change, "one conditional transaction decides, and writes the pointer with the change");
 }
 
 #[tokio::test]
@@ -483,9 +493,9 @@ async fn a_note_overtaken_by_an_erasure_of_its_author_is_taken_out_again() {
         let (status, report) = json_response(ingest.handle(request).await);
         assert_eq!(status, 200, "{report}");
     };
-    let escalation = keys::escalation_pk(&id);
+    let escalation = format!("\"{}\"", keys::escalation_pk(&id));
     let at_note = move |operation: &str, body: &Value| {
-        operation == "UpdateItem" && callscope_tests::race::partition(body) == escalation
+        operation == "TransactWriteItems" && body.to_string().contains(&escalation)
     };
     let racing = callscope_tests::race::before(desk.pipeline.store(), at_note, erase_erin);
     let app = query::App { store: callscope_tests::as_function(&racing, "query"), ..desk.app.clone() };
@@ -499,4 +509,116 @@ async fn a_note_overtaken_by_an_erasure_of_its_author_is_taken_out_again() {
     let (pk, sk) = (keys::escalations_by_pk(ERIN.id), keys::touched_sk(&id));
     let pointer: Option<Value> = stored_item(desk.pipeline.store().table(), &pk, &sk).await;
     assert!(pointer.is_none(), "the note's pointer to her, deleted again");
+}
+
+#[tokio::test]
+async fn a_retried_claim_resolution_or_note_writes_the_pointer_the_first_attempt_lost() {
+    let desk = desk().await;
+    let id = desk.escalated(SAM, "freezing").await;
+    let table = desk.pipeline.store().table();
+    // A first attempt that cannot write Erin's pointer changes nothing: the pointer and the
+    // change it records are written together, or not at all.
+    let spared = callscope_tests::sparing_store(table, &keys::escalations_by_pk(ERIN.id));
+    let cut = query::App { store: spared, ..desk.app.clone() };
+    for (path, body) in [("notes", Some(r#"{"note": "looking"}"#)), ("claim", None)] {
+        let request = person_request("POST", ERIN, &format!("/escalations/{id}/{path}"), &[], body);
+        let (status, answer) = json_response(cut.handle(request).await);
+        assert!(status >= 500, "{path}: {status} {answer}");
+    }
+    let (_, seen) = desk.get(ALEX, &format!("/escalations/{id}"), &[]).await;
+    assert_eq!((seen["state"].as_str(), seen["notes"].as_array().unwrap().len()), (Some("open"), 1), "{seen}");
+    assert!(!desk.touched(ERIN, &id).await);
+
+    // A pointer lost after its change (deleted here by hand) is written again by the retry.
+    assert_eq!(desk.note(ERIN, &id, "looking").await.0, 201);
+    assert!(desk.touched(ERIN, &id).await, "a note writes its pointer");
+    for action in ["claim", "resolve"] {
+        assert_eq!(desk.change(ERIN, &id, action).await.0, 200, "{action}");
+        assert!(desk.touched(ERIN, &id).await, "{action} writes its pointer");
+        let pointer = [keys::escalations_by_pk(ERIN.id), keys::touched_sk(&id)];
+        let key = ["PK", "SK"].into_iter().zip(pointer.map(aws_sdk_dynamodb::types::AttributeValue::S));
+        let deleted = callscope_tests::local_client()
+            .delete_item()
+            .table_name(table)
+            .set_key(Some(key.map(|(k, v)| (k.to_owned(), v)).collect()));
+        deleted.send().await.unwrap();
+        let (status, again) = desk.change(ERIN, &id, action).await;
+        assert_eq!(status, 200, "the same holder's retry of {action}: {again}");
+        assert!(desk.touched(ERIN, &id).await, "the retry of {action} wrote the pointer again");
+    }
+    // So an erasure of Erin reaches what she did.
+    assert_eq!(desk.erase(ERIN.id).await["escalationsRewritten"], 1);
+    let (_, seen) = desk.get(ALEX, &format!("/escalations/{id}"), &[]).await;
+    assert!(!seen.to_string().contains("Erin"), "{seen}");
+}
+
+#[tokio::test]
+async fn an_idempotency_key_makes_a_repeated_create_or_note_count_once() {
+    let desk = desk().await;
+    let create = format!("/calls/{MEETING}/escalations");
+    let user = [("user", ADA)];
+    let body = r#"{"note": "Ada's meeting froze", "ticket": "INC-1"}"#;
+    let (status, first) = desk.keyed(b"create-1", SAM, &create, &user, body).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = desk.keyed(b"create-1", SAM, &create, &user, body).await;
+    assert_eq!((status, &again), (201, &first), "the repeat answers like the first");
+    let (status, other) = desk.keyed(b"create-2", SAM, &create, &user, body).await;
+    assert_eq!(status, 201, "{other}");
+    assert_ne!(other["id"], first["id"], "another key, another escalation");
+    assert_eq!(desk.listed(ERIN, &[]).await.len(), 2);
+
+    let id = first["id"].as_str().unwrap();
+    let notes = format!("/escalations/{id}/notes");
+    let note = r#"{"note": "Packet loss on the uplink"}"#;
+    for _ in 0..3 {
+        let (status, noted) = desk.keyed(b"note-1", ERIN, &notes, &[], note).await;
+        assert_eq!((status, noted["notes"].as_array().unwrap().len()), (201, 2), "{noted}");
+    }
+    // Keys are the caller's own: another engineer's same key is another request.
+    assert_eq!(desk.keyed(b"note-1", EDDY, &notes, &[], note).await.0, 201);
+    // Sent five times at once, a key still adds one note: the losers find it taken.
+    let at_once = (0..5).map(|_| desk.keyed(b"note-2", ERIN, &notes, &[], note));
+    for (status, noted) in futures::future::join_all(at_once).await {
+        assert_eq!((status, noted["notes"].as_array().unwrap().len()), (201, 4), "{noted}");
+    }
+    let (_, seen) = desk.get(ERIN, &format!("/escalations/{id}"), &[]).await;
+    assert_eq!(seen["notes"].as_array().unwrap().len(), 4, "{seen}");
+
+    // A key used again for anything else is refused, and adds nothing.
+    for (path, body) in [
+        (notes.as_str(), r#"{"note": "Something else"}"#),
+        (format!("/escalations/{}/notes", other["id"].as_str().unwrap()).as_str(), note),
+    ] {
+        let (status, refused) = desk.keyed(b"note-1", ERIN, path, &[], body).await;
+        let problem = &refused["error"]["problems"][0];
+        assert_eq!((status, problem["path"].as_str()), (422, Some("Idempotency-Key")), "{refused}");
+        assert!(problem["message"].as_str().unwrap().contains("different request"), "{refused}");
+    }
+    let (status, refused) = desk.keyed(b"create-1", SAM, &notes, &[], note).await;
+    assert_eq!(status, 422, "a create's key reused for a note: {refused}");
+    let (status, refused) = desk.keyed(b"create-1", SAM, &create, &user, r#"{"note": "another"}"#).await;
+    assert_eq!(status, 422, "{refused}");
+
+    // A key that is not one: 400, nothing written.
+    for bad in [&[b'k'; 256][..], b"caf\xc3\xa9", b"tab\tkey"] {
+        let (status, refused) = desk.keyed(bad, ERIN, &notes, &[], note).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{refused}");
+        assert!(refused["error"]["message"].as_str().unwrap().contains("Idempotency-Key"), "{refused}");
+    }
+    assert_eq!(desk.keyed(&[b'k'; 255], ERIN, &notes, &[], note).await.0, 201, "255 bytes is a key");
+    let (_, seen) = desk.get(ERIN, &format!("/escalations/{id}"), &[]).await;
+    assert_eq!(seen["notes"].as_array().unwrap().len(), 5, "{seen}");
+    assert_eq!(desk.listed(ERIN, &[]).await.len(), 2);
+
+    // A key is remembered a day, under a hash: no caller id, no key in clear.
+    let items = callscope_tests::all_items(desk.pipeline.store().table()).await;
+    let remembered: Vec<_> =
+        items.iter().filter(|i| i["PK"].as_s().is_ok_and(|pk| pk.starts_with("IDEMPOTENCY#"))).collect();
+    assert_eq!(remembered.len(), 6, "two creates, four notes");
+    for item in remembered {
+        let text = callscope_tests::item_text(item);
+        assert!(!text.contains("sam-oid") && !text.contains("erin-oid") && !text.contains("note-1"), "{text}");
+        let expires: i64 = item["expiresAt"].as_n().unwrap().parse().unwrap();
+        assert_eq!(expires, ANCHOR.unix_timestamp() + 24 * 60 * 60, "{text}");
+    }
 }

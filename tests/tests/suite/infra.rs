@@ -673,6 +673,12 @@ fn what_each_role_may_do_is_what_its_code_does() {
         let expected = if function == "graph-worker" { set(&["UpdateItem"]) } else { set(&[]) };
         assert_eq!(allowed(&function, "GRAPHBUDGET#1764849600000"), expected, "{function} on the Graph budget");
     }
+    // What a keyed create or note did is remembered by the query function alone: put in the
+    // change's transaction and read back by a repeat, never updated or deleted (it expires).
+    for function in functions() {
+        let expected = if function == "query" { set(&["GetItem", "PutItem"]) } else { set(&[]) };
+        assert_eq!(allowed(&function, "IDEMPOTENCY#0123abcd"), expected, "{function} on idempotency keys");
+    }
     // The query function reads only what it serves, and writes only escalations and the audit trail.
     for pk in
         ["CALL#c", "NAME#a", "USERS", "AUDITDAYS", "DATASETS", "DATASET#buildings#1", "SUBNETS#2026-11-25", "ESCBY#p"]

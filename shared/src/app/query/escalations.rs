@@ -11,6 +11,7 @@ use crate::domain::access::{AuditAction, AuditEvent, CursorScope, Principal, Rol
 use crate::domain::escalation::{
     Escalation, EscalationState, MAX_NOTES, Note, Staff, Transition, parse_escalation, parse_note,
 };
+use crate::domain::idempotency::{IDEMPOTENCY_KEY_HEADER, IdempotencyKey, KeyedRequest, Repeat};
 use crate::domain::problem::{Problem, Rejection};
 use crate::domain::views::{
     Audience, ByRole, EngineerEscalation, EngineerEscalationRow, SpecialistEscalation, SpecialistEscalationRow,
@@ -44,26 +45,33 @@ pub enum EscalationFilter {
 
 impl Query<'_> {
     /// Escalates call `call_id` as `user_id` took part in it, with the note of `body`. The
-    /// caller must be allowed to see that call for that user, as for its detail.
+    /// caller must be allowed to see that call for that user, as for its detail. A repeat under
+    /// the same `key` answers with the escalation the first created.
     pub async fn escalate(
         &self,
         principal: &Principal,
         call_id: &str,
         user_id: Option<&str>,
         body: &[u8],
+        key: Option<&IdempotencyKey>,
     ) -> Result<EscalationDetail, AppError> {
         let mut refused = self.event(principal, AuditAction::Escalate).call(call_id);
         refused.target_user = user_id.map(str::to_owned);
         let staff = self.staff_audited(principal, refused).await?;
         let user_id = super::call_of_user(call_id, user_id)?;
         let request = parse_escalation(body)?;
+        let keyed = key.map(|key| KeyedRequest::new(&staff.id, key, "escalate", &[call_id, user_id], body));
         let event = self.event(principal, AuditAction::Escalate).user(user_id).call(call_id);
-        let (stored, audit, before) = tokio::join!(
+        let (stored, audit, before, repeat) = tokio::join!(
             self.store.call(call_id, self.now),
             self.audit(event),
-            self.store.erasures_among([user_id, staff.id.as_str()])
+            self.store.erasures_among([user_id, staff.id.as_str()]),
+            self.repeated(principal, &staff, keyed.as_ref())
         );
         audit?;
+        if let Some(answer) = repeat? {
+            return Ok(answer);
+        }
         let (stored, before) = (stored?, before?);
         let stored = stored
             .filter(|s| s.summary.involves(user_id, self.home_tenant))
@@ -75,11 +83,14 @@ impl Query<'_> {
             let problem = Problem::unacceptable("sessionId", "is not a session of this call");
             return Err(Rejection { problems: vec![problem] }.into());
         }
-        let staff = as_written(staff, &before);
+        let opener = as_written(staff.clone(), &before);
         let id = self.new_escalation_id(call_id, user_id);
-        let escalation = Escalation::open(id, request, &stored, user_id, staff, self.now);
-        let created = self.store.create_escalation(&escalation, call_expiry(&stored.summary)).await?;
+        let escalation = Escalation::open(id, request, &stored, user_id, opener, self.now);
+        let created = self.store.create_escalation(&escalation, call_expiry(&stored.summary), keyed.as_ref()).await?;
         if !created {
+            if let Some(answer) = self.repeated(principal, &staff, keyed.as_ref()).await? {
+                return Ok(answer);
+            }
             tracing::info!("a repeated escalation request found its escalation already stored");
         }
         let (id, opener) = (escalation.id.clone(), escalation.opened_by.id.clone());
@@ -146,26 +157,44 @@ impl Query<'_> {
         Ok(self.detail_view(principal, &item.escalation))
     }
 
-    /// Adds the note of `body` to escalation `id`: engineers and admins, and its opener.
-    pub async fn add_note(&self, principal: &Principal, id: &str, body: &[u8]) -> Result<EscalationDetail, AppError> {
+    /// Adds the note of `body` to escalation `id`: engineers and admins, and its opener. A
+    /// repeat under the same `key` adds nothing and answers with the escalation as it is.
+    pub async fn add_note(
+        &self,
+        principal: &Principal,
+        id: &str,
+        body: &[u8],
+        key: Option<&IdempotencyKey>,
+    ) -> Result<EscalationDetail, AppError> {
         let event = self.event(principal, AuditAction::EscalationNote).escalation(id);
         let staff = self.staff_audited(principal, event.clone()).await?;
         AppError::check_id("id", id)?;
         let text = parse_note(body)?;
-        let (item, audit) = tokio::join!(self.store.escalation(id, self.now), self.audit(event));
+        let keyed = key.map(|key| KeyedRequest::new(&staff.id, key, "note", &[id], body));
+        let (item, audit, repeat) = tokio::join!(
+            self.store.escalation(id, self.now),
+            self.audit(event),
+            self.repeated(principal, &staff, keyed.as_ref())
+        );
         audit?;
+        if let Some(answer) = repeat? {
+            return Ok(answer);
+        }
         let item = item?.filter(|i| i.escalation.visible_to(&staff)).ok_or(AppError::NotFound("escalation"))?;
         if item.escalation.notes.len() >= MAX_NOTES {
             return Err(full());
         }
         let people = [staff.id.clone(), item.escalation.call.user_id];
         let before = self.store.erasures_among(people.iter().map(String::as_str)).await?;
-        let note = Note { at: self.now, author: as_written(staff, &before), text: Some(text.into_inner()) };
-        let Some(written) = self.store.add_note(id, &note, self.now).await? else {
+        let note = Note { at: self.now, author: as_written(staff.clone(), &before), text: Some(text.into_inner()) };
+        if !self.store.add_note(id, item.expires_at, &note, keyed.as_ref(), self.now).await? {
+            if let Some(answer) = self.repeated(principal, &staff, keyed.as_ref()).await? {
+                return Ok(answer);
+            }
             return Err(self.lost_note(id).await);
-        };
+        }
         let people = [people[0].as_str(), people[1].as_str()];
-        self.settled(principal, id, &people, &before, Some(written.escalation)).await
+        self.settled(principal, id, &people, &before, None).await
     }
 
     /// Claims or resolves escalation `id` (engineers and admins): `409` if it is no longer in a
@@ -185,21 +214,28 @@ impl Query<'_> {
         let staff = self.staff_audited(principal, event.clone()).await?;
         audited(self.store, principal.require_any(&[Role::SupportEngineer, Role::Admin]), &event).await?;
         AppError::check_id("id", id)?;
-        let (audit, before) = tokio::join!(self.audit(event), self.store.erasures_among([staff.id.as_str()]));
+        let (audit, before, current) = tokio::join!(
+            self.audit(event),
+            self.store.erasures_among([staff.id.as_str()]),
+            self.store.escalation(id, self.now)
+        );
         audit?;
         let before = before?;
         let staff = as_written(staff, &before);
-        if let Some(written) = self.store.transition_escalation(id, transition, &staff, self.now).await? {
-            return self.settled(principal, id, &[staff.id.as_str()], &before, Some(written.escalation)).await;
+        let expires_at = current?.ok_or(AppError::NotFound("escalation"))?.expires_at;
+        if self.store.transition_escalation(id, expires_at, transition, &staff, self.now).await? {
+            return self.settled(principal, id, &[staff.id.as_str()], &before, None).await;
         }
         // The same change by the same person already holds (a retry whose first answer was
-        // lost): it is theirs, and answered as such. Anything else is a conflict.
+        // lost): it is theirs, and answered as such, its pointer written again in case the first
+        // attempt's was what got lost. Anything else is a conflict.
         let current = self.store.escalation(id, self.now).await?.ok_or(AppError::NotFound("escalation"))?;
         let by = match transition {
             Transition::Claim => current.escalation.claimed_by.as_ref(),
             Transition::Resolve => current.escalation.resolved_by.as_ref(),
         };
         if current.escalation.state == transition.to() && by.is_some_and(|by| *by == staff) {
+            self.store.touch_escalation(&staff, id, current.expires_at).await?;
             return Ok(self.detail_view(principal, &current.escalation));
         }
         let verb = if transition == Transition::Claim { "claimed" } else { "resolved" };
@@ -213,6 +249,30 @@ impl Query<'_> {
     /// is refused, and the refusal audited.
     async fn staff_audited(&self, principal: &Principal, event: AuditEvent) -> Result<Staff, AppError> {
         audited(self.store, Staff::of(principal), &event).await
+    }
+
+    /// The answer to a repeat of `keyed`, the request under an `Idempotency-Key`: the escalation
+    /// its first send created or added to, as it is now, in `staff`'s view. `None` if there is
+    /// no key or it is new; `422` if the key was used for another request.
+    async fn repeated(
+        &self,
+        principal: &Principal,
+        staff: &Staff,
+        keyed: Option<&KeyedRequest>,
+    ) -> Result<Option<EscalationDetail>, AppError> {
+        let Some(keyed) = keyed else { return Ok(None) };
+        let Some(record) = self.store.key_record(&keyed.scope, self.now).await? else { return Ok(None) };
+        let Repeat::Same(id) = keyed.repeat_of(&record) else {
+            let problem = Problem::unacceptable(
+                IDEMPOTENCY_KEY_HEADER,
+                "was used for a different request (another body, route, call or escalation); send a new key",
+            );
+            return Err(Rejection { problems: vec![problem] }.into());
+        };
+        tracing::info!("a repeated request was answered from its idempotency key");
+        let item = self.store.escalation(&id, self.now).await?;
+        let item = item.filter(|i| i.escalation.visible_to(staff)).ok_or(AppError::NotFound("escalation"))?;
+        Ok(Some(self.detail_view(principal, &item.escalation)))
     }
 
     /// The answer to a write that left escalation `id` as `written` (`None`: as stored): each
