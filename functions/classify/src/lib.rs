@@ -72,6 +72,7 @@ pub async fn handle(app: &App, event: Event, deadline: Deadline) -> DynamoDbEven
         if let Err(error) = result {
             let error = error.map_or_else(|| "the invocation's time ran out".to_owned(), |e| e.to_string());
             tracing::error!(%error, event_id = %record.event_id, sequence = ?record.change.sequence_number, "record failed; retrying from it");
+            tracing::debug!(?error, event_id = %record.event_id, "record failed, in full");
             let mut failure = DynamoDbBatchItemFailure::default();
             failure.item_identifier = record.change.sequence_number.clone();
             response.batch_item_failures.push(failure);
@@ -85,7 +86,10 @@ async fn handle_record(app: &App, record: &EventRecord, deadline: Deadline) -> R
     let change = Change::from_record(record)?;
     match rate_change(&app.store, &change, &app.thresholds, app.clock.now(), &app.home_tenant, deadline).await? {
         Outcome::Skipped(reason) => tracing::debug!(?reason, event_id = %record.event_id, "skipped"),
-        Outcome::Rated { call_id, version, rated } => tracing::info!(%call_id, version, ?rated, "classified"),
+        Outcome::Rated { call_id, version, rated } => {
+            tracing::info!(version, ?rated, "classified");
+            tracing::debug!(%call_id, version, "classified");
+        }
         Outcome::Erased { complete } => tracing::info!(complete, "ran a round of a handed-over erasure"),
         // The template's AuditTamperingAlarm counts this message (a metric filter on this log
         // group): keep the two in step. The item is named by day, shard, time and request id.

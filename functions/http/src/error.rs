@@ -116,11 +116,13 @@ impl From<Rejection> for ApiError {
     }
 }
 
-/// Storage failures are logged with their context and answered without it: `503` with
-/// `Retry-After` when retrying will likely work, else `500`.
+/// Storage failures are logged with their context (no id or value above debug level) and
+/// answered without it: `503` with `Retry-After` when retrying will likely work, else `500`.
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        // The display names the kind of item and failure; the debug form has the key too.
         tracing::error!(error = %error, "storage failed");
+        tracing::debug!(?error, "storage failed, in full");
         if error.is_transient() {
             Self { retry_after_seconds: Some(1), ..Self::new(503, "unavailable", "storage is busy; retry shortly") }
         } else {

@@ -9,6 +9,7 @@ use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMe
 use callscope_core::app::AppError;
 use callscope_core::app::connector::{Deadline, Outcome, Worker};
 use callscope_core::domain::connector::{Job, Work};
+use callscope_core::domain::problem::json_value_free;
 use callscope_core::support::clock::Clock;
 use futures::StreamExt;
 
@@ -90,7 +91,7 @@ async fn handle_message(
     deadline: Deadline,
 ) -> Result<(), String> {
     let body = message.body.as_deref().unwrap_or_default();
-    let work: Work = serde_json::from_str(body).map_err(|e| format!("not a work message: {e}"))?;
+    let work: Work = serde_json::from_str(body).map_err(|e| format!("not a work message: {}", json_value_free(&e)))?;
     match worker.run(work, clock.now(), deadline).await.map_err(|e| e.to_string())? {
         Outcome::Stored(accepted) => tracing::info!(records = accepted.len(), "fetched from Graph and stored"),
         outcome => tracing::info!(?outcome, "queued work done"),

@@ -332,11 +332,7 @@ impl Worker {
                 self.store().drop_pages(call_id).await?;
                 return Ok(Outcome::Stored(accepted));
             }
-            Err(AppError::Rejected(rejection)) => {
-                let first = rejection.problems.first();
-                let at = first.map(|p| p.path.as_str()).unwrap_or_default();
-                format!("refused by ingest: {} ({at})", first.map(|p| p.message.as_str()).unwrap_or_default())
-            }
+            Err(AppError::Rejected(rejection)) => format!("refused by ingest: {}", rejection.redacted()),
             Err(other) => return Err(other),
         };
         self.dead_letter(fetch, failure, now).await
@@ -466,10 +462,10 @@ impl Worker {
     /// Sets the record aside with `reason` (and drops what its fetch kept).
     async fn dead_letter(&self, fetch: &Fetch<'_>, reason: String, now: OffsetDateTime) -> Result<Outcome, AppError> {
         let (call_id, attempts) = (fetch.call_id, fetch.attempts + 1);
-        // The reason can quote the record (a value ingest refused): only at debug level, and in
-        // the dead letter an admin reads.
-        tracing::error!(attempts, "fetch dead-lettered (GET /graph/dead-letters)");
-        tracing::debug!(%call_id, reason = %reason, "fetch dead-lettered");
+        // The reason names no value or id of the record (`Rejection::redacted`, `GraphError`):
+        // it is logged and kept for the admins, who find the call's id beside it.
+        tracing::error!(attempts, reason = %reason, "fetch dead-lettered (GET /graph/dead-letters)");
+        tracing::debug!(%call_id, "fetch dead-lettered");
         self.store().dead_letter(call_id, reason, attempts, now).await?;
         self.store().drop_pages(call_id).await?;
         Ok(Outcome::DeadLettered)

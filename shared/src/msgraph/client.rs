@@ -40,6 +40,8 @@ pub enum GraphError {
     #[error("Graph is throttling or unavailable: {0}")]
     Unavailable(String),
     /// Any other refusal (a `400`, a `403` without consent, ...): retrying will not help.
+    /// `detail` is Graph's error code (`Forbidden`), never its message, which can name the
+    /// record asked for: the error is logged and kept as a dead letter's reason.
     #[error("Graph answered {status}: {detail}")]
     Refused { status: u16, detail: String },
     /// The token endpoint refused our credentials or answered nonsense.
@@ -180,10 +182,7 @@ impl GraphClient {
                     }
                     429 => (retry_after(&response, deadline.is_some()).unwrap_or_else(|| backoff(attempt)), true),
                     503 | 504 => (retry_after(&response, false).unwrap_or_else(|| backoff(attempt)), false),
-                    status => {
-                        let detail: String = response.text().await.unwrap_or_default().chars().take(300).collect();
-                        return Err(GraphError::Refused { status, detail });
-                    }
+                    status => return Err(GraphError::Refused { status, detail: error_code(response).await }),
                 },
             };
             if deadline.is_some() && wait > MAX_INLINE_WAIT {
@@ -268,13 +267,24 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
         return Err(GraphError::TooLarge);
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| GraphError::Unreadable(e.to_string()))? {
+    let unreadable = |e: reqwest::Error| GraphError::Unreadable(e.without_url().to_string());
+    while let Some(chunk) = response.chunk().await.map_err(unreadable)? {
         if body.len() + chunk.len() > cap {
             return Err(GraphError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// The `error.code` of a Graph error answer (`Forbidden`, `BadRequest`), or what the answer
+/// was instead. Its `message` is left out: it can name the resource asked for (a call's id).
+async fn error_code(response: reqwest::Response) -> String {
+    let answer: Value = response.json().await.unwrap_or_default();
+    match answer["error"]["code"].as_str() {
+        Some(code) => code.chars().take(100).collect(),
+        None => "an answer without an error code".to_owned(),
+    }
 }
 
 /// `Retry-After` in seconds: whole when it is handed back to a queue (`queued`), else capped at

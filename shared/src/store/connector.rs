@@ -23,6 +23,7 @@ use super::keys::{self, EXPIRES_AT};
 use super::{DynamoStore, StoreError};
 use crate::domain::access::cursor::PageKey;
 use crate::domain::connector::{FetchState, Items, Job, Lane, Part, Work};
+use crate::domain::problem::json_value_free;
 use crate::domain::retention;
 use crate::support::clock::rfc3339;
 use flate2::Compression;
@@ -318,8 +319,8 @@ impl DynamoStore {
         DeflateDecoder::new(item.progress.as_slice())
             .read_to_end(&mut json)
             .map_err(|e| StoreError::KeptPages(format!("a fetch's progress: {e}")))?;
-        let progress: Progress =
-            serde_json::from_slice(&json).map_err(|e| StoreError::KeptPages(format!("a fetch's progress: {e}")))?;
+        let progress: Progress = serde_json::from_slice(&json)
+            .map_err(|e| StoreError::KeptPages(format!("a fetch's progress: {}", json_value_free(&e))))?;
         Ok(Some(Progress { saves: item.version, ..progress }))
     }
 

@@ -251,6 +251,19 @@ pub const RESULT_PAGE_PREFIX: &str = "RESULTS#";
 /// Partition key of the alphabetical user listing.
 pub const USERS_PK: &str = "USERS";
 
+/// What kind of item `key` names, without the id, name or address in it: `CALL#…` for a call's
+/// partition, a constant partition (`DATASETS`) or a description ("call headers") as it is,
+/// else `an item`. How an error names an item in a log line; the key itself is for debug lines.
+pub fn kind(key: &str) -> String {
+    let is_prefix = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_uppercase());
+    let is_description = |text: &str| text.bytes().all(|b| b.is_ascii_lowercase() || b == b' ');
+    match key.split_once('#') {
+        Some((prefix, _)) if is_prefix(prefix) => format!("{prefix}#…"),
+        None if is_prefix(key) || is_description(key) => key.to_owned(),
+        _ => "an item".to_owned(),
+    }
+}
+
 /// The partition holding everything about one call.
 pub fn call_pk(call_id: &str) -> String {
     format!("CALL#{call_id}")
@@ -373,6 +386,17 @@ pub fn time_key(at: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn an_items_kind_names_no_id_name_or_address() {
+        assert_eq!(kind(&call_pk("e523d2ed-2966-4b6b-925b-754a88034cc5")), "CALL#…");
+        assert_eq!(kind(&erased_pk("3a1d6b5e")), "ERASED#…");
+        assert_eq!(kind(DATASETS_PK), "DATASETS");
+        assert_eq!(kind("call headers"), "call headers");
+        for personal in ["ada lovelace#3a1d6b5e", "10.20.30.0", "Ada Lovelace", "3a1d6b5e"] {
+            assert_eq!(kind(personal), "an item", "{personal}");
+        }
+    }
 
     #[test]
     fn empty_and_over_long_keys_are_named() {

@@ -32,6 +32,7 @@ pub use datasets::{ActiveDataset, DatasetKind};
 pub use erase::{ErasureMarker, ErasureRun, Erasures, WRITER_WINDOW, covers};
 pub use prepare::{PartyWrites, PreparedCall, PreparedClassification, VersionWrites};
 
+use crate::domain::problem::value_free;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
@@ -42,23 +43,26 @@ pub enum StoreError {
     /// retrying later is likely to work: throttling, a 5xx, a timeout, a lost connection.
     #[error("DynamoDB {operation} failed: {detail}")]
     Request { operation: &'static str, detail: String, transient: bool },
-    /// An item in the table does not read as the type it should be.
-    #[error("stored item {key} is unreadable: {source}")]
+    /// An item in the table does not read as the type it should be. Its display names the kind
+    /// of item and of failure, never the key or the value (`Debug` has both, for debug lines).
+    #[error("stored item {} is unreadable: {}", keys::kind(.key), value_free(&.source.to_string()))]
     Corrupt {
         key: String,
         #[source]
         source: serde_dynamo::Error,
     },
     /// What should be written exceeds DynamoDB's limits.
-    #[error("{key} is too large to store: {detail}")]
+    #[error("{} is too large to store: {detail}", keys::kind(.key))]
     TooLarge { key: String, detail: String },
     /// The pages of a call's committed version do not hold what its header counts in them.
-    #[error("the pages of {key} are out of step with its header: {detail}")]
+    #[error("the pages of {} are out of step with its header: {detail}", keys::kind(.key))]
     PagesOutOfStep { key: String, detail: String },
-    /// A record on the table's stream does not read as a change of the table.
+    /// A record on the table's stream does not read as a change of the table (what is wrong,
+    /// never a value of its images).
     #[error("unreadable stream record: {0}")]
     UnreadableChange(String),
-    /// The pages a resumable Graph fetch kept do not read back (or could not be packed).
+    /// The pages a resumable Graph fetch kept do not read back (or could not be packed): what
+    /// is wrong, never a value of the record.
     #[error("a Graph fetch's kept pages: {0}")]
     KeptPages(String),
     /// Concurrent writers kept cancelling each other's writes of `what` (a call, an escalation,

@@ -12,6 +12,7 @@ use super::StoreError;
 use super::keys;
 use super::tamper::{self, AuditVerdict, Tampering};
 use crate::domain::classify::Rating;
+use crate::domain::problem::value_free;
 use aws_lambda_events::dynamodb::EventRecord;
 use serde::Deserialize;
 
@@ -142,7 +143,7 @@ pub fn decide(change: &Change) -> Result<Decision, StoreError> {
     if change.kind == ChangeKind::Remove {
         return Ok(Decision::Skip(Skip::Removal));
     }
-    let unreadable = |e: serde_dynamo::Error| StoreError::UnreadableChange(e.to_string());
+    let unreadable = |e: serde_dynamo::Error| StoreError::UnreadableChange(value_free(&e.to_string()));
     let Keys { sk } = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;
     if sk == keys::ERASED_SK {
         let marker: MarkerImage = serde_dynamo::from_item(change.new_image.clone()).map_err(unreadable)?;

@@ -6,7 +6,7 @@
 
 use super::record::CallRecord;
 use super::validate::ValidCall;
-use crate::domain::problem::{Problem, Rejection, WHOLE};
+use crate::domain::problem::{Problem, Rejection, WHOLE, json_value_free};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -208,7 +208,7 @@ fn missing_field(message: &str) -> Option<&str> {
 fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem {
     let full = error.to_string();
     let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_owned();
-    let mut problem = Problem::invalid(WHOLE, message);
+    let mut problem = Problem::invalid(WHOLE, message).quoting(json_value_free(error));
     if error.line() > 0 {
         let offset = slice.as_ptr() as usize - body.as_ptr() as usize;
         let before = &body[..offset];

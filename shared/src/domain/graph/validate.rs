@@ -223,7 +223,8 @@ fn check_stream(stream: &MediaStream, path: &str, problems: &mut Vec<Problem>) {
 
 fn check_range(value: Option<f64>, min: f64, max: f64, path: &str, field: &str, problems: &mut Vec<Problem>) {
     if let Some(v) = value.filter(|v| !(min..=max).contains(v)) {
-        problems.push(Problem::invalid(format!("{path}.{field}"), format!("{v} is outside {min}..={max}")));
+        let problem = Problem::invalid(format!("{path}.{field}"), format!("{v} is outside {min}..={max}"));
+        problems.push(problem.quoting(format!("is outside {min}..={max}")));
     }
 }
 
