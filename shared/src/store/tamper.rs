@@ -106,7 +106,20 @@ fn counted_once_more(change: &Change) -> bool {
         (number(&change.old_image, COUNT), number(&change.new_image, COUNT)),
         (Some(old), Some(new)) if new > old
     );
-    grew && same_but(change, COUNT)
+    grew && only_added_to(change, COUNT)
+}
+
+/// Every attribute of the old image but `attribute` is in the new one, unchanged: a refusal
+/// count sets each detail only `if_not_exists`, so a later refusal of the same caller in the
+/// same minute may add one the first lacked (a target user, a call), never change one.
+fn only_added_to(change: &Change, attribute: &str) -> bool {
+    let new = change.new_image.inner();
+    change
+        .old_image
+        .inner()
+        .iter()
+        .filter(|(name, _)| name.as_str() != attribute)
+        .all(|(name, old)| new.get(name) == Some(old))
 }
 
 /// The day was put again as it was, or expiring later.
@@ -253,6 +266,18 @@ mod tests {
         ));
         let deleted = change(ChangeKind::Remove, empty(), refusals(16, "none"), Origin::Request);
         assert_eq!(tampered(&deleted).change, ChangeKind::Remove);
+    }
+
+    #[test]
+    fn a_later_refusal_in_the_minute_may_add_a_detail_the_first_lacked() {
+        let mut targeted = refusals(2, "none");
+        targeted.insert("targetUser".into(), AttributeValue::S("u".into()));
+        let added = change(ChangeKind::Modify, targeted, refusals(1, "none"), Origin::Request);
+        assert_eq!(inspect(&added), Some(AuditVerdict::Kept));
+        let mut dropped = refusals(1, "none");
+        dropped.insert("targetUser".into(), AttributeValue::S("u".into()));
+        let removed = change(ChangeKind::Modify, refusals(2, "none"), dropped, Origin::Request);
+        assert_eq!(tampered(&removed).item, AuditItemKind::RefusalCount, "a detail taken away");
     }
 
     #[test]
