@@ -5,6 +5,7 @@
 //! here) and the changes of the audit trail (judged for tampering).
 
 use crate::domain::classify::{Rating, Thresholds, classify_sessions};
+use crate::domain::graph::parties::session_ids;
 use crate::store::stream::{Change, Decision, decide};
 use crate::store::{DynamoStore, ErasureRun, Erasures, PreparedClassification, Published, StoreError, covers};
 use crate::support::deadline::Deadline;
@@ -77,7 +78,8 @@ pub async fn rate_call(
     // the erasure has not reached this call yet; afterwards, the markers are read again and the
     // stored call is repaired for anyone they cover (also a call an earlier write left naming
     // them, when its own after-check failed).
-    let parties: Vec<String> = stored.summary.parties.iter().map(|p| p.id.clone()).collect();
+    let mut parties = session_ids(&stored.sessions);
+    parties.extend(stored.summary.parties.iter().map(|p| p.id.clone()));
     let start = stored.summary.start_date_time;
     let covered = |erased: &Erasures| -> Vec<String> {
         parties.iter().filter(|id| erased.get(*id).is_some_and(|at| covers(*at, start))).cloned().collect()

@@ -3,6 +3,7 @@
 
 use super::AppError;
 use crate::domain::access::{Principal, Role};
+use crate::domain::graph::parties::named_ids;
 use crate::domain::graph::{ValidCall, parse_calls};
 use crate::domain::problem::{Problem, Rejection};
 use crate::store::{DynamoStore, Erasures, PreparedCall, StoreError, UpsertStatus, covers};
@@ -97,7 +98,7 @@ pub(crate) async fn ingest_calls(
     let stores: Vec<_> = prepared.iter().map(|call| store_one(store, call)).collect();
     let accepted: Vec<Accepted> = futures::stream::iter(stores).buffered(RECORD_CONCURRENCY).try_collect().await?;
     let after = store.erasures_among(everyone.iter().copied()).await?;
-    for (named, accepted) in named.iter().zip(&accepted) {
+    for ((named, accepted), call) in named.iter().zip(&accepted).zip(&prepared) {
         let replaced = named.covered_by(&erased);
         for id in named.covered_by(&after) {
             // A new call stored without someone erased before it read needs nothing more.
@@ -106,12 +107,13 @@ pub(crate) async fn ingest_calls(
             }
             tracing::debug!(call_id = %named.call_id, "repairing a call that names an erased person");
             store.repair_call(&named.call_id, &id, home_tenant).await?;
+            store.forget_written_directory(call, &id).await?;
         }
     }
     Ok(accepted)
 }
 
-/// Who a record names, before anyone is taken out of it.
+/// Every id a record names anyone by, before anyone is taken out of it.
 struct Named {
     call_id: String,
     start: OffsetDateTime,
@@ -121,8 +123,7 @@ struct Named {
 impl Named {
     fn of(call: &ValidCall) -> Self {
         let record = call.record();
-        let parties = call.parties().iter().map(|p| p.id.clone()).collect();
-        Self { call_id: record.id.clone(), start: record.start_date_time, parties }
+        Self { call_id: record.id.clone(), start: record.start_date_time, parties: named_ids(record) }
     }
 
     /// The parties whose erasure in `erased` covers this call.

@@ -31,9 +31,10 @@ use super::calls::{CallItems, cancelled_by_condition, guarded_put};
 use super::client::{DynamoStore, Item, WriteGuard, from_item, key_item, to_item};
 use super::items::{CallHeader, DirectoryItem, HistoryItem, PartyPage, SessionPage};
 use super::keys;
-use super::prepare::{audio_subnets, usage_day};
+use super::prepare::{PreparedCall, audio_subnets, usage_day};
 use super::size::item_size;
 use crate::domain::erasure::{ERASED_ID, ErasureReport, ErasureStatus};
+use crate::domain::graph::parties::endpoint_party;
 use crate::domain::graph::{CallType, Party};
 use crate::domain::retention;
 use crate::support::deadline::Deadline;
@@ -404,6 +405,19 @@ impl DynamoStore {
         self.forget_entries(user_id, call_id, &mut round.report).await
     }
 
+    /// Deletes the directory entries of `user_id` that writing `call` may have put: what a writer
+    /// that stored a call naming an erased person takes back, since a later writer may have
+    /// committed the call without them (so the call no longer names the entries' name).
+    pub async fn forget_written_directory(&self, call: &PreparedCall, user_id: &str) -> Result<(), StoreError> {
+        for user in call.parties.directory.iter().filter(|d| d.user_id == user_id) {
+            for item in &user.items {
+                let key = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                self.delete(&key(keys::PK), &key(keys::SK)).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Changes the marker of `user_id` by `change`, applied to what is stored (or to a new
     /// marker), and writes it only if no one else changed it meanwhile: a request's time, a
     /// round's counts and a hand-over are never lost to a concurrent run. `None` if `change`
@@ -563,7 +577,12 @@ impl DynamoStore {
             let mut everyone = header.clone();
             everyone.restore_parties(party_pages.clone());
             let parties = everyone.summary.parties;
-            for identity in parties.iter().filter(|p| p.id == user_id && p.has_history(home_tenant)) {
+            // The names the call gives them: its parties', and its sessions' (pages a writer that
+            // lost the commit to a newer one may have left beside a header without them).
+            let ends = session_pages.iter().flat_map(|p| &p.sessions).flat_map(|s| [&s.caller, &s.callee]);
+            let named: Vec<Party> = ends.flatten().filter_map(endpoint_party).collect();
+            let identities = parties.iter().chain(&named);
+            for identity in identities.filter(|p| p.id == user_id && p.has_history(home_tenant)) {
                 if !round.directory.contains(identity) {
                     for entry in DirectoryItem::all(identity, 0) {
                         self.delete(&entry.pk, &entry.sk).await?;
@@ -575,7 +594,8 @@ impl DynamoStore {
             let organizer = header.summary.organizer_id.clone();
             let guard = WriteGuard::Unchanged { version, rating: header.summary.rating };
             let day = usage_day(header.summary.end_date_time);
-            let subnets = audio_subnets(session_pages.iter().flat_map(|p| &p.sessions));
+            // Every version's subnets: an older one may have put them on another subnet.
+            let subnets = audio_subnets(session_pages.iter().chain(&stale).flat_map(|p| &p.sessions));
             let mut found = header.summary.erase_party(user_id);
             for session in session_pages.iter_mut().flat_map(|p| &mut p.sessions) {
                 found |= session.erase_party(user_id);

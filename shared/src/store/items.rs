@@ -9,6 +9,7 @@ use crate::domain::classify::{SessionRatings, SessionResult, Verdict};
 use crate::domain::graph::{Party, Session};
 use crate::domain::{retention, search};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// A call's head: the summary of its committed version (its parties in `PARTIES#` pages of
 /// their own), and where that version's pages start. Writing it is what commits a version.
@@ -224,11 +225,12 @@ impl HistoryItem {
     }
 }
 
-/// One party of one call, in the index an erasure starts from: a call names people of every
-/// kind, and only the home tenant's users have a history (which is their index: classify
+/// One id a call names anyone by, in the index an erasure starts from: a call names people of
+/// every kind, and only the home tenant's users have a history (which is their index: classify
 /// publishes it for every committed version). Guests, other organizations' users, phone numbers,
-/// applications and home users whose record lacks a tenant id are indexed here, written before
-/// the call version that names them commits, and kept as long as the call.
+/// applications, home users whose record lacks a tenant id, and every secondary or associated
+/// identity (a user behind a call queue) are indexed here, written before the call version that
+/// names them commits, and kept as long as the call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PartyIndexItem {
@@ -245,18 +247,19 @@ pub struct PartyIndexItem {
 }
 
 impl PartyIndexItem {
-    /// The entries of the parties of the call of `summary` without a history in `home_tenant`.
-    pub fn all(summary: &CallSummary, home_tenant: &str) -> Vec<Self> {
+    /// The entries of everyone the call of `summary` names by an id in `named` (every identity
+    /// of the record, `parties::named_ids`) but its parties with a history in `home_tenant`.
+    pub fn all(summary: &CallSummary, named: &BTreeSet<String>, home_tenant: &str) -> Vec<Self> {
         let expires_at = call_expiry(summary);
-        summary
-            .parties
+        let homed: BTreeSet<&str> = summary.history_parties(home_tenant).map(|p| p.id.as_str()).collect();
+        named
             .iter()
-            .filter(|party| party.id != crate::domain::erasure::ERASED_ID && !party.has_history(home_tenant))
-            .map(|party| Self {
-                pk: keys::party_pk(&party.id),
+            .filter(|id| id.as_str() != crate::domain::erasure::ERASED_ID && !homed.contains(id.as_str()))
+            .map(|id| Self {
+                pk: keys::party_pk(id),
                 sk: keys::history_sk(&summary.call_id),
                 call_id: summary.call_id.clone(),
-                organizer: summary.organizer_id.as_deref() == Some(party.id.as_str()),
+                organizer: summary.organizer_id.as_deref() == Some(id.as_str()),
                 expires_at,
             })
             .collect()

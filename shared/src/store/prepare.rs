@@ -10,6 +10,7 @@ use super::size::{MAX_ITEM_BYTES, item_size};
 use crate::domain::calls::CallSummary;
 use crate::domain::classify::{CallResult, IssueCode, Rating, SessionRatings};
 use crate::domain::connector::MAX_RECORD_JSON;
+use crate::domain::graph::parties::named_ids;
 use crate::domain::graph::{CallRecord, NetworkSource, Session, Side, ValidCall};
 use crate::domain::problem::Problem;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -67,6 +68,8 @@ pub struct PartyWrites {
 /// entry is missing (a new user, or a new name) or would expire before the call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserDirectory {
+    /// Whose entries these are.
+    pub user_id: String,
     /// The sort key of the user's listing entry, which the store reads first.
     pub listing_sk: String,
     /// Every entry.
@@ -126,7 +129,7 @@ impl PreparedCall {
                 let listing_sk = entries.iter().find(|e| e.pk == keys::USERS_PK).map(|e| e.sk.clone());
                 let items = entries.iter().map(to_item).collect::<Result<_, _>>()?;
                 let listing_sk = listing_sk.expect("every user has a listing entry");
-                Ok(UserDirectory { listing_sk, items, expires_at: directory_expiry })
+                Ok(UserDirectory { user_id: user.id.clone(), listing_sk, items, expires_at: directory_expiry })
             })
             .collect::<Result<_, Problem>>()?;
         let prepared = Self {
@@ -136,7 +139,10 @@ impl PreparedCall {
             parties: PartyWrites {
                 directory,
                 subnets: subnet_usage(record, expires_at),
-                index: PartyIndexItem::all(summary, home_tenant).iter().map(to_item).collect::<Result<_, _>>()?,
+                index: PartyIndexItem::all(summary, &named_ids(record), home_tenant)
+                    .iter()
+                    .map(to_item)
+                    .collect::<Result<_, _>>()?,
             },
         };
         prepared.check_limits()?;

@@ -20,9 +20,11 @@ impl Deadline {
         }
     }
 
-    /// `left` from now (tests, benchmarks, a local invocation).
+    /// `left` from now (tests, benchmarks, a local invocation); past any clock, no deadline.
     pub fn after(left: std::time::Duration) -> Self {
-        Self(OffsetDateTime::now_utc() + left)
+        OffsetDateTime::now_utc()
+            .checked_add(left.try_into().unwrap_or(time::Duration::MAX))
+            .map_or(Self::never(), Self)
     }
 
     /// Whether no more than `margin` is left: too late to take new work.
@@ -43,5 +45,16 @@ impl Deadline {
     /// No deadline: work that must finish in one go (the repair of one call by a writer).
     pub const fn never() -> Self {
         Self(time::PrimitiveDateTime::MAX.assume_utc())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_past_any_clock_is_no_deadline() {
+        assert_eq!(Deadline::after(std::time::Duration::from_secs(u64::MAX)), Deadline::never());
+        assert!(!Deadline::never().less(std::time::Duration::from_secs(10)).passed());
     }
 }

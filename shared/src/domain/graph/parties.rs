@@ -97,6 +97,44 @@ pub fn endpoint_party(endpoint: &Endpoint) -> Option<Party> {
     })
 }
 
+/// Every id `record` names anyone by, in any identity of any set (a call queue's application
+/// with the user it stands for, a user with their phone) and as an endpoint's associated
+/// identity: whose erasure markers a writer reads, and what the party index holds. Wider than
+/// [`find_parties`], which keeps one identity per set.
+pub fn named_ids(record: &CallRecord) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    let sets = record.organizer_v2.iter().chain(&record.participants_v2).filter_map(|p| p.identity.as_ref());
+    for set in sets.chain(&record.organizer).chain(&record.participants) {
+        set_ids(set, &mut ids);
+    }
+    ids.extend(session_ids(&record.sessions));
+    ids
+}
+
+/// Every id `sessions`' endpoints name anyone by (every identity, and associated identities),
+/// in sessions and segments: what [`named_ids`] finds in a stored call's sessions.
+pub fn session_ids(sessions: &[super::record::Session]) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    let segments = sessions.iter().flat_map(|s| &s.segments);
+    let ends =
+        sessions.iter().flat_map(|s| [&s.caller, &s.callee]).chain(segments.flat_map(|g| [&g.caller, &g.callee]));
+    for endpoint in ends.flatten() {
+        if let Some(set) = &endpoint.identity {
+            set_ids(set, &mut ids);
+        }
+        if let Some(id) = endpoint.associated_identity.as_ref().and_then(|i| i.id.as_deref()) {
+            ids.insert(id.to_owned());
+        }
+    }
+    ids.retain(|id| !id.is_empty());
+    ids
+}
+
+fn set_ids(set: &IdentitySet, ids: &mut std::collections::BTreeSet<String>) {
+    let all = [&set.user, &set.guest, &set.phone, &set.application, &set.application_instance, &set.device];
+    ids.extend(all.into_iter().flatten().filter_map(|i| i.id.clone()).filter(|id| !id.is_empty()));
+}
+
 /// The indexes of the sessions each party was the caller or callee of, by party id.
 pub fn sessions_by_party(sessions: &[super::record::Session]) -> std::collections::BTreeMap<String, Vec<u32>> {
     let mut theirs: std::collections::BTreeMap<String, Vec<u32>> = std::collections::BTreeMap::new();

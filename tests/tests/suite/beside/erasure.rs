@@ -310,3 +310,122 @@ async fn a_user_with_thousands_of_calls_is_erased_in_bounded_rounds() {
         started.elapsed()
     );
 }
+
+/// Ada's call as the `associatedIdentity` of an endpoint whose own identity is an
+/// application (a call queue's resource account answered by her): she is no party of the call
+/// (one identity per set), only an identity it names.
+fn queue_call(id: &str, start: OffsetDateTime) -> Value {
+    let mut record = her_call(id, start, 1);
+    let ada = json!({ "id": ADA, "displayName": "Ada Lovelace", "userPrincipalName": "ada.lovelace@contoso.com",
+        "tenantId": "b5c9d8e1-4a2f-4e3b-9c1d-6f7a8b9c0d1e" });
+    let queue = json!({ "applicationInstance": { "id": "queue-app-1", "displayName": "Helpdesk queue" } });
+    record["organizer_v2"] = json!({ "id": "queue-app-1", "identity": queue });
+    record["participants_v2"] = json!([
+        { "id": "queue-app-1", "identity": queue },
+        { "id": CALLED, "identity": { "phone": { "id": CALLED } } }
+    ]);
+    for session in record["sessions"].as_array_mut().unwrap() {
+        session["caller"] = json!({ "name": "ADA-LAPTOP-01", "identity": queue, "associatedIdentity": ada });
+        for segment in session["segments"].as_array_mut().into_iter().flatten() {
+            segment["caller"] = json!({ "name": "ADA-LAPTOP-01", "identity": queue, "associatedIdentity": ada });
+        }
+    }
+    record
+}
+
+#[tokio::test]
+async fn someone_named_only_behind_a_call_queue_is_erased_and_later_records_arrive_without_them() {
+    let mut pipeline = tenant().await;
+    // 1. Stored before her erasure, then erased.
+    let before = "11111111-2222-4333-8444-555555555555";
+    pipeline.post(&queue_call(before, ANCHOR - Duration::hours(3))).await;
+    pipeline.classify_all().await;
+    let (status, erased) = call(&pipeline, "DELETE", &format!("/users/{ADA}")).await;
+    assert_eq!(status, 200, "{erased}");
+    // 2. A record of a call made before her erasure arriving after it.
+    let after = "66666666-7777-4888-9999-aaaaaaaaaaaa";
+    pipeline.post(&queue_call(after, ANCHOR - Duration::hours(2))).await;
+    pipeline.classify_all().await;
+    // 3. The sweep.
+    let due = ANCHOR + callscope_core::store::WRITER_WINDOW;
+    at(&mut pipeline, due);
+    as_function(pipeline.store(), "classify").start_due_sweeps(due).await.unwrap();
+    pipeline.classify_all().await;
+    let found = traces(&pipeline, &[ADA, "Ada Lovelace", "ada.lovelace@contoso.com"]).await;
+    let calls: Vec<&str> = [before, after].into_iter().filter(|c| found.iter().any(|t| t.contains(c))).collect();
+    assert_eq!(found, Vec::<String>::new(), "her name survives in calls {calls:?}");
+}
+
+/// Through the real ingest path (with its after-check): writer A reads the markers, Ada's
+/// erasure runs to its end, A reads no header, writer B (after the erasure) commits the call
+/// with her replaced, A writes its pages and directory entries, loses the header, repairs.
+#[tokio::test]
+async fn a_writer_that_loses_the_commit_to_a_later_one_leaves_no_directory_entry_of_hers() {
+    let mut pipeline = tenant().await;
+    let id = "44444444-3333-4444-8555-666666666666";
+    let record = her_call(id, ANCHOR - Duration::hours(3), 1);
+    let table = pipeline.store().clone();
+    let erase = async move {
+        let erasing = as_function(&table, "ingest");
+        let done = erasing.erase_user(ADA, HOME_TENANT, ANCHOR, Deadline::never(), ErasureRun::Request);
+        assert!(done.await.unwrap().unwrap().complete);
+    };
+    let (b_app, b_body) = (pipeline.ingest.clone(), record.to_string());
+    let b = async move {
+        let response = b_app.handle(callscope_tests::ingest_request(b_body)).await;
+        assert_eq!(response.status(), 202);
+    };
+    let header_read = move |op: &str, body: &Value| {
+        op == "GetItem" && callscope_tests::race::sort_key(body) == "#HEADER" && body.to_string().contains(id)
+    };
+    let first = callscope_tests::race::before(pipeline.store(), header_read, erase);
+    let second = callscope_tests::race::before(&first, |op: &str, _: &Value| op == "BatchWriteItem", b);
+    let writer = callscope_ingest_app(&pipeline, &second);
+    let response = writer.handle(callscope_tests::ingest_request(record.to_string())).await;
+    assert_eq!(response.status(), 202);
+    pipeline.classify_all().await;
+    let due = ANCHOR + callscope_core::store::WRITER_WINDOW;
+    at(&mut pipeline, due);
+    assert_eq!(as_function(pipeline.store(), "classify").start_due_sweeps(due).await.unwrap(), 1);
+    pipeline.classify_all().await;
+    let found =
+        traces(&pipeline, &[ADA, "Ada Lovelace", "ada.lovelace@contoso.com", "ADA-LAPTOP-01", "10.20.30.41"]).await;
+    let pks: Vec<String> = found
+        .iter()
+        .map(|t| {
+            let at = t.find("PK").unwrap_or(0);
+            t.chars().skip(at).take(24).collect()
+        })
+        .collect();
+    let (_, listing) = query(&pipeline, "/users", &[]).await;
+    let (_, search) = query(&pipeline, "/users", &[("search", "lovelace")]).await;
+    assert_eq!(pks, Vec::<String>::new(), "listing: {listing}\nsearch: {search}");
+}
+
+/// Version 1 saw Ada on one subnet, version 2 on another: both days' samples lose the call.
+#[tokio::test]
+async fn an_older_versions_subnet_sample_goes_too() {
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&graph_record("p2p-pstn.json")).await;
+    pipeline.classify_all().await;
+    let mut v2: Value =
+        serde_json::from_str(&graph_record("p2p-pstn.json").to_string().replace("10.20.30.", "10.77.30.")).unwrap();
+    v2["version"] = json!(2);
+    pipeline.post(&v2).await;
+    pipeline.classify_all().await;
+    let before: Vec<String> = all_items(pipeline.store().table())
+        .await
+        .iter()
+        .filter(|i| i["PK"].as_s().unwrap().starts_with("SUBNETS#"))
+        .map(item_text)
+        .collect();
+    assert_eq!(call(&pipeline, "DELETE", &format!("/users/{ADA}")).await.0, 200);
+    let samples: Vec<String> = all_items(pipeline.store().table())
+        .await
+        .iter()
+        .filter(|i| i["PK"].as_s().unwrap().starts_with("SUBNETS#"))
+        .map(item_text)
+        .filter(|t| t.contains(P2P))
+        .collect();
+    assert_eq!(samples, Vec::<String>::new(), "before: {before:#?}");
+}
