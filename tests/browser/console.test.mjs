@@ -406,3 +406,33 @@ test("with an issuer configured, the console signs in by authorization code with
   assert.ok(page.url().endsWith("#/users"), "and the page the user started from is back");
   await context.close();
 });
+
+// Last: it erases someone from the shared stack.
+test("an admin erases a person from the Erasure page and reads where it stands; nobody else may", async () => {
+  const users = await api("admin", "/users?limit=50");
+  const person = users.items.find((u) => u.id !== ADA);
+  assert.ok(person, "the seeded tenant has users besides Ada");
+  const specialist = await signIn("Support specialist");
+  assert.ok(await specialist.locator("#erasure-link").isHidden(), "no Erasure link for tier 1");
+  await specialist.goto(`${GATEWAY}/console#/erasure`);
+  await specialist.getByRole("alert").filter({ hasText: "Only an admin" }).waitFor();
+
+  const page = await signIn("Admin");
+  await page.getByRole("link", { name: "Erasure" }).click();
+  await page.getByLabel(/Person's id/).fill(person.id);
+  await page.getByRole("button", { name: "Look up" }).click();
+  await page.getByText("Not erased.").waitFor();
+  await assertAccessible(page, "the erasure page");
+  await page.getByRole("button", { name: "Erase…" }).click();
+  await page.getByRole("button", { name: "Yes, erase" }).click();
+  const result = page.locator("#erasure-result");
+  await result.waitFor();
+  const said = await result.textContent();
+  assert.ok(Number(/Found in (\d+) calls/.exec(said)?.[1]) >= 1, said);
+  assert.match(said, /Rewrote [1-9]\d* calls/, said);
+  await page.getByRole("button", { name: "Look up" }).click();
+  await page.getByText(/A last check runs at/).waitFor();
+  assert.ok(!/\b(null|undefined|NaN)\b/.test(await page.locator("main").textContent()), "nothing left out shows as text");
+  const found = await api("admin", `/users?search=${encodeURIComponent(person.displayName.split(" ")[0])}`);
+  assert.ok(!found.items.some((u) => u.id === person.id), "gone from search");
+});

@@ -67,7 +67,7 @@ function signOut() {
 const ROLES = [
   ["support-specialist", "Support specialist", "Tier 1: the searched user's name, ratings and causes"],
   ["support-engineer", "Support engineer", "Tier 2: every name, Advanced and Debug"],
-  ["admin", "Admin", "Everything, plus buildings and the audit log"],
+  ["admin", "Admin", "Everything, plus buildings, the audit log and erasure"],
 ];
 
 function signInPage() {
@@ -140,6 +140,11 @@ async function api(path, params = {}, raw = false) {
 /** POST `body` as JSON to `path` of the query API; the JSON answer. */
 async function post(path, params = {}, body) {
   return request("POST", path, params, body, false);
+}
+
+/** DELETE `path` of the API; the JSON answer. */
+async function remove(path) {
+  return request("DELETE", path, {}, undefined, false);
 }
 
 async function request(method, path, params, body, raw) {
@@ -762,6 +767,68 @@ async function escalationPage(id) {
   );
 }
 
+// ---- erasure (admins) ------------------------------------------------------------------
+
+/** What an erasure found and did, in words (`DELETE /users/{id}` and its status answer alike). */
+function erasureSummary(report) {
+  const lines = [
+    `Found in ${report.callsFound} calls.`,
+    `Rewrote ${report.callsRewritten} calls; replaced them in ${report.counterpartsRewritten} other people's history lines; deleted ${report.directoryEntriesDeleted} directory entries, ${report.historyEntriesDeleted} history entries and ${report.stalePagesDeleted} old pages; changed ${report.escalationsRewritten} escalations.`,
+    report.complete ? "Every step is done." : "Still running: the rest finishes in the background — look it up again.",
+  ];
+  if (report.requestedAt) lines.push(`Last asked for ${whenWithZone(report.requestedAt)}${report.requests > 1 ? ` (asked ${report.requests} times)` : ""}.`);
+  if (report.completedAt) lines.push(`Last finished ${whenWithZone(report.completedAt)}.`);
+  if (report.sweepPending && report.sweepAt) lines.push(`A last check runs at ${whenWithZone(report.sweepAt)}.`);
+  return h("div", { id: "erasure-result", role: "region", "aria-label": "Erasure" }, lines.map((line) => h("p", {}, line)));
+}
+
+const whenWithZone = (iso) => `${when(iso)} (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
+
+/** The admin's erasure page: look up where a person's erasure stands, or erase them. */
+function erasurePage(id) {
+  if (!hasRole("admin")) {
+    return show(h("h1", {}, "Erasure"), h("p", { class: "error", role: "alert" }, "Only an admin may erase someone or read an erasure."));
+  }
+  const input = h("input", { id: "erasure-id", name: "id", autocomplete: "off", required: true, value: id || "" });
+  const result = h("div", { "aria-live": "polite" });
+  const confirm = h("div", { hidden: true });
+  const path = () => `/users/${encodeURIComponent(input.value.trim())}`;
+  const lookUp = async () => {
+    try {
+      result.replaceChildren(erasureSummary(await api(`${path()}/erasure`)));
+    } catch (error) {
+      if (error.status !== 404) throw error;
+      result.replaceChildren(h("p", {}, "Not erased."));
+    }
+  };
+  const erase = async () => {
+    confirm.hidden = true;
+    try {
+      result.replaceChildren(erasureSummary(await remove(path())));
+    } catch (error) {
+      if (error.status !== 404) throw error;
+      result.replaceChildren(h("p", {}, "No stored call or escalation names this id."));
+    }
+  };
+  confirm.append(
+    h("p", {}, "Erase this person from every stored call, history, search and escalation? This cannot be undone."),
+    h("button", { type: "button", id: "erasure-confirm", onclick: () => erase().catch(failed) }, "Yes, erase"),
+    h("button", { type: "button", onclick: () => { confirm.hidden = true; } }, "Cancel"),
+  );
+  const form = h("form", { onsubmit: (event) => { event.preventDefault(); lookUp().catch(failed); } },
+    h("label", { for: "erasure-id" }, "Person's id (a user id, a guest's id, or a phone number such as +15551234567)"),
+    input,
+    h("button", { type: "submit" }, "Look up"),
+    h("button", { type: "button", id: "erasure-start", onclick: () => { if (input.value.trim()) confirm.hidden = false; } }, "Erase…"),
+  );
+  show(
+    h("h1", {}, "Erasure"),
+    h("p", {}, "Erasing a person replaces them with \"Erased user\" in every stored call they took part in, drops their network and devices there, and removes their history, search entries and escalation notes; the call metrics stay for the other participants. It covers every call that started before the request: a call after it is theirs again (erase again to cover it)."),
+    form, confirm, result,
+  );
+  if (id) lookUp().catch(failed);
+}
+
 // ---- routing -----------------------------------------------------------------------------
 
 function failed(error) {
@@ -780,6 +847,7 @@ async function render() {
   const queue = document.getElementById("queue-link");
   queue.textContent = hasRole("support-engineer", "admin") ? "Escalations" : "My escalations";
   queue.hidden = !hasRole("support-specialist", "support-engineer", "admin");
+  document.getElementById("erasure-link").hidden = !hasRole("admin");
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   try {
     if (parts[0] === "users" && parts.length === 1) await usersPage();
@@ -788,6 +856,7 @@ async function render() {
     else if (parts[0] === "users" && parts[2] === "calls" && parts[4] === "sessions" && parts.length === 6) await sessionPage(parts[1], parts[3], Number(parts[5]));
     else if (parts[0] === "escalations" && parts.length <= 2) await escalationsPage(parts[1]);
     else if (parts[0] === "escalation" && parts.length === 2) await escalationPage(parts[1]);
+    else if (parts[0] === "erasure" && parts.length <= 2) erasurePage(parts[1]);
     else homePage();
   } catch (error) {
     failed(error);
