@@ -28,7 +28,7 @@
 
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
-use super::client::{DynamoStore, Item, WriteGuard, from_item, key_item, to_item};
+use super::client::{DynamoStore, Item, WriteGuard, from_item, key_item, read_items, to_item};
 use super::items::{CallHeader, DirectoryItem, HistoryItem, PartyPage, SessionPage};
 use super::keys;
 use super::prepare::{PreparedCall, audio_subnets, usage_day};
@@ -249,12 +249,20 @@ struct CallEntry {
 /// What one run of an erasure carries from call to call.
 struct Round {
     deadline: Deadline,
-    /// Whether the next call is done whatever the deadline (the first of a resumed round).
+    /// Whether the next call is done whatever the deadline: every run gets at least one call
+    /// further, however little time it has.
     owed: bool,
     /// The names whose directory entries are already deleted by this run.
     directory: Vec<Party>,
     fan_out: Option<FanOut>,
     report: ErasureReport,
+}
+
+impl Round {
+    /// A run until `deadline`, going on with one call's counterparts from `fan_out`.
+    fn new(deadline: Deadline, fan_out: Option<FanOut>) -> Self {
+        Self { deadline, owed: true, directory: Vec::new(), fan_out, report: ErasureReport::default() }
+    }
 }
 
 impl DynamoStore {
@@ -271,8 +279,7 @@ impl DynamoStore {
         deadline: Deadline,
         run: ErasureRun,
     ) -> Result<Option<ErasureReport>, StoreError> {
-        let earlier = self.get::<ErasureMarker>(&keys::erased_pk(user_id), keys::ERASED_SK).await?;
-        let marker = match (run, earlier) {
+        let marker = match (run, self.erasure(user_id).await?) {
             (ErasureRun::Round, None) => return Ok(None),
             (ErasureRun::Round, Some(marker)) if !marker.continued || marker.report.complete => {
                 return Ok(Some(marker.report));
@@ -284,14 +291,7 @@ impl DynamoStore {
                 marker.ok_or(StoreError::Contention { what: "an erasure marker" })?
             }
         };
-        let mut round = Round {
-            deadline,
-            // Every run gets at least one call further, however little time it has.
-            owed: true,
-            directory: Vec::new(),
-            fan_out: marker.fan_out.clone(),
-            report: ErasureReport::default(),
-        };
+        let mut round = Round::new(deadline, marker.fan_out.clone());
         let escalations = self.escalations_naming(user_id).await?;
         round.report.escalations_rewritten = self.erase_from_escalations(user_id, &escalations).await?;
         let finished = self.erase_from_calls(user_id, home_tenant, &mut round).await?;
@@ -319,26 +319,10 @@ impl DynamoStore {
     /// left alone since it became due is handed over, and its change runs the sweep; pointers
     /// the markers no longer name are deleted. How many started.
     pub async fn start_due_sweeps(&self, now: OffsetDateTime) -> Result<u32, StoreError> {
-        let (low, _) = keys::time_range(OffsetDateTime::UNIX_EPOCH, now);
-        let (_, high) = keys::time_range(now, now);
-        let due: Vec<SweepPointer> = self
-            .query()
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-            .expression_attribute_names("#pk", keys::PK)
-            .expression_attribute_names("#sk", keys::SK)
-            .expression_attribute_values(":pk", AttributeValue::S(keys::ERASURE_SWEEPS_PK.to_owned()))
-            .expression_attribute_values(":low", AttributeValue::S(low))
-            .expression_attribute_values(":high", AttributeValue::S(high))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| StoreError::request("Query", e))?
-            .into_iter()
-            .map(|item| from_item(item, keys::ERASURE_SWEEPS_PK))
-            .collect::<Result<_, _>>()?;
+        // A small partition: the erasures of the last quarter hour, and any whose run died.
+        let pointers: Vec<SweepPointer> =
+            read_items(self.partition(keys::ERASURE_SWEEPS_PK, true).await?, keys::ERASURE_SWEEPS_PK)?;
+        let due = pointers.into_iter().filter(|p| p.sweep_at <= now);
         let mut started = 0;
         for pointer in due {
             let marker = self.change_marker(&pointer.user_id, now, |m| {
@@ -394,13 +378,7 @@ impl DynamoStore {
             organizer: index.as_ref().and_then(|i| i.organizer),
             counterpart: history.and_then(|h| h.counterpart),
         };
-        let mut round = Round {
-            deadline: Deadline::never(),
-            owed: true,
-            directory: Vec::new(),
-            fan_out: None,
-            report: ErasureReport::default(),
-        };
+        let mut round = Round::new(Deadline::never(), None);
         self.erase_from_call(&entry, user_id, home_tenant, &mut round).await?;
         self.forget_entries(user_id, call_id, &mut round.report).await
     }
