@@ -769,12 +769,15 @@ async function escalationPage(id) {
 
 // ---- erasure (admins) ------------------------------------------------------------------
 
+/** "1 call", "3 calls": the counts read as sentences. */
+const count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 /** What an erasure found and did, in words (`DELETE /users/{id}` and its status answer alike). */
 function erasureSummary(report) {
   const lines = [
-    `Found in ${report.callsFound} calls.`,
-    `Rewrote ${report.callsRewritten} calls; replaced them in ${report.counterpartsRewritten} other people's history lines; deleted ${report.directoryEntriesDeleted} directory entries, ${report.historyEntriesDeleted} history entries and ${report.stalePagesDeleted} old pages; changed ${report.escalationsRewritten} escalations.`,
-    report.complete ? "Every step is done." : "Still running: the rest finishes in the background — look it up again.",
+    `Found in ${count(report.callsFound, "call")}.`,
+    `Rewrote ${count(report.callsRewritten, "call")}; replaced them in ${count(report.counterpartsRewritten, "other person's history line", "other people's history lines")}; deleted ${count(report.directoryEntriesDeleted, "directory entry", "directory entries")}, ${count(report.historyEntriesDeleted, "history entry", "history entries")}, ${count(report.stalePagesDeleted, "old page")}; ${count(report.escalationsRewritten, "escalation")} changed.`,
+    report.complete ? "Complete: every step is done." : "Still running: the rest finishes in the background — look it up again.",
   ];
   if (report.requestedAt) lines.push(`Last asked for ${whenWithZone(report.requestedAt)}${report.requests > 1 ? ` (asked ${report.requests} times)` : ""}.`);
   if (report.completedAt) lines.push(`Last finished ${whenWithZone(report.completedAt)}.`);
@@ -784,46 +787,63 @@ function erasureSummary(report) {
 
 const whenWithZone = (iso) => `${when(iso)} (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
 
-/** The admin's erasure page: look up where a person's erasure stands, or erase them. */
+/** The admin's erasure page: look up where a person's erasure stands, or erase them after an
+ * inline confirmation (a `window.confirm` would be invisible to headless tests and screen
+ * readers alike). `#/erasure/<id>` looks `id` up on opening. */
 function erasurePage(id) {
   if (!hasRole("admin")) {
     return show(h("h1", {}, "Erasure"), h("p", { class: "error", role: "alert" }, "Only an admin may erase someone or read an erasure."));
   }
-  const input = h("input", { id: "erasure-id", name: "id", autocomplete: "off", required: true, value: id || "" });
+  const input = h("input", { type: "text", id: "erasure-id", name: "id", autocomplete: "off", spellcheck: "false", required: true, value: id || "" });
   const result = h("div", { "aria-live": "polite" });
-  const confirm = h("div", { hidden: true });
-  const path = () => `/users/${encodeURIComponent(input.value.trim())}`;
+  const question = h("p", { id: "erasure-question" });
+  const start = h("button", { type: "button", onclick: () => ask() }, "Erase…");
+  const yes = h("button", { type: "button", class: "primary", onclick: () => erase().catch(failed) }, "Yes, erase");
+  const confirm = h("div", { class: "confirm", role: "group", "aria-labelledby": "erasure-question", hidden: true },
+    question, yes, " ", h("button", { type: "button", onclick: () => close() }, "Cancel"));
+  // Whom "Yes, erase" erases: the id the question named, whatever the field says since.
+  let asked = "";
+  // The address names the person shown, so a reload or a shared link looks them up again.
+  const keepInAddress = (person) => history.replaceState(null, "", `#/erasure/${encodeURIComponent(person)}`);
+  const path = (person) => `/users/${encodeURIComponent(person)}`;
+  const ask = () => {
+    if (!input.reportValidity()) return;
+    asked = input.value.trim();
+    question.textContent = `Erase ${asked} from every stored call, history, search and escalation? This cannot be undone.`;
+    confirm.hidden = false;
+    yes.focus();
+  };
+  const close = () => { confirm.hidden = true; start.focus(); };
   const lookUp = async () => {
+    const person = input.value.trim();
+    keepInAddress(person);
     try {
-      result.replaceChildren(erasureSummary(await api(`${path()}/erasure`)));
+      result.replaceChildren(erasureSummary(await api(`${path(person)}/erasure`)));
     } catch (error) {
       if (error.status !== 404) throw error;
-      result.replaceChildren(h("p", {}, "Not erased."));
+      result.replaceChildren(h("p", {}, "Not erased: no erasure was ever asked for this id."));
     }
   };
   const erase = async () => {
-    confirm.hidden = true;
+    close();
+    input.value = asked;
+    keepInAddress(asked);
     try {
-      result.replaceChildren(erasureSummary(await remove(path())));
+      result.replaceChildren(erasureSummary(await remove(path(asked))));
     } catch (error) {
       if (error.status !== 404) throw error;
-      result.replaceChildren(h("p", {}, "No stored call or escalation names this id."));
+      result.replaceChildren(h("p", {}, "Nothing stored names this id: no call, history or escalation."));
     }
   };
-  confirm.append(
-    h("p", {}, "Erase this person from every stored call, history, search and escalation? This cannot be undone."),
-    h("button", { type: "button", id: "erasure-confirm", onclick: () => erase().catch(failed) }, "Yes, erase"),
-    h("button", { type: "button", onclick: () => { confirm.hidden = true; } }, "Cancel"),
-  );
-  const form = h("form", { onsubmit: (event) => { event.preventDefault(); lookUp().catch(failed); } },
+  const form = h("form", { class: "row", onsubmit: (event) => { event.preventDefault(); lookUp().catch(failed); } },
     h("label", { for: "erasure-id" }, "Person's id (a user id, a guest's id, or a phone number such as +15551234567)"),
     input,
     h("button", { type: "submit" }, "Look up"),
-    h("button", { type: "button", id: "erasure-start", onclick: () => { if (input.value.trim()) confirm.hidden = false; } }, "Erase…"),
+    start,
   );
   show(
     h("h1", {}, "Erasure"),
-    h("p", {}, "Erasing a person replaces them with \"Erased user\" in every stored call they took part in, drops their network and devices there, and removes their history, search entries and escalation notes; the call metrics stay for the other participants. It covers every call that started before the request: a call after it is theirs again (erase again to cover it)."),
+    h("p", {}, "Erasing a person replaces their identity with \"Erased user\" in every stored call they took part in and drops their network and devices there; their history and search entries go, their escalation notes lose their text, and the calls' metrics stay. It covers every call that started before the request: a call after it is theirs again (erase again to cover it)."),
     form, confirm, result,
   );
   if (id) lookUp().catch(failed);
