@@ -427,6 +427,11 @@ test("an admin erases a guest from the Erasure page and reads where it stands; n
 
   const page = await signIn("Admin");
   await page.getByRole("link", { name: "Erasure" }).click();
+  // An id the API refuses is said beside the form, which stays.
+  await page.getByLabel(/Person's id/).fill("x".repeat(300));
+  await page.getByRole("button", { name: "Look up" }).click();
+  await page.getByRole("alert").filter({ hasText: "userId" }).waitFor();
+  assert.ok(await page.getByLabel(/Person's id/).isVisible(), "the form stays after a refused id");
   await page.getByLabel(/Person's id/).fill(guest.id);
   await page.getByRole("button", { name: "Look up" }).click();
   await page.getByText("Not erased").waitFor();
@@ -441,6 +446,7 @@ test("an admin erases a guest from the Erasure page and reads where it stands; n
   const said = await result.textContent();
   assert.ok(Number(/Found in (\d+) calls?\./.exec(said)?.[1]) >= 1, said);
   assert.match(said, /Rewrote [1-9]\d* calls?;/, said);
+  assert.match(said, /A last check runs at .+\(.+\)\./, `the answer says when the sweep runs: ${said}`);
   await assertAccessible(page, "what an erasure found and did");
   assert.ok(page.url().endsWith(`#/erasure/${encodeURIComponent(guest.id)}`), "the address names whom the page shows");
 

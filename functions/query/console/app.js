@@ -67,7 +67,7 @@ function signOut() {
 const ROLES = [
   ["support-specialist", "Support specialist", "Tier 1: the searched user's name, ratings and causes"],
   ["support-engineer", "Support engineer", "Tier 2: every name, Advanced and Debug"],
-  ["admin", "Admin", "Everything, plus buildings, the audit log and erasure"],
+  ["admin", "Admin", "Everything, plus erasure (buildings and the audit log through the API)"],
 ];
 
 function signInPage() {
@@ -814,26 +814,31 @@ function erasurePage(id) {
     yes.focus();
   };
   const close = () => { confirm.hidden = true; start.focus(); };
+  // A refused id is said beside the form, which stays; a 404 says what it means here.
+  const answer = async (call, notFound) => {
+    try {
+      result.replaceChildren(erasureSummary(await call()));
+    } catch (error) {
+      if (error.status === 404) result.replaceChildren(h("p", {}, notFound));
+      else if (error.status === 400) result.replaceChildren(h("p", { class: "error", role: "alert" }, error.message));
+      else throw error;
+    }
+  };
+  const status = (person) => api(`${path(person)}/erasure`);
   const lookUp = async () => {
     const person = input.value.trim();
     keepInAddress(person);
-    try {
-      result.replaceChildren(erasureSummary(await api(`${path(person)}/erasure`)));
-    } catch (error) {
-      if (error.status !== 404) throw error;
-      result.replaceChildren(h("p", {}, "Not erased: no erasure was ever asked for this id."));
-    }
+    await answer(() => status(person), "Not erased: no erasure was ever asked for this id.");
   };
   const erase = async () => {
     close();
     input.value = asked;
     keepInAddress(asked);
-    try {
-      result.replaceChildren(erasureSummary(await remove(path(asked))));
-    } catch (error) {
-      if (error.status !== 404) throw error;
-      result.replaceChildren(h("p", {}, "Nothing stored names this id: no call, history or escalation."));
-    }
+    // Then where it stands, which also names the last check's time.
+    await answer(async () => {
+      await remove(path(asked));
+      return status(asked);
+    }, "Nothing stored names this id: no call, history or escalation.");
   };
   const form = h("form", { class: "row", onsubmit: (event) => { event.preventDefault(); lookUp().catch(failed); } },
     h("label", { for: "erasure-id" }, "Person's id (a user id, a guest's id, or a phone number such as +15551234567)"),

@@ -95,7 +95,7 @@ pub async fn rate_call(
     let after = store.erasures_among(parties.iter().map(String::as_str)).await?;
     for id in covered(&after) {
         tracing::debug!(call_id, "repairing a call that names an erased person");
-        store.repair_call(call_id, &id, home_tenant).await?;
+        store.repair_call(call_id, &id, after[&id], home_tenant).await?;
     }
     Ok(match published {
         Published::Published => Rated::Rated(rating),

@@ -464,7 +464,8 @@ impl Worker {
         let (call_id, attempts) = (fetch.call_id, fetch.attempts + 1);
         // The reason names no value or id of the record (`Rejection::redacted`, `GraphError`):
         // it is logged and kept for the admins, who find the call's id beside it.
-        tracing::error!(attempts, reason = %reason, "fetch dead-lettered (GET /graph/dead-letters)");
+        // The message is what the template's GraphDeadLetters metric filter matches, exactly.
+        tracing::error!(attempts, reason = %reason, listed = "GET /graph/dead-letters", "fetch dead-lettered");
         tracing::debug!(%call_id, "fetch dead-lettered");
         self.store().dead_letter(call_id, reason, attempts, now).await?;
         self.store().drop_pages(call_id).await?;

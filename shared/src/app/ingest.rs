@@ -106,7 +106,7 @@ pub(crate) async fn ingest_calls(
                 continue;
             }
             tracing::debug!(call_id = %named.call_id, "repairing a call that names an erased person");
-            store.repair_call(&named.call_id, &id, home_tenant).await?;
+            store.repair_call(&named.call_id, &id, after[&id], home_tenant).await?;
             store.forget_written_directory(call, &id).await?;
         }
     }

@@ -121,11 +121,12 @@ impl DynamoStore {
                 Some(_) => UpsertStatus::Updated,
                 None => UpsertStatus::Created,
             };
-            // Every party without a history is indexed before the version that names them
-            // commits, so an erasure always finds the call; a retry (`unchanged`) repeats it.
-            let index = call.parties.index.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(call.expires_at)));
-            self.put_all(index).await?;
             if status != UpsertStatus::Unchanged {
+                // Everyone named but the home users is indexed before the version that names
+                // them commits, so an erasure always finds the call (a replay finds it committed,
+                // so indexed: it writes none).
+                let index = call.parties.index.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(call.expires_at)));
+                self.put_all(index).await?;
                 self.batch_put(&call.writes.pages).await?;
                 self.remember_parties(&call.parties, call.expires_at).await?;
                 if !self.put_guarded(call.header.clone(), WriteGuard::NewerVersion(call.writes.version)).await? {

@@ -248,6 +248,8 @@ struct CallEntry {
 
 /// What one run of an erasure carries from call to call.
 struct Round {
+    /// The latest request: calls that started after it are the person's own again.
+    erased_at: OffsetDateTime,
     deadline: Deadline,
     /// Whether the next call is done whatever the deadline: every run gets at least one call
     /// further, however little time it has.
@@ -259,10 +261,22 @@ struct Round {
 }
 
 impl Round {
-    /// A run until `deadline`, going on with one call's counterparts from `fan_out`.
-    fn new(deadline: Deadline, fan_out: Option<FanOut>) -> Self {
-        Self { deadline, owed: true, directory: Vec::new(), fan_out, report: ErasureReport::default() }
+    /// A run of the erasure asked for at `erased_at`, until `deadline`, going on with one call's
+    /// counterparts from `fan_out`.
+    fn new(erased_at: OffsetDateTime, deadline: Deadline, fan_out: Option<FanOut>) -> Self {
+        Self { erased_at, deadline, owed: true, directory: Vec::new(), fan_out, report: ErasureReport::default() }
     }
+}
+
+/// What taking a person out of one call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CallErased {
+    /// Nothing of the call names them any more (or the call is gone): their entries of it go.
+    Done,
+    /// The call started after the erasure: theirs again, left as it is, entries and all.
+    After,
+    /// The deadline came first (`fan_out` says how far it got).
+    OutOfTime,
 }
 
 impl DynamoStore {
@@ -291,7 +305,7 @@ impl DynamoStore {
                 marker.ok_or(StoreError::Contention { what: "an erasure marker" })?
             }
         };
-        let mut round = Round::new(deadline, marker.fan_out.clone());
+        let mut round = Round::new(marker.requested_at, deadline, marker.fan_out.clone());
         let escalations = self.escalations_naming(user_id).await?;
         round.report.escalations_rewritten = self.erase_from_escalations(user_id, &escalations).await?;
         let finished = self.erase_from_calls(user_id, home_tenant, &mut round).await?;
@@ -370,17 +384,25 @@ impl DynamoStore {
     /// call: the call itself, the others' history entries that show them, their own entries of
     /// it and the directory entries of the name it gives them. What a writer does after it
     /// wrote (or found stored) a call naming an erased person; nothing if it names them no more.
-    pub async fn repair_call(&self, call_id: &str, user_id: &str, home_tenant: &str) -> Result<(), StoreError> {
+    pub async fn repair_call(
+        &self,
+        call_id: &str,
+        user_id: &str,
+        erased_at: OffsetDateTime,
+        home_tenant: &str,
+    ) -> Result<(), StoreError> {
         let index = self.get::<CallEntry>(&keys::party_pk(user_id), &keys::history_sk(call_id)).await?;
         let history = self.get::<CallEntry>(&keys::user_pk(user_id), &keys::history_sk(call_id)).await?;
-        let entry = CallEntry {
-            call_id: call_id.to_owned(),
-            organizer: index.as_ref().and_then(|i| i.organizer),
-            counterpart: history.and_then(|h| h.counterpart),
-        };
-        let mut round = Round::new(Deadline::never(), None);
-        self.erase_from_call(&entry, user_id, home_tenant, &mut round).await?;
-        self.forget_entries(user_id, call_id, &mut round.report).await
+        // Without either entry, the erasure finished this call (entries go last): only a call
+        // that names them as its organizer again makes them anyone's counterpart.
+        let organizer = index.as_ref().and_then(|i| i.organizer).or(history.is_none().then_some(false));
+        let entry =
+            CallEntry { call_id: call_id.to_owned(), organizer, counterpart: history.and_then(|h| h.counterpart) };
+        let mut round = Round::new(erased_at, Deadline::never(), None);
+        if self.erase_from_call(&entry, user_id, home_tenant, &mut round).await? == CallErased::Done {
+            self.forget_entries(user_id, call_id, &mut round.report).await?;
+        }
+        Ok(())
     }
 
     /// Deletes the directory entries of `user_id` that writing `call` may have put: what a writer
@@ -483,13 +505,17 @@ impl DynamoStore {
                 for item in output.items.unwrap_or_default() {
                     let entry: CallEntry = from_item(item, &pk)?;
                     let owed = std::mem::take(&mut round.owed);
-                    if (!owed && round.deadline.passed())
-                        || !self.erase_from_call(&entry, user_id, home_tenant, round).await?
-                    {
+                    if !owed && round.deadline.passed() {
                         return Ok(false);
                     }
-                    round.report.calls_found += 1;
-                    self.forget_entries(user_id, &entry.call_id, &mut round.report).await?;
+                    match self.erase_from_call(&entry, user_id, home_tenant, round).await? {
+                        CallErased::OutOfTime => return Ok(false),
+                        CallErased::After => {}
+                        CallErased::Done => {
+                            round.report.calls_found += 1;
+                            self.forget_entries(user_id, &entry.call_id, &mut round.report).await?;
+                        }
+                    }
                 }
                 match output.last_evaluated_key {
                     Some(key) => start = Some(key),
@@ -529,15 +555,15 @@ impl DynamoStore {
     /// Before the call, while it still names them: the directory entries of the name it gives
     /// them, and the call's subnet samples. Whatever of the call still names the user is
     /// rewritten — the header's parties or organizer, a party page, a session page — so a run
-    /// cut off between pages and header is finished by the next. `false` if the deadline came
-    /// first (`round.fan_out` says how far it got).
+    /// cut off between pages and header is finished by the next. A call that started after the
+    /// erasure is left alone.
     async fn erase_from_call(
         &self,
         entry: &CallEntry,
         user_id: &str,
         home_tenant: &str,
         round: &mut Round,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<CallErased, StoreError> {
         let call_id = entry.call_id.as_str();
         let pk = keys::call_pk(call_id);
         for _ in 0..REWRITE_ATTEMPTS {
@@ -545,8 +571,11 @@ impl DynamoStore {
             // Expired items count: their personal data is stored until DynamoDB deletes it.
             let CallItems { header, mut session_pages, party_pages, .. } = CallItems::read(&pk, items)?;
             let Some(mut header) = header else {
-                return Ok(true);
+                return Ok(CallErased::Done);
             };
+            if !covers(round.erased_at, header.summary.start_date_time) {
+                return Ok(CallErased::After);
+            }
             let version = header.summary.version;
             let (current, stale): (Vec<_>, Vec<_>) = session_pages.drain(..).partition(|p| p.head.version == version);
             let mut session_pages = current;
@@ -571,7 +600,10 @@ impl DynamoStore {
             }
             let organizer = header.summary.organizer_id.clone();
             let guard = WriteGuard::Unchanged { version, rating: header.summary.rating };
+            // The day it counts in, and the days on either side: an older version may have ended
+            // across midnight from this one.
             let day = usage_day(header.summary.end_date_time);
+            let days = [day.previous_day(), Some(day), day.next_day()];
             // Every version's subnets: an older one may have put them on another subnet.
             let subnets = audio_subnets(session_pages.iter().chain(&stale).flat_map(|p| &p.sessions));
             let mut found = header.summary.erase_party(user_id);
@@ -584,7 +616,9 @@ impl DynamoStore {
                 found = true;
             }
             if found {
-                self.forget_subnet_samples(call_id, day, subnets.keys()).await?;
+                for day in days.into_iter().flatten() {
+                    self.forget_subnet_samples(call_id, day, subnets.keys()).await?;
+                }
                 if !self.replace_call(&header, &session_pages, &party_pages, guard).await? {
                     continue;
                 }
@@ -608,7 +642,7 @@ impl DynamoStore {
                 || organizer == Some(user_id)
                 || (organizer == Some(ERASED_ID) && was_organizer);
             if !shown {
-                return Ok(true);
+                return Ok(CallErased::Done);
             }
             let home = |p: &&Party| p.has_history(home_tenant) && p.id != ERASED_ID && p.id != user_id;
             let others: Vec<&Party> = parties.iter().filter(home).collect();
@@ -624,10 +658,10 @@ impl DynamoStore {
                 done += batch.len();
                 if done < others.len() && round.deadline.passed() {
                     round.fan_out = Some(FanOut { call_id: call_id.to_owned(), version, done: done as u32 });
-                    return Ok(false);
+                    return Ok(CallErased::OutOfTime);
                 }
             }
-            return Ok(true);
+            return Ok(CallErased::Done);
         }
         Err(StoreError::Contention { what: "a call" })
     }

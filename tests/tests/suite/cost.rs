@@ -224,3 +224,19 @@ async fn requests_per_classification_and_per_helpdesk_request() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_replay_of_a_call_of_many_other_tenants_users_writes_no_index_again() {
+    let c = counted().await;
+    let record =
+        fixtures::call_json("a77ac4e0-0000-4000-8000-000000000001", 1, 1000, 1, ANCHOR - time::Duration::hours(2));
+    // Another organization's users: each has a party index entry and no history here.
+    let record: serde_json::Value =
+        serde_json::from_str(&record.to_string().replace(HOME_TENANT, "0d0d0d0d-1111-4222-8333-444444444444")).unwrap();
+    callscope_tests::post_calls(&c.ingest, &record).await;
+    let first = by_operation(c.log.take());
+    assert!(first.get("PutItem").copied().unwrap_or(0) >= 1000, "the first write indexes every party: {first:?}");
+    callscope_tests::post_calls(&c.ingest, &record).await;
+    let replay = by_operation(c.log.take());
+    assert!(replay.get("PutItem").copied().unwrap_or(0) < 10, "a replay wrote {replay:?}");
+}

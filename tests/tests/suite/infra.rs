@@ -23,7 +23,7 @@ use serde_norway::Value;
 use std::collections::BTreeSet;
 use tracing_subscriber::util::SubscriberInitExt;
 
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
     serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).expect("the template is YAML")
 }
@@ -435,7 +435,7 @@ async fn the_stream_filter_passes_exactly_what_classify_acts_on() {
 /// several joined by `&&`, where SEL is `$.` and dot-separated field names and TEXT a string
 /// without wildcards, matched exactly. Any other pattern is refused (a panic naming it), so a
 /// pattern this cannot evaluate is never taken as matching.
-fn metric_filter_matches(pattern: &str, line: &str) -> bool {
+pub(crate) fn metric_filter_matches(pattern: &str, line: &str) -> bool {
     let refuse = || panic!("a metric filter pattern this check does not model: {pattern}");
     let Some(body) = pattern.trim().strip_prefix('{').and_then(|p| p.strip_suffix('}')) else { refuse() };
     if body.contains("||") || body.contains('(') {
@@ -489,7 +489,7 @@ fn the_metric_filter_subset_is_evaluated_as_cloudwatch_does_and_nothing_else_is_
 
 /// The pattern of the metric filter `name`, checked to read `function`'s log group and to feed
 /// the alarm `alarm`.
-fn metric_filter_of(template: &Value, name: &str, function: &str, alarm: &str) -> String {
+pub(crate) fn metric_filter_of(template: &Value, name: &str, function: &str, alarm: &str) -> String {
     let filter = resource(template, name);
     assert_eq!(filter["LogGroupName"], resource(template, function)["LoggingConfig"]["LogGroup"], "{function}'s logs");
     let metric = &filter["MetricTransformations"][0];

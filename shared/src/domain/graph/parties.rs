@@ -6,6 +6,7 @@
 
 use super::record::{CallRecord, Endpoint, Identity, IdentitySet, Participant};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// What kind of party an identity is; decides history, search and role masking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -101,38 +102,73 @@ pub fn endpoint_party(endpoint: &Endpoint) -> Option<Party> {
 /// with the user it stands for, a user with their phone) and as an endpoint's associated
 /// identity: whose erasure markers a writer reads, and what the party index holds. Wider than
 /// [`find_parties`], which keeps one identity per set.
-pub fn named_ids(record: &CallRecord) -> std::collections::BTreeSet<String> {
-    let mut ids = std::collections::BTreeSet::new();
-    let sets = record.organizer_v2.iter().chain(&record.participants_v2).filter_map(|p| p.identity.as_ref());
-    for set in sets.chain(&record.organizer).chain(&record.participants) {
-        set_ids(set, &mut ids);
+pub fn named_ids(record: &CallRecord) -> BTreeSet<String> {
+    named_identities(record).into_iter().map(|(id, _)| id).collect()
+}
+
+/// [`named_ids`] with the JSON path of each place an id appears: what validation checks.
+pub fn named_identities(record: &CallRecord) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    if let Some(set) = record.organizer_v2.as_ref().and_then(|p| p.identity.as_ref()) {
+        set_ids(set, "organizer_v2.identity", &mut found);
     }
-    ids.extend(session_ids(&record.sessions));
-    ids
+    if let Some(set) = &record.organizer {
+        set_ids(set, "organizer", &mut found);
+    }
+    for (i, set) in record.participants_v2.iter().enumerate().filter_map(|(i, p)| Some((i, p.identity.as_ref()?))) {
+        set_ids(set, &format!("participants_v2[{i}].identity"), &mut found);
+    }
+    for (i, set) in record.participants.iter().enumerate() {
+        set_ids(set, &format!("participants[{i}]"), &mut found);
+    }
+    sessions_identities(&record.sessions, &mut found);
+    found
 }
 
 /// Every id `sessions`' endpoints name anyone by (every identity, and associated identities),
 /// in sessions and segments: what [`named_ids`] finds in a stored call's sessions.
-pub fn session_ids(sessions: &[super::record::Session]) -> std::collections::BTreeSet<String> {
-    let mut ids = std::collections::BTreeSet::new();
-    let segments = sessions.iter().flat_map(|s| &s.segments);
-    let ends =
-        sessions.iter().flat_map(|s| [&s.caller, &s.callee]).chain(segments.flat_map(|g| [&g.caller, &g.callee]));
-    for endpoint in ends.flatten() {
-        if let Some(set) = &endpoint.identity {
-            set_ids(set, &mut ids);
-        }
-        if let Some(id) = endpoint.associated_identity.as_ref().and_then(|i| i.id.as_deref()) {
-            ids.insert(id.to_owned());
-        }
-    }
-    ids.retain(|id| !id.is_empty());
-    ids
+pub fn session_ids(sessions: &[super::record::Session]) -> BTreeSet<String> {
+    let mut found = Vec::new();
+    sessions_identities(sessions, &mut found);
+    found.into_iter().map(|(id, _)| id).collect()
 }
 
-fn set_ids(set: &IdentitySet, ids: &mut std::collections::BTreeSet<String>) {
-    let all = [&set.user, &set.guest, &set.phone, &set.application, &set.application_instance, &set.device];
-    ids.extend(all.into_iter().flatten().filter_map(|i| i.id.clone()).filter(|id| !id.is_empty()));
+fn sessions_identities(sessions: &[super::record::Session], found: &mut Vec<(String, String)>) {
+    for (i, session) in sessions.iter().enumerate() {
+        let path = format!("sessions[{i}]");
+        endpoint_ids([&session.caller, &session.callee], &path, found);
+        for (j, segment) in session.segments.iter().enumerate() {
+            endpoint_ids([&segment.caller, &segment.callee], &format!("{path}.segments[{j}]"), found);
+        }
+    }
+}
+
+fn endpoint_ids(ends: [&Option<Endpoint>; 2], path: &str, found: &mut Vec<(String, String)>) {
+    for (side, endpoint) in ["caller", "callee"].into_iter().zip(ends) {
+        let Some(endpoint) = endpoint else { continue };
+        if let Some(set) = &endpoint.identity {
+            set_ids(set, &format!("{path}.{side}.identity"), found);
+        }
+        if let Some(id) = endpoint.associated_identity.as_ref().and_then(|i| i.id.clone()).filter(|id| !id.is_empty()) {
+            found.push((id, format!("{path}.{side}.associatedIdentity.id")));
+        }
+    }
+}
+
+fn set_ids(set: &IdentitySet, path: &str, found: &mut Vec<(String, String)>) {
+    let all = [
+        ("user", &set.user),
+        ("guest", &set.guest),
+        ("phone", &set.phone),
+        ("application", &set.application),
+        ("applicationInstance", &set.application_instance),
+        ("device", &set.device),
+    ];
+    for (field, identity) in all {
+        if let Some(id) = identity.as_ref().and_then(|i| i.id.clone()).filter(|id| !id.is_empty()) {
+            found.push((id, format!("{path}.{field}.id")));
+        }
+    }
 }
 
 /// The indexes of the sessions each party was the caller or callee of, by party id.

@@ -1,6 +1,6 @@
 //! From a parsed call record to a [`ValidCall`], or every problem found, each with its JSON path.
 
-use super::parties::{Party, find_parties};
+use super::parties::{Party, find_parties, named_identities};
 use super::record::{CallRecord, MediaStream, Session};
 use crate::domain::ids::id_problem;
 use crate::domain::problem::Problem;
@@ -72,8 +72,14 @@ impl ValidCall {
             }
         }
         let found = find_parties(&record);
-        for f in &found {
-            check_id(&f.party.id, &format!("{}.id", f.path), &mut problems);
+        // Every id the record names anyone by, secondary and associated ones too: each may key
+        // an erasure's marker and the party index.
+        // Each id once, where it first appears.
+        let mut seen = std::collections::BTreeSet::new();
+        for (id, path) in named_identities(&record) {
+            if seen.insert(id.clone()) {
+                check_id(&id, &path, &mut problems);
+            }
         }
         if problems.is_empty() {
             Ok(Self { record, parties: found.into_iter().map(|f| f.party).collect(), batch_index: None })

@@ -429,3 +429,81 @@ async fn an_older_versions_subnet_sample_goes_too() {
         .collect();
     assert_eq!(samples, Vec::<String>::new(), "before: {before:#?}");
 }
+
+#[tokio::test]
+async fn the_sweep_leaves_alone_a_call_made_after_the_request() {
+    let mut pipeline = tenant().await;
+    assert_eq!(call(&pipeline, "DELETE", &format!("/users/{ADA}")).await.0, 200);
+    // Five minutes later she calls again: a call after her erasure is hers.
+    let later = "5e1f0a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b";
+    at(&mut pipeline, ANCHOR + Duration::minutes(10));
+    pipeline.post(&her_call(later, ANCHOR + Duration::minutes(5), 1)).await;
+    pipeline.classify_all().await;
+    // The sweep, due 15 minutes after the request, runs every entry of hers again.
+    let sweep_at = ANCHOR + callscope_core::store::WRITER_WINDOW;
+    at(&mut pipeline, sweep_at);
+    assert_eq!(as_function(pipeline.store(), "classify").start_due_sweeps(sweep_at).await.unwrap(), 1);
+    pipeline.classify_all().await;
+    let (status, history) = query(&pipeline, &format!("/users/{ADA}/calls"), &[]).await;
+    assert_eq!((status, history["items"].as_array().map(Vec::len)), (200, Some(1)), "{history}");
+    assert_eq!(history["items"][0]["callId"], later, "{history}");
+    let (status, detail) = query(&pipeline, &format!("/calls/{later}"), &[("user", ADA)]).await;
+    assert_eq!(status, 200, "{detail}");
+    assert!(detail.to_string().contains("Ada Lovelace"), "her own later call names her: {detail}");
+    let (_, standing) = call(&pipeline, "GET", &format!("/users/{ADA}/erasure")).await;
+    assert_eq!((&standing["complete"], &standing["sweepPending"]), (&json!(true), &json!(false)), "{standing}");
+}
+
+#[tokio::test]
+async fn a_replay_after_erasures_reads_no_attendees_history() {
+    let pipeline = Pipeline::new().await;
+    let record = fixtures::call_json("a77ac4e0-0000-4000-8000-0000000000aa", 1, 300, 1, ANCHOR - Duration::hours(2));
+    pipeline.post(&record).await;
+    // The organizer and an attendee erased: the meeting's other 298 lines showed the organizer.
+    for n in [0, 1] {
+        assert_eq!(call(&pipeline, "DELETE", &format!("/users/{}", fixtures::user_id(n))).await.0, 200);
+    }
+    let (counted, log) = callscope_tests::counted_store(pipeline.store().table());
+    callscope_tests::post_calls(&callscope_tests::ingest_app(&counted), &record).await;
+    let requests = log.take_requests();
+    let reads = requests.iter().filter(|(op, body)| op == "GetItem" && body.to_string().contains("USER#")).count();
+    assert!(reads < 10, "the replay's repair found them erased already: {reads} history entries read");
+    let writes = requests.iter().filter(|(op, _)| op == "PutItem").count();
+    assert!(writes <= 300, "a replay writes its history lines again, no index: {writes} puts");
+    let personal = [fixtures::user_id(0), fixtures::user_id(1)];
+    assert_eq!(traces(&pipeline, &[personal[0].as_str(), personal[1].as_str()]).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_older_versions_samples_on_the_day_before_go_too() {
+    let mut pipeline = Pipeline::new().await;
+    pipeline.post(&graph_record("p2p-pstn.json")).await;
+    pipeline.classify_all().await;
+    // Version 2 ends past midnight: its samples count on the next day, version 1's stay on theirs.
+    let mut newer = graph_record("p2p-pstn.json");
+    newer["version"] = json!(2);
+    newer["endDateTime"] = json!("2026-11-25T00:30:00Z");
+    pipeline.post(&newer).await;
+    pipeline.classify_all().await;
+    let days = |items: Vec<callscope_core::store::Item>| -> Vec<String> {
+        items.iter().filter(|i| i["PK"].as_s().unwrap().starts_with("SUBNETS#")).map(item_text).collect()
+    };
+    let before = days(all_items(pipeline.store().table()).await);
+    assert!(before.iter().filter(|t| t.contains(P2P)).count() >= 2, "both days sampled the call: {before:#?}");
+    assert_eq!(call(&pipeline, "DELETE", &format!("/users/{ADA}")).await.0, 200);
+    let left: Vec<String> =
+        days(all_items(pipeline.store().table()).await).into_iter().filter(|t| t.contains(P2P)).collect();
+    assert_eq!(left, Vec::<String>::new(), "samples still naming her call");
+}
+
+#[tokio::test]
+async fn a_secondary_identity_with_an_id_no_key_can_hold_is_refused_where_it_is() {
+    let pipeline = Pipeline::new().await;
+    let mut record = graph_record("p2p-pstn.json");
+    record["participants_v2"][1]["identity"]["device"] = json!({ "id": "d".repeat(300) });
+    let (status, body) =
+        json_response(pipeline.ingest.handle(callscope_tests::ingest_request(record.to_string())).await);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["problems"][0]["path"], "participants_v2[1].identity.device.id", "{body}");
+    assert!(all_items(pipeline.store().table()).await.is_empty(), "nothing written");
+}

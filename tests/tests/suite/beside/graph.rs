@@ -524,6 +524,13 @@ async fn a_record_that_keeps_failing_is_dead_lettered_with_its_reason() {
 
 #[tokio::test]
 async fn a_graph_response_past_the_cap_dead_letters_the_record_at_once() {
+    use tracing_subscriber::util::SubscriberInitExt;
+    let template = crate::infra::template();
+    let pattern =
+        crate::infra::metric_filter_of(&template, "GraphDeadLetters", "GraphWorkerFunction", "GraphDeadLettersAlarm");
+    // The worker's lines as a deployed function writes them, at the level it logs at.
+    let captured = Captured::default();
+    let _logs = captured.subscriber("info").set_default();
     let mut connector = Connector::subscribed(Behaviour::default()).await;
     // 60 sessions of 300 KB each: a first page of ~18 MB, past the client's cap.
     let mut big = record("bloated", 1, 60);
@@ -535,6 +542,9 @@ async fn a_graph_response_past_the_cap_dead_letters_the_record_at_once() {
     assert_eq!(dead.attempts, 1, "not retried: the same request brings the same body");
     assert!(dead.reason.contains("larger than callscope keeps"), "{}", dead.reason);
     assert!(!dead.reason.contains("xxx"), "nothing of the record in the reason");
+    let lines = captured.take_lines();
+    let alarmed = lines.iter().filter(|l| crate::infra::metric_filter_matches(&pattern, l)).count();
+    assert_eq!(alarmed, 1, "the GraphDeadLetters filter counts the dead letter once: {lines:?}");
 }
 
 #[tokio::test]

@@ -34,7 +34,11 @@ pub(super) fn event(request: &Incoming) -> Value {
         .headers
         .iter()
         .filter(|(name, _)| *name != "authorization")
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), Value::String(value.to_str().ok()?.to_owned()))))
+        // Bytes past ASCII reach the function as API Gateway passes them (as text), not dropped: a
+        // header the function must refuse (`Idempotency-Key: café`) is refused here as in AWS.
+        .map(|(name, value)| {
+            (name.as_str().to_owned(), Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        })
         .collect();
     json!({
         "version": "2.0",
