@@ -2,87 +2,10 @@
 // against the local stack with the sample tenant; scripts/browser-test.sh starts and stops it.
 // What the page shows is checked against what the API answers the same role.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, mkdir } from "node:fs/promises";
-import { chromium } from "playwright-core";
-
-const GATEWAY = process.env.GATEWAY_URL;
-const ARTIFACTS = process.env.ARTIFACTS_DIR || "target/browser";
-const ADA = "5a3e0000-0000-4000-8000-000000000000";
-const AXE = await readFile(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
-let browser;
-
-/** axe-core's scan of what `page` shows now: no serious or critical violation. It is evaluated
- * through the browser's debugging protocol, so the console's CSP stays in force. */
-async function assertAccessible(page, state) {
-  await page.evaluate(`${AXE}\n;0`);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  assert.ok(result.passes.length > 10, `axe checked ${state}`);
-  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const found = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(found, [], `accessibility of ${state}`);
-}
-
-before(async () => {
-  assert.ok(GATEWAY, "GATEWAY_URL is set by scripts/browser-test.sh");
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** The API's own answer for `role`: what the page must match. */
-async function api(role, path) {
-  const { token } = await (await fetch(`${GATEWAY}/dev/token?role=${role}`)).json();
-  const response = await fetch(`${GATEWAY}${path}`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(response.status, 200, `${path} as ${role}`);
-  return response.json();
-}
-
-/** A fresh page signed in through the console's role picker. */
-async function signIn(roleLabel) {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => assert.fail(`page error: ${error.message}`));
-  await page.goto(`${GATEWAY}/console`);
-  await page.getByRole("button", { name: new RegExp(`^${roleLabel}`) }).waitFor();
-  await assertAccessible(page, "the sign-in page");
-  await page.getByRole("button", { name: new RegExp(`^${roleLabel}`) }).click();
-  await page.getByRole("combobox", { name: "Find a user" }).waitFor();
-  await assertAccessible(page, "the search page");
-  return page;
-}
-
-/** Types a name, picks the first suggestion by keyboard, and waits for the history. */
-async function openHistory(page, text) {
-  const search = page.getByRole("combobox", { name: "Find a user" });
-  await search.fill(text);
-  await page.getByRole("option").first().waitFor();
-  await search.press("ArrowDown");
-  await search.press("ArrowUp");
-  await search.press("Enter");
-  await page.locator("#history tbody tr").first().waitFor();
-  await assertAccessible(page, "a user's history");
-}
-
-/** The newest poor call of Ada, as the API lists it. */
-async function poorCall() {
-  const history = await api("support-engineer", `/users/${ADA}/calls?limit=100`);
-  const call = history.items.find((c) => c.rating === "poor");
-  assert.ok(call, "the sample tenant gives Ada a poor call");
-  return call;
-}
-
-async function openCall(page, callId) {
-  await page.locator(`#history tr[data-call="${callId}"] a`).click();
-  await page.getByRole("tab", { name: "Overview" }).waitFor();
-}
+import { readFile } from "node:fs/promises";
+import { GATEWAY, ARTIFACTS, ADA, browser, assertAccessible, api, signIn, openHistory, poorCall, openCall } from "./browser.mjs";
 
 test("a specialist finds the user, opens a poor call and sees why, with names masked and no Advanced tab", async () => {
   const call = await poorCall();
