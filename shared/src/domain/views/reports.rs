@@ -349,7 +349,7 @@ pub fn debug_segments(session: &Session, side: Side, shown: usize) -> Vec<DebugS
         |endpoint| {
             header(endpoint).filter(|h| Some(h) != session_agent.as_ref()).map(|user_agent| OwnAgent { user_agent })
         },
-        |media| media.network(side).map(NetworkDebug::of),
+        |media| media.network(side).map(NetworkDebug::of).filter(|d| !d.is_empty()),
     )
 }
 
