@@ -1,6 +1,6 @@
 //! Property: whatever a call record holds, a specialist's view of it never shows another
-//! participant's name or address, nor any IP, SSID, BSSID, MAC, DNS suffix or device name; and
-//! no role's view shows a whole phone number.
+//! participant's name or address, nor any IP, SSID, BSSID, MAC, DNS suffix, device name, CPU or
+//! feedback text; and no role's view shows a whole phone number.
 
 use callscope_core::domain::calls::{CallSummary, StoredCall};
 use callscope_core::domain::classify::Rating;
@@ -49,6 +49,7 @@ struct Secrets {
     dns: String,
     device: String,
     machine: String,
+    feedback: String,
 }
 
 fn secrets() -> impl Strategy<Value = Secrets> {
@@ -60,8 +61,9 @@ fn secrets() -> impl Strategy<Value = Secrets> {
         token("dns"),
         token("Device"),
         token("PC"),
+        token("Said"),
     )
-        .prop_map(|((a, b, c), ssid, bssid, mac, dns, device, machine)| Secrets {
+        .prop_map(|((a, b, c), ssid, bssid, mac, dns, device, machine, feedback)| Secrets {
             ip: format!("172.{a}.{b}.{c}"),
             ssid,
             bssid,
@@ -69,6 +71,7 @@ fn secrets() -> impl Strategy<Value = Secrets> {
             dns,
             device,
             machine,
+            feedback,
         })
 }
 
@@ -95,7 +98,8 @@ fn session(parties: &[Party], caller: usize, callee: Option<usize>, s: &Secrets,
     };
     serde_json::from_value(json!({
         "id": "s",
-        "caller": { "identity": identity(&parties[caller]), "name": s.machine, "userAgent": { "headerValue": s.machine } },
+        "caller": { "identity": identity(&parties[caller]), "name": s.machine, "userAgent": { "headerValue": s.machine },
+                    "cpuName": s.machine, "feedback": { "rating": "bad", "text": s.feedback } },
         "callee": callee,
         "segments": [{ "id": "g", "media": [{
             "label": "main-audio",
@@ -133,6 +137,7 @@ fn call() -> impl Strategy<Value = (StoredCall, Vec<Secrets>)> {
                 parties,
                 session_count: sessions.len() as u32,
                 subnets: Default::default(),
+                conference_id: None,
                 rating: if rated { result.rating } else { Rating::Pending },
                 issue_codes: result.issue_codes.clone(),
                 ingested_at: datetime!(2026-11-24 12:00 UTC),
@@ -178,11 +183,12 @@ proptest! {
             }
         }
         for s in &secrets {
-            for secret in [&s.ip, &s.ssid, &s.bssid, &s.mac, &s.dns, &s.device, &s.machine] {
+            for secret in [&s.ip, &s.ssid, &s.bssid, &s.mac, &s.dns, &s.device, &s.machine, &s.feedback] {
                 prop_assert!(!json.contains(secret.as_str()), "{secret} is shown to a specialist");
             }
         }
         prop_assert!(!json.contains("\"advanced\"") && !json.contains("\"debug\""));
+        prop_assert!(!json.contains("\"feedback\"") && !json.contains("\"failure\""));
         phones_are_masked(&json, &stored.summary.parties)?;
     }
 
@@ -193,5 +199,6 @@ proptest! {
         let json = serde_json::to_string(&view).unwrap();
         phones_are_masked(&json, &stored.summary.parties)?;
         prop_assert!(json.contains("\"advanced\"") && json.contains("\"debug\""));
+        prop_assert!(json.contains("\"feedback\"") && json.contains("\"segments\""), "an engineer sees the feedback and every report");
     }
 }

@@ -8,6 +8,7 @@ import {
   duration, words, label, value, sentence, RATING, badge, meetingOf, ownAndMeeting, party,
   metricValue, gradeCell, count, whenWithZone,
 } from "./lib.js";
+import { advancedPanel, debugPanel, eachSession } from "./details.js";
 
 const PKCE_KEY = "callscope.pkce";
 const NAMES_KEY = "callscope.names";
@@ -239,14 +240,6 @@ function facts(object) {
     nested.map(([k, v]) => h("div", {}, h("h4", {}, label(k)), facts(v))));
 }
 
-function sideBySide(sessions, section) {
-  return sessions.map((s, i) => h("section", { class: "session" },
-    h("h3", {}, `Session ${i + 1}: ${party(s.caller)} → ${party(s.callee)}`),
-    h("div", { class: "row" },
-      h("div", {}, h("h4", {}, "Caller"), facts(s[section].caller)),
-      h("div", {}, h("h4", {}, "Callee"), facts(s[section].callee)))));
-}
-
 /** One session's verdict: main cause, issues in words, location, graded metrics. */
 function sessionOverview(s) {
   return [
@@ -389,8 +382,8 @@ async function sessionPage(userId, callId, number) {
   if (!s) throw new Error(`This call has no session ${number}.`);
   const panels = [["overview", sessionOverview(s), "Overview"]];
   if (s.timeline) panels.push(["timeline", timelineView(s.timeline), "Timeline"]);
-  if (s.advanced) panels.push(["advanced", sideBySide([s], "advanced"), "Advanced"]);
-  if (s.debug) panels.push(["debug", sideBySide([s], "debug"), "Debug"]);
+  if (s.advanced) panels.push(["advanced", advancedPanel(s), "Advanced"]);
+  if (s.debug) panels.push(["debug", debugPanel(s), "Debug"]);
   show(
     h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}` }, "← Back to the call")),
     h("h1", {}, `Session ${number} of ${call.sessionCount}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
@@ -427,8 +420,8 @@ function tabs(panels) {
 function callDetail(call, userId) {
   const panels = [["overview", overview(call, userId), "Overview"]];
   // Only what the API returned for this role: a specialist's sessions have neither section.
-  if (call.sessions.some((s) => s.advanced)) panels.push(["advanced", sideBySide(call.sessions, "advanced"), "Advanced"]);
-  if (call.sessions.some((s) => s.debug)) panels.push(["debug", sideBySide(call.sessions, "debug"), "Debug"]);
+  if (call.sessions.some((s) => s.advanced)) panels.push(["advanced", eachSession(call.sessions, advancedPanel), "Advanced"]);
+  if (call.sessions.some((s) => s.debug)) panels.push(["debug", eachSession(call.sessions, debugPanel), "Debug"]);
   return [
     h("dl", { class: "facts" },
       h("dt", {}, "Duration"), h("dd", {}, duration(call.durationSeconds)),

@@ -11,6 +11,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("", "text/html; charset=utf-8", include_str!("../console/index.html")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../console/app.js")),
     ("lib.js", "text/javascript; charset=utf-8", include_str!("../console/lib.js")),
+    ("details.js", "text/javascript; charset=utf-8", include_str!("../console/details.js")),
     ("style.css", "text/css; charset=utf-8", include_str!("../console/style.css")),
 ];
 

@@ -30,6 +30,10 @@ pub struct CallSummary {
     /// history line finds the building of each end.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub subnets: BTreeMap<String, String>,
+    /// The meeting's thread id (`19:meeting_...@thread.v2`), from its join URL: what Microsoft
+    /// support asks for as the conference id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conference_id: Option<String>,
     /// `pending` until classify has rated this version.
     pub rating: Rating,
     /// Every issue code of every session, once rated.
@@ -54,6 +58,7 @@ impl CallSummary {
             parties: call.parties().to_vec(),
             session_count: record.sessions.len() as u32,
             subnets: party_subnets(record),
+            conference_id: record.conference_id(),
             rating: Rating::Pending,
             issue_codes: Vec::new(),
             ingested_at: now,

@@ -158,6 +158,7 @@ impl Endpoint {
             self.identity = Some(placeholder());
             self.associated_identity = None;
             self.name = None;
+            self.feedback = None;
         }
         found
     }

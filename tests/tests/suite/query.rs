@@ -133,6 +133,63 @@ async fn engineers_and_admins_see_every_name_advanced_and_debug_but_not_phone_nu
 }
 
 #[tokio::test]
+async fn an_engineers_advanced_and_debug_hold_every_report_per_segment_and_medium_and_the_ids() {
+    let desk = helpdesk().await;
+    let (status, call) = desk.get(ENGINEER, &format!("/calls/{MEETING}"), &[("user", ADA)]).await;
+    assert_eq!(status, 200, "{call}");
+    let ada = &call["sessions"][0];
+    let caller = &ada["advanced"]["caller"];
+    assert_eq!(caller["system"]["platform"], "windows");
+    assert_eq!(caller["system"]["applicationVersion"], "1.7.00.1234");
+    assert_eq!(caller["system"]["machineName"], "ADA-LAPTOP-01");
+    let segments = caller["segments"].as_array().expect("segments");
+    assert_eq!(segments.len(), 2, "both of Ada's segments: {caller}");
+    let (first, second) = (&segments[0], &segments[1]);
+    assert_eq!(
+        (first["index"].as_u64(), first["id"].as_str()),
+        (Some(0), Some("a1b2c3d4-0000-4000-8000-0000000000a1"))
+    );
+    assert_eq!(first["startDateTime"], "2026-11-24T14:00:05Z");
+    let labels: Vec<&str> = first["media"].as_array().unwrap().iter().map(|m| m["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["main-audio", "main-video"], "every medium that reports, not only the first");
+    let audio = &first["media"][0];
+    assert_eq!(audio["device"]["captureDeviceDriver"], "Realtek: 6.0.9235.1");
+    assert_eq!(audio["connectivity"]["wifiRadioType"], "wifi80211ac");
+    assert_eq!(audio["connectivity"]["linkSpeed"], 866_700_000);
+    assert_eq!(audio["connectivity"]["transportProtocol"], "udp");
+    assert_eq!(
+        (audio["network"]["bandwidthLowEventRatio"].as_f64(), audio["network"]["sentQualityEventRatio"].as_f64()),
+        (Some(0.0), Some(0.0)),
+        "Graph's quality event ratios, kept since the record carries them"
+    );
+    assert_eq!(audio["network"]["relayUsed"], true);
+    assert!(audio["connectivity"].get("dnsSuffix").is_none() && audio["network"].get("relayIpAddress").is_none());
+    assert_eq!(first["media"][1]["connectivity"]["connectionType"], "wifi", "the video's own report");
+    assert_eq!(second["index"], 1);
+    assert_eq!(second["media"][0]["connectivity"]["subnet"], "10.20.30.0");
+
+    let debug = &ada["debug"];
+    assert_eq!(debug["callId"], MEETING);
+    assert_eq!(debug["sessionId"], "a1b2c3d4-0000-4000-8000-000000000001");
+    assert_eq!(debug["conferenceId"], "19:meeting_example", "decoded from the meeting's joinWebUrl");
+    assert!(debug.get("failure").is_none(), "Ada's session did not fail");
+    assert_eq!(debug["caller"]["segments"][0]["media"][0]["macAddress"], "66:77:88:99:AA:BB");
+    assert_eq!(debug["caller"]["segments"][0]["media"][0]["relayPort"], 3478);
+    assert_eq!(debug["caller"]["segments"][1]["media"][0]["ssid"], "CONTOSO-CORP");
+    let bob = &call["sessions"][1]["debug"];
+    assert_eq!(
+        (bob["failure"]["stage"].as_str(), bob["failure"]["reason"].as_str()),
+        (Some("midcall"), Some("ms-diag: 1000 network interruption"))
+    );
+
+    let (_, tier1) = desk.get(SPECIALIST, &format!("/calls/{MEETING}"), &[("user", ADA)]).await;
+    let text = tier1.to_string();
+    for hidden in ["\"segments\"", "conferenceId", "19:meeting_example", "\"failure\"", "ms-diag", "wifi80211ac"] {
+        assert!(!text.contains(hidden), "a specialist sees {hidden}");
+    }
+}
+
+#[tokio::test]
 async fn history_lists_the_users_calls_newest_first_in_the_roles_view() {
     let desk = helpdesk().await;
     let (status, page) = desk.get(SPECIALIST, &format!("/users/{ADA}/calls"), &[]).await;

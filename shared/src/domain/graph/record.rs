@@ -3,11 +3,14 @@
 //! Tolerant by design: every field that Graph may omit or send as `null` is an `Option` (or an
 //! empty list), unknown fields are ignored, and unknown enum values map to `Unknown`. The same
 //! types are stored in DynamoDB (through serde_dynamo), so a stored record reads back as the
-//! record that was accepted. Two extras that Graph lacks are accepted: `networkInfo.ssid` and
-//! `failureInfo.msDiagCode`.
+//! record that was accepted. Every field of Graph's `deviceInfo`, `networkInfo`,
+//! `participantEndpoint` (with its `userFeedback`), `clientUserAgent`/`serviceUserAgent` and
+//! `failureInfo` is kept: the engineer's Advanced and Debug views show them all. Two extras that
+//! Graph lacks are accepted: `networkInfo.ssid` and `failureInfo.msDiagCode`.
 
 use super::duration::Millis;
 use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 /// Reads `null` as the type's default, so `"sessions": null` is an empty list.
@@ -50,6 +53,19 @@ pub struct CallRecord {
     pub participants: Vec<IdentitySet>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub sessions: Vec<Session>,
+}
+
+impl CallRecord {
+    /// The meeting's thread id (`19:meeting_...@thread.v2`), decoded from the path segment after
+    /// `meetup-join/` of its `joinWebUrl`; `None` for a call without one (Graph's v1.0 record has
+    /// no conference id field of its own).
+    pub fn conference_id(&self) -> Option<String> {
+        let url = self.join_web_url.as_deref()?;
+        let (_, rest) = url.split_once("/meetup-join/")?;
+        let segment = rest.split(['/', '?', '#']).next().filter(|s| !s.is_empty())?;
+        let id = percent_encoding::percent_decode_str(segment).decode_utf8().ok()?;
+        Some(id.into_owned())
+    }
 }
 
 /// `peerToPeer`, `groupCall` (meetings) or anything else.
@@ -255,6 +271,43 @@ pub struct Endpoint {
     pub user_agent: Option<UserAgent>,
     /// The machine name.
     pub name: Option<String>,
+    /// The user's own rating of the session (participant endpoints only).
+    pub feedback: Option<UserFeedback>,
+    /// How many CPU cores the endpoint's machine has.
+    pub cpu_cores_count: Option<i64>,
+    /// The machine's processor, as the endpoint names it.
+    pub cpu_name: Option<String>,
+    /// The processor's clock speed, MHz.
+    pub cpu_processor_speed_in_mhz: Option<i64>,
+}
+
+/// Graph's `userFeedback`: what the user of an endpoint said about the session.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserFeedback {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub rating: FeedbackRating,
+    pub text: Option<String>,
+    /// Graph's `feedbackTokenSet`: named yes/no answers ("audio echo", ...) whose names may
+    /// change, so kept by name.
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
+    pub tokens: BTreeMap<String, bool>,
+}
+
+/// The user's rating of a session, worst to best; `notRated` when asked and not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FeedbackRating {
+    NotRated,
+    Bad,
+    Poor,
+    Fair,
+    Good,
+    Excellent,
+    #[default]
+    #[serde(other)]
+    Unknown,
 }
 
 /// The client software of an endpoint.
@@ -272,6 +325,11 @@ pub struct UserAgent {
     /// What a service endpoint is (`skypeForBusinessAudioVideoMcu`, `mediationServer`,
     /// `gateway`, `skypeForBusinessCallQueues`, `customBot`, ...).
     pub role: Option<String>,
+    /// The Entra application a client endpoint used. Graph spells it `azureADAppId`.
+    #[serde(rename = "azureADAppId", alias = "azureAdAppId", default)]
+    pub azure_ad_app_id: Option<String>,
+    /// The Azure Communication Services resource a client endpoint belongs to.
+    pub communication_service_id: Option<String>,
 }
 
 impl Endpoint {
@@ -366,13 +424,42 @@ pub struct NetworkInfo {
     pub relay_ip_address: Option<String>,
     pub relay_port: Option<i64>,
     pub port: Option<i64>,
+    /// Bits per second.
     pub link_speed: Option<i64>,
     pub network_transport_protocol: Option<String>,
     /// Extra (not a Graph field): the Wi-Fi network name.
     pub ssid: Option<String>,
+    /// Fraction of the call with too little bandwidth for the audio sent.
+    pub bandwidth_low_event_ratio: Option<f64>,
+    /// Fraction of the call with network delay too long for a two-way conversation.
+    pub delay_event_ratio: Option<f64>,
+    /// Fraction of the call the network spoiled the audio received.
+    pub received_quality_event_ratio: Option<f64>,
+    /// Fraction of the call the network spoiled the audio sent.
+    pub sent_quality_event_ratio: Option<f64>,
+    /// The route to the relay, hop by hop (Graph sends it empty unless Microsoft enables it).
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
+    pub trace_route_hops: Vec<TraceRouteHop>,
+    /// Percent.
+    pub wifi_battery_charge: Option<i64>,
+    pub wifi_microsoft_driver: Option<String>,
+    pub wifi_microsoft_driver_version: Option<String>,
+    pub wifi_vendor_driver: Option<String>,
+    pub wifi_vendor_driver_version: Option<String>,
 }
 
-/// Audio devices of one endpoint and how well they worked.
+/// One hop of a network trace route.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceRouteHop {
+    pub hop_count: Option<i64>,
+    pub ip_address: Option<String>,
+    pub round_trip_time: Option<Millis>,
+}
+
+/// Audio devices of one endpoint and how well they worked. `...Ratio` fields are fractions of
+/// the call (0..=1); signal and noise levels are energy levels in dB.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -383,6 +470,25 @@ pub struct DeviceInfo {
     pub render_device_driver: Option<String>,
     pub capture_not_functioning_event_ratio: Option<f64>,
     pub render_not_functioning_event_ratio: Option<f64>,
+    /// Graph spells it `cpuInsufficentEventRatio` (sic).
+    #[serde(rename = "cpuInsufficentEventRatio", alias = "cpuInsufficientEventRatio", default)]
+    pub cpu_insufficient_event_ratio: Option<f64>,
+    pub device_clipping_event_ratio: Option<f64>,
+    pub device_glitch_event_ratio: Option<f64>,
+    pub howling_event_count: Option<i64>,
+    pub initial_signal_level_root_mean_square: Option<f64>,
+    pub low_speech_level_event_ratio: Option<f64>,
+    pub low_speech_to_noise_event_ratio: Option<f64>,
+    /// Glitches per five minutes.
+    pub mic_glitch_rate: Option<f64>,
+    pub received_noise_level: Option<i64>,
+    pub received_signal_level: Option<i64>,
+    pub render_mute_event_ratio: Option<f64>,
+    pub render_zero_volume_event_ratio: Option<f64>,
+    pub sent_noise_level: Option<i64>,
+    pub sent_signal_level: Option<i64>,
+    /// Glitches per five minutes.
+    pub speaker_glitch_rate: Option<f64>,
 }
 
 /// Which way a stream flowed.

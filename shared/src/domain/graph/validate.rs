@@ -1,7 +1,7 @@
 //! From a parsed call record to a [`ValidCall`], or every problem found, each with its JSON path.
 
 use super::parties::{Party, find_parties, named_identities};
-use super::record::{CallRecord, MediaStream, Session};
+use super::record::{CallRecord, DeviceInfo, Endpoint, MediaStream, NetworkInfo, Session};
 use crate::domain::ids::id_problem;
 use crate::domain::problem::Problem;
 use crate::domain::retention;
@@ -23,6 +23,12 @@ pub const MAX_STREAMS: usize = 32;
 /// Most characters of one user agent field (a client's header, platform, product, version or
 /// a service's role): real ones are tens.
 pub const MAX_USER_AGENT_FIELD: usize = 1_024;
+/// Most characters of a user's feedback text: a few sentences typed after a call.
+pub const MAX_FEEDBACK_TEXT: usize = 4_000;
+/// Most feedback tokens one endpoint may carry: Graph offers a few dozen.
+pub const MAX_FEEDBACK_TOKENS: usize = 64;
+/// Most hops of one trace route: IP's own limit on a path is 255, real ones are tens.
+pub const MAX_TRACE_ROUTE_HOPS: usize = 255;
 
 /// A call record that passed every check: the only form the store accepts.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,19 +154,8 @@ fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
         [("caller", &segment.caller), ("callee", &segment.callee)].map(|(n, e)| (format!("segments[{s}].{n}"), e))
     });
     for (side, endpoint) in endpoints.chain(segment_endpoints) {
-        let Some(agent) = endpoint.as_ref().and_then(|e| e.user_agent.as_ref()) else { continue };
-        let fields = [
-            ("headerValue", &agent.header_value),
-            ("platform", &agent.platform),
-            ("productFamily", &agent.product_family),
-            ("applicationVersion", &agent.application_version),
-            ("role", &agent.role),
-        ];
-        for (name, value) in fields {
-            if value.as_ref().is_some_and(|v| v.chars().count() > MAX_USER_AGENT_FIELD) {
-                let message = format!("is longer than {MAX_USER_AGENT_FIELD} characters");
-                problems.push(Problem::unacceptable(format!("{path}.{side}.userAgent.{name}"), message));
-            }
+        if let Some(endpoint) = endpoint {
+            check_endpoint(endpoint, &format!("{path}.{side}"), problems);
         }
     }
     for (s, segment) in session.segments.iter().enumerate() {
@@ -181,29 +176,116 @@ fn check_session(session: &Session, path: &str, problems: &mut Vec<Problem>) {
                 continue;
             }
             for (side, device) in [("callerDevice", &media.caller_device), ("calleeDevice", &media.callee_device)] {
-                let Some(device) = device else { continue };
-                let device_path = format!("{media_path}.{side}");
-                check_range(
-                    device.capture_not_functioning_event_ratio,
-                    0.0,
-                    1.0,
-                    &device_path,
-                    "captureNotFunctioningEventRatio",
-                    problems,
-                );
-                check_range(
-                    device.render_not_functioning_event_ratio,
-                    0.0,
-                    1.0,
-                    &device_path,
-                    "renderNotFunctioningEventRatio",
-                    problems,
-                );
+                if let Some(device) = device {
+                    check_device(device, &format!("{media_path}.{side}"), problems);
+                }
+            }
+            for (side, network) in [("callerNetwork", &media.caller_network), ("calleeNetwork", &media.callee_network)]
+            {
+                if let Some(network) = network {
+                    check_network(network, &format!("{media_path}.{side}"), problems);
+                }
             }
             for (k, stream) in media.streams.iter().enumerate() {
                 check_stream(stream, &format!("{media_path}.streams[{k}]"), problems);
             }
         }
+    }
+}
+
+/// A participant's or service's endpoint: its user agent's text fields bounded, its machine's
+/// figures not negative, its user's feedback bounded.
+fn check_endpoint(endpoint: &Endpoint, path: &str, problems: &mut Vec<Problem>) {
+    let too_long = |value: &Option<String>, max: usize| value.as_ref().is_some_and(|v| v.chars().count() > max);
+    let mut texts = vec![("cpuName", &endpoint.cpu_name, MAX_USER_AGENT_FIELD)];
+    if let Some(agent) = &endpoint.user_agent {
+        texts.extend([
+            ("userAgent.headerValue", &agent.header_value, MAX_USER_AGENT_FIELD),
+            ("userAgent.platform", &agent.platform, MAX_USER_AGENT_FIELD),
+            ("userAgent.productFamily", &agent.product_family, MAX_USER_AGENT_FIELD),
+            ("userAgent.applicationVersion", &agent.application_version, MAX_USER_AGENT_FIELD),
+            ("userAgent.role", &agent.role, MAX_USER_AGENT_FIELD),
+            ("userAgent.azureADAppId", &agent.azure_ad_app_id, MAX_USER_AGENT_FIELD),
+            ("userAgent.communicationServiceId", &agent.communication_service_id, MAX_USER_AGENT_FIELD),
+        ]);
+    }
+    if let Some(feedback) = &endpoint.feedback {
+        texts.push(("feedback.text", &feedback.text, MAX_FEEDBACK_TEXT));
+        if feedback.tokens.len() > MAX_FEEDBACK_TOKENS {
+            let message = format!("holds {} tokens; at most {MAX_FEEDBACK_TOKENS}", feedback.tokens.len());
+            problems.push(Problem::unacceptable(format!("{path}.feedback.tokens"), message));
+        }
+    }
+    for (name, value, max) in texts {
+        if too_long(value, max) {
+            problems.push(Problem::unacceptable(format!("{path}.{name}"), format!("is longer than {max} characters")));
+        }
+    }
+    check_not_negative(endpoint.cpu_cores_count, path, "cpuCoresCount", problems);
+    check_not_negative(endpoint.cpu_processor_speed_in_mhz, path, "cpuProcessorSpeedInMhz", problems);
+}
+
+/// Event ratios are fractions of the call; counts and glitch rates are not negative.
+fn check_device(device: &DeviceInfo, path: &str, problems: &mut Vec<Problem>) {
+    let ratios = [
+        ("captureNotFunctioningEventRatio", device.capture_not_functioning_event_ratio),
+        ("renderNotFunctioningEventRatio", device.render_not_functioning_event_ratio),
+        ("cpuInsufficentEventRatio", device.cpu_insufficient_event_ratio),
+        ("deviceClippingEventRatio", device.device_clipping_event_ratio),
+        ("deviceGlitchEventRatio", device.device_glitch_event_ratio),
+        ("lowSpeechLevelEventRatio", device.low_speech_level_event_ratio),
+        ("lowSpeechToNoiseEventRatio", device.low_speech_to_noise_event_ratio),
+        ("renderMuteEventRatio", device.render_mute_event_ratio),
+        ("renderZeroVolumeEventRatio", device.render_zero_volume_event_ratio),
+    ];
+    for (field, value) in ratios {
+        check_range(value, 0.0, 1.0, path, field, problems);
+    }
+    check_not_negative(device.howling_event_count, path, "howlingEventCount", problems);
+    for (field, value) in [("micGlitchRate", device.mic_glitch_rate), ("speakerGlitchRate", device.speaker_glitch_rate)]
+    {
+        if value.is_some_and(|v| v < 0.0) {
+            problems.push(Problem::invalid(format!("{path}.{field}"), "must not be negative"));
+        }
+    }
+}
+
+/// Event ratios are fractions of the call, signal strength and battery charge percentages,
+/// ports 0..=65535; a trace route is bounded.
+fn check_network(network: &NetworkInfo, path: &str, problems: &mut Vec<Problem>) {
+    let ratios = [
+        ("bandwidthLowEventRatio", network.bandwidth_low_event_ratio),
+        ("delayEventRatio", network.delay_event_ratio),
+        ("receivedQualityEventRatio", network.received_quality_event_ratio),
+        ("sentQualityEventRatio", network.sent_quality_event_ratio),
+    ];
+    for (field, value) in ratios {
+        check_range(value, 0.0, 1.0, path, field, problems);
+    }
+    let integers = [
+        ("wifiSignalStrength", network.wifi_signal_strength, 0, 100),
+        ("wifiBatteryCharge", network.wifi_battery_charge, 0, 100),
+        ("port", network.port, 0, 65_535),
+        ("relayPort", network.relay_port, 0, 65_535),
+    ];
+    for (field, value, min, max) in integers {
+        check_range(value.map(|v| v as f64), min as f64, max as f64, path, field, problems);
+    }
+    check_not_negative(network.wifi_channel, path, "wifiChannel", problems);
+    check_not_negative(network.link_speed, path, "linkSpeed", problems);
+    if network.trace_route_hops.len() > MAX_TRACE_ROUTE_HOPS {
+        let message = format!("holds {} hops; at most {MAX_TRACE_ROUTE_HOPS}", network.trace_route_hops.len());
+        problems.push(Problem::unacceptable(format!("{path}.traceRouteHops"), message));
+        return;
+    }
+    for (i, hop) in network.trace_route_hops.iter().enumerate() {
+        check_not_negative(hop.hop_count, &format!("{path}.traceRouteHops[{i}]"), "hopCount", problems);
+    }
+}
+
+fn check_not_negative(value: Option<i64>, path: &str, field: &str, problems: &mut Vec<Problem>) {
+    if value.is_some_and(|v| v < 0) {
+        problems.push(Problem::invalid(format!("{path}.{field}"), "must not be negative"));
     }
 }
 
@@ -222,9 +304,7 @@ fn check_stream(stream: &MediaStream, path: &str, problems: &mut Vec<Problem>) {
     for (field, value, min, max) in ranges {
         check_range(value, min, max, path, field, problems);
     }
-    if stream.packet_utilization.is_some_and(|p| p < 0) {
-        problems.push(Problem::invalid(format!("{path}.packetUtilization"), "must not be negative"));
-    }
+    check_not_negative(stream.packet_utilization, path, "packetUtilization", problems);
 }
 
 fn check_range(value: Option<f64>, min: f64, max: f64, path: &str, field: &str, problems: &mut Vec<Problem>) {

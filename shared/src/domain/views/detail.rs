@@ -5,6 +5,9 @@
 //! Advanced or Debug data into a specialist's response.
 
 use super::party::{EngineerParty, PartyView, SpecialistParty, Viewer};
+use super::reports::{
+    AdvancedSegment, DebugSegment, Failure, Feedback, System, advanced_segments, debug_segments, failure, feedback,
+};
 use super::timeline::{DeviceReport, NetworkDebug, NetworkReport, SegmentDetail, timeline};
 use crate::domain::calls::{CallSummary, IndexedSession, StoredCall};
 use crate::domain::classify::cause::{describe_as, main_cause};
@@ -160,7 +163,7 @@ pub struct EngineerSession {
     /// Every segment shown (`segmentsShown`) as both sides reported it, every stream with its
     /// statistics and grades.
     pub timeline: Vec<SegmentDetail>,
-    pub debug: Sides<Debug>,
+    pub debug: SessionDebug,
 }
 
 /// The same facts for both ends of a session.
@@ -175,18 +178,24 @@ pub struct Sides<T> {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Advanced {
-    pub machine_name: Option<String>,
-    pub platform: Option<String>,
-    /// The first device report (devices and drivers, not-functioning ratios).
+    /// The endpoint's client and machine (platform, product family, version, CPU).
+    pub system: Option<System>,
+    /// The headline device report: the first (devices and drivers, not-functioning ratios).
     #[serde(flatten)]
     pub device: Option<DeviceReport>,
-    /// The first network report, preferring audio (IP, subnet, connection, Wi-Fi, relay used).
+    /// The headline network report: the first, preferring audio (IP, subnet, connection,
+    /// Wi-Fi, relay used); the one the building is found by.
     #[serde(flatten)]
     pub network: Option<NetworkReport>,
     /// The building row whose network holds the endpoint's subnet (or IP).
     pub building: Option<Building>,
     /// The endpoint file's row for the machine name: make, model, type, labels.
     pub endpoint: Option<EndpointRow>,
+    /// The user's own rating of the session.
+    pub feedback: Option<Feedback>,
+    /// Every report of every segment shown, per medium, grouped (Device, Connectivity,
+    /// Network), with a segment's own System where it differs from the session's.
+    pub segments: Vec<AdvancedSegment>,
 }
 
 /// Debug data of one endpoint (tier 2 and admin only).
@@ -194,10 +203,31 @@ pub struct Advanced {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Debug {
-    /// The Debug fields of the same network report as Advanced's.
+    /// The Debug fields of the same network report as Advanced's headline.
     #[serde(flatten)]
     pub network: Option<NetworkDebug>,
     pub user_agent: Option<String>,
+    /// The Entra application a client endpoint used.
+    pub azure_ad_app_id: Option<String>,
+    /// The Azure Communication Services resource of a client endpoint.
+    pub communication_service_id: Option<String>,
+    /// The Debug fields of every network report of every segment shown, per medium.
+    pub segments: Vec<DebugSegment>,
+}
+
+/// A session's Debug data: both ends', and the ids and failure an engineer quotes to Microsoft.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionDebug {
+    pub caller: Debug,
+    pub callee: Debug,
+    pub call_id: String,
+    pub session_id: Option<String>,
+    /// The meeting's thread id, from its join URL (`19:meeting_...@thread.v2`).
+    pub conference_id: Option<String>,
+    /// The session's failure (else its first segment's), when it failed.
+    pub failure: Option<Failure>,
 }
 
 /// A way of showing sessions; one implementation per role.
@@ -413,13 +443,17 @@ impl SessionView for EngineerSession {
         Self {
             overview,
             advanced: Sides {
-                caller: advanced(session, Side::Caller, caller_net, context.sites),
-                callee: advanced(session, Side::Callee, callee_net, context.sites),
+                caller: advanced(session, Side::Caller, caller_net, context.sites, shown),
+                callee: advanced(session, Side::Callee, callee_net, context.sites, shown),
             },
             timeline: timeline(session, result, shown),
-            debug: Sides {
-                caller: debug(session.caller.as_ref(), caller_net),
-                callee: debug(session.callee.as_ref(), callee_net),
+            debug: SessionDebug {
+                caller: debug(session, Side::Caller, caller_net, shown),
+                callee: debug(session, Side::Callee, callee_net, shown),
+                call_id: context.summary.call_id.clone(),
+                session_id: session.id.clone(),
+                conference_id: context.summary.conference_id.clone(),
+                failure: failure(session),
             },
         }
     }
@@ -430,22 +464,31 @@ fn first_network(session: &Session, side: Side) -> Option<&NetworkInfo> {
     session.first_network(side, NetworkSource::AudioFirst)
 }
 
-fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>, sites: &Sites) -> Advanced {
+/// The Advanced data of `side`: the headline reports (`network` the one chosen), the building,
+/// and every report of the first `shown` segments.
+fn advanced(session: &Session, side: Side, network: Option<&NetworkInfo>, sites: &Sites, shown: usize) -> Advanced {
     let endpoint = session.endpoint(side);
     let device = session.segments.iter().flat_map(|s| &s.media).find_map(|m| m.device(side));
     Advanced {
-        machine_name: endpoint.and_then(|e| e.name.clone()),
-        platform: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.platform.clone()),
+        system: endpoint.and_then(System::of),
         device: device.map(DeviceReport::of),
         network: network.map(NetworkReport::of),
         building: building(network, sites).cloned(),
         endpoint: endpoint.and_then(|e| e.name.as_deref()).and_then(|name| sites.endpoints.lookup(name)).cloned(),
+        feedback: feedback(session, side),
+        segments: advanced_segments(session, side, shown),
     }
 }
 
-fn debug(endpoint: Option<&Endpoint>, network: Option<&NetworkInfo>) -> Debug {
+/// The Debug data of `side`: the headline report's, the client's, and every report of the first
+/// `shown` segments.
+fn debug(session: &Session, side: Side, network: Option<&NetworkInfo>, shown: usize) -> Debug {
+    let agent = session.endpoint(side).and_then(|e| e.user_agent.as_ref());
     Debug {
         network: network.map(NetworkDebug::of),
-        user_agent: endpoint.and_then(|e| e.user_agent.as_ref()).and_then(|u| u.header_value.clone()),
+        user_agent: agent.and_then(|u| u.header_value.clone()),
+        azure_ad_app_id: agent.and_then(|u| u.azure_ad_app_id.clone()),
+        communication_service_id: agent.and_then(|u| u.communication_service_id.clone()),
+        segments: debug_segments(session, side, shown),
     }
 }

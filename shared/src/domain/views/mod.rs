@@ -5,6 +5,7 @@ pub mod detail;
 pub mod escalation;
 pub mod history;
 pub mod party;
+pub mod reports;
 pub mod timeline;
 
 pub use detail::{CallDetail, EngineerCall, EngineerSession, Location, SessionOverview, SpecialistCall, call_detail};

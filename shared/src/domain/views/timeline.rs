@@ -195,6 +195,22 @@ impl NetworkReport {
 }
 
 impl NetworkDebug {
+    /// Whether the report holds no Debug field at all.
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.dns_suffix,
+            &self.ssid,
+            &self.bssid,
+            &self.mac_address,
+            &self.reflexive_ip_address,
+            &self.relay_ip_address,
+        ]
+        .iter()
+        .all(|f| f.is_none())
+            && self.relay_port.is_none()
+            && self.port.is_none()
+    }
+
     /// The Debug fields of `network`.
     pub fn of(network: &NetworkInfo) -> Self {
         Self {
