@@ -9,7 +9,7 @@ use axum::handler::Handler;
 use axum::http::{HeaderMap, request::Parts};
 use axum::response::Response;
 use callscope_core::app::AppError;
-use callscope_core::app::query::{EscalationFilter, Query};
+use callscope_core::app::query::{EscalationFilter, Me, Query};
 use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::{CursorSigner, Principal, RoleNames};
 use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
@@ -47,6 +47,7 @@ impl Authenticates for App {
 impl HttpFunction for App {
     fn routes() -> Routes<Arc<App>> {
         Routes::default()
+            .route(Access::Token, "GET", "/me", me)
             .route(Access::Token, "GET", "/users", users)
             .route(Access::Token, "GET", "/users/{userId}/calls", history)
             .route(Access::Token, "GET", "/calls/{callId}", call)
@@ -118,6 +119,11 @@ impl Asked {
 
 type Answer = Result<Response, ApiError>;
 
+/// `GET /me`: the caller's role, its name and what granted it (not audited).
+async fn me(Caller(principal): Caller) -> Answer {
+    Ok(json(200, &Me::of(&principal)?))
+}
+
 /// `GET /users?search=`: people the caller may look up.
 async fn users(asked: Asked) -> Answer {
     let search = asked.params.get("search").map(String::as_str);
@@ -153,10 +159,11 @@ async fn call_participants(asked: Asked, PathParam(call): PathParam) -> Answer {
     Ok(json(200, &asked.query().call_participants(&asked.principal, &call, asked.user(), &paging).await?))
 }
 
-/// `GET /audit` (admin): the audit trail.
+/// `GET /audit?from=&to=&action=` (admin): the audit trail.
 async fn audit(asked: Asked) -> Answer {
     let (filter, paging) = (params::time_filter(&asked.params)?, params::paging(&asked.params)?);
-    Ok(json(200, &asked.query().audit_log(&asked.principal, filter, &paging).await?))
+    let action = params::audit_action(&asked.params)?;
+    Ok(json(200, &asked.query().audit_log(&asked.principal, filter, action, &paging).await?))
 }
 
 /// `GET /graph/dead-letters` (admin): the call records the Graph connector gave up on.

@@ -8,13 +8,15 @@ mod call;
 mod dead_letters;
 mod escalations;
 mod history;
+mod me;
 mod users;
 
 pub use buildings::BuildingsPage;
 pub use call::{CallView, ParticipantsView, SessionsView};
 pub use dead_letters::DeadLetterRow;
 pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
-pub use history::HistoryPageView;
+pub use history::{HistoryOwner, HistoryPage, HistoryPageView};
+pub use me::Me;
 
 use super::AppError;
 use super::authorize::audited;
