@@ -36,6 +36,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's default name, as the audit trail and the default role claim write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ingest => "ingest",
+            Self::SupportSpecialist => "support-specialist",
+            Self::SupportEngineer => "support-engineer",
+            Self::Admin => "admin",
+        }
+    }
+
     /// How the role is shown where a person's name is not.
     pub fn label(self) -> &'static str {
         match self {
