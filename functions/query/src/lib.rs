@@ -14,6 +14,7 @@ use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::{CursorSigner, Principal, RoleNames};
 use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
 use callscope_core::domain::idempotency::{IDEMPOTENCY_KEY_HEADER, IdempotencyKey};
+use callscope_core::queue::QueueGauge;
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
@@ -33,6 +34,8 @@ pub struct App {
     pub clock: Clock,
     /// Building and endpoint data, loaded once per warm instance.
     pub sites: Arc<SiteCache>,
+    /// The Graph connector's queues, whose depth the connector's status shows.
+    pub queues: QueueGauge,
 }
 
 impl Authenticates for App {
@@ -55,6 +58,7 @@ impl HttpFunction for App {
             .route(Access::Token, "GET", "/calls/{callId}/participants", call_participants)
             .route(Access::Token, "GET", "/audit", audit)
             .route(Access::Token, "GET", "/graph/dead-letters", dead_letters)
+            .route(Access::Token, "GET", "/graph/status", graph_status)
             .route(Access::Token, "GET", "/buildings", buildings)
             .route(Access::Token, "GET", "/buildings/unmapped-subnets", unmapped_subnets)
             .route(Access::Token, "POST", "/calls/{callId}/escalations", escalate)
@@ -169,6 +173,12 @@ async fn audit(asked: Asked) -> Answer {
 /// `GET /graph/dead-letters` (admin): the call records the Graph connector gave up on.
 async fn dead_letters(asked: Asked) -> Answer {
     Ok(json(200, &asked.query().dead_letters(&asked.principal, &params::paging(&asked.params)?).await?))
+}
+
+/// `GET /graph/status` (admin, audited): the Graph connector's subscription, last notification,
+/// queue depths and dead letters.
+async fn graph_status(asked: Asked) -> Answer {
+    Ok(json(200, &asked.query().graph_status(&asked.principal, &asked.app.queues).await?))
 }
 
 /// `GET /buildings` (admin): the active building file.

@@ -7,6 +7,7 @@ mod buildings;
 mod call;
 mod dead_letters;
 mod escalations;
+mod graph_status;
 mod history;
 mod me;
 mod users;
@@ -15,6 +16,7 @@ pub use buildings::BuildingsPage;
 pub use call::{CallView, ParticipantsView, SessionsView};
 pub use dead_letters::DeadLetterRow;
 pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
+pub use graph_status::{GraphStatus, Subscription, SubscriptionHealth};
 pub use history::{HistoryOwner, HistoryPage, HistoryPageView};
 pub use me::Me;
 
