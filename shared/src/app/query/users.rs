@@ -31,13 +31,15 @@ impl Query<'_> {
         let returned = position.as_ref().map_or(0, |p| p.returned);
         let mut start = position.map(|p| p.key);
         let want = paging.limit as usize;
-        // A one-word search or the listing matches nearly every entry: read about a page.
-        let per_query = if search.is_narrowed() { SEARCH_READ_BOUND } else { paging.limit };
+        // A one-word search or the listing matches nearly every entry: read about a page first;
+        // whatever more is needed, the rest of the bound at once (a few Queries at most).
+        let mut per_query = if search.is_narrowed() { SEARCH_READ_BOUND } else { paging.limit };
         let (mut users, mut read) = (Vec::<Party>::with_capacity(want), 0);
         let next: Option<PageKey> = loop {
             let limit = per_query.min(SEARCH_READ_BOUND - read);
             let page = self.store.directory(search.key_word(), limit, start.as_ref(), self.now).await?;
             read += limit;
+            per_query = SEARCH_READ_BOUND;
             let count = page.entries.len();
             let mut full_at = None;
             for (i, entry) in page.entries.into_iter().enumerate() {
