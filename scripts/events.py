@@ -75,6 +75,8 @@ ADA = "3a1d6b5e-1c2f-4f3e-8a9b-0c1d2e3f4a5b"
 MEETING_ID = "e523d2ed-2966-4b6b-925b-754a88034cc5"
 # The meeting's guest: a party without a history, whom an admin can erase all the same.
 GUEST = "c0ffee00-1234-4abc-9def-0123456789ab"
+# The call record of the sample retry's dead letter.
+DEAD_LETTER = "2f1a0a6e-0000-4000-8000-000000000d1e"
 ROLE_SUBJECTS = {"support-specialist": "helpdesk-tier1", "support-engineer": "helpdesk-tier2", "admin": "callscope-admin"}
 
 
@@ -84,6 +86,14 @@ def query_event(role, path, query=None, route=None, path_parameters=None, n=0):
     sub = ROLE_SUBJECTS.get(role, "someone")
     return http_event("GET", path, roles=roles, sub=sub, query=query, route=route, path_parameters=path_parameters,
                       request_id=f"0000000{n}-7b61-11e6-9a41-93e8deadbeef")
+
+
+def with_directory_role(event, template_id):
+    """`event` with the token's app roles replaced by an Entra directory role in `wids`."""
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    del claims["roles"]
+    claims["wids"] = f"[{template_id}]"
+    return event
 
 
 def history_event(role, user, n):
@@ -252,6 +262,11 @@ EVENT_FILES = {
     # The admin's backfill.
     "ingest-graph-backfill-admin.json": lambda: http_event(
         "POST", "/graph/backfill", {"from": "2026-11-20T00:00:00Z", "to": "2026-11-25T00:00:00Z"}, "[admin]", sub="callscope-admin"),
+    # An admin's retry of a dead-lettered call record.
+    "ingest-dead-letter-retry-admin.json": lambda: http_event(
+        "POST", f"/graph/dead-letters/{DEAD_LETTER}/retry", None, "[admin]", sub="callscope-admin",
+        route="/graph/dead-letters/{callId}/retry", path_parameters={"callId": DEAD_LETTER},
+        request_id="e0000003-7b61-11e6-9a41-93e8deadbeef"),
     # The right to erasure, of the meeting's guest (any party id), and where it stands.
     "ingest-erase-guest-admin.json": lambda: http_event(
         "DELETE", f"/users/{GUEST}", None, "[admin]", sub="callscope-admin", route="/users/{userId}",
@@ -271,6 +286,14 @@ EVENT_FILES = {
     # The helpdesk's routes, per role.
     "query-users-search-specialist.json": lambda: query_event("support-specialist", "/users", {"search": "ada"}, n=1),
     "query-users-list-engineer.json": lambda: query_event("support-engineer", "/users", {"limit": "20"}, n=2),
+    "query-users-search-two-words-specialist.json": lambda: query_event(
+        "support-specialist", "/users", {"search": "ada love", "limit": "20"}, n=23),
+    "query-me-specialist.json": lambda: query_event("support-specialist", "/me", n=24),
+    # A support engineer by the Entra role Teams Communications Support Engineer, no app role.
+    "query-me-wids-engineer.json": lambda: with_directory_role(
+        query_event("support-engineer", "/me", n=25), "f70938a0-fc10-4177-9e90-2178f8765737"),
+    "query-audit-action-admin.json": lambda: query_event("admin", "/audit", {"action": "history", "limit": "10"}, n=26),
+    "query-graph-status-admin.json": lambda: query_event("admin", "/graph/status", n=27),
     "query-history-specialist.json": lambda: history_event("support-specialist", ADA, 3),
     "query-history-engineer.json": lambda: history_event("support-engineer", ADA, 4),
     "query-call-specialist.json": lambda: call_event("support-specialist", ADA, 5),

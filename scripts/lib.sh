@@ -144,7 +144,8 @@ stack_up() {
   # The Graph worker's work queues on moto's SQS (each with its dead-letter queue).
   local queue_urls
   queue_urls=$("$DEV" create-queues)
-  export "${queue_urls%%$'\n'*}" "${queue_urls#*$'\n'}"
+  local assignment
+  while IFS= read -r assignment; do export "$assignment"; done <<< "$queue_urls"
   echo "==> starting IAM in front of the local DynamoDB (each function's requests checked against its role)"
   local iam_port
   iam_port=$(free_port)
@@ -157,7 +158,7 @@ stack_up() {
   local env_args=(--env-var "AWS_ENDPOINT_URL=http://127.0.0.1:$iam_port") name
   for name in TABLE_NAME HOME_TENANT_ID CURSOR_KEY SITES_REFRESH_SECONDS AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION \
       GRAPH_CLIENT_STATE GRAPH_CLIENT_ID GRAPH_CLIENT_SECRET GRAPH_API_URL GRAPH_TOKEN_URL GRAPH_NOTIFICATION_URL \
-      GRAPH_LIVE_QUEUE_URL GRAPH_BACKFILL_QUEUE_URL; do
+      GRAPH_LIVE_QUEUE_URL GRAPH_BACKFILL_QUEUE_URL GRAPH_LIVE_DEAD_LETTER_QUEUE_URL GRAPH_BACKFILL_DEAD_LETTER_QUEUE_URL; do
     env_args+=(--env-var "$name=${!name}")
   done
   # Each function's build under watch selects its package alone; the build above selected the

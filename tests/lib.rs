@@ -128,6 +128,20 @@ pub fn work_queue(table: &str) -> callscope_core::queue::WorkQueue {
     callscope_core::queue::WorkQueue::new(sqs_client(), urls)
 }
 
+/// The Graph connector's four queues of `table`, as the query function reads their depth.
+pub fn queue_gauge(table: &str) -> callscope_core::queue::QueueGauge {
+    let endpoint = std::env::var("CALLSCOPE_DYNAMODB_ENDPOINT").expect("CALLSCOPE_DYNAMODB_ENDPOINT is set");
+    let url = |lane: &str| format!("{}/123456789012/{table}-graph-{lane}", endpoint.trim_end_matches('/'));
+    let lookup = |name: &str| match name {
+        "GRAPH_LIVE_QUEUE_URL" => Some(url("live")),
+        "GRAPH_BACKFILL_QUEUE_URL" => Some(url("backfill")),
+        "GRAPH_LIVE_DEAD_LETTER_QUEUE_URL" => Some(url("live-dead")),
+        "GRAPH_BACKFILL_DEAD_LETTER_QUEUE_URL" => Some(url("backfill-dead")),
+        _ => None,
+    };
+    callscope_core::queue::QueueGauge::from_lookup(sqs_client(), lookup).expect("the test queues' URLs")
+}
+
 /// Where `store`'s function queues the Graph worker's work: its table and the table's queues.
 pub fn dispatch(store: &DynamoStore) -> callscope_core::app::dispatch::Dispatch {
     callscope_core::app::dispatch::Dispatch { store: store.clone(), queue: work_queue(store.table()) }
@@ -399,6 +413,7 @@ pub fn query_app(store: DynamoStore) -> query::App {
         home_tenant: callscope_core::support::fixtures::HOME_TENANT.to_owned(),
         clock: clock(),
         sites: Arc::new(callscope_core::app::site_cache::SiteCache::new(time::Duration::ZERO)),
+        queues: queue_gauge(store.table()),
     }
 }
 
@@ -525,6 +540,20 @@ pub fn api_request_with_roles_claim(
             event["requestContext"].as_object_mut().unwrap().remove("authorizer");
         }
     }
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// [`api_request`] with exactly the verified `claims` given (`roles`, `wids`, `sub`...).
+pub fn api_request_with_claims(
+    method: &str,
+    claims: &[(&str, &str)],
+    path: &str,
+    query: &[(&str, &str)],
+) -> lambda_http::Request {
+    let mut event = api_event(method, path, query);
+    let claims: serde_json::Map<String, serde_json::Value> =
+        claims.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect();
+    event["requestContext"]["authorizer"]["jwt"]["claims"] = serde_json::Value::Object(claims);
     lambda_http::request::from_str(&event.to_string()).unwrap()
 }
 

@@ -8,6 +8,7 @@
 //! `crate::app::dispatch`).
 
 use crate::domain::connector::{Lane, Work};
+use crate::support::config::ConfigError;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use std::time::Duration;
@@ -44,19 +45,23 @@ pub struct QueueUrls {
     pub backfill: String,
 }
 
+/// The queue URL in environment variable `name` (through `lookup`), checked at cold start.
+fn queue_url(lookup: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<String, ConfigError> {
+    let value = lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))?;
+    if value.starts_with("https://") || value.starts_with("http://") {
+        Ok(value)
+    } else {
+        Err(ConfigError::Invalid { name, reason: "must be a queue URL (https://sqs...)".into() })
+    }
+}
+
 impl QueueUrls {
     /// Both URLs from the environment (`lookup`), checked at cold start.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, crate::support::config::ConfigError> {
-        use crate::support::config::ConfigError;
-        let url = |name: &'static str| {
-            let value = lookup(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))?;
-            if value.starts_with("https://") || value.starts_with("http://") {
-                Ok(value)
-            } else {
-                Err(ConfigError::Invalid { name, reason: "must be a queue URL (https://sqs...)".into() })
-            }
-        };
-        Ok(Self { live: url("GRAPH_LIVE_QUEUE_URL")?, backfill: url("GRAPH_BACKFILL_QUEUE_URL")? })
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            live: queue_url(&lookup, "GRAPH_LIVE_QUEUE_URL")?,
+            backfill: queue_url(&lookup, "GRAPH_BACKFILL_QUEUE_URL")?,
+        })
     }
 
     /// The URL of `lane`'s queue.
@@ -165,6 +170,79 @@ impl WorkQueue {
         };
         Ok(count(QueueAttributeName::ApproximateNumberOfMessages)
             + count(QueueAttributeName::ApproximateNumberOfMessagesDelayed))
+    }
+}
+
+/// How many messages a queue holds, as SQS approximately counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueDepth {
+    /// Waiting to be received (`ApproximateNumberOfMessages`, with the delayed ones).
+    pub waiting: u64,
+    /// Received and not yet deleted or back (`ApproximateNumberOfMessagesNotVisible`).
+    pub in_flight: u64,
+}
+
+/// The connector's four queues as its status reads them: the two work queues and their
+/// dead-letter queues (`GRAPH_LIVE_DEAD_LETTER_QUEUE_URL`, `GRAPH_BACKFILL_DEAD_LETTER_QUEUE_URL`).
+/// It only reads their attributes (`sqs:GetQueueAttributes`).
+#[derive(Debug, Clone)]
+pub struct QueueGauge {
+    client: Client,
+    work: QueueUrls,
+    live_dead: String,
+    backfill_dead: String,
+}
+
+impl QueueGauge {
+    /// The four URLs from the environment (`lookup`), checked at cold start, read through
+    /// `client`.
+    pub fn from_lookup(client: Client, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            client,
+            work: QueueUrls::from_lookup(&lookup)?,
+            live_dead: queue_url(&lookup, "GRAPH_LIVE_DEAD_LETTER_QUEUE_URL")?,
+            backfill_dead: queue_url(&lookup, "GRAPH_BACKFILL_DEAD_LETTER_QUEUE_URL")?,
+        })
+    }
+
+    /// The SDK's client from the environment; `caller` names the function in its user agent.
+    pub async fn client(caller: &'static str) -> Client {
+        let app = aws_config::AppName::new(caller).expect("a binary's name is a valid SDK app name");
+        Client::new(&aws_config::from_env().app_name(app).load().await)
+    }
+
+    /// The depth of `lane`'s work queue.
+    pub async fn work(&self, lane: Lane) -> Result<QueueDepth, QueueError> {
+        self.depth(self.work.of(lane)).await
+    }
+
+    /// The depth of both dead-letter queues together.
+    pub async fn dead_letters(&self) -> Result<QueueDepth, QueueError> {
+        let (live, backfill) = futures::try_join!(self.depth(&self.live_dead), self.depth(&self.backfill_dead))?;
+        Ok(QueueDepth { waiting: live.waiting + backfill.waiting, in_flight: live.in_flight + backfill.in_flight })
+    }
+
+    async fn depth(&self, url: &str) -> Result<QueueDepth, QueueError> {
+        let answer = self
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .map_err(|e| QueueError::request("GetQueueAttributes", e))?;
+        let attributes = answer.attributes();
+        let count = |name: QueueAttributeName| {
+            attributes.and_then(|a| a.get(&name)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        };
+        Ok(QueueDepth {
+            waiting: count(QueueAttributeName::ApproximateNumberOfMessages)
+                + count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+            in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use axum::extract::{Extension, State};
 use axum::handler::Handler;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use callscope_core::app::connector::request_backfill;
+use callscope_core::app::connector::{request_backfill, retry_dead_letter};
 use callscope_core::app::dispatch::Dispatch;
 use callscope_core::app::erase::{erase_user, erasure_status};
 use callscope_core::app::ingest::ingest_posted_calls;
@@ -56,6 +56,7 @@ impl HttpFunction for App {
             .route(Access::Token, "DELETE", "/users/{userId}", delete_user)
             .route(Access::Token, "GET", "/users/{userId}/erasure", get_erasure)
             .route(Access::Token, "POST", "/graph/backfill", backfill)
+            .route(Access::Token, "POST", "/graph/dead-letters/{callId}/retry", retry)
     }
 }
 
@@ -119,6 +120,19 @@ async fn backfill(
     let job = request_backfill(&dispatch, &principal, &body, app.clock.now(), &request_id).await?;
     tracing::info!("backfill queued");
     Ok(json(202, &serde_json::json!({ "queued": job })))
+}
+
+/// `POST /graph/dead-letters/{callId}/retry` (admin only, audited): queues a fetch of a
+/// dead-lettered call record again.
+async fn retry(
+    State(app): State<Arc<App>>,
+    Caller(principal): Caller,
+    PathParam(call_id): PathParam,
+    RequestId(request_id): RequestId,
+) -> Result<Response, ApiError> {
+    let dispatch = Dispatch { store: app.store.clone(), queue: app.queue.clone() };
+    let retried = retry_dead_letter(&dispatch, &principal, &call_id, app.clock.now(), &request_id).await?;
+    Ok(json(202, &retried))
 }
 
 /// `POST /calls` (the ingest role): validates and stores a batch of call records.

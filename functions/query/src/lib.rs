@@ -9,11 +9,12 @@ use axum::handler::Handler;
 use axum::http::{HeaderMap, request::Parts};
 use axum::response::Response;
 use callscope_core::app::AppError;
-use callscope_core::app::query::{EscalationFilter, Query};
+use callscope_core::app::query::{EscalationFilter, Me, Query};
 use callscope_core::app::site_cache::SiteCache;
 use callscope_core::domain::access::{CursorSigner, Principal, RoleNames};
 use callscope_core::domain::escalation::{MAX_ESCALATION_BODY_BYTES, Transition};
 use callscope_core::domain::idempotency::{IDEMPOTENCY_KEY_HEADER, IdempotencyKey};
+use callscope_core::queue::QueueGauge;
 use callscope_core::store::DynamoStore;
 use callscope_core::support::{clock::Clock, config::Config};
 use callscope_http::{
@@ -33,6 +34,8 @@ pub struct App {
     pub clock: Clock,
     /// Building and endpoint data, loaded once per warm instance.
     pub sites: Arc<SiteCache>,
+    /// The Graph connector's queues, whose depth the connector's status shows.
+    pub queues: QueueGauge,
 }
 
 impl Authenticates for App {
@@ -47,6 +50,7 @@ impl Authenticates for App {
 impl HttpFunction for App {
     fn routes() -> Routes<Arc<App>> {
         Routes::default()
+            .route(Access::Token, "GET", "/me", me)
             .route(Access::Token, "GET", "/users", users)
             .route(Access::Token, "GET", "/users/{userId}/calls", history)
             .route(Access::Token, "GET", "/calls/{callId}", call)
@@ -54,6 +58,7 @@ impl HttpFunction for App {
             .route(Access::Token, "GET", "/calls/{callId}/participants", call_participants)
             .route(Access::Token, "GET", "/audit", audit)
             .route(Access::Token, "GET", "/graph/dead-letters", dead_letters)
+            .route(Access::Token, "GET", "/graph/status", graph_status)
             .route(Access::Token, "GET", "/buildings", buildings)
             .route(Access::Token, "GET", "/buildings/unmapped-subnets", unmapped_subnets)
             .route(Access::Token, "POST", "/calls/{callId}/escalations", escalate)
@@ -118,6 +123,11 @@ impl Asked {
 
 type Answer = Result<Response, ApiError>;
 
+/// `GET /me`: the caller's role, its name and what granted it (not audited).
+async fn me(Caller(principal): Caller) -> Answer {
+    Ok(json(200, &Me::of(&principal)?))
+}
+
 /// `GET /users?search=`: people the caller may look up.
 async fn users(asked: Asked) -> Answer {
     let search = asked.params.get("search").map(String::as_str);
@@ -153,15 +163,22 @@ async fn call_participants(asked: Asked, PathParam(call): PathParam) -> Answer {
     Ok(json(200, &asked.query().call_participants(&asked.principal, &call, asked.user(), &paging).await?))
 }
 
-/// `GET /audit` (admin): the audit trail.
+/// `GET /audit?from=&to=&action=` (admin): the audit trail.
 async fn audit(asked: Asked) -> Answer {
     let (filter, paging) = (params::time_filter(&asked.params)?, params::paging(&asked.params)?);
-    Ok(json(200, &asked.query().audit_log(&asked.principal, filter, &paging).await?))
+    let action = params::audit_action(&asked.params)?;
+    Ok(json(200, &asked.query().audit_log(&asked.principal, filter, action, &paging).await?))
 }
 
 /// `GET /graph/dead-letters` (admin): the call records the Graph connector gave up on.
 async fn dead_letters(asked: Asked) -> Answer {
     Ok(json(200, &asked.query().dead_letters(&asked.principal, &params::paging(&asked.params)?).await?))
+}
+
+/// `GET /graph/status` (admin, audited): the Graph connector's subscription, last notification,
+/// queue depths and dead letters.
+async fn graph_status(asked: Asked) -> Answer {
+    Ok(json(200, &asked.query().graph_status(&asked.principal, &asked.app.queues).await?))
 }
 
 /// `GET /buildings` (admin): the active building file.

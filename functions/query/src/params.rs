@@ -3,6 +3,7 @@
 
 use callscope_core::app::AppError;
 use callscope_core::app::query::{DEFAULT_LIMIT, EscalationFilter, MAX_LIMIT, Paging, TimeFilter};
+use callscope_core::domain::access::AuditAction;
 use callscope_core::domain::classify::Rating;
 use callscope_core::domain::escalation::EscalationState;
 use std::collections::HashMap;
@@ -66,6 +67,19 @@ pub fn rating(params: &Params) -> Result<Option<Rating>, AppError> {
         .map(|raw| {
             serde_json::from_value::<Rating>(serde_json::Value::String(raw.clone()))
                 .map_err(|_| bad("rating", "must be `good`, `poor`, `unavailable` or `pending`"))
+        })
+        .transpose()
+}
+
+/// `action`, one of the audited actions as entries carry it.
+pub fn audit_action(params: &Params) -> Result<Option<AuditAction>, AppError> {
+    params
+        .get("action")
+        .map(|raw| {
+            AuditAction::named(raw).ok_or_else(|| {
+                let names: Vec<String> = AuditAction::ALL.iter().map(|a| format!("`{}`", a.name())).collect();
+                AppError::BadParameter { name: "action", message: format!("must be one of {}", names.join(", ")) }
+            })
         })
         .transpose()
 }

@@ -81,6 +81,13 @@ pub async fn accept_notifications(
     let read = parse_notifications(body, ours)?;
     let current = current_subscription(&dispatch.store, read.needs_subscription(), now).await?;
     let notified = read.of_subscription(current.as_deref());
+    if !notified.ids.is_empty() {
+        // For the admin's connector page; at most once a minute per warm function, and a
+        // failure to note it costs the delivery nothing.
+        if let Err(error) = dispatch.store.note_notification(now).await {
+            tracing::warn!(%error, "the last notification's time not recorded");
+        }
+    }
     let dropped = counted(notified.dropped);
     let queued = dispatch.fetches(&notified.ids, Lane::Live, now).await?;
     Ok(NotificationReport { queued, dropped })
@@ -181,6 +188,39 @@ pub async fn request_backfill(
     Ok(job)
 }
 
+/// What an admin's retry of a dead letter did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Retried {
+    pub call_id: String,
+    /// `false` when a fetch of the record was pending already (it goes on; nothing more queued).
+    pub queued: bool,
+}
+
+/// Queues a fetch of dead-lettered `call_id` again for an admin (audited; refusals counted):
+/// `404` when it has no dead letter. The dead letter stays listed until the record is stored
+/// (then the worker removes it) or fails again (then its reason and attempts are rewritten).
+pub async fn retry_dead_letter(
+    dispatch: &Dispatch,
+    principal: &Principal,
+    call_id: &str,
+    now: OffsetDateTime,
+    request_id: &str,
+) -> Result<Retried, AppError> {
+    let store = &dispatch.store;
+    let event = AuditEvent::new(principal, AuditAction::DeadLetterRetry, now, request_id).call(call_id);
+    super::authorize::audited(store, principal.require_any(&[Role::Admin]), &event).await?;
+    AppError::check_id("callId", call_id)?;
+    let live = store.dead_letter_of(call_id).await?.filter(|d| d.expires_at > now.unix_timestamp());
+    if live.is_none() {
+        return Err(AppError::NotFound("dead letter"));
+    }
+    store.write_audit(event).await?;
+    let queued = dispatch.retry(call_id, now).await?;
+    tracing::info!(queued, "dead letter retried");
+    Ok(Retried { call_id: call_id.to_owned(), queued })
+}
+
 fn read_backfill(body: &[u8]) -> Result<BackfillRequest, AppError> {
     Ok(crate::domain::problem::read_json(body)?)
 }
@@ -265,11 +305,11 @@ impl Worker {
     /// Graph); every other outcome is final.
     pub async fn run(&self, work: Work, now: OffsetDateTime, deadline: Deadline) -> Result<Outcome, AppError> {
         match work {
-            Work::Fetch { call_id, attempts, nonce, not_before, lane } => {
+            Work::Fetch { call_id, attempts, nonce, not_before, lane, retried } => {
                 if !self.store().take_fetch(&call_id, &nonce, now).await? {
                     return Ok(Outcome::Superseded);
                 }
-                let fetch = Fetch { call_id: &call_id, attempts, run: &nonce, lane };
+                let fetch = Fetch { call_id: &call_id, attempts, run: &nonce, lane, retried };
                 if let Some(at) = not_before.filter(|at| *at > OffsetDateTime::now_utc() + MAX_INLINE_WAIT) {
                     // Delivered early (a wait longer than the queue's longest delay): back on the
                     // queue for the rest of it.
@@ -330,6 +370,9 @@ impl Worker {
             Ok(accepted) => {
                 tracing::debug!(%call_id, requests = progress.state.requests, "fetched and stored a call record");
                 self.store().drop_pages(call_id).await?;
+                if fetch.retried {
+                    self.store().forget_dead_letter(call_id).await?;
+                }
                 return Ok(Outcome::Stored(accepted));
             }
             Err(AppError::Rejected(rejection)) => format!("refused by ingest: {}", rejection.redacted()),
@@ -596,6 +639,7 @@ impl Fetch<'_> {
             nonce: self.run.to_owned(),
             not_before,
             lane: self.lane,
+            retried: self.retried,
         }
     }
 }
@@ -609,6 +653,8 @@ struct Fetch<'a> {
     run: &'a str,
     /// The queue it came on, and goes back on.
     lane: Lane,
+    /// An admin's retry of a dead letter: storing the record removes it.
+    retried: bool,
 }
 
 /// Why and until when a fetch pauses.

@@ -11,7 +11,7 @@ use super::AppError;
 use crate::domain::connector::{Job, Lane, Work};
 use crate::queue::WorkQueue;
 use crate::store::DynamoStore;
-use crate::store::connector::fetch_message;
+use crate::store::connector::{fetch_message, retry_message};
 use futures::{StreamExt, TryStreamExt};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -48,6 +48,15 @@ impl Dispatch {
             .try_collect()
             .await?;
         Ok(queued.into_iter().sum())
+    }
+
+    /// Queues an admin's retry of dead-lettered `call_id` (on the backfill lane), unless a
+    /// fetch of it is pending already; whether it was queued. Safe to repeat: a retry pending
+    /// is not queued twice.
+    pub async fn retry(&self, call_id: &str, now: OffsetDateTime) -> Result<bool, AppError> {
+        let marked = self.store.mark_fetches(vec![retry_message(call_id, now)], now).await?;
+        self.send(&marked, now).await?;
+        Ok(!marked.is_empty())
     }
 
     /// Sends on, after `delay`, work that needs no marker: a fetch the worker holds, sent back

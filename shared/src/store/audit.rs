@@ -7,8 +7,8 @@ use super::StoreError;
 use super::client::{DynamoStore, Page, Partition, WriteGuard, read_items, to_item};
 use super::items::AuditItem;
 use super::keys::{self, PK, SK};
-use crate::domain::access::AuditEvent;
 use crate::domain::access::cursor::PageKey;
+use crate::domain::access::{AuditAction, AuditEvent};
 use crate::domain::retention;
 use crate::store::lists::Window;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -26,6 +26,9 @@ struct AuditDay {
     sk: String,
     expires_at: i64,
 }
+
+/// Entries one Query of a partition reads when the trail is filtered by action.
+const FILTERED_PAGE: u32 = 500;
 
 impl DynamoStore {
     /// Records one served request's audit event. A retried request (same time and request id)
@@ -90,11 +93,13 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Up to `limit` audit events in `window`, newest first, starting below the sort key
-    /// `below` (the previous page's `last`).
+    /// Up to `limit` audit events in `window` (of `action` only, if given), newest first,
+    /// starting below the sort key `below` (the previous page's `last`). An action is
+    /// filtered as entries are read: the entries of other actions are read all the same.
     pub async fn audit(
         &self,
         (from, to): Window,
+        action: Option<AuditAction>,
         limit: u32,
         start: Option<&PageKey>,
         now: OffsetDateTime,
@@ -111,7 +116,7 @@ impl DynamoStore {
         for day in days {
             let need = limit as usize - entries.len();
             let partitions = (0..keys::AUDIT_SHARDS).map(|s| keys::audit_pk(day, s)).chain([keys::refused_pk(day)]);
-            let reads = partitions.map(|pk| self.newest_in(pk, (low.clone(), high.clone()), need, now));
+            let reads = partitions.map(|pk| self.newest_in(pk, (low.clone(), high.clone()), action, need, now));
             let mut found: Vec<AuditItem> = try_join_all(reads).await?.into_iter().flatten().collect();
             found.retain(|item| below.is_none_or(|b| item.sk.as_str() < b));
             found.sort_by(|a, b| b.sk.cmp(&a.sk));
@@ -154,15 +159,20 @@ impl DynamoStore {
         &self,
         pk: String,
         range: (String, String),
+        action: Option<AuditAction>,
         need: usize,
         now: OffsetDateTime,
     ) -> Result<Vec<AuditItem>, StoreError> {
         let mut found = Vec::new();
         let mut start = None;
+        // One action among many: read larger pages, most of which the filter drops.
+        let size = if action.is_some() { FILTERED_PAGE.max(need as u32 + 1) } else { need as u32 + 1 };
         loop {
             let partition = Partition::table(pk.clone());
-            let page = self.newest_first(partition, range.clone(), need as u32 + 1, start.as_ref(), now).await?;
-            found.extend(page.entries);
+            let page = self.newest_first(partition, range.clone(), size, start.as_ref(), now).await?;
+            found.extend(
+                page.entries.into_iter().filter(|item: &AuditItem| action.is_none_or(|a| item.event.action == a)),
+            );
             match page.last_key {
                 Some(key) if found.len() < need + 1 => start = Some(key),
                 _ => return Ok(found),

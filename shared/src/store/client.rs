@@ -87,6 +87,8 @@ pub struct DynamoStore {
     table: String,
     /// The audit days this warm function has already put into the day index.
     pub(super) audit_days: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<time::Date>>>,
+    /// When this warm function last recorded a Graph notification (at most once a minute).
+    pub(super) notified_at: std::sync::Arc<std::sync::Mutex<Option<time::OffsetDateTime>>>,
 }
 
 /// When a write may replace or change what is stored: every conditional write of the store
@@ -244,7 +246,7 @@ impl WriteGuard<'_> {
 impl DynamoStore {
     /// A store over `table`, using `client` (whose endpoint may point at a local server).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into(), audit_days: Default::default() }
+        Self { client, table: table.into(), audit_days: Default::default(), notified_at: Default::default() }
     }
 
     /// A store over `table` with a client configured from the environment (region,

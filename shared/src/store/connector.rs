@@ -26,6 +26,7 @@ use crate::domain::connector::{FetchState, Items, Job, Lane, Part, Work};
 use crate::domain::problem::json_value_free;
 use crate::domain::retention;
 use crate::support::clock::rfc3339;
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use flate2::Compression;
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
@@ -111,6 +112,22 @@ pub struct DeadLetter {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub expires_at: i64,
+}
+
+/// How often a warm function records that notifications arrive.
+const NOTE_NOTIFICATION_EVERY: Duration = Duration::MINUTE;
+
+/// When a notification of our subscription last arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LastNotification {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    expires_at: i64,
 }
 
 /// What the keeper remembers between runs.
@@ -233,7 +250,20 @@ pub fn fetch_message(
     lane: Lane,
     now: OffsetDateTime,
 ) -> Work {
-    Work::Fetch { call_id: call_id.to_owned(), attempts, nonce: nonce(now), not_before, lane }
+    Work::Fetch { call_id: call_id.to_owned(), attempts, nonce: nonce(now), not_before, lane, retried: false }
+}
+
+/// The message of an admin's retry of dead-lettered `call_id`: a fresh fetch on the backfill
+/// lane, marked as a retry so that storing the record removes the dead letter.
+pub fn retry_message(call_id: &str, now: OffsetDateTime) -> Work {
+    Work::Fetch {
+        call_id: call_id.to_owned(),
+        attempts: 0,
+        nonce: nonce(now),
+        not_before: None,
+        lane: Lane::Backfill,
+        retried: true,
+    }
 }
 
 /// The marker of the queuing `work` (a fetch; `None` for a job).
@@ -291,7 +321,6 @@ impl DynamoStore {
     /// same nonce); `false` if a newer queuing is the latest (its own message delivers it). A
     /// fetch with no marker is taken too: its marker expired (14 days, as long as a message).
     pub async fn take_fetch(&self, call_id: &str, nonce: &str, now: OffsetDateTime) -> Result<bool, StoreError> {
-        use aws_sdk_dynamodb::types::AttributeValue;
         let expires_at = (now + QUEUE_ITEM_LIFETIME).unix_timestamp();
         let update = self
             .client()
@@ -500,6 +529,63 @@ impl DynamoStore {
     ) -> Result<Page<DeadLetter>, StoreError> {
         let partition = Partition::gsi1(keys::DEAD_LETTERS_GSI_PK.to_owned());
         self.newest_first(partition, ("0".to_owned(), "~".to_owned()), limit, start, now).await
+    }
+
+    /// Removes the dead letter of `call_id` (its retried fetch stored the record).
+    pub async fn forget_dead_letter(&self, call_id: &str) -> Result<(), StoreError> {
+        self.delete(&keys::dead_pk(call_id), keys::DEAD_SK).await
+    }
+
+    /// How many dead letters the last 30 days hold: a `Select COUNT` Query of GSI1, live ones
+    /// only (paged past 1 MB of entries read).
+    pub async fn count_dead_letters(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let pages: Vec<_> = self
+            .query()
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_names("#expires", EXPIRES_AT)
+            .expression_attribute_values(":pk", AttributeValue::S(keys::DEAD_LETTERS_GSI_PK.to_owned()))
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .select(Select::Count)
+            .into_paginator()
+            .send()
+            .collect::<Vec<_>>()
+            .await;
+        let mut count = 0;
+        for page in pages {
+            count += page.map_err(|e| StoreError::request("Query", e))?.count() as u64;
+        }
+        Ok(count)
+    }
+
+    /// Records that a notification of our subscription arrived at `now`: at most once a minute
+    /// per warm function (remembered in memory), and never moving the time back (the item's
+    /// expiry guards it). Not a write per delivery.
+    pub async fn note_notification(&self, now: OffsetDateTime) -> Result<(), StoreError> {
+        {
+            let mut last = self.notified_at.lock().expect("not poisoned");
+            if last.is_some_and(|at| now - at < NOTE_NOTIFICATION_EVERY) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let expires_at = (now + retention::HISTORY).unix_timestamp();
+        let item = LastNotification {
+            pk: keys::NOTIFIED_PK.to_owned(),
+            sk: keys::NOTIFIED_SK.to_owned(),
+            at: now,
+            expires_at,
+        };
+        self.put_guarded(to_item(&item)?, WriteGuard::NotEarlierExpiry(expires_at)).await?;
+        Ok(())
+    }
+
+    /// When a notification of our subscription last arrived, as recorded (to the minute).
+    pub async fn last_notification(&self, now: OffsetDateTime) -> Result<Option<OffsetDateTime>, StoreError> {
+        let last: Option<LastNotification> = self.get(keys::NOTIFIED_PK, keys::NOTIFIED_SK).await?;
+        Ok(last.filter(|l| l.expires_at > now.unix_timestamp()).map(|l| l.at))
     }
 
     /// The dead letter of `call_id`, if it has one.

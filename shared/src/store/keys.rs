@@ -177,6 +177,10 @@ pub const PROGRESS_SK: &str = "#PROGRESS";
 /// The connector's subscription state: one item.
 pub const SUBSCRIPTION_PK: &str = "GRAPHSUBSCRIPTION";
 pub const SUBSCRIPTION_SK: &str = "#STATE";
+/// When a notification of our subscription last arrived (written at most once a minute).
+pub const NOTIFIED_PK: &str = "GRAPHNOTIFIED";
+/// The one sort key of [`NOTIFIED_PK`].
+pub const NOTIFIED_SK: &str = "#LAST";
 
 /// Sort key of a window's count of the fleet's Graph requests.
 pub const BUDGET_SK: &str = "#COUNT";

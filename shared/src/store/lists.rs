@@ -16,6 +16,15 @@ use time::OffsetDateTime;
 /// How many users' last calls one directory page looks up at once.
 const LOOKUP_CONCURRENCY: usize = 16;
 
+/// One directory entry as a search reads it: the user, the entry's sort key (the token or
+/// listed name it is found under, then `#<userId>`), and its key, where a page may end.
+#[derive(Debug, Clone)]
+pub struct DirectoryEntry {
+    pub user: Party,
+    pub sort_key: String,
+    pub key: PageKey,
+}
+
 /// A window of time, both ends inclusive.
 pub type Window = (OffsetDateTime, OffsetDateTime);
 
@@ -60,15 +69,16 @@ impl DynamoStore {
         Ok(page.entries.first().map(|entry| entry.end_date_time))
     }
 
-    /// One page (one Query) of users whose search token starts with `token_prefix` (already
-    /// normalized, non-empty), or of all users alphabetically when `None`.
+    /// One Query of up to `limit` directory entries: under search tokens that start with
+    /// `token_prefix` (already normalized, non-empty), or of all users alphabetically when
+    /// `None`; each with its own key, so a page can end at any of them.
     pub async fn directory(
         &self,
         token_prefix: Option<&str>,
         limit: u32,
         start: Option<&PageKey>,
         now: OffsetDateTime,
-    ) -> Result<Page<Party>, StoreError> {
+    ) -> Result<Page<DirectoryEntry>, StoreError> {
         let request = self.query().expression_attribute_names("#pk", PK);
         let request = match token_prefix {
             Some(prefix) => request
@@ -81,6 +91,10 @@ impl DynamoStore {
                 .expression_attribute_values(":pk", AttributeValue::S(keys::USERS_PK.to_owned())),
         };
         let page: Page<DirectoryItem> = self.live_page(request, limit, start, now, "directory").await?;
-        Ok(page.map(|item| item.user))
+        Ok(page.map(|item| DirectoryEntry {
+            key: PageKey::from([(PK.to_owned(), item.pk), (SK.to_owned(), item.sk.clone())]),
+            sort_key: item.sk,
+            user: item.user,
+        }))
     }
 }

@@ -652,10 +652,27 @@ fn what_each_role_may_do_is_what_its_code_does() {
         assert_eq!(allowed(function, "ERASED#u"), set(&["GetItem", "BatchGetItem", "PutItem"]), "{function}");
     }
     assert_eq!(allowed("query", "ERASED#u"), set(&["BatchGetItem"]));
-    // Dead letters are set aside by the Graph worker, and nobody reads, changes or removes one.
+    // Dead letters are set aside (and removed once a retry stored the record) by the Graph
+    // worker; ingest reads one an admin retries; nobody else touches one.
     for function in functions() {
-        let expected = if function == "graph-worker" { set(&["PutItem"]) } else { set(&[]) };
+        let expected = match function.as_str() {
+            "graph-worker" => set(&["PutItem", "DeleteItem"]),
+            "ingest" => set(&["GetItem"]),
+            _ => set(&[]),
+        };
         assert_eq!(allowed(&function, "GRAPHDEAD#c"), expected, "{function} on dead letters");
+    }
+    // The connector's status: the query function reads the keeper's memory and when a
+    // notification last came, which only the webhook writes (a put, at most once a minute).
+    assert_eq!(allowed("query", "GRAPHSUBSCRIPTION"), set(&["GetItem"]));
+    assert_eq!(allowed("query", "GRAPHNOTIFIED"), set(&["GetItem"]));
+    for function in functions() {
+        let expected = match function.as_str() {
+            "webhook" => set(&["PutItem"]),
+            "query" => set(&["GetItem"]),
+            _ => set(&[]),
+        };
+        assert_eq!(allowed(&function, "GRAPHNOTIFIED"), expected, "{function} on the last notification");
     }
     // The pages a paused Graph fetch keeps are the Graph worker's alone: kept, read back to go
     // on, and deleted once the record is stored.
@@ -719,7 +736,8 @@ fn the_webhook_may_only_queue_work_and_read_our_subscription() {
     assert_eq!(allowed("webhook", "GRAPHFETCH#c"), BTreeSet::from(["PutItem", "UpdateItem"]));
     assert_eq!(allowed("webhook", "GRAPHJOB#reconcile"), BTreeSet::from(["PutItem", "DeleteItem"]));
     assert_eq!(allowed("webhook", "GRAPHSUBSCRIPTION"), BTreeSet::from(["GetItem"]));
-    for pk in ["GRAPHSUBSCRIPTION#x", "GRAPHSUBSCRIPTIONS", "GRAPHFETCH#c", "GRAPHJOB#j"] {
+    assert_eq!(allowed("webhook", "GRAPHNOTIFIED"), BTreeSet::from(["PutItem"]), "when a notification came");
+    for pk in ["GRAPHSUBSCRIPTION#x", "GRAPHSUBSCRIPTIONS", "GRAPHFETCH#c", "GRAPHJOB#j", "GRAPHNOTIFIED"] {
         assert!(!may("webhook", "GetItem", pk, None), "the webhook may not read {pk}");
     }
     let elsewhere = ["CALL#c", "USER#u", "ERASED#u", "USERS", "NAME#a", "AUDIT#2026-11-25#3", "AUDITDAYS", "ESC#e"];
@@ -728,15 +746,16 @@ fn the_webhook_may_only_queue_work_and_read_our_subscription() {
         assert!(!may("webhook", "BatchWriteItem", pk, None), "the webhook may not batch-write {pk}");
     }
     assert!(!may("webhook", "Query", "HIST#u", Some("GSI1")));
-    // The ingest function queues only the backfills admins ask for: on the queue, no marker.
+    // The ingest function queues only what admins ask for: a backfill (on the queue, no
+    // marker) and a dead letter's retry (a fetch, marked like any other, taken back if unsent).
     assert!(allowed("ingest", "GRAPHJOB#j").is_empty(), "an admin's backfill needs no marker");
-    assert!(allowed("ingest", "GRAPHFETCH#c").is_empty(), "fetches are queued by the webhook and the worker");
+    assert_eq!(allowed("ingest", "GRAPHFETCH#c"), BTreeSet::from(["PutItem", "UpdateItem"]), "a retry's marker");
     let sqs = sqs_grants();
     let grants = |function: &str| sqs.get(function).cloned().unwrap_or_default();
     let both = ["GraphLiveQueue", "GraphBackfillQueue"];
     let sends = |queues: &[&str]| queues.iter().map(|q| ("sqs:SendMessage".to_owned(), (*q).to_owned())).collect();
     assert_eq!(grants("WebhookFunction"), sends(&both), "the webhook only sends work");
-    assert_eq!(grants("IngestFunction"), sends(&["GraphBackfillQueue"]), "an admin's backfill");
+    assert_eq!(grants("IngestFunction"), sends(&["GraphBackfillQueue"]), "an admin's backfill or retry");
     let worker = grants("GraphWorkerFunction");
     for action in ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes"] {
         for queue in both {
@@ -744,9 +763,15 @@ fn the_webhook_may_only_queue_work_and_read_our_subscription() {
         }
     }
     assert!(worker.iter().all(|(_, queue)| both.contains(&queue.as_str())), "no dead-letter queue is the worker's");
-    for function in ["QueryFunction", "ClassifyFunction"] {
-        assert!(grants(function).iter().all(|(_, queue)| !both.contains(&queue.as_str())), "{function} sends no work");
-    }
+    assert!(
+        grants("ClassifyFunction").iter().all(|(_, queue)| !both.contains(&queue.as_str())),
+        "classify sends no work"
+    );
+    // The query function only reads the four queues' depth, for the connector's status.
+    let watched = ["GraphLiveQueue", "GraphBackfillQueue", "GraphLiveDeadLetters", "GraphBackfillDeadLetters"];
+    let reads: BTreeSet<(String, String)> =
+        watched.iter().map(|q| ("sqs:GetQueueAttributes".to_owned(), (*q).to_owned())).collect();
+    assert_eq!(grants("QueryFunction"), reads, "the query function reads queue depths and nothing else of SQS");
 }
 
 /// Each function's SQS grants: (action, queue's logical id) for every statement's queue ARN.

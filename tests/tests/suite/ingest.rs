@@ -394,6 +394,8 @@ async fn every_ingest_event_gets_its_documented_status() {
         ("ingest-put-endpoints.json", 200),
         ("ingest-post-incomplete.json", 422),
         ("ingest-graph-backfill-admin.json", 202),
+        // No such dead letter in this tenant (`beside::connector_admin` retries one that is).
+        ("ingest-dead-letter-retry-admin.json", 404),
         // The meeting posted above named the guest.
         ("ingest-erase-guest-admin.json", 200),
         ("ingest-erasure-status-admin.json", 200),

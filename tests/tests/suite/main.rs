@@ -19,4 +19,5 @@ mod infra;
 mod ingest;
 mod limits;
 mod logs;
+mod people;
 mod query;

@@ -36,11 +36,24 @@ pub fn persona(role: &str) -> &'static str {
 
 /// A token for `subject` with `roles` (named for the first role's persona), valid for 12 hours.
 pub fn mint(key: &[u8], subject: &str, roles: &[&str]) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let name = persona(roles.first().copied().unwrap_or_default());
-    let claims = json!({
-        "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "name": name, "roles": roles, "iat": now, "exp": now + 12 * 3600
-    });
+    sign(key, json!({ "sub": subject, "name": name, "roles": roles }))
+}
+
+/// A token for `subject` with no app role but the Entra directory role of template id
+/// `template_id` in `wids`, as Entra ID issues it (named for the persona of the support role it
+/// grants), valid for 12 hours.
+pub fn mint_directory_role(key: &[u8], subject: &str, template_id: &str, persona_role: &str) -> String {
+    sign(key, json!({ "sub": subject, "name": persona(persona_role), "wids": [template_id] }))
+}
+
+/// `claims` with the dev issuer, audience and a 12-hour lifetime, signed.
+fn sign(key: &[u8], mut claims: Value) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let fixed = json!({ "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 12 * 3600 });
+    if let (Some(claims), Value::Object(fixed)) = (claims.as_object_mut(), fixed) {
+        claims.extend(fixed);
+    }
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(key))
         .expect("HS256 signing cannot fail")
 }

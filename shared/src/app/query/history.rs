@@ -11,15 +11,47 @@ use crate::domain::views::{
     history_csv, history_line,
 };
 use crate::store::Page;
+use serde::Serialize;
 use std::sync::Arc;
 
 /// A user's history page in the caller's view.
-pub type HistoryPageView = ByRole<ListPage<SpecialistHistoryLine>, ListPage<EngineerHistoryLine>>;
+pub type HistoryPageView = ByRole<HistoryPage<SpecialistHistoryLine>, HistoryPage<EngineerHistoryLine>>;
+
+/// A page of a user's history with whose it is: `{"user": {...}, "items": [...], "nextCursor"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPage<T> {
+    pub user: HistoryOwner,
+    #[serde(flatten)]
+    pub page: ListPage<T>,
+}
+
+/// The history's owner as any support role may see them (the searched user's own name is
+/// shown to tier 1 too), so a pasted link can title the page; the names are absent when no
+/// call of the page names them.
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryOwner {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+}
 
 impl HistoryPageView {
     /// The page as CSV (`GET /users/{userId}/calls?format=csv`), in the same view.
     pub fn to_csv(&self) -> String {
-        self.render(history_csv, history_csv)
+        match self {
+            Self::Specialist(page) => history_csv(&page.page.items),
+            Self::Engineer(page) => history_csv(&page.page.items),
+        }
+    }
+
+    /// Where the next page starts; `None` on the last.
+    pub fn next_cursor(&self) -> Option<&str> {
+        match self {
+            Self::Specialist(page) => page.page.next_cursor.as_deref(),
+            Self::Engineer(page) => page.page.next_cursor.as_deref(),
+        }
     }
 }
 
@@ -66,11 +98,31 @@ impl Query<'_> {
         }
         let shown = returned + page.entries.len() as u32;
         let next_cursor = if shown < MAX_HISTORY { self.next_cursor(scope, page.last_key, shown) } else { None };
+        let user = self.owner(user_id, &page.entries).await?;
         let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
         Ok(match audience {
-            Audience::Specialist => ByRole::Specialist(list(&page.entries, &viewer, &sites, next_cursor)),
-            Audience::Engineer => ByRole::Engineer(list(&page.entries, &viewer, &sites, next_cursor)),
+            Audience::Specialist => {
+                ByRole::Specialist(HistoryPage { user, page: list(&page.entries, &viewer, &sites, next_cursor) })
+            }
+            Audience::Engineer => {
+                ByRole::Engineer(HistoryPage { user, page: list(&page.entries, &viewer, &sites, next_cursor) })
+            }
         })
+    }
+
+    /// `user_id` as the page's calls name them: read from the header of the page's call with
+    /// the fewest parties (one `GetItem`: a peer-to-peer call keeps its parties in the header,
+    /// where a large meeting's are in party pages).
+    async fn owner(&self, user_id: &str, entries: &[HistoryEntry]) -> Result<HistoryOwner, AppError> {
+        let mut owner = HistoryOwner { id: user_id.to_owned(), display_name: None, user_principal_name: None };
+        let Some(smallest) = entries.iter().min_by_key(|e| e.participant_count) else { return Ok(owner) };
+        let header = self.store.call_head(&smallest.call_id, self.now).await?;
+        let named = header.iter().flat_map(|h| &h.summary.parties).find(|p| p.id == user_id);
+        if let Some(party) = named {
+            owner.display_name.clone_from(&party.display_name);
+            owner.user_principal_name.clone_from(&party.user_principal_name);
+        }
+        Ok(owner)
     }
 }
 

@@ -7,14 +7,18 @@ mod buildings;
 mod call;
 mod dead_letters;
 mod escalations;
+mod graph_status;
 mod history;
+mod me;
 mod users;
 
 pub use buildings::BuildingsPage;
 pub use call::{CallView, ParticipantsView, SessionsView};
 pub use dead_letters::DeadLetterRow;
 pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
-pub use history::HistoryPageView;
+pub use graph_status::{GraphStatus, Subscription, SubscriptionHealth};
+pub use history::{HistoryOwner, HistoryPage, HistoryPageView};
+pub use me::Me;
 
 use super::AppError;
 use super::authorize::audited;

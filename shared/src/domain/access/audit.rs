@@ -31,6 +31,39 @@ pub enum AuditAction {
     EscalationClaim,
     /// An escalation resolved (`POST /escalations/{id}/resolve`).
     EscalationResolve,
+    /// The Graph connector's state (`GET /graph/status`).
+    GraphStatus,
+    /// A dead-lettered call record's fetch queued again (`POST /graph/dead-letters/{id}/retry`).
+    DeadLetterRetry,
+}
+
+impl AuditAction {
+    /// Every action, in the order the routes are listed above.
+    pub const ALL: [Self; 13] = [
+        Self::History,
+        Self::Detail,
+        Self::Erase,
+        Self::ErasureStatus,
+        Self::Backfill,
+        Self::Escalate,
+        Self::Escalations,
+        Self::Escalation,
+        Self::EscalationNote,
+        Self::EscalationClaim,
+        Self::EscalationResolve,
+        Self::GraphStatus,
+        Self::DeadLetterRetry,
+    ];
+
+    /// The action as entries carry it (`escalationNote`), or `None` if `name` is none.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.name() == name)
+    }
+
+    /// The action's name as entries carry it.
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
 }
 
 /// One audited access.
@@ -124,7 +157,7 @@ mod tests {
 
     fn principal(roles: &[Role]) -> Principal {
         let roles: BTreeSet<Role> = roles.iter().copied().collect();
-        Principal { subject: Some("s".into()), object_id: None, name: None, roles }
+        Principal { subject: Some("s".into()), object_id: None, name: None, roles, granted_by: Default::default() }
     }
 
     #[test]

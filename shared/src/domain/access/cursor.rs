@@ -49,8 +49,8 @@ pub enum CursorScope<'a> {
     History { user: &'a str, from: Option<OffsetDateTime>, to: Option<OffsetDateTime>, view: Audience },
     /// `GET /buildings`: one version of the building map.
     Buildings { version: i64 },
-    /// `GET /audit` with its `from`/`to` as asked.
-    Audit { from: Option<OffsetDateTime>, to: Option<OffsetDateTime> },
+    /// `GET /audit` with its `from`/`to` and `action` as asked.
+    Audit { from: Option<OffsetDateTime>, to: Option<OffsetDateTime>, action: Option<super::AuditAction> },
     /// `GET /escalations`: one state's queue, or one person's own list (`opener`), in one view.
     Escalations { state: &'a str, opener: &'a str, view: Audience },
     /// `GET /calls/{callId}/sessions`: one call as one user took part, one rating or all, in one view.
@@ -69,7 +69,9 @@ impl CursorScope<'_> {
             Self::Users { search, view } => format!("users|{search}|{}", view.name()),
             Self::History { user, from, to, view } => format!("history|{user}|{}|{}|{}", at(from), at(to), view.name()),
             Self::Buildings { version } => format!("buildings|{version}"),
-            Self::Audit { from, to } => format!("audit|{}|{}", at(from), at(to)),
+            Self::Audit { from, to, action } => {
+                format!("audit|{}|{}|{}", at(from), at(to), action.map(|a| a.name()).unwrap_or_default())
+            }
             Self::Escalations { state, opener, view } => format!("escalations|{state}|{opener}|{}", view.name()),
             Self::Sessions { call, user, rating, view } => {
                 format!("sessions|{call}|{user}|{rating}|{}", view.name())

@@ -4,7 +4,20 @@
 //! claims (headers, query parameters, path ids) is ever read here.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The claim in which Microsoft Entra ID lists the template ids of the caller's built-in
+/// directory roles (when the app registration's `groupMembershipClaims` asks for them).
+pub const DIRECTORY_ROLES_CLAIM: &str = "wids";
+
+/// The Entra built-in directory roles that grant a support role, by template id (the same in
+/// every tenant: "Microsoft Entra built-in roles", learn.microsoft.com), with their names.
+pub const DIRECTORY_ROLES: [(&str, &str, Role); 4] = [
+    ("fcf91098-03e3-41a9-b5ba-6f0ec8188a12", "Teams Communications Support Specialist", Role::SupportSpecialist),
+    ("f70938a0-fc10-4177-9e90-2178f8765737", "Teams Communications Support Engineer", Role::SupportEngineer),
+    ("69091246-20e8-4a56-aa4d-066075b2a7a8", "Teams Administrator", Role::Admin),
+    ("62e90394-69f5-4237-9190-012177145e10", "Global Administrator", Role::Admin),
+];
 
 /// What a caller may do: the one role vocabulary of the product (the audit trail, an
 /// escalation's authors and the views all say it so). Ordered from least to most trusted for
@@ -23,6 +36,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's default name, as the audit trail and the default role claim write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ingest => "ingest",
+            Self::SupportSpecialist => "support-specialist",
+            Self::SupportEngineer => "support-engineer",
+            Self::Admin => "admin",
+        }
+    }
+
     /// How the role is shown where a person's name is not.
     pub fn label(self) -> &'static str {
         match self {
@@ -96,6 +119,9 @@ pub struct Principal {
     /// The token's `name`, shown as the author of what they write (escalations, notes).
     pub name: Option<String>,
     pub roles: BTreeSet<Role>,
+    /// For each role held, what granted it: the app role's name as the role claim carries it,
+    /// or the Entra directory role's name (`Teams Communications Support Engineer`).
+    pub granted_by: BTreeMap<Role, String>,
 }
 
 /// Why a request may not go on.
@@ -119,15 +145,20 @@ impl RoleNames {
     /// The principal behind verified `claims`; `None` means the request carried none.
     pub fn principal(&self, claims: Option<&HashMap<String, String>>) -> Result<Principal, AuthError> {
         let claims = claims.filter(|c| !c.is_empty()).ok_or(AuthError::Unauthenticated)?;
-        let roles = claims
-            .get(&self.claim)
-            .map(|raw| claim_values(raw).into_iter().filter_map(|name| self.role(&name)).collect())
-            .unwrap_or_default();
+        let values = |claim: &str| claims.get(claim).map(|raw| claim_values(raw)).unwrap_or_default();
+        let app_roles = values(&self.claim).into_iter().filter_map(|name| Some((self.role(&name)?, name)));
+        let directory_roles = values(DIRECTORY_ROLES_CLAIM).into_iter().filter_map(|id| directory_role(&id));
+        // An app role is named first, so it is what a role held both ways is said to come from.
+        let mut granted_by = BTreeMap::new();
+        for (role, name) in app_roles.chain(directory_roles) {
+            granted_by.entry(role).or_insert(name);
+        }
         Ok(Principal {
             subject: claims.get("sub").cloned(),
             object_id: claims.get("oid").cloned(),
             name: claims.get("name").cloned(),
-            roles,
+            roles: granted_by.keys().copied().collect(),
+            granted_by,
         })
     }
 
@@ -141,6 +172,12 @@ impl RoleNames {
         .into_iter()
         .find_map(|(configured, role)| (configured == name).then_some(role))
     }
+}
+
+/// The support role an Entra directory role template id grants, with the directory role's
+/// name; `None` for any other id (ids are compared exactly, lower-case as Entra writes them).
+fn directory_role(template_id: &str) -> Option<(Role, String)> {
+    DIRECTORY_ROLES.iter().find(|(id, _, _)| *id == template_id).map(|(_, name, role)| (*role, (*name).to_owned()))
 }
 
 impl Principal {
@@ -158,6 +195,11 @@ impl Principal {
     /// The most trusted support role the caller holds, which decides what a view may show.
     pub fn support_role(&self) -> Option<Role> {
         self.roles.iter().rev().copied().find(|r| *r != Role::Ingest)
+    }
+
+    /// What granted `role` (the app role or Entra directory role name), if the caller holds it.
+    pub fn granted_by(&self, role: Role) -> Option<&str> {
+        self.granted_by.get(&role).map(String::as_str)
     }
 }
 
@@ -224,5 +266,52 @@ mod tests {
         let names = RoleNames { claim: "groups".into(), admin: "cs-admins".into(), ..RoleNames::default() };
         let p = names.principal(Some(&claims(&[("groups", "cs-admins"), ("roles", "[ingest]")]))).unwrap();
         assert_eq!(p.roles, BTreeSet::from([Role::Admin]));
+        assert_eq!(p.granted_by(Role::Admin), Some("cs-admins"));
+    }
+
+    const SPECIALIST: &str = "fcf91098-03e3-41a9-b5ba-6f0ec8188a12";
+    const ENGINEER: &str = "f70938a0-fc10-4177-9e90-2178f8765737";
+    const TEAMS_ADMIN: &str = "69091246-20e8-4a56-aa4d-066075b2a7a8";
+    const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+    #[test]
+    fn each_directory_role_grants_its_support_role_by_name() {
+        let names = RoleNames::default();
+        for (id, role, name) in [
+            (SPECIALIST, Role::SupportSpecialist, "Teams Communications Support Specialist"),
+            (ENGINEER, Role::SupportEngineer, "Teams Communications Support Engineer"),
+            (TEAMS_ADMIN, Role::Admin, "Teams Administrator"),
+            (GLOBAL_ADMIN, Role::Admin, "Global Administrator"),
+        ] {
+            let p = names.principal(Some(&claims(&[("sub", "u1"), ("wids", id)]))).unwrap();
+            assert_eq!(p.roles, BTreeSet::from([role]), "{name}");
+            assert_eq!((p.support_role(), p.granted_by(role)), (Some(role), Some(name)));
+        }
+    }
+
+    #[test]
+    fn the_highest_role_of_both_claims_wins_and_unknown_ids_grant_nothing() {
+        let names = RoleNames::default();
+        let wids = format!(r#"["b79fbf4d-3ef9-4689-8143-76b194e85509","{SPECIALIST}","{ENGINEER}"]"#);
+        let p = names.principal(Some(&claims(&[("roles", "support-specialist"), ("wids", &wids)]))).unwrap();
+        assert_eq!(p.support_role(), Some(Role::SupportEngineer));
+        assert_eq!(p.granted_by(Role::SupportEngineer), Some("Teams Communications Support Engineer"));
+        assert_eq!(p.granted_by(Role::SupportSpecialist), Some("support-specialist"), "the app role is named first");
+        let flattened = format!("[{SPECIALIST} {GLOBAL_ADMIN}]");
+        let p = names.principal(Some(&claims(&[("roles", "[support-engineer]"), ("wids", &flattened)]))).unwrap();
+        assert_eq!((p.support_role(), p.granted_by(Role::Admin)), (Some(Role::Admin), Some("Global Administrator")));
+        for odd in [
+            "b79fbf4d-3ef9-4689-8143-76b194e85509".to_owned(), // a real directory role that grants nothing here
+            SPECIALIST.to_uppercase(),                         // ids are exact
+            format!("{SPECIALIST}x"),                          // a near miss
+            format!(r#"[{{"id":"{GLOBAL_ADMIN}"}}]"#),         // objects in an array
+            format!("[\"{GLOBAL_ADMIN}\""),                    // broken JSON
+            format!("{SPECIALIST},{ENGINEER}"),                // commas are not separators
+            "[1, 2]".to_owned(),                               // not strings
+            String::new(),
+        ] {
+            let p = names.principal(Some(&claims(&[("sub", "u1"), ("wids", &odd)]))).unwrap();
+            assert!(p.roles.is_empty(), "{odd:?} granted {:?}", p.roles);
+        }
     }
 }

@@ -22,7 +22,8 @@ pub enum Lane {
 #[serde(rename_all = "camelCase")]
 pub enum Work {
     /// Fetch call record `call_id`; `attempts` failed before; `nonce` names this queuing (the
-    /// worker takes only the latest); not before `not_before`, if set.
+    /// worker takes only the latest); not before `not_before`, if set; `retried` when an admin
+    /// asked for it again after it was dead-lettered (storing it then removes the dead letter).
     #[serde(rename_all = "camelCase")]
     Fetch {
         call_id: String,
@@ -32,6 +33,8 @@ pub enum Work {
         #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
         not_before: Option<OffsetDateTime>,
         lane: Lane,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        retried: bool,
     },
     /// Run a job.
     Job(Job),
@@ -70,6 +73,7 @@ mod tests {
             nonce: "n-1".into(),
             not_before: Some(time::macros::datetime!(2026-12-04 10:00 UTC)),
             lane: Lane::Backfill,
+            retried: false,
         };
         let json = serde_json::to_string(&fetch).unwrap();
         assert_eq!(

@@ -2,6 +2,7 @@
 //! (`scripts/test-rust.sh`): the fault run and the modules that wait longest on moto, so that
 //! both servers are busy for about as long.
 
+mod connector_admin;
 mod erasure;
 mod faults;
 mod graph;

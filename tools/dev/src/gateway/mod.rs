@@ -18,6 +18,7 @@ use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get};
+use callscope_core::domain::access::roles::DIRECTORY_ROLES;
 use callscope_http::{Access, HttpFunction};
 use payload::Incoming;
 use serde::Deserialize;
@@ -150,20 +151,41 @@ impl Gateway {
     }
 }
 
-/// The role picker's query: `?role=<role>`.
+/// The role picker's query: `?role=<role>` (an app role) or `?wids=<template id>` (an Entra
+/// built-in directory role).
 #[derive(Debug, Deserialize)]
 struct RolePick {
     role: Option<String>,
+    wids: Option<String>,
 }
 
-/// `GET /dev/token?role=<role>`: a dev token for the console's role picker. Local only: the
-/// template has no such route, and in AWS the console signs in with OpenID Connect.
+/// `GET /dev/token?role=<role>` or `?wids=<template id>`: a dev token for the console's role
+/// picker, carrying the app role in `roles`, or the directory role in `wids` as Entra ID would
+/// (one of the four that grant a support role). Local only: the template has no such route,
+/// and in AWS the console signs in with OpenID Connect.
 async fn dev_token(State(gateway): State<Arc<Gateway>>, pick: Result<Query<RolePick>, QueryRejection>) -> Response {
-    let role = pick.ok().and_then(|Query(pick)| pick.role).unwrap_or_default();
-    if !DEV_ROLES.contains(&role.as_str()) {
-        return reply(StatusCode::BAD_REQUEST, json!({ "message": format!("role must be one of {DEV_ROLES:?}") }));
+    let pick = pick.ok().map(|Query(pick)| pick);
+    let (role, wids) = pick.map(|p| (p.role, p.wids)).unwrap_or_default();
+    match (role, wids) {
+        (Some(role), None) if DEV_ROLES.contains(&role.as_str()) => {
+            reply(StatusCode::OK, json!({ "token": token::mint(&gateway.key, &format!("dev-{role}"), &[&role]) }))
+        }
+        (None, Some(wids)) => match DIRECTORY_ROLES.iter().find(|(id, _, _)| *id == wids) {
+            Some((id, _, role)) => {
+                let name = role.name();
+                let token = token::mint_directory_role(&gateway.key, &format!("dev-{name}-directory"), id, name);
+                reply(StatusCode::OK, json!({ "token": token }))
+            }
+            None => {
+                let ids: Vec<&str> = DIRECTORY_ROLES.iter().map(|(id, _, _)| *id).collect();
+                reply(StatusCode::BAD_REQUEST, json!({ "message": format!("wids must be one of {ids:?}") }))
+            }
+        },
+        _ => reply(
+            StatusCode::BAD_REQUEST,
+            json!({ "message": format!("role must be one of {DEV_ROLES:?} (or give wids=<template id> alone)") }),
+        ),
     }
-    reply(StatusCode::OK, json!({ "token": token::mint(&gateway.key, &format!("dev-{role}"), &[&role]) }))
 }
 
 /// API Gateway's answer for a route it does not have.

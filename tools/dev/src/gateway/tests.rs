@@ -104,11 +104,24 @@ async fn the_role_picker_mints_tokens_for_its_roles_only() {
     assert_eq!(status, StatusCode::OK);
     let claims = token::verify(KEY, body["token"].as_str().unwrap()).unwrap();
     assert_eq!(claims["roles"], json!(["admin"]));
-    for query in ["?role=root", "", "?role=admin&role=admin"] {
+    for query in ["?role=root", "", "?role=admin&role=admin", "?role=admin&wids=62e90394-69f5-4237-9190-012177145e10"] {
         let (status, body) = call(Method::GET, &format!("{url}/dev/token{query}"), None).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert!(body["message"].as_str().unwrap().starts_with("role must be one of"), "{body}");
     }
+    // An Entra directory role, as Entra ID puts it in `wids`: no app role.
+    let engineer = "f70938a0-fc10-4177-9e90-2178f8765737";
+    let (status, body) = call(Method::GET, &format!("{url}/dev/token?wids={engineer}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let claims = token::verify(KEY, body["token"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&claims["wids"], claims.get("roles"), &claims["name"]),
+        (&json!([engineer]), None, &json!("Erin Engineer"))
+    );
+    let (status, body) =
+        call(Method::GET, &format!("{url}/dev/token?wids=b79fbf4d-3ef9-4689-8143-76b194e85509"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().starts_with("wids must be one of"), "{body}");
 }
 
 /// Whether `scripts/lib.sh`'s `port_free` reports loopback `port` free.

@@ -70,6 +70,11 @@ pub async fn cold_start(runs: usize, binaries: &[PathBuf]) -> Result<(), Error> 
         ("AWS_REGION", "us-east-1"),
         ("GRAPH_LIVE_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/cold-start-live"),
         ("GRAPH_BACKFILL_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/cold-start-backfill"),
+        ("GRAPH_LIVE_DEAD_LETTER_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/cold-start-live-dead"),
+        (
+            "GRAPH_BACKFILL_DEAD_LETTER_QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/123456789012/cold-start-backfill-dead",
+        ),
         ("AWS_ACCESS_KEY_ID", "test"),
         ("AWS_SECRET_ACCESS_KEY", "test"),
     ];

@@ -199,6 +199,8 @@ async fn create_queues() -> Result<(), Error> {
     eprintln!("work queues of {table}: live and backfill, each with a dead-letter queue");
     println!("GRAPH_LIVE_QUEUE_URL={}", queues.urls.live);
     println!("GRAPH_BACKFILL_QUEUE_URL={}", queues.urls.backfill);
+    println!("GRAPH_LIVE_DEAD_LETTER_QUEUE_URL={}", queues.live_dead);
+    println!("GRAPH_BACKFILL_DEAD_LETTER_QUEUE_URL={}", queues.backfill_dead);
     Ok(())
 }
 
