@@ -8,20 +8,23 @@ import { h, show, say, hasRole, SignedOut, api, post, remove, request, words, co
 /** The admin pages, by their address (`#/<name>`) and link text. */
 const PAGES = [["buildings", "Buildings"], ["audit", "Audit"], ["connector", "Connector"], ["erasure", "Erasure"]];
 
-/** Shows the admin links in the header (`#admin-links`) to an admin, marking the page shown. */
-export function adminLinks(parts) {
+/** Shows the admin links in the header (`#admin-links`) to an admin (`admin`: by `GET /me` once
+ * the caller has it; the token's app roles meanwhile), marking the page shown. */
+export function adminLinks(parts, admin = hasRole("admin")) {
   const nav = document.getElementById("admin-links");
-  nav.hidden = !hasRole("admin");
+  nav.hidden = !admin;
   nav.replaceChildren(...PAGES.map(([name, text]) => h("a", { href: `#/${name}`, id: `${name}-link`, "aria-current": parts[0] === name ? "page" : false }, text)));
 }
 
 /** Renders the admin page `parts` (the hash path) names and resolves to true, or resolves to
- * false when it names none. Errors other than the API's refusal reach the caller. */
-export async function adminRoute(parts) {
+ * false when it names none. `admin` as for adminLinks: the Erasure page, which reads nothing on
+ * opening, says by it that only an admin may; the others ask the API, whose refusal they say.
+ * Errors other than the API's refusal reach the caller. */
+export async function adminRoute(parts, admin = hasRole("admin")) {
   const [name, id] = parts;
   const page = PAGES.find(([path]) => path === name);
   const loaders = { buildings: buildingsPage, audit: auditPage, connector: connectorPage };
-  if (name === "erasure" && parts.length <= 2) erasurePage(id);
+  if (name === "erasure" && parts.length <= 2) erasurePage(id, admin);
   else if (page && parts.length === 1) await refusedInWords(page[1], loaders[name]);
   else return false;
   return true;
@@ -372,9 +375,10 @@ function erasureSummary(report) {
 
 /** The admin's erasure page: look up where a person's erasure stands, or erase them after an
  * inline confirmation (a `window.confirm` would be invisible to headless tests and screen
- * readers alike). `#/erasure/<id>` looks `id` up on opening. */
-function erasurePage(id) {
-  if (!hasRole("admin")) {
+ * readers alike). `#/erasure/<id>` looks `id` up on opening; not `admin`, it says only an admin
+ * may. */
+function erasurePage(id, admin) {
+  if (!admin) {
     return show(h("h1", {}, "Erasure"), h("p", { class: "error", role: "alert" }, "Only an admin may erase someone or read an erasure."));
   }
   const input = h("input", { type: "text", id: "erasure-id", name: "id", autocomplete: "off", spellcheck: "false", required: true, value: id || "" });
