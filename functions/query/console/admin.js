@@ -312,7 +312,7 @@ function deadLetters() {
       retry.disabled = true;
       try {
         const answer = await post(`/graph/dead-letters/${encodeURIComponent(d.callId)}/retry`);
-        outcome.textContent = answer.queued ? " Queued: it is fetched again, and leaves this list once stored." : " Not queued.";
+        outcome.textContent = answer.queued ? " Queued: it is fetched again, and leaves this list once stored." : " Already queued: a fetch of it is pending.";
         say(`Call record ${d.callId} queued for another fetch`);
       } catch (error) {
         retry.disabled = false;
@@ -346,7 +346,7 @@ async function connectorPage() {
     h("dl", { class: "facts", id: "connector-status" },
       ...subscriptionFacts(status.subscription || { state: "none" }),
       h("dt", {}, "Last notification"),
-      h("dd", { id: "last-notification" }, status.lastNotificationAt ? [`${fromNow(status.lastNotificationAt)} (`, stamp(status.lastNotificationAt), ")"] : "None received yet"),
+      h("dd", { id: "last-notification" }, status.lastNotificationAt ? [`${fromNow(status.lastNotificationAt)} (`, stamp(status.lastNotificationAt), ")"] : "None in the last 30 days"),
       h("dt", {}, "Live queue"), h("dd", { id: "queue-live" }, queueWords(q.live)),
       h("dt", {}, "Backfill queue"), h("dd", { id: "queue-backfill" }, queueWords(q.backfill)),
       h("dt", {}, "Dead-letter queue"), h("dd", { id: "queue-dead-letter" }, queueWords(q.deadLetter)),
