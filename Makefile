@@ -1,7 +1,7 @@
 # callscope — the two commands a new user needs:
 #   make demo   run the main job locally (no AWS account needed)
 #   make test   run every test against a local DynamoDB-compatible server it starts and stops
-.PHONY: demo dev token test stress scale lint check-rooms check-events check-package infra-check package stack-test browser-test fuzz fuzz-smoke venv events fresh-events clean
+.PHONY: demo dev token test stress scale lint check-rooms check-events check-package infra-check package stack-test browser-test screenshots fuzz fuzz-smoke venv events fresh-events clean
 
 demo: venv
 	@scripts/demo.sh
@@ -36,6 +36,11 @@ scale: venv
 # The web console in headless Chromium against the local stack (screenshots in browser/ under the target directory).
 browser-test: venv
 	scripts/browser-test.sh
+
+# The README's pictures: the browser tests run, then the eight pictures of the screenshot contract
+# copied from browser/ under the target directory into docs/screenshots/ (a missing one fails).
+screenshots: venv
+	scripts/screenshots.sh
 
 # The whole local stack over HTTP, then torn down.
 stack-test: venv

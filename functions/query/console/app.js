@@ -4,11 +4,12 @@
 // names from call records can never become markup.
 
 import {
-  TOKEN_KEY, h, show, say, token, claims, hasRole, SignedOut, api, post, remove, request, when,
+  TOKEN_KEY, h, show, say, token, claims, hasRole, SignedOut, api, post, when,
   duration, words, label, value, sentence, RATING, badge, meetingOf, ownAndMeeting, party,
-  metricValue, gradeCell, count, whenWithZone,
+  metricValue, gradeCell,
 } from "./lib.js";
 import { advancedPanel, debugPanel, eachSession } from "./details.js";
+import { adminRoute, adminLinks } from "./admin.js";
 
 const PKCE_KEY = "callscope.pkce";
 const NAMES_KEY = "callscope.names";
@@ -25,7 +26,7 @@ function signOut() {
 const ROLES = [
   ["support-specialist", "Support specialist", "Tier 1: the searched user's name, ratings and causes"],
   ["support-engineer", "Support engineer", "Tier 2: every name, Advanced and Debug"],
-  ["admin", "Admin", "Everything, plus erasure (buildings and the audit log through the API)"],
+  ["admin", "Admin", "Everything tier 2 sees, plus the building and endpoint files, the audit trail, the Graph connector's health and erasure"],
 ];
 
 function signInPage() {
@@ -581,90 +582,6 @@ async function escalationPage(id) {
   );
 }
 
-// ---- erasure (admins) ------------------------------------------------------------------
-
-
-/** What an erasure found and did, in words (`DELETE /users/{id}` and its status answer alike). */
-function erasureSummary(report) {
-  const lines = [
-    `Found in ${count(report.callsFound, "call")}.`,
-    `Rewrote ${count(report.callsRewritten, "call")}; replaced them in ${count(report.counterpartsRewritten, "other person's history line", "other people's history lines")}; deleted ${count(report.directoryEntriesDeleted, "directory entry", "directory entries")}, ${count(report.historyEntriesDeleted, "history entry", "history entries")}, ${count(report.stalePagesDeleted, "old page")}; ${count(report.escalationsRewritten, "escalation")} changed.`,
-    report.complete ? "Complete: every step is done." : "Still running: the rest finishes in the background — look it up again.",
-  ];
-  if (report.requestedAt) lines.push(`Last asked for ${whenWithZone(report.requestedAt)}${report.requests > 1 ? ` (asked ${report.requests} times)` : ""}.`);
-  if (report.completedAt) lines.push(`Last finished ${whenWithZone(report.completedAt)}.`);
-  if (report.sweepPending && report.sweepAt) lines.push(`A last check runs at ${whenWithZone(report.sweepAt)}.`);
-  return h("div", { id: "erasure-result", role: "region", "aria-label": "Erasure" }, lines.map((line) => h("p", {}, line)));
-}
-
-
-/** The admin's erasure page: look up where a person's erasure stands, or erase them after an
- * inline confirmation (a `window.confirm` would be invisible to headless tests and screen
- * readers alike). `#/erasure/<id>` looks `id` up on opening. */
-function erasurePage(id) {
-  if (!hasRole("admin")) {
-    return show(h("h1", {}, "Erasure"), h("p", { class: "error", role: "alert" }, "Only an admin may erase someone or read an erasure."));
-  }
-  const input = h("input", { type: "text", id: "erasure-id", name: "id", autocomplete: "off", spellcheck: "false", required: true, value: id || "" });
-  const result = h("div", { "aria-live": "polite" });
-  const question = h("p", { id: "erasure-question" });
-  const start = h("button", { type: "button", onclick: () => ask() }, "Erase…");
-  const yes = h("button", { type: "button", class: "primary", onclick: () => erase().catch(failed) }, "Yes, erase");
-  const confirm = h("div", { class: "confirm", role: "group", "aria-labelledby": "erasure-question", hidden: true },
-    question, yes, " ", h("button", { type: "button", onclick: () => close() }, "Cancel"));
-  // Whom "Yes, erase" erases: the id the question named, whatever the field says since.
-  let asked = "";
-  // The address names the person shown, so a reload or a shared link looks them up again.
-  const keepInAddress = (person) => history.replaceState(null, "", `#/erasure/${encodeURIComponent(person)}`);
-  const path = (person) => `/users/${encodeURIComponent(person)}`;
-  const ask = () => {
-    if (!input.reportValidity()) return;
-    asked = input.value.trim();
-    question.textContent = `Erase ${asked} from every stored call, history, search and escalation? This cannot be undone.`;
-    confirm.hidden = false;
-    yes.focus();
-  };
-  const close = () => { confirm.hidden = true; start.focus(); };
-  // A refused id is said beside the form, which stays; a 404 says what it means here.
-  const answer = async (call, notFound) => {
-    try {
-      result.replaceChildren(erasureSummary(await call()));
-    } catch (error) {
-      if (error.status === 404) result.replaceChildren(h("p", {}, notFound));
-      else if (error.status === 400) result.replaceChildren(h("p", { class: "error", role: "alert" }, error.message));
-      else throw error;
-    }
-  };
-  const status = (person) => api(`${path(person)}/erasure`);
-  const lookUp = async () => {
-    const person = input.value.trim();
-    keepInAddress(person);
-    await answer(() => status(person), "Not erased: no erasure was ever asked for this id.");
-  };
-  const erase = async () => {
-    close();
-    input.value = asked;
-    keepInAddress(asked);
-    // Then where it stands, which also names the last check's time.
-    await answer(async () => {
-      await remove(path(asked));
-      return status(asked);
-    }, "Nothing stored names this id: no call, history or escalation.");
-  };
-  const form = h("form", { class: "row", onsubmit: (event) => { event.preventDefault(); lookUp().catch(failed); } },
-    h("label", { for: "erasure-id" }, "Person's id (a user id, a guest's id, or a phone number such as +15551234567)"),
-    input,
-    h("button", { type: "submit" }, "Look up"),
-    start,
-  );
-  show(
-    h("h1", {}, "Erasure"),
-    h("p", {}, "Erasing a person replaces their identity with \"Erased user\" in every stored call they took part in and drops their network and devices there; their history and search entries go, their escalation notes lose their text, and the calls' metrics stay. It covers every call that started before the request: a call after it is theirs again (erase again to cover it)."),
-    form, confirm, result,
-  );
-  if (id) lookUp().catch(failed);
-}
-
 // ---- routing -----------------------------------------------------------------------------
 
 function failed(error) {
@@ -683,8 +600,8 @@ async function render() {
   const queue = document.getElementById("queue-link");
   queue.textContent = hasRole("support-engineer", "admin") ? "Escalations" : "My escalations";
   queue.hidden = !hasRole("support-specialist", "support-engineer", "admin");
-  document.getElementById("erasure-link").hidden = !hasRole("admin");
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  adminLinks(parts);
   try {
     if (parts[0] === "users" && parts.length === 1) await usersPage();
     else if (parts[0] === "users" && parts.length === 2) await historyPage(parts[1]);
@@ -692,8 +609,7 @@ async function render() {
     else if (parts[0] === "users" && parts[2] === "calls" && parts[4] === "sessions" && parts.length === 6) await sessionPage(parts[1], parts[3], Number(parts[5]));
     else if (parts[0] === "escalations" && parts.length <= 2) await escalationsPage(parts[1]);
     else if (parts[0] === "escalation" && parts.length === 2) await escalationPage(parts[1]);
-    else if (parts[0] === "erasure" && parts.length <= 2) erasurePage(parts[1]);
-    else homePage();
+    else if (!(await adminRoute(parts))) homePage();
   } catch (error) {
     failed(error);
   }

@@ -72,12 +72,15 @@ export async function remove(path) {
   return request("DELETE", path, {}, undefined, false);
 }
 
+/** `method` `path` of the API with `params`; `body` as JSON, or a Blob as it is with its type. */
 export async function request(method, path, params, body, raw) {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) url.searchParams.set(name, value);
   const headers = { Authorization: `Bearer ${token()}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  // A Blob (a picked file) goes as it is, with its own type; anything else as JSON.
+  const blob = body instanceof Blob;
+  if (body !== undefined) headers["Content-Type"] = blob ? body.type : "application/json";
+  const response = await fetch(url, { method, headers, body: body === undefined || blob ? body : JSON.stringify(body) });
   if (response.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
     throw new SignedOut();
@@ -88,6 +91,9 @@ export async function request(method, path, params, body, raw) {
     const problem = answer.error?.problems?.[0];
     const error = new Error([answer.error?.message || `the API answered ${response.status}`, problem && `${problem.path}: ${problem.message}`].filter(Boolean).join(" — "));
     error.status = response.status;
+    // Every problem of a refused body (line, column, path, message), and how many went unlisted.
+    error.problems = answer.error?.problems || [];
+    error.problemsOmitted = answer.error?.problemsOmitted || 0;
     throw error;
   }
   return answer;

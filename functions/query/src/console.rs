@@ -10,6 +10,7 @@ use callscope_core::support::config::ConsoleSignIn;
 const FILES: &[(&str, &str, &str)] = &[
     ("", "text/html; charset=utf-8", include_str!("../console/index.html")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../console/app.js")),
+    ("admin.js", "text/javascript; charset=utf-8", include_str!("../console/admin.js")),
     ("lib.js", "text/javascript; charset=utf-8", include_str!("../console/lib.js")),
     ("details.js", "text/javascript; charset=utf-8", include_str!("../console/details.js")),
     ("style.css", "text/css; charset=utf-8", include_str!("../console/style.css")),
