@@ -4,7 +4,7 @@
 // names from call records can never become markup.
 
 import {
-  TOKEN_KEY, h, show, say, token, claims, hasRole, SignedOut, api, post, remove, request, when, at,
+  TOKEN_KEY, h, show, say, token, claims, hasRole, SignedOut, api, post, remove, request, at,
   localDay, ZONE, duration, words, inWords, label, value, sentence, RATING, badge, meetingOf, ownAndMeeting,
   party, metricLabel, metricValue, gradeCell, gradeLegend, ratingLegend, count, whenWithZone,
 } from "./lib.js";
@@ -325,8 +325,8 @@ function tally(calls, buckets, of) {
 }
 
 /** One stacked bar chart as inline SVG (no script, no inline style), with its numbers as a
- * table behind it: `id` names it, `labels` the bars, `counts` their ratings. */
-function barChart(id, title, labels, counts, summary, every = 1) {
+ * table behind it: `id` names it, `keys` and `labels` its bars, `counts` their ratings. */
+function barChart(id, title, keys, labels, counts, summary, every = 1) {
   const series = SERIES.filter((r) => r !== "pending" || counts.some((c) => c.pending));
   const [width, height, left, bottom] = [720, 160, 28, 22];
   const most = Math.max(1, ...counts.map((c) => series.reduce((sum, r) => sum + c[r], 0)));
@@ -355,7 +355,7 @@ function barChart(id, title, labels, counts, summary, every = 1) {
   const table = h("table", { class: "chart-data", id: `${id}-data` },
     h("caption", {}, title),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, id === "chart-days" ? "Day" : "Hour"), series.map((r) => h("th", { scope: "col" }, RATING[r][1])), h("th", { scope: "col" }, "All"))),
-    h("tbody", {}, counts.map((c, i) => h("tr", { "data-bucket": labels[i] },
+    h("tbody", {}, counts.map((c, i) => h("tr", { "data-bucket": keys[i] },
       h("th", { scope: "row" }, labels[i]), series.map((r) => h("td", { class: "num", "data-rating": r }, String(c[r]))), h("td", { class: "num" }, String(series.reduce((sum, r) => sum + c[r], 0)))))));
   return h("figure", { class: "glance" },
     h("figcaption", {}, title), svg,
@@ -371,7 +371,7 @@ function glance(calls) {
   for (const d = new Date(Date.now() - 30 * 86400e3); localDay(d.toISOString()) <= localDay(new Date().toISOString()); d.setDate(d.getDate() + 1)) {
     days.push(localDay(d.toISOString()));
   }
-  const dayLabels = days.map((d) => d.slice(5));
+  const dayLabels = days.map((d) => new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" }));
   const perDay = tally(calls, days, (c) => days.indexOf(localDay(c.startDateTime)));
   const hours = Array.from({ length: 24 }, (_, i) => String(i).padStart(2, "0"));
   const perHour = tally(calls, hours, (c) => new Date(c.startDateTime).getHours());
@@ -392,8 +392,8 @@ function glance(calls) {
     h("p", {}, `${count(calls.length, "call")}, ${poor} poor. Times in ${ZONE}.`),
     legend,
     h("div", { class: "charts" },
-      barChart("chart-days", "Calls per day by rating", dayLabels, perDay, `Calls per day by rating over the last 30 days: ${count(calls.length, "call")}, ${poor} poor; busiest day ${busiest(perDay, dayLabels)}.`, 5),
-      barChart("chart-hours", `Calls by hour of day (${ZONE})`, hours, perHour, `Calls by hour of day in ${ZONE}: busiest hour ${busiest(perHour, hours)}${worstHour}.`, 3)));
+      barChart("chart-days", "Calls per day by rating", days, dayLabels, perDay, `Calls per day by rating over the last 30 days: ${count(calls.length, "call")}, ${poor} poor; busiest day ${busiest(perDay, dayLabels)}.`, 5),
+      barChart("chart-hours", `Calls by hour of day (${ZONE})`, hours, hours.map((h) => `${h}:00`), perHour, `Calls by hour of day in ${ZONE}: busiest hour ${busiest(perHour, hours)}${worstHour}.`, 3)));
 }
 
 const COMPARISON = { above: ">", atLeast: "≥", below: "<" };
@@ -468,7 +468,7 @@ function likelyAt(s) {
 }
 
 /** "Caller in SEATTLE-SEA-1, Seattle": where the building file puts each end. */
-function location(s) {
+function locationLine(s) {
   const place = (b) => [b.buildingName, b.city].filter(Boolean).join(", ");
   return ["caller", "callee"].map((side) => s.location[side] && `${inWords(side)} in ${place(s.location[side])}`).filter(Boolean).join("; ") || "not mapped";
 }
@@ -479,7 +479,7 @@ function sessionOverview(s) {
     s.segmentsShown ? h("p", { class: "note" }, `The first ${s.segmentsShown} of its ${s.segmentCount} segments are shown: the session is too large to show whole.`) : null,
     s.mainCause ? h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause, likelyAt(s) ? h("span", { class: "likely" }, ` (${likelyAt(s)})`) : null) : null,
     s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, sentence(issue.code), " ", [issue.metric && metricLabel(issue.metric), issue.side && `${inWords(issue.side)}'s end`].filter(Boolean).join(", ")))) : null,
-    s.location ? h("p", {}, "Location: ", location(s)) : null,
+    s.location ? h("p", {}, "Location: ", locationLine(s)) : null,
     metricsTable(s.metrics, s),
   ];
 }
