@@ -166,6 +166,7 @@ pub(super) fn building_file() -> String {
         }
     }
     let (annex, prefix) = ANNEX;
-    building_file.push_str(&format!("{prefix}.0,Contoso/{annex},24,{annex},Contoso,Lab,Engineering,,,US,,AMER,1,0,0\n"));
+    building_file
+        .push_str(&format!("{prefix}.0,Contoso/{annex},24,{annex},Contoso,Lab,Engineering,,,US,,AMER,1,0,0\n"));
     building_file
 }

@@ -333,7 +333,10 @@ mod tests {
             Ok(Command::LoadTenant { seed: Some(11), calls: Some(40), .. })
         ));
         assert!(parse("callscope-dev load-tenant http://g 11").is_err(), "a seed needs its call count");
-        assert!(matches!(parse("callscope-dev load-tenant --crowd http://g"), Ok(Command::LoadTenant { crowd: true, .. })));
+        assert!(matches!(
+            parse("callscope-dev load-tenant --crowd http://g"),
+            Ok(Command::LoadTenant { crowd: true, .. })
+        ));
         assert!(matches!(parse("callscope-dev token ingest"), Ok(Command::Token { subject: None, .. })));
         assert!(parse("callscope-dev cold-start 3").is_err(), "at least one binary");
         assert!(parse("callscope-dev graph-standin 127.0.0.1:1 101").is_err());
