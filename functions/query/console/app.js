@@ -343,7 +343,7 @@ function barChart(id, title, keys, labels, counts, summary, every = 1) {
     let base = 0;
     return series.filter((r) => c[r]).map((r) => {
       const top = base + c[r];
-      const rect = el("rect", { class: `bar-${r}`, x: String(left + i * slot + 1), y: String(y(top)), width: String(Math.max(1, slot - 2)), height: String(y(base) - y(top)) });
+      const rect = el("rect", { class: `bar-${r}`, "data-bucket": keys[i], "data-rating": r, "data-count": String(c[r]), x: String(left + i * slot + 1), y: String(y(top)), width: String(Math.max(1, slot - 2)), height: String(y(base) - y(top)) });
       base = top;
       return rect;
     });
@@ -446,8 +446,9 @@ function sides(s, section) {
  * (With details.js merged, `sides(s, "advanced")` becomes `advancedPanel(s)`.) */
 const advancedOf = (s) => [metricsTable(s.metrics, s), sides(s, "advanced")];
 
-/** A tab's content with the grade legend above it, for the tabs that show grades. */
-const withLegend = (content) => [gradeLegend(), ...[content].flat()];
+/** A tab's content with the grade legend above it, for the tabs that show grades, and what the
+ * ratings (Unavailable and Pending above all) mean a click away. */
+const withLegend = (content) => [gradeLegend(), h("details", {}, h("summary", {}, "What the ratings mean"), ratingLegend()), ...[content].flat()];
 
 /** One session's Debug tab. */
 const debugOf = (s) => [sides(s, "debug")];

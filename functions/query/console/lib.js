@@ -179,7 +179,7 @@ const LABELS = {
   renderDeviceDriver: "Speaker driver", insideCorp: "Inside corporate network",
   expressRoute: "ExpressRoute", bandwidthEstimate: "Bandwidth estimate",
   mediaBypassed: "Media bypassed", productFamily: "Product", platform: "Platform", codec: "Codec",
-  packetUtilization: "Packets", buildingName: "Building", networkName: "Network",
+  packetUtilization: "Packets", buildingName: "Building", networkName: "Network name",
 };
 export const label = (key) => METRICS[key]?.[0] || LABELS[key] || words(key);
 

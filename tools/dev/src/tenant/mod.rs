@@ -108,13 +108,15 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
     Tenant { calls: records, building_file: people::building_file(), featured_user: user_id(0) }
 }
 
-/// The featured user's video call with the second user three hours ago, in two segments (the
-/// network changed half-way): the video froze to a few frames a second in the second.
+/// The featured user's video call three hours ago with the last home user, who sits in the lab
+/// annex (a building row without a city), in two segments (the network changed half-way): the
+/// video froze to a few frames a second in the second.
 fn video_call(rng: &mut StdRng, seed: u64, people: &[people::Person], now: OffsetDateTime) -> Value {
     let id = format!("5a3b1e01-{:04x}-4000-8000-000000000001", seed & 0xffff);
     let (start, end) = (now - Duration::hours(3), now - Duration::hours(3) + Duration::minutes(40));
     let half = start + Duration::minutes(20);
-    let mut s = session(rng, format!("{id}-s0"), &people[0], Some(&people[1]), start, end, Trouble::None);
+    let other = &people[NAMES.len() - 1];
+    let mut s = session(rng, format!("{id}-s0"), &people[0], Some(other), start, end, Trouble::None);
     s["modalities"] = json!(["audio", "video"]);
     let audio = s["segments"][0]["media"][0].clone();
     let video = |frame_rate: f64| {
@@ -135,7 +137,7 @@ fn video_call(rng: &mut StdRng, seed: u64, people: &[people::Person], now: Offse
         { "id": format!("{id}-g0"), "startDateTime": rfc3339(start), "endDateTime": rfc3339(half), "media": [audio, video(24.5)] },
         { "id": format!("{id}-g1"), "startDateTime": rfc3339(half), "endDateTime": rfc3339(end), "media": [audio, video(4.2)] },
     ]);
-    let parties = [&people[0], &people[1]];
+    let parties = [&people[0], other];
     json!({
         "id": id, "version": 1, "type": "peerToPeer", "modalities": ["audio", "video"],
         "startDateTime": rfc3339(start), "endDateTime": rfc3339(end),
