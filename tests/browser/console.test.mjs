@@ -380,6 +380,54 @@ test("a poor call reads right: units, labels, segments, worst first, the legend 
   assert.match(pasted, /Calls of Ada Lovelace/, "a pasted link names the user (the history's `user`)");
 });
 
+test("the console's side of paging: a history at the 500 cap pages by 50 and says so, titled by the answer's user; search asks on until a page is full", async () => {
+  // The API stands in for itself here (the browser's routing), so the console's own paging is
+  // tested whatever the sample tenant holds: 500 calls, and a search answered a few at a time.
+  const page = await signIn("Support specialist");
+  const now = Date.now();
+  const calls = Array.from({ length: 500 }, (_, i) => {
+    const start = new Date(now - (i + 1) * 80 * 60e3).toISOString();
+    return { callId: `cap-${String(i).padStart(3, "0")}`, type: i % 3 ? "peerToPeer" : "groupCall", startDateTime: start, endDateTime: start, durationSeconds: 60 + i, participantCount: i % 3 ? 2 : 4, counterpart: { kind: "user", displayName: `Person ${i}` }, rating: i % 5 ? "good" : "poor", callRating: i % 5 ? "good" : "poor", issueCodes: i % 5 ? [] : ["audio_network_poor"] };
+  });
+  await page.route((url) => url.pathname === "/users/cap-user/calls", (route) => {
+    const url = new URL(route.request().url());
+    const from = Number(url.searchParams.get("cursor") || 0);
+    const limit = Number(url.searchParams.get("limit"));
+    const items = calls.slice(from, from + limit);
+    const next = from + limit < calls.length ? String(from + limit) : undefined;
+    return route.fulfill({ json: { user: { id: "cap-user", displayName: "Casey Cap", userPrincipalName: "casey@contoso.com" }, items, nextCursor: next } });
+  });
+  await page.goto(`${GATEWAY}/console#/users/cap-user`);
+  await page.locator("#history tbody tr").first().waitFor();
+  assert.match(await page.locator("h1").textContent(), /^Calls of Casey Cap/, "titled with the answer's user");
+  assert.match(await page.locator("#history-cap").textContent(), /at most 500 calls in 30 days/);
+  assert.equal(await page.locator("#history-position").textContent(), "Calls 1–50 of 500");
+  assert.equal(await page.locator("#history tbody tr").count(), 50);
+  await page.getByRole("button", { name: "Older calls" }).click();
+  assert.equal(await page.locator("#history-position").textContent(), "Calls 51–100 of 500");
+  assert.equal(await page.locator("#history tbody tr").first().getAttribute("data-call"), "cap-050");
+  await page.selectOption("#filter-rating", "poor");
+  assert.equal(await page.locator("#history-position").textContent(), "Calls 1–50 of 100 (of 500 in 30 days)");
+  await assertAccessible(page, "a history at the cap");
+  await assertReadable(page, "a history at the cap");
+
+  let asked = 0;
+  await page.route((url) => url.pathname === "/users", (route) => {
+    const url = new URL(route.request().url());
+    asked += 1;
+    const from = Number(url.searchParams.get("cursor") || 0);
+    // A bounded read finds few matches each time: 3, then 3, then 3.
+    const items = [0, 1, 2].map((i) => ({ id: `u${from + i}`, displayName: `John Smith ${from + i}`, userPrincipalName: `john.smith.${from + i}@contoso.com` }));
+    return route.fulfill({ json: { items, nextCursor: String(from + 3) } });
+  });
+  await page.goto(`${GATEWAY}/console#/`);
+  await page.getByRole("combobox", { name: "Find a user" }).fill("john smith");
+  await page.waitForFunction(() => document.getElementById("status").textContent === "8 suggestions");
+  assert.equal(await page.getByRole("option").count(), 8);
+  assert.equal(asked, 3, "three requests fill a page of eight");
+  await page.context().close();
+});
+
 /** POST `body` to `path` as `role`, through the gateway. */
 async function apiPost(role, path, body) {
   const { token } = await (await fetch(`${GATEWAY}/dev/token?role=${role}`)).json();
