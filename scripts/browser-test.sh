@@ -21,7 +21,7 @@ echo "==> installing playwright-core (tests/browser)"
 trap stack_down EXIT
 trap 'trap "" INT TERM; exit 130' INT TERM  # a second signal must not cut the cleanup short
 stack_up
-foreground "$DEV" load-tenant "$GATEWAY_URL" >/dev/null
+foreground "$DEV" load-tenant --crowd "$GATEWAY_URL" | tail -n 1
 foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"
 echo "==> browser tests against $GATEWAY_URL"
 GATEWAY_URL="$GATEWAY_URL" ARTIFACTS_DIR="$TARGET_DIR/browser" npm --prefix tests/browser test

@@ -23,6 +23,20 @@ export async function assertAccessible(page, state) {
   assert.deepEqual(found, [], `accessibility of ${state}`);
 }
 
+/** Graph's raw values and field names that must never reach the page: each is said in words. */
+const RAW = /\b(undefined|NaN|null|true|false|wifi80211\w*|frequency\d+GHz|callerToCallee|calleeToCaller|peerToPeer|groupCall|main-audio|main-video|applicationsharing-video|udp|tcp|windows|screenSharing|appSharing|average[A-Z]\w*|max[A-Z]\w*|\w+Ratio|\w+LossRate|\w+Percentage|\w+PercentTotal)\b/;
+
+/** What `page` shows now (its visible text) carries no raw value, no "undefined" or "NaN", and
+ * no frame rate as a percentage. */
+export async function assertReadable(page, state) {
+  const text = await page.locator("main").innerText();
+  const raw = RAW.exec(text);
+  assert.equal(raw?.[0], undefined, `${state} shows a raw value: …${raw && text.slice(Math.max(0, raw.index - 60), raw.index + 40)}…`);
+  for (const cell of await page.locator("tr[data-metric=averageVideoFrameRate] td.num").allInnerTexts()) {
+    if (cell) assert.match(cell, /\d fps$/, `a frame rate reads in frames per second in ${state}`);
+  }
+}
+
 before(async () => {
   assert.ok(GATEWAY, "GATEWAY_URL is set by scripts/browser-test.sh");
   await mkdir(ARTIFACTS, { recursive: true });

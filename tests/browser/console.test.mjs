@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { GATEWAY, ARTIFACTS, ADA, browser, assertAccessible, api, signIn, openHistory, poorCall, openCall } from "./browser.mjs";
+import { GATEWAY, ARTIFACTS, ADA, browser, assertAccessible, assertReadable, api, signIn, openHistory, poorCall, openCall } from "./browser.mjs";
 
 test("a specialist finds the user, opens a poor call and sees why, with names masked and no Advanced tab", async () => {
   const call = await poorCall();
@@ -30,11 +30,13 @@ test("a specialist finds the user, opens a poor call and sees why, with names ma
   await page.screenshot({ path: `${ARTIFACTS}/specialist-detail.png`, fullPage: true });
 });
 
-/** Every red and yellow metric of the API's answer is a marked cell, by colour, icon and word. */
-async function assertGradeMarks(page, view) {
+/** Every red and yellow metric of the API's answer is a marked cell (in `panel`), by colour,
+ * icon and word, with the legend beside them. */
+async function assertGradeMarks(page, view, panel = "#panel-overview") {
   const grades = view.sessions.flatMap((s) => s.metrics.map((m) => m.grade));
+  assert.match(await page.locator(`${panel} dl.legend`).first().textContent(), /Red.*likely the main cause.*Yellow.*Outside the normal range/s, `the legend in ${panel}`);
   for (const grade of ["red", "yellow"]) {
-    const cells = page.locator(`td.grade-${grade}`);
+    const cells = page.locator(`${panel} td.grade-${grade}`);
     assert.equal(await cells.count(), grades.filter((g) => g === grade).length, `${grade} cells`);
     for (const cell of await cells.all()) {
       const label = grade === "red" ? "▲ Red" : "● Yellow";
@@ -59,6 +61,7 @@ test("an engineer sees Advanced and Debug with device, IP, SSID and building", a
   await openCall(page, call.callId);
   const view = await api("support-engineer", `/calls/${call.callId}?user=${ADA}`);
   await assertGradeMarks(page, view);
+  await assertGradeMarks(page, view, "#panel-advanced");
 
   assert.deepEqual(await page.getByRole("tab").allTextContents(), ["Overview", "Advanced", "Debug"]);
   // Keyboard: from Overview, the right arrow moves to Advanced.
@@ -160,7 +163,8 @@ test("a town hall shows the user's own rating and sessions beside the meeting's,
   const causes = await list.evaluateAll((rows) => rows.map((r) => r.cells[3].textContent));
   assert.ok(causes.every((c) => c.length > 10 && c !== "—"), `each poor row says its main cause: ${causes}`);
   await assertAccessible(page, "a town hall (specialist)");
-  await page.screenshot({ path: `${ARTIFACTS}/specialist-town-hall.png`, fullPage: true });
+  await assertReadable(page, "a town hall");
+  await page.screenshot({ path: `${ARTIFACTS}/meeting.png`, fullPage: true });
 
   // A session from the list opens on its own page; back, the list is as it was left.
   const first = list.first();
@@ -177,13 +181,11 @@ test("a town hall shows the user's own rating and sessions beside the meeting's,
 test("the CSV export holds exactly the rows on the page, in the role's view", async () => {
   const page = await signIn("Support specialist");
   await openHistory(page, "ada");
-  const older = page.getByRole("button", { name: "Older calls" });
-  if (await older.isVisible()) {
-    await older.click();
-    await page.waitForFunction(() => document.querySelectorAll("#history tbody tr").length > 50);
-  }
+  // What the filters keep is what is exported: here, the poor calls (fewer than a page).
+  await page.selectOption("#filter-rating", "poor");
+  await page.waitForFunction(() => [...document.querySelectorAll("#history tbody tr .badge")].every((b) => b.classList.contains("poor")));
   const rows = await page.locator("#history tbody tr").evaluateAll((trs) =>
-    trs.map((tr) => ({ callId: tr.dataset.call, counterpart: tr.cells[2].textContent, rating: tr.cells[4].querySelector(".badge").textContent.replace(/^\W+/, "").toLowerCase(), issues: tr.cells[5].dataset.codes, said: tr.cells[5].textContent })),
+    trs.map((tr) => ({ callId: tr.dataset.call, counterpart: tr.cells[2].textContent, rating: tr.cells[5].querySelector(".badge").textContent.replace(/^\W+/, "").toLowerCase(), issues: tr.cells[6].dataset.codes, said: tr.cells[6].textContent })),
   );
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
   const csv = (await readFile(await download.path(), "utf8")).trim().split("\n");
@@ -202,6 +204,228 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
   const names = people.map((p) => p.displayName).filter(Boolean);
   assert.ok(names.length > 0, "Ada's calls have named counterparts to mask");
   for (const name of names) assert.ok(!csv.join("\n").includes(name), `the specialist's CSV masks ${name}`);
+});
+
+/** Every call of `user` in the window, as `role` sees it (the console loads them all too). */
+async function wholeHistory(role, user) {
+  const calls = [];
+  let cursor = "";
+  do {
+    const page = await api(role, `/users/${user}/calls?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    calls.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return calls;
+}
+
+/** The calendar day of `iso` where the browser and this process run (the same machine). */
+const localDay = (iso) => {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+};
+
+test("search finds John Smith among 5,000 users and 300 Johns, every word matching", async () => {
+  const page = await signIn("Support specialist");
+  assert.match(await page.locator("#who").textContent(), /\(Support specialist\)$/, "the header names the role, not its id");
+  const search = page.getByRole("combobox", { name: "Find a user" });
+  await search.fill("john smith");
+  await page.getByRole("option").first().waitFor();
+  const options = await page.getByRole("option").allInnerTexts();
+  assert.equal(options.length, 1, `only John Smith matches both words: ${options}`);
+  assert.match(options[0], /^John Smith/);
+  await page.waitForFunction(() => document.getElementById("status").textContent === "1 suggestion");
+  await assertAccessible(page, "search suggestions");
+  await page.screenshot({ path: `${ARTIFACTS}/search.png` });
+  await search.fill("john");
+  await page.waitForFunction(() => document.getElementById("status").textContent === "8 suggestions");
+  assert.ok((await page.getByRole("option").allInnerTexts()).every((o) => /\bJohn\b/.test(o)), "a full page of Johns");
+  await page.context().close();
+});
+
+test("a history you can work: the 30 days at a glance, filters, sorting and the participant count, as the API says", async () => {
+  const calls = await wholeHistory("support-engineer", ADA);
+  const page = await signIn("Support engineer");
+  assert.match(await page.locator("#who").textContent(), /\(Support engineer\)$/);
+  await openHistory(page, "ada");
+  const position = page.locator("#history-position");
+  const of = async () => Number(/of (\d+)/.exec(await position.textContent())?.[1] ?? 0);
+  assert.equal(await of(), calls.length, "the whole window is loaded");
+  await assertReadable(page, "the history");
+  assert.deepEqual(await page.locator("#history thead th").allInnerTexts(), ["Date", "Type", "Counterpart", "Participants", "Duration", "Rating", "Issues", "Buildings"]);
+
+  // The charts: their tables hold the history's numbers, per day and per hour, per rating.
+  for (const [id, bucket] of [["chart-days", (c) => localDay(c.startDateTime)], ["chart-hours", (c) => String(new Date(c.startDateTime).getHours()).padStart(2, "0")]]) {
+    const chart = page.locator(`svg#${id}[role=img]`);
+    assert.match(await chart.getAttribute("aria-label"), new RegExp(`${calls.length} calls?|busiest`), `${id} is summarized`);
+    const table = await page.locator(`#${id}-data tbody tr`).evaluateAll((rows) => rows.map((r) => [r.dataset.bucket, Object.fromEntries([...r.querySelectorAll("td[data-rating]")].map((td) => [td.dataset.rating, Number(td.textContent)]))]));
+    for (const rating of ["good", "poor", "unavailable"]) {
+      const expected = {};
+      for (const c of calls.filter((c) => c.rating === rating)) expected[bucket(c)] = (expected[bucket(c)] || 0) + 1;
+      const shown = Object.fromEntries(table.map(([b, n]) => [b, n[rating]]).filter(([, n]) => n));
+      assert.deepEqual(shown, expected, `${id}: ${rating} calls per bucket`);
+    }
+    // The bars drawn are the table's numbers.
+    const bars = await page.locator(`svg#${id} rect`).evaluateAll((rects) => rects.map((r) => [r.dataset.bucket, r.dataset.rating, Number(r.dataset.count), Number(r.getAttribute("height"))]));
+    assert.ok(bars.length > 0, `${id} draws bars`);
+    for (const [b, rating, n, height] of bars) {
+      assert.equal(n, table.find(([key]) => key === b)[1][rating], `${id}: the bar of ${b}, ${rating}`);
+      assert.ok(height > 0, "a bar has a height");
+    }
+    assert.equal(bars.reduce((sum, [, , n]) => sum + n, 0), calls.length, `${id}: every call drawn once`);
+  }
+  await page.screenshot({ path: `${ARTIFACTS}/history.png`, fullPage: true });
+  await page.locator("#chart-days").locator("xpath=..").locator("summary").click();
+  assert.ok(await page.locator("#chart-days-data").isVisible(), "the numbers open on demand");
+  await assertAccessible(page, "the history with a chart's numbers open");
+
+  // Filters: rating, type, a day; each keeps exactly the API's calls that match.
+  const shownIds = () => page.locator("#history tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.call));
+  const expectRows = async (keep, what) => {
+    const expected = calls.filter(keep);
+    await page.waitForFunction((n) => (n ? document.querySelectorAll("#history tbody tr").length === Math.min(n, 50) : /No call matches/.test(document.getElementById("history-position").textContent)), expected.length);
+    assert.deepEqual(new Set(await shownIds()), new Set(expected.slice(0, 50).map((c) => c.callId)), what);
+  };
+  await page.selectOption("#filter-rating", "poor");
+  await expectRows((c) => c.rating === "poor", "the poor calls");
+  await assertAccessible(page, "the history filtered");
+  await page.selectOption("#filter-rating", "");
+  await page.selectOption("#filter-type", "groupCall");
+  await expectRows((c) => c.type === "groupCall", "the meetings");
+  await page.selectOption("#filter-type", "");
+  const day = localDay(calls[calls.length - 1].startDateTime);
+  await page.fill("#filter-from", day);
+  await page.fill("#filter-to", day);
+  await page.locator("#filter-to").dispatchEvent("change");
+  await expectRows((c) => localDay(c.startDateTime) === day, `the calls of ${day}`);
+  await page.fill("#filter-from", "");
+  await page.locator("#filter-from").dispatchEvent("change");
+  await page.fill("#filter-to", "");
+  await page.locator("#filter-to").dispatchEvent("change");
+  await expectRows(() => true, "every call again");
+
+  // Sorting: by duration, longest first, then shortest; by participants; the count as the API's.
+  const byId = new Map(calls.map((c) => [c.callId, c]));
+  await page.getByRole("button", { name: "Duration" }).click();
+  let durations = (await shownIds()).map((id) => byId.get(id).durationSeconds);
+  assert.deepEqual(durations, [...durations].sort((a, b) => b - a), "longest first");
+  await page.getByRole("button", { name: "Duration" }).click();
+  durations = (await shownIds()).map((id) => byId.get(id).durationSeconds);
+  assert.deepEqual(durations, [...durations].sort((a, b) => a - b), "shortest first");
+  assert.equal(await page.locator("th[aria-sort]").innerText(), "Duration");
+  assert.equal(await page.locator("th[aria-sort]").getAttribute("aria-sort"), "ascending");
+  await page.getByRole("button", { name: "Participants" }).click();
+  const rows = await page.locator("#history tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.dataset.call, Number(tr.cells[3].textContent)]));
+  for (const [id, n] of rows) assert.equal(n, byId.get(id).participantCount, "the participant count");
+  assert.deepEqual(rows.map(([, n]) => n), rows.map(([, n]) => n).sort((a, b) => b - a), "most participants first");
+  // The video call's counterpart sits in the lab annex, whose building row names no city.
+  const annex = calls.find((c) => c.callId.startsWith("5a3b1e01-") && c.callId.endsWith("000000000001"));
+  const annexRow = await page.locator(`#history tr[data-call="${annex.callId}"]`).innerText();
+  assert.match(annexRow, annex.counterpartBuilding ? new RegExp(`counterpart: ${annex.counterpartBuilding.buildingName}${annex.counterpartBuilding.city ? "," : "$"}`, "m") : /counterpart: not mapped/, "the annex by its name alone");
+  await assertReadable(page, "the sorted history");
+  await page.context().close();
+});
+
+test("a poor call reads right: units, labels, segments, worst first, the legend and where it likely lies, on Overview and Advanced", async () => {
+  const calls = await wholeHistory("support-engineer", ADA);
+  const video = calls.find((c) => c.callId.startsWith("5a3b1e01-") && c.callId.endsWith("000000000001") /* tools/dev/src/tenant: video_call */);
+  assert.ok(video, "the sample tenant has Ada's video call");
+  assert.equal(video.rating, "poor", "its video froze");
+  const view = await api("support-engineer", `/calls/${video.callId}?user=${ADA}`);
+  const page = await signIn("Support engineer");
+  await page.goto(`${GATEWAY}/console#/users/${ADA}`);
+  await page.locator("#history tbody tr").first().waitFor();
+  const pasted = await page.locator("h1").textContent();
+  await openCall(page, video.callId);
+  await assertReadable(page, "a video call's Overview");
+  const rates = await page.locator("#panel-overview tr[data-metric=averageVideoFrameRate]").evaluateAll((rows) => rows.map((r) => [r.cells[0].textContent, r.cells[2].textContent, r.cells[4].textContent, r.cells[5].textContent]));
+  assert.ok(rates.length >= 2, "a frame rate per segment");
+  for (const [name, segment, value, threshold] of rates) {
+    assert.equal(name, "Average frame rate");
+    assert.match(segment, /^Segment [12], /, "labelled by segment and time");
+    assert.match(value, /^\d+(\.\d)? fps$/);
+    assert.match(threshold, /^< \d+ fps$/);
+  }
+  assert.ok(rates.some(([, s, v]) => s.startsWith("Segment 2") && v === "4.2 fps"), `the frozen second segment: ${rates}`);
+  const grades = await page.locator("#panel-overview table.metrics").first().locator("tbody td:last-child").allInnerTexts();
+  const rank = (g) => (/Red/.test(g) ? 0 : /Yellow/.test(g) ? 1 : 2);
+  assert.deepEqual(grades.map(rank), grades.map(rank).sort(), "red, then yellow, then normal");
+  await assertGradeMarks(page, view);
+  await page.getByRole("tab", { name: "Advanced" }).click();
+  await assertGradeMarks(page, view, "#panel-advanced");
+  await assertReadable(page, "a video call's Advanced tab");
+  await assertAccessible(page, "a video call's Advanced tab");
+  await page.context().close();
+
+  // The newest poor audio call: its main cause and the end it likely lies at, as the role sees it.
+  const call = await poorCall();
+  const detail = await api("support-engineer", `/calls/${call.callId}?user=${ADA}`);
+  const shots = await signIn("Support engineer");
+  await openHistory(shots, "ada");
+  await openCall(shots, call.callId);
+  const likely = detail.sessions.find((s) => s.likelyAt);
+  if (likely) {
+    const end = likely.likelyAt === "both" ? "both ends" : `${likely[likely.likelyAt].displayName || likely[likely.likelyAt].phone}'s end`;
+    assert.match(await shots.locator("#panel-overview .cause").first().innerText(), new RegExp(`likely at ${end}`));
+  }
+  assert.match(await shots.locator("#panel-overview").innerText(), /Significant: likely the main cause/, "the legend in the seed's words");
+  await assertReadable(shots, "a poor call's Overview");
+  await shots.screenshot({ path: `${ARTIFACTS}/call-overview.png`, fullPage: true });
+  await shots.getByRole("tab", { name: "Advanced" }).click();
+  await assertReadable(shots, "a poor call's Advanced tab");
+  await shots.screenshot({ path: `${ARTIFACTS}/call-advanced.png`, fullPage: true });
+  // Times in the agent's zone, UTC on hover.
+  assert.match(await shots.locator("h1 time").getAttribute("title"), / UTC$/);
+  await shots.context().close();
+  // Opened from a pasted link, with no search before it, the history names its user.
+  assert.match(pasted, /Calls of Ada Lovelace/, "a pasted link names the user (the history's `user`)");
+});
+
+test("the console's side of paging: a history at the 500 cap pages by 50 and says so, titled by the answer's user; search asks on until a page is full", async () => {
+  // The API stands in for itself here (the browser's routing), so the console's own paging is
+  // tested whatever the sample tenant holds: 500 calls, and a search answered a few at a time.
+  const page = await signIn("Support specialist");
+  const now = Date.now();
+  const calls = Array.from({ length: 500 }, (_, i) => {
+    const start = new Date(now - (i + 1) * 80 * 60e3).toISOString();
+    return { callId: `cap-${String(i).padStart(3, "0")}`, type: i % 3 ? "peerToPeer" : "groupCall", startDateTime: start, endDateTime: start, durationSeconds: 60 + i, participantCount: i % 3 ? 2 : 4, counterpart: { kind: "user", displayName: `Person ${i}` }, rating: i % 5 ? "good" : "poor", callRating: i % 5 ? "good" : "poor", issueCodes: i % 5 ? [] : ["audio_network_poor"] };
+  });
+  await page.route((url) => url.pathname === "/users/cap-user/calls", (route) => {
+    const url = new URL(route.request().url());
+    const from = Number(url.searchParams.get("cursor") || 0);
+    const limit = Number(url.searchParams.get("limit"));
+    const items = calls.slice(from, from + limit);
+    const next = from + limit < calls.length ? String(from + limit) : undefined;
+    return route.fulfill({ json: { user: { id: "cap-user", displayName: "Casey Cap", userPrincipalName: "casey@contoso.com" }, items, nextCursor: next } });
+  });
+  await page.goto(`${GATEWAY}/console#/users/cap-user`);
+  await page.locator("#history tbody tr").first().waitFor();
+  assert.match(await page.locator("h1").textContent(), /^Calls of Casey Cap/, "titled with the answer's user");
+  assert.match(await page.locator("#history-cap").textContent(), /at most 500 calls in 30 days/);
+  assert.equal(await page.locator("#history-position").textContent(), "Calls 1–50 of 500");
+  assert.equal(await page.locator("#history tbody tr").count(), 50);
+  await page.getByRole("button", { name: "Older calls" }).click();
+  assert.equal(await page.locator("#history-position").textContent(), "Calls 51–100 of 500");
+  assert.equal(await page.locator("#history tbody tr").first().getAttribute("data-call"), "cap-050");
+  await page.selectOption("#filter-rating", "poor");
+  assert.equal(await page.locator("#history-position").textContent(), "Calls 1–50 of 100 (of 500 in 30 days)");
+  await assertAccessible(page, "a history at the cap");
+  await assertReadable(page, "a history at the cap");
+
+  let asked = 0;
+  await page.route((url) => url.pathname === "/users", (route) => {
+    const url = new URL(route.request().url());
+    asked += 1;
+    const from = Number(url.searchParams.get("cursor") || 0);
+    // A bounded read finds few matches each time: 3, then 3, then 3.
+    const items = [0, 1, 2].map((i) => ({ id: `u${from + i}`, displayName: `John Smith ${from + i}`, userPrincipalName: `john.smith.${from + i}@contoso.com` }));
+    return route.fulfill({ json: { items, nextCursor: String(from + 3) } });
+  });
+  await page.goto(`${GATEWAY}/console#/`);
+  await page.getByRole("combobox", { name: "Find a user" }).fill("john smith");
+  await page.waitForFunction(() => document.getElementById("status").textContent === "8 suggestions");
+  assert.equal(await page.getByRole("option").count(), 8);
+  assert.equal(asked, 3, "three requests fill a page of eight");
+  await page.context().close();
 });
 
 /** POST `body` to `path` as `role`, through the gateway. */

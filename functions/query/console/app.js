@@ -4,11 +4,11 @@
 // names from call records can never become markup.
 
 import {
-  TOKEN_KEY, h, show, say, token, claims, hasRole, SignedOut, api, post, when,
-  duration, words, label, value, sentence, RATING, badge, meetingOf, ownAndMeeting, party,
-  metricValue, gradeCell,
+  TOKEN_KEY, h, show, say, token, claims, hasRole, SignedOut, api, post, remove, request, at,
+  localDay, ZONE, duration, words, inWords, label, value, sentence, RATING, badge, meetingOf,
+  ownAndMeeting, party, metricLabel, metricValue, gradeCell, gradeLegend, ratingLegend, count,
 } from "./lib.js";
-import { advancedPanel, debugPanel, eachSession } from "./details.js";
+import { advancedPanel, debugPanel } from "./details.js";
 import { adminRoute, adminLinks } from "./admin.js";
 
 const PKCE_KEY = "callscope.pkce";
@@ -108,10 +108,10 @@ function searchBox() {
     timer = setTimeout(async () => {
       const mine = ++asked;
       try {
-        const page = await api("/users", { search: text, limit: 8 });
+        const found = await suggestions(text);
         if (mine !== asked) return;
-        items = page.items; active = items.length ? 0 : -1; paint();
-        say(items.length ? `${items.length} suggestions` : "No user matches");
+        items = found; active = items.length ? 0 : -1; paint();
+        say(items.length ? count(items.length, "suggestion") : "No user matches");
       } catch (error) { failed(error); }
     }, 200);
   });
@@ -123,6 +123,24 @@ function searchBox() {
   });
   input.addEventListener("blur", () => setTimeout(() => { list.hidden = true; }, 150));
   return h("div", { class: "row" }, h("label", { for: "search" }, "Find a user"), h("div", { class: "combo" }, input, list), h("a", { href: "#/users" }, "View users"));
+}
+
+/** Suggestions are a page of this many users. */
+const SUGGESTIONS = 8;
+
+/** A page of users matching every word of `text`: the API reads a bounded amount per request
+ * and may answer fewer with a `nextCursor`, so ask again until the page is full (a few times at
+ * most: a suggestion list must come quickly). */
+async function suggestions(text) {
+  const found = [];
+  let cursor;
+  for (let asks = 0; asks < 5 && found.length < SUGGESTIONS; asks++) {
+    const page = await api("/users", { search: text, limit: SUGGESTIONS, cursor });
+    found.push(...page.items);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return found.slice(0, SUGGESTIONS);
 }
 
 /** Names of users picked in this tab, so a history page can say whose it is. */
@@ -148,7 +166,7 @@ async function usersPage() {
   const load = async () => {
     const page = await api("/users", { limit: 50, cursor });
     for (const user of page.items) {
-      body.append(h("tr", {}, h("td", {}, h("a", { href: `#/users/${encodeURIComponent(user.id)}`, onclick: () => remember(user) }, user.displayName || user.id)), h("td", {}, user.userPrincipalName || ""), h("td", {}, user.lastCallAt ? when(user.lastCallAt) : "")));
+      body.append(h("tr", {}, h("td", {}, h("a", { href: `#/users/${encodeURIComponent(user.id)}`, onclick: () => remember(user) }, user.displayName || user.id)), h("td", {}, user.userPrincipalName || ""), h("td", {}, user.lastCallAt ? at(user.lastCallAt) : "")));
     }
     cursor = page.nextCursor;
     more.hidden = !cursor;
@@ -164,72 +182,250 @@ function ends(call) {
   return `User: ${place(call.userBuilding)}; counterpart: ${place(call.counterpartBuilding)}`;
 }
 
+/** The API keeps at most this many calls of a user's 30 days. */
+const HISTORY_CAP = 500;
+/** Rows of the history shown at a time. */
+const HISTORY_PAGE = 50;
+/** Ratings from worst to best: the order a "worst first" sort and the charts use. */
+const RATINGS = ["poor", "unavailable", "pending", "good"];
+
+/** The user's whole window (at most 500 calls), a hundred at a time; and the owner from the
+ * first answer, as this role may see them. */
+async function wholeHistory(userId) {
+  const calls = [];
+  let cursor, user;
+  do {
+    const page = await api(`/users/${encodeURIComponent(userId)}/calls`, { limit: 100, cursor });
+    user ||= page.user;
+    calls.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && calls.length < HISTORY_CAP);
+  return { calls, user };
+}
+
+/** The history's columns: heading, sort key and cell. */
+function historyColumns(userId, engineer) {
+  const counterpart = (call) => (call.counterpart ? party(call.counterpart) : meetingOf(call));
+  const columns = [
+    ["Date", (c) => c.startDateTime, (c) => h("td", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(c.callId)}` }, at(c.startDateTime)))],
+    ["Type", (c) => inWords(c.type), (c) => h("td", {}, inWords(c.type))],
+    ["Counterpart", (c) => counterpart(c).toLowerCase(), (c) => h("td", {}, counterpart(c))],
+    ["Participants", (c) => c.participantCount, (c) => h("td", { class: "num" }, String(c.participantCount))],
+    ["Duration", (c) => c.durationSeconds, (c) => h("td", { class: "num" }, duration(c.durationSeconds))],
+    ["Rating", (c) => RATINGS.indexOf(c.rating), (c) => h("td", {}, badge(c.rating), c.callRating && c.callRating !== c.rating ? h("span", { class: "meeting-rating" }, ` · the meeting: ${RATING[c.callRating]?.[1] || words(c.callRating)}`) : null)],
+    ["Issues", (c) => c.issueCodes.map(sentence).join(" "), (c) => h("td", { "data-codes": c.issueCodes.join(" ") }, c.issueCodes.map(sentence).join(" "))],
+  ];
+  if (engineer) columns.push(["Buildings", (c) => ends(c), (c) => h("td", {}, ends(c))]);
+  return columns;
+}
+
 async function historyPage(userId) {
   // Engineers' and admins' rows carry the building of each end; a specialist's never do.
-  const engineer = hasRole("support-engineer", "admin");
-  const columns = ["Date", "Type", "Counterpart", "Duration", "Rating", "Issues", ...(engineer ? ["Buildings"] : [])];
+  const engineer = can("support-engineer", "admin");
+  const { calls, user } = await wholeHistory(userId);
+  const name = user?.displayName || user?.userPrincipalName || nameOf(userId);
+  const columns = historyColumns(userId, engineer);
+  const state = { rating: "", type: "", from: "", to: "", sort: 0, ascending: false, page: 0 };
   const body = h("tbody");
-  const cursors = [undefined];
-  const more = h("button", { type: "button", hidden: true }, "Older calls");
-  const title = h("h1", {}, `Calls of ${nameOf(userId)}, last 30 days`);
-  let shown = 0;
-  const load = async () => {
-    const page = await api(`/users/${encodeURIComponent(userId)}/calls`, { limit: 50, cursor: cursors[cursors.length - 1] });
-    for (const call of page.items) {
-      shown += 1;
-      body.append(h("tr", { "data-call": call.callId },
-        h("td", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(call.callId)}` }, when(call.startDateTime))),
-        h("td", {}, words(call.type)),
-        h("td", {}, call.counterpart ? party(call.counterpart) : meetingOf(call)),
-        h("td", { class: "num" }, duration(call.durationSeconds)),
-        h("td", {}, badge(call.rating), call.callRating && call.callRating !== call.rating ? h("span", { class: "meeting-rating" }, ` · the meeting: ${RATING[call.callRating]?.[1] || words(call.callRating)}`) : null),
-        h("td", { "data-codes": call.issueCodes.join(" ") }, call.issueCodes.map(sentence).join(" ")),
-        engineer ? h("td", {}, ends(call)) : null));
-    }
-    if (page.nextCursor) cursors.push(page.nextCursor);
-    more.hidden = !page.nextCursor;
-    say(`${shown} calls shown`);
+  const position = h("p", { id: "history-position", "aria-live": "polite" });
+  const previous = h("button", { type: "button", id: "previous-calls" }, "Newer calls");
+  const next = h("button", { type: "button", id: "next-calls" }, "Older calls");
+  const headers = columns.map(([title], i) => h("th", { scope: "col" },
+    h("button", { type: "button", class: "sort", "data-column": String(i), onclick: () => sortBy(i) }, title)));
+  const shown = () => {
+    const [, key] = columns[state.sort];
+    const rows = calls.filter((c) =>
+      (!state.rating || c.rating === state.rating) && (!state.type || c.type === state.type) &&
+      (!state.from || localDay(c.startDateTime) >= state.from) && (!state.to || localDay(c.startDateTime) <= state.to));
+    const order = state.ascending ? 1 : -1;
+    return rows.sort((a, b) => {
+      const [x, y] = [key(a), key(b)];
+      return (x < y ? -1 : x > y ? 1 : 0) * order || (a.startDateTime < b.startDateTime ? 1 : -1);
+    });
   };
-  /** The visible rows as CSV, page by page from the API's own CSV form (same role, same cursors). */
+  const paint = () => {
+    const rows = shown();
+    const pages = Math.max(1, Math.ceil(rows.length / HISTORY_PAGE));
+    state.page = Math.min(state.page, pages - 1);
+    const first = state.page * HISTORY_PAGE;
+    const page = rows.slice(first, first + HISTORY_PAGE);
+    body.replaceChildren(...page.map((c) => h("tr", { "data-call": c.callId }, columns.map(([, , cell]) => cell(c)))));
+    headers.forEach((th, i) => {
+      if (i === state.sort) th.setAttribute("aria-sort", state.ascending ? "ascending" : "descending");
+      else th.removeAttribute("aria-sort");
+    });
+    position.textContent = rows.length ? `Calls ${first + 1}–${first + page.length} of ${rows.length}${rows.length < calls.length ? ` (of ${calls.length} in 30 days)` : ""}` : "No call matches these filters.";
+    previous.hidden = state.page === 0;
+    next.hidden = state.page >= pages - 1;
+    say(rows.length ? `${count(rows.length, "call")} match` : "No calls");
+  };
+  const sortBy = (i) => {
+    // A new column sorts its natural way first: newest, largest, worst (ratings) and A to Z first.
+    if (state.sort === i) state.ascending = !state.ascending;
+    else { state.sort = i; state.ascending = !["Date", "Participants", "Duration"].includes(columns[i][0]); }
+    state.page = 0;
+    paint();
+  };
+  previous.addEventListener("click", () => { state.page -= 1; paint(); });
+  next.addEventListener("click", () => { state.page += 1; paint(); });
+  const filter = (field) => (event) => { state[field] = event.target.value; state.page = 0; paint(); };
+  const types = [...new Set(calls.map((c) => c.type))];
+  const filters = h("fieldset", { class: "filters" }, h("legend", {}, "Narrow the calls"),
+    h("label", {}, "Rating ", h("select", { id: "filter-rating", onchange: filter("rating") },
+      h("option", { value: "" }, "Any rating"), RATINGS.map((r) => h("option", { value: r }, RATING[r][1])))),
+    h("label", {}, "Type ", h("select", { id: "filter-type", onchange: filter("type") },
+      h("option", { value: "" }, "Any type"), types.map((t) => h("option", { value: t }, inWords(t))))),
+    h("label", {}, "From ", h("input", { type: "date", id: "filter-from", onchange: filter("from") })),
+    h("label", {}, "To ", h("input", { type: "date", id: "filter-to", onchange: filter("to") })));
+  /** The rows the filters keep, in the order shown, as CSV: the API's own CSV of the window
+   * (same role, same cursors), its lines picked and ordered by call id. */
   const exportCsv = async () => {
-    const pages = more.hidden ? cursors : cursors.slice(0, -1);
-    let text = "";
-    for (const [i, cursor] of pages.entries()) {
-      const response = await api(`/users/${encodeURIComponent(userId)}/calls`, { limit: 50, cursor, format: "csv" }, true);
-      const csv = await response.text();
-      text += i === 0 ? csv : csv.slice(csv.indexOf("\n") + 1);
-    }
+    const lines = new Map();
+    let header = "", cursor;
+    do {
+      const response = await api(`/users/${encodeURIComponent(userId)}/calls`, { limit: 100, cursor, format: "csv" }, true);
+      const [first, ...rest] = (await response.text()).trim().split("\n");
+      header = first;
+      for (const line of rest) lines.set(line.slice(line.lastIndexOf(",") + 1), line);
+      cursor = response.headers.get("x-next-cursor") || undefined;
+    } while (cursor);
+    const text = [header, ...shown().map((c) => lines.get(c.callId)).filter(Boolean)].join("\n") + "\n";
     const link = h("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })), download: `calls-${userId}.csv` });
     document.body.append(link);
     link.click();
     link.remove();
     say("CSV exported");
   };
-  more.addEventListener("click", () => load().catch(failed));
-  await load();
-  const first = body.querySelector("tr");
+  paint();
   show(
-    h("p", {}, h("a", { href: "#/" }, "← Search")), title,
-    h("div", { class: "row" }, h("button", { type: "button", id: "export", onclick: () => exportCsv().catch(failed) }, "Export CSV")),
-    h("table", { id: "history" }, h("caption", { class: "skip" }, "Calls, newest first"), h("thead", {}, h("tr", {}, columns.map((t) => h("th", { scope: "col" }, t)))), body),
-    more,
+    h("p", {}, h("a", { href: "#/" }, "← Search")),
+    h("h1", {}, `Calls of ${name}, last 30 days`),
+    calls.length >= HISTORY_CAP ? h("p", { class: "note", id: "history-cap" }, `This user reached the cap: at most ${HISTORY_CAP} calls in 30 days are kept, so the oldest calls of the window are not listed.`) : null,
+    glance(calls),
+    h("h2", {}, "Calls"),
+    filters,
+    h("div", { class: "row" }, h("button", { type: "button", id: "export", onclick: () => exportCsv().catch(failed) }, "Export CSV"), position),
+    h("table", { id: "history" }, h("caption", { class: "skip" }, "Calls of the last 30 days"), h("thead", {}, h("tr", {}, headers)), body),
+    h("div", { class: "row" }, previous, next),
+    h("details", {}, h("summary", {}, "What the ratings mean"), ratingLegend()),
   );
-  if (!first) say("No calls");
+}
+
+// ---- the 30 days at a glance -------------------------------------------------------------
+
+/** The series the charts stack, worst at the bottom. */
+const SERIES = ["poor", "unavailable", "pending", "good"];
+
+/** Calls per bucket and rating: `buckets` labels, `of(call)` a call's bucket index. */
+function tally(calls, buckets, of) {
+  const counts = buckets.map(() => Object.fromEntries(SERIES.map((r) => [r, 0])));
+  for (const c of calls) {
+    const i = of(c);
+    if (i >= 0 && i < buckets.length) counts[i][SERIES.includes(c.rating) ? c.rating : "unavailable"] += 1;
+  }
+  return counts;
+}
+
+/** One stacked bar chart as inline SVG (no script, no inline style), with its numbers as a
+ * table behind it: `id` names it, `keys` and `labels` its bars, `counts` their ratings. */
+function barChart(id, title, keys, labels, counts, summary, every = 1) {
+  const series = SERIES.filter((r) => r !== "pending" || counts.some((c) => c.pending));
+  const [width, height, left, bottom] = [720, 160, 28, 22];
+  const most = Math.max(1, ...counts.map((c) => series.reduce((sum, r) => sum + c[r], 0)));
+  const slot = (width - left) / labels.length;
+  const y = (n) => (height - bottom) * (1 - n / most);
+  const svgNs = "http://www.w3.org/2000/svg";
+  const el = (tag, attributes, ...children) => {
+    const node = document.createElementNS(svgNs, tag);
+    for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+    node.append(...children);
+    return node;
+  };
+  const bars = counts.flatMap((c, i) => {
+    let base = 0;
+    return series.filter((r) => c[r]).map((r) => {
+      const top = base + c[r];
+      const rect = el("rect", { class: `bar-${r}`, "data-bucket": keys[i], "data-rating": r, "data-count": String(c[r]), x: String(left + i * slot + 1), y: String(y(top)), width: String(Math.max(1, slot - 2)), height: String(y(base) - y(top)) });
+      base = top;
+      return rect;
+    });
+  });
+  const ticks = labels.map((text, i) => (i % every ? null : el("text", { class: "tick", x: String(left + i * slot + slot / 2), y: String(height - 6), "text-anchor": "middle" }, text))).filter(Boolean);
+  const scale = [0, most].map((n) => el("text", { class: "tick", x: String(left - 4), y: String(y(n) + (n ? 10 : 0)), "text-anchor": "end" }, String(n)));
+  const svg = el("svg", { id, role: "img", "aria-label": summary, viewBox: `0 0 ${width} ${height}`, class: "chart" },
+    el("line", { class: "axis", x1: String(left), x2: String(width), y1: String(height - bottom), y2: String(height - bottom) }), ...bars, ...ticks, ...scale);
+  const table = h("table", { class: "chart-data", id: `${id}-data` },
+    h("caption", {}, title),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, id === "chart-days" ? "Day" : "Hour"), series.map((r) => h("th", { scope: "col" }, RATING[r][1])), h("th", { scope: "col" }, "All"))),
+    h("tbody", {}, counts.map((c, i) => h("tr", { "data-bucket": keys[i] },
+      h("th", { scope: "row" }, labels[i]), series.map((r) => h("td", { class: "num", "data-rating": r }, String(c[r]))), h("td", { class: "num" }, String(series.reduce((sum, r) => sum + c[r], 0)))))));
+  return h("figure", { class: "glance" },
+    h("figcaption", {}, title), svg,
+    h("details", {}, h("summary", {}, `${title}: the numbers`), table));
+}
+
+/** The user's 30 days at a glance: calls per day by rating, and by hour of day, in the agent's
+ * time zone — so "poor every afternoon" shows before anyone reads a row. */
+function glance(calls) {
+  // The window is the 30 days before now: 31 calendar days of the agent's, the first and
+  // the last in part.
+  const days = [];
+  for (const d = new Date(Date.now() - 30 * 86400e3); localDay(d.toISOString()) <= localDay(new Date().toISOString()); d.setDate(d.getDate() + 1)) {
+    days.push(localDay(d.toISOString()));
+  }
+  const dayLabels = days.map((d) => new Date(`${d}T12:00:00`).toLocaleDateString(undefined, { day: "numeric", month: "short" }));
+  const perDay = tally(calls, days, (c) => days.indexOf(localDay(c.startDateTime)));
+  const hours = Array.from({ length: 24 }, (_, i) => String(i).padStart(2, "0"));
+  const perHour = tally(calls, hours, (c) => new Date(c.startDateTime).getHours());
+  const poor = calls.filter((c) => c.rating === "poor").length;
+  const busiest = (counts, labels) => {
+    const totals = counts.map((c) => SERIES.reduce((sum, r) => sum + c[r], 0));
+    const i = totals.indexOf(Math.max(...totals));
+    return `${labels[i]} (${count(totals[i], "call")})`;
+  };
+  const worstHour = (() => {
+    const i = perHour.map((c) => c.poor).reduce((best, n, j, all) => (n > all[best] ? j : best), 0);
+    return perHour[i].poor ? `; most poor calls at ${hours[i]}:00 (${perHour[i].poor})` : "";
+  })();
+  const legend = h("ul", { class: "chart-legend", "aria-hidden": "true" },
+    SERIES.filter((r) => r !== "pending" || calls.some((c) => c.rating === "pending")).map((r) => h("li", {}, h("span", { class: `swatch bar-${r}` }), RATING[r][1])));
+  return h("section", { class: "glance", "aria-labelledby": "glance-title" },
+    h("h2", { id: "glance-title" }, "The 30 days at a glance"),
+    h("p", {}, `${count(calls.length, "call")}, ${poor} poor. Times in ${ZONE}.`),
+    legend,
+    h("div", { class: "charts" },
+      barChart("chart-days", "Calls per day by rating", days, dayLabels, perDay, `Calls per day by rating over the last 30 days: ${count(calls.length, "call")}, ${poor} poor; busiest day ${busiest(perDay, dayLabels)}.`, 5),
+      barChart("chart-hours", `Calls by hour of day (${ZONE})`, hours, hours.map((h) => `${h}:00`), perHour, `Calls by hour of day in ${ZONE}: busiest hour ${busiest(perHour, hours)}${worstHour}.`, 3)));
 }
 
 const COMPARISON = { above: ">", atLeast: "≥", below: "<" };
+const SEVERITY = { red: 0, yellow: 1, normal: 2 };
 
-function metricsTable(metrics) {
+/** "Segment 2, 3 Dec 2026, 14:05 CET": a metric's segment by its place in the session, and its
+ * start where the role's view has the timeline. */
+function segmentName(index, session) {
+  const start = session?.timeline?.[index]?.startDateTime;
+  return [`Segment ${index + 1}`, start && at(start)].filter(Boolean).flatMap((part, i) => (i ? [", ", part] : [part]));
+}
+
+/** Who measured a stream: "Callee's end, caller to callee". */
+const measuredOn = (m) => [m.side && `${inWords(m.side)}'s end`, m.direction && inWords(m.direction).toLowerCase()].filter(Boolean).join(", ") || "—";
+
+/** A session's graded metrics, worst first (red, yellow, normal), each by its segment (the
+ * legend goes once beside them: `gradeLegend`). */
+function metricsTable(metrics, session) {
   if (!metrics.length) return h("p", {}, "No metrics were reported.");
+  const rows = [...metrics].sort((a, b) => (SEVERITY[a.grade] ?? 3) - (SEVERITY[b.grade] ?? 3) || (a.segment ?? 0) - (b.segment ?? 0));
   return h("table", { class: "metrics" },
-    h("thead", {}, h("tr", {}, ["Metric", "Media", "Measured on", "Value", "Threshold", "Grade"].map((t) => h("th", { scope: "col" }, t)))),
-    h("tbody", {}, metrics.map((m) => h("tr", {},
-      h("td", {}, words(m.metric)),
-      h("td", {}, words(m.media)),
-      h("td", {}, [m.side && `${words(m.side)} side`, m.direction && words(m.direction)].filter(Boolean).join(", ") || "—"),
-      h("td", { class: "num" }, metricValue(m.metric, m.value)),
-      h("td", { class: "num" }, `${COMPARISON[m.comparison] || ""} ${metricValue(m.metric, m.threshold)}`),
-      gradeCell(m.grade)))));
+      h("thead", {}, h("tr", {}, ["Metric", "Media", "Segment", "Measured at", "Value", "Threshold", "Grade"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows.map((m) => h("tr", { "data-metric": m.metric },
+        h("td", {}, metricLabel(m.metric)),
+        h("td", {}, inWords(m.media)),
+        h("td", {}, m.segment === undefined ? "—" : segmentName(m.segment, session)),
+        h("td", {}, measuredOn(m)),
+        h("td", { class: "num" }, metricValue(m.metric, m.value)),
+        h("td", { class: "num" }, `${COMPARISON[m.comparison] || ""} ${metricValue(m.metric, m.threshold)}`),
+        gradeCell(m.grade)))));
 }
 
 function facts(object) {
@@ -241,14 +437,45 @@ function facts(object) {
     nested.map(([k, v]) => h("div", {}, h("h4", {}, label(k)), facts(v))));
 }
 
+/** One session's Advanced tab: its graded metrics, then every detail Graph reported per side. */
+const advancedOf = (s) => [metricsTable(s.metrics, s), advancedPanel(s)];
+
+/** A tab's content with the grade legend above it, for the tabs that show grades, and what the
+ * ratings (Unavailable and Pending above all) mean a click away. */
+const withLegend = (content) => [gradeLegend(), h("details", {}, h("summary", {}, "What the ratings mean"), ratingLegend()), ...[content].flat()];
+
+/** One session's Debug tab. */
+const debugOf = (s) => [debugPanel(s)];
+
+/** Each session's `content`, under its heading. */
+function perSession(sessions, content) {
+  return sessions.map((s) => h("section", { class: "session" },
+    h("h3", {}, `Session ${(s.index ?? 0) + 1}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
+    ...content(s)));
+}
+
+/** "likely at Bob's end": where the main cause most likely lies, each end named as the role
+ * may see it. */
+function likelyAt(s) {
+  if (s.likelyAt === "both") return "likely at both ends";
+  const end = s[s.likelyAt];
+  return end ? `likely at ${party(end)}'s end` : null;
+}
+
+/** "Caller in SEATTLE-SEA-1, Seattle": where the building file puts each end. */
+function locationLine(s) {
+  const place = (b) => [b.buildingName, b.city].filter(Boolean).join(", ");
+  return ["caller", "callee"].map((side) => s.location[side] && `${inWords(side)} in ${place(s.location[side])}`).filter(Boolean).join("; ") || "not mapped";
+}
+
 /** One session's verdict: main cause, issues in words, location, graded metrics. */
 function sessionOverview(s) {
   return [
     s.segmentsShown ? h("p", { class: "note" }, `The first ${s.segmentsShown} of its ${s.segmentCount} segments are shown: the session is too large to show whole.`) : null,
-    s.mainCause ? h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause) : null,
-    s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, sentence(issue.code), " ", [issue.metric && words(issue.metric), issue.side && `${words(issue.side)} side`].filter(Boolean).join(", ")))) : null,
-    s.location ? h("p", {}, "Location: ", ["caller", "callee"].map((side) => s.location[side] && `${words(side)} in ${s.location[side].buildingName}, ${s.location[side].city}`).filter(Boolean).join("; ") || "not mapped") : null,
-    metricsTable(s.metrics),
+    s.mainCause ? h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause, likelyAt(s) ? h("span", { class: "likely" }, ` (${likelyAt(s)})`) : null) : null,
+    s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, sentence(issue.code), " ", [issue.metric && metricLabel(issue.metric), issue.side && `${inWords(issue.side)}'s end`].filter(Boolean).join(", ")))) : null,
+    s.location ? h("p", {}, "Location: ", locationLine(s)) : null,
+    metricsTable(s.metrics, s),
   ];
 }
 
@@ -349,18 +576,18 @@ const sessionHref = (userId, callId, i) => `#/users/${encodeURIComponent(userId)
 /** The engineer's timeline: each segment, both sides' reports, every stream and its grades. */
 function timelineView(segments) {
   return segments.map((segment, i) => h("section", { class: "segment" },
-    h("h3", {}, `Segment ${i + 1}`, segment.startDateTime ? `, ${when(segment.startDateTime)}` : ""),
+    h("h3", {}, segmentName(i, { timeline: segments })),
     h("div", { class: "row" }, ["caller", "callee"].map((side) => h("div", {},
-      h("h4", {}, words(side)),
+      h("h4", {}, inWords(side)),
       segment[side].client ? facts(segment[side].client) : null,
-      segment[side].networks.map((n) => h("div", {}, h("h5", {}, `Network (${n.media || "media"})`), facts({ ...n, media: undefined }))),
-      segment[side].devices.map((d) => h("div", {}, h("h5", {}, `Devices (${d.media || "media"})`), facts({ ...d, media: undefined })))))),
+      segment[side].networks.map((n) => h("div", {}, h("h5", {}, `Network (${inWords(n.media || "media")})`), facts({ ...n, media: undefined }))),
+      segment[side].devices.map((d) => h("div", {}, h("h5", {}, `Devices (${inWords(d.media || "media")})`), facts({ ...d, media: undefined })))))),
     segment.media.map((media) => h("div", {},
-      h("h4", {}, media.label || "Media"),
+      h("h4", {}, media.label ? inWords(media.label) : "Media"),
       media.streams.map((stream) => h("div", { class: "stream" },
         h("h5", {}, value("direction", stream.direction || "unknown")),
         facts({ ...stream, metrics: undefined, direction: undefined }),
-        metricsTable(stream.metrics)))))));
+        metricsTable(stream.metrics.map((m) => ({ ...m, segment: undefined })))))))));
 }
 
 /** Session `index` of a call: from its detail, the paged list already seen, or the pages. */
@@ -381,17 +608,17 @@ async function sessionPage(userId, callId, number) {
   const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
   const s = await findSession(call, userId, number - 1);
   if (!s) throw new Error(`This call has no session ${number}.`);
-  const panels = [["overview", sessionOverview(s), "Overview"]];
-  if (s.timeline) panels.push(["timeline", timelineView(s.timeline), "Timeline"]);
-  if (s.advanced) panels.push(["advanced", advancedPanel(s), "Advanced"]);
-  if (s.debug) panels.push(["debug", debugPanel(s), "Debug"]);
+  const panels = [["overview", withLegend(sessionOverview(s)), "Overview"]];
+  if (s.timeline) panels.push(["timeline", withLegend(timelineView(s.timeline)), "Timeline"]);
+  if (s.advanced) panels.push(["advanced", withLegend(advancedOf(s)), "Advanced"]);
+  if (s.debug) panels.push(["debug", debugOf(s), "Debug"]);
   show(
     h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(callId)}` }, "← Back to the call")),
     h("h1", {}, `Session ${number} of ${call.sessionCount}: ${party(s.caller)} → ${party(s.callee)} `, badge(s.rating)),
     s.id ? escalateForm(userId, callId, s.id) : null,
     h("dl", { class: "facts" },
-      h("dt", {}, "Call"), h("dd", {}, `${words(call.type)}, ${when(call.startDateTime)}`),
-      s.startDateTime ? [h("dt", {}, "Started"), h("dd", {}, when(s.startDateTime))] : null,
+      h("dt", {}, "Call"), h("dd", {}, `${inWords(call.type)}, `, at(call.startDateTime)),
+      s.startDateTime ? [h("dt", {}, "Started"), h("dd", {}, at(s.startDateTime))] : null,
       h("dt", {}, "Segments"), h("dd", {}, String((s.timeline || []).length || "—"))),
     ...tabs(panels),
   );
@@ -419,10 +646,11 @@ function tabs(panels) {
 
 /** A call's facts and its tabs: Overview, and Advanced and Debug where the API gave this role them. */
 function callDetail(call, userId) {
-  const panels = [["overview", overview(call, userId), "Overview"]];
+  const panels = [["overview", withLegend(overview(call, userId)), "Overview"]];
   // Only what the API returned for this role: a specialist's sessions have neither section.
-  if (call.sessions.some((s) => s.advanced)) panels.push(["advanced", eachSession(call.sessions, advancedPanel), "Advanced"]);
-  if (call.sessions.some((s) => s.debug)) panels.push(["debug", eachSession(call.sessions, debugPanel), "Debug"]);
+  const detailed = call.sessions.filter((s) => s.advanced);
+  if (detailed.length) panels.push(["advanced", withLegend(perSession(detailed, advancedOf)), "Advanced"]);
+  if (detailed.some((s) => s.debug)) panels.push(["debug", perSession(detailed, debugOf), "Debug"]);
   return [
     h("dl", { class: "facts" },
       h("dt", {}, "Duration"), h("dd", {}, duration(call.durationSeconds)),
@@ -436,7 +664,7 @@ async function callPage(userId, callId) {
   const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
   show(
     h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}` }, "← Back to the history")),
-    h("h1", {}, `${words(call.type)}, ${when(call.startDateTime)} `, badge(call.rating)),
+    h("h1", {}, `${inWords(call.type)}, `, at(call.startDateTime), " ", badge(call.rating)),
     ownAndMeeting(call),
     escalateForm(userId, callId),
     ...callDetail(call, userId),
@@ -484,7 +712,7 @@ function escalateForm(userId, callId, sessionId) {
 
 /** Tier 2's queue of one state, or a specialist's own escalations. */
 async function escalationsPage(state) {
-  const engineer = hasRole("support-engineer", "admin");
+  const engineer = can("support-engineer", "admin");
   const params = engineer ? { state: state || "open" } : { mine: "true" };
   const body = h("tbody");
   const more = h("button", { type: "button", hidden: true }, "Older escalations");
@@ -493,10 +721,10 @@ async function escalationsPage(state) {
     const page = await api("/escalations", { ...params, limit: 50, cursor });
     for (const e of page.items) {
       body.append(h("tr", { "data-escalation": e.id },
-        h("td", {}, h("a", { href: `#/escalation/${encodeURIComponent(e.id)}` }, when(e.openedAt))),
+        h("td", {}, h("a", { href: `#/escalation/${encodeURIComponent(e.id)}` }, at(e.openedAt))),
         h("td", {}, stateBadge(e.state)),
         h("td", {}, e.call.userName || e.call.userId),
-        h("td", {}, `${words(e.call.type)}, ${when(e.call.startDateTime)} `, badge(e.call.rating)),
+        h("td", {}, `${inWords(e.call.type)}, `, at(e.call.startDateTime), " ", badge(e.call.rating)),
         h("td", {}, e.ticket || "—"),
         h("td", {}, e.openedBy.label),
         h("td", {}, e.claimedBy ? e.claimedBy.label : "—"),
@@ -525,7 +753,7 @@ async function escalationsPage(state) {
 /** One escalation: the call's detail in the reader's own role, the notes beside it, and the actions. */
 async function escalationPage(id) {
   const e = await api(`/escalations/${encodeURIComponent(id)}`);
-  const engineer = hasRole("support-engineer", "admin");
+  const engineer = can("support-engineer", "admin");
   let call = null;
   let missing = "";
   try {
@@ -558,19 +786,19 @@ async function escalationPage(id) {
   const notes = h("aside", { class: "notes", "aria-labelledby": "notes-title" },
     h("h2", { id: "notes-title" }, "Notes"),
     h("ol", {}, e.notes.map((n) => h("li", {},
-      h("p", { class: "meta" }, h("strong", {}, n.author.label), ` · ${when(n.at)}`),
+      h("p", { class: "meta" }, h("strong", {}, n.author.label), " · ", at(n.at)),
       n.removed ? h("p", { class: "removed" }, "Removed: a person it concerned was erased.") : h("p", { class: "note-text" }, n.text)))),
     h("form", { onsubmit: addNote },
       h("label", { for: "note-text" }, "Add a note"), note,
       h("button", { type: "submit" }, "Add note"), problem));
   show(
     h("p", {}, h("a", { href: "#/escalations" }, engineer ? "← Queue" : "← My escalations")),
-    h("h1", {}, `Escalation: ${e.call.userName || e.call.userId}, ${words(e.call.type)} of ${when(e.call.startDateTime)} `, stateBadge(e.state)),
+    h("h1", {}, `Escalation: ${e.call.userName || e.call.userId}, ${inWords(e.call.type)} of `, at(e.call.startDateTime), " ", stateBadge(e.state)),
     h("dl", { class: "facts" },
-      h("dt", {}, "Opened"), h("dd", {}, `${when(e.openedAt)} by ${e.openedBy.label}`),
+      h("dt", {}, "Opened"), h("dd", {}, at(e.openedAt), ` by ${e.openedBy.label}`),
       h("dt", {}, "Ticket"), h("dd", {}, e.ticket || "—"),
-      e.claimedBy ? [h("dt", {}, "Claimed"), h("dd", {}, `${when(e.claimedAt)} by ${e.claimedBy.label}`)] : null,
-      e.resolvedBy ? [h("dt", {}, "Resolved"), h("dd", {}, `${when(e.resolvedAt)} by ${e.resolvedBy.label}`)] : null,
+      e.claimedBy ? [h("dt", {}, "Claimed"), h("dd", {}, at(e.claimedAt), ` by ${e.claimedBy.label}`)] : null,
+      e.resolvedBy ? [h("dt", {}, "Resolved"), h("dd", {}, at(e.resolvedAt), ` by ${e.resolvedBy.label}`)] : null,
       session >= 0 ? [h("dt", {}, "Session"), h("dd", {}, h("a", { href: sessionHref(e.call.userId, e.call.callId, session) }, `Session ${session + 1}`))] : null),
     engineer ? h("div", { class: "row actions" },
       e.state === "open" ? h("button", { type: "button", class: "primary", id: "claim", onclick: change("claim") }, "Claim") : null,
@@ -590,18 +818,43 @@ function failed(error) {
   show(h("h1", {}, "Something went wrong"), h("p", { class: "error", role: "alert" }, error.message), h("p", {}, h("a", { href: "#/" }, "Back to search")));
 }
 
+/** The signed-in person's role as `GET /me` answers it, once per token. */
+let me = { token: null, role: null, roleName: null };
+
+/** Asks `GET /me` for the token's role (it knows the directory roles of `wids` as well as the
+ * app roles); without an answer, the role the token's own claims name. */
+async function whoAmI() {
+  if (me.token === token()) return me;
+  let answer = {};
+  try {
+    answer = await api("/me");
+  } catch (error) {
+    if (error instanceof SignedOut) throw error;
+  }
+  const fallback = ROLES.findLast(([role]) => hasRole(role)) || [];
+  me = { token: token(), role: answer.role || fallback[0] || null, roleName: answer.roleName || fallback[1] || null };
+  return me;
+}
+
+/** Whether the signed-in role is one of `roles` (only the API's answers decide what is shown). */
+const can = (...roles) => roles.includes(me.role);
+
 async function render() {
   say("");
   if (!token()) return signInPage();
-  const me = claims(token());
-  const roles = Array.isArray(me.roles) ? me.roles.join(", ") : me.roles || "";
-  document.getElementById("who").textContent = `${me.name || me.preferred_username || me.sub || "signed in"}${roles ? ` (${roles})` : ""}`;
+  try {
+    await whoAmI();
+  } catch (error) {
+    return failed(error);
+  }
+  const person = claims(token());
+  document.getElementById("who").textContent = `${person.name || person.preferred_username || person.sub || "signed in"}${me.roleName ? ` (${me.roleName})` : ""}`;
   document.getElementById("sign-out").hidden = false;
   const queue = document.getElementById("queue-link");
-  queue.textContent = hasRole("support-engineer", "admin") ? "Escalations" : "My escalations";
-  queue.hidden = !hasRole("support-specialist", "support-engineer", "admin");
+  queue.textContent = can("support-engineer", "admin") ? "Escalations" : "My escalations";
+  queue.hidden = !me.role;
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
-  adminLinks(parts);
+  adminLinks(parts, can("admin"));
   try {
     if (parts[0] === "users" && parts.length === 1) await usersPage();
     else if (parts[0] === "users" && parts.length === 2) await historyPage(parts[1]);
@@ -609,7 +862,7 @@ async function render() {
     else if (parts[0] === "users" && parts[2] === "calls" && parts[4] === "sessions" && parts.length === 6) await sessionPage(parts[1], parts[3], Number(parts[5]));
     else if (parts[0] === "escalations" && parts.length <= 2) await escalationsPage(parts[1]);
     else if (parts[0] === "escalation" && parts.length === 2) await escalationPage(parts[1]);
-    else if (!(await adminRoute(parts))) homePage();
+    else if (!(await adminRoute(parts, can("admin")))) homePage();
   } catch (error) {
     failed(error);
   }

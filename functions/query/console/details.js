@@ -2,44 +2,14 @@
 // field Graph reports per endpoint, grouped (Feedback, System, Building; per segment and medium
 // Device, Connectivity, Network), each with a human label and its unit; no raw enumeration value.
 
-import { h, party, when, words } from "./lib.js";
+import { h, party, when, words, inWords } from "./lib.js";
 
 // ---- values in words, with units ---------------------------------------------------------
 
-/** Graph's enumeration values, per enumeration, as a person reads them. */
-const PLATFORMS = {
-  windows: "Windows", macOS: "macOS", iOS: "iOS", android: "Android", web: "Web browser", ipPhone: "IP phone",
-  roomSystem: "Teams Room", surfaceHub: "Surface Hub", holoLens: "HoloLens", unknown: "Unknown", unknownFutureValue: "Unknown",
-};
-const PRODUCTS = {
-  teams: "Teams", skypeForBusiness: "Skype for Business", lync: "Lync", azureCommunicationServices: "Azure Communication Services",
-  unknown: "Unknown", unknownFutureValue: "Unknown",
-};
-const SERVICE_ROLES = {
-  customBot: "Bot", skypeForBusinessMicrosoftTeamsGateway: "Skype for Business–Teams gateway",
-  skypeForBusinessAudioVideoMcu: "Audio/video conferencing server", skypeForBusinessApplicationSharingMcu: "Application sharing conferencing server",
-  skypeForBusinessCallQueues: "Call queue", skypeForBusinessAutoAttendant: "Auto attendant", mediationServer: "Mediation server",
-  mediationServerCloudConnectorEdition: "Mediation server (Cloud Connector)", exchangeUnifiedMessagingService: "Exchange voicemail",
-  mediaController: "Media controller", conferencingAnnouncementService: "Conference announcements", conferencingAttendant: "Conference attendant",
-  audioTeleconferencerController: "Dial-in conferencing", skypeForBusinessUnifiedCommunicationApplicationPlatform: "Communications application platform",
-  responseGroupServiceAnnouncementService: "Response group announcements", gateway: "PSTN gateway", skypeTranslator: "Translator",
-  skypeForBusinessAttendant: "Attendant", responseGroupService: "Response group", voicemail: "Voicemail", unknown: "Unknown", unknownFutureValue: "Unknown",
-};
-const CONNECTIONS = { wired: "Wired", wifi: "Wi-Fi", mobile: "Mobile", tunnel: "Tunnel (VPN)", unknown: "Unknown", unknownFutureValue: "Unknown" };
-const BANDS = { frequency24GHz: "2.4 GHz", frequency50GHz: "5 GHz", frequency60GHz: "60 GHz", unknown: "Unknown", unknownFutureValue: "Unknown" };
-const RADIOS = {
-  wifi80211a: "802.11a", wifi80211b: "802.11b", wifi80211g: "802.11g", wifi80211n: "Wi-Fi 4 (802.11n)",
-  wifi80211ac: "Wi-Fi 5 (802.11ac)", wifi80211ax: "Wi-Fi 6 (802.11ax)", unknown: "Unknown", unknownFutureValue: "Unknown",
-};
-const TRANSPORTS = { udp: "UDP", tcp: "TCP", unknown: "Unknown", unknownFutureValue: "Unknown" };
+/** The feedback's rating as a person reads it (its words would read as a call's rating elsewhere). */
 const FEEDBACK = {
   notRated: "Not rated", bad: "Bad (1 of 5)", poor: "Poor (2 of 5)", fair: "Fair (3 of 5)", good: "Good (4 of 5)",
   excellent: "Excellent (5 of 5)", unknown: "Unknown",
-};
-const STAGES = { callSetup: "While setting up the call", midcall: "During the call", unknown: "Unknown" };
-const MEDIA = {
-  "main-audio": "Audio", "main-video": "Video", "applicationsharing-video": "Screen sharing (video-based)",
-  applicationsharing: "Application sharing", "data": "Data", "panoramic-video": "Panoramic video",
 };
 
 const number = (v, digits = 2) => (Number.isInteger(v) ? String(v) : v.toFixed(digits));
@@ -59,8 +29,8 @@ const milliseconds = (v) => `${number(v, 1)} ms`;
 /** Each field shown: its label and how its value reads. Fields not listed are not shown. */
 const FIELDS = {
   // System
-  machineName: ["Machine name", text], platform: ["Platform", one(PLATFORMS)], productFamily: ["Product", one(PRODUCTS)],
-  applicationVersion: ["Client version", text], serviceRole: ["Service", one(SERVICE_ROLES)], cpuName: ["Processor", text],
+  machineName: ["Machine name", text], platform: ["Platform", inWords], productFamily: ["Product", inWords],
+  applicationVersion: ["Client version", text], serviceRole: ["Service", inWords], cpuName: ["Processor", text],
   cpuCoresCount: ["Processor cores", cores], cpuProcessorSpeedInMhz: ["Processor speed", megahertz],
   // Device
   captureDevice: ["Microphone", text], captureDeviceDriver: ["Microphone driver", text],
@@ -76,12 +46,12 @@ const FIELDS = {
   receivedSignalLevel: ["Speech level received", decibels], receivedNoiseLevel: ["Noise level received", decibels],
   renderMuteEventRatio: ["Speaker muted", percentOfCall], renderZeroVolumeEventRatio: ["Speaker volume at zero", percentOfCall],
   // Connectivity
-  connectionType: ["Connection", one(CONNECTIONS)], ipAddress: ["IP address", text], subnet: ["Subnet", text],
-  wifiBand: ["Wi-Fi band", one(BANDS)], wifiChannel: ["Wi-Fi channel", text], wifiSignalStrength: ["Wi-Fi signal strength", percent],
-  wifiRadioType: ["Wi-Fi standard", one(RADIOS)], wifiMicrosoftDriver: ["Microsoft Wi-Fi driver", text],
+  connectionType: ["Connection", inWords], ipAddress: ["IP address", text], subnet: ["Subnet", text],
+  wifiBand: ["Wi-Fi band", inWords], wifiChannel: ["Wi-Fi channel", text], wifiSignalStrength: ["Wi-Fi signal strength", percent],
+  wifiRadioType: ["Wi-Fi standard", inWords], wifiMicrosoftDriver: ["Microsoft Wi-Fi driver", text],
   wifiMicrosoftDriverVersion: ["Microsoft Wi-Fi driver version", text], wifiVendorDriver: ["Wi-Fi adapter driver", text],
   wifiVendorDriverVersion: ["Wi-Fi adapter driver version", text], wifiBatteryCharge: ["Battery charge", percent],
-  linkSpeed: ["Link speed", megabits], transportProtocol: ["Transport", one(TRANSPORTS)],
+  linkSpeed: ["Link speed", megabits], transportProtocol: ["Transport", inWords],
   // Network
   bandwidthLowEventRatio: ["Bandwidth too low", percentOfCall], delayEventRatio: ["Network delay too long", percentOfCall],
   receivedQualityEventRatio: ["Network spoiled the audio received", percentOfCall],
@@ -117,7 +87,7 @@ function group(title, level, ...content) {
 }
 
 /** A medium's label in words: "Audio", "Video", "Screen sharing (video-based)". */
-export const mediaName = (label) => (label ? MEDIA[label] || words(label.replace(/-/g, " ")) : "Media");
+const mediaName = (label) => (label ? inWords(label) : "Media");
 
 /** "Segment 2, from 14:30" (segments are counted from 1). */
 const segmentName = (segment) => `Segment ${segment.index + 1}${segment.startDateTime ? `, from ${when(segment.startDateTime)}` : ""}`;
@@ -180,7 +150,7 @@ export function debugPanel(session) {
         h("dt", {}, "Conference id"), h("dd", {}, d.conferenceId ? h("code", {}, d.conferenceId) : "None (not a meeting)"))),
     h("section", { class: "group" }, h("h3", {}, "Failure"),
       failure ? h("dl", { class: "facts" },
-        h("dt", {}, "Stage"), h("dd", {}, one(STAGES)(failure.stage)),
+        h("dt", {}, "Stage"), h("dd", {}, inWords(failure.stage)),
         failure.reason ? [h("dt", {}, "Reason"), h("dd", {}, failure.reason)] : null,
         shown(failure.msDiagCode) ? [h("dt", {}, "Ms-diag code"), h("dd", {}, String(failure.msDiagCode))] : null) : h("p", {}, "The session did not fail.")),
     bySide(session, "debug", (side) => [
@@ -192,11 +162,4 @@ export function debugPanel(session) {
       ]),
     ].filter(Boolean)),
   ];
-}
-
-/** A call's sessions, each under its heading ("Session 2: Ada Lovelace → Bob Babbage"), with
- * `panel` (advancedPanel or debugPanel) of each. */
-export function eachSession(sessions, panel) {
-  return sessions.map((s) => h("section", { class: "session" },
-    h("h2", {}, `Session ${s.index + 1}: ${party(s.caller)} → ${party(s.callee)}`), panel(s)));
 }

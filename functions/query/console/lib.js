@@ -101,8 +101,22 @@ export async function request(method, path, params, body, raw) {
 
 // ---- formatting --------------------------------------------------------------------------
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+/** The agent's own time zone, as the browser reports it. */
+export const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const dateTime = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+const utc = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
+
+/** A time in the agent's time zone, the zone named ("3 Dec 2026, 14:05 CET"). */
 export const when = (iso) => dateTime.format(new Date(iso));
+
+/** A time as an element: the agent's time zone on screen, UTC on hover. */
+export const at = (iso) => h("time", { datetime: iso, title: `${utc.format(new Date(iso))} UTC` }, when(iso));
+
+/** The agent's calendar day of a time, as `YYYY-MM-DD` (what a date input holds). */
+export function localDay(iso) {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
 
 export function duration(seconds) {
   const m = Math.floor(seconds / 60), s = seconds % 60, hours = Math.floor(m / 60);
@@ -114,6 +128,52 @@ export function words(camel) {
   return spaced.charAt(0).toUpperCase() + spaced.slice(1).toLowerCase();
 }
 
+/** Every graded metric, keyed by its name as the API sends it: one human label and one unit
+ * each, used everywhere a metric appears (`docs/thresholds.md`). Units: `ms`; `ratio` (0..1,
+ * shown as a percentage); `percent` (already 0..100); `fps`; `mos` (MOS points). */
+const METRICS = {
+  averageJitter: ["Average jitter", "ms"],
+  maxJitter: ["Maximum jitter", "ms"],
+  averagePacketLossRate: ["Average packet loss", "ratio"],
+  maxPacketLossRate: ["Maximum packet loss", "ratio"],
+  averageRoundTripTime: ["Average round trip", "ms"],
+  maxRoundTripTime: ["Maximum round trip", "ms"],
+  averageAudioDegradation: ["Average audio degradation (NMOS)", "mos"],
+  averageRatioOfConcealedSamples: ["Concealed samples", "ratio"],
+  renderNotFunctioningEventRatio: ["Speaker not functioning", "ratio"],
+  captureNotFunctioningEventRatio: ["Microphone not functioning", "ratio"],
+  averageVideoFrameRate: ["Average frame rate", "fps"],
+  averageVideoFrameLossPercentage: ["Average frame loss", "percent"],
+  postForwardErrorCorrectionPacketLossRate: ["Packet loss after error correction", "ratio"],
+  postFecPacketLossRate: ["Packet loss after error correction", "ratio"],
+  spoiledTilePercentTotal: ["Spoiled tiles", "percent"],
+  rdpTileProcessingLatencyAverage: ["Tile processing latency", "ms"],
+  relativeOneWayAverage: ["Relative one-way delay", "ms"],
+};
+
+const decimals = (v, most) => new Intl.NumberFormat(undefined, { maximumFractionDigits: most }).format(v);
+
+/** A number in a unit of METRICS's. */
+function inUnit(unit, v) {
+  switch (unit) {
+    case "ms": return `${decimals(v, 1)} ms`;
+    case "ratio": return `${decimals(v * 100, 2)} %`;
+    case "percent": return `${decimals(v, 2)} %`;
+    case "fps": return `${decimals(v, 1)} fps`;
+    case "mos": return `${decimals(v, 2)} MOS`;
+    default: return decimals(v, 2);
+  }
+}
+
+/** A metric's human label ("Average frame rate"). */
+export const metricLabel = (metric) => METRICS[metric]?.[0] || words(metric);
+
+/** A metric's value with its unit ("24.5 fps", "14 %", "31.2 ms"). */
+export function metricValue(metric, v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return "—";
+  return inUnit(METRICS[metric]?.[1], v);
+}
+
 /** Field names as a person reads them; anything not listed is split into words. */
 const LABELS = {
   ipAddress: "IP address", reflexiveIpAddress: "Reflexive IP address", relayIpAddress: "Relay IP address",
@@ -122,27 +182,55 @@ const LABELS = {
   wifiRadioType: "Wi-Fi radio type", connectionType: "Connection", relayUsed: "Relay used",
   transportProtocol: "Transport", linkSpeed: "Link speed", userAgent: "User agent",
   captureDevice: "Microphone", captureDeviceDriver: "Microphone driver", renderDevice: "Speaker",
-  renderDeviceDriver: "Speaker driver", captureNotFunctioningEventRatio: "Microphone not functioning",
-  renderNotFunctioningEventRatio: "Speaker not functioning", insideCorp: "Inside corporate network",
-  expressRoute: "ExpressRoute", bandwidthEstimate: "Bandwidth estimate", postFecPacketLossRate: "Post-FEC packet loss",
-  mediaBypassed: "Media bypassed",
+  renderDeviceDriver: "Speaker driver", insideCorp: "Inside corporate network",
+  expressRoute: "ExpressRoute", bandwidthEstimate: "Bandwidth estimate",
+  mediaBypassed: "Media bypassed", productFamily: "Product", platform: "Platform", codec: "Codec",
+  packetUtilization: "Packets", buildingName: "Building", networkName: "Network name",
 };
-export const label = (key) => LABELS[key] || words(key);
+export const label = (key) => METRICS[key]?.[0] || LABELS[key] || words(key);
 
-/** Graph's enumeration values as a person reads them. */
+/** Graph's enumeration values as a person reads them (radio types, bands, connections,
+ * transports, platforms, product families, service roles, media labels, failure stages,
+ * directions, sides). */
 const VALUES = {
-  wired: "Wired", wifi: "Wi-Fi", mobile: "Mobile", tunnel: "Tunnel", unknown: "Unknown",
+  wired: "Wired", wifi: "Wi-Fi", mobile: "Mobile", tunnel: "VPN tunnel", unknown: "Unknown", unknownFutureValue: "Unknown",
   frequency24GHz: "2.4 GHz", frequency50GHz: "5 GHz", frequency60GHz: "6 GHz",
-  callerToCallee: "Caller to callee", calleeToCaller: "Callee to caller",
+  wifi80211a: "Wi-Fi (802.11a)", wifi80211b: "Wi-Fi (802.11b)", wifi80211g: "Wi-Fi (802.11g)", wifi80211n: "Wi-Fi 4 (802.11n)",
+  wifi80211ac: "Wi-Fi 5 (802.11ac)", wifi80211ax: "Wi-Fi 6 (802.11ax)", wifi80211be: "Wi-Fi 7 (802.11be)",
+  udp: "UDP", tcp: "TCP",
+  windows: "Windows", macOS: "macOS", iOS: "iOS", android: "Android", web: "Web browser", ipPhone: "IP phone",
+  roomSystem: "Teams Room", surfaceHub: "Surface Hub", holoLens: "HoloLens", linux: "Linux",
+  teams: "Teams", skypeForBusiness: "Skype for Business", lync: "Lync", skypeForBusinessVoipPhone: "Skype for Business IP phone",
+  azureCommunicationServices: "Azure Communication Services", teamsForLife: "Teams (personal)",
+  "main-audio": "Audio", "main-video": "Video", "applicationsharing-video": "Screen sharing", "applicationsharing": "Application sharing",
+  "data": "Data", audio: "Audio", video: "Video", screenSharing: "Screen sharing", appSharing: "Application sharing",
+  callerToCallee: "Caller to callee", calleeToCaller: "Callee to caller", caller: "Caller", callee: "Callee",
+  peerToPeer: "Peer-to-peer call", groupCall: "Meeting",
+  callSetup: "While setting up the call", midcall: "During the call", "panoramic-video": "Panoramic video",
+  // Service roles (a service's endpoint: a conference server, a gateway, a bot)
+  customBot: "Bot", skypeForBusinessMicrosoftTeamsGateway: "Skype for Business–Teams gateway",
+  skypeForBusinessAudioVideoMcu: "Audio/video conferencing server", skypeForBusinessApplicationSharingMcu: "Application sharing conferencing server",
+  skypeForBusinessCallQueues: "Call queue", skypeForBusinessAutoAttendant: "Auto attendant", mediationServer: "Mediation server",
+  mediationServerCloudConnectorEdition: "Mediation server (Cloud Connector)", exchangeUnifiedMessagingService: "Exchange voicemail",
+  mediaController: "Media controller", conferencingAnnouncementService: "Conference announcements", conferencingAttendant: "Conference attendant",
+  audioTeleconferencerController: "Dial-in conferencing", skypeForBusinessUnifiedCommunicationApplicationPlatform: "Communications application platform",
+  responseGroupServiceAnnouncementService: "Response group announcements", gateway: "PSTN gateway", skypeTranslator: "Translator",
+  skypeForBusinessAttendant: "Attendant", responseGroupService: "Response group", voicemail: "Voicemail",
 };
 
-/** A fact's value in words: yes/no, bands and connection types, rates and speeds with units. */
+/** An enumeration value in words; an unlisted one split into words. */
+export const inWords = (v) => VALUES[v] || words(v);
+
+/** A fact's value in words: yes/no, enumerations in words, metrics and speeds with units. */
 export function value(key, v) {
   if (typeof v === "boolean") return v ? "Yes" : "No";
   if (typeof v === "string") return VALUES[v] || v;
-  if (/Ratio$|LossRate$|RatioOfConcealedSamples$/.test(key)) return `${(v * 100).toFixed(2)} %`;
-  if (key === "linkSpeed" || key === "bandwidthEstimate") return `${(v / 1e6).toFixed(1)} Mbit/s`;
-  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+  if (typeof v !== "number" || !Number.isFinite(v)) return "—";
+  if (METRICS[key]) return metricValue(key, v);
+  if (key === "wifiSignalStrength" || /Percentage$/.test(key)) return `${decimals(v, 1)} %`;
+  if (/Ratio$|LossRate$/.test(key)) return `${decimals(v * 100, 2)} %`;
+  if (key === "linkSpeed" || /[bB]andwidth/.test(key)) return `${decimals(v / 1e6, 1)} Mbit/s`;
+  return Number.isInteger(v) ? String(v) : decimals(v, 2);
 }
 
 /** Issue codes as sentences; the codes themselves stay in the API and the CSV. */
@@ -180,14 +268,6 @@ export function party(p) {
   return p.phone || p.displayName || p.userPrincipalName || p.id || words(p.kind);
 }
 
-export function metricValue(metric, value) {
-  if (/Rate$|Ratio$|RatioOfConcealedSamples$/.test(metric)) return `${(value * 100).toFixed(2)} %`;
-  if (/Jitter$|RoundTripTime$/.test(metric)) return `${value.toFixed(1)} ms`;
-  if (/Percentage$/.test(metric)) return `${value.toFixed(1)} %`;
-  if (/FrameRate$/.test(metric)) return `${value.toFixed(1)} fps`;
-  return String(Math.round(value * 100) / 100);
-}
-
 /** A metric's grade cell: colour, an icon and the word, so it reads without colour too. */
 export function gradeCell(grade) {
   const marks = { red: ["▲", "Red"], yellow: ["●", "Yellow"], normal: ["", "Normal"] };
@@ -198,4 +278,25 @@ export function gradeCell(grade) {
 /** "1 call", "3 calls": the counts read as sentences. */
 export const count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-export const whenWithZone = (iso) => `${when(iso)} (${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
+/** What the grades mean, in the seed's words: shown wherever graded metrics are. */
+export function gradeLegend() {
+  return h("dl", { class: "legend", "aria-label": "What the grades mean" },
+    h("dt", {}, h("span", { class: "grade-red" }, h("span", { "aria-hidden": "true" }, "▲ "), "Red")),
+    h("dd", {}, "Significant: likely the main cause of a poor session."),
+    h("dt", {}, h("span", { class: "grade-yellow" }, h("span", { "aria-hidden": "true" }, "● "), "Yellow")),
+    h("dd", {}, "Outside the normal range: may contribute, but unlikely the main cause."),
+    h("dt", {}, h("span", { class: "grade-normal" }, "Normal")),
+    h("dd", {}, "Within the normal range."));
+}
+
+/** What the ratings mean, Unavailable and Pending above all: shown wherever ratings are. */
+export function ratingLegend() {
+  const meaning = {
+    good: "Quality data arrived and no rule for a poor call fired.",
+    poor: "At least one rule for a poor call fired; the main cause says which.",
+    unavailable: "No quality data arrived for the audio (typically the call dropped and the client never reported), so it cannot be rated. Not in itself a sign of trouble.",
+    pending: "Not rated yet: the rating follows within minutes of the call record arriving.",
+  };
+  return h("dl", { class: "legend", "aria-label": "What the ratings mean" },
+    Object.entries(meaning).flatMap(([rating, text]) => [h("dt", {}, badge(rating)), h("dd", {}, text)]));
+}

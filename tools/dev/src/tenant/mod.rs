@@ -1,8 +1,10 @@
 //! A realistic sample tenant, the same for the same seed: users in the home tenant on three
 //! sites, guests, another tenant's users and phone numbers; peer-to-peer calls and meetings over
 //! the last 30 days; mostly good sessions, with a minority of each kind of trouble (network,
-//! device, failed setup, no quality data); Wi-Fi and wired; and the building file that maps the
-//! sites. The demo loads it; load tests and benchmarks can reuse it.
+//! device, failed setup, no quality data); Wi-Fi and wired; a video call over several segments
+//! and a call to a phone number; and the building file that maps the sites. The demo loads it;
+//! load tests and benchmarks can reuse it. The browser tests add [`crowd`]: 5,000 more users,
+//! 300 of them Johns, who met in a few large meetings.
 //!
 //! Generated from a seed with `rand`'s seeded generator, never from the clock or the system's
 //! randomness: the same seed and `now` give the same tenant.
@@ -97,9 +99,96 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
         }));
     }
     if calls > 0 {
+        // Their own generator, so that adding them changed nobody else's calls.
+        let mut own = StdRng::seed_from_u64(seed ^ 0x71de0);
+        records.push(video_call(&mut own, seed, &people, now));
+        records.push(phone_call(&mut own, seed, &people, now));
         records.push(town_hall(&mut rng, seed, &people, now));
     }
     Tenant { calls: records, building_file: people::building_file(), featured_user: user_id(0) }
+}
+
+/// The featured user's video call three hours ago with the last home user, who sits in the lab
+/// annex (a building row without a city), in two segments (the network changed half-way): the
+/// video froze to a few frames a second in the second.
+fn video_call(rng: &mut StdRng, seed: u64, people: &[people::Person], now: OffsetDateTime) -> Value {
+    let id = format!("5a3b1e01-{:04x}-4000-8000-000000000001", seed & 0xffff);
+    let (start, end) = (now - Duration::hours(3), now - Duration::hours(3) + Duration::minutes(40));
+    let half = start + Duration::minutes(20);
+    let other = &people[NAMES.len() - 1];
+    let mut s = session(rng, format!("{id}-s0"), &people[0], Some(other), start, end, Trouble::None);
+    s["modalities"] = json!(["audio", "video"]);
+    let audio = s["segments"][0]["media"][0].clone();
+    let video = |frame_rate: f64| {
+        // The first video metric reported decides: the frozen stream reports no frame loss.
+        let stream = |direction: &str, rate: f64| {
+            let mut stream = json!({ "streamDirection": direction, "averageVideoFrameRate": rate,
+                    "postForwardErrorCorrectionPacketLossRate": 0.004, "averageBandwidthEstimate": 2_400_000,
+                    "packetUtilization": 42_000, "videoCodec": "H264" });
+            if rate > 15.0 {
+                stream["averageVideoFrameLossPercentage"] = json!(1.5);
+            }
+            stream
+        };
+        json!({ "label": "main-video", "callerNetwork": audio["callerNetwork"], "calleeNetwork": audio["calleeNetwork"],
+                "streams": [stream("callerToCallee", frame_rate), stream("calleeToCaller", 24.5)] })
+    };
+    s["segments"] = json!([
+        { "id": format!("{id}-g0"), "startDateTime": rfc3339(start), "endDateTime": rfc3339(half), "media": [audio, video(24.5)] },
+        { "id": format!("{id}-g1"), "startDateTime": rfc3339(half), "endDateTime": rfc3339(end), "media": [audio, video(4.2)] },
+    ]);
+    let parties = [&people[0], other];
+    json!({
+        "id": id, "version": 1, "type": "peerToPeer", "modalities": ["audio", "video"],
+        "startDateTime": rfc3339(start), "endDateTime": rfc3339(end),
+        "organizer_v2": { "id": people[0].id, "identity": identity(&people[0]) },
+        "participants_v2": parties.iter().map(|p| json!({ "id": p.id, "identity": identity(p) })).collect::<Vec<_>>(),
+        "sessions": [s],
+    })
+}
+
+/// The featured user's call to a phone number (through the PSTN) four hours ago.
+fn phone_call(rng: &mut StdRng, seed: u64, people: &[people::Person], now: OffsetDateTime) -> Value {
+    let id = format!("5a3b1e01-{:04x}-4000-8000-000000000002", seed & 0xffff);
+    let number = "+15550100123";
+    let (start, end) = (now - Duration::hours(4), now - Duration::hours(4) + Duration::minutes(12));
+    let mut s = session(rng, format!("{id}-s0"), &people[0], None, start, end, Trouble::None);
+    s["callee"] = json!({ "identity": { "phone": { "id": number } } });
+    json!({
+        "id": id, "version": 1, "type": "peerToPeer", "modalities": ["audio"],
+        "startDateTime": rfc3339(start), "endDateTime": rfc3339(end),
+        "organizer_v2": { "id": people[0].id, "identity": identity(&people[0]) },
+        "participants_v2": [{ "id": people[0].id, "identity": identity(&people[0]) }, { "id": number, "identity": { "phone": { "id": number } } }],
+        "sessions": [s],
+    })
+}
+
+/// How many people meet in each of the crowd's meetings.
+const CROWD_MEETING: usize = 500;
+
+/// The crowd's calls ([`people::crowd`]): meetings of [`CROWD_MEETING`] people each over the
+/// last days, so that every one of them has a history and can be searched for. Only the first
+/// of each joined with a reported session: the others' lines are unavailable, which is cheap.
+pub fn crowd(seed: u64, now: OffsetDateTime) -> Vec<Value> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0xc40d);
+    let crowd = people::crowd();
+    crowd
+        .chunks(CROWD_MEETING)
+        .enumerate()
+        .map(|(n, members)| {
+            let id = format!("c40dc40d-{:04x}-4000-8000-{n:012x}", seed & 0xffff);
+            let start = now - Duration::days(1 + n as i64) - Duration::hours(5);
+            let end = start + Duration::hours(1);
+            let s = session(&mut rng, format!("{id}-s0"), &members[0], None, start, end, Trouble::None);
+            json!({
+                "id": id, "version": 1, "type": "groupCall", "modalities": ["audio"],
+                "startDateTime": rfc3339(start), "endDateTime": rfc3339(end),
+                "organizer_v2": { "id": members[0].id, "identity": identity(&members[0]) },
+                "participants_v2": members.iter().map(|p| json!({ "id": p.id, "identity": identity(p) })).collect::<Vec<_>>(),
+                "sessions": [s],
+            })
+        })
+        .collect()
 }
 
 /// How many times each person joins the town hall: enough sessions that its detail shows each
@@ -201,6 +290,32 @@ mod tests {
             tenant.building_file.as_bytes(),
             callscope_core::domain::sites::Delimiter::Comma,
         );
-        assert_eq!(map.expect("the building file is valid").rows.len(), 6);
+        let map = map.expect("the building file is valid");
+        assert_eq!(map.rows.len(), 7);
+        assert!(map.rows.iter().any(|r| r.city.is_empty()), "a building row without a city");
+        let video = tenant.calls.iter().find(|c| c["modalities"].as_array().is_some_and(|m| m.len() > 1)).unwrap();
+        let body = json!({ "value": [video] }).to_string();
+        let video = parse_calls(body.as_bytes(), now).expect("the video call is valid").remove(0);
+        assert_eq!(video.record().sessions[0].segments.len(), 2, "a video call over several segments");
+        let result = classify_sessions(&video.record().sessions, &Thresholds::default());
+        assert_eq!(result.issue_codes.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>(), ["VideoPoor"]);
+    }
+
+    #[test]
+    fn the_crowd_has_5000_people_300_johns_and_one_john_smith_and_is_valid() {
+        let now = time::macros::datetime!(2026-11-25 12:00 UTC);
+        let people = people::crowd();
+        let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names.len(), 5000);
+        assert_eq!(names.iter().filter(|n| n.starts_with("John ")).count(), 300);
+        assert_eq!(names.iter().filter(|n| **n == "John Smith").count(), 1);
+        assert!(names.iter().filter(|n| n.ends_with(" Smith")).count() > 100, "many Smiths besides");
+        let ids: std::collections::BTreeSet<_> = people.iter().map(|p| &p.id).collect();
+        assert_eq!(ids.len(), 5000, "one id each");
+        let meetings = crowd(7, now);
+        let body = json!({ "value": meetings }).to_string();
+        let calls = parse_calls(body.as_bytes(), now).expect("every crowd meeting is valid");
+        let named: usize = calls.iter().map(|c| c.record().participants_v2.len()).sum();
+        assert_eq!(named, 5000, "everyone of the crowd took part in one");
     }
 }

@@ -1,6 +1,7 @@
 //! The sample tenant's people and places: sixteen home users spread over three sites (some on
-//! Wi-Fi), three users of a partner tenant, and a guest, each with the network and machine they
-//! use; and the building file that maps the sites' subnets.
+//! Wi-Fi) and a lab annex whose building row names no city, three users of a partner tenant, and
+//! a guest, each with the network and machine they use; the building file that maps the sites'
+//! subnets; and a crowd of 5,000 more home users, 300 of them Johns, for search at scale.
 //!
 //! Who they are only: what calls they make is `mod.rs`'s, how their sessions go `sessions`'.
 
@@ -38,11 +39,15 @@ pub(super) const SITES: [(&str, &str, &str); 3] = [
     ("NEWYORK-NYC-3", "New York", "10.30"),
 ];
 
+/// The lab annex: a building row with no city (the building file leaves it empty), where the
+/// last home user sits.
+const ANNEX: (&str, &str) = ("LAB-ANNEX", "10.50.1");
+
 /// One person who takes part in calls.
 #[derive(Clone)]
 pub(super) struct Person {
     pub id: String,
-    name: String,
+    pub name: String,
     upn: Option<String>,
     tenant: &'static str,
     kind: &'static str,
@@ -64,8 +69,8 @@ pub(super) fn people(rng: &mut StdRng) -> Vec<Person> {
         .iter()
         .enumerate()
         .map(|(n, name)| {
-            let (_, _, prefix) = SITES[n % SITES.len()];
-            let floor = 1 + n % 2;
+            let (_, _, prefix) = if n == NAMES.len() - 1 { ("", "", ANNEX.1) } else { SITES[n % SITES.len()] };
+            let floor = if n == NAMES.len() - 1 { 1 } else { 1 + n % 2 };
             let wifi = n % 3 == 0;
             Person {
                 id: user_id(n),
@@ -112,7 +117,43 @@ pub(super) fn identity(p: &Person) -> Value {
     json!({ p.kind: { "id": p.id, "displayName": p.name, "tenantId": p.tenant, "userPrincipalName": p.upn } })
 }
 
-/// The building file that maps the sites' subnets, two floors each.
+/// How many people the crowd has, and how many of them are called John (one John Smith).
+pub(super) const CROWD: usize = 5000;
+pub(super) const JOHNS: usize = 300;
+
+const FIRST_NAMES: [&str; 12] =
+    ["Maria", "Wei", "Fatima", "Olga", "Carlos", "Aiko", "Noah", "Priya", "Liam", "Zanele", "Tomasz", "Ingrid"];
+const LAST_NAMES: [&str; 12] =
+    ["Garcia", "Chen", "Okafor", "Novak", "Silva", "Tanaka", "Brown", "Patel", "Murphy", "Dlamini", "Smith", "Larsen"];
+
+/// The crowd: [`CROWD`] home users with their own ids, the first [`JOHNS`] called John — only
+/// one of them John Smith, while many others are Smiths — so "john smith" must match every word.
+pub(super) fn crowd() -> Vec<Person> {
+    (0..CROWD)
+        .map(|n| {
+            let first = if n < JOHNS { "John" } else { FIRST_NAMES[n % FIRST_NAMES.len()] };
+            // Johns take every last name but Smith, but for one.
+            let last = match (n < JOHNS, n) {
+                (true, 150) => "Smith",
+                (true, _) => LAST_NAMES[n % (LAST_NAMES.len() - 2)],
+                _ => LAST_NAMES[(n / FIRST_NAMES.len()) % LAST_NAMES.len()],
+            };
+            Person {
+                id: format!("5a3e0001-0000-4000-8000-{n:012}"),
+                name: format!("{first} {last}"),
+                upn: Some(format!("{}.{}.{n}@contoso.com", first.to_lowercase(), last.to_lowercase())),
+                tenant: HOME_TENANT,
+                kind: "user",
+                subnet: "10.30.2.0".into(),
+                ip: format!("10.30.2.{}", 10 + n % 200),
+                wifi: n % 2 == 0,
+                machine: format!("CONTOSO-LT-{n:04}"),
+            }
+        })
+        .collect()
+}
+
+/// The building file that maps the sites' subnets, two floors each, and the annex (no city).
 pub(super) fn building_file() -> String {
     let mut building_file = String::new();
     for (building, city, prefix) in SITES {
@@ -124,5 +165,8 @@ pub(super) fn building_file() -> String {
             ));
         }
     }
+    let (annex, prefix) = ANNEX;
+    building_file
+        .push_str(&format!("{prefix}.0,Contoso/{annex},24,{annex},Contoso,Lab,Engineering,,,US,,AMER,1,0,0\n"));
     building_file
 }

@@ -14,10 +14,16 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-/// Loads the tenant generated from `seed` with `calls` calls: the building file through the
-/// gateway, then (with a stand-in Graph) the calls published to it, and waits until all are stored.
-pub async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), Error> {
-    let tenant = tenant::generate(seed, calls, time::OffsetDateTime::now_utc());
+/// Loads the tenant generated from `seed` with `calls` calls (and the crowd's meetings when
+/// `crowd`): the building file through the gateway, then (with a stand-in Graph) the calls
+/// published to it, and waits until all are stored.
+pub async fn load_tenant(gateway: &str, seed: u64, calls: usize, crowd: bool) -> Result<(), Error> {
+    let started = Instant::now();
+    let now = time::OffsetDateTime::now_utc();
+    let mut tenant = tenant::generate(seed, calls, now);
+    if crowd {
+        tenant.calls.extend(tenant::crowd(seed, now));
+    }
     let admin = dev_token("admin", "local-admin")?;
     let file = Body { content: tenant.building_file.clone(), content_type: "text/csv" };
     let (status, report) = send(Method::PUT, &format!("{gateway}/buildings"), Some(&admin), Some(file)).await?;
@@ -41,7 +47,9 @@ pub async fn load_tenant(gateway: &str, seed: u64, calls: usize) -> Result<(), E
         std::io::stdout().flush()?;
     }
     println!();
-    wait_stored(&tenant.calls).await
+    wait_stored(&tenant.calls).await?;
+    println!("loaded in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// Waits until every one of `calls` is in the table: Graph notified the gateway, and the Graph

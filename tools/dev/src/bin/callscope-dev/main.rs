@@ -97,6 +97,10 @@ enum Command {
         seed: Option<u64>,
         /// How many calls [default: 150].
         calls: Option<usize>,
+        /// Also the crowd: 5,000 more users, 300 of them Johns, in a few large meetings (the
+        /// browser tests' tenant; it costs the load time the demo need not spend).
+        #[arg(long)]
+        crowd: bool,
     },
     /// Wait until USER's history has no pending call.
     WaitRated {
@@ -150,8 +154,8 @@ async fn main() -> ExitCode {
         Command::Keep { upstream } => keep(&upstream).await,
         Command::IamProxy { listen, upstream, log } => run_iam_proxy(&listen, &upstream, &log).await,
         Command::IamReport { log } => iam_report(&log),
-        Command::LoadTenant { gateway, seed, calls } => {
-            demo::load_tenant(&gateway, seed.unwrap_or(7), calls.unwrap_or(150)).await
+        Command::LoadTenant { gateway, seed, calls, crowd } => {
+            demo::load_tenant(&gateway, seed.unwrap_or(7), calls.unwrap_or(150), crowd).await
         }
         Command::WaitRated { gateway, user } => demo::wait_rated(&gateway, &user).await,
         Command::Show { gateway, user } => demo::show_user(&gateway, &user).await,
@@ -331,6 +335,10 @@ mod tests {
             Ok(Command::LoadTenant { seed: Some(11), calls: Some(40), .. })
         ));
         assert!(parse("callscope-dev load-tenant http://g 11").is_err(), "a seed needs its call count");
+        assert!(matches!(
+            parse("callscope-dev load-tenant --crowd http://g"),
+            Ok(Command::LoadTenant { crowd: true, .. })
+        ));
         assert!(matches!(parse("callscope-dev token ingest"), Ok(Command::Token { subject: None, .. })));
         assert!(parse("callscope-dev cold-start 3").is_err(), "at least one binary");
         assert!(parse("callscope-dev graph-standin 127.0.0.1:1 101").is_err());
