@@ -8,7 +8,7 @@ use callscope_core::domain::classify::{Thresholds, classify_sessions};
 use callscope_core::domain::graph::{CallRecord, FeedbackRating, ValidCall, parse_calls};
 use callscope_core::domain::sites::Sites;
 use callscope_core::domain::views::{EngineerCall, SpecialistCall, Viewer, call_detail};
-use serde_json::Value;
+use serde_json::{Value, json};
 use time::macros::datetime;
 
 const NOW: time::OffsetDateTime = datetime!(2020-02-26 12:00:00 UTC);
@@ -111,7 +111,13 @@ fn values_outside_their_documented_range_are_refused_with_their_path() {
 }
 
 fn stored() -> StoredCall {
-    let call = parse_calls(RECORD.as_bytes(), NOW).unwrap().remove(0);
+    stored_from(&record_json())
+}
+
+/// `record` accepted, rated and stored.
+fn stored_from(record: &Value) -> StoredCall {
+    let body = serde_json::to_vec(record).unwrap();
+    let call = parse_calls(&body, NOW).unwrap().remove(0);
     let result = classify_sessions(&call.record().sessions, &Thresholds::default());
     let summary = CallSummary { rating: result.rating, ..CallSummary::of(&call, NOW) };
     StoredCall { summary, sessions: call.record().sessions.clone(), results: Some(result.sessions) }
@@ -196,5 +202,37 @@ fn a_specialist_sees_none_of_it() {
         "machineName",
     ] {
         assert!(!json.contains(hidden), "a specialist sees {hidden}");
+    }
+}
+
+/// The session's caller names the person; the segment's caller endpoint (Graph's
+/// participantEndpoint, which the view reads feedback from) carries no identity of its own: it
+/// is the erased side's all the same, so its feedback text, machine name and processor go.
+#[test]
+fn an_erasure_takes_the_feedback_machine_and_processor_of_a_segment_endpoint_that_names_nobody() {
+    let mut record = record_json();
+    let caller_id = record["sessions"][0]["caller"]["identity"]["user"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| record["sessions"][0]["caller"]["associatedIdentity"]["id"].as_str().map(str::to_owned))
+        .expect("the sample's caller has an id");
+    record["sessions"][0]["caller"]["feedback"] = Value::Null;
+    record["sessions"][0]["segments"][0]["caller"] = json!({
+        "name": "ABBIE-LAPTOP-7",
+        "cpuName": "Abbie's own CPU",
+        "feedback": { "rating": "bad", "text": "This is Abbie Smith, call me back on +1 555 010 9999" }
+    });
+    let mut call = stored_from(&record);
+    for session in &mut call.sessions {
+        session.erase_party(&caller_id);
+    }
+    call.summary.erase_party(&caller_id);
+    let stored_text = serde_json::to_string(&call.sessions).unwrap();
+    let viewer = Viewer { searched_user: ABBIE, home_tenant: TENANT };
+    let view: EngineerCall = call_detail(&call, &viewer, &Sites::default());
+    let shown = serde_json::to_string(&view).unwrap();
+    for personal in ["Abbie Smith", "+1 555 010 9999", "ABBIE-LAPTOP-7", "Abbie's own CPU"] {
+        assert!(!stored_text.contains(personal), "erased caller's {personal:?} is still stored");
+        assert!(!shown.contains(personal), "erased caller's {personal:?} is still shown to an engineer");
     }
 }

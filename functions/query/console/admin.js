@@ -232,9 +232,22 @@ async function auditPage() {
   const summary = h("p", { id: "audit-summary", "aria-live": "polite" });
   const problem = alert();
   let cursor, filter = {};
+  // A page filtered by a rare action may come back short, even empty, with a cursor where the
+  // API's bounded read stopped: ask on until 50 entries are shown or 5 requests were made.
   const page = async () => {
-    const answer = await api("/audit", { ...filter, limit: 50, cursor });
-    for (const e of answer.items) {
+    let shown = 0;
+    for (let asked = 0; asked < 5 && shown < 50; asked++) {
+      const answer = await api("/audit", { ...filter, limit: 50 - shown, cursor });
+      rows(answer.items);
+      shown += answer.items.length;
+      cursor = answer.nextCursor;
+      if (!cursor) break;
+    }
+    more.hidden = !cursor;
+    summary.textContent = body.children.length ? `${count(body.children.length, "entry", "entries")} shown, newest first${cursor ? "; older ones below" : ""}.` : cursor ? "No entry matches yet: press Older entries to read further back." : "No entry matches.";
+  };
+  const rows = (items) => {
+    for (const e of items) {
       const call = e.targetCall && (e.targetUser ? h("a", { href: `#/users/${encodeURIComponent(e.targetUser)}/calls/${encodeURIComponent(e.targetCall)}` }, e.targetCall) : e.targetCall);
       body.append(h("tr", { "data-action": e.action },
         cell(stamp(e.at)),
@@ -245,9 +258,6 @@ async function auditPage() {
         cell(call),
         cell(e.targetEscalation && h("a", { href: `#/escalation/${encodeURIComponent(e.targetEscalation)}` }, e.targetEscalation))));
     }
-    cursor = answer.nextCursor;
-    more.hidden = !cursor;
-    summary.textContent = body.children.length ? `${count(body.children.length, "entry", "entries")} shown, newest first${cursor ? "; older ones below" : ""}.` : "No entry matches.";
   };
   const apply = async () => {
     problem.textContent = "";
@@ -260,7 +270,7 @@ async function auditPage() {
   await page();
   show(
     h("h1", {}, "Audit trail"),
-    h("p", {}, "Every read of a user's history or a call, every escalation step, erasure and connector action, and every refused attempt, kept for 30 days."),
+    h("p", {}, "Every read of a user's history or a call, every escalation step, erasure and connector action, and every refused attempt, kept for 365 days."),
     h("form", { class: "row filters", onsubmit: (event) => { event.preventDefault(); apply().catch(sayIn(problem)); } },
       h("label", { for: "audit-from" }, "From"), from,
       h("label", { for: "audit-to" }, "To (inclusive)"), to,
@@ -404,8 +414,10 @@ function erasurePage(id, admin) {
   };
   const close = () => { confirm.hidden = true; start.focus(); };
   // A refused id is said beside the form, which stays; a 404 says what it means here.
-  const answer = async (call, notFound) => {
+  const answer = async (call, notFound, working) => {
     problem.textContent = "";
+    // What was shown is about to be out of date: say what is being done until the answer comes.
+    result.replaceChildren(h("p", { role: "status" }, working));
     try {
       result.replaceChildren(erasureSummary(await call()));
     } catch (error) {
@@ -418,7 +430,7 @@ function erasurePage(id, admin) {
   const lookUp = async () => {
     const person = input.value.trim();
     keepInAddress(person);
-    await answer(() => status(person), "Not erased: no erasure was ever asked for this id.");
+    await answer(() => status(person), "Not erased: no erasure was ever asked for this id.", "Looking it up…");
   };
   const erase = async () => {
     close();
@@ -428,7 +440,7 @@ function erasurePage(id, admin) {
     await answer(async () => {
       await remove(path(asked));
       return status(asked);
-    }, "Nothing stored names this id: no call, history or escalation.");
+    }, "Nothing stored names this id: no call, history or escalation.", "Erasing… this takes a few seconds, longer for someone in many calls.");
   };
   const form = h("form", { class: "row", onsubmit: (event) => { event.preventDefault(); lookUp().catch(failed); } },
     h("label", { for: "erasure-id" }, "Person's id (a user id, a guest's id, or a phone number such as +15551234567)"),

@@ -19,6 +19,7 @@ let config = { signIn: "dev" };
 
 function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(NAMES_KEY);
   location.hash = "#/";
   render();
 }
@@ -205,7 +206,8 @@ async function wholeHistory(userId) {
 
 /** The history's columns: heading, sort key and cell. */
 function historyColumns(userId, engineer) {
-  const counterpart = (call) => (call.counterpart ? party(call.counterpart) : meetingOf(call));
+  // A meeting's counterpart is its organizer, and says so.
+  const counterpart = (call) => (call.counterpart ? `${call.type === "groupCall" ? "Organized by " : ""}${party(call.counterpart)}` : meetingOf(call));
   const columns = [
     ["Date", (c) => c.startDateTime, (c) => h("td", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(c.callId)}` }, at(c.startDateTime)))],
     ["Type", (c) => inWords(c.type), (c) => h("td", {}, inWords(c.type))],
@@ -408,8 +410,12 @@ function segmentName(index, session) {
   return [`Segment ${index + 1}`, start && at(start)].filter(Boolean).flatMap((part, i) => (i ? [", ", part] : [part]));
 }
 
-/** Who measured a stream: "Callee's end, caller to callee". */
-const measuredOn = (m) => [m.side && `${inWords(m.side)}'s end`, m.direction && inWords(m.direction).toLowerCase()].filter(Boolean).join(", ") || "—";
+/** An end of a session by the name the role may see, and which end it is: "Bob Babbage's end
+ * (the callee)". A metric is measured at one end; the fault may lie at the other. */
+const endOf = (session, side) => `${party(session?.[side])}'s end (the ${inWords(side).toLowerCase()})`;
+
+/** Who measured a stream: "Bob Babbage's end (the callee), caller to callee". */
+const measuredOn = (m, session) => [m.side && endOf(session, m.side), m.direction && inWords(m.direction).toLowerCase()].filter(Boolean).join(", ") || "—";
 
 /** A session's graded metrics, worst first (red, yellow, normal), each by its segment (the
  * legend goes once beside them: `gradeLegend`). */
@@ -422,7 +428,7 @@ function metricsTable(metrics, session) {
         h("td", {}, metricLabel(m.metric)),
         h("td", {}, inWords(m.media)),
         h("td", {}, m.segment === undefined ? "—" : segmentName(m.segment, session)),
-        h("td", {}, measuredOn(m)),
+        h("td", {}, measuredOn(m, session)),
         h("td", { class: "num" }, metricValue(m.metric, m.value)),
         h("td", { class: "num" }, `${COMPARISON[m.comparison] || ""} ${metricValue(m.metric, m.threshold)}`),
         gradeCell(m.grade)))));
@@ -468,12 +474,28 @@ function locationLine(s) {
   return ["caller", "callee"].map((side) => s.location[side] && `${inWords(side)} in ${place(s.location[side])}`).filter(Boolean).join("; ") || "not mapped";
 }
 
+/** A session's issues, one line per kind and end: "The network made the audio poor: average
+ * packet loss, average jitter (measured at Bob Babbage's end (the callee))". */
+function issuesInWords(s) {
+  const lines = new Map();
+  for (const issue of s.issues) {
+    const key = `${issue.code} ${issue.side || ""}`;
+    if (!lines.has(key)) lines.set(key, { code: issue.code, side: issue.side, metrics: [] });
+    if (issue.metric && !lines.get(key).metrics.includes(issue.metric)) lines.get(key).metrics.push(issue.metric);
+  }
+  return [...lines.values()].map(({ code, side, metrics }) => {
+    const what = metrics.map((m) => metricLabel(m).toLowerCase()).join(", ");
+    const where = side ? `measured at ${endOf(s, side)}` : "";
+    return [sentence(code).replace(/\.$/, ""), what && `: ${what}`, where && ` (${where})`, "."].filter(Boolean).join("");
+  });
+}
+
 /** One session's verdict: main cause, issues in words, location, graded metrics. */
 function sessionOverview(s) {
   return [
     s.segmentsShown ? h("p", { class: "note" }, `The first ${s.segmentsShown} of its ${s.segmentCount} segments are shown: the session is too large to show whole.`) : null,
     s.mainCause ? h("p", { class: "cause" }, h("strong", {}, "Main cause: "), s.mainCause, likelyAt(s) ? h("span", { class: "likely" }, ` (${likelyAt(s)})`) : null) : null,
-    s.issues.length ? h("ul", {}, s.issues.map((issue) => h("li", {}, sentence(issue.code), " ", [issue.metric && metricLabel(issue.metric), issue.side && `${inWords(issue.side)}'s end`].filter(Boolean).join(", ")))) : null,
+    s.issues.length ? h("ul", {}, issuesInWords(s).map((line) => h("li", {}, line))) : null,
     s.location ? h("p", {}, "Location: ", locationLine(s)) : null,
     metricsTable(s.metrics, s),
   ];

@@ -35,8 +35,8 @@ const FIELDS = {
   // Device
   captureDevice: ["Microphone", text], captureDeviceDriver: ["Microphone driver", text],
   renderDevice: ["Speaker", text], renderDeviceDriver: ["Speaker driver", text],
-  captureNotFunctioningEventRatio: ["Microphone not working", percentOfCall],
-  renderNotFunctioningEventRatio: ["Speaker not working", percentOfCall],
+  captureNotFunctioningEventRatio: ["Microphone not functioning", percentOfCall],
+  renderNotFunctioningEventRatio: ["Speaker not functioning", percentOfCall],
   cpuInsufficientEventRatio: ["Processor too busy", percentOfCall], deviceClippingEventRatio: ["Microphone clipping", percentOfCall],
   deviceGlitchEventRatio: ["Audio glitches", percentOfCall], howlingEventCount: ["Howling or screeching", times],
   initialSignalLevelRootMeanSquare: ["Initial signal level (RMS, first 30 s)", (v) => number(v, 1)],

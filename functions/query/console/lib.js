@@ -16,7 +16,7 @@ export function h(tag, attributes = {}, ...children) {
     else if (name === "class") element.className = value;
     else element.setAttribute(name, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== undefined && child !== null && child !== false) element.append(child);
   }
   return element;
@@ -24,7 +24,10 @@ export function h(tag, attributes = {}, ...children) {
 
 /** Replaces the page with `nodes` (arrays flattened; null, undefined and false left out). */
 export function show(...nodes) {
-  main.replaceChildren(...nodes.flat().filter((node) => node !== undefined && node !== null && node !== false));
+  main.replaceChildren(...nodes.flat(Infinity).filter((node) => node !== undefined && node !== null && node !== false));
+  // The tab's and the history's title: the page's own heading.
+  const heading = main.querySelector("h1")?.textContent;
+  document.title = heading ? `${heading} — callscope` : "callscope";
   main.focus();
 }
 
@@ -179,7 +182,7 @@ const LABELS = {
   ipAddress: "IP address", reflexiveIpAddress: "Reflexive IP address", relayIpAddress: "Relay IP address",
   macAddress: "MAC address", dnsSuffix: "DNS suffix", ssid: "SSID", bssid: "BSSID", vpn: "VPN",
   wifiBand: "Wi-Fi band", wifiChannel: "Wi-Fi channel", wifiSignalStrength: "Wi-Fi signal strength",
-  wifiRadioType: "Wi-Fi radio type", connectionType: "Connection", relayUsed: "Relay used",
+  wifiRadioType: "Wi-Fi standard", connectionType: "Connection", relayUsed: "Through a media relay",
   transportProtocol: "Transport", linkSpeed: "Link speed", userAgent: "User agent",
   captureDevice: "Microphone", captureDeviceDriver: "Microphone driver", renderDevice: "Speaker",
   renderDeviceDriver: "Speaker driver", insideCorp: "Inside corporate network",
@@ -206,6 +209,8 @@ const VALUES = {
   "data": "Data", audio: "Audio", video: "Video", screenSharing: "Screen sharing", appSharing: "Application sharing",
   callerToCallee: "Caller to callee", calleeToCaller: "Callee to caller", caller: "Caller", callee: "Callee",
   peerToPeer: "Peer-to-peer call", groupCall: "Meeting",
+  satin: "SATIN", silk: "SILK", opus: "Opus", siren: "Siren", g722: "G.722", pcmu: "G.711 µ-law", pcma: "G.711 A-law",
+  h264: "H.264", h264s: "H.264 (scalable)", h264uc: "H.264 UC", rtVideo: "RTVideo", vp8: "VP8", vp9: "VP9", av1: "AV1",
   callSetup: "While setting up the call", midcall: "During the call", "panoramic-video": "Panoramic video",
   // Service roles (a service's endpoint: a conference server, a gateway, a bot)
   customBot: "Bot", skypeForBusinessMicrosoftTeamsGateway: "Skype for Business–Teams gateway",
@@ -230,12 +235,14 @@ export function value(key, v) {
   if (key === "wifiSignalStrength" || /Percentage$/.test(key)) return `${decimals(v, 1)} %`;
   if (/Ratio$|LossRate$/.test(key)) return `${decimals(v * 100, 2)} %`;
   if (key === "linkSpeed" || /[bB]andwidth/.test(key)) return `${decimals(v / 1e6, 1)} Mbit/s`;
-  return Number.isInteger(v) ? String(v) : decimals(v, 2);
+  // Counts read with separators ("27,351 packets"); a channel or port is a name, not an amount.
+  if (/[Cc]hannel$|[Pp]ort$/.test(key)) return String(v);
+  return decimals(v, Number.isInteger(v) ? 0 : 2);
 }
 
 /** Issue codes as sentences; the codes themselves stay in the API and the CSV. */
 const ISSUES = {
-  call_setup_failed: "The user could not join the call.",
+  call_setup_failed: "A session could not be set up: someone could not join or connect, at least once.",
   audio_network_poor: "The network made the audio poor.",
   device_not_functioning: "A microphone or speaker was not working.",
   video_poor: "The video was poor.",

@@ -155,12 +155,20 @@ impl Endpoint {
     fn erase(&mut self, id: &str) -> bool {
         let found = self.identity.as_ref().is_some_and(|set| set.names(id)) || names(&self.associated_identity, id);
         if found {
-            self.identity = Some(placeholder());
-            self.associated_identity = None;
-            self.name = None;
-            self.feedback = None;
+            self.forget();
         }
         found
+    }
+
+    /// Replaces whoever this endpoint stands for with the placeholder and drops what is theirs:
+    /// their machine's name and processor, and their feedback (their own words). A segment's
+    /// endpoint often names nobody itself: it is the session side's, and goes with it.
+    fn forget(&mut self) {
+        self.identity = Some(placeholder());
+        self.associated_identity = None;
+        self.name = None;
+        self.feedback = None;
+        self.cpu_name = None;
     }
 }
 
@@ -195,7 +203,8 @@ impl StoredCall {
 
 impl Session {
     /// Takes the person `id` out of this session: their identity on either side, and that
-    /// side's machine name, network and devices in every segment. Whether they were in it.
+    /// side's machine name, processor, feedback, network and devices in every segment. Whether
+    /// they were in it.
     pub fn erase_party(&mut self, id: &str) -> bool {
         let caller = self.caller.as_mut().is_some_and(|e| e.erase(id));
         let callee = self.callee.as_mut().is_some_and(|e| e.erase(id));
@@ -203,6 +212,11 @@ impl Session {
         for segment in &mut self.segments {
             let caller = segment.caller.as_mut().is_some_and(|e| e.erase(id)) || caller;
             let callee = segment.callee.as_mut().is_some_and(|e| e.erase(id)) || callee;
+            for (side, erased) in [(&mut segment.caller, caller), (&mut segment.callee, callee)] {
+                if let Some(endpoint) = side.as_mut().filter(|_| erased) {
+                    endpoint.forget();
+                }
+            }
             for media in &mut segment.media {
                 if caller {
                     media.caller_network = None;

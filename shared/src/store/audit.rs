@@ -30,6 +30,20 @@ struct AuditDay {
 /// Entries one Query of a partition reads when the trail is filtered by action.
 const FILTERED_PAGE: u32 = 500;
 
+/// At most this many Queries (of at most [`FILTERED_PAGE`] entries each) serve one request
+/// filtered by action: a rare action's page may then be short or empty, with a cursor where the
+/// read stopped, rather than one request reading the window's whole trail. At least one day's
+/// partitions fit, so every request reads further than the last.
+const FILTERED_QUERIES: usize = 60;
+
+/// What one partition's read gave: the entries, how many Queries it took, and the sort key of
+/// the last entry read when it stopped for its share of [`FILTERED_QUERIES`] with more left.
+struct PartitionRead {
+    items: Vec<AuditItem>,
+    queries: usize,
+    stopped_at: Option<String>,
+}
+
 impl DynamoStore {
     /// Records one served request's audit event. A retried request (same time and request id)
     /// finds its entry already there, which is success; no entry is ever overwritten.
@@ -95,7 +109,8 @@ impl DynamoStore {
 
     /// Up to `limit` audit events in `window` (of `action` only, if given), newest first,
     /// starting below the sort key `below` (the previous page's `last`). An action is
-    /// filtered as entries are read: the entries of other actions are read all the same.
+    /// filtered as entries are read, at most [`FILTERED_QUERIES`] Queries a request: the page
+    /// then ends where the read stopped (`last_key` set, the page perhaps short or empty).
     pub async fn audit(
         &self,
         (from, to): Window,
@@ -112,21 +127,41 @@ impl DynamoStore {
             high = high.min(below.to_owned());
         }
         let days = self.audit_days(&low, &high).await?;
+        let mut queries_left = if action.is_some() { FILTERED_QUERIES } else { usize::MAX };
+        // Below this sort key the read is incomplete: the page ends there.
+        let mut cut: Option<String> = None;
         let mut entries: Vec<AuditItem> = Vec::new();
         for day in days {
             let need = limit as usize - entries.len();
-            let partitions = (0..keys::AUDIT_SHARDS).map(|s| keys::audit_pk(day, s)).chain([keys::refused_pk(day)]);
-            let reads = partitions.map(|pk| self.newest_in(pk, (low.clone(), high.clone()), action, need, now));
-            let mut found: Vec<AuditItem> = try_join_all(reads).await?.into_iter().flatten().collect();
+            let partitions: Vec<String> =
+                (0..keys::AUDIT_SHARDS).map(|s| keys::audit_pk(day, s)).chain([keys::refused_pk(day)]).collect();
+            if queries_left < partitions.len() {
+                // Nothing of this day read: the next page starts with it.
+                cut = Some(format!("{day}~"));
+                break;
+            }
+            let share = queries_left / partitions.len();
+            let reads = partitions
+                .into_iter()
+                .map(|pk| self.newest_in(pk, (low.clone(), high.clone()), action, need, share, now));
+            let mut found = Vec::new();
+            for read in try_join_all(reads).await? {
+                queries_left = queries_left.saturating_sub(read.queries);
+                found.extend(read.items);
+                cut = cut.max(read.stopped_at);
+            }
             found.retain(|item| below.is_none_or(|b| item.sk.as_str() < b));
+            if let Some(cut) = &cut {
+                found.retain(|item| item.sk >= *cut);
+            }
             found.sort_by(|a, b| b.sk.cmp(&a.sk));
             found.truncate(need);
             entries.extend(found);
-            if entries.len() == limit as usize {
+            if entries.len() == limit as usize || cut.is_some() {
                 break;
             }
         }
-        let last = (entries.len() == limit as usize).then(|| entries.last().map(|e| e.sk.clone())).flatten();
+        let last = if entries.len() == limit as usize { entries.last().map(|e| e.sk.clone()) } else { cut };
         let last_key = last.map(|sk| PageKey::from([(SK.to_owned(), sk)]));
         Ok(Page { entries: entries.into_iter().map(|item| item.event).collect(), last_key })
     }
@@ -154,28 +189,35 @@ impl DynamoStore {
         Ok(days.iter().filter_map(|d| Date::parse(&d.sk, format).ok()).collect())
     }
 
-    /// The newest `need` live entries of partition `pk` in `range`, paging past expired ones.
+    /// The newest `need` live entries of partition `pk` in `range` (of `action` only, if
+    /// given), paging past expired and filtered ones, in at most `queries` Queries.
     async fn newest_in(
         &self,
         pk: String,
         range: (String, String),
         action: Option<AuditAction>,
         need: usize,
+        queries: usize,
         now: OffsetDateTime,
-    ) -> Result<Vec<AuditItem>, StoreError> {
-        let mut found = Vec::new();
+    ) -> Result<PartitionRead, StoreError> {
+        let mut read = PartitionRead { items: Vec::new(), queries: 0, stopped_at: None };
         let mut start = None;
         // One action among many: read larger pages, most of which the filter drops.
         let size = if action.is_some() { FILTERED_PAGE.max(need as u32 + 1) } else { need as u32 + 1 };
         loop {
             let partition = Partition::table(pk.clone());
             let page = self.newest_first(partition, range.clone(), size, start.as_ref(), now).await?;
-            found.extend(
+            read.queries += 1;
+            read.items.extend(
                 page.entries.into_iter().filter(|item: &AuditItem| action.is_none_or(|a| item.event.action == a)),
             );
             match page.last_key {
-                Some(key) if found.len() < need + 1 => start = Some(key),
-                _ => return Ok(found),
+                Some(key) if read.items.len() < need + 1 && read.queries >= queries => {
+                    read.stopped_at = key.get(SK).cloned();
+                    return Ok(read);
+                }
+                Some(key) if read.items.len() < need + 1 => start = Some(key),
+                _ => return Ok(read),
             }
         }
     }

@@ -312,3 +312,61 @@ async fn the_audit_trail_filters_by_action_and_refuses_an_unknown_one() {
             .await;
     assert_eq!(status, 400);
 }
+
+/// A rare action over a long trail (60 days of 20 history reads a day, three dead-letter retries
+/// among them): each filtered request reads a bounded part of the window (at most 60 Queries of
+/// the trail, and the days' index), answering short or empty pages with a cursor where it
+/// stopped; followed to the end, the cursors give exactly the three, newest first, once each.
+#[tokio::test]
+async fn a_rare_action_over_a_long_trail_is_read_a_bounded_part_a_request_and_found_whole() {
+    use callscope_core::domain::access::{AuditAction, AuditEvent, Principal, Role};
+    use futures::StreamExt;
+    let store = callscope_tests::fresh_store().await;
+    let engineer = Principal {
+        subject: Some("eve".into()),
+        object_id: None,
+        name: None,
+        roles: BTreeSet::from([Role::SupportEngineer]),
+        granted_by: Default::default(),
+    };
+    let retries = [3_i64, 30, 55];
+    let writes = (0..60 * 20).map(|n| {
+        let (store, engineer) = (store.clone(), engineer.clone());
+        async move {
+            let day = (n / 20) as i64;
+            let at = ANCHOR - time::Duration::days(day) - time::Duration::minutes((n % 20) as i64);
+            let action =
+                if n % 20 == 7 && retries.contains(&day) { AuditAction::DeadLetterRetry } else { AuditAction::History };
+            store.write_audit(AuditEvent::new(&engineer, action, at, &format!("req-{n}")).user("u")).await.unwrap();
+        }
+    });
+    futures::stream::iter(writes).buffer_unordered(16).collect::<Vec<_>>().await;
+    let (counted, log) = counted_store(store.table());
+    let app = callscope_tests::query_app(counted);
+    let from = callscope_core::support::clock::rfc3339(ANCHOR - time::Duration::days(90));
+    let (mut found, mut cursor, mut requests) = (Vec::new(), None::<String>, 0);
+    loop {
+        let mut query = vec![("action", "deadLetterRetry"), ("limit", "50"), ("from", from.as_str())];
+        query.extend(cursor.as_deref().map(|c| ("cursor", c)));
+        log.take();
+        let (status, page) = send(&app, callscope_tests::api_request("GET", ADMIN, "/audit", &query)).await;
+        let queries = log.take().iter().filter(|o| *o == "Query").count();
+        assert_eq!(status, 200, "{page}");
+        assert!(queries <= 60 + 2, "one filtered request made {queries} Queries");
+        requests += 1;
+        found.extend(page["items"].as_array().unwrap().iter().map(|e| e["at"].as_str().unwrap().to_owned()));
+        match page["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        assert!(requests < 30, "the cursors end");
+    }
+    assert!(requests > 1, "60 days of 9 partitions are more than one request reads");
+    let expected: Vec<String> = retries
+        .iter()
+        .map(|d| {
+            callscope_core::support::clock::rfc3339(ANCHOR - time::Duration::days(*d) - time::Duration::minutes(7))
+        })
+        .collect();
+    assert_eq!(found, expected, "the three retries, newest first, once each");
+}

@@ -507,3 +507,34 @@ async fn a_secondary_identity_with_an_id_no_key_can_hold_is_refused_where_it_is(
     assert_eq!(body["error"]["problems"][0]["path"], "participants_v2[1].identity.device.id", "{body}");
     assert!(all_items(pipeline.store().table()).await.is_empty(), "nothing written");
 }
+
+/// A person's erasure through `DELETE /users/{id}`: their session's segment caller endpoint
+/// (a participantEndpoint, whose feedback the engineer's view shows) carries no identity of its
+/// own; it goes with the session's side, so the other participant's engineer view of the call
+/// shows neither the erased person's feedback text nor their machine name.
+#[tokio::test]
+async fn an_erasure_takes_the_feedback_and_machine_name_of_a_segment_endpoint_that_names_nobody() {
+    let store = callscope_tests::fresh_store().await;
+    let ingest = callscope_tests::ingest_app(&store);
+    let start = ANCHOR - time::Duration::hours(2);
+    let mut record = fixtures::call_json("feedback-call", 1, 2, 1, start);
+    record["sessions"][0]["segments"][0]["caller"] = json!({
+        "name": "USER0-LAPTOP",
+        "feedback": { "rating": "bad", "text": "User Zero here, call me on +1 555 010 9999" }
+    });
+    callscope_tests::post_calls(&ingest, &record).await;
+    let erased = fixtures::user_id(0);
+    let response = ingest.handle(callscope_tests::api_request("DELETE", ADMIN, &format!("/users/{erased}"), &[])).await;
+    assert!([200, 202].contains(&response.status().as_u16()), "{:?}", response.body());
+    let app = callscope_tests::query_app(store.clone());
+    let other = fixtures::user_id(1);
+    let (status, detail) = callscope_tests::json_response(
+        app.handle(callscope_tests::api_request("GET", ENGINEER, "/calls/feedback-call", &[("user", &other)])).await,
+    );
+    assert_eq!(status, 200, "{detail}");
+    let text = detail.to_string();
+    assert!(text.contains("Erased user"), "the erasure ran: {text}");
+    for personal in ["User Zero here", "+1 555 010 9999", "USER0-LAPTOP"] {
+        assert!(!text.contains(personal), "the erased caller's {personal:?} is still shown after the erasure");
+    }
+}
