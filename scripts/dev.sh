@@ -17,7 +17,7 @@ for port in "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"; do
     exit 1
   fi
 done
-stack_up "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"
+STACK_RELOAD=1 stack_up "${GATEWAY_PORT:-8787}" "${FUNCTIONS_PORT:-9000}"
 foreground "$DEV" load-tenant "$GATEWAY_URL"
 if [ -n "${GRAPH_STANDIN_URL:-}" ]; then
   foreground "$DEV" wait-rated "$GATEWAY_URL" "$FEATURED_USER"

@@ -164,7 +164,12 @@ stack_up() {
   # Each function's build under watch selects its package alone; the build above selected the
   # local tools too, which turn on the core's fixtures. With them on here as well, watch finds
   # every function already built (the deployed build has none: `make package`).
-  setsid cargo lambda watch --features callscope-core/fixtures --invoke-address 127.0.0.1 --invoke-port "$functions_port" \
+  # A function is rebuilt and restarted on a change of the checkout only for `make dev`
+  # (STACK_RELOAD=1): a scripted run (the demo, the tests) must not lose its in-flight work to
+  # a restart because something touched the checkout while it ran.
+  local reload=(--ignore-changes)
+  [ "${STACK_RELOAD:-}" = 1 ] && reload=()
+  setsid cargo lambda watch "${reload[@]}" --features callscope-core/fixtures --invoke-address 127.0.0.1 --invoke-port "$functions_port" \
     "${env_args[@]}" > .local/watch.log 2>&1 &
   STACK_PIDS="$STACK_PIDS $!"
   FUNCTIONS_URL="http://127.0.0.1:$functions_port"

@@ -191,6 +191,28 @@ pub fn crowd(seed: u64, now: OffsetDateTime) -> Vec<Value> {
         .collect()
 }
 
+/// A record Graph would send that callscope refuses: a call of the featured user's that Graph
+/// says lasted 8 days (a room system that never hung up), past the 7 days a record may describe.
+/// Published with the tenant, it becomes the Graph connector's dead letter, so the admin's
+/// connector page has one to show and retry.
+pub fn refused(seed: u64, now: OffsetDateTime) -> Value {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0xdead);
+    let people = people::people(&mut StdRng::seed_from_u64(seed));
+    let id = format!("dead1e77-{:04x}-4000-8000-000000000000", seed & 0xffff);
+    let end = now - Duration::hours(2);
+    let start = end - Duration::days(8);
+    let (caller, callee) = (&people[0], &people[1]);
+    let s = session(&mut rng, format!("{id}-s0"), caller, Some(callee), start, end, Trouble::None);
+    let parties: Vec<Value> = [caller, callee].iter().map(|p| json!({ "id": p.id, "identity": identity(p) })).collect();
+    json!({
+        "id": id, "version": 1, "type": "peerToPeer", "modalities": ["audio"],
+        "startDateTime": rfc3339(start), "endDateTime": rfc3339(end),
+        "organizer_v2": { "id": caller.id, "identity": identity(caller) },
+        "participants_v2": parties,
+        "sessions": [s],
+    })
+}
+
 /// How many times each person joins the town hall: enough sessions that its detail shows each
 /// attendee only their own (more than 50).
 const TOWN_HALL_JOINS: usize = 4;
@@ -299,6 +321,17 @@ mod tests {
         assert_eq!(video.record().sessions[0].segments.len(), 2, "a video call over several segments");
         let result = classify_sessions(&video.record().sessions, &Thresholds::default());
         assert_eq!(result.issue_codes.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>(), ["VideoPoor"]);
+    }
+
+    #[test]
+    fn the_refused_record_is_a_guid_that_ingest_refuses_for_its_length() {
+        let now = time::macros::datetime!(2026-11-25 12:00 UTC);
+        let record = refused(7, now);
+        assert!(callscope_core::domain::connector::is_guid(record["id"].as_str().unwrap()));
+        let body = json!({ "value": [record] }).to_string();
+        let problems = parse_calls(body.as_bytes(), now).expect_err("a call of 8 days is refused").problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].path.ends_with("endDateTime"), "{problems:?}");
     }
 
     #[test]

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Loads the tenant generated from `seed` with `calls` calls (and the crowd's meetings when
 /// `crowd`): the building file through the gateway, then (with a stand-in Graph) the calls
-/// published to it, and waits until all are stored.
+/// published to it, and waits until all are stored; last, one record ingest refuses, and waits
+/// until the Graph connector has set it aside.
 pub async fn load_tenant(gateway: &str, seed: u64, calls: usize, crowd: bool) -> Result<(), Error> {
     let started = Instant::now();
     let now = time::OffsetDateTime::now_utc();
@@ -48,8 +49,30 @@ pub async fn load_tenant(gateway: &str, seed: u64, calls: usize, crowd: bool) ->
     }
     println!();
     wait_stored(&tenant.calls).await?;
+    set_aside(gateway, &stand_in, tenant::refused(seed, now), &admin).await?;
     println!("loaded in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Publishes `record`, which ingest refuses, and waits until the Graph connector has set it
+/// aside: the admin's connector page then has a dead letter to show and retry.
+async fn set_aside(gateway: &str, stand_in: &str, record: Value, admin: &str) -> Result<(), Error> {
+    let id = record["id"].as_str().unwrap_or_default().to_owned();
+    let url = format!("{stand_in}/_standin/records");
+    let (status, body) = send(Method::POST, &url, None, Some(Body::json(&json!({ "value": [record] })))).await?;
+    if status != 202 {
+        return Err(format!("the stand-in Graph answered {status}: {body}").into());
+    }
+    for _ in 0..240 {
+        let (status, page) = send(Method::GET, &format!("{gateway}/graph/dead-letters"), Some(admin), None).await?;
+        let items = page["items"].as_array().into_iter().flatten();
+        if status == 200 && items.clone().any(|d| d["callId"] == id.as_str()) {
+            println!("one record set aside, as callscope refuses it (a call of 8 days): GET /graph/dead-letters");
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err("the refused record was not dead-lettered within 2 minutes; see .local/watch.log".into())
 }
 
 /// Waits until every one of `calls` is in the table: Graph notified the gateway, and the Graph
