@@ -60,17 +60,19 @@ impl HttpFunction for App {
     }
 }
 
-/// `PUT /buildings` and `PUT /endpoints` (admin only): replaces the active file whole.
+/// `PUT /buildings` and `PUT /endpoints` (admin only, audited): replaces the active file whole.
 async fn put_tenant_file(
     State(app): State<Arc<App>>,
     Caller(principal): Caller,
     Extension(kind): Extension<DatasetKind>,
+    RequestId(request_id): RequestId,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let body = read_sent_as(&headers, body, FILE_MEDIA_TYPES, app.config.max_body_bytes).await?;
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
-    let report = upload(&app.store, &principal, kind, &body, content_type, app.clock.now()).await?;
+    let file = (kind, body.as_ref(), content_type);
+    let report = upload(&app.store, &principal, file, app.clock.now(), &request_id).await?;
     tracing::info!(kind = kind.name(), rows = report.rows, version = report.version, "tenant file replaced");
     Ok(json(200, &report))
 }

@@ -215,6 +215,8 @@ const ACTIONS = {
   backfill: "Started a backfill from Graph",
   graphStatus: "Read the connector's status",
   deadLetterRetry: "Retried a dead letter",
+  buildingsUpload: "Sent a building file",
+  endpointsUpload: "Sent an endpoint file",
 };
 
 const ROLE_NAMES = { "support-specialist": "Support specialist", "support-engineer": "Support engineer", admin: "Admin", none: "No support role" };
@@ -360,7 +362,7 @@ async function connectorPage() {
       h("dt", {}, "Live queue"), h("dd", { id: "queue-live" }, queueWords(q.live)),
       h("dt", {}, "Backfill queue"), h("dd", { id: "queue-backfill" }, queueWords(q.backfill)),
       h("dt", {}, "Dead-letter queue"), h("dd", { id: "queue-dead-letter" }, queueWords(q.deadLetter)),
-      h("dt", {}, "Dead letters (30 days)"), h("dd", { id: "dead-letter-count" }, count(status.deadLetters ?? 0, "call record"))),
+      h("dt", {}, "Dead letters (30 days)"), h("dd", { id: "dead-letter-count" }, `${status.deadLettersMore ? "At least " : ""}${count(status.deadLetters ?? 0, "call record")}`)),
     h("h2", {}, "Dead letters"),
     letters.nodes,
   );

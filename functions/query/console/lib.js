@@ -210,7 +210,8 @@ const VALUES = {
   callerToCallee: "Caller to callee", calleeToCaller: "Callee to caller", caller: "Caller", callee: "Callee",
   peerToPeer: "Peer-to-peer call", groupCall: "Meeting",
   satin: "SATIN", silk: "SILK", opus: "Opus", siren: "Siren", g722: "G.722", pcmu: "G.711 µ-law", pcma: "G.711 A-law",
-  h264: "H.264", h264s: "H.264 (scalable)", h264uc: "H.264 UC", rtVideo: "RTVideo", vp8: "VP8", vp9: "VP9", av1: "AV1",
+  h264: "H.264", H264: "H.264", h264s: "H.264 (scalable)", h264uc: "H.264 UC", h265: "H.265", rtVideo: "RTVideo", av1: "AV1",
+  satinFullband: "SATIN (full band)", g7221: "G.722.1", g729: "G.729", rtAudio8: "RTAudio (narrow band)", rtAudio16: "RTAudio (wide band)",
   callSetup: "While setting up the call", midcall: "During the call", "panoramic-video": "Panoramic video",
   // Service roles (a service's endpoint: a conference server, a gateway, a bot)
   customBot: "Bot", skypeForBusinessMicrosoftTeamsGateway: "Skype for Business–Teams gateway",

@@ -3,7 +3,7 @@
 //! misses.
 
 use super::AppError;
-use crate::domain::access::{Principal, Role};
+use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::problem::{Problem, Rejection};
 use crate::domain::retention;
 use crate::domain::sites::{BuildingMap, Delimiter, parse_buildings, parse_endpoints};
@@ -24,16 +24,22 @@ pub struct UploadReport {
 }
 
 /// Validates a `kind` file for `principal` (an admin) and, if every row is valid, makes it the
-/// active one.
+/// active one. Audited, refused attempts and refused files too: a building file changes the
+/// location shown on every session.
 pub async fn upload(
     store: &DynamoStore,
     principal: &Principal,
-    kind: DatasetKind,
-    body: &[u8],
-    content_type: Option<&str>,
+    (kind, body, content_type): (DatasetKind, &[u8], Option<&str>),
     now: OffsetDateTime,
+    request_id: &str,
 ) -> Result<UploadReport, AppError> {
-    principal.require_any(&[Role::Admin])?;
+    let action = match kind {
+        DatasetKind::Buildings => AuditAction::BuildingsUpload,
+        DatasetKind::Endpoints => AuditAction::EndpointsUpload,
+    };
+    let event = AuditEvent::new(principal, action, now, request_id);
+    super::authorize::audited(store, principal.require_any(&[Role::Admin]), &event).await?;
+    store.write_audit(event).await?;
     let delimiter = Delimiter::detect(content_type, body);
     let rejected = |problems| Rejection { problems };
     let (active, warnings) = match kind {

@@ -280,6 +280,9 @@ fn marker(work: &Work, now: OffsetDateTime) -> Option<FetchItem> {
     })
 }
 
+/// The most dead letters the connector's status counts (`GET /graph/status`): past it, "at least".
+pub const DEAD_LETTERS_COUNTED: u64 = 1_000;
+
 impl DynamoStore {
     /// Marks each of `work` (new fetches, before their messages are sent) queued, unless a
     /// fetch of its call is already pending (queued and not yet taken by the worker) and was
@@ -536,10 +539,11 @@ impl DynamoStore {
         self.delete(&keys::dead_pk(call_id), keys::DEAD_SK).await
     }
 
-    /// How many dead letters the last 30 days hold: a `Select COUNT` Query of GSI1, live ones
-    /// only (paged past 1 MB of entries read).
-    pub async fn count_dead_letters(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
-        let pages: Vec<_> = self
+    /// How many dead letters the last 30 days hold, counted up to [`DEAD_LETTERS_COUNTED`]: one
+    /// `Select COUNT` Query of GSI1, live ones only, so a Graph outage's thousands of dead
+    /// letters cost the status page no more than that. Whether there are more.
+    pub async fn count_dead_letters(&self, now: OffsetDateTime) -> Result<(u64, bool), StoreError> {
+        let page = self
             .query()
             .index_name(keys::GSI1)
             .key_condition_expression("#pk = :pk")
@@ -549,15 +553,11 @@ impl DynamoStore {
             .expression_attribute_values(":pk", AttributeValue::S(keys::DEAD_LETTERS_GSI_PK.to_owned()))
             .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
             .select(Select::Count)
-            .into_paginator()
+            .limit(DEAD_LETTERS_COUNTED as i32)
             .send()
-            .collect::<Vec<_>>()
-            .await;
-        let mut count = 0;
-        for page in pages {
-            count += page.map_err(|e| StoreError::request("Query", e))?.count() as u64;
-        }
-        Ok(count)
+            .await
+            .map_err(|e| StoreError::request("Query", e))?;
+        Ok((page.count() as u64, page.last_evaluated_key().is_some()))
     }
 
     /// Records that a notification of our subscription arrived at `now`: at most once a minute

@@ -238,3 +238,34 @@ async fn unmapped_subnets_with_enough_audio_are_reported_until_mapped() {
     assert_eq!(report["items"], json!([]), "now mapped");
     assert_eq!(t.get("support-engineer", "/buildings/unmapped-subnets", "").await.0, 403);
 }
+
+/// Every file sent is in the audit trail — the accepted, the refused and a non-admin's refused
+/// attempt — since a building file changes the location shown on every session.
+#[tokio::test]
+async fn every_file_sent_is_audited_the_refused_ones_too() {
+    let t = tenant().await;
+    // The sample events share one request id (and the clock one time): each its own request.
+    let sent = |name: &str, n: u32| {
+        let mut event: Value = serde_json::from_str(&event_text(name)).unwrap();
+        event["requestContext"]["requestId"] = json!(format!("upload-{n}"));
+        lambda_http::request::from_str(&event.to_string()).unwrap()
+    };
+    assert_eq!(t.upload(sent("ingest-put-buildings.json", 1)).await.0, 200);
+    assert_eq!(t.upload(sent("ingest-put-buildings-invalid.json", 2)).await.0, 422);
+    assert_eq!(t.upload(sent("ingest-put-endpoints.json", 3)).await.0, 200);
+    assert_eq!(t.upload(sent("ingest-put-buildings-wrong-role.json", 4)).await.0, 403);
+    let (status, trail) = t.get("admin", "/audit", "limit=10").await;
+    assert_eq!(status, 200, "{trail}");
+    let mut actions: Vec<(String, bool)> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_owned(), e["refusedAttempts"].is_null()))
+        .collect();
+    actions.sort();
+    let expected =
+        [("buildingsUpload", false), ("buildingsUpload", true), ("buildingsUpload", true), ("endpointsUpload", true)];
+    assert_eq!(actions, expected.map(|(a, allowed)| (a.to_owned(), allowed)), "{trail}");
+    let (_, uploads) = t.get("admin", "/audit", "action=buildingsUpload").await;
+    assert_eq!(uploads["items"].as_array().map(Vec::len), Some(3), "{uploads}");
+}

@@ -24,8 +24,11 @@ pub struct GraphStatus {
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_notification_at: Option<OffsetDateTime>,
     pub queues: Queues,
-    /// The dead letters of the last 30 days (`GET /graph/dead-letters` lists them).
+    /// The dead letters of the last 30 days (`GET /graph/dead-letters` lists them), counted
+    /// up to 1,000.
     pub dead_letters: u64,
+    /// Whether there are more dead letters than `dead_letters` counts.
+    pub dead_letters_more: bool,
 }
 
 /// Our change-notification subscription as the keeper last saw it.
@@ -115,6 +118,7 @@ impl Query<'_> {
             queues.dead_letters(),
         );
         audit?;
+        let (dead_letters, dead_letters_more) = dead?;
         Ok(GraphStatus {
             subscription: Subscription::of(subscription?, self.now),
             last_notification_at: last?,
@@ -123,7 +127,8 @@ impl Query<'_> {
                 backfill: backfill?,
                 dead_letter: DeadLetterDepth { waiting: set_aside?.waiting },
             },
-            dead_letters: dead?,
+            dead_letters,
+            dead_letters_more,
         })
     }
 }

@@ -35,11 +35,15 @@ pub enum AuditAction {
     GraphStatus,
     /// A dead-lettered call record's fetch queued again (`POST /graph/dead-letters/{id}/retry`).
     DeadLetterRetry,
+    /// A building file sent (`PUT /buildings`): it changes every session's location.
+    BuildingsUpload,
+    /// An endpoint file sent (`PUT /endpoints`).
+    EndpointsUpload,
 }
 
 impl AuditAction {
     /// Every action, in the order the routes are listed above.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::History,
         Self::Detail,
         Self::Erase,
@@ -53,6 +57,8 @@ impl AuditAction {
         Self::EscalationResolve,
         Self::GraphStatus,
         Self::DeadLetterRetry,
+        Self::BuildingsUpload,
+        Self::EndpointsUpload,
     ];
 
     /// The action as entries carry it (`escalationNote`), or `None` if `name` is none.

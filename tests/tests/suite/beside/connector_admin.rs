@@ -37,6 +37,7 @@ async fn the_connector_status_counts_what_the_queues_and_the_table_hold() {
             "subscription": {"state": "none"},
             "queues": {"live": idle, "backfill": idle, "deadLetter": {"waiting": 0}},
             "deadLetters": 0,
+            "deadLettersMore": false,
         }),
         "a connector never started: no subscription, no notification, nothing queued"
     );
@@ -76,6 +77,7 @@ async fn the_connector_status_counts_what_the_queues_and_the_table_hold() {
                 "deadLetter": {"waiting": 3},
             },
             "deadLetters": 2,
+            "deadLettersMore": false,
         })
     );
     // Under a day left: its renewals are failing; past its expiry: expired.
@@ -97,6 +99,26 @@ async fn the_connector_status_counts_what_the_queues_and_the_table_hold() {
     assert_eq!(refused[0]["refusedAttempts"], 2, "both refusals counted in one entry");
     let (code, _) = json_response(query.handle(event_request("query-graph-status-admin.json")).await);
     assert_eq!(code, 200);
+}
+
+/// A Graph outage's dead letters: the status counts up to 1,000 with one Query and says there
+/// are more, rather than reading them all on every visit.
+#[tokio::test]
+async fn the_status_counts_dead_letters_up_to_a_thousand_and_says_there_are_more() {
+    use futures::StreamExt;
+    let store = fresh_store().await;
+    let query = query_app(store.clone());
+    let writes = (0..1_001).map(|n| {
+        let store = store.clone();
+        async move {
+            let at = ANCHOR - Duration::minutes(n);
+            store.dead_letter(&graph_id(&format!("d{n}")), "Graph kept failing".into(), 5, at).await.unwrap();
+        }
+    });
+    futures::stream::iter(writes).buffer_unordered(16).collect::<Vec<_>>().await;
+    let (code, body) = status(&query, ADMIN).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!((&body["deadLetters"], &body["deadLettersMore"]), (&json!(1_000), &json!(true)), "{body}");
 }
 
 #[tokio::test]
