@@ -155,21 +155,7 @@ impl WorkQueue {
     /// About how many messages wait on `lane`'s queue (visible and delayed; SQS counts them
     /// approximately): a backfill lists more only while this is below its bound.
     pub async fn depth(&self, lane: Lane) -> Result<u64, QueueError> {
-        let answer = self
-            .client
-            .get_queue_attributes()
-            .queue_url(self.urls.of(lane))
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
-            .send()
-            .await
-            .map_err(|e| QueueError::request("GetQueueAttributes", e))?;
-        let attributes = answer.attributes();
-        let count = |name: QueueAttributeName| {
-            attributes.and_then(|a| a.get(&name)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        };
-        Ok(count(QueueAttributeName::ApproximateNumberOfMessages)
-            + count(QueueAttributeName::ApproximateNumberOfMessagesDelayed))
+        Ok(queue_depth(&self.client, self.urls.of(lane)).await?.waiting)
     }
 }
 
@@ -181,6 +167,28 @@ pub struct QueueDepth {
     pub waiting: u64,
     /// Received and not yet deleted or back (`ApproximateNumberOfMessagesNotVisible`).
     pub in_flight: u64,
+}
+
+/// The depth of the queue at `url`: one `GetQueueAttributes`.
+async fn queue_depth(client: &Client, url: &str) -> Result<QueueDepth, QueueError> {
+    let answer = client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .map_err(|e| QueueError::request("GetQueueAttributes", e))?;
+    let attributes = answer.attributes();
+    let count = |name: QueueAttributeName| {
+        attributes.and_then(|a| a.get(&name)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+    };
+    Ok(QueueDepth {
+        waiting: count(QueueAttributeName::ApproximateNumberOfMessages)
+            + count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
+        in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    })
 }
 
 /// The connector's four queues as its status reads them: the two work queues and their
@@ -224,25 +232,7 @@ impl QueueGauge {
     }
 
     async fn depth(&self, url: &str) -> Result<QueueDepth, QueueError> {
-        let answer = self
-            .client
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .map_err(|e| QueueError::request("GetQueueAttributes", e))?;
-        let attributes = answer.attributes();
-        let count = |name: QueueAttributeName| {
-            attributes.and_then(|a| a.get(&name)).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        };
-        Ok(QueueDepth {
-            waiting: count(QueueAttributeName::ApproximateNumberOfMessages)
-                + count(QueueAttributeName::ApproximateNumberOfMessagesDelayed),
-            in_flight: count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-        })
+        queue_depth(&self.client, url).await
     }
 }
 

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 /// The client and machine of an endpoint.
 #[serde_with::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct System {
     pub machine_name: Option<String>,
@@ -42,17 +42,7 @@ impl System {
             cpu_cores_count: endpoint.cpu_cores_count,
             cpu_processor_speed_in_mhz: endpoint.cpu_processor_speed_in_mhz,
         };
-        let empty = Self {
-            machine_name: None,
-            platform: None,
-            product_family: None,
-            application_version: None,
-            service_role: None,
-            cpu_name: None,
-            cpu_cores_count: None,
-            cpu_processor_speed_in_mhz: None,
-        };
-        (system != empty).then_some(system)
+        (system != Self::default()).then_some(system)
     }
 }
 
