@@ -3,14 +3,14 @@
 // and erasure. app.js routes here through adminRoute(); the API decides who may see each page,
 // and a refusal is said on the page in words.
 
-import { h, show, say, hasRole, SignedOut, api, post, remove, request, words, count } from "./lib.js";
+import { h, show, say, SignedOut, api, post, remove, request, words, count } from "./lib.js";
 
 /** The admin pages, by their address (`#/<name>`) and link text. */
 const PAGES = [["buildings", "Buildings"], ["audit", "Audit"], ["connector", "Connector"], ["erasure", "Erasure"]];
 
-/** Shows the admin links in the header (`#admin-links`) to an admin (`admin`: by `GET /me` once
- * the caller has it; the token's app roles meanwhile), marking the page shown. */
-export function adminLinks(parts, admin = hasRole("admin")) {
+/** Shows the admin links in the header (`#admin-links`) to an admin (`admin`: the role `GET /me`
+ * answered), marking the page shown. */
+export function adminLinks(parts, admin) {
   const nav = document.getElementById("admin-links");
   nav.hidden = !admin;
   nav.replaceChildren(...PAGES.map(([name, text]) => h("a", { href: `#/${name}`, id: `${name}-link`, "aria-current": parts[0] === name ? "page" : false }, text)));
@@ -20,7 +20,7 @@ export function adminLinks(parts, admin = hasRole("admin")) {
  * false when it names none. `admin` as for adminLinks: the Erasure page, which reads nothing on
  * opening, says by it that only an admin may; the others ask the API, whose refusal they say.
  * Errors other than the API's refusal reach the caller. */
-export async function adminRoute(parts, admin = hasRole("admin")) {
+export async function adminRoute(parts, admin) {
   const [name, id] = parts;
   const page = PAGES.find(([path]) => path === name);
   const loaders = { buildings: buildingsPage, audit: auditPage, connector: connectorPage };
