@@ -6,6 +6,7 @@
 use crate::domain::classify::{IssueCode, Rating, SessionResult, Verdict, party_verdicts};
 use crate::domain::graph::parties::{endpoint_party, organizer_id};
 use crate::domain::graph::{CallRecord, CallType, Modality, NetworkSource, Party, Session, Side, ValidCall};
+use crate::domain::phone::{Direction, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -106,7 +107,7 @@ impl CallSummary {
         let subnet = |party: Option<&Party>| party.and_then(|p| self.subnets.get(&p.id)).cloned();
         HistoryEntry {
             call_id: self.call_id.clone(),
-            call_type: self.call_type,
+            call_type: self.call_type.into(),
             start_date_time: self.start_date_time,
             end_date_time: self.end_date_time,
             duration_seconds: self.duration_seconds(),
@@ -115,6 +116,8 @@ impl CallSummary {
             rating: own.rating,
             call_rating: self.rating,
             issue_codes: own.issue_codes,
+            direction: None,
+            outcome: None,
             ends: EndSubnets { user_subnet: subnet(Some(user)), counterpart_subnet: subnet(counterpart) },
         }
     }
@@ -176,7 +179,7 @@ pub struct IndexedSession {
 pub struct HistoryEntry<P = Party, E = EndSubnets> {
     pub call_id: String,
     #[serde(rename = "type", alias = "callType")]
-    pub call_type: CallType,
+    pub call_type: LineType,
     #[serde(with = "time::serde::rfc3339")]
     pub start_date_time: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -194,8 +197,40 @@ pub struct HistoryEntry<P = Party, E = EndSubnets> {
     pub call_rating: Rating,
     /// The issue codes of the user's own sessions.
     pub issue_codes: Vec<IssueCode>,
+    /// Which way a phone call went; none for a Teams call.
+    #[serde(default)]
+    pub direction: Option<Direction>,
+    /// Whether a phone call connected; none for a Teams call.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
     #[serde(flatten)]
     pub ends: E,
+}
+
+/// What a history line is: a Teams call of Graph's `type`, or a row of one of Graph's two
+/// phone-call logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LineType {
+    PeerToPeer,
+    GroupCall,
+    /// A Calling Plan or Operator Connect call (`getPstnCalls`).
+    Pstn,
+    /// A call through the tenant's own session border controllers (`getDirectRoutingCalls`).
+    DirectRouting,
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+impl From<CallType> for LineType {
+    fn from(call_type: CallType) -> Self {
+        match call_type {
+            CallType::PeerToPeer => Self::PeerToPeer,
+            CallType::GroupCall => Self::GroupCall,
+            CallType::Unknown => Self::Unknown,
+        }
+    }
 }
 
 /// The subnets the user's and the counterpart's endpoints reported in a call, where known.
@@ -225,6 +260,8 @@ impl HistoryEntry {
             rating: self.rating,
             call_rating: self.call_rating,
             issue_codes: self.issue_codes.clone(),
+            direction: self.direction,
+            outcome: self.outcome,
             ends: ends(&self.ends),
         }
     }

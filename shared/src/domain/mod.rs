@@ -11,6 +11,7 @@ pub mod escalation;
 pub mod graph;
 pub mod idempotency;
 pub mod ids;
+pub mod phone;
 pub mod problem;
 pub mod retention;
 pub mod search;

@@ -49,6 +49,24 @@ pub struct CallHeader {
     pub expires_at: i64,
 }
 
+/// A phone-call row (`CALL#<id>` / `#PHONE`): the row as accepted, and whose history it is in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    /// `{"kind": "pstn" | "directRouting", "row": {...}}`.
+    pub phone: crate::domain::phone::PhoneCall,
+    /// The row's user (its `userId`), whose history entry points here.
+    pub user_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ingested_at: time::OffsetDateTime,
+    /// The row's end + 30 days.
+    pub expires_at: i64,
+}
+
 /// When every item about the call of `summary` expires (epoch seconds).
 pub fn call_expiry(summary: &CallSummary) -> i64 {
     retention::call_expires_at(summary.end_date_time).unix_timestamp()

@@ -53,6 +53,9 @@ pub const EXPIRES_AT: &str = "expiresAt";
 
 /// Sort key of a call's header item.
 pub const CALL_HEADER_SK: &str = "#HEADER";
+/// The sort key of a phone-call row, in the partition of its id (`CALL#<id>`) in place of a
+/// call's header and pages: `GET /calls/{id}` reads either with the same Query.
+pub const PHONE_SK: &str = "#PHONE";
 /// Sort key prefix of a call's session pages.
 pub const SESSION_PAGE_PREFIX: &str = "SESSIONS#";
 /// Sort key prefix of a call's party pages.
