@@ -57,7 +57,7 @@ pub fn parse_calls(body: &[u8], now: OffsetDateTime) -> Result<Vec<ValidCall>, R
                 call.batch_index = index;
                 call
             }),
-            Err(_) => Err(vec![type_problem(text, raw.get())]),
+            Err(_) => Err(vec![type_problem::<CallRecord>(text, raw.get())]),
         };
         match outcome {
             Ok(call) => calls.push(call),
@@ -125,7 +125,7 @@ pub const MAX_DEPTH: usize = 64;
 /// Refuses a body nested deeper than [`MAX_DEPTH`], naming the line and column where it does.
 /// Strings are skipped with `memchr` (to the next quote or backslash), so the scan costs a few
 /// microseconds for a typical record rather than a branch per byte.
-fn check_depth(text: &str) -> Result<(), Problem> {
+pub(crate) fn check_depth(text: &str) -> Result<(), Problem> {
     let bytes = text.as_bytes();
     let (mut depth, mut i) = (0usize, 0usize);
     while i < bytes.len() {
@@ -163,7 +163,7 @@ fn check_depth(text: &str) -> Result<(), Problem> {
 }
 
 /// The first byte that is not UTF-8, by line and column (columns count bytes here).
-fn not_utf8(body: &[u8], error: &std::str::Utf8Error) -> Problem {
+pub(crate) fn not_utf8(body: &[u8], error: &std::str::Utf8Error) -> Problem {
     let before = &body[..error.valid_up_to()];
     let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let mut problem = Problem::invalid(WHOLE, format!("the body is not UTF-8: {error}"));
@@ -172,15 +172,16 @@ fn not_utf8(body: &[u8], error: &std::str::Utf8Error) -> Problem {
     problem
 }
 
-fn reject(problem: Problem) -> Rejection {
+pub(crate) fn reject(problem: Problem) -> Rejection {
     Rejection { problems: vec![problem] }
 }
 
-/// Re-reads a record that failed to deserialize, this time tracking the path to the failure.
-/// (The fast path above does not pay for path tracking on the records that are fine.)
-fn type_problem(body: &str, record: &str) -> Problem {
+/// Re-reads a record (of type `T`: a call record, a phone-call row) that failed to deserialize,
+/// this time tracking the path to the failure. (The fast path does not pay for path tracking on
+/// the records that are fine.)
+pub(crate) fn type_problem<T: serde::de::DeserializeOwned>(body: &str, record: &str) -> Problem {
     let mut de = serde_json::Deserializer::from_str(record);
-    match serde_path_to_error::deserialize::<_, CallRecord>(&mut de) {
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(_) => Problem::invalid(WHOLE, "the record could not be read"),
         Err(e) => {
             let mut problem = syntax_problem(body, record, e.inner());
@@ -205,7 +206,7 @@ fn missing_field(message: &str) -> Option<&str> {
 
 /// A problem at the text position of a serde_json error inside `slice`, a part of `body`,
 /// with line and column counted in the whole body.
-fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem {
+pub(crate) fn syntax_problem(body: &str, slice: &str, error: &serde_json::Error) -> Problem {
     let full = error.to_string();
     let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_owned();
     let mut problem = Problem::invalid(WHOLE, message).quoting(json_value_free(error));

@@ -5,7 +5,9 @@
 //! Teams call record, it never links to one.
 
 pub mod call;
+pub mod parse;
 pub mod row;
 
 pub use call::{Direction, Outcome, PhoneCall};
+pub use parse::{MAX_ROWS, parse_phone_rows};
 pub use row::{DirectRoutingRow, PhoneRow, PstnCallRow};
