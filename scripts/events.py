@@ -237,6 +237,19 @@ def incomplete_record():
     record["sessions@odata.nextLink"] = f"https://graph.microsoft.com/v1.0/communications/callRecords/{MEETING_ID}/sessions?$expand=segments&$skiptoken=60"
     return record
 
+def phone_rows(name):
+    """Graph's documentation example of a phone-call log (`events/graph/<name>.json`, calls of
+    2019-11-01) as of the anchor's day; Graph's `0001-01-01` "none" times stay as they are."""
+    delta = dt.datetime(ANCHOR.year, ANCHOR.month, ANCHOR.day) - dt.datetime(2019, 11, 1)
+
+    def moved(match):
+        if match.group(1).startswith("0001-"):
+            return match.group(0)
+        at = dt.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S") + delta
+        return at.strftime("%Y-%m-%dT%H:%M:%S") + (match.group(2) or "") + "Z"
+    return json.loads(TIMESTAMP.sub(moved, (EVENTS / "graph" / f"{name}.json").read_text()))
+
+
 EVENT_FILES = {
     "ingest-post-call.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[ingest]"),
     "ingest-post-meeting.json": lambda: http_event("POST", "/calls", graph("meeting"), '["ingest"]'),
@@ -246,6 +259,10 @@ EVENT_FILES = {
     "ingest-post-no-claims.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), None),
     "ingest-post-wrong-role.json": lambda: http_event("POST", "/calls", graph("p2p-pstn"), "[support-specialist]", sub="helpdesk-1"),
     "ingest-post-incomplete.json": lambda: http_event("POST", "/calls", incomplete_record(), "[ingest]"),
+    # Graph's phone-call logs as Graph answers them (its documentation's examples, re-dated).
+    "ingest-post-pstn-calls.json": lambda: http_event("POST", "/pstn-calls", phone_rows("pstn-calls-docs"), "[ingest]"),
+    "ingest-post-direct-routing-calls.json": lambda: http_event(
+        "POST", "/pstn-calls", phone_rows("direct-routing-calls-docs"), "[ingest]"),
     # Microsoft Graph's calls to the webhook function (no JWT).
     "webhook-validation.json": lambda: http_event(
         "POST", "/graph/notifications", "", None, content_type="text/plain; charset=utf-8",

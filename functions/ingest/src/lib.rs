@@ -12,6 +12,7 @@ use callscope_core::app::connector::{request_backfill, retry_dead_letter};
 use callscope_core::app::dispatch::Dispatch;
 use callscope_core::app::erase::{erase_user, erasure_status};
 use callscope_core::app::ingest::ingest_posted_calls;
+use callscope_core::app::phone::ingest_posted_phone_rows;
 use callscope_core::app::tenant_files::upload;
 use callscope_core::domain::access::RoleNames;
 use callscope_core::queue::WorkQueue;
@@ -51,6 +52,7 @@ impl HttpFunction for App {
     fn routes() -> Routes<Arc<App>> {
         Routes::default()
             .route(Access::Token, "POST", "/calls", post_calls)
+            .route(Access::Token, "POST", "/pstn-calls", post_pstn_calls)
             .route(Access::Token, "PUT", "/buildings", put_tenant_file.layer(Extension(DatasetKind::Buildings)))
             .route(Access::Token, "PUT", "/endpoints", put_tenant_file.layer(Extension(DatasetKind::Endpoints)))
             .route(Access::Token, "DELETE", "/users/{userId}", delete_user)
@@ -149,4 +151,19 @@ async fn post_calls(
         ingest_posted_calls(&app.store, &principal, &body, app.clock.now(), &app.config.home_tenant_id).await?;
     tracing::info!(records = accepted.len(), "ingested call records");
     Ok(json(202, &serde_json::json!({ "accepted": accepted })))
+}
+
+/// `POST /pstn-calls` (the ingest role): validates and stores a page of Graph's phone-call rows
+/// (`getPstnCalls` or `getDirectRoutingCalls`, as Graph answered). Stored whole when answered.
+async fn post_pstn_calls(
+    State(app): State<Arc<App>>,
+    Caller(principal): Caller,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = read_sent_as(&headers, body, CALL_MEDIA_TYPES, app.config.max_body_bytes).await?;
+    let accepted =
+        ingest_posted_phone_rows(&app.store, &principal, &body, app.clock.now(), &app.config.home_tenant_id).await?;
+    tracing::info!(rows = accepted.len(), "ingested phone-call rows");
+    Ok(json(200, &serde_json::json!({ "accepted": accepted })))
 }

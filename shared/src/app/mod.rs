@@ -8,6 +8,7 @@ pub mod connector;
 pub mod dispatch;
 pub mod erase;
 pub mod ingest;
+pub mod phone;
 pub mod query;
 pub mod site_cache;
 pub mod tenant_files;

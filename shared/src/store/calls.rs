@@ -25,7 +25,7 @@ use super::StoreError;
 use super::client::{DynamoStore, Item, WriteGuard, key_item, read_items, to_value};
 use super::items::{CallHeader, PartyPage, ResultPage, SessionPage};
 use super::keys::{self, SK};
-use super::prepare::{PartyWrites, PreparedCall, PreparedClassification};
+use super::prepare::{DIRECTORY_SLACK, PartyWrites, PreparedCall, PreparedClassification, UserDirectory};
 use super::subnets::SUBNET_SAMPLE_CAP;
 use crate::domain::calls::{IndexedSession, StoredCall};
 use crate::domain::classify::Rating;
@@ -128,7 +128,7 @@ impl DynamoStore {
                 let index = call.parties.index.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(call.expires_at)));
                 self.put_all(index).await?;
                 self.batch_put(&call.writes.pages).await?;
-                self.remember_parties(&call.parties, call.expires_at).await?;
+                self.remember_parties(&call.parties).await?;
                 if !self.put_guarded(call.header.clone(), WriteGuard::NewerVersion(call.writes.version)).await? {
                     // Another writer committed this version or a newer one first: read which.
                     continue;
@@ -151,16 +151,17 @@ impl DynamoStore {
     }
 
     /// Writes the directory entries and subnet samples of `parties` that are not stored already
-    /// (a listing entry counts only if it lives until `expires_at`, the call's expiry), after one
-    /// eventually consistent read of the users' listing entries and the day's subnets.
-    async fn remember_parties(&self, parties: &PartyWrites, expires_at: i64) -> Result<(), StoreError> {
+    /// (a listing entry counts only if it lives until the call it is written for expires), after
+    /// one eventually consistent read of the users' listing entries and the day's subnets.
+    pub(super) async fn remember_parties(&self, parties: &PartyWrites) -> Result<(), StoreError> {
         let listings = parties.directory.iter().map(|d| key_item(keys::USERS_PK, &d.listing_sk));
         let subnets = parties.subnets.iter().map(|u| key_item(&u.pk, &u.subnet));
         let known = Known::read(
             self.batch_get(listings.chain(subnets), &[keys::PK, SK, keys::EXPIRES_AT, "seen"], false).await?,
         );
         let mut directory: Vec<(&Item, WriteGuard)> = Vec::new();
-        for user in parties.directory.iter().filter(|d| !known.lists_until(&d.listing_sk, expires_at)) {
+        let call_expiry = |d: &UserDirectory| d.expires_at - DIRECTORY_SLACK.whole_seconds();
+        for user in parties.directory.iter().filter(|d| !known.lists_until(&d.listing_sk, call_expiry(d))) {
             directory.extend(user.items.iter().map(|item| (item, WriteGuard::NotEarlierExpiry(user.expires_at))));
         }
         self.put_all(directory.into_iter()).await?;

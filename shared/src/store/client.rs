@@ -106,6 +106,9 @@ pub enum WriteGuard<'a> {
     /// Absent, or holding this `version` or a lower one: the same version may be written again,
     /// so repeated publishing converges (result pages, rated history).
     NotOlderVersion(i64),
+    /// Present as ingested at exactly this time (its `ingestedAt` as stored): a phone-call row
+    /// nothing rewrote since it was read.
+    IngestedAt(&'a str),
     /// Absent, or expiring no later: a user's directory entry follows their latest call.
     NotEarlierExpiry(i64),
     /// Present at exactly this `version` (rewriting an entry in place).
@@ -169,6 +172,11 @@ impl WriteGuard<'_> {
                 "attribute_not_exists(#pk) OR #v <= :v".into(),
                 &[("#pk", PK), ("#v", EXPIRES_AT)],
                 Some(vec![(":v".into(), number(at))]),
+            ),
+            Self::IngestedAt(at) => (
+                "attribute_exists(#pk) AND #at = :at".into(),
+                &[("#pk", PK), ("#at", "ingestedAt")],
+                Some(vec![(":at".into(), text(at))]),
             ),
             Self::AtVersion(v) => (
                 "attribute_exists(#pk) AND #v = :v".into(),

@@ -29,8 +29,9 @@
 use super::StoreError;
 use super::calls::{CallItems, cancelled_by_condition, guarded_put};
 use super::client::{DynamoStore, Item, WriteGuard, from_item, key_item, read_items, to_item};
-use super::items::{CallHeader, DirectoryItem, HistoryItem, PartyPage, SessionPage};
+use super::items::{CallHeader, DirectoryItem, HistoryItem, PartyPage, PhoneItem, SessionPage};
 use super::keys;
+use super::phone::{StoredRow, history_item};
 use super::prepare::{PreparedCall, audio_subnets, usage_day};
 use super::size::item_size;
 use crate::domain::erasure::{ERASED_ID, ErasureReport, ErasureStatus};
@@ -568,6 +569,12 @@ impl DynamoStore {
         let pk = keys::call_pk(call_id);
         for _ in 0..REWRITE_ATTEMPTS {
             let items = self.partition(&pk, true).await?;
+            if let Some(stored) = StoredRow::find(&pk, &items)? {
+                match self.erase_from_phone_row(stored, user_id, home_tenant, round).await? {
+                    Some(erased) => return Ok(erased),
+                    None => continue,
+                }
+            }
             // Expired items count: their personal data is stored until DynamoDB deletes it.
             let CallItems { header, mut session_pages, party_pages, .. } = CallItems::read(&pk, items)?;
             let Some(mut header) = header else {
@@ -664,6 +671,54 @@ impl DynamoStore {
             return Ok(CallErased::Done);
         }
         Err(StoreError::Contention { what: "a call" })
+    }
+
+    /// Takes `user_id` out of the phone-call row `stored` (the partition's `#PHONE` in place of a
+    /// call's header). Its user's erasure deletes the directory entries of the name the row gives
+    /// them, the party index entries of its numbers, then the row; a number's erasure rewrites
+    /// the row without the number (guarded on what was read: `None` if it changed meanwhile) and
+    /// the user's history line that showed it. Their own entries of the row go after (as for a
+    /// call), so a run cut off anywhere is finished by the next.
+    async fn erase_from_phone_row(
+        &self,
+        stored: StoredRow,
+        user_id: &str,
+        home_tenant: &str,
+        round: &mut Round,
+    ) -> Result<Option<CallErased>, StoreError> {
+        let StoredRow { row, ingested_at } = stored;
+        if !covers(round.erased_at, row.phone.start()) {
+            return Ok(Some(CallErased::After));
+        }
+        let call_id = row.phone.id();
+        if row.user_id == user_id {
+            if let Some(user) = row.phone.user(home_tenant).filter(|u| !round.directory.contains(u)) {
+                for entry in DirectoryItem::all(&user, 0) {
+                    self.delete(&entry.pk, &entry.sk).await?;
+                    round.report.directory_entries_deleted += 1;
+                }
+                round.directory.push(user);
+            }
+            let (caller, callee) = row.phone.numbers();
+            for number in caller.into_iter().chain(callee) {
+                self.delete(&keys::party_pk(number), &keys::history_sk(call_id)).await?;
+            }
+            self.delete(&row.pk, &row.sk).await?;
+            round.report.calls_rewritten += 1;
+            return Ok(Some(CallErased::Done));
+        }
+        if let Some(phone) = row.phone.without_number(user_id) {
+            let scrubbed = PhoneItem { phone, ..row };
+            if !self.put_value(&scrubbed, WriteGuard::IngestedAt(&ingested_at)).await? {
+                return Ok(None);
+            }
+            round.report.calls_rewritten += 1;
+            // Only onto the line still there: a user erased meanwhile keeps none.
+            if self.put_value(&history_item(&scrubbed), WriteGuard::Present).await? {
+                round.report.counterparts_rewritten += 1;
+            }
+        }
+        Ok(Some(CallErased::Done))
     }
 
     /// Puts the rewritten header and pages, if `guard` holds on the header; `false` if it

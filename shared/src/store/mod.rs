@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod items;
 pub mod keys;
 pub mod lists;
+pub mod phone;
 pub mod prepare;
 pub mod schema;
 pub mod size;
@@ -30,6 +31,7 @@ pub use calls::{Published, UpsertStatus};
 pub use client::{DynamoStore, Item, Page, WriteGuard};
 pub use datasets::{ActiveDataset, DatasetKind};
 pub use erase::{ErasureMarker, ErasureRun, Erasures, WRITER_WINDOW, covers};
+pub use phone::{PhoneStatus, PreparedPhone};
 pub use prepare::{PartyWrites, PreparedCall, PreparedClassification, VersionWrites};
 
 use crate::domain::problem::value_free;

@@ -11,7 +11,7 @@ use crate::domain::calls::CallSummary;
 use crate::domain::classify::{CallResult, IssueCode, Rating, SessionRatings};
 use crate::domain::connector::MAX_RECORD_JSON;
 use crate::domain::graph::parties::named_ids;
-use crate::domain::graph::{CallRecord, NetworkSource, Session, Side, ValidCall};
+use crate::domain::graph::{CallRecord, NetworkSource, Party, Session, Side, ValidCall};
 use crate::domain::problem::Problem;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
@@ -78,6 +78,17 @@ pub struct UserDirectory {
     pub expires_at: i64,
 }
 
+impl UserDirectory {
+    /// Every directory entry of `user`, expiring at `expires_at`.
+    pub(super) fn of(user: &Party, expires_at: i64) -> Result<Self, Problem> {
+        let entries = DirectoryItem::all(user, expires_at);
+        let listing_sk = entries.iter().find(|e| e.pk == keys::USERS_PK).map(|e| e.sk.clone());
+        let items = entries.iter().map(to_item).collect::<Result<_, _>>()?;
+        let listing_sk = listing_sk.expect("every user has a listing entry");
+        Ok(Self { user_id: user.id.clone(), listing_sk, items, expires_at })
+    }
+}
+
 impl PreparedCall {
     /// Builds every item of `call`, ingested at `now`, with directory entries for the users of
     /// `home_tenant`. Fails, naming the path, when the call cannot be stored within DynamoDB's
@@ -122,16 +133,8 @@ impl PreparedCall {
         let history =
             users.iter().map(|user| to_item(&HistoryItem::new(summary, user, None))).collect::<Result<_, _>>()?;
         let directory_expiry = expires_at + DIRECTORY_SLACK.whole_seconds();
-        let directory = users
-            .iter()
-            .map(|user| {
-                let entries = DirectoryItem::all(user, directory_expiry);
-                let listing_sk = entries.iter().find(|e| e.pk == keys::USERS_PK).map(|e| e.sk.clone());
-                let items = entries.iter().map(to_item).collect::<Result<_, _>>()?;
-                let listing_sk = listing_sk.expect("every user has a listing entry");
-                Ok(UserDirectory { user_id: user.id.clone(), listing_sk, items, expires_at: directory_expiry })
-            })
-            .collect::<Result<_, Problem>>()?;
+        let directory =
+            users.iter().map(|user| UserDirectory::of(user, directory_expiry)).collect::<Result<_, Problem>>()?;
         let prepared = Self {
             writes: VersionWrites { call_id: record.id.clone(), version: record.version, pages, history },
             expires_at,
@@ -159,17 +162,23 @@ impl PreparedCall {
             .chain(&self.writes.history)
             .chain(directory)
             .chain(&self.parties.index);
-        for item in items {
-            if let Some(message) = keys::key_problem(item) {
-                return Err(Problem::unacceptable("$", format!("the call cannot be stored: {message}")));
-            }
-            if item_size(item) > MAX_ITEM_BYTES {
-                let message = format!("the call cannot be stored: an item would be {} bytes", item_size(item));
-                return Err(Problem::unacceptable("$", message));
-            }
-        }
-        Ok(())
+        within_limits(items)
     }
+}
+
+/// Every item of `items` within DynamoDB's key and size limits, or the problem that refuses
+/// the record or row they are written from.
+pub(super) fn within_limits<'a>(items: impl IntoIterator<Item = &'a Item>) -> Result<(), Problem> {
+    for item in items {
+        if let Some(message) = keys::key_problem(item) {
+            return Err(Problem::unacceptable("$", format!("the call cannot be stored: {message}")));
+        }
+        if item_size(item) > MAX_ITEM_BYTES {
+            let message = format!("the call cannot be stored: an item would be {} bytes", item_size(item));
+            return Err(Problem::unacceptable("$", message));
+        }
+    }
+    Ok(())
 }
 
 /// The writes that publish a classification of one call version.
@@ -336,7 +345,7 @@ pub(super) fn with_list<H: Serialize>(head: &H, field: &str, values: AttributeVa
 }
 
 /// `value` as an item, or the problem that refuses the record (see [`super::client::to_item`]).
-fn to_item<T: Serialize>(value: &T) -> Result<Item, Problem> {
+pub(super) fn to_item<T: Serialize>(value: &T) -> Result<Item, Problem> {
     super::client::to_item(value).map_err(|e| {
         Problem::unacceptable(
             crate::domain::problem::WHOLE,

@@ -393,6 +393,8 @@ async fn every_ingest_event_gets_its_documented_status() {
         ("ingest-put-buildings-wrong-role.json", 403),
         ("ingest-put-endpoints.json", 200),
         ("ingest-post-incomplete.json", 422),
+        ("ingest-post-pstn-calls.json", 200),
+        ("ingest-post-direct-routing-calls.json", 200),
         ("ingest-graph-backfill-admin.json", 202),
         // No such dead letter in this tenant (`beside::connector_admin` retries one that is).
         ("ingest-dead-letter-retry-admin.json", 404),

@@ -20,4 +20,5 @@ mod ingest;
 mod limits;
 mod logs;
 mod people;
+mod phone;
 mod query;

@@ -152,6 +152,29 @@ impl PhoneCall {
         }
     }
 
+    /// This call without `number` (as caller, callee or both): what an erasure of the number
+    /// leaves of it. `None` if the call does not name it.
+    pub fn without_number(&self, number: &str) -> Option<Self> {
+        let (caller, callee) = match &self.row {
+            PhoneRow::Pstn(r) => (&r.caller_number, &r.callee_number),
+            PhoneRow::DirectRouting(r) => (&r.caller_number, &r.callee_number),
+        };
+        let keep = |n: &Option<String>| n.clone().filter(|n| n != number);
+        let (caller, callee) = (keep(caller), keep(callee));
+        if (caller.as_deref(), callee.as_deref()) == self.numbers() {
+            return None;
+        }
+        let row = match &self.row {
+            PhoneRow::Pstn(r) => {
+                PhoneRow::Pstn(PstnCallRow { caller_number: caller, callee_number: callee, ..r.clone() })
+            }
+            PhoneRow::DirectRouting(r) => {
+                PhoneRow::DirectRouting(DirectRoutingRow { caller_number: caller, callee_number: callee, ..r.clone() })
+            }
+        };
+        Some(Self { row })
+    }
+
     /// Whether the call connected.
     pub fn outcome(&self) -> Outcome {
         match &self.row {

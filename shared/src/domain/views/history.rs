@@ -51,8 +51,9 @@ pub fn history_line<P: PartyView, E: EndsView>(
     entry.shown_as(|party| P::of(party, viewer), |ends| E::of(ends, sites))
 }
 
-/// The columns of a history export, in order.
-pub const HISTORY_CSV_HEADER: [&str; 10] = [
+/// The columns of a history export, in order (`direction` and `outcome` are a phone call's,
+/// empty for a Teams call).
+pub const HISTORY_CSV_HEADER: [&str; 12] = [
     "startDateTime",
     "endDateTime",
     "type",
@@ -63,6 +64,8 @@ pub const HISTORY_CSV_HEADER: [&str; 10] = [
     "callRating",
     "issueCodes",
     "callId",
+    "direction",
+    "outcome",
 ];
 
 /// `items` as CSV with a header row: the same fields the JSON view shows, the counterpart as its
@@ -85,6 +88,8 @@ pub fn history_csv<P: PartyView, E>(items: &[HistoryLine<P, E>]) -> String {
             text(&item.call_rating).unwrap_or_default(),
             codes.join(" "),
             defused(item.call_id.clone()),
+            item.direction.as_ref().and_then(text).unwrap_or_default(),
+            item.outcome.as_ref().and_then(text).unwrap_or_default(),
         ];
         writer.write_record(&record).expect("writing to memory");
     }
@@ -146,6 +151,25 @@ mod tests {
         let viewer = Viewer { searched_user: &user.id, home_tenant: "elsewhere" };
         let item: HistoryLine<EngineerParty, ()> = history_line(&entry, &viewer, &Sites::default());
         history_csv(&[item])
+    }
+
+    #[test]
+    fn a_phone_call_exports_its_direction_and_outcome_and_a_masked_number() {
+        let body = include_str!("../../../../events/graph/pstn-calls-docs.json");
+        let call = crate::domain::phone::parse_phone_rows(body.as_bytes(), datetime!(2019-11-02 00:00 UTC)).unwrap();
+        let entry = call[0].history_entry();
+        let viewer = Viewer { searched_user: "db03c14b-06eb-4189-939b-7cbf3a20ba27", home_tenant: "t" };
+        let line: HistoryLine<SpecialistParty, ()> = history_line(&entry, &viewer, &Sites::default());
+        let csv = history_csv(&[line]);
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().ends_with(",callId,direction,outcome"));
+        let row = lines.next().unwrap();
+        assert!(row.ends_with(",9c4984c7-6c3c-427d-a30c-bd0b2eacee90,inbound,connected"), "{row}");
+        assert!(row.contains(",pstn,'+0123456***,219,2,unavailable,unavailable,,"), "{row}");
+        assert!(!row.contains("+0123456789"), "never the whole number: {row}");
+        // A Teams call has neither: the two cells are empty.
+        let teams = csv_with_counterpart("Bob");
+        assert!(teams.lines().nth(1).unwrap().ends_with(",,"), "{teams}");
     }
 
     #[test]
