@@ -714,12 +714,14 @@ fn what_each_role_may_do_is_what_its_code_does() {
     assert!(may("query", "Query", "GRAPHDEAD", Some("GSI1")), "an admin's list of dead letters");
     // The Graph worker queues jobs and takes one of a kind off the queue as it starts.
     assert_eq!(allowed("graph-worker", "GRAPHJOB#reconcile"), set(&["PutItem", "DeleteItem"]));
-    // Session pages are batch-written by the two functions that store call records, and nothing
-    // else is batch-written; nobody scans the table or its index.
+    // Session pages, and a page of phone-call rows' history and party index entries, are
+    // batch-written by the two functions that store call records, and nothing else is
+    // batch-written; nobody scans the table or its index.
     for function in functions() {
-        for pk in ["CALL#c", "USER#u", "AUDIT#2026-11-25#3", "ESC#e", "ERASED#u"] {
+        for pk in ["CALL#c", "USER#u", "PARTY#p", "AUDIT#2026-11-25#3", "ESC#e", "ERASED#u"] {
             let stores_records = ["ingest", "graph-worker"].contains(&function.as_str());
-            assert_eq!(may(&function, "BatchWriteItem", pk, None), stores_records && pk == "CALL#c", "{function} {pk}");
+            let batched = ["CALL#c", "USER#u", "PARTY#p"].contains(&pk);
+            assert_eq!(may(&function, "BatchWriteItem", pk, None), stores_records && batched, "{function} {pk}");
             assert!(!may(&function, "Scan", pk, None), "{function} may not scan");
         }
         assert!(!may(&function, "Scan", "HIST#u", Some("GSI1")), "{function} may not scan GSI1");
