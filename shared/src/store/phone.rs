@@ -1,4 +1,4 @@
-//! Writing phone-call rows (`docs/data-model.md`, pattern p).
+//! Writing phone-call rows (`docs/data-model.md`, pattern y).
 //!
 //! A row is one item, `CALL#<id>` / `#PHONE`, and its user's history entry; it has no versions:
 //! Graph may send the same row again (the worker's overlap), unchanged or completed. Write
