@@ -315,3 +315,33 @@ async fn a_thousand_rows_are_stored_far_inside_the_ingest_timeout() {
     // The ingest function's timeout is 30 s (infra/template.yaml).
     assert!(first < std::time::Duration::from_secs(15), "{first:?}");
 }
+
+#[tokio::test]
+async fn an_erasure_of_a_phone_users_rows_cut_off_anywhere_is_finished_by_running_it_again() {
+    use callscope_core::store::ErasureRun;
+    use callscope_core::support::deadline::Deadline;
+    let personal = ["Richard Malk", "richard.malk@contoso.com", PSTN_CALLER, "+12345678***"];
+    for allowed in 0.. {
+        let desk = desk().await;
+        for name in ["ingest-post-pstn-calls.json", "ingest-post-direct-routing-calls.json"] {
+            assert_eq!(json_response(desk.ingest.handle(event_request(name)).await).0, 200);
+        }
+        let cut = callscope_tests::cut_off_store(desk.table.table(), allowed);
+        let run = cut.erase_user(RICHARD, HOME_TENANT, ANCHOR, Deadline::never(), ErasureRun::Request).await;
+        let finished = matches!(run, Ok(Some(ref report)) if report.complete);
+        if !finished {
+            desk.erase(RICHARD).await;
+        }
+        let items = callscope_tests::all_items(desk.table.table()).await;
+        let traces: Vec<String> = items
+            .iter()
+            .map(callscope_tests::item_text)
+            .filter(|text| personal.iter().any(|p| text.contains(p)) || text.contains(&format!("\"USER#{RICHARD}\"")))
+            .collect();
+        assert_eq!(traces, Vec::<String>::new(), "cut after {allowed} writes");
+        if finished {
+            assert!(allowed > 8, "the run was cut at every write: {allowed}");
+            break;
+        }
+    }
+}
