@@ -345,3 +345,32 @@ async fn an_erasure_of_a_phone_users_rows_cut_off_anywhere_is_finished_by_runnin
         }
     }
 }
+
+#[tokio::test]
+async fn pstn_calls_take_only_json_within_the_cap_from_the_ingest_or_admin_role() {
+    let mut desk = desk().await;
+    desk.ingest.config.max_body_bytes = 1024;
+    let send = |body: String, roles: &str, content_type: &str| {
+        let mut event: Value = serde_json::from_str(&event_text("ingest-post-pstn-calls.json")).unwrap();
+        event["body"] = Value::String(body);
+        event["headers"]["content-type"] = json!(content_type);
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["roles"] = json!(roles);
+        desk.ingest.handle(lambda_http::request::from_str(&event.to_string()).unwrap())
+    };
+    let small = json!({ "value": [] }).to_string();
+    let (status, body) =
+        json_response(send(format!("{{\"value\": \"{}\"}}", "x".repeat(1100)), "[ingest]", "application/json").await);
+    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")));
+    let (status, _) = json_response(send(small.clone(), "[ingest]", "text/plain").await);
+    assert_eq!(status, 415);
+    let (status, _) = json_response(send(small.clone(), "[support-engineer]", "application/json").await);
+    assert_eq!(status, 403);
+    let (status, body) = json_response(send(small, "[admin]", "application/json").await);
+    assert_eq!((status, body), (200, json!({ "accepted": [] })));
+    let (status, body) = json_response(send("{\"value\": [".to_owned(), "[ingest]", "application/json").await);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (&body["error"]["problems"][0]["line"], &body["error"]["problems"][0]["column"]),
+        (&json!(1), &json!(11))
+    );
+}
