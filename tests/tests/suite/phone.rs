@@ -374,3 +374,22 @@ async fn pstn_calls_take_only_json_within_the_cap_from_the_ingest_or_admin_role(
         (&json!(1), &json!(11))
     );
 }
+
+#[tokio::test]
+async fn graphs_documentation_examples_are_accepted_by_post_pstn_calls_byte_for_byte() {
+    let mut desk = desk().await;
+    desk.ingest.clock = callscope_core::support::clock::Clock::fixed(DOCS_NOW);
+    for (name, id, kind) in
+        [("pstn-calls-docs", PSTN_ROW, "pstn"), ("direct-routing-calls-docs", DIRECT_ROUTING_ROW, "directRouting")]
+    {
+        // The file's own text, indentation and `0.00`s and all, as the body.
+        let mut event: Value = serde_json::from_str(&event_text("ingest-post-pstn-calls.json")).unwrap();
+        event["body"] = Value::String(String::from_utf8(docs(name)).unwrap());
+        let (status, body) =
+            json_response(desk.ingest.handle(lambda_http::request::from_str(&event.to_string()).unwrap()).await);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["accepted"], json!([{ "id": id, "kind": kind, "status": "created" }]));
+    }
+    let stored = desk.row(DIRECT_ROUTING_ROW).await.unwrap();
+    assert_eq!((stored.user_id.as_str(), stored.ingested_at), (RICHARD, DOCS_NOW));
+}
