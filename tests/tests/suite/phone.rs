@@ -393,3 +393,40 @@ async fn graphs_documentation_examples_are_accepted_by_post_pstn_calls_byte_for_
     let stored = desk.row(DIRECT_ROUTING_ROW).await.unwrap();
     assert_eq!((stored.user_id.as_str(), stored.ingested_at), (RICHARD, DOCS_NOW));
 }
+
+#[tokio::test]
+async fn an_erasure_that_lands_while_a_row_is_written_is_repaired_by_the_writers_after_check() {
+    use callscope_core::store::ErasureRun;
+    use callscope_core::support::deadline::Deadline;
+    // The user's (the row goes) and the other number's (the row stays, without it), each
+    // erased to its end just before the row's commit: the writer read the markers before.
+    for erased in [RICHARD, PSTN_CALLER] {
+        let store = fresh_store().await;
+        let table = store.clone();
+        let erase = async move {
+            let erasing = as_function(&table, "ingest");
+            let done = erasing.erase_user(erased, HOME_TENANT, ANCHOR, Deadline::never(), ErasureRun::Request);
+            assert!(done.await.unwrap().unwrap().complete, "{erased}");
+        };
+        let commit =
+            |operation: &str, body: &Value| operation == "PutItem" && callscope_tests::race::sort_key(body) == "#PHONE";
+        let racing = callscope_tests::race::before(&as_function(&store, "ingest"), commit, erase);
+        let writer = ingest::App { store: racing, ..ingest_app(&store) };
+        let (status, body) = json_response(writer.handle(event_request("ingest-post-pstn-calls.json")).await);
+        assert_eq!((status, &body["accepted"][0]["status"]), (200, &json!("created")), "{body}");
+        let row: Option<PhoneItem> = stored_item(store.table(), &keys::call_pk(PSTN_ROW), keys::PHONE_SK).await;
+        let history: Option<Value> =
+            stored_item(store.table(), &keys::user_pk(RICHARD), &keys::history_sk(PSTN_ROW)).await;
+        if erased == RICHARD {
+            assert!(row.is_none() && history.is_none(), "the row and its line are gone");
+        } else {
+            assert_eq!(row.expect("the row stays").phone.numbers(), (None, Some("+1234567890")));
+            assert!(history.expect("the line stays").get("counterpart").is_none());
+        }
+        let items = callscope_tests::all_items(store.table()).await;
+        let traces: Vec<String> =
+            items.iter().map(callscope_tests::item_text).filter(|text| text.contains(erased)).collect();
+        // Only the erasure's own marker (and its sweep pointer) names whom it erased.
+        assert!(traces.iter().all(|t| t.contains("ERASED#") || t.contains("ERASURESWEEPS")), "{erased}: {traces:?}");
+    }
+}
