@@ -110,6 +110,7 @@ impl Asked {
             sites: &self.app.sites,
             signer: &self.app.signer,
             home_tenant: &self.app.home_tenant,
+            sip_causes: &self.app.config.sip_causes,
             now: self.app.clock.now(),
             request_id: &self.request_id,
         }

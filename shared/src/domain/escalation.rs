@@ -4,10 +4,10 @@
 //! notes: text from people, stored as given and only ever shown as text.
 
 use super::access::{AuthError, Principal, Role};
-use super::calls::StoredCall;
+use super::calls::{LineType, StoredCall};
 use super::classify::Rating;
 use super::erasure::{ERASED_ID, ERASED_NAME};
-use super::graph::CallType;
+use super::phone::PhoneCall;
 use super::problem::{Problem, Rejection, read_json};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -130,11 +130,40 @@ pub struct EscalatedCall {
     /// The session the specialist pointed at, if they pointed at one.
     pub session_id: Option<String>,
     #[serde(rename = "type")]
-    pub call_type: CallType,
+    pub call_type: LineType,
     #[serde(with = "time::serde::rfc3339")]
     pub start_date_time: OffsetDateTime,
     /// The call's rating when it was escalated.
     pub rating: Rating,
+}
+
+impl EscalatedCall {
+    /// Call `stored` as `user_id` took part in it, with their own rating of it.
+    pub fn of_call(stored: &StoredCall, user_id: &str, session_id: Option<String>) -> Self {
+        let summary = &stored.summary;
+        Self {
+            call_id: summary.call_id.clone(),
+            user_id: user_id.to_owned(),
+            user_name: summary.parties.iter().find(|p| p.id == user_id).and_then(|p| p.display_name.clone()),
+            session_id,
+            call_type: summary.call_type.into(),
+            start_date_time: summary.start_date_time,
+            rating: stored.verdict_of(user_id).rating,
+        }
+    }
+
+    /// Phone call `call`, its user's (`user_id`).
+    pub fn of_phone(call: &PhoneCall, user_id: &str, home_tenant: &str) -> Self {
+        Self {
+            call_id: call.id().to_owned(),
+            user_id: user_id.to_owned(),
+            user_name: call.user(home_tenant).and_then(|u| u.display_name),
+            session_id: None,
+            call_type: call.line_type(),
+            start_date_time: call.start(),
+            rating: call.rating(),
+        }
+    }
 }
 
 /// One escalation, whole.
@@ -161,29 +190,17 @@ pub struct Escalation {
 }
 
 impl Escalation {
-    /// A new, open escalation `id` of call `stored` as `user_id` took part in it, with their own
-    /// rating of it.
+    /// A new, open escalation `id` of `call`, with the note of `request`.
     pub fn open(
         id: String,
         request: EscalationRequest,
-        stored: &StoredCall,
-        user_id: &str,
+        call: EscalatedCall,
         opener: Staff,
         now: OffsetDateTime,
     ) -> Self {
-        let summary = &stored.summary;
-        let user_name = summary.parties.iter().find(|p| p.id == user_id).and_then(|p| p.display_name.clone());
         Self {
             id,
-            call: EscalatedCall {
-                call_id: summary.call_id.clone(),
-                user_id: user_id.to_owned(),
-                user_name,
-                session_id: request.session_id,
-                call_type: summary.call_type,
-                start_date_time: summary.start_date_time,
-                rating: stored.verdict_of(user_id).rating,
-            },
+            call,
             ticket: request.ticket,
             state: EscalationState::Open,
             opened_at: now,
@@ -342,7 +359,9 @@ mod tests {
         );
         let opener = staff("tier1", Role::SupportSpecialist);
         let stored = StoredCall { summary, sessions: Vec::new(), results: None };
-        let mut escalation = Escalation::open("e1".into(), request, &stored, ADA, opener, now);
+        let session = request.session_id.clone();
+        let mut escalation =
+            Escalation::open("e1".into(), request, EscalatedCall::of_call(&stored, ADA, session), opener, now);
         escalation.notes.push(Note {
             at: datetime!(2026-11-25 11:00 UTC),
             author: staff("tier2", Role::SupportEngineer),

@@ -31,7 +31,7 @@ pub use calls::{Published, UpsertStatus};
 pub use client::{DynamoStore, Item, Page, WriteGuard};
 pub use datasets::{ActiveDataset, DatasetKind};
 pub use erase::{ErasureMarker, ErasureRun, Erasures, WRITER_WINDOW, covers};
-pub use phone::{PhoneStatus, PreparedPhone};
+pub use phone::{PhoneStatus, PreparedPhone, Stored};
 pub use prepare::{PartyWrites, PreparedCall, PreparedClassification, VersionWrites};
 
 use crate::domain::problem::value_free;

@@ -1,4 +1,5 @@
-//! Writing phone-call rows (`docs/data-model.md`, pattern y).
+//! Writing phone-call rows (`docs/data-model.md`, pattern y), and reading a call's partition
+//! that may hold one (pattern c).
 //!
 //! A row is one item, `CALL#<id>` / `#PHONE`, and its user's history entry; it has no versions:
 //! Graph may send the same row again (the worker's overlap), unchanged or completed. Write
@@ -18,6 +19,7 @@ use super::client::{DynamoStore, Item, WriteGuard, from_item, key_item};
 use super::items::{HistoryItem, IndexedKeys, PartyIndexItem, PhoneItem};
 use super::keys;
 use super::prepare::{DIRECTORY_SLACK, PartyWrites, UserDirectory, to_item, within_limits};
+use crate::domain::calls::StoredCall;
 use crate::domain::graph::Party;
 use crate::domain::phone::PhoneCall;
 use crate::domain::problem::Problem;
@@ -138,7 +140,52 @@ impl StoredRow {
     }
 }
 
+/// What a call's partition holds: a Teams call, or a phone-call row in its place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    Call(StoredCall),
+    Phone(PhoneItem),
+}
+
+impl Stored {
+    /// Whether `user_id` took part as a user of `home_tenant`: a call's party, or a row's user.
+    pub fn involves(&self, user_id: &str, home_tenant: &str) -> bool {
+        match self {
+            Self::Call(call) => call.summary.involves(user_id, home_tenant),
+            Self::Phone(row) => row.user_id == user_id,
+        }
+    }
+
+    /// When the call started.
+    pub fn start(&self) -> OffsetDateTime {
+        match self {
+            Self::Call(call) => call.summary.start_date_time,
+            Self::Phone(row) => row.phone.start(),
+        }
+    }
+
+    /// When every item about it expires (epoch seconds).
+    pub fn expires_at(&self) -> i64 {
+        match self {
+            Self::Call(call) => super::items::call_expiry(&call.summary),
+            Self::Phone(row) => row.expires_at,
+        }
+    }
+}
+
 impl DynamoStore {
+    /// The call or phone-call row stored under `call_id` (one Query, as [`Self::call`]); `None`
+    /// if unknown or expired.
+    pub async fn stored_call(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<Stored>, StoreError> {
+        let pk = keys::call_pk(call_id);
+        let items = self.partition(&pk, true).await?;
+        if let Some(stored) = StoredRow::find(&pk, &items)? {
+            let live = !retention::is_expired(stored.row.expires_at, now);
+            return Ok(live.then_some(Stored::Phone(stored.row)));
+        }
+        Ok(super::calls::assemble(&pk, items, now)?.map(Stored::Call))
+    }
+
     /// Stores every row of `rows` (distinct ids), in order: what each came to.
     pub async fn store_phone_rows(&self, rows: &[PreparedPhone]) -> Result<Vec<PhoneStatus>, StoreError> {
         let pks: Vec<&str> = rows.iter().map(|r| r.row.pk.as_str()).collect();

@@ -5,6 +5,7 @@
 use super::secret::{Rotating, Secret};
 use crate::domain::access::RoleNames;
 use crate::domain::classify::Thresholds;
+use crate::domain::phone::sip::SipCauses;
 
 /// Everything a function needs from its environment.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,9 @@ pub struct Config {
     pub home_tenant_id: String,
     /// `CLASSIFY_THRESHOLDS`: a JSON thresholds table replacing the defaults (optional).
     pub thresholds: Thresholds,
+    /// `SIP_CAUSES`: entries added to or put over the failed phone calls' cause table (JSON,
+    /// optional; `docs/thresholds.md`).
+    pub sip_causes: SipCauses,
     /// `CURSOR_KEY` (and `CURSOR_KEY_PREVIOUS` after a rotation): the secret that signs page
     /// cursors (the query function requires it).
     pub cursor_key: Option<Rotating>,
@@ -188,6 +192,11 @@ impl Config {
                 Some(json) => Thresholds::from_json(&json)
                     .map_err(|e| ConfigError::Invalid { name: "CLASSIFY_THRESHOLDS", reason: e.to_string() })?,
             },
+            sip_causes: match get("SIP_CAUSES") {
+                None => SipCauses::default(),
+                Some(json) => SipCauses::from_json(&json)
+                    .map_err(|e| ConfigError::Invalid { name: "SIP_CAUSES", reason: e.to_string() })?,
+            },
         })
     }
 }
@@ -225,6 +234,15 @@ mod tests {
         assert_eq!(c.roles, RoleNames::default());
         let c = config(&[("TABLE_NAME", "t"), ("ROLE_CLAIM", "groups"), ("MAX_BODY_BYTES", "1024")]).unwrap();
         assert_eq!((c.roles.claim.as_str(), c.max_body_bytes), ("groups", 1024));
+    }
+
+    #[test]
+    fn the_sip_causes_can_be_extended_and_are_validated() {
+        let json = r#"{"510403": {"plain": "Not allowed.", "explanation": "510403: no licence."}}"#;
+        let c = config(&[("TABLE_NAME", "t"), ("SIP_CAUSES", json)]).unwrap();
+        assert_eq!(c.sip_causes.cause(Some(403), Some(510403)).plain, "Not allowed.");
+        let err = config(&[("TABLE_NAME", "t"), ("SIP_CAUSES", r#"{"4041": {}}"#)]).unwrap_err();
+        assert!(err.to_string().contains("SIP_CAUSES"), "{err}");
     }
 
     #[test]

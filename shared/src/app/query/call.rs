@@ -2,20 +2,28 @@
 //! a large call's sessions and participants (`/sessions`, `/participants`); all audited.
 
 use super::{AppError, ListPage, Paging, Query};
-use crate::domain::access::{AuditAction, CursorScope, Position, Principal};
-use crate::domain::calls::{CallSummary, StoredCall};
+use crate::domain::access::{AuditAction, CursorScope, Position, Principal, Role};
 use crate::domain::classify::Rating;
+use crate::domain::phone::views::{AdminPhoneCall, EngineerPhoneCall, PhoneOverview, PhoneView};
 use crate::domain::sites::Sites;
 use crate::domain::views::detail::{EngineerSession, SessionFilter, SessionOverview, participant_page, session_page};
 use crate::domain::views::{
     Audience, ByRole, EngineerCall, EngineerParty, SpecialistCall, SpecialistParty, Viewer, call_detail,
 };
-use crate::store::StoreError;
 use crate::store::items::CallHeader;
+use crate::store::{StoreError, Stored};
 use std::sync::Arc;
 
 /// A call's detail in the caller's view.
 pub type CallView = ByRole<SpecialistCall, EngineerCall>;
+
+/// What `GET /calls/{id}` answers: a Teams call's detail, or a phone-call row's.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+pub enum DetailView {
+    Call(CallView),
+    Phone(PhoneView),
+}
 /// A page of a call's sessions in the caller's view.
 pub type SessionsView = ByRole<ListPage<SessionOverview<SpecialistParty>>, ListPage<EngineerSession>>;
 /// A page of a call's participants in the caller's view.
@@ -30,19 +38,34 @@ struct Seen<C> {
 }
 
 impl Query<'_> {
-    /// The detail of `call_id` as `user_id` took part in it (a `404` if they did not).
+    /// The detail of `call_id` as `user_id` took part in it (a `404` if they did not): a call,
+    /// or a phone-call row (its charges for admins only).
     pub async fn call(
         &self,
         principal: &Principal,
         call_id: &str,
         user_id: Option<&str>,
-    ) -> Result<CallView, AppError> {
-        let read = self.store.call(call_id, self.now);
-        let (user_id, seen) = self.seen(principal, call_id, user_id, read, |c: &StoredCall| &c.summary).await?;
+    ) -> Result<DetailView, AppError> {
+        let read = self.store.stored_call(call_id, self.now);
+        let (user_id, seen) = self.seen(principal, call_id, user_id, read, Stored::involves).await?;
         let viewer = Viewer { searched_user: user_id, home_tenant: self.home_tenant };
-        Ok(match seen.audience {
-            Audience::Specialist => ByRole::Specialist(call_detail(&seen.call, &viewer, &seen.sites)),
-            Audience::Engineer => ByRole::Engineer(call_detail(&seen.call, &viewer, &seen.sites)),
+        let (causes, home) = (self.sip_causes, self.home_tenant);
+        Ok(match (seen.call, seen.audience) {
+            (Stored::Call(call), Audience::Specialist) => {
+                DetailView::Call(ByRole::Specialist(call_detail(&call, &viewer, &seen.sites)))
+            }
+            (Stored::Call(call), Audience::Engineer) => {
+                DetailView::Call(ByRole::Engineer(call_detail(&call, &viewer, &seen.sites)))
+            }
+            (Stored::Phone(row), Audience::Specialist) => {
+                DetailView::Phone(PhoneView::Specialist(PhoneOverview::of(&row.phone, &viewer, causes, home)))
+            }
+            (Stored::Phone(row), Audience::Engineer) if principal.support_role() == Some(Role::Admin) => {
+                DetailView::Phone(PhoneView::Admin(AdminPhoneCall::of(&row.phone, &viewer, causes, home)))
+            }
+            (Stored::Phone(row), Audience::Engineer) => {
+                DetailView::Phone(PhoneView::Engineer(EngineerPhoneCall::of(&row.phone, &viewer, causes, home)))
+            }
         })
     }
 
@@ -111,12 +134,12 @@ impl Query<'_> {
         user_id: Option<&'u str>,
     ) -> Result<(&'u str, Seen<CallHeader>), AppError> {
         let read = self.store.call_head(call_id, self.now);
-        self.seen(principal, call_id, user_id, read, |h: &CallHeader| &h.summary).await
+        self.seen(principal, call_id, user_id, read, |h: &CallHeader, user, home| h.summary.involves(user, home)).await
     }
 
     /// What every route about one user's call does first: the caller's view (a refusal
     /// audited), the checked ids, the audit entry (fail-closed), the call as `read` reads it (a
-    /// `404` unless `user_id` took part, by its `summary`, as a user of the home tenant) and the
+    /// `404` unless `user_id` took part, as `involves` says, as a user of the home tenant) and the
     /// tenant data.
     async fn seen<'u, C>(
         &self,
@@ -124,7 +147,7 @@ impl Query<'_> {
         call_id: &str,
         user_id: Option<&'u str>,
         read: impl Future<Output = Result<Option<C>, StoreError>>,
-        summary: fn(&C) -> &CallSummary,
+        involves: fn(&C, &str, &str) -> bool,
     ) -> Result<(&'u str, Seen<C>), AppError> {
         let mut refused = self.event(principal, AuditAction::Detail).call(call_id);
         refused.target_user = user_id.map(str::to_owned);
@@ -134,8 +157,7 @@ impl Query<'_> {
         let (call, audit, loaded) =
             tokio::join!(read, self.audit(event), self.sites.current(self.store, self.now, false));
         audit?;
-        let call =
-            call?.filter(|c| summary(c).involves(user_id, self.home_tenant)).ok_or(AppError::NotFound("call"))?;
+        let call = call?.filter(|c| involves(c, user_id, self.home_tenant)).ok_or(AppError::NotFound("call"))?;
         Ok((user_id, Seen { audience, call, sites: loaded?.sites }))
     }
 

@@ -8,6 +8,7 @@
 use super::{AppError, ListPage, Paging, Query};
 use crate::app::authorize::audited;
 use crate::domain::access::{AuditAction, AuditEvent, CursorScope, Principal, Role};
+use crate::domain::escalation::EscalatedCall;
 use crate::domain::escalation::{
     Escalation, EscalationState, MAX_NOTES, Note, Staff, Transition, parse_escalation, parse_note,
 };
@@ -17,7 +18,7 @@ use crate::domain::views::{
     Audience, ByRole, EngineerEscalation, EngineerEscalationRow, SpecialistEscalation, SpecialistEscalationRow,
     escalation_row, escalation_view, escalations_csv,
 };
-use crate::store::items::call_expiry;
+use crate::store::Stored;
 use crate::store::{Erasures, Page, covers};
 use sha2::{Digest, Sha256};
 
@@ -63,7 +64,7 @@ impl Query<'_> {
         let keyed = key.map(|key| KeyedRequest::new(&staff.id, key, "escalate", &[call_id, user_id], body));
         let event = self.event(principal, AuditAction::Escalate).user(user_id).call(call_id);
         let (stored, audit, before, repeat) = tokio::join!(
-            self.store.call(call_id, self.now),
+            self.store.stored_call(call_id, self.now),
             self.audit(event),
             self.store.erasures_among([user_id, staff.id.as_str()]),
             self.repeated(principal, &staff, keyed.as_ref())
@@ -74,19 +75,28 @@ impl Query<'_> {
         }
         let (stored, before) = (stored?, before?);
         let stored = stored
-            .filter(|s| s.summary.involves(user_id, self.home_tenant))
-            .filter(|s| before.get(user_id).is_none_or(|erased| !covers(*erased, s.summary.start_date_time)))
+            .filter(|s| s.involves(user_id, self.home_tenant))
+            .filter(|s| before.get(user_id).is_none_or(|erased| !covers(*erased, s.start())))
             .ok_or(AppError::NotFound("call"))?;
-        if let Some(session) = &request.session_id
-            && !stored.sessions.iter().any(|s| s.id.as_ref() == Some(session))
-        {
-            let problem = Problem::unacceptable("sessionId", "is not a session of this call");
-            return Err(Rejection { problems: vec![problem] }.into());
-        }
+        let session_id = request.session_id.clone();
+        let call = match &stored {
+            Stored::Call(call)
+                if session_id.as_ref().is_none_or(|id| call.sessions.iter().any(|s| s.id.as_ref() == Some(id))) =>
+            {
+                EscalatedCall::of_call(call, user_id, session_id)
+            }
+            Stored::Phone(row) if session_id.is_none() => {
+                EscalatedCall::of_phone(&row.phone, user_id, self.home_tenant)
+            }
+            _ => {
+                let problem = Problem::unacceptable("sessionId", "is not a session of this call");
+                return Err(Rejection { problems: vec![problem] }.into());
+            }
+        };
         let opener = as_written(staff.clone(), &before);
         let id = self.new_escalation_id(call_id, user_id);
-        let escalation = Escalation::open(id, request, &stored, user_id, opener, self.now);
-        let created = self.store.create_escalation(&escalation, call_expiry(&stored.summary), keyed.as_ref()).await?;
+        let escalation = Escalation::open(id, request, call, opener, self.now);
+        let created = self.store.create_escalation(&escalation, stored.expires_at(), keyed.as_ref()).await?;
         if !created {
             if let Some(answer) = self.repeated(principal, &staff, keyed.as_ref()).await? {
                 return Ok(answer);

@@ -13,7 +13,7 @@ mod me;
 mod users;
 
 pub use buildings::BuildingsPage;
-pub use call::{CallView, ParticipantsView, SessionsView};
+pub use call::{CallView, DetailView, ParticipantsView, SessionsView};
 pub use dead_letters::DeadLetterRow;
 pub use escalations::{EscalationDetail, EscalationFilter, EscalationList};
 pub use graph_status::{GraphStatus, Subscription, SubscriptionHealth};
@@ -128,6 +128,8 @@ pub struct Query<'a> {
     pub sites: &'a SiteCache,
     pub signer: &'a CursorSigner,
     pub home_tenant: &'a str,
+    /// What a failed phone call's SIP codes mean (`SIP_CAUSES`).
+    pub sip_causes: &'a crate::domain::phone::sip::SipCauses,
     pub now: OffsetDateTime,
     pub request_id: &'a str,
 }

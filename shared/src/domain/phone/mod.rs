@@ -7,6 +7,8 @@
 pub mod call;
 pub mod parse;
 pub mod row;
+pub mod sip;
+pub mod views;
 
 pub use call::{Direction, Outcome, PhoneCall};
 pub use parse::{MAX_ROWS, parse_phone_rows};

@@ -227,9 +227,9 @@ impl Labelled for SpecialistAuthor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::calls::LineType;
     use crate::domain::classify::Rating;
     use crate::domain::escalation::Note;
-    use crate::domain::graph::CallType;
     use time::macros::datetime;
 
     fn staff(id: &str, name: &str, role: Role) -> Staff {
@@ -247,7 +247,7 @@ mod tests {
                 user_id: "ada".into(),
                 user_name: Some("Ada Lovelace".into()),
                 session_id: None,
-                call_type: CallType::PeerToPeer,
+                call_type: LineType::PeerToPeer,
                 start_date_time: at,
                 rating: Rating::Poor,
             },

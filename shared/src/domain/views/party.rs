@@ -22,7 +22,8 @@ pub struct Viewer<'a> {
 pub struct MaskedPhone(String);
 
 impl MaskedPhone {
-    /// Masks the last three digits of `number` (all of them if it has fewer).
+    /// Masks the last three digits of `number` (all of them if it has fewer). A `*` counts as a
+    /// digit already masked, so a number Graph masked itself (`+12345678***`) stays as it is.
     pub fn new(number: &str) -> Self {
         let mut to_mask = 3;
         let mut chars: Vec<char> = number.chars().collect();
@@ -30,7 +31,9 @@ impl MaskedPhone {
             if to_mask == 0 {
                 break;
             }
-            if c.is_ascii_digit() {
+            if *c == '*' {
+                to_mask -= 1;
+            } else if c.is_ascii_digit() {
                 *c = '*';
                 to_mask -= 1;
             }
@@ -211,5 +214,7 @@ mod tests {
         assert_eq!(MaskedPhone::new("tel:+1 (555) 282-3456").as_str(), "tel:+1 (555) 282-3***");
         assert_eq!(MaskedPhone::new("12").as_str(), "**");
         assert_eq!(MaskedPhone::new("Reception").as_str(), "Reception");
+        assert_eq!(MaskedPhone::new("+12345678***").as_str(), "+12345678***", "Graph's own masking");
+        assert_eq!(MaskedPhone::new("+1234567*89").as_str(), "+1234567***");
     }
 }
