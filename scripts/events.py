@@ -237,6 +237,17 @@ def incomplete_record():
     record["sessions@odata.nextLink"] = f"https://graph.microsoft.com/v1.0/communications/callRecords/{MEETING_ID}/sessions?$expand=segments&$skiptoken=60"
     return record
 
+# The rows and user of Graph's documentation examples of the two phone-call logs.
+PHONE_USER = "db03c14b-06eb-4189-939b-7cbf3a20ba27"
+DIRECT_ROUTING_ROW = "9e8bba57-dc14-533a-a7dd-f0da6575eed1"
+PSTN_ROW = "9c4984c7-6c3c-427d-a30c-bd0b2eacee90"
+
+
+def phone_call_event(role, row, n):
+    return query_event(role, f"/calls/{row}", {"user": PHONE_USER}, route="/calls/{callId}",
+                       path_parameters={"callId": row}, n=n)
+
+
 def phone_rows(name):
     """Graph's documentation example of a phone-call log (`events/graph/<name>.json`, calls of
     2019-11-01) as of the anchor's day; Graph's `0001-01-01` "none" times stay as they are."""
@@ -316,6 +327,10 @@ EVENT_FILES = {
     "query-call-specialist.json": lambda: call_event("support-specialist", ADA, 5),
     "query-call-engineer.json": lambda: call_event("support-engineer", ADA, 6),
     "query-call-admin.json": lambda: call_event("admin", ADA, 7),
+    # A phone-call row's detail (after ingest-post-*-calls.json): Direct Routing, then PSTN with its charge.
+    "query-call-phone-specialist.json": lambda: phone_call_event("support-specialist", DIRECT_ROUTING_ROW, 28),
+    "query-call-phone-engineer.json": lambda: phone_call_event("support-engineer", DIRECT_ROUTING_ROW, 29),
+    "query-call-phone-admin.json": lambda: phone_call_event("admin", PSTN_ROW, 30),
     "query-audit-admin.json": lambda: query_event("admin", "/audit", n=8),
     "query-audit-specialist.json": lambda: query_event("support-specialist", "/audit", n=9),
     "query-history-no-claims.json": lambda: history_event(None, ADA, 0),

@@ -5,14 +5,15 @@
 
 use callscope_core::app::phone::{AcceptedRow, RowStatus, ingest_phone_rows};
 use callscope_core::domain::calls::LineType;
+use callscope_core::domain::phone::sip::SipCauses;
 use callscope_core::store::items::PhoneItem;
 use callscope_core::store::{DynamoStore, keys};
 use callscope_core::support::fixtures::HOME_TENANT;
 use callscope_http::HttpFunction;
 use callscope_tests::samples::ADA;
 use callscope_tests::{
-    ANCHOR, api_request, as_function, event_request, event_text, events_dir, fresh_store, ingest_app, json_response,
-    query_app, stored_item, table_store,
+    ANCHOR, Person, api_request, as_function, event_request, event_text, events_dir, fresh_store, ingest_app,
+    json_response, person_request, query_app, stored_item, table_store,
 };
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -202,6 +203,108 @@ async fn a_failed_direct_routing_call_per_common_sip_code_is_a_poor_line_beside_
 }
 
 #[tokio::test]
+async fn each_failed_call_explains_itself_to_tier_1_in_words_and_to_tier_2_in_sip_terms() {
+    let desk = desk().await;
+    let rows: Vec<Value> = SIP_CODES.iter().zip(1..).map(|((code, phrase), h)| failed_call(*code, phrase, h)).collect();
+    assert_eq!(desk.post(&json!({ "value": rows })).await.0, 200);
+    let causes = SipCauses::default();
+    for (code, phrase) in SIP_CODES {
+        let id = format!("0000{code}-dc14-533a-a7dd-f0da6575eed1");
+        let path = format!("/calls/{id}");
+        let (status, text) = desk.get("support-specialist", &path, &[("user", ADA)]).await;
+        assert_eq!(status, 200, "{text}");
+        let specialist: Value = serde_json::from_str(&text).unwrap();
+        let words = &causes.cause(Some(code), Some(560_000 + code)).plain;
+        assert_eq!(specialist["mainCause"], json!(words), "{code}");
+        assert_eq!((&specialist["rating"], &specialist["outcome"]), (&json!("poor"), &json!("failed")));
+        assert_eq!(specialist["summary"], "Did not connect.");
+        assert_eq!(specialist["callerNumber"], "+14255550***");
+        assert_eq!(specialist["user"]["displayName"], "Ada Lovelace");
+        for hidden in ["sip", "trunkFqdn", "signalingLocation", "correlationId"] {
+            assert!(specialist.get(hidden).is_none(), "{code}: a specialist sees {hidden}");
+        }
+        assert!(!text.contains(&code.to_string()[..]) || text.contains(&id), "no SIP code in tier 1's words");
+        let (status, text) = desk.get("support-engineer", &path, &[("user", ADA)]).await;
+        assert_eq!(status, 200, "{text}");
+        let engineer: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(engineer["mainCause"], json!(words));
+        let sip = &engineer["sip"];
+        assert_eq!(
+            (&sip["code"], &sip["phrase"], &sip["subReason"]),
+            (&json!(code), &json!(phrase), &json!(560_000 + code))
+        );
+        assert_eq!(sip["from"], "sbc", "a 560 code: the SBC sent it");
+        assert_eq!(sip["explanation"], json!(causes.cause(Some(code), Some(560_000 + code)).explanation));
+        assert_eq!(engineer["trunkFqdn"], "tll-audiocodes01.adatum.biz");
+        assert_eq!(engineer["graphCallType"], "ByotOut");
+        assert!(!text.contains("+14255550100"), "no whole number for tier 2 either");
+        let (status, _) = desk.get("support-engineer", &format!("{path}/sessions"), &[("user", ADA)]).await;
+        assert_eq!(status, 404, "a phone row has no sessions");
+    }
+    let (status, _) =
+        desk.get("support-engineer", "/calls/0000404-dc14-533a-a7dd-f0da6575eed1", &[("user", RICHARD)]).await;
+    assert_eq!(status, 404, "another user's phone call");
+}
+
+#[tokio::test]
+async fn only_admins_see_what_a_pstn_call_cost_and_a_phone_call_can_be_escalated() {
+    let desk = desk().await;
+    let mut body: Value = serde_json::from_slice(&docs("pstn-calls-docs")).unwrap();
+    let at = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    body["value"][0]["startDateTime"] = json!(at(ANCHOR - Duration::hours(2)));
+    body["value"][0]["endDateTime"] = json!(at(ANCHOR - Duration::hours(2) + Duration::seconds(219)));
+    body["value"][0]["charge"] = json!(0.42);
+    assert_eq!(desk.post(&body).await.0, 200);
+    let path = format!("/calls/{PSTN_ROW}");
+    let read = |role: &'static str| {
+        let path = path.clone();
+        let desk = &desk;
+        async move {
+            let (status, text) = desk.get(role, &path, &[("user", RICHARD)]).await;
+            assert_eq!(status, 200, "{text}");
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+    let (specialist, engineer, admin) =
+        (read("support-specialist").await, read("support-engineer").await, read("admin").await);
+    assert_eq!(specialist["type"], "pstn");
+    assert_eq!(specialist["rating"], "unavailable");
+    assert_eq!(specialist["outcome"], "connected");
+    assert!(specialist["summary"].as_str().unwrap().starts_with("Connected for 3 min 39 s."));
+    assert_eq!(specialist["counterpart"]["phone"], "+0123456***");
+    assert!(specialist.get("operator").is_none() && specialist.get("charge").is_none());
+    assert_eq!((&engineer["operator"], &engineer["licenseCapability"]), (&json!("Microsoft"), &json!("MCOPSTNU")));
+    assert_eq!(engineer["destinationName"], "United States");
+    assert!(engineer.get("charge").is_none(), "charges are for admins only");
+    assert_eq!((&admin["charge"], &admin["currency"]), (&json!(0.42), &json!("USD")));
+    for view in [&specialist, &engineer, &admin] {
+        let text = view.to_string();
+        assert!(!text.contains(PSTN_CALLER) && !text.contains("+1234567890"), "no whole number: {text}");
+    }
+
+    let sam = Person { id: "sam-oid", name: "Sam Specialist", role: "support-specialist" };
+    let request = person_request(
+        "POST",
+        sam,
+        &format!("{path}/escalations"),
+        &[("user", RICHARD)],
+        Some(r#"{"note":"cannot hear callers"}"#),
+    );
+    let (status, escalation) = json_response(desk.query.handle(request).await);
+    assert_eq!(status, 201, "{escalation}");
+    assert_eq!((&escalation["call"]["type"], &escalation["call"]["callId"]), (&json!("pstn"), &json!(PSTN_ROW)));
+    assert_eq!(escalation["call"]["rating"], "unavailable");
+    let request = person_request(
+        "POST",
+        sam,
+        &format!("{path}/escalations"),
+        &[("user", RICHARD)],
+        Some(r#"{"note":"n","sessionId":"s1"}"#),
+    );
+    assert_eq!(json_response(desk.query.handle(request).await).0, 422, "a phone call has no sessions");
+}
+
+#[tokio::test]
 async fn a_user_known_only_from_phone_rows_is_found_exported_and_erased() {
     let desk = desk().await;
     for name in ["ingest-post-pstn-calls.json", "ingest-post-direct-routing-calls.json"] {
@@ -219,7 +322,7 @@ async fn a_user_known_only_from_phone_rows_is_found_exported_and_erased() {
     assert!(lines.next().unwrap().ends_with(",issueCodes,callId,direction,outcome"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 2, "{csv}");
-    assert!(rows[0].contains(",directRouting,'+12345******,5,2,unavailable,unavailable,,"), "{}", rows[0]);
+    assert!(rows[0].contains(",directRouting,'+12345678***,5,2,unavailable,unavailable,,"), "{}", rows[0]);
     assert!(rows[0].ends_with(&format!(",{DIRECT_ROUTING_ROW},inbound,connected")), "{}", rows[0]);
     assert!(rows[1].contains(",pstn,'+0123456***,219,2,"), "{}", rows[1]);
     assert!(!csv.contains(PSTN_CALLER), "never the whole number");

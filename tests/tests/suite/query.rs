@@ -4,7 +4,7 @@
 use callscope_core::support::fixtures::{self};
 use callscope_http::HttpFunction;
 use callscope_tests::samples::{ADA, ADMIN, BOB, ENGINEER, MEETING, P2P, SPECIALIST};
-use callscope_tests::{ANCHOR, Pipeline, RequestLog, counted_store, event_request, event_text};
+use callscope_tests::{ANCHOR, Pipeline, RequestLog, counted_store, event_request, event_text, json_response};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
@@ -562,6 +562,9 @@ async fn every_query_event_gets_its_documented_status() {
         ("query-call-specialist.json", 200),
         ("query-call-engineer.json", 200),
         ("query-call-admin.json", 200),
+        ("query-call-phone-specialist.json", 200),
+        ("query-call-phone-engineer.json", 200),
+        ("query-call-phone-admin.json", 200),
         ("query-audit-admin.json", 200),
         ("query-audit-specialist.json", 403),
         ("query-history-no-claims.json", 401),
@@ -582,6 +585,10 @@ async fn every_query_event_gets_its_documented_status() {
     ];
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
     callscope_tests::assert_every_event_listed("query-", &names);
+    let ingest = callscope_tests::ingest_app(desk.pipeline.store());
+    for phone_rows in ["ingest-post-pstn-calls.json", "ingest-post-direct-routing-calls.json"] {
+        assert_eq!(desk_send_ingest(&ingest, phone_rows).await, 200, "{phone_rows}");
+    }
     for (name, status) in expected {
         let (got, body) = desk.send(event_request(name)).await;
         assert_eq!(got, status, "{name}: {body}");
@@ -593,6 +600,18 @@ async fn every_query_event_gets_its_documented_status() {
     assert_eq!(labels, ["Sam Specialist", "Erin Engineer"]);
     let (status, again) = desk.send(event_request("query-escalate-specialist.json")).await;
     assert_eq!((status, &again["id"]), (201, &resolved["id"]), "the same request, repeated, opens nothing new");
+    let (_, specialist) = desk.send(event_request("query-call-phone-specialist.json")).await;
+    assert_eq!((&specialist["type"], &specialist["outcome"]), (&json!("directRouting"), &json!("connected")));
+    assert!(specialist.get("sip").is_none());
+    let (_, engineer) = desk.send(event_request("query-call-phone-engineer.json")).await;
+    assert_eq!(engineer["trunkFqdn"], "tll-audiocodes01.adatum.biz");
+    let (_, admin) = desk.send(event_request("query-call-phone-admin.json")).await;
+    assert_eq!((&admin["type"], &admin["currency"]), (&json!("pstn"), &json!("USD")));
+}
+
+/// The status of ingest event `name` handled by `ingest`.
+async fn desk_send_ingest(ingest: &ingest::App, name: &str) -> u16 {
+    json_response(ingest.handle(event_request(name)).await).0
 }
 
 #[tokio::test]
