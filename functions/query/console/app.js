@@ -6,6 +6,7 @@
 import {
   TOKEN_KEY, h, show, say, token, claims, hasRole, SignedOut, api, post, remove, request, at,
   localDay, ZONE, duration, words, inWords, label, value, sentence, RATING, badge, meetingOf,
+  isPhone, phoneIcon, phoneCounterpart,
   ownAndMeeting, party, metricLabel, metricValue, gradeCell, gradeLegend, ratingLegend, count,
 } from "./lib.js";
 import { advancedPanel, debugPanel } from "./details.js";
@@ -207,15 +208,18 @@ async function wholeHistory(userId) {
 /** The history's columns: heading, sort key and cell. */
 function historyColumns(userId, engineer) {
   // A meeting's counterpart is its organizer, and says so.
-  const counterpart = (call) => (call.counterpart ? `${call.type === "groupCall" ? "Organized by " : ""}${party(call.counterpart)}` : meetingOf(call));
+  const counterpart = (call) => isPhone(call) ? phoneCounterpart(call)
+    : call.counterpart ? `${call.type === "groupCall" ? "Organized by " : ""}${party(call.counterpart)}` : meetingOf(call);
+  // A phone call's line says whether it connected; the issue code's sentence is about sessions.
+  const issues = (c) => (isPhone(c) ? inWords(c.outcome) : c.issueCodes.map(sentence).join(" "));
   const columns = [
     ["Date", (c) => c.startDateTime, (c) => h("td", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}/calls/${encodeURIComponent(c.callId)}` }, at(c.startDateTime)))],
-    ["Type", (c) => inWords(c.type), (c) => h("td", {}, inWords(c.type))],
+    ["Type", (c) => inWords(c.type), (c) => h("td", {}, isPhone(c) ? [phoneIcon(c), " "] : null, inWords(c.type))],
     ["Counterpart", (c) => counterpart(c).toLowerCase(), (c) => h("td", {}, counterpart(c))],
     ["Participants", (c) => c.participantCount, (c) => h("td", { class: "num" }, String(c.participantCount))],
     ["Duration", (c) => c.durationSeconds, (c) => h("td", { class: "num" }, duration(c.durationSeconds))],
     ["Rating", (c) => RATINGS.indexOf(c.rating), (c) => h("td", {}, badge(c.rating), c.callRating && c.callRating !== c.rating ? h("span", { class: "meeting-rating" }, ` · the meeting: ${RATING[c.callRating]?.[1] || words(c.callRating)}`) : null)],
-    ["Issues", (c) => c.issueCodes.map(sentence).join(" "), (c) => h("td", { "data-codes": c.issueCodes.join(" ") }, c.issueCodes.map(sentence).join(" "))],
+    ["Issues", issues, (c) => h("td", { "data-codes": c.issueCodes.join(" ") }, issues(c))],
   ];
   if (engineer) columns.push(["Buildings", (c) => ends(c), (c) => h("td", {}, ends(c))]);
   return columns;
@@ -682,8 +686,65 @@ function callDetail(call, userId) {
   ];
 }
 
+/** A phone call's detail: who, which way, the masked numbers, whether it connected and, for a
+ * failed call, why in plain words; for tier 2 the phone network's side (the SIP story, the trunk);
+ * for admins what it cost. No sessions: a phone row has none. */
+function phoneDetail(call) {
+  const fact = (term, detail) => (detail === undefined || detail === null || detail === "" ? [] : [h("dt", {}, term), h("dd", {}, detail)]);
+  const sip = call.sip || {};
+  const network = [
+    ...fact("Final SIP response", sip.code ? `${sip.code}${sip.phrase ? ` ${sip.phrase}` : ""}` : sip.phrase),
+    ...fact("Microsoft response code", sip.subReason ? `${sip.subReason}${sip.from ? ` — sent by ${inWords(sip.from)}` : ""}` : undefined),
+    ...fact("What it means", sip.explanation),
+    ...fact("Trunk (SBC)", call.trunkFqdn),
+    ...fact("Media path", call.mediaPathLocation && `${call.mediaPathLocation} datacenter`),
+    ...fact("Signalling", call.signalingLocation && `${call.signalingLocation} datacenter`),
+    ...fact("Media bypass", call.mediaBypassEnabled === undefined ? undefined : call.mediaBypassEnabled ? "Yes" : "No"),
+    ...fact("Call type in Graph", call.graphCallType),
+    ...fact("Invited", call.inviteDateTime && at(call.inviteDateTime)),
+    ...fact("Failed", call.failureDateTime && at(call.failureDateTime)),
+    ...fact("Destination", [call.destinationName, call.destinationContext].filter(Boolean).join(" · ")),
+    ...fact("Country (used / tenant)", [call.usageCountryCode, call.tenantCountryCode].filter(Boolean).join(" / ")),
+    ...fact("Licence", call.licenseCapability),
+    ...fact("Number type", call.inventoryType),
+    ...fact("Operator", call.operator),
+    ...fact("Duration measured by", call.callDurationSource),
+    ...fact("Audio conference", call.conferenceId),
+    ...fact("Correlation id (for Microsoft support)", call.correlationId),
+    ...fact("Telephony call id", call.telephonyCallId),
+  ];
+  const money = (v) => `${Number(v).toFixed(2)} ${call.currency || ""}`.trim();
+  const cost = [...fact("Charge", call.charge !== undefined ? money(call.charge) : undefined),
+    ...fact("Connection charge", call.connectionCharge !== undefined ? money(call.connectionCharge) : undefined)];
+  return [
+    h("p", { class: "summary", id: "phone-summary" }, call.summary),
+    call.mainCause ? h("section", { class: "main-cause", id: "phone-cause" }, h("h2", {}, "Why it did not connect"), h("p", {}, call.mainCause)) : null,
+    h("dl", { class: "facts", id: "phone-facts" },
+      ...fact("Direction", inWords(call.direction)),
+      ...fact("User", party(call.user)),
+      ...fact("Caller's number", call.callerNumber),
+      ...fact("Callee's number", call.calleeNumber),
+      ...fact("Started", at(call.startDateTime)),
+      ...fact("Ended", at(call.endDateTime)),
+      ...fact("Duration", duration(call.durationSeconds)),
+      ...fact("Outcome", inWords(call.outcome))),
+    h("p", { class: "note" }, "Numbers have their last three digits hidden, for every role."),
+    network.length ? h("section", { id: "phone-network" }, h("h2", {}, "Phone network"), h("dl", { class: "facts" }, network)) : null,
+    cost.length ? h("section", { id: "phone-cost" }, h("h2", {}, "Cost"), h("dl", { class: "facts" }, cost)) : null,
+    call.rating === "unavailable" ? h("details", {}, h("summary", {}, "What the ratings mean"), ratingLegend()) : null,
+  ];
+}
+
 async function callPage(userId, callId) {
   const call = await api(`/calls/${encodeURIComponent(callId)}`, { user: userId });
+  if (isPhone(call)) {
+    return show(
+      h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}` }, "← Back to the history")),
+      h("h1", {}, phoneIcon(call), ` ${inWords(call.type)}, `, at(call.startDateTime), " ", badge(call.rating)),
+      escalateForm(userId, callId),
+      ...phoneDetail(call),
+    );
+  }
   show(
     h("p", {}, h("a", { href: `#/users/${encodeURIComponent(userId)}` }, "← Back to the history")),
     h("h1", {}, `${inWords(call.type)}, `, at(call.startDateTime), " ", badge(call.rating)),

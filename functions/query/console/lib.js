@@ -209,6 +209,9 @@ const VALUES = {
   "data": "Data", audio: "Audio", video: "Video", screenSharing: "Screen sharing", appSharing: "Application sharing",
   callerToCallee: "Caller to callee", calleeToCaller: "Callee to caller", caller: "Caller", callee: "Callee",
   peerToPeer: "Peer-to-peer call", groupCall: "Meeting",
+  pstn: "Phone call (Calling Plan)", directRouting: "Phone call (Direct Routing)",
+  inbound: "Inbound", outbound: "Outbound", connected: "Connected", failed: "Did not connect",
+  sbc: "your session border controller (SBC)", microsoft: "a Microsoft service",
   satin: "SATIN", silk: "SILK", opus: "Opus", siren: "Siren", g722: "G.722", pcmu: "G.711 µ-law", pcma: "G.711 A-law",
   h264: "H.264", H264: "H.264", h264s: "H.264 (scalable)", h264uc: "H.264 UC", h265: "H.265", rtVideo: "RTVideo", av1: "AV1",
   satinFullband: "SATIN (full band)", g7221: "G.722.1", g729: "G.729", rtAudio8: "RTAudio (narrow band)", rtAudio16: "RTAudio (wide band)",
@@ -258,6 +261,16 @@ export function badge(rating) {
   const [icon, label] = RATING[rating] || ["?", words(rating)];
   return h("span", { class: `badge ${rating}` }, h("span", { "aria-hidden": "true" }, `${icon} `), label);
 }
+
+/** Whether a history line or detail is a phone call (a row of Graph's PSTN or Direct Routing log). */
+export const isPhone = (call) => call.type === "pstn" || call.type === "directRouting";
+
+/** A phone call's own icon, named for screen readers. */
+export const phoneIcon = (call) => h("span", { class: "phone-icon", role: "img", "aria-label": inWords(call.type) }, "☎");
+
+/** The other number of a phone call, with which way it went: "To +1425555****". */
+export const phoneCounterpart = (call) =>
+  `${call.direction === "inbound" ? "From" : call.direction === "outbound" ? "To" : "With"} ${party(call.counterpart)}`;
 
 /** A meeting with no other side (the user organized it): how many took part. */
 export const meetingOf = (call) => call.type === "groupCall" ? `Meeting · ${call.participantCount} participants` : "—";

@@ -134,13 +134,30 @@ pub async fn show_user(gateway: &str, user: &str) -> Result<(), Error> {
         .as_array()
         .into_iter()
         .flatten()
-        .find(|i| i["rating"] == "poor")
-        .ok_or("no poor call to show")?;
+        .find(|i| i["rating"] == "poor" && i["outcome"].is_null())
+        .ok_or("no poor Teams call to show")?;
     let call = poor["callId"].as_str().unwrap_or("");
     let call_url = format!("{gateway}/calls/{call}?user={user}");
     let titles = ("a poor call, as a support specialist", "the same call, as a support engineer");
     show_both(&call_url, (&specialist, &engineer), titles, view::detail).await?;
+    show_failed_phone_call(gateway, user, &tier2, (&specialist, &engineer)).await?;
     escalate(gateway, user, call, &specialist, &engineer).await
+}
+
+/// The newest Direct Routing call of `history` that did not connect, explained to each tier.
+async fn show_failed_phone_call(gateway: &str, user: &str, history: &Value, tokens: (&str, &str)) -> Result<(), Error> {
+    let failed = history["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["type"] == "directRouting" && i["outcome"] == "failed");
+    let Some(failed) = failed else {
+        println!("(no failed Direct Routing call in this history)\n");
+        return Ok(());
+    };
+    let url = format!("{gateway}/calls/{}?user={user}", failed["callId"].as_str().unwrap_or(""));
+    let titles = ("a phone call that failed, as a support specialist", "the same call, as a support engineer");
+    show_both(&url, tokens, titles, view::phone).await.map(drop)
 }
 
 /// GETs `url` with each of the `(specialist, engineer)` tokens and shows the answers side by side

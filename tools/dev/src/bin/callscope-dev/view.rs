@@ -155,6 +155,38 @@ fn timeline(segments: &Value) -> Vec<String> {
     lines
 }
 
+/// The lines of a phone call's detail: which way, the masked numbers, whether it connected and
+/// why not in words; the SIP story and the trunk where the role's answer has them.
+pub fn phone(call: &Value) -> Vec<String> {
+    let text = |key: &str| call[key].as_str().unwrap_or("").to_owned();
+    let kind = if call["type"] == "directRouting" { "Direct Routing call" } else { "phone call (Calling Plan)" };
+    let direction = if call["direction"] == "inbound" { "from" } else { "to" };
+    let mut lines = vec![
+        format!("{BOLD}{kind}{RESET} {direction} {}, {}", name(&call["counterpart"]), paint(&text("rating"))),
+        format!("caller {}, callee {}", text("callerNumber"), text("calleeNumber")),
+        text("summary"),
+    ];
+    if let Some(cause) = call["mainCause"].as_str() {
+        lines.push(format!("{BOLD}why:{RESET}"));
+        lines.extend(wrap(cause, 70).into_iter().map(|l| format!("  {l}")));
+    }
+    let sip = &call["sip"];
+    if !sip.is_null() {
+        let from = if sip["from"] == "sbc" { "the SBC" } else { "Microsoft" };
+        lines.push(format!(
+            "SIP {} {} · Microsoft code {} (sent by {from})",
+            sip["code"],
+            sip["phrase"].as_str().unwrap_or(""),
+            sip["subReason"]
+        ));
+        lines.push(format!("trunk {} · signalling {}", text("trunkFqdn"), text("signalingLocation")));
+        if let Some(explanation) = sip["explanation"].as_str() {
+            lines.extend(wrap(explanation, 70).into_iter().map(|l| format!("  {DIM}{l}{RESET}")));
+        }
+    }
+    lines
+}
+
 /// The lines of an escalation as its opener sees it: the call, the ticket, the notes.
 pub fn escalation(escalation: &Value) -> Vec<String> {
     let call = &escalation["call"];
