@@ -143,8 +143,8 @@ impl StoredRow {
 /// What a call's partition holds: a Teams call, or a phone-call row in its place.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
-    Call(StoredCall),
-    Phone(PhoneItem),
+    Call(Box<StoredCall>),
+    Phone(Box<PhoneItem>),
 }
 
 impl Stored {
@@ -181,9 +181,9 @@ impl DynamoStore {
         let items = self.partition(&pk, true).await?;
         if let Some(stored) = StoredRow::find(&pk, &items)? {
             let live = !retention::is_expired(stored.row.expires_at, now);
-            return Ok(live.then_some(Stored::Phone(stored.row)));
+            return Ok(live.then(|| Stored::Phone(Box::new(stored.row))));
         }
-        Ok(super::calls::assemble(&pk, items, now)?.map(Stored::Call))
+        Ok(super::calls::assemble(&pk, items, now)?.map(|call| Stored::Call(Box::new(call))))
     }
 
     /// Stores every row of `rows` (distinct ids), in order: what each came to.

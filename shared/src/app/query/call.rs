@@ -21,8 +21,8 @@ pub type CallView = ByRole<SpecialistCall, EngineerCall>;
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(untagged)]
 pub enum DetailView {
-    Call(CallView),
-    Phone(PhoneView),
+    Call(Box<CallView>),
+    Phone(Box<PhoneView>),
 }
 /// A page of a call's sessions in the caller's view.
 pub type SessionsView = ByRole<ListPage<SessionOverview<SpecialistParty>>, ListPage<EngineerSession>>;
@@ -52,20 +52,20 @@ impl Query<'_> {
         let (causes, home) = (self.sip_causes, self.home_tenant);
         Ok(match (seen.call, seen.audience) {
             (Stored::Call(call), Audience::Specialist) => {
-                DetailView::Call(ByRole::Specialist(call_detail(&call, &viewer, &seen.sites)))
+                DetailView::Call(Box::new(ByRole::Specialist(call_detail(&call, &viewer, &seen.sites))))
             }
             (Stored::Call(call), Audience::Engineer) => {
-                DetailView::Call(ByRole::Engineer(call_detail(&call, &viewer, &seen.sites)))
+                DetailView::Call(Box::new(ByRole::Engineer(call_detail(&call, &viewer, &seen.sites))))
             }
             (Stored::Phone(row), Audience::Specialist) => {
-                DetailView::Phone(PhoneView::Specialist(PhoneOverview::of(&row.phone, &viewer, causes, home)))
+                DetailView::Phone(Box::new(PhoneView::Specialist(PhoneOverview::of(&row.phone, &viewer, causes, home))))
             }
             (Stored::Phone(row), Audience::Engineer) if principal.support_role() == Some(Role::Admin) => {
-                DetailView::Phone(PhoneView::Admin(AdminPhoneCall::of(&row.phone, &viewer, causes, home)))
+                DetailView::Phone(Box::new(PhoneView::Admin(AdminPhoneCall::of(&row.phone, &viewer, causes, home))))
             }
-            (Stored::Phone(row), Audience::Engineer) => {
-                DetailView::Phone(PhoneView::Engineer(EngineerPhoneCall::of(&row.phone, &viewer, causes, home)))
-            }
+            (Stored::Phone(row), Audience::Engineer) => DetailView::Phone(Box::new(PhoneView::Engineer(
+                EngineerPhoneCall::of(&row.phone, &viewer, causes, home),
+            ))),
         })
     }
 

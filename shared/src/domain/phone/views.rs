@@ -233,7 +233,6 @@ mod tests {
     use crate::domain::views::history::{HistoryLine, history_csv, history_line};
     use proptest::prelude::*;
     use serde_json::{Value, json};
-    use time::macros::datetime;
 
     const HOME: &str = "home-tenant";
     const USER: &str = "db03c14b-06eb-4189-939b-7cbf3a20ba27";

@@ -10,10 +10,12 @@
 //! randomness: the same seed and `now` give the same tenant.
 
 mod people;
+mod phones;
 mod sessions;
 
 use callscope_core::support::clock::rfc3339;
 use people::{NAMES, identity, user_id};
+pub use phones::PhoneLogs;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -23,6 +25,8 @@ use time::{Duration, OffsetDateTime};
 /// The generated tenant.
 pub struct Tenant {
     pub calls: Vec<Value>,
+    /// Graph's two phone-call logs for the same 30 days.
+    pub phones: phones::PhoneLogs,
     pub building_file: String,
     /// The user the demo shows (has at least one poor call).
     pub featured_user: String,
@@ -105,7 +109,8 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
         records.push(phone_call(&mut own, seed, &people, now));
         records.push(town_hall(&mut rng, seed, &people, now));
     }
-    Tenant { calls: records, building_file: people::building_file(), featured_user: user_id(0) }
+    let phones = phones::phone_logs(seed, &people, now);
+    Tenant { calls: records, phones, building_file: people::building_file(), featured_user: user_id(0) }
 }
 
 /// The featured user's video call three hours ago with the last home user, who sits in the lab

@@ -49,8 +49,23 @@ pub async fn load_tenant(gateway: &str, seed: u64, calls: usize, crowd: bool) ->
     }
     println!();
     wait_stored(&tenant.calls).await?;
+    store_phone_calls(gateway, &tenant.phones).await?;
     set_aside(gateway, &stand_in, tenant::refused(seed, now), &admin).await?;
     println!("loaded in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Stores the tenant's phone-call logs as Graph's pages, through `POST /pstn-calls`.
+async fn store_phone_calls(gateway: &str, logs: &tenant::PhoneLogs) -> Result<(), Error> {
+    let ingest = dev_token("ingest", "local-ingest")?;
+    for (log, page) in [("PSTN", &logs.pstn), ("Direct Routing", &logs.direct_routing)] {
+        let url = format!("{gateway}/pstn-calls");
+        let (status, body) = send(Method::POST, &url, Some(&ingest), Some(Body::json(page))).await?;
+        if status != 200 {
+            return Err(format!("POST /pstn-calls ({log}) answered {status}: {body}").into());
+        }
+        println!("{log} call log: {} rows stored", body["accepted"].as_array().map_or(0, Vec::len));
+    }
     Ok(())
 }
 
