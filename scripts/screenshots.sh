@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # The pictures the README shows: the helpdesk's (tests/browser/console.test.mjs) and the admin's
 # (tests/browser/admin.test.mjs).
 PICTURES=(search.png history.png call-overview.png call-advanced.png meeting.png
-  admin-connector.png admin-buildings.png admin-audit.png)
+  admin-connector.png admin-buildings.png admin-audit.png phone-call.png)
 SOURCE="$TARGET_DIR/browser"
 
 if [ "${1:-}" != "--no-run" ]; then
