@@ -27,7 +27,8 @@ fn paint(text: &str) -> String {
 fn name(party: &Value) -> String {
     let label = party["displayName"].as_str().unwrap_or("");
     match party["phone"].as_str() {
-        Some(phone) => format!("{label} {phone}"),
+        Some(phone) if !label.is_empty() => format!("{label} {phone}"),
+        Some(phone) => phone.to_owned(),
         None => label.to_owned(),
     }
 }
