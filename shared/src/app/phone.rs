@@ -100,6 +100,12 @@ pub async fn ingest_phone_rows(
         // A stored row's status is what storing it comes to (below).
         answer.push(AcceptedRow { id, kind, status: status.unwrap_or(RowStatus::Created) });
     }
+    let ids: Vec<&str> = prepared.iter().map(|(_, row)| row.row.phone.id()).collect();
+    let taken = store.teams_calls_among(&ids).await?;
+    for (index, _) in prepared.iter().filter(|(_, row)| taken.contains(row.row.phone.id())) {
+        let message = "is the id of a stored Teams call record: a phone row cannot take it";
+        problems.push(Problem { index: Some(*index), ..Problem::unacceptable("id", message) });
+    }
     if !problems.is_empty() {
         return Err(Rejection { problems }.into());
     }

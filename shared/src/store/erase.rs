@@ -570,8 +570,13 @@ impl DynamoStore {
         for _ in 0..REWRITE_ATTEMPTS {
             let items = self.partition(&pk, true).await?;
             if let Some(stored) = StoredRow::find(&pk, &items)? {
+                // A Teams call under the same id (its header beside the row) is erased from too.
+                let beside_a_call = items.iter().any(|item| {
+                    item.get(keys::SK).and_then(|sk| sk.as_s().ok()).is_some_and(|sk| sk == keys::CALL_HEADER_SK)
+                });
                 match self.erase_from_phone_row(stored, user_id, home_tenant, round).await? {
-                    Some(erased) => return Ok(erased),
+                    Some(erased) if !beside_a_call => return Ok(erased),
+                    Some(_) => {}
                     None => continue,
                 }
             }

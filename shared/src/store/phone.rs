@@ -25,7 +25,7 @@ use crate::domain::phone::PhoneCall;
 use crate::domain::problem::Problem;
 use crate::domain::retention;
 use futures::{StreamExt, TryStreamExt};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
 /// How many rows are committed concurrently.
@@ -179,11 +179,12 @@ impl DynamoStore {
     pub async fn stored_call(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<Stored>, StoreError> {
         let pk = keys::call_pk(call_id);
         let items = self.partition(&pk, true).await?;
-        if let Some(stored) = StoredRow::find(&pk, &items)? {
-            let live = !retention::is_expired(stored.row.expires_at, now);
-            return Ok(live.then(|| Stored::Phone(Box::new(stored.row))));
-        }
-        Ok(super::calls::assemble(&pk, items, now)?.map(|call| Stored::Call(Box::new(call))))
+        let row = StoredRow::find(&pk, &items)?.filter(|stored| !retention::is_expired(stored.row.expires_at, now));
+        // A Teams call that came to share a row's id keeps its detail (ingest refuses the reverse).
+        Ok(match super::calls::assemble(&pk, items, now)? {
+            Some(call) => Some(Stored::Call(Box::new(call))),
+            None => row.map(|stored| Stored::Phone(Box::new(stored.row))),
+        })
     }
 
     /// Stores every row of `rows` (distinct ids), in order: what each came to.
@@ -238,6 +239,19 @@ impl DynamoStore {
     }
 
     /// The stored rows of partitions `pks`, by partition (consistent reads, 100 keys a request).
+    /// Which of the ids `call_ids` are those of stored Teams calls (their header's partition):
+    /// a phone row may not take a call's id, or the row would shadow the call.
+    pub async fn teams_calls_among(&self, call_ids: &[&str]) -> Result<HashSet<String>, StoreError> {
+        let headers = call_ids.iter().map(|id| key_item(&keys::call_pk(id), keys::CALL_HEADER_SK));
+        let found: HashSet<String> = self
+            .batch_get(headers, &[keys::PK], true)
+            .await?
+            .into_iter()
+            .filter_map(|item| item.get(keys::PK).and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        Ok(call_ids.iter().filter(|id| found.contains(&keys::call_pk(id))).map(|id| (*id).to_owned()).collect())
+    }
+
     async fn stored_rows(&self, pks: &[&str]) -> Result<HashMap<String, StoredRow>, StoreError> {
         let keys: Vec<Item> = pks.iter().map(|pk| key_item(pk, keys::PHONE_SK)).collect();
         let mut rows = HashMap::new();
