@@ -190,13 +190,13 @@ test("the CSV export holds exactly the rows on the page, in the role's view", as
   );
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
   const csv = (await readFile(await download.path(), "utf8")).trim().split("\n");
-  assert.equal(csv[0], "startDateTime,endDateTime,type,counterpart,durationSeconds,participantCount,rating,callRating,issueCodes,callId");
+  assert.equal(csv[0], "startDateTime,endDateTime,type,counterpart,durationSeconds,participantCount,rating,callRating,issueCodes,callId,direction,outcome");
   const records = csv.slice(1).map((line) => line.split(","));
   assert.equal(records.length, rows.length, "one CSV row per row on the page");
   records.forEach((record, i) => {
     assert.equal(record[9], rows[i].callId);
     if (record[3] === "") assert.match(rows[i].counterpart, /^(Meeting · \d+ participants|—)$/, "no counterpart: the user's own meeting");
-    else assert.equal(record[3].replace(/^'/, ""), rows[i].counterpart.replace(/^Organized by /, ""), "the counterpart as the page shows it");
+    else assert.equal(record[3].replace(/^'/, ""), rows[i].counterpart.replace(/^(Organized by |To |From |With )/, ""), "the counterpart as the page shows it");
     assert.equal(record[6], rows[i].rating);
     assert.equal(record[8], rows[i].issues);
     assert.ok(!/_/.test(rows[i].said), `issues read as sentences on the page, codes stay in the CSV: ${rows[i].said}`);

@@ -292,7 +292,13 @@ async function historyPage(userId) {
       const response = await api(`/users/${encodeURIComponent(userId)}/calls`, { limit: 100, cursor, format: "csv" }, true);
       const [first, ...rest] = (await response.text()).trim().split("\n");
       header = first;
-      for (const line of rest) lines.set(line.slice(line.lastIndexOf(",") + 1), line);
+      // The call id's column counted from the end: the columns after it hold no comma.
+      const fields = header.split(",");
+      const fromEnd = fields.length - fields.indexOf("callId");
+      for (const line of rest) {
+        const cells = line.split(",");
+        lines.set(cells[cells.length - fromEnd], line);
+      }
       cursor = response.headers.get("x-next-cursor") || undefined;
     } while (cursor);
     const text = [header, ...shown().map((c) => lines.get(c.callId)).filter(Boolean)].join("\n") + "\n";

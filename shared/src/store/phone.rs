@@ -239,6 +239,12 @@ impl DynamoStore {
     }
 
     /// The stored rows of partitions `pks`, by partition (consistent reads, 100 keys a request).
+    /// The phone-call row `call_id` (one `GetItem`); `None` if unknown or expired.
+    pub async fn phone_row(&self, call_id: &str, now: OffsetDateTime) -> Result<Option<PhoneItem>, StoreError> {
+        let row: Option<PhoneItem> = self.get(&keys::call_pk(call_id), keys::PHONE_SK).await?;
+        Ok(row.filter(|row| !retention::is_expired(row.expires_at, now)))
+    }
+
     /// Which of the ids `call_ids` are those of stored Teams calls (their header's partition):
     /// a phone row may not take a call's id, or the row would shadow the call.
     pub async fn teams_calls_among(&self, call_ids: &[&str]) -> Result<HashSet<String>, StoreError> {

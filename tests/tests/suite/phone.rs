@@ -332,6 +332,9 @@ async fn a_user_known_only_from_phone_rows_is_found_exported_and_erased() {
     for search in ["richard", "malk", "richard.malk@contoso.com"] {
         assert_eq!(desk.found(search).await, [RICHARD], "{search}");
     }
+    let (_, page) = desk.get("support-specialist", &format!("/users/{RICHARD}/calls"), &[]).await;
+    let page: Value = serde_json::from_str(&page).unwrap();
+    assert_eq!(page["user"]["displayName"], "Richard Malk", "the history's owner, from a phone row: {page}");
 
     let (status, csv) = desk.get("support-specialist", &format!("/users/{RICHARD}/calls"), &[("format", "csv")]).await;
     assert_eq!(status, 200, "{csv}");

@@ -110,17 +110,22 @@ impl Query<'_> {
         })
     }
 
-    /// `user_id` as the page's calls name them: read from the header of the page's call with
-    /// the fewest parties (one `GetItem`: a peer-to-peer call keeps its parties in the header,
-    /// where a large meeting's are in party pages).
+    /// `user_id` as the page's calls name them: read from the page's call with the fewest parties
+    /// (one `GetItem`: a peer-to-peer call keeps its parties in the header, where a large
+    /// meeting's are in party pages; a phone call's row names its one user).
     async fn owner(&self, user_id: &str, entries: &[HistoryEntry]) -> Result<HistoryOwner, AppError> {
         let mut owner = HistoryOwner { id: user_id.to_owned(), display_name: None, user_principal_name: None };
         let Some(smallest) = entries.iter().min_by_key(|e| e.participant_count) else { return Ok(owner) };
-        let header = self.store.call_head(&smallest.call_id, self.now).await?;
-        let named = header.iter().flat_map(|h| &h.summary.parties).find(|p| p.id == user_id);
-        if let Some(party) = named {
-            owner.display_name.clone_from(&party.display_name);
-            owner.user_principal_name.clone_from(&party.user_principal_name);
+        let named = if smallest.outcome.is_some() {
+            let row = self.store.phone_row(&smallest.call_id, self.now).await?;
+            row.and_then(|row| row.phone.user(self.home_tenant))
+        } else {
+            let header = self.store.call_head(&smallest.call_id, self.now).await?;
+            header.into_iter().flat_map(|h| h.summary.parties).find(|p| p.id == user_id)
+        };
+        if let Some(party) = named.filter(|p| p.id == user_id) {
+            owner.display_name = party.display_name;
+            owner.user_principal_name = party.user_principal_name;
         }
         Ok(owner)
     }
