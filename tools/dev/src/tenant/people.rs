@@ -48,7 +48,7 @@ const ANNEX: (&str, &str) = ("LAB-ANNEX", "10.50.1");
 pub(super) struct Person {
     pub id: String,
     pub name: String,
-    upn: Option<String>,
+    pub upn: Option<String>,
     tenant: &'static str,
     kind: &'static str,
     /// (subnet, ip) where they usually sit, and whether on Wi-Fi.
