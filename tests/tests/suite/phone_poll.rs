@@ -238,3 +238,20 @@ async fn rows_ingest_refuses_are_left_out_and_the_rest_of_the_page_is_stored() {
     assert!(!stored.iter().any(|id| id.ends_with("000000000002")));
     assert_eq!(watermark(&connector, PhoneLog::Pstn).await.unwrap().through, Some(now - LAG), "the poll is not wedged");
 }
+
+#[tokio::test]
+async fn the_schedule_queues_one_poll_on_the_backfill_queue_however_often_it_fires() {
+    let mut connector = connector(1000).await;
+    let now = connector.now();
+    connector.stand_in.publish_phone_rows(PhoneLog::DirectRouting, vec![direct_routing(1, now - Duration::hours(1))]);
+    let scheduled: ingest::worker::Invocation = serde_json::from_str(r#"{"job": {"kind": "phonePoll"}}"#).unwrap();
+    let deadline = Deadline::after(connector.invocation);
+    ingest::worker::handle(&connector.worker, &connector.clock(), scheduled, deadline).await.unwrap();
+    let again: ingest::worker::Invocation = serde_json::from_str(r#"{"job": {"kind": "phonePoll"}}"#).unwrap();
+    ingest::worker::handle(&connector.worker, &connector.clock(), again, deadline).await.unwrap();
+    assert_eq!(phone_pages(&connector), 0, "queued, not run in the schedule's invocation");
+    assert_eq!(connector.backfill.pending().await.unwrap(), 1, "once: its GRAPHJOB#phonePoll marker");
+    assert_eq!(connector.live.pending().await.unwrap(), 0);
+    connector.drain().await;
+    assert_eq!(history(&connector).await.len(), 1);
+}
