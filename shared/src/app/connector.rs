@@ -242,7 +242,7 @@ pub enum Outcome {
     DeadLettered,
     /// A newer notification queued the same record again: that one fetches it.
     Superseded,
-    /// A job ran; how many fetches it queued.
+    /// A job ran; how many fetches it queued (a phone-call poll: how many rows it stored).
     JobDone { queued: usize },
 }
 
