@@ -1,6 +1,7 @@
 //! The Graph worker's handler. Two kinds of event reach it: a batch from one of the work queues
-//! (its SQS event source mappings, with partial batch responses) and the hourly schedule, whose
-//! constant input is `{"job": {"kind": "keep", ...}}`. Each message runs through the core, by
+//! (its SQS event source mappings, with partial batch responses) and its schedules: hourly
+//! `{"job": {"kind": "keep", ...}}`, run at once, and every 15 minutes `{"job": {"kind":
+//! "phonePoll"}}`, queued on the backfill queue. Each message runs through the core, by
 //! the invocation's deadline; a message that failed, or that the invocation stopped before
 //! taking, is reported as a batch item failure and delivered again (after `maxReceiveCount`
 //! deliveries, it waits in the queue's dead-letter queue with its body).
@@ -8,7 +9,7 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use callscope_core::app::AppError;
 use callscope_core::app::connector::{Deadline, Outcome, Worker};
-use callscope_core::domain::connector::{Job, Work};
+use callscope_core::domain::connector::{Job, Lane, Work};
 use callscope_core::domain::problem::json_value_free;
 use callscope_core::support::clock::Clock;
 use futures::StreamExt;
@@ -38,6 +39,14 @@ pub async fn handle(
 ) -> Result<SqsBatchResponse, AppError> {
     let mut response = SqsBatchResponse::default();
     match invocation {
+        // A job of the backfill lane (the phone-call poll) is queued on its queue, once
+        // (its `GRAPHJOB#` marker), so it runs under that queue's concurrency and Graph budget.
+        Invocation::Scheduled { job } if job.lane() == Lane::Backfill => {
+            let queued = worker.dispatch.job(job, clock.now()).await.inspect_err(|error| {
+                tracing::error!(%error, "scheduled job not queued");
+            })?;
+            tracing::info!(queued, "scheduled job queued");
+        }
         Invocation::Scheduled { job } => {
             worker.run(Work::Job(job), clock.now(), deadline).await.inspect_err(|error| {
                 tracing::error!(%error, "scheduled job failed");

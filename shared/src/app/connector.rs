@@ -13,10 +13,11 @@
 use super::AppError;
 use super::dispatch::Dispatch;
 use super::ingest::{Accepted, ingest_calls};
+use super::phone::ingest_phone_rows;
 use crate::domain::access::{AuditAction, AuditEvent, Principal, Role};
 use crate::domain::connector::{
-    Dropped, FleetBudget, Grant, Job, Lane, LifecycleEvent, Ours, PerRecordLimits, SubscriptionPlan, Work,
-    listed_record_keys, parse_lifecycle, parse_notifications, plan, subscription,
+    Dropped, FleetBudget, Grant, Job, Lane, LifecycleEvent, Ours, PerRecordLimits, PhoneLog, SubscriptionPlan, Work,
+    listed_record_keys, parse_lifecycle, parse_notifications, phone_poll, plan, subscription,
 };
 use crate::domain::problem::Problem;
 use crate::domain::retention;
@@ -241,7 +242,7 @@ pub enum Outcome {
     DeadLettered,
     /// A newer notification queued the same record again: that one fetches it.
     Superseded,
-    /// A job ran; how many fetches it queued.
+    /// A job ran; how many fetches it queued (a phone-call poll: how many rows it stored).
     JobDone { queued: usize },
 }
 
@@ -344,6 +345,21 @@ impl Worker {
             Job::Reconcile => {
                 let (from, to) = Job::reconciliation_window(now);
                 self.backfill(from, to, None, now, deadline).await
+            }
+            Job::PhonePoll => {
+                let mut stored = 0;
+                for log in PhoneLog::ALL {
+                    match self.poll_phone(log, now, deadline).await? {
+                        Polled::Done(rows) => stored += rows,
+                        Polled::HandedOver(rows) => {
+                            // The rest goes on in a run of its own (the other log with it:
+                            // its watermark makes reading it again cost nothing).
+                            stored += rows;
+                            break;
+                        }
+                    }
+                }
+                Ok(Outcome::JobDone { queued: stored })
             }
         }
     }
@@ -603,6 +619,121 @@ impl Worker {
         }
         tracing::info!(queued, "backfill listed");
         Ok(Outcome::JobDone { queued })
+    }
+}
+
+/// What one poll of a phone-call log came to.
+enum Polled {
+    /// Read up to its window's end (or nothing to read, or another worker reads it); rows stored.
+    Done(usize),
+    /// Cut off (deadline, throttling, the budget): where it stopped is saved and a poll is queued
+    /// to go on from there; rows stored so far.
+    HandedOver(usize),
+}
+
+impl Worker {
+    /// Reads `log`'s window ([`phone_poll::plan`]) page by page through the fleet's budget,
+    /// handing each page to ingest, saving where it stopped after each page, and advancing the
+    /// watermark once the window is read whole. Cut off by the deadline, Graph's throttling or
+    /// the budget, it queues a poll that resumes where it stopped.
+    async fn poll_phone(&self, log: PhoneLog, now: OffsetDateTime, deadline: Deadline) -> Result<Polled, AppError> {
+        let state = self.store().phone_watermark(log, now).await?;
+        let through = state.as_ref().and_then(|s| s.through);
+        let mut version = state.as_ref().map_or(0, |s| s.version);
+        let Some(mut reading) = phone_poll::plan(through, state.as_ref().and_then(|s| s.reading.as_ref()), now) else {
+            return Ok(Polled::Done(0));
+        };
+        let stop_at = deadline.0 - self.margin;
+        let mut stored = 0;
+        loop {
+            let wait = if deadline.is_within(self.margin * 2) {
+                Some(std::time::Duration::ZERO)
+            } else if let Some(retry_at) = self.take_budget(Lane::Backfill, stop_at).await? {
+                Some(std::time::Duration::try_from(retry_at - OffsetDateTime::now_utc()).unwrap_or_default())
+            } else {
+                match self.graph.phone_page(log, reading.from, reading.to, reading.next_link.as_deref(), stop_at).await
+                {
+                    Ok(page) => {
+                        let next = page["@odata.nextLink"].as_str().map(str::to_owned);
+                        stored += self.store_phone_page(log, page, now).await?;
+                        reading.next_link = next;
+                        let done = reading.next_link.is_none();
+                        let (through, kept) =
+                            if done { (Some(reading.to), None) } else { (through, Some(reading.clone())) };
+                        version += 1;
+                        if !self.store().save_phone_watermark(log, through, kept, version, now).await? {
+                            tracing::info!(function = log.function(), "another worker polls this log; this one stops");
+                            return Ok(Polled::Done(stored));
+                        }
+                        if done {
+                            tracing::info!(function = log.function(), stored, "phone-call log read");
+                            return Ok(Polled::Done(stored));
+                        }
+                        None
+                    }
+                    Err(GraphError::WouldWait(wait)) => Some(wait),
+                    Err(other) => return Err(other.into()),
+                }
+            };
+            if let Some(wait) = wait {
+                // Where it stopped is saved (after each page); a poll goes on from there.
+                tracing::info!(function = log.function(), stored, "phone-call poll handed over");
+                self.dispatch.later(Work::Job(Job::PhonePoll), wait.min(MAX_DELAY)).await?;
+                return Ok(Polled::HandedOver(stored));
+            }
+        }
+    }
+
+    /// Stores one page of a phone-call log through ingest: the rows ingest refuses (e.g. a row
+    /// that ended more than 30 days ago, at an overlapping window's old edge) are left out by
+    /// their problems' indexes and the rest stored; a refused row is counted and logged without
+    /// its content, and never stops the poll. How many rows were stored.
+    async fn store_phone_page(
+        &self,
+        log: PhoneLog,
+        mut page: serde_json::Value,
+        now: OffsetDateTime,
+    ) -> Result<usize, AppError> {
+        let mut refused = 0;
+        for _ in 0..2 {
+            let body = page.to_string().into_bytes();
+            match ingest_phone_rows(self.store(), &body, now, &self.home_tenant).await {
+                Ok(accepted) => {
+                    if refused > 0 {
+                        tracing::warn!(
+                            function = log.function(),
+                            refused,
+                            "phone-call rows refused by ingest; left out"
+                        );
+                    }
+                    return Ok(accepted.len());
+                }
+                Err(AppError::Rejected(rejection)) => {
+                    let indexes: std::collections::BTreeSet<usize> =
+                        rejection.problems.iter().filter_map(|p| p.index).collect();
+                    let rows = page["value"].as_array_mut();
+                    match rows {
+                        Some(rows) if !indexes.is_empty() && rejection.problems.iter().all(|p| p.index.is_some()) => {
+                            refused += indexes.len();
+                            let mut index = 0;
+                            rows.retain(|_| {
+                                index += 1;
+                                !indexes.contains(&(index - 1))
+                            });
+                        }
+                        _ => {
+                            let refused = refused + page["value"].as_array().map_or(0, Vec::len).max(1);
+                            let reason = rejection.redacted();
+                            tracing::warn!(function = log.function(), refused, %reason, "a phone-call page refused by ingest; left out");
+                            return Ok(0);
+                        }
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        tracing::warn!(function = log.function(), refused, "phone-call rows refused by ingest; left out");
+        Ok(0)
     }
 }
 

@@ -3,7 +3,7 @@
 //! and find, create or renew our callRecords subscription.
 
 use super::client::{GraphClient, GraphError};
-use crate::domain::connector::{ActiveSubscription, Request};
+use crate::domain::connector::{ActiveSubscription, PhoneLog, Request};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -75,6 +75,29 @@ impl GraphClient {
             })
             .collect();
         Ok((ids, page["@odata.nextLink"].as_str().map(str::to_owned)))
+    }
+
+    /// One page of `log`'s rows of calls that started in `[from, to)` by `deadline`: the
+    /// answer as Graph gives it (handed to ingest as it is). `link` continues a reading (only
+    /// inside the configured Graph); `None` starts it.
+    pub async fn phone_page(
+        &self,
+        log: PhoneLog,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        link: Option<&str>,
+        deadline: OffsetDateTime,
+    ) -> Result<Value, GraphError> {
+        let url = match link {
+            Some(link) => self.link(link)?,
+            None => self.url(&format!(
+                "{CALL_RECORDS}/{}(fromDateTime={},toDateTime={})",
+                log.function(),
+                rfc3339(from)?,
+                rfc3339(to)?
+            ))?,
+        };
+        self.get_until(url, deadline).await
     }
 
     /// Our live callRecords subscription (resource and notification URL both ours), if any.

@@ -22,7 +22,7 @@ use super::client::{Page, Partition, WriteGuard, key_item, read_items, to_item};
 use super::keys::{self, EXPIRES_AT};
 use super::{DynamoStore, StoreError};
 use crate::domain::access::cursor::PageKey;
-use crate::domain::connector::{FetchState, Items, Job, Lane, Part, Work};
+use crate::domain::connector::{FetchState, Items, Job, Lane, Part, PhoneLog, Reading, Work};
 use crate::domain::problem::json_value_free;
 use crate::domain::retention;
 use crate::support::clock::rfc3339;
@@ -128,6 +128,28 @@ struct LastNotification {
     #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
     expires_at: i64,
+}
+
+/// Where the poll of one of Graph's phone-call logs is (`GRAPHPHONE#<function>`,
+/// `#WATERMARK`): written on the condition that its `version` is still the one read, so two
+/// workers never both advance it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneWatermark {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    /// The end (`toDateTime`) of the last window read whole.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub through: Option<OffsetDateTime>,
+    /// The window being read, and where its reading stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reading: Option<Reading>,
+    /// One more at each write.
+    pub version: i64,
+    /// 30 days after the last poll: a connector idle that long starts over with a full backfill.
+    pub expires_at: i64,
 }
 
 /// What the keeper remembers between runs.
@@ -619,6 +641,38 @@ impl DynamoStore {
             expires_at: (now + retention::HISTORY).unix_timestamp(),
         };
         self.put_item(to_item(&state)?).await
+    }
+
+    /// The watermark of `log`'s poll, unless it expired.
+    pub async fn phone_watermark(
+        &self,
+        log: PhoneLog,
+        now: OffsetDateTime,
+    ) -> Result<Option<PhoneWatermark>, StoreError> {
+        let state: Option<PhoneWatermark> =
+            self.get(&keys::phone_watermark_pk(log.function()), keys::PHONE_WATERMARK_SK).await?;
+        Ok(state.filter(|s| s.expires_at > now.unix_timestamp()))
+    }
+
+    /// Writes `log`'s watermark as `version` (the one read, plus one): `false` if another
+    /// worker wrote it since (that one goes on; this one stops).
+    pub async fn save_phone_watermark(
+        &self,
+        log: PhoneLog,
+        through: Option<OffsetDateTime>,
+        reading: Option<Reading>,
+        version: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let state = PhoneWatermark {
+            pk: keys::phone_watermark_pk(log.function()),
+            sk: keys::PHONE_WATERMARK_SK.to_owned(),
+            through,
+            reading,
+            version,
+            expires_at: (now + retention::HISTORY).unix_timestamp(),
+        };
+        self.put_guarded(to_item(&state)?, WriteGuard::NewerVersion(version)).await
     }
 
     /// An unconditional put: queue items and state are last-writer-wins by design.

@@ -200,6 +200,13 @@ pub fn fetch_pk(call_id: &str) -> String {
 }
 
 /// Partition of the marker of a queued job of one kind ([`crate::domain::connector::Job::once_key`]).
+/// The watermark of one of Graph's phone-call logs (`GRAPHPHONE#getPstnCalls`).
+pub fn phone_watermark_pk(function: &str) -> String {
+    format!("GRAPHPHONE#{function}")
+}
+/// Sort key of a phone-call log's watermark.
+pub const PHONE_WATERMARK_SK: &str = "#WATERMARK";
+
 pub fn job_pk(kind: &str) -> String {
     format!("GRAPHJOB#{kind}")
 }

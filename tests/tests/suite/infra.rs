@@ -690,6 +690,13 @@ fn what_each_role_may_do_is_what_its_code_does() {
         let expected = if function == "graph-worker" { set(&["UpdateItem"]) } else { set(&[]) };
         assert_eq!(allowed(&function, "GRAPHBUDGET#1764849600000"), expected, "{function} on the Graph budget");
     }
+    // The phone-call poll's watermarks are the Graph worker's alone: read, and put on the
+    // condition of their version; never updated in place, deleted or read by another function.
+    for function in functions() {
+        let expected = if function == "graph-worker" { set(&["GetItem", "PutItem"]) } else { set(&[]) };
+        assert_eq!(allowed(&function, "GRAPHPHONE#getPstnCalls"), expected, "{function} on phone watermarks");
+    }
+    assert_eq!(allowed("graph-worker", "GRAPHJOB#phonePoll"), set(&["PutItem", "DeleteItem"]), "the poll's marker");
     // What a keyed create or note did is remembered by the query function alone: put in the
     // change's transaction and read back by a repeat, never updated or deleted (it expires).
     for function in functions() {

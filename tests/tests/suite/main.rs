@@ -21,4 +21,5 @@ mod limits;
 mod logs;
 mod people;
 mod phone;
+mod phone_poll;
 mod query;

@@ -28,14 +28,32 @@ pub fn keep_job() -> serde_json::Value {
     serde_json::json!({ "job": { "kind": "keep", "reauthorize": false } })
 }
 
-/// Runs the Graph worker's schedule: `keep` every `every`, as EventBridge does hourly in AWS.
-pub async fn schedule(functions: Functions, every: Duration) {
-    loop {
-        tokio::time::sleep(every).await;
-        if let Err(error) = functions.invoke("graph-worker", &keep_job()).await {
-            eprintln!("schedule: the Graph worker did not answer ({error})");
+/// The schedule's input to the Graph worker: queue a poll of the phone-call logs.
+pub fn phone_poll_job() -> serde_json::Value {
+    serde_json::json!({ "job": { "kind": "phonePoll" } })
+}
+
+/// Runs the Graph worker's schedules: `keep` every `every`, as EventBridge does hourly in AWS,
+/// and `phonePoll` every `poll_every` (every 15 minutes in AWS; locally far more often, so rows
+/// published to the stand-in arrive within seconds: a poll with nothing new costs two requests).
+pub async fn schedule(functions: Functions, every: Duration, poll_every: Duration) {
+    let keep = async {
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(error) = functions.invoke("graph-worker", &keep_job()).await {
+                eprintln!("schedule: the Graph worker did not answer ({error})");
+            }
         }
-    }
+    };
+    let poll = async {
+        loop {
+            tokio::time::sleep(poll_every).await;
+            if let Err(error) = functions.invoke("graph-worker", &phone_poll_job()).await {
+                eprintln!("schedule: the Graph worker did not answer ({error})");
+            }
+        }
+    };
+    tokio::join!(keep, poll);
 }
 
 /// Feeds `function` every batch of the queue `poller` reads, as the SQS event source mapping

@@ -10,6 +10,7 @@ pub mod assemble;
 pub mod budget;
 pub mod notification;
 pub mod pacing;
+pub mod phone_poll;
 pub mod subscription;
 pub mod work;
 
@@ -20,5 +21,6 @@ pub use notification::{
     listed_record_keys, parse_lifecycle, parse_notifications,
 };
 pub use pacing::{Limit, Pacer, PerRecordLimits, RequestKind};
+pub use phone_poll::{PhoneLog, Reading};
 pub use subscription::{ActiveSubscription, Job, SubscriptionPlan, plan};
 pub use work::{Lane, Work};

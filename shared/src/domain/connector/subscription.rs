@@ -43,6 +43,9 @@ pub enum Job {
     /// [`RECONCILE_WINDOW`] and that is not stored at its version: what a notification Graph
     /// gave up on (or a `missed` one) would have brought. Run hourly, and after `missed`.
     Reconcile,
+    /// Read the new rows of Graph's PSTN and Direct Routing call logs
+    /// (`super::phone_poll`), each from its watermark. Scheduled every 15 minutes.
+    PhonePoll,
 }
 
 impl Job {
@@ -64,6 +67,7 @@ impl Job {
     pub fn once_key(&self) -> Option<&'static str> {
         match self {
             Self::Reconcile => Some("reconcile"),
+            Self::PhonePoll => Some("phonePoll"),
             Self::Keep { reauthorize: true } => Some("keep#reauthorize"),
             Self::Keep { reauthorize: false } => Some("keep"),
             Self::Backfill { .. } => None,

@@ -56,7 +56,7 @@ impl Job {
     pub fn lane(&self) -> Lane {
         match self {
             Self::Keep { .. } => Lane::Live,
-            Self::Backfill { .. } | Self::Reconcile => Lane::Backfill,
+            Self::Backfill { .. } | Self::Reconcile | Self::PhonePoll => Lane::Backfill,
         }
     }
 }

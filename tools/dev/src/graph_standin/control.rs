@@ -15,10 +15,11 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// `POST /records`, `POST /lifecycle/{event}`, `POST /expire-tokens`, `GET /stats`.
+/// `POST /records`, `POST /phone-rows/{function}`, `POST /lifecycle/{event}`, `POST /expire-tokens`, `GET /stats`.
 pub(super) fn router() -> Router<Arc<StandIn>> {
     Router::new()
         .route("/records", post(records))
+        .route("/phone-rows/{function}", post(phone_rows))
         .route("/lifecycle/{event}", post(lifecycle))
         .route("/expire-tokens", post(expire_tokens))
         .route("/stats", get(stats))
@@ -35,6 +36,23 @@ async fn records(State(stand_in): State<Arc<StandIn>>, body: Bytes) -> Response 
     };
     let count = records.len();
     stand_in.publish(records).await;
+    reply(StatusCode::ACCEPTED, json!({ "published": count }))
+}
+
+/// Rows of the call log `function` (`getPstnCalls`, `getDirectRoutingCalls`), `{"value": [...]}`
+/// or a list: published (Graph notifies nothing for them).
+async fn phone_rows(State(stand_in): State<Arc<StandIn>>, Path(function): Path<String>, body: Bytes) -> Response {
+    let Some(log) = super::phone::log_named(&function) else { return error(StatusCode::NOT_FOUND, "NotFound") };
+    let rows = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(rows)) => rows,
+        Ok(Value::Object(mut page)) => match page.remove("value") {
+            Some(Value::Array(rows)) => rows,
+            _ => return error(StatusCode::BAD_REQUEST, "BadRequest"),
+        },
+        _ => return error(StatusCode::BAD_REQUEST, "BadRequest"),
+    };
+    let count = rows.len();
+    stand_in.publish_phone_rows(log, rows);
     reply(StatusCode::ACCEPTED, json!({ "published": count }))
 }
 
@@ -62,6 +80,7 @@ async fn stats(State(stand_in): State<Arc<StandIn>>) -> Response {
             "deliveryFailures": load(&stats.delivery_failures),
             "subscriptions": stand_in.live_subscriptions().len(),
             "records": stand_in.state().records.len(),
+            "phonePages": load(&stats.phone_pages),
         }),
     )
 }

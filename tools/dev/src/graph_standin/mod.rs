@@ -6,7 +6,7 @@
 //! participants), the `$filter` listing, injected `429`s with `Retry-After`, Graph's per-record
 //! limits (`limits`: 10 requests per 20 s for a record's first page, 50 per 5 minutes for later
 //! pages, time-scaled in tests), `404` for records older than 30 days, and revisions (a later
-//! version of a record, notified again).
+//! version of a record, notified again), and the PSTN and Direct Routing call logs (`phone`).
 //!
 //! Control endpoints under `/_standin/` (local only) publish records, send lifecycle events,
 //! expire tokens and report [`Stats`]; tests drive the same operations through [`StandIn`]'s
@@ -19,6 +19,7 @@ mod access;
 mod control;
 mod limits;
 mod notifications;
+mod phone;
 mod records;
 mod subscriptions;
 
@@ -50,6 +51,8 @@ pub struct Behaviour {
     pub participant_page: usize,
     /// Records per listing page (Graph: 60).
     pub list_page: usize,
+    /// Rows per page of a phone-call log (Graph: 1,000).
+    pub phone_page: usize,
     /// Share of API requests answered `429`, in percent.
     pub throttle_percent: u64,
     /// The `Retry-After` of a `429`, in seconds.
@@ -72,6 +75,7 @@ impl Default for Behaviour {
             session_page: 60,
             participant_page: 130,
             list_page: 60,
+            phone_page: 1_000,
             throttle_percent: 0,
             retry_after_seconds: 1,
             unavailable_percent: 0,
@@ -93,6 +97,8 @@ pub struct Stats {
     pub tokens_issued: AtomicU64,
     pub notifications_delivered: AtomicU64,
     pub delivery_failures: AtomicU64,
+    /// Pages of the phone-call logs served.
+    pub phone_pages: AtomicU64,
 }
 
 /// The seed of the throttling dice: the same requests are throttled on every run.
@@ -102,6 +108,8 @@ const DICE_SEED: u64 = 0x6772_6170_6821;
 struct State {
     /// The latest version of each record, whole (shared: a page is cut from it, never a copy).
     records: BTreeMap<String, Arc<Value>>,
+    /// The rows of each phone-call log, as published.
+    phone_rows: HashMap<callscope_core::domain::connector::PhoneLog, Vec<Value>>,
     /// When each record's served requests arrived, by kind: what its limits count.
     record_requests: limits::Log,
     /// Issued tokens and when each expires.
@@ -136,6 +144,7 @@ impl StandIn {
             .expect("a plain HTTP client");
         let state = State {
             records: BTreeMap::new(),
+            phone_rows: HashMap::new(),
             record_requests: limits::Log::default(),
             tokens: HashMap::new(),
             subscriptions: BTreeMap::new(),

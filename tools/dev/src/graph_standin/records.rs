@@ -55,12 +55,17 @@ fn skip(query: &HashMap<String, String>) -> usize {
     query.get("$skiptoken").and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-/// `GET /communications/callRecords/{id}`, with `$expand` of sessions or participants.
+/// `GET /communications/callRecords/{id}`, with `$expand` of sessions or participants (or a
+/// call-log function's page: `phone`).
 pub(super) async fn record(
     State(stand_in): State<Arc<StandIn>>,
     Path(id): Path<String>,
     Query(query): Parameters,
 ) -> Response {
+    // `getPstnCalls(…)` and `getDirectRoutingCalls(…)` sit where a record's id does.
+    if let Some(answer) = super::phone::answer(&stand_in, &id, &query) {
+        return answer;
+    }
     let Some(stored) = stand_in.stored(&id) else { return error(StatusCode::NOT_FOUND, "NotFound") };
     if let Some(refused) = stand_in.over_record_limit(&id, RequestKind::First) {
         return refused;

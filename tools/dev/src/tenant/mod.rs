@@ -10,12 +10,13 @@
 //! randomness: the same seed and `now` give the same tenant.
 
 mod people;
-mod phones;
+mod phone;
 mod sessions;
+
+pub use phone::DIRECT_ROUTING_ID_PREFIX;
 
 use callscope_core::support::clock::rfc3339;
 use people::{NAMES, identity, user_id};
-pub use phones::PhoneLogs;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -25,11 +26,14 @@ use time::{Duration, OffsetDateTime};
 /// The generated tenant.
 pub struct Tenant {
     pub calls: Vec<Value>,
-    /// Graph's two phone-call logs for the same 30 days.
-    pub phones: phones::PhoneLogs,
     pub building_file: String,
     /// The user the demo shows (has at least one poor call).
     pub featured_user: String,
+    /// Rows of Graph's PSTN call log (`getPstnCalls`), over the same 30 days.
+    pub pstn_rows: Vec<Value>,
+    /// Rows of Graph's Direct Routing call log (`getDirectRoutingCalls`); the first is the
+    /// featured user's failed call an hour ago (SIP 404).
+    pub direct_routing_rows: Vec<Value>,
 }
 
 /// How the id of the sample tenant's town hall starts (the rest names the seed): its ids are
@@ -102,6 +106,12 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
             "sessions": sessions,
         }));
     }
+    let (pstn_rows, direct_routing_rows) = if calls > 0 {
+        // Their own generator, so that adding them changed nobody else's calls.
+        phone::rows(&mut StdRng::seed_from_u64(seed ^ 0x9407e), seed, &people, home, now)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     if calls > 0 {
         // Their own generator, so that adding them changed nobody else's calls.
         let mut own = StdRng::seed_from_u64(seed ^ 0x71de0);
@@ -109,8 +119,13 @@ pub fn generate(seed: u64, calls: usize, now: OffsetDateTime) -> Tenant {
         records.push(phone_call(&mut own, seed, &people, now));
         records.push(town_hall(&mut rng, seed, &people, now));
     }
-    let phones = phones::phone_logs(seed, &people, now);
-    Tenant { calls: records, phones, building_file: people::building_file(), featured_user: user_id(0) }
+    Tenant {
+        calls: records,
+        building_file: people::building_file(),
+        featured_user: user_id(0),
+        pstn_rows,
+        direct_routing_rows,
+    }
 }
 
 /// The featured user's video call three hours ago with the last home user, who sits in the lab

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Loads the tenant generated from `seed` with `calls` calls (and the crowd's meetings when
 /// `crowd`): the building file through the gateway, then (with a stand-in Graph) the calls
-/// published to it, and waits until all are stored; last, one record ingest refuses, and waits
+/// published to it, and waits until all are stored, then its phone-call rows, and waits until
+/// the poll stored them; last, one record ingest refuses, and waits
 /// until the Graph connector has set it aside.
 pub async fn load_tenant(gateway: &str, seed: u64, calls: usize, crowd: bool) -> Result<(), Error> {
     let started = Instant::now();
@@ -49,24 +50,45 @@ pub async fn load_tenant(gateway: &str, seed: u64, calls: usize, crowd: bool) ->
     }
     println!();
     wait_stored(&tenant.calls).await?;
-    store_phone_calls(gateway, &tenant.phones).await?;
+    publish_phone_rows(&stand_in, &tenant).await?;
+    wait_phone_row(gateway, &tenant).await?;
     set_aside(gateway, &stand_in, tenant::refused(seed, now), &admin).await?;
     println!("loaded in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
-/// Stores the tenant's phone-call logs as Graph's pages, through `POST /pstn-calls`.
-async fn store_phone_calls(gateway: &str, logs: &tenant::PhoneLogs) -> Result<(), Error> {
-    let ingest = dev_token("ingest", "local-ingest")?;
-    for (log, page) in [("PSTN", &logs.pstn), ("Direct Routing", &logs.direct_routing)] {
-        let url = format!("{gateway}/pstn-calls");
-        let (status, body) = send(Method::POST, &url, Some(&ingest), Some(Body::json(page))).await?;
-        if status != 200 {
-            return Err(format!("POST /pstn-calls ({log}) answered {status}: {body}").into());
+/// Publishes the tenant's PSTN and Direct Routing rows to the stand-in's call logs (Graph
+/// notifies nothing for them: the worker's scheduled poll reads them).
+async fn publish_phone_rows(stand_in: &str, tenant: &tenant::Tenant) -> Result<(), Error> {
+    for (function, rows) in
+        [("getPstnCalls", &tenant.pstn_rows), ("getDirectRoutingCalls", &tenant.direct_routing_rows)]
+    {
+        let url = format!("{stand_in}/_standin/phone-rows/{function}");
+        let (status, body) = send(Method::POST, &url, None, Some(Body::json(&json!({ "value": rows })))).await?;
+        if status != 202 {
+            return Err(format!("the stand-in Graph answered {status}: {body}").into());
         }
-        println!("{log} call log: {} rows stored", body["accepted"].as_array().map_or(0, Vec::len));
     }
+    let rows = tenant.pstn_rows.len() + tenant.direct_routing_rows.len();
+    println!("published {rows} phone-call rows to the stand-in Graph (the worker polls them)");
     Ok(())
+}
+
+/// Waits until the featured user's history has their failed Direct Routing call: the Graph
+/// worker's poll read the call logs and stored them.
+async fn wait_phone_row(gateway: &str, tenant: &tenant::Tenant) -> Result<(), Error> {
+    let Some(id) = tenant.direct_routing_rows.first().and_then(|r| r["id"].as_str()) else { return Ok(()) };
+    let engineer = dev_token("support-engineer", "local-engineer")?;
+    let url = format!("{gateway}/users/{}/calls?limit=100", tenant.featured_user);
+    for _ in 0..240 {
+        let (status, page) = send(Method::GET, &url, Some(&engineer), None).await?;
+        if status == 200 && page["items"].as_array().into_iter().flatten().any(|i| i["callId"] == id) {
+            println!("the phone-call rows arrived from Graph's call logs (polled)");
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err("the phone-call rows did not arrive within 2 minutes; see .local/trigger.log".into())
 }
 
 /// Publishes `record`, which ingest refuses, and waits until the Graph connector has set it

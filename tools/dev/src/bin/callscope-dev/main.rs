@@ -222,6 +222,8 @@ async fn run_gateway(listen: &str, upstream: &str) -> Result<(), Error> {
 
 /// How often the local schedule runs the keeper (hourly in AWS).
 const KEEP_EVERY: Duration = Duration::from_secs(600);
+/// How often the local schedule queues a poll of the phone-call logs (AWS: every 15 minutes).
+const PHONE_POLL_EVERY: Duration = Duration::from_secs(10);
 
 async fn run_trigger(upstream: &str) -> Result<(), Error> {
     let table = table_name()?;
@@ -238,7 +240,7 @@ async fn run_trigger(upstream: &str) -> Result<(), Error> {
         result = trigger::run(classify_tail, functions.clone(), "classify", trigger::everything) => result?,
         result = trigger::run_queue(live, functions.clone(), "graph-worker") => result?,
         result = trigger::run_queue(backfill, functions.clone(), "graph-worker") => result?,
-        () = trigger::schedule(functions, KEEP_EVERY) => {}
+        () = trigger::schedule(functions, KEEP_EVERY, PHONE_POLL_EVERY) => {}
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(())
