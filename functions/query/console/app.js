@@ -732,7 +732,7 @@ function phoneDetail(call) {
       ...fact("Callee's number", call.calleeNumber),
       ...fact("Started", at(call.startDateTime)),
       ...fact("Ended", at(call.endDateTime)),
-      ...fact("Duration", duration(call.durationSeconds)),
+      ...fact("Duration", call.outcome === "failed" ? "— (it did not connect)" : duration(call.durationSeconds)),
       ...fact("Outcome", inWords(call.outcome))),
     h("p", { class: "note" }, "Numbers have their last three digits hidden, for every role."),
     network.length ? h("section", { id: "phone-network" }, h("h2", {}, "Phone network"), h("dl", { class: "facts" }, network)) : null,
