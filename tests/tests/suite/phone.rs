@@ -342,7 +342,7 @@ async fn a_user_known_only_from_phone_rows_is_found_exported_and_erased() {
     assert!(lines.next().unwrap().ends_with(",issueCodes,callId,direction,outcome"));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 2, "{csv}");
-    assert!(rows[0].contains(",directRouting,'+12345678***,5,2,unavailable,unavailable,,"), "{}", rows[0]);
+    assert!(rows[0].contains(",directRouting,'+12345***,5,2,unavailable,unavailable,,"), "{}", rows[0]);
     assert!(rows[0].ends_with(&format!(",{DIRECT_ROUTING_ROW},inbound,connected")), "{}", rows[0]);
     assert!(rows[1].contains(",pstn,'+0123456***,219,2,"), "{}", rows[1]);
     assert!(!csv.contains(PSTN_CALLER), "never the whole number");

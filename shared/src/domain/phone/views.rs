@@ -365,8 +365,12 @@ mod tests {
             kind in prop::sample::select(vec!["ByotIn", "ByotOut", "ByotOutUserForwarding", "user_in", "user_out", "conf_in", "emergency_out", "odd"]),
             success in any::<bool>(),
             code in prop::sample::select(vec![0i64, 403, 404, 408, 480, 486, 487, 488, 500, 503, 603, 699]),
+            // What a source may put around a number: a scheme, stars, parameters, a host.
+            scheme in prop::sample::select(vec!["", "sip:", "tel:"]),
+            suffix in prop::sample::select(vec!["", "*", "***", ";ext=42", "@sbc.contoso.com:5061"]),
         ) {
-            let call = if direct { direct_routing(&caller, &callee, kind, success, code, 560_000 + code) } else { pstn(&caller, &callee, kind) };
+            let sent = format!("{scheme}{caller}{suffix}");
+            let call = if direct { direct_routing(&sent, &callee, kind, success, code, 560_000 + code) } else { pstn(&sent, &callee, kind) };
             let [specialist, engineer, admin] = views(&call);
             let entry = call.history_entry();
             let v = viewer();

@@ -21,24 +21,39 @@ pub struct Viewer<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MaskedPhone(String);
 
+/// URI schemes a number may come with; kept in the masked text.
+const SCHEMES: [&str; 2] = ["tel:", "sip:"];
+
 impl MaskedPhone {
-    /// Masks the last three digits of `number` (all of them if it has fewer). A `*` counts as a
-    /// digit already masked, so a number Graph masked itself (`+12345678***`) stays as it is.
+    /// Masks the last three digits of the number in `number` (all of them if it has fewer).
+    ///
+    /// Only the number is shown: an optional `tel:`/`sip:` scheme, then digits (of any script)
+    /// and the `+ - ( ) .` and spaces that format them; whatever follows (`;ext=42`,
+    /// `@sbc.contoso.com:5061`) is dropped, since it may hold more of the number. A `*` already
+    /// at the end is not trusted to be a masked digit (a source can append one to a whole
+    /// number), so a number Graph masked itself (`+12345678***`) loses three more
+    /// (`+12345***`). Text with no digit at all (`Reception`, `anonymous`) is no number and
+    /// stays; text with digits but no number at its start is hidden whole.
     pub fn new(number: &str) -> Self {
-        let mut to_mask = 3;
-        let mut chars: Vec<char> = number.chars().collect();
-        for c in chars.iter_mut().rev() {
-            if to_mask == 0 {
-                break;
-            }
-            if *c == '*' {
-                to_mask -= 1;
-            } else if c.is_ascii_digit() {
-                *c = '*';
-                to_mask -= 1;
-            }
+        if !number.chars().any(char::is_numeric) {
+            return Self(number.to_owned());
         }
-        Self(chars.into_iter().collect())
+        let text = number.trim();
+        let scheme = SCHEMES
+            .into_iter()
+            .find_map(|scheme| text.get(..scheme.len()).filter(|start| start.eq_ignore_ascii_case(scheme)))
+            .unwrap_or_default();
+        let rest = &text[scheme.len()..];
+        let end = rest.find(|c: char| !(c.is_numeric() || "+*-(). ".contains(c))).unwrap_or(rest.len());
+        let digits = rest[..end].trim_end_matches(['*', ' ']);
+        if !digits.chars().any(char::is_numeric) {
+            return Self("***".to_owned());
+        }
+        let mut chars: Vec<char> = digits.chars().collect();
+        for c in chars.iter_mut().rev().filter(|c| c.is_numeric()).take(3) {
+            *c = '*';
+        }
+        Self(scheme.chars().chain(chars).collect())
     }
 
     /// The masked text.
@@ -214,7 +229,25 @@ mod tests {
         assert_eq!(MaskedPhone::new("tel:+1 (555) 282-3456").as_str(), "tel:+1 (555) 282-3***");
         assert_eq!(MaskedPhone::new("12").as_str(), "**");
         assert_eq!(MaskedPhone::new("Reception").as_str(), "Reception");
-        assert_eq!(MaskedPhone::new("+12345678***").as_str(), "+12345678***", "Graph's own masking");
-        assert_eq!(MaskedPhone::new("+1234567*89").as_str(), "+1234567***");
+        assert_eq!(MaskedPhone::new("+1234567*89").as_str(), "+123456****");
+    }
+
+    #[test]
+    fn only_the_number_is_shown_and_a_trailing_star_hides_nothing() {
+        let cases = [
+            ("+12345678***", "+12345***"),
+            ("+14255550123***", "+14255550***"),
+            ("+14255550123*", "+14255550***"),
+            ("+14255550123;ext=42", "+14255550***"),
+            ("sip:+14255550123@sbc.contoso.com:5061", "sip:+14255550***"),
+            ("SIP:+14255550123;user=phone", "SIP:+14255550***"),
+            (" +1 425 555 0123 ", "+1 425 555 0***"),
+            ("+１４２５５５５０１２３", "+１４２５５５５０***"),
+            ("alice123@contoso.com", "***"),
+            ("anonymous", "anonymous"),
+        ];
+        for (number, shown) in cases {
+            assert_eq!(MaskedPhone::new(number).as_str(), shown, "{number}");
+        }
     }
 }
