@@ -6,7 +6,7 @@ use crate::domain::calls::{EndSubnets, HistoryEntry, LineType};
 use crate::domain::classify::{IssueCode, Rating};
 use crate::domain::graph::{Party, PartyKind};
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 /// Which way a phone call went, from the user's side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,8 +96,12 @@ impl PhoneCall {
             PhoneRow::Pstn(r) => (r.end_date_time, None),
             PhoneRow::DirectRouting(r) => (r.end_date_time, r.failure_date_time),
         };
-        let by_duration = self.start() + Duration::seconds(self.duration_field().unwrap_or(0).max(0));
-        end.or(failed).unwrap_or(by_duration).max(self.start())
+        // A duration past the calendar's end ends the call there (and the row is refused for it).
+        let by_duration = || {
+            let lasted = Duration::seconds(self.duration_field().unwrap_or(0).max(0));
+            self.start().checked_add(lasted).unwrap_or(PrimitiveDateTime::MAX.assume_utc())
+        };
+        end.or(failed).unwrap_or_else(by_duration).max(self.start())
     }
 
     fn duration_field(&self) -> Option<i64> {

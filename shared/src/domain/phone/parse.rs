@@ -137,6 +137,11 @@ fn row_problems(call: &PhoneCall, now: OffsetDateTime) -> Vec<Problem> {
     if fields.duration.is_some_and(|d| d < 0) {
         problems.push(Problem::invalid("duration", "must not be negative"));
     }
+    if fields.duration.is_some_and(|d| d > retention::LONGEST_CALL.whole_seconds()) {
+        let days = retention::LONGEST_CALL.whole_days();
+        let message = format!("the call lasts more than {days} days; callscope keeps calls of up to {days} days");
+        problems.push(Problem::unacceptable("duration", message));
+    }
     if !problems.is_empty() {
         return problems;
     }
@@ -382,6 +387,31 @@ mod tests {
         let now = datetime!(2019-11-01 00:00:26 UTC) + retention::HISTORY;
         let found = problems(&json!({"value": [row]}), now);
         assert_eq!(found[0].path, "failureDateTime");
+    }
+
+    #[test]
+    fn a_duration_or_start_past_the_calendars_end_is_a_problem_not_a_panic() {
+        let mut longest = docs_row(PSTN_DOCS);
+        longest["duration"] = json!(i64::MAX);
+        let found = problems(&json!({"value": [longest]}), NOW);
+        assert_eq!((found.len(), found[0].path.as_str(), found[0].severity), (1, "duration", Severity::Unacceptable));
+        let mut last_second = docs_row(DIRECT_ROUTING_DOCS);
+        for (field, value) in [("startDateTime", json!("9999-12-31T23:59:59Z")), ("duration", json!(1))] {
+            last_second[field] = value;
+        }
+        for field in ["endDateTime", "failureDateTime"] {
+            last_second.as_object_mut().unwrap().remove(field);
+        }
+        let found = problems(&json!({"value": [last_second]}), NOW);
+        assert!(found.iter().any(|p| p.path == "startDateTime"), "{found:?}");
+        let mut a_week = docs_row(PSTN_DOCS);
+        a_week["duration"] = json!(retention::LONGEST_CALL.whole_seconds());
+        assert!(
+            parse_phone_rows(json!({"value": [a_week.clone()]}).to_string().as_bytes(), NOW).is_ok(),
+            "a week is kept"
+        );
+        a_week["duration"] = json!(retention::LONGEST_CALL.whole_seconds() + 1);
+        assert!(problems(&json!({"value": [a_week]}), NOW).iter().any(|p| p.path == "duration"));
     }
 
     #[test]
