@@ -654,7 +654,15 @@ impl Worker {
                 match self.graph.phone_page(log, reading.from, reading.to, reading.next_link.as_deref(), stop_at).await
                 {
                     Ok(page) => {
-                        let next = page["@odata.nextLink"].as_str().map(str::to_owned);
+                        let mut next = page["@odata.nextLink"].as_str().map(str::to_owned);
+                        if next.is_some() && next == reading.next_link {
+                            // A page linking to itself would be read for ever: the window ends here.
+                            tracing::warn!(
+                                function = log.function(),
+                                "a phone-call page links to itself; the window ends"
+                            );
+                            next = None;
+                        }
                         stored += self.store_phone_page(log, page, now).await?;
                         reading.next_link = next;
                         let done = reading.next_link.is_none();
@@ -695,7 +703,10 @@ impl Worker {
         now: OffsetDateTime,
     ) -> Result<usize, AppError> {
         let mut refused = 0;
-        for _ in 0..2 {
+        // Each round leaves out at least one row (or ends), so the rounds are bounded by the
+        // page's rows: a check that only runs once the others pass (a Teams call's id, an item's
+        // size) can refuse a further row in a later round.
+        loop {
             let body = page.to_string().into_bytes();
             match ingest_phone_rows(self.store(), &body, now, &self.home_tenant).await {
                 Ok(accepted) => {
@@ -713,7 +724,11 @@ impl Worker {
                         rejection.problems.iter().filter_map(|p| p.index).collect();
                     let rows = page["value"].as_array_mut();
                     match rows {
-                        Some(rows) if !indexes.is_empty() && rejection.problems.iter().all(|p| p.index.is_some()) => {
+                        Some(rows)
+                            if !indexes.is_empty()
+                                && indexes.iter().all(|&i| i < rows.len())
+                                && rejection.problems.iter().all(|p| p.index.is_some()) =>
+                        {
                             refused += indexes.len();
                             let mut index = 0;
                             rows.retain(|_| {
@@ -732,8 +747,6 @@ impl Worker {
                 Err(other) => return Err(other),
             }
         }
-        tracing::warn!(function = log.function(), refused, "phone-call rows refused by ingest; left out");
-        Ok(0)
     }
 }
 

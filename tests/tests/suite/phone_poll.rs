@@ -11,6 +11,7 @@ use callscope_core::support::clock::rfc3339;
 use callscope_dev::graph_standin::Behaviour;
 use callscope_tests::connector::Connector;
 use callscope_tests::samples::ADA;
+use callscope_tests::{graph_record, post_calls};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use time::{Duration, OffsetDateTime};
@@ -228,14 +229,23 @@ async fn rows_ingest_refuses_are_left_out_and_the_rest_of_the_page_is_stored() {
     let mut broken = pstn(2, now - Duration::hours(2));
     broken["startDateTime"] = json!(rfc3339(now - Duration::hours(2)));
     broken["endDateTime"] = json!("not a time");
+    // A row taking a stored Teams call's id is refused only once the page parses: a later round.
+    let teams_call = graph_record("p2p-pstn.json")["id"].as_str().unwrap().to_owned();
+    post_calls(&connector.pipeline.ingest, &graph_record("p2p-pstn.json")).await;
+    let mut taken = pstn(4, now - Duration::hours(4));
+    taken["id"] = json!(teams_call);
     connector.stand_in.publish_phone_rows(
         PhoneLog::Pstn,
-        vec![pstn(1, now - Duration::hours(1)), broken, pstn(3, now - Duration::hours(3))],
+        vec![pstn(1, now - Duration::hours(1)), broken, pstn(3, now - Duration::hours(3)), taken],
     );
     poll(&connector, Deadline::after(connector.invocation)).await;
-    let stored = history(&connector).await;
+    let stored: Vec<_> = history(&connector).await.into_iter().filter(|id| id.starts_with("9c4984c7-")).collect();
     assert_eq!(stored.len(), 2, "{stored:?}");
     assert!(!stored.iter().any(|id| id.ends_with("000000000002")));
+    assert!(
+        connector.pipeline.store().phone_row(&teams_call, now).await.unwrap().is_none(),
+        "the Teams call keeps its id"
+    );
     assert_eq!(watermark(&connector, PhoneLog::Pstn).await.unwrap().through, Some(now - LAG), "the poll is not wedged");
 }
 
@@ -254,4 +264,19 @@ async fn the_schedule_queues_one_poll_on_the_backfill_queue_however_often_it_fir
     assert_eq!(connector.live.pending().await.unwrap(), 0);
     connector.drain().await;
     assert_eq!(history(&connector).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_page_that_links_to_itself_ends_the_window_instead_of_being_read_for_ever() {
+    let connector =
+        Connector::new(Behaviour { phone_page: 1, phone_page_links_itself: true, ..Default::default() }).await;
+    let now = connector.now();
+    connector
+        .stand_in
+        .publish_phone_rows(PhoneLog::Pstn, (1..=3).map(|n| pstn(n, now - Duration::hours(n.into()))).collect());
+    poll(&connector, Deadline::after(connector.invocation)).await;
+    // The Direct Routing log's one empty page, the PSTN log's first page and its link once.
+    assert_eq!(phone_pages(&connector), 3);
+    assert_eq!(history(&connector).await.len(), 1, "the first row, read twice, stored once");
+    assert_eq!(watermark(&connector, PhoneLog::Pstn).await.unwrap().through, Some(now - LAG), "the poll is not wedged");
 }

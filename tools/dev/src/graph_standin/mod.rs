@@ -53,6 +53,8 @@ pub struct Behaviour {
     pub list_page: usize,
     /// Rows per page of a phone-call log (Graph: 1,000).
     pub phone_page: usize,
+    /// A phone-call log's pages link to themselves (a broken service): the poll must not loop.
+    pub phone_page_links_itself: bool,
     /// Share of API requests answered `429`, in percent.
     pub throttle_percent: u64,
     /// The `Retry-After` of a `429`, in seconds.
@@ -76,6 +78,7 @@ impl Default for Behaviour {
             participant_page: 130,
             list_page: 60,
             phone_page: 1_000,
+            phone_page_links_itself: false,
             throttle_percent: 0,
             retry_after_seconds: 1,
             unavailable_percent: 0,

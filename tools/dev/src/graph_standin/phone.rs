@@ -79,9 +79,10 @@ pub(super) fn answer(stand_in: &StandIn, segment: &str, query: &HashMap<String, 
         "@odata.count": value.len(),
         "value": value,
     });
+    let next = if stand_in.behaviour().phone_page_links_itself { skip } else { skip + size };
     if rows.len() > skip + size {
         page["@odata.nextLink"] =
-            json!(format!("{}/communications/callRecords/{segment}?$skip={}", stand_in.api_url(), skip + size));
+            json!(format!("{}/communications/callRecords/{segment}?$skip={next}", stand_in.api_url()));
     }
     Some(reply(StatusCode::OK, page))
 }
