@@ -155,7 +155,7 @@ impl Default for SipCauses {
 pub enum SipCausesError {
     #[error("not a JSON object of {{\"<code>\": {{\"plain\", \"explanation\"}}}}: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("key {0:?} is not a SIP code (100-699), a Microsoft response code (6+ digits), 4xx/5xx/6xx or default")]
+    #[error("key {0:?} is not a SIP code (100-699), a Microsoft response code (6 to 9 digits), 4xx/5xx/6xx or default")]
     Key(String),
     #[error("entry {0:?} has an empty text")]
     Empty(String),
