@@ -37,7 +37,7 @@ scale: venv
 browser-test: venv
 	scripts/browser-test.sh
 
-# The README's pictures: the browser tests run, then the eight pictures of the screenshot contract
+# The README's pictures: the browser tests run, then the nine pictures of the screenshot contract
 # copied from browser/ under the target directory into docs/screenshots/ (a missing one fails).
 screenshots: venv
 	scripts/screenshots.sh
