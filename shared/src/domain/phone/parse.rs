@@ -137,11 +137,6 @@ fn row_problems(call: &PhoneCall, now: OffsetDateTime) -> Vec<Problem> {
     if fields.duration.is_some_and(|d| d < 0) {
         problems.push(Problem::invalid("duration", "must not be negative"));
     }
-    if fields.duration.is_some_and(|d| d > retention::LONGEST_CALL.whole_seconds()) {
-        let days = retention::LONGEST_CALL.whole_days();
-        let message = format!("the call lasts more than {days} days; callscope keeps calls of up to {days} days");
-        problems.push(Problem::unacceptable("duration", message));
-    }
     if !problems.is_empty() {
         return problems;
     }
@@ -155,7 +150,9 @@ fn row_problems(call: &PhoneCall, now: OffsetDateTime) -> Vec<Problem> {
             format!("the call ended more than {days} days ago, outside the history window"),
         ));
     }
-    if call.end() - call.start() > retention::LONGEST_CALL {
+    // Graph's `duration` counts even where an end is given (the end alone could hide it).
+    let lasted = (call.end() - call.start()).max(time::Duration::seconds(fields.duration.unwrap_or(0)));
+    if lasted > retention::LONGEST_CALL {
         let days = retention::LONGEST_CALL.whole_days();
         let message = format!("the call lasts more than {days} days; callscope keeps calls of up to {days} days");
         problems.push(Problem::unacceptable(if fields.duration.is_some() { "duration" } else { end_path }, message));

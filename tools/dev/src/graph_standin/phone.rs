@@ -68,7 +68,8 @@ pub(super) fn answer(stand_in: &StandIn, segment: &str, query: &HashMap<String, 
         .cloned()
         .collect();
     let skip: usize = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let size = stand_in.behaviour().phone_page.max(1);
+    let behaviour = stand_in.behaviour();
+    let size = behaviour.phone_page.max(1);
     let value: Vec<Value> = rows.iter().skip(skip).take(size).cloned().collect();
     let kind = match log {
         PhoneLog::Pstn => "pstnCallLogRow",
@@ -79,7 +80,7 @@ pub(super) fn answer(stand_in: &StandIn, segment: &str, query: &HashMap<String, 
         "@odata.count": value.len(),
         "value": value,
     });
-    let next = if stand_in.behaviour().phone_page_links_itself { skip } else { skip + size };
+    let next = if behaviour.phone_page_links_itself { skip } else { skip + size };
     if rows.len() > skip + size {
         page["@odata.nextLink"] =
             json!(format!("{}/communications/callRecords/{segment}?$skip={next}", stand_in.api_url()));
